@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Runs every test: unit, sandbox and client over HTTP, command tests, the keychain round trip
+# against a real Secret Service, the crash/resume test, and the end-to-end tests in the real app
+# window (WebDriver under Xvfb). Fails if the end-to-end tests did not run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/install-deps.sh --test
+export PATH="$HOME/.cargo/bin:$PATH"
+export RUST_BACKTRACE=1
+out_dir="$PWD/target/test-output"
+mkdir -p "$out_dir"
+export COUPON_DESK_TEST_OUTPUT="$out_dir"
+
+echo "==> Building the app and the tests"
+cargo build --bins
+cargo test --no-run --all-targets
+
+# A private D-Bus session with an unlocked gnome-keyring (the real Secret Service), and a virtual
+# display for the app window.
+inner=$(cat <<'INNER'
+set -euo pipefail
+echo coupon-desk-tests | gnome-keyring-daemon --unlock --components=secrets >/dev/null
+echo "==> Unit, integration, command and keychain tests"
+cargo test --all-targets 2>&1 | tee "$COUPON_DESK_TEST_OUTPUT/cargo-test.log"
+echo "==> End-to-end tests in the real app window"
+cargo test --test e2e -- --ignored --test-threads=1 2>&1 | tee "$COUPON_DESK_TEST_OUTPUT/e2e.log"
+INNER
+)
+dbus-run-session -- xvfb-run -a -s "-screen 0 1400x1000x24" bash -c "$inner"
+
+# The end-to-end tests are #[ignore]d for plain `cargo test`; make sure they really ran here.
+e2e_passed=$(grep -Eo 'test result: ok\. [0-9]+ passed' "$out_dir/e2e.log" | grep -Eo '[0-9]+' | head -n1 || true)
+if [[ -z "$e2e_passed" || "$e2e_passed" -lt 1 ]]; then
+  echo "FAILED: the end-to-end tests did not run (see $out_dir/e2e.log)" >&2
+  exit 1
+fi
+echo "==> All tests passed ($e2e_passed end-to-end). Screenshots and logs: $out_dir"

@@ -1,0 +1,31 @@
+// The app's commands are listed here so that tauri-build generates one permission per command
+// and the capability file can grant exactly these, nothing else.
+const COMMANDS: &[&str] = &[
+    "app_status",
+    "list_accounts",
+    "add_account",
+    "update_account",
+    "remove_account",
+    "set_active_account",
+    "test_connection",
+    "start_practice_mode",
+    "get_preferences",
+    "set_preferences",
+    "list_campaigns",
+    "send_coupon_email",
+    "open_url",
+    "list_history",
+    "export_history",
+];
+
+fn main() {
+    println!("cargo:rerun-if-changed=src-tauri/capabilities");
+    println!("cargo:rerun-if-changed=tauri.conf.json");
+    println!("cargo:rerun-if-changed=ui");
+    tauri_build::try_build(
+        tauri_build::Attributes::new()
+            .capabilities_path_pattern("src-tauri/capabilities/**/*")
+            .app_manifest(tauri_build::AppManifest::new().commands(COMMANDS)),
+    )
+    .expect("tauri-build failed: check tauri.conf.json, icons/ and src-tauri/capabilities/");
+}

@@ -1,0 +1,87 @@
+//! The handle the rest of the app holds. The calls themselves live in the domain files
+//! (`coupons.rs`, `email.rs`, …), each as an `impl Client` block.
+
+use std::fmt;
+use std::sync::Arc;
+
+use super::config::ClientConfig;
+use super::error::ApiError;
+use super::transport::Transport;
+use super::validate::normalize_base_url;
+
+/// A Coupontools client. Cloning is cheap and clones share one connection pool, so a bulk job
+/// can hand a clone to every worker.
+#[derive(Clone)]
+pub struct Client {
+    transport: Arc<Transport>,
+}
+
+impl Client {
+    /// Checks both base URLs (http or https; trailing slashes are fine) and prepares the
+    /// connection pool. Nothing is sent yet.
+    pub fn new(config: ClientConfig) -> Result<Client, ApiError> {
+        let v3 = normalize_base_url(&config.v3_base)
+            .ok_or_else(|| ApiError::InvalidBaseUrl { url: config.v3_base.clone() })?;
+        let v4 = normalize_base_url(&config.v4_base)
+            .ok_or_else(|| ApiError::InvalidBaseUrl { url: config.v4_base.clone() })?;
+        let transport = Transport::new(&config, v3, v4)?;
+        Ok(Client { transport: Arc::new(transport) })
+    }
+
+    pub(crate) fn transport(&self) -> &Transport {
+        &self.transport
+    }
+
+    pub fn v3_base(&self) -> &str {
+        self.transport.v3_base()
+    }
+
+    pub fn v4_base(&self) -> &str {
+        self.transport.v4_base()
+    }
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("v3_base", &self.v3_base())
+            .field("v4_base", &self.v4_base())
+            .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::config::Credentials;
+
+    fn config(v3: &str, v4: &str) -> ClientConfig {
+        ClientConfig::new(Credentials::new("client-id", "client-secret-value"), v3, v4)
+    }
+
+    #[test]
+    fn base_urls_are_checked_and_trailing_slashes_tolerated() {
+        let client = Client::new(config("https://api4coupons.com/v3/", "http://127.0.0.1:9/v4//")).unwrap();
+        assert_eq!(client.v3_base(), "https://api4coupons.com/v3");
+        assert_eq!(client.v4_base(), "http://127.0.0.1:9/v4");
+
+        for (v3, v4, bad) in [
+            ("api.coupontools.com/v3", "https://api.coupontools.com/v4", "api.coupontools.com/v3"),
+            ("https://api.coupontools.com/v3", "ftp://x/v4", "ftp://x/v4"),
+            ("", "https://api.coupontools.com/v4", ""),
+        ] {
+            match Client::new(config(v3, v4)) {
+                Err(ApiError::InvalidBaseUrl { url }) => assert_eq!(url, bad),
+                other => panic!("{v3} {v4}: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn debug_shows_no_credentials() {
+        let client = Client::new(config("https://a.example/v3", "https://a.example/v4")).unwrap();
+        let shown = format!("{client:?}");
+        assert!(shown.contains("a.example/v3"));
+        assert!(!shown.contains("client-secret-value") && !shown.contains("client-id"), "{shown}");
+    }
+}

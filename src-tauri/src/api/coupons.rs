@@ -1,0 +1,207 @@
+//! Campaigns ("coupons" in the new docs): listing them and reading one (§5.3, §10).
+
+use std::fmt;
+
+use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::{Map, Value};
+
+use super::client::Client;
+use super::endpoints::Endpoint;
+use super::error::ApiError;
+use super::lenient;
+
+/// One campaign as `coupon/list` and `coupon/info` describe it. Missing fields are empty.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Campaign {
+    #[serde(rename(deserialize = "ID"), alias = "id", default, deserialize_with = "lenient::string")]
+    pub id: String,
+    /// The 6-character slug of the coupon's URL.
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub code: String,
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub name: String,
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub title: String,
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub status: String,
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub url: String,
+}
+
+/// The optional filters of `coupon/list`; the default lists every campaign.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CampaignFilter {
+    pub only_active: bool,
+    /// Comma-separated tags.
+    pub tags: Option<String>,
+    /// A `cat_…` category ID.
+    pub category: Option<String>,
+    /// A folder ID; an unknown one is refused with code 515.
+    pub folder: Option<String>,
+}
+
+impl CampaignFilter {
+    fn to_body(&self) -> Value {
+        let mut body = Map::new();
+        if self.only_active {
+            body.insert("only_active".into(), Value::Bool(true));
+        }
+        for (key, value) in [("tags", &self.tags), ("category", &self.category), ("folder", &self.folder)] {
+            if let Some(value) = value.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
+                body.insert(key.into(), Value::String(value.to_owned()));
+            }
+        }
+        Value::Object(body)
+    }
+}
+
+/// The 21-character code of one coupon session (a single-use coupon), e.g.
+/// `0ist0ywa4t9z7rj0g8mf7`; it is the last segment of the single-use URL.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize)]
+#[serde(transparent)]
+pub struct SingleUseCode(String);
+
+impl SingleUseCode {
+    pub fn new(code: impl Into<String>) -> Self {
+        SingleUseCode(code.into())
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The first six characters: what a cashier types into the validation widget (§3).
+    pub fn short_code(&self) -> &str {
+        match self.0.char_indices().nth(6) {
+            Some((end, _)) => &self.0[..end],
+            None => &self.0,
+        }
+    }
+}
+
+impl fmt::Display for SingleUseCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for SingleUseCode {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        lenient::string(d).map(|code| SingleUseCode(code.trim().to_owned()))
+    }
+}
+
+#[derive(Deserialize)]
+struct CampaignListReply {
+    #[serde(default, deserialize_with = "lenient::list")]
+    coupon_info: Vec<Campaign>,
+}
+
+#[derive(Deserialize)]
+struct CampaignInfoReply {
+    #[serde(default, deserialize_with = "lenient::one")]
+    coupon_info: Option<Campaign>,
+}
+
+impl Client {
+    /// `POST coupon/list`: the account's campaigns, filtered.
+    pub async fn list_campaigns(&self, filter: &CampaignFilter) -> Result<Vec<Campaign>, ApiError> {
+        let reply: CampaignListReply = self.transport().v3(Endpoint::CouponList, &filter.to_body()).await?;
+        Ok(reply.coupon_info)
+    }
+
+    /// `POST coupon/info`: one campaign by its `cam_…` ID.
+    pub async fn campaign_info(&self, campaign: &str) -> Result<Campaign, ApiError> {
+        let body = serde_json::json!({ "campaign": campaign });
+        let reply: CampaignInfoReply = self.transport().v3(Endpoint::CouponInfo, &body).await?;
+        reply.coupon_info.ok_or_else(|| ApiError::Decode {
+            status: 200,
+            path: "coupon_info".into(),
+            detail: "the reply holds no campaign".into(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::envelope::decode_v3;
+
+    #[test]
+    fn list_reply_per_section_10() {
+        let body = br#"{"status":{"status":"OK"},"coupon_info":[
+            {"ID":"cam_123456","code":"abc123","name":"Spring sale","title":"10% off","status":"active","url":"https://digicpn.com/p/abc123"},
+            {"ID":"cam_7","code":"vuhykb","name":"Second","title":"","status":"example"},
+            {"id":1234567,"name":42}
+        ]}"#;
+        let reply: CampaignListReply = decode_v3(200, body).unwrap();
+        let list = reply.coupon_info;
+        assert_eq!(list.len(), 3);
+        assert_eq!(
+            list[0],
+            Campaign {
+                id: "cam_123456".into(),
+                code: "abc123".into(),
+                name: "Spring sale".into(),
+                title: "10% off".into(),
+                status: "active".into(),
+                url: "https://digicpn.com/p/abc123".into(),
+            }
+        );
+        assert_eq!(list[1].url, "", "missing fields are empty");
+        assert_eq!((list[2].id.as_str(), list[2].name.as_str()), ("1234567", "42"));
+    }
+
+    #[test]
+    fn empty_list_in_any_form() {
+        for body in [
+            r#"{"status":{"status":"OK"},"coupon_info":[]}"#,
+            r#"{"status":{"status":"OK"},"coupon_info":{}}"#,
+            r#"{"status":{"status":"OK"}}"#,
+        ] {
+            let reply: CampaignListReply = decode_v3(200, body.as_bytes()).unwrap();
+            assert!(reply.coupon_info.is_empty(), "{body}");
+        }
+    }
+
+    #[test]
+    fn info_reply_is_one_object() {
+        let body = br#"{"status":{"status":"OK"},"coupon_info":{"ID":"cam_1","code":"abc123","name":"N","title":"T","status":"active","url":"u"}}"#;
+        let reply: CampaignInfoReply = decode_v3(200, body).unwrap();
+        assert_eq!(reply.coupon_info.map(|c| c.id), Some("cam_1".into()));
+    }
+
+    #[test]
+    fn filter_sends_only_what_is_set() {
+        assert_eq!(CampaignFilter::default().to_body(), serde_json::json!({}));
+        let filter = CampaignFilter {
+            only_active: true,
+            tags: Some(" summer,shoes ".into()),
+            category: Some("".into()),
+            folder: Some("12".into()),
+        };
+        assert_eq!(
+            filter.to_body(),
+            serde_json::json!({"only_active": true, "tags": "summer,shoes", "folder": "12"})
+        );
+    }
+
+    #[test]
+    fn campaign_serializes_with_rust_names() {
+        let c = Campaign { id: "cam_1".into(), ..Campaign::default() };
+        let json = serde_json::to_value(&c).unwrap();
+        assert_eq!(json["id"], "cam_1");
+    }
+
+    #[test]
+    fn single_use_code_short_form() {
+        let code = SingleUseCode::new("0ist0ywa4t9z7rj0g8mf7");
+        assert_eq!(code.short_code(), "0ist0y");
+        assert_eq!(SingleUseCode::new("abc").short_code(), "abc");
+        assert_eq!(serde_json::to_string(&code).unwrap(), "\"0ist0ywa4t9z7rj0g8mf7\"");
+    }
+}

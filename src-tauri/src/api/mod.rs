@@ -1,0 +1,33 @@
+//! The Coupontools client: transport, envelope and error decoding, retry policy, one table of
+//! endpoints, typed requests and replies for v3 and v4.
+//!
+//! This room knows nothing of Tauri; the command layer maps [`ApiError`] to
+//! `{ kind, message, hint, code }` for the window.
+
+pub mod categories;
+pub mod client;
+pub mod config;
+pub mod coupons;
+pub mod directory;
+pub mod email;
+pub mod endpoints;
+pub mod envelope;
+pub mod error;
+pub mod lenient;
+pub mod loyalty;
+pub mod retry;
+mod transport;
+pub mod validate;
+
+pub use categories::Category;
+pub use client::Client;
+pub use config::{ClientConfig, Credentials, Secret, ALT_V3_BASE, DEFAULT_V3_BASE, DEFAULT_V4_BASE};
+pub use coupons::{Campaign, CampaignFilter, SingleUseCode};
+pub use directory::{DirectoryUser, DirectoryUsersPage};
+pub use email::{EmailCouponRequest, EmailedCoupon};
+pub use endpoints::{Endpoint, EndpointSpec};
+pub use error::ApiError;
+pub use loyalty::{LoyaltyCard, LoyaltyCardUsers, LoyaltyCardV4, LoyaltyUser};
+pub use retry::RetryPolicy;
+pub use transport::CONNECT_TIMEOUT;
+pub use validate::FieldProblem;

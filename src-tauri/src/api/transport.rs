@@ -1,0 +1,511 @@
+//! The HTTP layer: one reqwest client, the two header families, the attempt loop.
+//!
+//! Each attempt ends in a value or in a failure with an [`AttemptOutcome`]; the pure
+//! [`retry::decide`] says whether to go again. A write that gives up after its request went out
+//! becomes `OutcomeUnknown`, so nobody resends an e-mail that may already have gone.
+
+use std::time::{Duration, Instant};
+
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue, ACCEPT, RETRY_AFTER};
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use super::config::{ClientConfig, Secret};
+use super::endpoints::{Endpoint, Family, HttpMethod};
+use super::envelope;
+use super::error::ApiError;
+use super::retry::{self, AttemptOutcome, RetryDecision, RetryPolicy};
+
+/// Connecting never takes long when the network is fine; failing fast here lets a retry (safe even
+/// for writes, nothing was sent) start sooner.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+const USER_AGENT: &str = concat!("CouponDesk/", env!("CARGO_PKG_VERSION"));
+
+pub(crate) struct Transport {
+    http: reqwest::Client,
+    v3_base: String,
+    v4_base: String,
+    v3_headers: HeaderMap,
+    v4_headers: HeaderMap,
+    /// Kept only to scrub it from anything the server echoes back into an error.
+    secret: Secret,
+    retry: RetryPolicy,
+}
+
+/// How one attempt ended.
+enum Attempt<T> {
+    /// A verdict to hand back as is: a value, or an error no retry can change.
+    Done(Result<T, ApiError>),
+    Failed {
+        outcome: AttemptOutcome,
+        /// What a read reports if this was the last attempt.
+        error: ApiError,
+        /// The request reached the server and may have acted on it.
+        maybe_took_effect: bool,
+    },
+}
+
+impl Transport {
+    /// `v3_base` and `v4_base` must already be validated and without a trailing slash.
+    pub(crate) fn new(config: &ClientConfig, v3_base: String, v4_base: String) -> Result<Self, ApiError> {
+        let creds = &config.credentials;
+        let id = header_value(&creds.client_id, false)?;
+        let secret = header_value(creds.client_secret.expose(), true)?;
+        let accept = HeaderValue::from_static("application/json");
+
+        let mut v3_headers = HeaderMap::new();
+        v3_headers.insert(HeaderName::from_static("x-client-id"), id.clone());
+        v3_headers.insert(HeaderName::from_static("x-client-secret"), secret.clone());
+        v3_headers.insert(ACCEPT, accept.clone());
+
+        // v4 takes the same pair under its own documented names (§1, §10).
+        let mut v4_headers = HeaderMap::new();
+        v4_headers.insert(HeaderName::from_static("x-api-key"), id);
+        v4_headers.insert(HeaderName::from_static("x-api-secret"), secret);
+        v4_headers.insert(ACCEPT, accept);
+
+        let http = reqwest::Client::builder()
+            // reqwest strips only standard auth headers on a cross-host redirect, not our
+            // X-Client-Secret / x-api-secret; and a redirected POST would lose its body anyway.
+            // A 3xx therefore ends as "not the API", pointing at the address in Settings.
+            .redirect(reqwest::redirect::Policy::none())
+            .connect_timeout(CONNECT_TIMEOUT)
+            .timeout(config.timeout)
+            .user_agent(USER_AGENT)
+            .build()
+            .map_err(|e| ApiError::Internal { detail: chain(&e) })?;
+
+        Ok(Transport {
+            http,
+            v3_base,
+            v4_base,
+            v3_headers,
+            v4_headers,
+            secret: creds.client_secret.clone(),
+            retry: config.retry,
+        })
+    }
+
+    pub(crate) fn v3_base(&self) -> &str {
+        &self.v3_base
+    }
+
+    pub(crate) fn v4_base(&self) -> &str {
+        &self.v4_base
+    }
+
+    /// A v3 call: POST with a JSON body; the envelope decides, whatever the HTTP status.
+    pub(crate) async fn v3<T: DeserializeOwned>(&self, endpoint: Endpoint, body: &Value) -> Result<T, ApiError> {
+        let spec = endpoint.spec();
+        debug_assert_eq!(spec.family, Family::V3, "{endpoint:?} is not a v3 row");
+        let url = format!("{}{}", self.v3_base, spec.path);
+        let build = || self.http.post(&url).headers(self.v3_headers.clone()).json(body);
+        self.run(endpoint, build, read_v3::<T>).await
+    }
+
+    /// A v4 call: REST verb, bare JSON, non-2xx is an error.
+    pub(crate) async fn v4<T: DeserializeOwned>(
+        &self,
+        endpoint: Endpoint,
+        path_params: &[&str],
+        query: &[(&str, String)],
+        body: Option<&Value>,
+    ) -> Result<T, ApiError> {
+        let spec = endpoint.spec();
+        debug_assert_eq!(spec.family, Family::V4, "{endpoint:?} is not a v4 row");
+        let mut url = reqwest::Url::parse(&format!("{}{}", self.v4_base, endpoint.path_with(path_params)))
+            .map_err(|_| ApiError::InvalidBaseUrl { url: self.v4_base.clone() })?;
+        if !query.is_empty() {
+            url.query_pairs_mut().extend_pairs(query.iter().map(|(k, v)| (*k, v.as_str())));
+        }
+        let method = match spec.method {
+            HttpMethod::Get => reqwest::Method::GET,
+            HttpMethod::Post => reqwest::Method::POST,
+            HttpMethod::Put => reqwest::Method::PUT,
+            HttpMethod::Delete => reqwest::Method::DELETE,
+        };
+        let build = || {
+            let request = self.http.request(method.clone(), url.clone()).headers(self.v4_headers.clone());
+            match body {
+                Some(body) => request.json(body),
+                None => request,
+            }
+        };
+        self.run(endpoint, build, read_v4::<T>).await
+    }
+
+    async fn run<T>(
+        &self,
+        endpoint: Endpoint,
+        build: impl Fn() -> reqwest::RequestBuilder,
+        read: impl Fn(u16, &HeaderMap, &[u8]) -> Attempt<T>,
+    ) -> Result<T, ApiError> {
+        let spec = endpoint.spec();
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            let started = Instant::now();
+            let attempt = match build().send().await {
+                Err(e) => send_failed(&e),
+                Ok(response) => {
+                    let status = response.status().as_u16();
+                    let headers = response.headers().clone();
+                    match response.bytes().await {
+                        Ok(bytes) => {
+                            log::debug!(
+                                "{endpoint} -> {status} in {} ms (attempt {attempts})",
+                                started.elapsed().as_millis()
+                            );
+                            read(status, &headers, &bytes)
+                        }
+                        Err(e) => body_failed(&e),
+                    }
+                }
+            };
+            let (outcome, error, maybe_took_effect) = match attempt {
+                Attempt::Done(result) => return result.map_err(|e| self.scrub(e)),
+                Attempt::Failed { outcome, error, maybe_took_effect } => (outcome, error, maybe_took_effect),
+            };
+            log::debug!(
+                "{endpoint} attempt {attempts} failed after {} ms: {outcome:?}",
+                started.elapsed().as_millis()
+            );
+            match retry::decide(&self.retry, attempts, &outcome, spec.idempotent, rand::random::<f64>()) {
+                RetryDecision::RetryAfter(wait) => {
+                    log::info!("{endpoint}: trying again in {} ms ({outcome:?})", wait.as_millis());
+                    tokio::time::sleep(wait).await;
+                }
+                RetryDecision::GiveUp => {
+                    let error = self.scrub(error);
+                    if !spec.idempotent && maybe_took_effect {
+                        log::warn!("{endpoint}: outcome unknown after {attempts} attempt(s): {error}");
+                        return Err(ApiError::OutcomeUnknown { endpoint, detail: error.to_string() });
+                    }
+                    return Err(error);
+                }
+            }
+        }
+    }
+
+    /// Removes the secret from anything the server or the network stack put into an error, in
+    /// case a misconfigured server echoes our request headers back.
+    fn scrub(&self, error: ApiError) -> ApiError {
+        let secret = self.secret.expose();
+        if secret.len() < 4 {
+            return error;
+        }
+        let clean = |text: String| if text.contains(secret) { text.replace(secret, "••••") } else { text };
+        match error {
+            ApiError::Coupontools { code, description } => {
+                ApiError::Coupontools { code, description: clean(description) }
+            }
+            ApiError::NotTheApi { status, excerpt } => ApiError::NotTheApi { status, excerpt: clean(excerpt) },
+            ApiError::Decode { status, path, detail } => {
+                ApiError::Decode { status, path: clean(path), detail: clean(detail) }
+            }
+            ApiError::V4 { status, message } => ApiError::V4 { status, message: clean(message) },
+            ApiError::Connect { detail } => ApiError::Connect { detail: clean(detail) },
+            ApiError::ReplyLost { detail } => ApiError::ReplyLost { detail: clean(detail) },
+            ApiError::OutcomeUnknown { endpoint, detail } => {
+                ApiError::OutcomeUnknown { endpoint, detail: clean(detail) }
+            }
+            ApiError::Internal { detail } => ApiError::Internal { detail: clean(detail) },
+            other => other,
+        }
+    }
+}
+
+fn header_value(text: &str, sensitive: bool) -> Result<HeaderValue, ApiError> {
+    let mut value = HeaderValue::from_str(text).map_err(|_| ApiError::UnusableCredentials)?;
+    // Keeps the value out of hyper's and reqwest's Debug output.
+    value.set_sensitive(sensitive);
+    Ok(value)
+}
+
+fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    headers.get(RETRY_AFTER).and_then(|v| v.to_str().ok()).and_then(retry::parse_retry_after)
+}
+
+fn read_v3<T: DeserializeOwned>(status: u16, headers: &HeaderMap, body: &[u8]) -> Attempt<T> {
+    match envelope::decode_v3::<T>(status, body) {
+        Ok(value) => Attempt::Done(Ok(value)),
+        Err(error @ ApiError::NotTheApi { .. }) => unreadable(status, headers, body, error),
+        // The server said OK, so a write took effect even though its details are unreadable:
+        // giving up on a write turns this into "outcome unknown" rather than inviting a resend.
+        Err(error @ ApiError::Decode { .. }) => Attempt::Failed {
+            outcome: AttemptOutcome::Status { status, retry_after: None },
+            error,
+            maybe_took_effect: true,
+        },
+        // The server's own refusal: trustworthy, and the same on every retry.
+        Err(error) => Attempt::Done(Err(error)),
+    }
+}
+
+fn read_v4<T: DeserializeOwned>(status: u16, headers: &HeaderMap, body: &[u8]) -> Attempt<T> {
+    if (200..300).contains(&status) {
+        return match envelope::decode_payload::<T>(status, body) {
+            Ok(value) => Attempt::Done(Ok(value)),
+            Err(error @ ApiError::NotTheApi { .. }) => unreadable(status, headers, body, error),
+            Err(error) => Attempt::Failed {
+                outcome: AttemptOutcome::Status { status, retry_after: None },
+                error,
+                maybe_took_effect: true,
+            },
+        };
+    }
+    if status == 429 {
+        let wait = retry_after(headers);
+        return Attempt::Failed {
+            outcome: AttemptOutcome::Status { status, retry_after: wait },
+            error: ApiError::RateLimited { retry_after: wait },
+            maybe_took_effect: false,
+        };
+    }
+    if status >= 500 {
+        return Attempt::Failed {
+            outcome: AttemptOutcome::Status { status, retry_after: retry_after(headers) },
+            error: ApiError::Server { status },
+            maybe_took_effect: true,
+        };
+    }
+    if (300..400).contains(&status) {
+        // Redirects are not followed (see `Transport::new`): the address is not the API itself.
+        return Attempt::Done(Err(envelope::not_the_api(status, body)));
+    }
+    Attempt::Done(Err(v4_refusal(status, body)))
+}
+
+/// A body that is not the API. Whether to try again depends on what it suggests happened.
+fn unreadable<T>(status: u16, headers: &HeaderMap, body: &[u8], error: ApiError) -> Attempt<T> {
+    if status == 429 {
+        let wait = retry_after(headers);
+        return Attempt::Failed {
+            outcome: AttemptOutcome::Status { status, retry_after: wait },
+            error: ApiError::RateLimited { retry_after: wait },
+            maybe_took_effect: false,
+        };
+    }
+    if status >= 500 {
+        return Attempt::Failed {
+            outcome: AttemptOutcome::Status { status, retry_after: retry_after(headers) },
+            error,
+            maybe_took_effect: true,
+        };
+    }
+    if envelope::is_incomplete(body) {
+        // Cut off on the way: the same as a lost reply.
+        return Attempt::Failed { outcome: AttemptOutcome::ReplyLost, error, maybe_took_effect: true };
+    }
+    if (200..300).contains(&status) {
+        // Something answered "success" in a foreign language; a write may have gone through.
+        return Attempt::Failed {
+            outcome: AttemptOutcome::Status { status, retry_after: None },
+            error,
+            maybe_took_effect: true,
+        };
+    }
+    // A 4xx page from something in front of the API (wrong address, proxy): refused, not acted on.
+    Attempt::Done(Err(error))
+}
+
+/// A v4 non-2xx reply: the message from JSON `message` or `error`, else the raw text (§10).
+fn v4_refusal(status: u16, body: &[u8]) -> ApiError {
+    if let Ok(Value::Object(fields)) = serde_json::from_slice::<Value>(body) {
+        let said = ["message", "error"].iter().find_map(|key| match fields.get(*key) {
+            Some(Value::String(text)) if !text.trim().is_empty() => Some(text.trim().to_owned()),
+            Some(Value::Object(inner)) => inner.get("message").and_then(Value::as_str).map(str::to_owned),
+            _ => None,
+        });
+        if let Some(message) = said {
+            return ApiError::V4 { status, message: envelope::excerpt(message.as_bytes()) };
+        }
+    }
+    let text = envelope::excerpt(body);
+    if text.starts_with('<') && !matches!(status, 401 | 403) {
+        // An HTML page is not Coupontools talking; most likely a wrong address.
+        return ApiError::NotTheApi { status, excerpt: text };
+    }
+    let message = if text.is_empty() {
+        reqwest::StatusCode::from_u16(status)
+            .ok()
+            .and_then(|s| s.canonical_reason())
+            .unwrap_or("")
+            .to_owned()
+    } else {
+        text
+    };
+    ApiError::V4 { status, message }
+}
+
+fn send_failed<T>(e: &reqwest::Error) -> Attempt<T> {
+    if e.is_builder() {
+        return Attempt::Done(Err(ApiError::Internal { detail: chain(e) }));
+    }
+    if e.is_connect() {
+        // No connection, so the request never left: safe to retry even for a write.
+        let error = if e.is_timeout() {
+            ApiError::Timeout { sent: false }
+        } else {
+            ApiError::Connect { detail: chain(e) }
+        };
+        return Attempt::Failed { outcome: AttemptOutcome::ConnectFailed, error, maybe_took_effect: false };
+    }
+    if e.is_timeout() {
+        return Attempt::Failed {
+            outcome: AttemptOutcome::TimedOut,
+            error: ApiError::Timeout { sent: true },
+            maybe_took_effect: true,
+        };
+    }
+    // Connected, then the exchange broke: the server may have read and acted on the request.
+    Attempt::Failed {
+        outcome: AttemptOutcome::ReplyLost,
+        error: ApiError::ReplyLost { detail: chain(e) },
+        maybe_took_effect: true,
+    }
+}
+
+fn body_failed<T>(e: &reqwest::Error) -> Attempt<T> {
+    if e.is_timeout() {
+        return Attempt::Failed {
+            outcome: AttemptOutcome::TimedOut,
+            error: ApiError::Timeout { sent: true },
+            maybe_took_effect: true,
+        };
+    }
+    Attempt::Failed {
+        outcome: AttemptOutcome::ReplyLost,
+        error: ApiError::ReplyLost { detail: chain(e) },
+        maybe_took_effect: true,
+    }
+}
+
+/// The error and its causes on one line, for logs.
+fn chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.contains(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn no_headers() -> HeaderMap {
+        HeaderMap::new()
+    }
+
+    fn outcome<T>(attempt: Attempt<T>) -> (AttemptOutcome, String, bool) {
+        match attempt {
+            Attempt::Failed { outcome, error, maybe_took_effect } => (outcome, error.kind().to_owned(), maybe_took_effect),
+            Attempt::Done(_) => panic!("expected a failed attempt"),
+        }
+    }
+
+    #[test]
+    fn v3_envelope_wins_over_http_status() {
+        let body = br#"{"status":{"status":"failed","errors":{"error_code":[502],"error_message_description":["Campaign ID not found."]}}}"#;
+        match read_v3::<Value>(503, &no_headers(), body) {
+            Attempt::Done(Err(ApiError::Coupontools { code: 502, .. })) => {}
+            _ => panic!("a refusal in the envelope must not be retried, whatever the status"),
+        }
+    }
+
+    #[test]
+    fn v3_unreadable_bodies_map_to_retry_outcomes() {
+        let mut headers = HeaderMap::new();
+        headers.insert(RETRY_AFTER, HeaderValue::from_static("2"));
+        let (o, kind, took) = outcome(read_v3::<Value>(429, &headers, b"Too many"));
+        assert_eq!(o, AttemptOutcome::Status { status: 429, retry_after: Some(Duration::from_secs(2)) });
+        assert_eq!((kind.as_str(), took), ("rate_limited", false));
+
+        let (o, kind, took) = outcome(read_v3::<Value>(502, &no_headers(), b"<html>Bad gateway</html>"));
+        assert_eq!(o, AttemptOutcome::Status { status: 502, retry_after: None });
+        assert_eq!((kind.as_str(), took), ("not_the_api", true));
+
+        let (o, kind, _) = outcome(read_v3::<Value>(200, &no_headers(), br#"{"status":{"sta"#));
+        assert_eq!((o, kind.as_str()), (AttemptOutcome::ReplyLost, "not_the_api"));
+
+        let (o, _, took) = outcome(read_v3::<Value>(200, &no_headers(), b"<html>hello</html>"));
+        assert_eq!((o, took), (AttemptOutcome::Status { status: 200, retry_after: None }, true));
+
+        match read_v3::<Value>(404, &no_headers(), b"<html>Not found</html>") {
+            Attempt::Done(Err(ApiError::NotTheApi { status: 404, .. })) => {}
+            _ => panic!("a 4xx page is final"),
+        }
+    }
+
+    #[test]
+    fn v4_errors_take_message_then_error_then_text() {
+        let cases: &[(u16, &str, &str)] = &[
+            (404, r#"{"message":"Loyalty card not found"}"#, "Loyalty card not found"),
+            (422, r#"{"error":"amount must be at least 1"}"#, "amount must be at least 1"),
+            (422, r#"{"error":{"message":"nested"}}"#, "nested"),
+            (400, "plain words", "plain words"),
+            (404, "", "Not Found"),
+            (401, "<html>Unauthorized</html>", "<html>Unauthorized</html>"),
+        ];
+        for (status, body, message) in cases {
+            match v4_refusal(*status, body.as_bytes()) {
+                ApiError::V4 { status: s, message: m } => assert_eq!((s, m.as_str()), (*status, *message)),
+                other => panic!("{body}: {other:?}"),
+            }
+        }
+        assert!(matches!(v4_refusal(404, b"<html>nope</html>"), ApiError::NotTheApi { status: 404, .. }));
+        assert_eq!(v4_refusal(401, b"{}").kind(), "auth");
+    }
+
+    #[test]
+    fn v4_statuses_map_to_outcomes() {
+        let (o, kind, took) = outcome(read_v4::<Value>(503, &no_headers(), b""));
+        assert_eq!((o, kind.as_str(), took), (AttemptOutcome::Status { status: 503, retry_after: None }, "server", true));
+        let (_, kind, took) = outcome(read_v4::<Value>(429, &no_headers(), b""));
+        assert_eq!((kind.as_str(), took), ("rate_limited", false));
+        match read_v4::<Vec<u32>>(200, &no_headers(), b"[1,2]") {
+            Attempt::Done(Ok(v)) => assert_eq!(v, vec![1, 2]),
+            _ => panic!("a 2xx JSON body is the value"),
+        }
+        let (_, kind, _) = outcome(read_v4::<Vec<u32>>(200, &no_headers(), b"[\"x\"]"));
+        assert_eq!(kind, "decode");
+    }
+
+    #[test]
+    fn credentials_that_cannot_be_headers_are_refused() {
+        let mut config = ClientConfig::new(
+            super::super::config::Credentials::new("id", "line\nbreak"),
+            "http://127.0.0.1:1/v3",
+            "http://127.0.0.1:1/v4",
+        );
+        assert!(matches!(
+            Transport::new(&config, "a".into(), "b".into()),
+            Err(ApiError::UnusableCredentials)
+        ));
+        config.credentials = super::super::config::Credentials::new("id", "fine-secret");
+        assert!(Transport::new(&config, "a".into(), "b".into()).is_ok());
+    }
+
+    #[test]
+    fn scrub_removes_an_echoed_secret() {
+        let config = ClientConfig::new(
+            super::super::config::Credentials::new("id", "TopSecretValue99"),
+            "http://127.0.0.1:1/v3",
+            "http://127.0.0.1:1/v4",
+        );
+        let transport = Transport::new(&config, "a".into(), "b".into()).unwrap();
+        let echoed = ApiError::NotTheApi { status: 400, excerpt: "x-client-secret: TopSecretValue99".into() };
+        let clean = transport.scrub(echoed);
+        assert!(!format!("{clean} {clean:?}").contains("TopSecretValue99"));
+        let v4 = transport.scrub(ApiError::V4 { status: 422, message: "bad TopSecretValue99".into() });
+        assert!(!format!("{v4}").contains("TopSecretValue99"));
+    }
+}

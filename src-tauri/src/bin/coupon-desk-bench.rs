@@ -1,0 +1,151 @@
+//! Benchmark of the bulk e-mail runner: e-mails N rows through the real `JobManager` against an
+//! in-process sandbox with a fixed latency per call, at each concurrency asked for, and prints
+//! wall time against the ideal (rows × latency ÷ concurrency).
+//!
+//! `cargo run --release --bin coupon-desk-bench -- [--rows 1000] [--latency-ms 100] [--concurrency 1,8]`
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use coupon_desk::api::{CampaignFilter, Client, ClientConfig, Credentials};
+use coupon_desk::jobs::{EmailJobSpec, EmailList, JobManager, JobState, NoProgress};
+use coupon_desk::sandbox::{Sandbox, SandboxConfig, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET};
+
+/// The target for concurrency 8: at most 15 % over the ideal.
+const TARGET_RATIO: f64 = 1.15;
+
+struct Options {
+    rows: usize,
+    latency: Duration,
+    concurrency: Vec<u8>,
+}
+
+fn parse_args() -> Result<Options, String> {
+    let mut options = Options { rows: 1_000, latency: Duration::from_millis(100), concurrency: vec![1, 8] };
+    let mut args = std::env::args().skip(1);
+    while let Some(flag) = args.next() {
+        let mut value = || args.next().ok_or_else(|| format!("{flag} needs a value"));
+        match flag.as_str() {
+            "--rows" => options.rows = value()?.parse().map_err(|_| "--rows takes a number".to_string())?,
+            "--latency-ms" => {
+                let ms: u64 = value()?.parse().map_err(|_| "--latency-ms takes a number".to_string())?;
+                options.latency = Duration::from_millis(ms);
+            }
+            "--concurrency" => {
+                options.concurrency = value()?
+                    .split(',')
+                    .map(|c| c.trim().parse::<u8>().ok().filter(|c| (1..=16).contains(c)))
+                    .collect::<Option<Vec<_>>>()
+                    .ok_or_else(|| "--concurrency takes numbers from 1 to 16, e.g. 1,8".to_string())?;
+            }
+            "--help" | "-h" => {
+                return Err("usage: coupon-desk-bench [--rows N] [--latency-ms N] [--concurrency 1,8]".to_string())
+            }
+            other => return Err(format!("unknown flag {other} (try --help)")),
+        }
+    }
+    if options.rows == 0 {
+        return Err("--rows must be at least 1".to_string());
+    }
+    Ok(options)
+}
+
+struct Figures {
+    concurrency: u8,
+    wall: Duration,
+    ideal: Duration,
+    sent: usize,
+}
+
+async fn bench_one(options: &Options, concurrency: u8, folder: &std::path::Path) -> Result<Figures, String> {
+    let sandbox = Sandbox::start(SandboxConfig::default()).await.map_err(|e| format!("sandbox: {e}"))?;
+    sandbox.control().set_latency(options.latency);
+    let client = Client::new(ClientConfig::new(
+        Credentials::new(DEMO_CLIENT_ID, DEMO_CLIENT_SECRET),
+        sandbox.v3_url(),
+        sandbox.v4_url(),
+    ))
+    .map_err(|e| format!("client: {e}"))?;
+    let campaigns = client
+        .list_campaigns(&CampaignFilter { only_active: true, ..Default::default() })
+        .await
+        .map_err(|e| format!("campaigns: {e}"))?;
+    let campaign = campaigns.first().ok_or("the sandbox has no active campaign")?.id.to_string();
+
+    let mut text = String::from("email,first name\n");
+    for i in 1..=options.rows {
+        text.push_str(&format!("bench{i:06}@example.com,Guest {i}\n"));
+    }
+    let list = EmailList::parse(&text, None).map_err(|e| e.to_string())?;
+    let jobs = JobManager::open(folder.join(format!("bench-{concurrency}.sqlite3"))).map_err(|e| format!("{e:?}"))?;
+    let spec = EmailJobSpec { campaign, subject: None, check_unique: true, concurrency };
+    let job = jobs.create_email_job("bench", "Benchmark", spec, &list).map_err(|e| format!("{e:?}"))?;
+
+    let started = Instant::now();
+    jobs.run(&job, client, Arc::new(NoProgress)).map_err(|e| format!("{e:?}"))?;
+    let end = jobs.wait_until_settled(&job).await.map_err(|e| format!("{e:?}"))?;
+    let wall = started.elapsed();
+    sandbox.stop().await;
+    if end.state != JobState::Finished || end.sent != options.rows {
+        return Err(format!("the job did not send every row: {end:?}"));
+    }
+    let ideal = options.latency.mul_f64(options.rows as f64 / f64::from(concurrency));
+    Ok(Figures { concurrency, wall, ideal, sent: end.sent })
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let options = match parse_args() {
+        Ok(options) => options,
+        Err(message) => {
+            eprintln!("{message}");
+            return ExitCode::from(2);
+        }
+    };
+    let folder: PathBuf =
+        std::env::temp_dir().join(format!("coupon-desk-bench-{}-{}", std::process::id(), rand::random::<u32>()));
+    if let Err(e) = std::fs::create_dir_all(&folder) {
+        eprintln!("could not create {}: {e}", folder.display());
+        return ExitCode::FAILURE;
+    }
+    println!(
+        "bulk e-mail benchmark: {} rows, {} ms latency per call, check_unique on, journal in {}",
+        options.rows,
+        options.latency.as_millis(),
+        folder.display()
+    );
+    println!("{:>6} {:>11} {:>10} {:>10} {:>7}  target", "rows", "concurrency", "wall (s)", "ideal (s)", "ratio");
+    let mut failed = false;
+    for &concurrency in &options.concurrency {
+        match bench_one(&options, concurrency, &folder).await {
+            Ok(f) => {
+                let ratio = f.wall.as_secs_f64() / f.ideal.as_secs_f64();
+                let target = if f.concurrency == 8 {
+                    if ratio <= TARGET_RATIO { format!("≤ {TARGET_RATIO}× met") } else { format!("≤ {TARGET_RATIO}× MISSED") }
+                } else {
+                    "-".to_string()
+                };
+                println!(
+                    "{:>6} {:>11} {:>10.2} {:>10.2} {:>7.3}  {target}",
+                    f.sent,
+                    f.concurrency,
+                    f.wall.as_secs_f64(),
+                    f.ideal.as_secs_f64(),
+                    ratio
+                );
+            }
+            Err(message) => {
+                eprintln!("concurrency {concurrency}: {message}");
+                failed = true;
+            }
+        }
+    }
+    let _ = std::fs::remove_dir_all(&folder);
+    if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
+}

@@ -1,0 +1,46 @@
+//! Language and bulk concurrency.
+
+use tauri::{AppHandle, Runtime, State};
+
+use super::{change_settings, UiError};
+use crate::settings::{Preferences, LANGUAGES, MAX_BULK_CONCURRENCY};
+use crate::state::AppState;
+
+#[tauri::command]
+pub async fn get_preferences(state: State<'_, AppState>) -> Result<Preferences, UiError> {
+    Ok(state.settings.lock().await.preferences.clone())
+}
+
+#[tauri::command]
+pub async fn set_preferences<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    prefs: Preferences,
+) -> Result<Preferences, UiError> {
+    check(&prefs)?;
+    change_settings(&app, &state, |s| {
+        s.preferences = prefs.clone();
+        Ok(prefs.clone())
+    })
+    .await
+}
+
+fn check(prefs: &Preferences) -> Result<(), UiError> {
+    if !LANGUAGES.contains(&prefs.language.as_str()) {
+        return Err(UiError {
+            field: Some("language".into()),
+            ..UiError::new("validation", "That language is not available.", format!("Choose one of: {}.", LANGUAGES.join(", ")))
+        });
+    }
+    if !(1..=MAX_BULK_CONCURRENCY).contains(&prefs.bulk_concurrency) {
+        return Err(UiError {
+            field: Some("concurrency".into()),
+            ..UiError::new(
+                "validation",
+                format!("Sending speed must be between 1 and {MAX_BULK_CONCURRENCY} e-mails at a time."),
+                "4 is a good choice; lower it if Coupontools asks you to slow down.",
+            )
+        });
+    }
+    Ok(())
+}

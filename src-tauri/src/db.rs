@@ -1,0 +1,137 @@
+//! The app's local database: history of what was sent and the journals of bulk jobs.
+//!
+//! One SQLite file in the app data folder. The schema moves forward through `MIGRATIONS`, applied
+//! in order and recorded in `PRAGMA user_version`, so a later feature only appends a step.
+
+use std::path::Path;
+
+use rusqlite::Connection;
+
+/// Each entry is one schema step; never edit a step that has shipped, append a new one.
+const MIGRATIONS: &[&str] = &[
+    // 1: what the desk did, one row per action (a send, a test of the connection, ...).
+    "CREATE TABLE history (
+        id          INTEGER PRIMARY KEY,
+        at          TEXT    NOT NULL,   -- RFC 3339, UTC
+        account_id  TEXT    NOT NULL,
+        account     TEXT    NOT NULL,   -- the account's name at the time
+        action      TEXT    NOT NULL,   -- e.g. 'test_connection', 'email_coupon'
+        campaign    TEXT,
+        target      TEXT,               -- e.g. the e-mail address
+        outcome     TEXT    NOT NULL,   -- 'ok', 'skipped', 'failed', 'unknown'
+        detail      TEXT,               -- e.g. the single-use URL or the error message
+        job_id      TEXT
+     );
+     CREATE INDEX history_at ON history(at);",
+    // 2: journals of bulk e-mail jobs (jobs/journal.rs): one row per recipient, written before
+    // each send and after each reply, so a crash never loses or repeats a send.
+    "CREATE TABLE email_jobs (
+        id            TEXT    PRIMARY KEY,
+        created_at    TEXT    NOT NULL,   -- RFC 3339, UTC
+        account_id    TEXT    NOT NULL,
+        account_name  TEXT    NOT NULL,
+        campaign      TEXT    NOT NULL,
+        subject       TEXT,
+        check_unique  INTEGER NOT NULL,   -- 0/1
+        concurrency   INTEGER NOT NULL,
+        state         TEXT    NOT NULL,   -- 'running', 'paused', 'finished', 'cancelled'
+        pause_reason  TEXT,
+        pause_hint    TEXT,
+        total         INTEGER NOT NULL
+     );
+     CREATE TABLE email_job_rows (
+        job_id          TEXT    NOT NULL REFERENCES email_jobs(id) ON DELETE CASCADE,
+        row             INTEGER NOT NULL, -- 1-based data row of the file
+        email           TEXT    NOT NULL,
+        first_name      TEXT,
+        last_name       TEXT,
+        status          TEXT    NOT NULL, -- 'pending', 'in_flight', 'sent', 'skipped', 'failed', 'unknown'
+        attempts        INTEGER NOT NULL DEFAULT 0,
+        maybe_sent      INTEGER NOT NULL DEFAULT 0, -- an earlier attempt may have reached the server
+        single_use_code TEXT,
+        single_use_url  TEXT,
+        message         TEXT,
+        updated_at      TEXT    NOT NULL,
+        PRIMARY KEY (job_id, row)
+     );
+     CREATE INDEX email_job_rows_queue ON email_job_rows(job_id, status, attempts, row);
+     CREATE INDEX email_jobs_state ON email_jobs(state);",
+];
+
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum DbError {
+    #[error("The app's local database could not be opened or updated ({0}).")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("The local database was written by a newer Coupon Desk (schema {found}, this version knows {known}).")]
+    TooNew { found: i64, known: i64 },
+    #[error("The app's data folder could not be created ({0}).")]
+    Folder(#[from] std::io::Error),
+}
+
+/// Opens (creating if needed) the database at `path` and brings its schema up to date.
+pub fn open(path: &Path) -> Result<Connection, DbError> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let mut conn = Connection::open(path)?;
+    // WAL keeps the journal durable without blocking readers (the UI reads while a job writes).
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    migrate(&mut conn)?;
+    Ok(conn)
+}
+
+/// Applies every step past the database's `user_version`, each in its own transaction.
+pub fn migrate(conn: &mut Connection) -> Result<(), DbError> {
+    let known = MIGRATIONS.len() as i64;
+    let found: i64 = conn.pragma_query_value(None, "user_version", |row| row.get(0))?;
+    if found > known {
+        return Err(DbError::TooNew { found, known });
+    }
+    for (index, step) in MIGRATIONS.iter().enumerate().skip(found as usize) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(step)?;
+        tx.pragma_update(None, "user_version", (index + 1) as i64)?;
+        tx.commit()?;
+    }
+    Ok(())
+}
+
+pub fn schema_version(conn: &Connection) -> Result<i64, DbError> {
+    Ok(conn.pragma_query_value(None, "user_version", |row| row.get(0))?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn opens_fresh_database_at_latest_schema_and_reopens_idempotently() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("nested/desk.sqlite3");
+        let conn = open(&path).unwrap();
+        assert_eq!(schema_version(&conn).unwrap(), MIGRATIONS.len() as i64);
+        conn.execute(
+            "INSERT INTO history (at, account_id, account, action, outcome) VALUES ('2026-01-01T00:00:00Z', 'a', 'Shop', 'test_connection', 'ok')",
+            [],
+        )
+        .unwrap();
+        drop(conn);
+        let conn = open(&path).unwrap();
+        let rows: i64 = conn.query_row("SELECT count(*) FROM history", [], |r| r.get(0)).unwrap();
+        assert_eq!(rows, 1, "reopening must keep the data and not re-run migrations");
+    }
+
+    #[test]
+    fn refuses_a_database_from_a_newer_version() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("desk.sqlite3");
+        let conn = open(&path).unwrap();
+        conn.pragma_update(None, "user_version", 999).unwrap();
+        drop(conn);
+        assert!(matches!(open(&path), Err(DbError::TooNew { found: 999, .. })));
+    }
+}

@@ -1,0 +1,98 @@
+//! What the window hears about a running job, and the door it hears it through.
+
+use serde::Serialize;
+
+use crate::jobs::journal::{Counts, JobId, JobState, PauseReason};
+
+/// Receives progress; the command layer forwards it to the window (a Tauri channel), tests
+/// collect it. Called from a background task: keep it quick and never block on the window.
+pub trait ProgressSink: Send + Sync {
+    fn report(&self, progress: &JobProgress);
+}
+
+impl<F> ProgressSink for F
+where
+    F: Fn(&JobProgress) + Send + Sync,
+{
+    fn report(&self, progress: &JobProgress) {
+        self(progress)
+    }
+}
+
+/// For runs nobody watches (a benchmark, a resume before the window is back).
+pub struct NoProgress;
+
+impl ProgressSink for NoProgress {
+    fn report(&self, _progress: &JobProgress) {}
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct JobProgress {
+    pub job_id: JobId,
+    pub state: JobState,
+    pub total: usize,
+    pub sent: usize,
+    pub skipped: usize,
+    pub failed: usize,
+    pub unknown: usize,
+    /// Not sent yet (waiting or on their way).
+    pub remaining: usize,
+    /// Rows settled per minute since this run started; 0 until there is something to measure.
+    pub rate_per_minute: f64,
+    pub eta_seconds: Option<u64>,
+    pub pause_reason: Option<PauseReason>,
+}
+
+impl JobProgress {
+    pub(crate) fn new(job_id: &JobId, state: JobState, total: usize, counts: &Counts, reason: Option<PauseReason>) -> Self {
+        JobProgress {
+            job_id: job_id.clone(),
+            state,
+            total,
+            sent: counts.sent,
+            skipped: counts.skipped,
+            failed: counts.failed,
+            unknown: counts.unknown,
+            remaining: counts.remaining(),
+            rate_per_minute: 0.0,
+            eta_seconds: if counts.remaining() == 0 { Some(0) } else { None },
+            pause_reason: reason,
+        }
+    }
+
+    /// Adds the rate and the time left, from `settled` rows in `elapsed_secs` of this run.
+    pub(crate) fn with_rate(mut self, settled: usize, elapsed_secs: f64) -> Self {
+        // Under half a second the figure jumps about and would only make the window flicker.
+        if settled > 0 && elapsed_secs >= 0.5 {
+            let per_second = settled as f64 / elapsed_secs;
+            self.rate_per_minute = (per_second * 60.0 * 10.0).round() / 10.0;
+            self.eta_seconds = Some((self.remaining as f64 / per_second).ceil() as u64);
+        }
+        self
+    }
+
+    pub fn done(&self) -> usize {
+        self.sent + self.skipped + self.failed + self.unknown
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rate_and_time_left_follow_the_settled_rows() {
+        let counts = Counts { pending: 90, sent: 10, ..Counts::default() };
+        let p = JobProgress::new(&JobId::new("job_1"), JobState::Running, 100, &counts, None);
+        assert_eq!((p.remaining, p.eta_seconds, p.rate_per_minute), (90, None, 0.0));
+        let p = p.with_rate(10, 5.0);
+        assert_eq!(p.rate_per_minute, 120.0);
+        assert_eq!(p.eta_seconds, Some(45));
+        let json = serde_json::to_value(&p).unwrap();
+        for key in ["jobId", "state", "total", "sent", "skipped", "failed", "unknown", "remaining", "ratePerMinute", "etaSeconds", "pauseReason"] {
+            assert!(json.get(key).is_some(), "{key} missing in {json}");
+        }
+        assert_eq!(json["state"], "running");
+    }
+}

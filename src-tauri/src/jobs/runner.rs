@@ -1,0 +1,412 @@
+//! `JobManager`: creates bulk e-mail jobs, runs them with bounded concurrency, pauses, resumes,
+//! cancels, and answers what the window asks about them. Tauri-free: progress leaves through a
+//! [`ProgressSink`].
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+use tokio::sync::{watch, Notify};
+
+use crate::api::{validate, Client};
+use crate::jobs::email_list::EmailList;
+use crate::jobs::error::JobError;
+use crate::jobs::journal::{Counts, JobId, JobRecord, JobRows, JobState, JobSummary, Journal, NewJob, PauseReason, RowStatus};
+use crate::jobs::progress::{JobProgress, ProgressSink};
+use crate::jobs::{results_csv, worker};
+
+pub const MIN_CONCURRENCY: u8 = 1;
+pub const MAX_CONCURRENCY: u8 = 16;
+pub const DEFAULT_CONCURRENCY: u8 = 4;
+
+/// At most this many progress reports a second while rows settle; state changes go out at once.
+const REPORT_INTERVAL: Duration = Duration::from_millis(100);
+
+/// Largest page [`JobManager::rows`] returns.
+pub const MAX_PAGE: usize = 1_000;
+
+/// What to send, to whom is the list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EmailJobSpec {
+    pub campaign: String,
+    pub subject: Option<String>,
+    pub check_unique: bool,
+    pub concurrency: u8,
+}
+
+/// Creates and runs bulk jobs over one journal. Cheap to clone; all clones share the journal
+/// and the runs.
+#[derive(Clone)]
+pub struct JobManager {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    journal: Mutex<Journal>,
+    runs: Mutex<HashMap<JobId, Arc<LiveRun>>>,
+}
+
+/// How far a run has been asked to stop; only ever escalates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Stop {
+    Go,
+    Pause,
+    Cancel,
+}
+
+/// A job being run in this process.
+pub(crate) struct LiveRun {
+    pub job: Arc<JobRecord>,
+    stop: watch::Sender<Stop>,
+    pause_reason: Mutex<Option<PauseReason>>,
+    sink: Mutex<Arc<dyn ProgressSink>>,
+    counts: Mutex<Counts>,
+    changed: Notify,
+    settled: watch::Sender<Option<JobProgress>>,
+    started: Instant,
+    done_at_start: usize,
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A panic elsewhere must not make the journal unreachable; its data is committed SQL.
+    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+impl LiveRun {
+    pub fn stopping(&self) -> bool {
+        *self.stop.borrow() != Stop::Go
+    }
+
+    pub fn stop_signal(&self) -> watch::Receiver<Stop> {
+        self.stop.subscribe()
+    }
+
+    fn request(&self, stop: Stop) {
+        self.stop.send_if_modified(|current| {
+            if stop > *current {
+                *current = stop;
+                true
+            } else {
+                false
+            }
+        });
+    }
+
+    /// An account-wide failure: the first reason wins, the workers stop taking rows.
+    pub fn pause_with(&self, reason: PauseReason) {
+        lock(&self.pause_reason).get_or_insert(reason);
+        self.request(Stop::Pause);
+        self.changed.notify_one();
+    }
+
+    /// Keeps the live counts in step with a journal change that has been committed.
+    pub fn counted(&self, from: RowStatus, to: RowStatus) {
+        {
+            let mut counts = lock(&self.counts);
+            counts.add(from, -1);
+            counts.add(to, 1);
+        }
+        self.changed.notify_one();
+    }
+
+    fn progress(&self, state: JobState) -> JobProgress {
+        let counts = *lock(&self.counts);
+        let reason = lock(&self.pause_reason).clone();
+        JobProgress::new(&self.job.id, state, self.job.total, &counts, reason)
+            .with_rate(counts.done().saturating_sub(self.done_at_start), self.started.elapsed().as_secs_f64())
+    }
+
+    fn report(&self, progress: &JobProgress) {
+        let sink = lock(&self.sink).clone();
+        sink.report(progress);
+    }
+}
+
+impl JobManager {
+    /// Opens (creating if needed) the journal at `db_path`. Rows left on their way by a crash or
+    /// a close are decided here (see [`Journal::recover_in_flight`]), so what
+    /// [`JobManager::unfinished`] shows is already true.
+    pub fn open(db_path: PathBuf) -> Result<JobManager, JobError> {
+        let mut journal = Journal::open(&db_path)?;
+        let recovered = journal.recover_all()?;
+        if recovered > 0 {
+            log::info!("jobs: {recovered} rows were on their way when Coupon Desk last stopped");
+        }
+        Ok(JobManager {
+            inner: Arc::new(Inner { journal: Mutex::new(journal), runs: Mutex::new(HashMap::new()) }),
+        })
+    }
+
+    /// Stores a new job for `list` (all its rows, problem rows already decided). Call
+    /// [`JobManager::run`] to start it.
+    pub fn create_email_job(
+        &self,
+        account_id: &str,
+        account_name: &str,
+        spec: EmailJobSpec,
+        list: &EmailList,
+    ) -> Result<JobId, JobError> {
+        if !(MIN_CONCURRENCY..=MAX_CONCURRENCY).contains(&spec.concurrency) {
+            return Err(JobError::InvalidConcurrency { given: spec.concurrency });
+        }
+        let campaign = validate::campaign_id(&spec.campaign)
+            .map_err(|p| JobError::InvalidCampaign { message: p.message, hint: p.hint })?;
+        if list.valid == 0 {
+            return Err(JobError::NothingToSend);
+        }
+        let subject = spec.subject.as_deref().map(str::trim).filter(|s| !s.is_empty());
+        let new = NewJob {
+            account_id,
+            account_name,
+            campaign: &campaign,
+            subject,
+            check_unique: spec.check_unique,
+            concurrency: spec.concurrency,
+        };
+        let job = self.journal().create_job(&new, list)?;
+        Ok(job.id)
+    }
+
+    /// Starts (or resumes) the job on the current tokio runtime and returns at once. Calling it
+    /// for a job that is already running only swaps the sink (a window that came back).
+    pub fn run(&self, job_id: &JobId, client: Client, sink: Arc<dyn ProgressSink>) -> Result<(), JobError> {
+        let runtime = tokio::runtime::Handle::try_current().map_err(|_| JobError::NoRuntime)?;
+        let mut runs = lock(&self.inner.runs);
+        if let Some(run) = runs.get(job_id).cloned() {
+            drop(runs);
+            if run.stopping() {
+                return Err(JobError::StillStopping);
+            }
+            *lock(&run.sink) = sink;
+            run.report(&run.progress(JobState::Running));
+            return Ok(());
+        }
+        let (job, counts) = {
+            let mut journal = self.journal();
+            let job = journal.job(job_id)?;
+            match job.state {
+                JobState::Finished | JobState::Cancelled => {
+                    return Err(JobError::AlreadyDone { state: job.state.as_str() });
+                }
+                JobState::Running | JobState::Paused => {}
+            }
+            journal.recover_in_flight(&job)?;
+            journal.set_state(job_id, JobState::Running, None)?;
+            let counts = journal.counts(job_id)?;
+            (JobRecord { state: JobState::Running, pause_reason: None, ..job }, counts)
+        };
+        let run = Arc::new(LiveRun {
+            job: Arc::new(job),
+            stop: watch::channel(Stop::Go).0,
+            pause_reason: Mutex::new(None),
+            sink: Mutex::new(sink),
+            counts: Mutex::new(counts),
+            changed: Notify::new(),
+            settled: watch::channel(None).0,
+            started: Instant::now(),
+            done_at_start: counts.done(),
+        });
+        runs.insert(job_id.clone(), run.clone());
+        drop(runs);
+        run.report(&run.progress(JobState::Running));
+        runtime.spawn(drive(self.clone(), run, client));
+        Ok(())
+    }
+
+    /// Stops taking new rows; rows already on their way finish. A job not running here (an
+    /// interrupted one) is simply marked paused.
+    pub fn pause(&self, job_id: &JobId) -> Result<(), JobError> {
+        let runs = lock(&self.inner.runs);
+        if let Some(run) = runs.get(job_id) {
+            run.request(Stop::Pause);
+            return Ok(());
+        }
+        let journal = self.journal();
+        let job = journal.job(job_id)?;
+        if job.state == JobState::Running {
+            journal.set_state(job_id, JobState::Paused, None)?;
+        }
+        Ok(())
+    }
+
+    /// Like pause, then the job ends: rows not sent stay "not sent", rows in doubt "unknown".
+    pub fn cancel(&self, job_id: &JobId) -> Result<(), JobError> {
+        let runs = lock(&self.inner.runs);
+        if let Some(run) = runs.get(job_id) {
+            run.request(Stop::Cancel);
+            return Ok(());
+        }
+        let mut journal = self.journal();
+        let job = journal.job(job_id)?;
+        if matches!(job.state, JobState::Running | JobState::Paused) {
+            journal.cancel(&job)?;
+        }
+        Ok(())
+    }
+
+    /// Jobs waiting for the user: interrupted by a crash or a close, or paused. Jobs running in
+    /// this process are not listed.
+    pub fn unfinished(&self) -> Result<Vec<JobSummary>, JobError> {
+        let runs = lock(&self.inner.runs);
+        let mut jobs = self.journal().unfinished()?;
+        jobs.retain(|job| !runs.contains_key(&job.job_id));
+        Ok(jobs)
+    }
+
+    /// Rows `offset + 1 ..= offset + limit` (at most [`MAX_PAGE`]), for a virtualized table.
+    pub fn rows(&self, job_id: &JobId, offset: usize, limit: usize) -> Result<JobRows, JobError> {
+        let journal = self.journal();
+        let job = journal.job(job_id)?;
+        let rows = journal.rows(job_id, offset, limit.min(MAX_PAGE))?;
+        Ok(JobRows { total: job.total, rows })
+    }
+
+    pub fn progress(&self, job_id: &JobId) -> Result<JobProgress, JobError> {
+        if let Some(run) = lock(&self.inner.runs).get(job_id).cloned() {
+            return Ok(run.progress(JobState::Running));
+        }
+        let journal = self.journal();
+        let job = journal.job(job_id)?;
+        let counts = journal.counts(job_id)?;
+        Ok(JobProgress::new(job_id, job.state, job.total, &counts, job.pause_reason))
+    }
+
+    /// Writes every row's outcome to `path` (row, email, status, single_use_url, message).
+    pub fn export_results_csv(&self, job_id: &JobId, path: &Path) -> Result<(), JobError> {
+        let rows = {
+            let journal = self.journal();
+            let job = journal.job(job_id)?;
+            journal.rows(job_id, 0, job.total)?
+        };
+        results_csv::write_results(path, &rows)
+    }
+
+    /// Waits until a run of the job in this process has settled (finished, paused or
+    /// cancelled) and returns its last progress; at once when none is running.
+    pub async fn wait_until_settled(&self, job_id: &JobId) -> Result<JobProgress, JobError> {
+        let run = lock(&self.inner.runs).get(job_id).cloned();
+        if let Some(run) = run {
+            let mut settled = run.settled.subscribe();
+            let last = settled.wait_for(Option::is_some).await.map_err(|_| JobError::Internal)?.clone();
+            if let Some(progress) = last {
+                return Ok(progress);
+            }
+        }
+        self.progress(job_id)
+    }
+
+    pub fn is_running(&self, job_id: &JobId) -> bool {
+        lock(&self.inner.runs).contains_key(job_id)
+    }
+
+    fn journal(&self) -> MutexGuard<'_, Journal> {
+        lock(&self.inner.journal)
+    }
+
+    /// Runs `f` on the journal off the async threads: a commit waits for the disk.
+    pub(crate) async fn with_journal<T, F>(&self, f: F) -> Result<T, JobError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Journal) -> Result<T, JobError> + Send + 'static,
+    {
+        let inner = self.inner.clone();
+        tokio::task::spawn_blocking(move || f(&mut lock(&inner.journal)))
+            .await
+            .map_err(|_| JobError::Internal)?
+    }
+}
+
+/// Runs the workers of one job to the end, then writes and reports how it ended.
+async fn drive(manager: JobManager, run: Arc<LiveRun>, client: Client) {
+    let reporter = tokio::spawn(report_changes(run.clone()));
+    let mut workers = tokio::task::JoinSet::new();
+    for _ in 0..run.job.concurrency.clamp(MIN_CONCURRENCY, MAX_CONCURRENCY) {
+        workers.spawn(worker::work(manager.clone(), run.clone(), client.clone()));
+    }
+    while let Some(joined) = workers.join_next().await {
+        let failure = match joined {
+            Ok(Ok(())) => None,
+            Ok(Err(error)) => Some(error),
+            Err(_) => Some(JobError::Internal),
+        };
+        if let Some(error) = failure {
+            // A journal that cannot be written cannot promise "never twice": stop everyone.
+            log::error!("jobs: a worker of {} stopped: {error:?}", run.job.id);
+            run.pause_with(PauseReason { message: error.user_message(), hint: error.hint() });
+        }
+    }
+    reporter.abort();
+    // Wait until it is really gone, so no "running" report can overtake the final one.
+    let _ = reporter.await;
+
+    // The end is written and the run forgotten under the runs lock, so a pause or cancel that
+    // arrives meanwhile either reaches this run or finds the job already settled in the journal.
+    let ending = {
+        let (manager, run) = (manager.clone(), run.clone());
+        tokio::task::spawn_blocking(move || {
+            let mut runs = lock(&manager.inner.runs);
+            let ended = record_end(&mut lock(&manager.inner.journal), &run);
+            runs.remove(&run.job.id);
+            ended
+        })
+        .await
+    };
+    let state = match ending {
+        Ok(Ok((state, counts))) => {
+            *lock(&run.counts) = counts;
+            state
+        }
+        failed => {
+            let error = match failed {
+                Ok(Err(error)) => error,
+                _ => JobError::Internal,
+            };
+            log::error!("jobs: could not record the end of {}: {error:?}", run.job.id);
+            lock(&manager.inner.runs).remove(&run.job.id);
+            lock(&run.pause_reason).get_or_insert(PauseReason { message: error.user_message(), hint: error.hint() });
+            JobState::Paused
+        }
+    };
+    let progress = run.progress(state);
+    run.report(&progress);
+    run.settled.send_replace(Some(progress));
+}
+
+/// Writes how the run ended: cancelled, finished (nothing left), or paused (with the reason of
+/// an account failure, if that was why).
+fn record_end(journal: &mut Journal, run: &LiveRun) -> Result<(JobState, Counts), JobError> {
+    let job = &run.job;
+    // Normally nothing is in flight here; after a worker failure something may be.
+    journal.recover_in_flight(job)?;
+    let counts = journal.counts(&job.id)?;
+    let stop = *run.stop.borrow();
+    let state = match stop {
+        Stop::Cancel => {
+            journal.cancel(job)?;
+            JobState::Cancelled
+        }
+        Stop::Go if counts.remaining() == 0 => {
+            journal.set_state(&job.id, JobState::Finished, None)?;
+            JobState::Finished
+        }
+        Stop::Pause | Stop::Go => {
+            let reason = lock(&run.pause_reason).clone();
+            journal.set_state(&job.id, JobState::Paused, reason.as_ref())?;
+            JobState::Paused
+        }
+    };
+    Ok((state, journal.counts(&job.id)?))
+}
+
+/// Reports after changes, at most every [`REPORT_INTERVAL`]: many rows settling at once become
+/// one report, so sixteen parallel sends don't flood the window.
+async fn report_changes(run: Arc<LiveRun>) {
+    loop {
+        run.changed.notified().await;
+        run.report(&run.progress(JobState::Running));
+        tokio::time::sleep(REPORT_INTERVAL).await;
+    }
+}

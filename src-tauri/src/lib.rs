@@ -1,0 +1,123 @@
+//! Coupon Desk: a desktop app over the Coupontools API.
+//!
+//! Rooms: `api` (Tauri-free client), `sandbox` (local Coupontools server, also practice mode),
+//! `jobs` (bulk work, journalled), `secrets` / `settings` / `db` / `history` (what the app keeps),
+//! `commands` (thin Tauri commands). [`build`] is generic over the runtime so tests run the real
+//! setup on Tauri's mock runtime.
+
+pub mod accounts;
+pub mod api;
+pub mod commands;
+pub mod db;
+pub mod history;
+pub mod jobs;
+pub mod practice;
+pub mod qr;
+pub mod sandbox;
+pub mod secrets;
+pub mod settings;
+pub mod state;
+
+use tauri::{Manager, Runtime};
+
+use crate::secrets::SecretStore;
+use crate::state::AppState;
+
+/// What differs between the installed app and a test run.
+#[derive(Debug, Clone)]
+pub struct AppOptions {
+    /// Keychain service name; tests use their own so they never touch a real installation's entries.
+    pub keyring_service: String,
+}
+
+impl Default for AppOptions {
+    fn default() -> Self {
+        Self { keyring_service: secrets::SERVICE.into() }
+    }
+}
+
+/// Everything but the desktop-only plugins: state, the store plugin and the command list.
+pub fn build<R: Runtime>(builder: tauri::Builder<R>, options: AppOptions) -> tauri::Builder<R> {
+    builder
+        .plugin(tauri_plugin_store::Builder::new().build())
+        // Used from Rust only (open a single-use URL, pick a list file); the window gets no
+        // permission of these plugins.
+        .plugin(tauri_plugin_opener::init())
+        .plugin(tauri_plugin_dialog::init())
+        .setup(move |app| {
+            let state = init_state(app.handle(), &options);
+            app.manage(state);
+            Ok(())
+        })
+        .invoke_handler(tauri::generate_handler![
+            commands::accounts::app_status,
+            commands::accounts::list_accounts,
+            commands::accounts::add_account,
+            commands::accounts::update_account,
+            commands::accounts::remove_account,
+            commands::accounts::set_active_account,
+            commands::accounts::test_connection,
+            commands::accounts::start_practice_mode,
+            commands::preferences::get_preferences,
+            commands::preferences::set_preferences,
+            commands::email::list_campaigns,
+            commands::email::send_coupon_email,
+            commands::email::open_url,
+            commands::history::list_history,
+            commands::history::export_history,
+        ])
+}
+
+/// Builds the app's state. Never fails: Tauri panics on a failed setup, and a shop assistant
+/// should get a window that explains a problem rather than an app that does not open.
+pub fn init_state<R: Runtime>(app: &tauri::AppHandle<R>, options: &AppOptions) -> AppState {
+    let data_dir = app.path().app_data_dir().unwrap_or_else(|e| {
+        log::error!("no app data folder ({e}); using the temp folder");
+        std::env::temp_dir().join("com.coupondesk.app")
+    });
+    let settings = settings::load(app).unwrap_or_else(|e| {
+        log::error!("settings: {e}");
+        settings::Settings::default()
+    });
+    let state = AppState::new(settings, SecretStore::new(options.keyring_service.clone()), data_dir);
+    // Create or migrate the database now, so a problem shows up in the log at start.
+    if let Err(e) = state.open_db() {
+        log::error!("local database: {e}");
+    }
+    state
+}
+
+fn log_plugin<R: Runtime>() -> tauri::plugin::TauriPlugin<R> {
+    use tauri_plugin_log::{Target, TargetKind};
+    tauri_plugin_log::Builder::new()
+        .level(log::LevelFilter::Info)
+        .level_for("coupon_desk", log::LevelFilter::Debug)
+        .targets([Target::new(TargetKind::Stdout), Target::new(TargetKind::LogDir { file_name: None })])
+        .max_file_size(2_000_000)
+        .rotation_strategy(tauri_plugin_log::RotationStrategy::KeepSome(5))
+        // Every line passes through the redactor: a secret that reached a message by accident
+        // still never reaches the file.
+        .format(|out, message, record| {
+            let line = secrets::redact(&message.to_string());
+            out.finish(format_args!("[{}][{}] {}", record.level(), record.target(), line))
+        })
+        .build()
+}
+
+pub fn run() {
+    let builder = tauri::Builder::default()
+        // Must be first: a second launch hands over to the running window and exits.
+        .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
+            if let Some(window) = app.get_webview_window("main") {
+                let _ = window.unminimize();
+                let _ = window.show();
+                let _ = window.set_focus();
+            }
+        }))
+        .plugin(log_plugin())
+        .plugin(tauri_plugin_window_state::Builder::default().build());
+    if let Err(e) = build(builder, AppOptions::default()).run(tauri::generate_context!()) {
+        eprintln!("Coupon Desk could not start: {e}");
+        std::process::exit(1);
+    }
+}

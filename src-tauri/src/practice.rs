@@ -1,0 +1,48 @@
+//! Practice mode: the sandbox runs inside the app on 127.0.0.1 (a random port) and stands in for
+//! Coupontools, so a new assistant can try every screen without sending anything real.
+
+use std::time::Duration;
+
+use tokio::sync::Mutex;
+
+use crate::sandbox::{Sandbox, SandboxConfig};
+
+/// A touch of latency so progress bars and "Working…" states look as they will for real.
+const PRACTICE_LATENCY: Duration = Duration::from_millis(60);
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PracticeUrls {
+    pub v3: String,
+    pub v4: String,
+}
+
+#[derive(Default)]
+pub struct Practice {
+    running: Mutex<Option<Sandbox>>,
+}
+
+impl Practice {
+    /// Starts the sandbox on first use; later calls return the same one.
+    pub async fn ensure_running(&self) -> std::io::Result<PracticeUrls> {
+        let mut running = self.running.lock().await;
+        if let Some(sandbox) = running.as_ref() {
+            return Ok(PracticeUrls { v3: sandbox.v3_url(), v4: sandbox.v4_url() });
+        }
+        let config = SandboxConfig { latency: PRACTICE_LATENCY, ..SandboxConfig::default() };
+        let sandbox = Sandbox::start(config).await?;
+        log::info!("practice sandbox listening on {}", sandbox.addr());
+        let urls = PracticeUrls { v3: sandbox.v3_url(), v4: sandbox.v4_url() };
+        *running = Some(sandbox);
+        Ok(urls)
+    }
+
+    pub async fn stop(&self) {
+        if let Some(sandbox) = self.running.lock().await.take() {
+            sandbox.stop().await;
+        }
+    }
+
+    pub async fn is_running(&self) -> bool {
+        self.running.lock().await.is_some()
+    }
+}

@@ -1,0 +1,106 @@
+//! How a sandbox is set up when it starts; most of it can be changed later through `SandboxControl`.
+
+use std::fmt;
+use std::time::Duration;
+
+/// Demo API client ID. Real client IDs are long numeric strings (API reference §3).
+pub const DEMO_CLIENT_ID: &str = "5082736419027364518290374615";
+/// Demo API client secret: 30 alphanumerics, like a real one (API reference §3).
+pub const DEMO_CLIENT_SECRET: &str = "sbxDemo7Kq2Lm9Pz4Rt6Vw8Yb3Nc5H";
+
+/// Which HTTP status a v3 failure is answered with. The body is the same either way (§10).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum FailureStatus {
+    /// Every v3 failure comes back as HTTP 200; only the body says it failed.
+    #[default]
+    Http200,
+    /// Auth failures come back as HTTP 401, all other v3 failures as HTTP 422.
+    Semantic,
+}
+
+impl FailureStatus {
+    /// The spelling used on the command line and in the control API.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FailureStatus::Http200 => "http200",
+            FailureStatus::Semantic => "semantic",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<FailureStatus> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "http200" | "200" => Some(FailureStatus::Http200),
+            "semantic" => Some(FailureStatus::Semantic),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct SandboxConfig {
+    pub client_id: String,
+    pub client_secret: String,
+    pub failure_status: FailureStatus,
+    /// Added to every /v3 and /v4 request before it is handled.
+    pub latency: Duration,
+    /// Whether the pretend account has an e-mail marketing platform connected (error 104 if not).
+    pub email_integration: bool,
+    /// Rows per page for paged v3 lists (`directoryusers/list`). 0 is treated as 1.
+    pub page_size: usize,
+}
+
+impl Default for SandboxConfig {
+    fn default() -> Self {
+        SandboxConfig {
+            client_id: DEMO_CLIENT_ID.to_owned(),
+            client_secret: DEMO_CLIENT_SECRET.to_owned(),
+            failure_status: FailureStatus::Http200,
+            latency: Duration::ZERO,
+            email_integration: true,
+            page_size: 100,
+        }
+    }
+}
+
+// Hand-written so that the secret never reaches a log line through `{:?}`.
+impl fmt::Debug for SandboxConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SandboxConfig")
+            .field("client_id", &self.client_id)
+            .field("client_secret", &"<hidden>")
+            .field("failure_status", &self.failure_status)
+            .field("latency", &self.latency)
+            .field("email_integration", &self.email_integration)
+            .field("page_size", &self.page_size)
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn demo_credentials_look_like_real_ones() {
+        assert_eq!(DEMO_CLIENT_ID.len(), 28);
+        assert!(DEMO_CLIENT_ID.bytes().all(|b| b.is_ascii_digit()));
+        assert_eq!(DEMO_CLIENT_SECRET.len(), 30);
+        assert!(DEMO_CLIENT_SECRET.bytes().all(|b| b.is_ascii_alphanumeric()));
+    }
+
+    #[test]
+    fn debug_output_hides_the_secret() {
+        let text = format!("{:?}", SandboxConfig::default());
+        assert!(!text.contains(DEMO_CLIENT_SECRET));
+        assert!(text.contains(DEMO_CLIENT_ID));
+    }
+
+    #[test]
+    fn failure_status_round_trips_through_its_spelling() {
+        for s in [FailureStatus::Http200, FailureStatus::Semantic] {
+            assert_eq!(FailureStatus::parse(s.as_str()), Some(s));
+        }
+        assert_eq!(FailureStatus::parse(" Semantic "), Some(FailureStatus::Semantic));
+        assert_eq!(FailureStatus::parse("422"), None);
+    }
+}

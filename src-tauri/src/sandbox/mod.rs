@@ -1,0 +1,54 @@
+//! A local Coupontools server: the API of `shared/api/coupontools-api.md` (§0 first, §10 where
+//! the docs are silent) over in-memory demo data, for integration tests, benchmarks and the
+//! app's practice mode.
+//!
+//! It is written from the reference alone and does not use `crate::api`, so that testing the
+//! client against it checks the client against the reference, not against itself.
+//!
+//! ```no_run
+//! # async fn demo() -> std::io::Result<()> {
+//! use coupon_desk::sandbox::{Fault, Sandbox, SandboxConfig};
+//! let sandbox = Sandbox::start(SandboxConfig::default()).await?;
+//! sandbox.control().inject_on("send/email", Fault::DropAfterHandling, 1);
+//! // ... point a client at sandbox.v3_url() with DEMO_CLIENT_ID / DEMO_CLIENT_SECRET ...
+//! sandbox.stop().await;
+//! # Ok(()) }
+//! ```
+//!
+//! What it answers: v3 `coupon/list`, `coupon/info`, `send/email`, `loyaltyusers/list`,
+//! `directoryusers/list`, `category/main/list`; v4 `GET loyalty/loyalty-cards`; and the control
+//! API under `/_sandbox/` (see `control_http`).
+//!
+//! Behaviour the docs do not fix, chosen here (sandbox-only):
+//! - Unknown v3 path: HTTP 404, failure envelope without an error code; non-POST: HTTP 405.
+//! - v3 body that is not a JSON object or form data, or above 1 MiB: code 300.
+//! - A boolean parameter that is not true/false/1/0: code 302.
+//! - `send/email` with `check_unique` and an earlier send: OK, `action: "already_sent"`, the
+//!   earlier code and URL, nothing sent (see `v3_email`). Addresses at `bounce.test` bounce (604).
+//! - `directoryusers/list`: `amount_of_users` counts the whole directory, not the page.
+//! - v4: 401 bad keys, 404 unknown path, 405 wrong method, 422 unreadable body, all `{"message"}`.
+
+mod auth;
+mod body;
+mod config;
+mod control;
+mod control_http;
+mod envelope;
+mod faults;
+mod seed;
+mod sends;
+mod server;
+mod state;
+mod v3_coupons;
+mod v3_directory;
+mod v3_email;
+mod v3_loyalty;
+mod v3_routes;
+mod v4_loyalty;
+mod v4_routes;
+
+pub use config::{FailureStatus, SandboxConfig, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET};
+pub use control::SandboxControl;
+pub use faults::Fault;
+pub use sends::SentEmail;
+pub use server::Sandbox;

@@ -1,0 +1,138 @@
+//! Everything one running sandbox remembers, shared by the server task and `SandboxControl`.
+//! Plain mutexes: no lock is held across an `.await`, and every collection here is capped.
+
+use std::collections::HashMap;
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use super::config::{FailureStatus, SandboxConfig};
+use super::faults::FaultQueue;
+use super::seed::Shop;
+use super::sends::SendLog;
+
+/// Distinct paths whose requests are counted one by one; any further paths share one bucket,
+/// so a client inventing endless paths cannot grow the table.
+const MAX_COUNTED_PATHS: usize = 4096;
+/// Longer paths are counted by their first characters.
+const MAX_COUNTED_PATH_CHARS: usize = 256;
+pub(crate) const OTHER_PATHS_KEY: &str = "(other paths)";
+
+/// The part of the configuration that can change while the server runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Settings {
+    pub(crate) latency: Duration,
+    pub(crate) failure_status: FailureStatus,
+    pub(crate) email_integration: bool,
+}
+
+pub(crate) struct Shared {
+    pub(crate) client_id: String,
+    pub(crate) client_secret: String,
+    pub(crate) page_size: usize,
+    pub(crate) shop: Shop,
+    settings: Mutex<Settings>,
+    faults: Mutex<FaultQueue>,
+    sends: Mutex<SendLog>,
+    requests: Mutex<HashMap<String, u32>>,
+}
+
+impl Shared {
+    pub(crate) fn new(config: SandboxConfig) -> Shared {
+        Shared {
+            client_id: config.client_id,
+            client_secret: config.client_secret,
+            page_size: config.page_size.max(1),
+            shop: Shop::demo(),
+            settings: Mutex::new(Settings {
+                latency: config.latency,
+                failure_status: config.failure_status,
+                email_integration: config.email_integration,
+            }),
+            faults: Mutex::new(FaultQueue::default()),
+            sends: Mutex::new(SendLog::default()),
+            requests: Mutex::new(HashMap::new()),
+        }
+    }
+
+    pub(crate) fn settings(&self) -> Settings {
+        *lock(&self.settings)
+    }
+
+    pub(crate) fn update_settings(&self, change: impl FnOnce(&mut Settings)) -> Settings {
+        let mut settings = lock(&self.settings);
+        change(&mut settings);
+        *settings
+    }
+
+    pub(crate) fn faults(&self) -> MutexGuard<'_, FaultQueue> {
+        lock(&self.faults)
+    }
+
+    pub(crate) fn sends(&self) -> MutexGuard<'_, SendLog> {
+        lock(&self.sends)
+    }
+
+    pub(crate) fn count_request(&self, path: &str) {
+        let key: String = path.chars().take(MAX_COUNTED_PATH_CHARS).collect();
+        let mut requests = lock(&self.requests);
+        let key = if requests.contains_key(&key) || requests.len() < MAX_COUNTED_PATHS {
+            key
+        } else {
+            OTHER_PATHS_KEY.to_owned()
+        };
+        let count = requests.entry(key).or_insert(0);
+        *count = count.saturating_add(1);
+    }
+
+    pub(crate) fn request_count(&self, path_suffix: &str) -> u32 {
+        lock(&self.requests)
+            .iter()
+            .filter(|(path, _)| path.ends_with(path_suffix))
+            .fold(0u32, |sum, (_, n)| sum.saturating_add(*n))
+    }
+
+    pub(crate) fn request_counts(&self) -> HashMap<String, u32> {
+        lock(&self.requests).clone()
+    }
+}
+
+/// A panic elsewhere while a lock was held must not take the whole sandbox down with it:
+/// the data behind these locks stays consistent between statements, so it is safe to go on.
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn request_counts_match_by_suffix() {
+        let shared = Shared::new(SandboxConfig::default());
+        shared.count_request("/v3/send/email");
+        shared.count_request("/v3/send/email");
+        shared.count_request("/v3/coupon/list");
+        assert_eq!(shared.request_count("send/email"), 2);
+        assert_eq!(shared.request_count("/v3/coupon/list"), 1);
+        assert_eq!(shared.request_count(""), 3);
+        assert_eq!(shared.request_count("nothing"), 0);
+    }
+
+    #[test]
+    fn counted_paths_are_capped() {
+        let shared = Shared::new(SandboxConfig::default());
+        for i in 0..(MAX_COUNTED_PATHS + 10) {
+            shared.count_request(&format!("/v3/made/up/{i}"));
+        }
+        let counts = shared.request_counts();
+        assert_eq!(counts.len(), MAX_COUNTED_PATHS + 1);
+        assert_eq!(counts.get(OTHER_PATHS_KEY), Some(&10));
+        assert_eq!(shared.request_count(""), (MAX_COUNTED_PATHS + 10) as u32);
+    }
+
+    #[test]
+    fn page_size_zero_becomes_one() {
+        let shared = Shared::new(SandboxConfig { page_size: 0, ..SandboxConfig::default() });
+        assert_eq!(shared.page_size, 1);
+    }
+}

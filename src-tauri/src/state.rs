@@ -1,0 +1,101 @@
+//! What the running app holds: settings in memory (persisted on every change), the keychain door,
+//! the practice sandbox, and one API client per account (built once: reading a secret from the
+//! keychain takes a noticeable fraction of a second on Linux).
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Mutex as StdMutex;
+
+use tokio::sync::Mutex;
+
+use crate::api;
+use crate::practice::Practice;
+use crate::secrets::{SecretStore, SecretsError};
+use crate::settings::{AccountKind, AccountRecord, Settings};
+
+pub struct AppState {
+    pub settings: Mutex<Settings>,
+    pub secrets: SecretStore,
+    pub practice: Practice,
+    pub data_dir: PathBuf,
+    clients: StdMutex<HashMap<String, api::Client>>,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ClientError {
+    #[error(transparent)]
+    Secrets(#[from] SecretsError),
+    #[error(transparent)]
+    Api(#[from] api::ApiError),
+    #[error("the practice sandbox could not start: {0}")]
+    Practice(std::io::Error),
+}
+
+impl AppState {
+    pub fn new(settings: Settings, secrets: SecretStore, data_dir: PathBuf) -> Self {
+        Self {
+            settings: Mutex::new(settings),
+            secrets,
+            practice: Practice::default(),
+            data_dir,
+            clients: StdMutex::new(HashMap::new()),
+        }
+    }
+
+    pub fn db_path(&self) -> PathBuf {
+        self.data_dir.join("coupon-desk.sqlite3")
+    }
+
+    pub fn open_db(&self) -> Result<rusqlite::Connection, crate::db::DbError> {
+        crate::db::open(&self.db_path())
+    }
+
+    /// The client for an account, built on first use.
+    pub async fn client_for(&self, account: &AccountRecord) -> Result<api::Client, ClientError> {
+        if let Some(client) = self.cached(&account.id) {
+            return Ok(client);
+        }
+        let config = match account.kind {
+            AccountKind::Practice => {
+                let urls = self.practice.ensure_running().await.map_err(ClientError::Practice)?;
+                api::ClientConfig::new(
+                    api::Credentials {
+                        client_id: crate::sandbox::DEMO_CLIENT_ID.into(),
+                        client_secret: api::Secret::new(crate::sandbox::DEMO_CLIENT_SECRET.to_owned()),
+                    },
+                    urls.v3,
+                    urls.v4,
+                )
+            }
+            AccountKind::Coupontools => {
+                let store = self.secrets.clone();
+                let id = account.id.clone();
+                let secret = tokio::task::spawn_blocking(move || store.load(&id))
+                    .await
+                    .map_err(|e| SecretsError::Refused { detail: e.to_string() })??;
+                api::ClientConfig::new(
+                    api::Credentials { client_id: account.client_id.clone(), client_secret: secret },
+                    account.v3_base_url.clone(),
+                    account.v4_base_url.clone(),
+                )
+            }
+        };
+        let client = api::Client::new(config)?;
+        if let Ok(mut clients) = self.clients.lock() {
+            clients.insert(account.id.clone(), client.clone());
+        }
+        Ok(client)
+    }
+
+    fn cached(&self, id: &str) -> Option<api::Client> {
+        self.clients.lock().ok().and_then(|c| c.get(id).cloned())
+    }
+
+    /// Drops the cached client after the account's secret or URLs changed.
+    pub fn forget_client(&self, id: &str) {
+        if let Ok(mut clients) = self.clients.lock() {
+            clients.remove(id);
+        }
+    }
+}

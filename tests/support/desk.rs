@@ -1,0 +1,206 @@
+//! Drives the built app in its real window: tauri-driver → WebKitWebDriver → target/*/coupon-desk.
+//! Each `Desk` gets its own home folder, so every launch is a first start unless a test says otherwise.
+
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::{elements::Element, Client, ClientBuilder, Locator};
+use serde_json::json;
+
+pub const TIMEOUT: Duration = Duration::from_secs(20);
+
+pub fn output_dir() -> PathBuf {
+    let dir = std::env::var_os("COUPON_DESK_TEST_OUTPUT")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/test-output"));
+    std::fs::create_dir_all(&dir).expect("test output folder");
+    dir
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("free port")
+}
+
+/// Stops tauri-driver with SIGTERM (SIGKILL would orphan WebKitWebDriver, which keeps our output
+/// pipes open and hangs the run).
+struct Driver(Child);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = Command::new("kill").arg("-TERM").arg(self.0.id().to_string()).status();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.0.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let _ = self.0.kill();
+    }
+}
+
+pub struct Desk {
+    pub client: Client,
+    pub home: tempfile::TempDir,
+    _driver: Driver,
+}
+
+impl Desk {
+    /// Launches the app with a fresh home folder.
+    pub async fn launch(name: &str) -> Desk {
+        let home = tempfile::tempdir().expect("home");
+        Self::launch_in(name, home).await
+    }
+
+    pub async fn launch_in(name: &str, home: tempfile::TempDir) -> Desk {
+        let port = free_port();
+        let native_port = free_port();
+        let log = std::fs::File::create(output_dir().join(format!("tauri-driver-{name}.log"))).expect("log file");
+        let err = log.try_clone().expect("log file");
+        let h = home.path();
+        let child = Command::new("tauri-driver")
+            .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
+            .env("HOME", h)
+            .env("XDG_DATA_HOME", h.join("data"))
+            .env("XDG_CONFIG_HOME", h.join("config"))
+            .env("XDG_CACHE_HOME", h.join("cache"))
+            .env("XDG_DOWNLOAD_DIR", h.join("Downloads"))
+            .stdin(Stdio::null())
+            .stdout(log)
+            .stderr(err)
+            .spawn()
+            .expect("tauri-driver must be installed (scripts/install-deps.sh --test)");
+        let driver = Driver(child);
+        let addr: SocketAddr = ([127, 0, 0, 1], port).into();
+        let deadline = Instant::now() + TIMEOUT;
+        while TcpStream::connect(addr).is_err() {
+            assert!(Instant::now() < deadline, "tauri-driver did not start listening");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let mut caps = serde_json::Map::new();
+        caps.insert("browserName".into(), json!("wry"));
+        caps.insert("tauri:options".into(), json!({ "application": env!("CARGO_BIN_EXE_coupon-desk") }));
+        let client = ClientBuilder::rustls()
+            .expect("tls")
+            .capabilities(caps)
+            .connect(&format!("http://{addr}"))
+            .await
+            .expect("WebDriver session with the app");
+        let desk = Desk { client, home, _driver: driver };
+        desk.wait_for("body[data-ready]").await;
+        desk
+    }
+
+    pub async fn close(self) -> tempfile::TempDir {
+        let _ = self.client.close().await;
+        self.home
+    }
+
+    pub async fn wait_for(&self, css: &str) -> Element {
+        match self.client.wait().at_most(TIMEOUT).for_element(Locator::Css(css)).await {
+            Ok(e) => e,
+            Err(e) => {
+                self.screenshot(&format!("failure-{}", css.replace(|c: char| !c.is_alphanumeric(), "_"))).await;
+                panic!("{css} did not appear: {e}");
+            }
+        }
+    }
+
+    pub async fn find(&self, css: &str) -> Element {
+        self.client.find(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}"))
+    }
+
+    pub async fn click(&self, css: &str) {
+        self.wait_visible(css).await;
+        self.find(css).await.click().await.unwrap_or_else(|e| panic!("click {css}: {e}"));
+    }
+
+    /// Replaces the field's value, as a user selecting all and typing would.
+    pub async fn fill(&self, css: &str, text: &str) {
+        let e = self.wait_visible(css).await;
+        e.clear().await.unwrap_or_else(|err| panic!("clear {css}: {err}"));
+        e.send_keys(text).await.unwrap_or_else(|err| panic!("type into {css}: {err}"));
+    }
+
+    /// Sets a long value in one go (typing 50 CSV lines key by key takes minutes), then fires
+    /// the input event the page listens to, as a paste does.
+    pub async fn paste(&self, css: &str, text: &str) {
+        self.wait_visible(css).await;
+        self.client
+            .execute(
+                "const e = document.querySelector(arguments[0]); e.focus(); e.value = arguments[1];
+                 e.dispatchEvent(new Event('input', { bubbles: true }));",
+                vec![json!(css), json!(text)],
+            )
+            .await
+            .unwrap_or_else(|e| panic!("paste into {css}: {e}"));
+    }
+
+    pub async fn text(&self, css: &str) -> String {
+        self.find(css).await.text().await.unwrap_or_default()
+    }
+
+    pub async fn is_visible(&self, css: &str) -> bool {
+        match self.client.find(Locator::Css(css)).await {
+            Ok(e) => e.is_displayed().await.unwrap_or(false),
+            Err(_) => false,
+        }
+    }
+
+    pub async fn wait_visible(&self, css: &str) -> Element {
+        let deadline = Instant::now() + TIMEOUT;
+        loop {
+            if let Ok(e) = self.client.find(Locator::Css(css)).await {
+                if e.is_displayed().await.unwrap_or(false) {
+                    return e;
+                }
+            }
+            if Instant::now() > deadline {
+                self.screenshot("failure-visible").await;
+                panic!("{css} did not become visible");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Polls until the element's text satisfies `ok`; returns the text.
+    pub async fn wait_text(&self, css: &str, what: &str, ok: impl Fn(&str) -> bool) -> String {
+        self.wait_text_for(css, what, TIMEOUT, ok).await
+    }
+
+    pub async fn wait_text_for(&self, css: &str, what: &str, timeout: Duration, ok: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + timeout;
+        let mut last = String::new();
+        loop {
+            if let Ok(e) = self.client.find(Locator::Css(css)).await {
+                last = e.text().await.unwrap_or_default();
+                if ok(&last) {
+                    return last;
+                }
+            }
+            if Instant::now() > deadline {
+                self.screenshot("failure-text").await;
+                panic!("{css}: expected {what}, last text was {last:?}");
+            }
+            tokio::time::sleep(Duration::from_millis(150)).await;
+        }
+    }
+
+    pub async fn screenshot(&self, name: &str) -> PathBuf {
+        let path = output_dir().join(format!("{name}.png"));
+        if let Ok(png) = self.client.screenshot().await {
+            let _ = std::fs::write(&path, png);
+        }
+        path
+    }
+
+    pub fn downloads(&self) -> PathBuf {
+        self.home.path().join("Downloads")
+    }
+}
+
+pub fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}

@@ -1,0 +1,96 @@
+// The one door to the Rust side. Every rejection comes out as the same plain shape
+// `{ kind, message, hint, code, field }`, so screens never have to guess what they caught.
+
+import { t } from './i18n.js';
+
+function core() {
+  return window.__TAURI__ && window.__TAURI__.core;
+}
+
+function text(value) {
+  return typeof value === 'string' && value.trim() !== '' ? value : null;
+}
+
+/**
+ * Turn whatever a command rejected with into `{ kind, message, hint, code, field }`.
+ * Our commands reject with that shape already; anything else (a bare string from Tauri such as
+ * "command not allowed", an Error thrown in JS) is not meant for a shop assistant, so it becomes
+ * a generic friendly error and the raw value goes to the console for whoever debugs it.
+ */
+export function normaliseError(raw) {
+  if (raw && typeof raw === 'object' && !(raw instanceof Error) && text(raw.message) && text(raw.kind)) {
+    return {
+      kind: raw.kind,
+      message: raw.message,
+      hint: text(raw.hint),
+      code: raw.code ?? null,
+      field: text(raw.field),
+    };
+  }
+  console.warn('Unexpected error from the app:', raw);
+  return {
+    kind: 'unexpected',
+    message: t('error.unexpected.message'),
+    hint: t('error.unexpected.hint'),
+    code: null,
+    field: null,
+  };
+}
+
+export async function call(cmd, args) {
+  const c = core();
+  if (!c || typeof c.invoke !== 'function') {
+    throw {
+      kind: 'no_backend',
+      message: t('error.noBackend.message'),
+      hint: t('error.noBackend.hint'),
+      code: null,
+      field: null,
+    };
+  }
+  try {
+    return await c.invoke(cmd, args || {});
+  } catch (raw) {
+    throw normaliseError(raw);
+  }
+}
+
+/** A Tauri Channel that hands every message to `onMessage`. */
+export function progressChannel(onMessage) {
+  const c = core();
+  if (!c || typeof c.Channel !== 'function') {
+    throw normaliseError(null);
+  }
+  const channel = new c.Channel();
+  channel.onmessage = onMessage;
+  return channel;
+}
+
+// Phase 1: accounts and preferences.
+export const appStatus = () => call('app_status');
+export const listAccounts = () => call('list_accounts');
+export const addAccount = (input) => call('add_account', { input });
+export const updateAccount = (id, input) => call('update_account', { id, input });
+export const removeAccount = (id) => call('remove_account', { id });
+export const setActiveAccount = (id) => call('set_active_account', { id });
+export const testConnection = (id) => call('test_connection', { id });
+export const startPracticeMode = () => call('start_practice_mode');
+export const getPreferences = () => call('get_preferences');
+export const setPreferences = (prefs) => call('set_preferences', { prefs });
+
+// Phase 2: e-mail coupons, history, list jobs.
+export const listCampaigns = (onlyActive) => call('list_campaigns', { onlyActive: Boolean(onlyActive) });
+export const sendCouponEmail = (input) => call('send_coupon_email', { input });
+export const openUrl = (url) => call('open_url', { url });
+export const listHistory = (filter) => call('list_history', { filter });
+export const exportHistory = (filter) => call('export_history', { filter });
+export const previewEmailList = (text, mapping) => call('preview_email_list', { text, mapping: mapping ?? null });
+export const pickListFile = () => call('pick_list_file');
+export const saveListTemplate = () => call('save_list_template');
+export const startEmailJob = (input, onProgress) => call('start_email_job', { input, onProgress });
+export const pauseJob = (jobId) => call('pause_job', { jobId });
+export const resumeJob = (jobId, onProgress) => call('resume_job', { jobId, onProgress });
+export const cancelJob = (jobId) => call('cancel_job', { jobId });
+export const unfinishedJobs = () => call('unfinished_jobs');
+export const jobRows = (jobId, offset, limit) => call('job_rows', { jobId, offset, limit });
+export const exportJobResults = (jobId) => call('export_job_results', { jobId });

@@ -1,0 +1,194 @@
+// Boot, router and status area. Screens get a small context object instead of importing this
+// module, so there are no import cycles.
+
+import * as api from './api.js';
+import { setLanguage, t, onLanguageChange } from './i18n.js';
+import { $, $$, withBusy } from './dom.js';
+import { showError, clearError } from './errors.js';
+import { state, setStatus, setConnection, subscribe, activeAccount, accounts, preferences } from './state.js';
+import * as welcome from './screens/welcome.js';
+import * as send from './screens/send.js';
+import * as bulk from './screens/bulk.js';
+import * as history from './screens/history.js';
+import * as settings from './screens/settings.js';
+
+const SCREENS = { welcome, send, bulk, history, settings };
+const NEEDS_ACCOUNT = new Set(['send', 'bulk', 'history']);
+const LAST_SCREEN_KEY = 'coupon-desk.last-screen';
+
+let currentScreen = null;
+let lastConnectionError = null;
+
+function canShow(screen) {
+  if (!Object.prototype.hasOwnProperty.call(SCREENS, screen)) return false;
+  return !NEEDS_ACCOUNT.has(screen) || Boolean(activeAccount());
+}
+
+function rememberScreen(screen) {
+  try {
+    if (screen !== 'welcome') localStorage.setItem(LAST_SCREEN_KEY, screen);
+  } catch {
+    // Storage can be unavailable; forgetting the last screen is harmless.
+  }
+}
+
+function lastScreen() {
+  try {
+    return localStorage.getItem(LAST_SCREEN_KEY);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Show one screen. `options.focus` moves keyboard focus to its heading (after a user's
+ * navigation, so screen readers announce the new screen); other options go to the screen.
+ */
+function navigate(screen, options = {}) {
+  const target = canShow(screen) ? screen : 'settings';
+  const previous = currentScreen;
+  currentScreen = target;
+  for (const name of Object.keys(SCREENS)) {
+    const section = document.getElementById(name);
+    if (section) section.hidden = name !== target;
+  }
+  for (const link of $$('#sidebar a[data-screen]')) {
+    if (link.dataset.screen === target) link.setAttribute('aria-current', 'page');
+    else link.removeAttribute('aria-current');
+  }
+  rememberScreen(target);
+  if (previous !== target) {
+    const main = $('#main');
+    if (main) main.scrollTop = 0;
+  }
+  const module = SCREENS[target];
+  if (module && typeof module.show === 'function') {
+    Promise.resolve(module.show(options)).catch((err) => console.error(`showing ${target} failed`, err));
+  }
+  if (options.focus) {
+    const heading = document.getElementById(`${target}-title`);
+    if (heading) heading.focus();
+  }
+}
+
+async function refreshStatus() {
+  const status = await api.appStatus();
+  setStatus(status);
+  return status;
+}
+
+/**
+ * Test an account's connection. Updates the status area when it is the active account, and
+ * hands the outcome back so the caller can show it. Never rejects: returns `{ ok, result|error }`.
+ */
+async function testConnection(id) {
+  try {
+    const result = await api.testConnection(id);
+    if (activeAccount() && activeAccount().id === id) {
+      lastConnectionError = null;
+      setConnection('ok');
+    }
+    return { ok: true, result };
+  } catch (error) {
+    if (activeAccount() && activeAccount().id === id) {
+      lastConnectionError = error;
+      setConnection('error');
+    }
+    return { ok: false, error };
+  }
+}
+
+const ctx = {
+  navigate,
+  refreshStatus,
+  testConnection,
+  currentScreen: () => currentScreen,
+};
+
+function renderStatusArea() {
+  const account = activeAccount();
+  $('#active-account-name').textContent = account ? account.name : t('status.noAccount');
+  $('#practice-badge').hidden = !(account && account.kind === 'practice');
+
+  const indicator = $('#connection-state');
+  const value = account ? state.connection : 'unknown';
+  indicator.dataset.state = value;
+  indicator.classList.remove('unknown', 'ok', 'error');
+  indicator.classList.add(value);
+  indicator.textContent = t(`status.connection.${value}`);
+  // With no account there is nothing to be connected to; the indicator would only confuse.
+  indicator.hidden = !account;
+  if (value === 'error' && lastConnectionError) indicator.title = lastConnectionError.message;
+  else indicator.removeAttribute('title');
+  $('#check-connection').hidden = !account;
+
+  for (const item of $$('#sidebar [data-needs-account]')) item.hidden = !account;
+  // Losing the last account (or the active one) must not leave a screen that needs one open.
+  if (currentScreen && !canShow(currentScreen)) navigate('settings');
+}
+
+function wireSidebar() {
+  for (const link of $$('#sidebar a[data-screen]')) {
+    link.addEventListener('click', (event) => {
+      event.preventDefault();
+      navigate(link.dataset.screen, { focus: true });
+    });
+  }
+}
+
+function wireStatusArea() {
+  const button = $('#check-connection');
+  button.addEventListener('click', () =>
+    withBusy(button, async () => {
+      const account = activeAccount();
+      if (!account) return;
+      const outcome = await testConnection(account.id);
+      settings.showConnectionOutcome(outcome);
+    }),
+  );
+}
+
+function showBootError(err) {
+  for (const name of Object.keys(SCREENS)) document.getElementById(name).hidden = true;
+  const box = $('#app-error');
+  showError(box, err, {
+    retry: () => {
+      clearError(box);
+      boot();
+    },
+  });
+}
+
+async function boot() {
+  let status;
+  try {
+    status = await refreshStatus();
+  } catch (err) {
+    showBootError(err);
+    return;
+  }
+  setLanguage(preferences().language || 'en');
+  const firstStart = Boolean(status.firstStart) || accounts().length === 0;
+  if (firstStart) {
+    navigate('welcome');
+  } else {
+    const last = lastScreen();
+    navigate(last && last !== 'welcome' && canShow(last) ? last : activeAccount() ? 'send' : 'settings');
+  }
+  if (activeAccount()) bulk.checkUnfinishedJobs();
+}
+
+function start() {
+  wireSidebar();
+  wireStatusArea();
+  for (const module of Object.values(SCREENS)) {
+    if (typeof module.init === 'function') module.init(ctx);
+  }
+  subscribe(renderStatusArea);
+  onLanguageChange(renderStatusArea);
+  renderStatusArea();
+  boot();
+}
+
+if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start);
+else start();
