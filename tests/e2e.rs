@@ -50,7 +50,8 @@ async fn wrong_secret_shows_the_code_1000_message_and_the_right_one_connects() {
             desk.fill("#account-name", name).await;
             desk.fill("#client-id", DEMO_CLIENT_ID).await;
             desk.fill("#client-secret", secret).await;
-            if !desk.is_visible("#v3-base-url").await {
+            // WebKit reports the inside of a closed <details> as displayed; ask the element itself.
+            if desk.find("#advanced").await.attr("open").await.ok().flatten().is_none() {
                 desk.click("#advanced summary").await;
             }
             desk.fill("#v3-base-url", &v3).await;
@@ -72,10 +73,20 @@ async fn wrong_secret_shows_the_code_1000_message_and_the_right_one_connects() {
     add("Corner shop", DEMO_CLIENT_SECRET).await;
     desk.wait_text("#connection-result", "a successful connection", |t| t.contains("Connected to Corner shop"))
         .await;
-    assert_eq!(desk.text("#active-account-name").await, "Corner shop");
+    desk.wait_text("#active-account-name", "the new account as the active one", |t| t == "Corner shop").await;
     assert!(!desk.client.source().await.unwrap().contains(DEMO_CLIENT_SECRET), "secret left in the page");
+    desk.client.execute("document.querySelector('#settings').scrollIntoView()", vec![]).await.unwrap();
     let shot = desk.screenshot("settings").await;
     assert!(std::fs::metadata(&shot).map(|m| m.len() > 10_000).unwrap_or(false), "screenshot written");
-    desk.close().await;
+    let home = desk.close().await;
     sandbox.stop().await;
+
+    // The app logged its work to the log folder, and no secret reached it.
+    let logs = home.path().join("data/com.coupondesk.app/logs");
+    let text: String = std::fs::read_dir(&logs)
+        .unwrap_or_else(|e| panic!("log folder {}: {e}", logs.display()))
+        .filter_map(|f| std::fs::read_to_string(f.ok()?.path()).ok())
+        .collect();
+    assert!(text.contains("account added"), "the log has the app's lines: {text}");
+    assert!(!text.contains(DEMO_CLIENT_SECRET) && !text.contains("ThisIsNotTheSecret"), "a secret reached the log");
 }

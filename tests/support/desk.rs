@@ -120,7 +120,10 @@ impl Desk {
     /// Replaces the field's value, as a user selecting all and typing would.
     pub async fn fill(&self, css: &str, text: &str) {
         let e = self.wait_visible(css).await;
-        e.clear().await.unwrap_or_else(|err| panic!("clear {css}: {err}"));
+        if let Err(err) = e.clear().await {
+            self.screenshot("failure-fill").await;
+            panic!("clear {css}: {err:?}");
+        }
         e.send_keys(text).await.unwrap_or_else(|err| panic!("type into {css}: {err}"));
     }
 
@@ -138,8 +141,23 @@ impl Desk {
             .unwrap_or_else(|e| panic!("paste into {css}: {e}"));
     }
 
+    /// The element's text with white space folded (WebKitWebDriver's own "element text" comes
+    /// back empty for some visible elements, e.g. inside the sticky status bar).
     pub async fn text(&self, css: &str) -> String {
-        self.find(css).await.text().await.unwrap_or_default()
+        self.try_text(css).await.unwrap_or_else(|| panic!("{css} not found"))
+    }
+
+    async fn try_text(&self, css: &str) -> Option<String> {
+        let value = self
+            .client
+            .execute(
+                "const e = document.querySelector(arguments[0]);
+                 return e ? e.textContent.replace(/\\s+/g, ' ').trim() : null;",
+                vec![json!(css)],
+            )
+            .await
+            .ok()?;
+        value.as_str().map(str::to_owned)
     }
 
     pub async fn is_visible(&self, css: &str) -> bool {
@@ -174,8 +192,8 @@ impl Desk {
         let deadline = Instant::now() + timeout;
         let mut last = String::new();
         loop {
-            if let Ok(e) = self.client.find(Locator::Css(css)).await {
-                last = e.text().await.unwrap_or_default();
+            if let Some(text) = self.try_text(css).await {
+                last = text;
                 if ok(&last) {
                     return last;
                 }

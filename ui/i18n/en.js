@@ -199,6 +199,7 @@ export default {
   'history.col.target': 'To',
   'history.col.outcome': 'Result',
   'history.col.detail': 'Details',
+  'history.action.email_coupon': 'Coupon e-mailed',
   'history.action.send_coupon_email': 'Coupon e-mailed',
   'history.action.email_job': 'List e-mail',
   'history.action.test_connection': 'Connection test',

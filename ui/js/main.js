@@ -165,6 +165,7 @@ async function boot() {
     status = await refreshStatus();
   } catch (err) {
     showBootError(err);
+    document.body.dataset.ready = 'true';
     return;
   }
   setLanguage(preferences().language || 'en');
@@ -176,6 +177,8 @@ async function boot() {
     navigate(last && last !== 'welcome' && canShow(last) ? last : activeAccount() ? 'send' : 'settings');
   }
   if (activeAccount()) bulk.checkUnfinishedJobs();
+  // Marks the first screen as drawn (end-to-end tests wait for it).
+  document.body.dataset.ready = 'true';
 }
 
 function start() {

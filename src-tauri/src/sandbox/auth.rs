@@ -8,7 +8,12 @@ use super::body::Params;
 
 /// True when one of the three places carries the right ID *and* secret together.
 pub(crate) fn is_authorized(headers: &HeaderMap, params: &Params, id: &str, secret: &str) -> bool {
-    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let header = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
     let pairs = [
         (header("x-client-id"), header("x-client-secret")),
         (header("x-api-key"), header("x-api-secret")),
@@ -53,8 +58,18 @@ mod tests {
     #[test]
     fn either_header_pair_is_accepted_in_any_case() {
         let empty = Params::default();
-        assert!(is_authorized(&headers(&[("x-client-id", ID), ("x-client-secret", SECRET)]), &empty, ID, SECRET));
-        assert!(is_authorized(&headers(&[("X-API-KEY", ID), ("x-Api-Secret", SECRET)]), &empty, ID, SECRET));
+        assert!(is_authorized(
+            &headers(&[("x-client-id", ID), ("x-client-secret", SECRET)]),
+            &empty,
+            ID,
+            SECRET
+        ));
+        assert!(is_authorized(
+            &headers(&[("X-API-KEY", ID), ("x-Api-Secret", SECRET)]),
+            &empty,
+            ID,
+            SECRET
+        ));
     }
 
     #[test]
@@ -67,10 +82,25 @@ mod tests {
     fn wrong_missing_or_split_credentials_are_refused() {
         let empty = Params::default();
         assert!(!is_authorized(&HeaderMap::new(), &empty, ID, SECRET));
-        assert!(!is_authorized(&headers(&[("x-client-id", ID), ("x-client-secret", "abce")]), &empty, ID, SECRET));
-        assert!(!is_authorized(&headers(&[("x-client-id", ID)]), &empty, ID, SECRET));
+        assert!(!is_authorized(
+            &headers(&[("x-client-id", ID), ("x-client-secret", "abce")]),
+            &empty,
+            ID,
+            SECRET
+        ));
+        assert!(!is_authorized(
+            &headers(&[("x-client-id", ID)]),
+            &empty,
+            ID,
+            SECRET
+        ));
         // A pair is only a pair when both halves come from the same place.
-        assert!(!is_authorized(&headers(&[("x-client-id", ID), ("x-api-secret", SECRET)]), &empty, ID, SECRET));
+        assert!(!is_authorized(
+            &headers(&[("x-client-id", ID), ("x-api-secret", SECRET)]),
+            &empty,
+            ID,
+            SECRET
+        ));
         let p = Params::from_pairs(&[("client_id", ID), ("client_secret", "")]);
         assert!(!is_authorized(&HeaderMap::new(), &p, ID, SECRET));
     }

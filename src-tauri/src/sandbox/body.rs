@@ -31,7 +31,9 @@ pub(crate) async fn read(headers: &HeaderMap, body: Body) -> Result<Params, Body
     let bytes = axum::body::to_bytes(body, MAX_BODY_BYTES)
         .await
         .map_err(|_| BodyError::TooLarge)?;
-    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok());
     Params::parse(content_type, &bytes)
 }
 
@@ -138,7 +140,11 @@ mod tests {
 
     #[test]
     fn form_body_is_read_and_decoded() {
-        let p = Params::parse(FORM, b"campaign=cam_1&email=a%2Bb%40shop.test&firstname=Ann+Marie").unwrap();
+        let p = Params::parse(
+            FORM,
+            b"campaign=cam_1&email=a%2Bb%40shop.test&firstname=Ann+Marie",
+        )
+        .unwrap();
         assert_eq!(p.text("email").as_deref(), Some("a+b@shop.test"));
         assert_eq!(p.text("firstname").as_deref(), Some("Ann Marie"));
     }
@@ -164,9 +170,18 @@ mod tests {
 
     #[test]
     fn broken_json_and_non_objects_are_refused() {
-        assert_eq!(Params::parse(JSON, b"{\"a\":").unwrap_err(), BodyError::Malformed);
-        assert_eq!(Params::parse(JSON, b"[1,2]").unwrap_err(), BodyError::Malformed);
-        assert_eq!(Params::parse(JSON, b"\"text\"").unwrap_err(), BodyError::Malformed);
+        assert_eq!(
+            Params::parse(JSON, b"{\"a\":").unwrap_err(),
+            BodyError::Malformed
+        );
+        assert_eq!(
+            Params::parse(JSON, b"[1,2]").unwrap_err(),
+            BodyError::Malformed
+        );
+        assert_eq!(
+            Params::parse(JSON, b"\"text\"").unwrap_err(),
+            BodyError::Malformed
+        );
     }
 
     #[test]

@@ -85,7 +85,9 @@ mod tests {
         assert_eq!(DEMO_CLIENT_ID.len(), 28);
         assert!(DEMO_CLIENT_ID.bytes().all(|b| b.is_ascii_digit()));
         assert_eq!(DEMO_CLIENT_SECRET.len(), 30);
-        assert!(DEMO_CLIENT_SECRET.bytes().all(|b| b.is_ascii_alphanumeric()));
+        assert!(DEMO_CLIENT_SECRET
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric()));
     }
 
     #[test]
@@ -100,7 +102,10 @@ mod tests {
         for s in [FailureStatus::Http200, FailureStatus::Semantic] {
             assert_eq!(FailureStatus::parse(s.as_str()), Some(s));
         }
-        assert_eq!(FailureStatus::parse(" Semantic "), Some(FailureStatus::Semantic));
+        assert_eq!(
+            FailureStatus::parse(" Semantic "),
+            Some(FailureStatus::Semantic)
+        );
         assert_eq!(FailureStatus::parse("422"), None);
     }
 }

@@ -25,7 +25,8 @@ impl SandboxControl {
     }
 
     pub fn set_failure_status(&self, s: FailureStatus) {
-        self.shared.update_settings(|settings| settings.failure_status = s);
+        self.shared
+            .update_settings(|settings| settings.failure_status = s);
     }
 
     /// Off: `send/email` answers error 104, as for an account without an e-mail platform.

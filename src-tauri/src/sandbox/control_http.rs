@@ -36,7 +36,10 @@ const MAX_LISTED_SENDS: usize = 1000;
 pub(crate) fn routes() -> Router<Arc<Shared>> {
     Router::new()
         .route("/_sandbox/faults", post(add_fault).delete(clear_faults))
-        .route("/_sandbox/settings", get(read_settings).post(change_settings))
+        .route(
+            "/_sandbox/settings",
+            get(read_settings).post(change_settings),
+        )
         .route("/_sandbox/stats", get(stats))
 }
 
@@ -56,7 +59,9 @@ impl From<FaultSpec> for Fault {
     fn from(spec: FaultSpec) -> Fault {
         match spec {
             FaultSpec::ServerError { status } => Fault::ServerError(status),
-            FaultSpec::TooManyRequests { retry_after_secs } => Fault::TooManyRequests { retry_after_secs },
+            FaultSpec::TooManyRequests { retry_after_secs } => {
+                Fault::TooManyRequests { retry_after_secs }
+            }
             FaultSpec::DropConnection => Fault::DropConnection,
             FaultSpec::DropAfterHandling => Fault::DropAfterHandling,
             FaultSpec::NonJson { status, body } => Fault::NonJson { status, body },
@@ -92,7 +97,9 @@ async fn add_fault(State(shared): State<Arc<Shared>>, body: Body) -> Response {
         Err(reply) => return reply,
     };
     let suffix = request.path_suffix.as_deref().filter(|s| !s.is_empty());
-    shared.faults().push(suffix, request.fault.into(), request.times);
+    shared
+        .faults()
+        .push(suffix, request.fault.into(), request.times);
     json_response(StatusCode::OK, json!({ "queued": request.times }))
 }
 
@@ -112,7 +119,10 @@ async fn change_settings(State(shared): State<Arc<Shared>>, body: Body) -> Respo
     };
     let failure_status = match request.failure_status.as_deref().map(FailureStatus::parse) {
         Some(None) => {
-            return v4_message(StatusCode::UNPROCESSABLE_ENTITY, "failure_status must be \"http200\" or \"semantic\".")
+            return v4_message(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "failure_status must be \"http200\" or \"semantic\".",
+            )
         }
         Some(Some(s)) => Some(s),
         None => None,
@@ -139,7 +149,11 @@ async fn stats(State(shared): State<Arc<Shared>>, RawQuery(query): RawQuery) -> 
     });
     let (total, recent, to_address) = {
         let sends = shared.sends();
-        (sends.len(), sends.recent(MAX_LISTED_SENDS), email.as_deref().map(|e| sends.count_to(e)))
+        (
+            sends.len(),
+            sends.recent(MAX_LISTED_SENDS),
+            email.as_deref().map(|e| sends.count_to(e)),
+        )
     };
     let mut body = json!({
         "emails_sent_total": total,
@@ -148,7 +162,10 @@ async fn stats(State(shared): State<Arc<Shared>>, RawQuery(query): RawQuery) -> 
         "settings": settings_json(shared.settings()),
     });
     if let (Some(address), Some(count), Some(map)) = (email, to_address, body.as_object_mut()) {
-        map.insert("emails_sent_to".into(), json!({ "email": address, "count": count }));
+        map.insert(
+            "emails_sent_to".into(),
+            json!({ "email": address, "count": count }),
+        );
     }
     json_response(StatusCode::OK, body)
 }
@@ -156,11 +173,23 @@ async fn stats(State(shared): State<Arc<Shared>>, RawQuery(query): RawQuery) -> 
 async fn read_json<T: serde::de::DeserializeOwned>(body: Body) -> Result<T, Response> {
     let bytes = axum::body::to_bytes(body, MAX_BODY_BYTES)
         .await
-        .map_err(|_| v4_message(StatusCode::PAYLOAD_TOO_LARGE, "The request body is too large."))?;
-    let bytes = if bytes.iter().all(u8::is_ascii_whitespace) { &b"{}"[..] } else { &bytes[..] };
+        .map_err(|_| {
+            v4_message(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "The request body is too large.",
+            )
+        })?;
+    let bytes = if bytes.iter().all(u8::is_ascii_whitespace) {
+        &b"{}"[..]
+    } else {
+        &bytes[..]
+    };
     serde_json::from_slice(bytes).map_err(|e| {
         // The control API is for developers, so the parser's own words are the useful ones.
-        v4_message(StatusCode::UNPROCESSABLE_ENTITY, &format!("Could not read the request: {e}"))
+        v4_message(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &format!("Could not read the request: {e}"),
+        )
     })
 }
 

@@ -19,7 +19,10 @@ pub(crate) struct V3Error {
 
 impl V3Error {
     pub(crate) fn new(code: u32, description: impl Into<String>) -> V3Error {
-        V3Error { code, description: description.into() }
+        V3Error {
+            code,
+            description: description.into(),
+        }
     }
 
     pub(crate) fn missing(param: &str) -> V3Error {
@@ -32,11 +35,15 @@ impl V3Error {
 
     /// Sandbox-only: the docs name code 302 "a value outside its predefined list" but show no text.
     pub(crate) fn not_a_boolean(param: &str) -> V3Error {
-        V3Error::new(302, format!("Invalid value in parameter: {param}. Use true or false."))
+        V3Error::new(
+            302,
+            format!("Invalid value in parameter: {param}. Use true or false."),
+        )
     }
 }
 
-pub(crate) const AUTH_FAILURE_MESSAGE: &str = "HTTP/1.0 401 Unauthorized. Client ID or Secret not correct.";
+pub(crate) const AUTH_FAILURE_MESSAGE: &str =
+    "HTTP/1.0 401 Unauthorized. Client ID or Secret not correct.";
 const UNPROCESSABLE_MESSAGE: &str = "HTTP/1.0 422 Unprocessable entity.";
 
 pub(crate) fn v3_reply(result: V3Result, failure_status: FailureStatus) -> Response {
@@ -133,7 +140,10 @@ pub(crate) fn json_response(status: StatusCode, body: Value) -> Response {
     let text = serde_json::to_string(&body).unwrap_or_else(|_| String::from("{}"));
     (
         status,
-        [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))],
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
         text,
     )
         .into_response()
@@ -145,7 +155,9 @@ mod tests {
 
     async fn status_and_body(response: Response) -> (StatusCode, Value) {
         let status = response.status();
-        let bytes = axum::body::to_bytes(response.into_body(), 1 << 20).await.unwrap();
+        let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
+            .await
+            .unwrap();
         (status, serde_json::from_slice(&bytes).unwrap())
     }
 
@@ -155,7 +167,10 @@ mod tests {
         payload.insert("action".into(), json!("email_sent"));
         payload.insert("status".into(), json!("must not win"));
         let body = v3_success_body(payload);
-        assert_eq!(body, json!({"status": {"status": "OK"}, "action": "email_sent"}));
+        assert_eq!(
+            body,
+            json!({"status": {"status": "OK"}, "action": "email_sent"})
+        );
     }
 
     #[test]
@@ -163,24 +178,41 @@ mod tests {
         let body = v3_failure_body(&V3Error::new(502, "Campaign ID not found."));
         assert_eq!(body["status"]["status"], "failed");
         let errors = &body["status"]["errors"];
-        assert_eq!(errors["error_message"], "HTTP/1.0 422 Unprocessable entity.");
+        assert_eq!(
+            errors["error_message"],
+            "HTTP/1.0 422 Unprocessable entity."
+        );
         assert_eq!(errors["error_code"], json!([502]));
-        assert_eq!(errors["error_message_description"], json!(["Campaign ID not found."]));
+        assert_eq!(
+            errors["error_message_description"],
+            json!(["Campaign ID not found."])
+        );
     }
 
     #[test]
     fn auth_failure_is_shape_c_with_a_scalar_code() {
         let body = v3_auth_failure_body();
         assert_eq!(body["status"]["errors"]["error_code"], json!(1000));
-        assert_eq!(body["status"]["errors"]["error_message"], AUTH_FAILURE_MESSAGE);
-        assert!(body["status"]["errors"].get("error_message_description").is_none());
+        assert_eq!(
+            body["status"]["errors"]["error_message"],
+            AUTH_FAILURE_MESSAGE
+        );
+        assert!(body["status"]["errors"]
+            .get("error_message_description")
+            .is_none());
     }
 
     #[test]
     fn helper_texts_follow_the_docs() {
-        assert_eq!(V3Error::missing("email").description, "Missing parameter: email");
+        assert_eq!(
+            V3Error::missing("email").description,
+            "Missing parameter: email"
+        );
         assert_eq!(V3Error::missing("email").code, 200);
-        assert_eq!(V3Error::invalid_character("campaign").description, "Invalid character in parameter: campaign.");
+        assert_eq!(
+            V3Error::invalid_character("campaign").description,
+            "Invalid character in parameter: campaign."
+        );
         assert_eq!(V3Error::invalid_character("campaign").code, 301);
     }
 
@@ -202,10 +234,14 @@ mod tests {
 
     #[tokio::test]
     async fn transport_failure_keeps_the_envelope_without_a_code() {
-        let (s, b) = status_and_body(v3_transport_failure(StatusCode::NOT_FOUND, "nope".into())).await;
+        let (s, b) =
+            status_and_body(v3_transport_failure(StatusCode::NOT_FOUND, "nope".into())).await;
         assert_eq!(s, StatusCode::NOT_FOUND);
         assert_eq!(b["status"]["status"], "failed");
-        assert_eq!(b["status"]["errors"]["error_message"], "HTTP/1.0 404 Not Found.");
+        assert_eq!(
+            b["status"]["errors"]["error_message"],
+            "HTTP/1.0 404 Not Found."
+        );
         assert!(b["status"]["errors"].get("error_code").is_none());
     }
 }

@@ -16,7 +16,7 @@ use super::state::Shared;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Fault {
     /// That HTTP status with a small HTML page, as a proxy or overloaded server answers.
-    /// The request has no effect. A number that is not an HTTP status becomes 500.
+    /// The request has no effect. A number that is not a final HTTP status (e.g. 1000, 101) becomes 500.
     ServerError(u16),
     /// HTTP 429 with a `Retry-After` header. The request has no effect.
     TooManyRequests { retry_after_secs: u64 },
@@ -57,16 +57,23 @@ impl FaultQueue {
             self.injections.pop_front();
         }
         let path_suffix = path_suffix.map(|s| s.trim_end_matches('/').to_owned());
-        self.injections.push_back(Injection { path_suffix, fault, remaining: times });
+        self.injections.push_back(Injection {
+            path_suffix,
+            fault,
+            remaining: times,
+        });
     }
 
     /// The fault for a request on `path`: the oldest injection that matches it, used up once.
     pub(crate) fn take(&mut self, path: &str) -> Option<Fault> {
         let path = path.trim_end_matches('/');
-        let index = self.injections.iter().position(|inj| match &inj.path_suffix {
-            Some(suffix) => path.ends_with(suffix.as_str()),
-            None => true,
-        })?;
+        let index = self
+            .injections
+            .iter()
+            .position(|inj| match &inj.path_suffix {
+                Some(suffix) => path.ends_with(suffix.as_str()),
+                None => true,
+            })?;
         let injection = self.injections.get_mut(index)?;
         injection.remaining = injection.remaining.saturating_sub(1);
         let fault = injection.fault.clone();
@@ -86,7 +93,11 @@ impl FaultQueue {
     }
 }
 
-pub(crate) async fn middleware(State(shared): State<Arc<Shared>>, request: Request, next: Next) -> Response {
+pub(crate) async fn middleware(
+    State(shared): State<Arc<Shared>>,
+    request: Request,
+    next: Next,
+) -> Response {
     let path = request.uri().path().to_owned();
     shared.count_request(&path);
     // Taken on arrival, not after the delay, so "the next n requests" means arrival order.
@@ -127,13 +138,18 @@ fn answer_without_handling(fault: Fault) -> Response {
                 StatusCode::TOO_MANY_REQUESTS,
                 "<html><body><h1>429 Too Many Requests</h1></body></html>".to_owned(),
             );
-            reply.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+            reply
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
             reply
         }
         Fault::NonJson { status, body } => html(status_or_500(status), body),
         Fault::Empty => (
             StatusCode::OK,
-            [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))],
+            [(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            )],
             "",
         )
             .into_response(),
@@ -145,7 +161,9 @@ fn answer_without_handling(fault: Fault) -> Response {
 /// reply was flushed, so the client sees a transport error, not a response.
 fn dropped_connection() -> Response {
     let failing = futures_util::stream::once(async {
-        Err::<axum::body::Bytes, std::io::Error>(std::io::Error::other("sandbox fault: connection dropped"))
+        Err::<axum::body::Bytes, std::io::Error>(std::io::Error::other(
+            "sandbox fault: connection dropped",
+        ))
     });
     Response::new(Body::from_stream(failing))
 }
@@ -172,7 +190,10 @@ fn status_or_500(code: u16) -> StatusCode {
 fn html(status: StatusCode, page: String) -> Response {
     (
         status,
-        [(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"))],
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/html; charset=utf-8"),
+        )],
         page,
     )
         .into_response()
@@ -225,7 +246,10 @@ mod tests {
 
     #[tokio::test]
     async fn truncated_reply_is_the_first_half() {
-        let reply = super::super::envelope::json_response(StatusCode::OK, serde_json::json!({"abc": "defghij"}));
+        let reply = super::super::envelope::json_response(
+            StatusCode::OK,
+            serde_json::json!({"abc": "defghij"}),
+        );
         let cut = truncate(reply).await;
         assert_eq!(cut.status(), StatusCode::OK);
         let bytes = axum::body::to_bytes(cut.into_body(), 1024).await.unwrap();
@@ -234,10 +258,21 @@ mod tests {
 
     #[test]
     fn odd_status_numbers_become_500() {
-        assert_eq!(answer_without_handling(Fault::ServerError(1000)).status(), StatusCode::INTERNAL_SERVER_ERROR);
-        assert_eq!(answer_without_handling(Fault::ServerError(101)).status(), StatusCode::INTERNAL_SERVER_ERROR);
-        assert_eq!(answer_without_handling(Fault::ServerError(503)).status(), StatusCode::SERVICE_UNAVAILABLE);
-        let r = answer_without_handling(Fault::TooManyRequests { retry_after_secs: 7 });
+        assert_eq!(
+            answer_without_handling(Fault::ServerError(1000)).status(),
+            StatusCode::INTERNAL_SERVER_ERROR
+        );
+        assert_eq!(
+            answer_without_handling(Fault::ServerError(101)).status(),
+            StatusCode::INTERNAL_SERVER_ERROR
+        );
+        assert_eq!(
+            answer_without_handling(Fault::ServerError(503)).status(),
+            StatusCode::SERVICE_UNAVAILABLE
+        );
+        let r = answer_without_handling(Fault::TooManyRequests {
+            retry_after_secs: 7,
+        });
         assert_eq!(r.headers().get(header::RETRY_AFTER).unwrap(), "7");
     }
 }

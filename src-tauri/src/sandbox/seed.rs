@@ -115,8 +115,16 @@ impl Shop {
     pub(crate) fn demo() -> Shop {
         Shop {
             campaigns: campaigns(),
-            folders: vec![("1201", "At the counter"), ("1202", "Loyalty club"), ("1203", "Archive")],
-            main_categories: vec![("31", "Coffee & breakfast"), ("32", "Discounts"), ("33", "Celebrations")],
+            folders: vec![
+                ("1201", "At the counter"),
+                ("1202", "Loyalty club"),
+                ("1203", "Archive"),
+            ],
+            main_categories: vec![
+                ("31", "Coffee & breakfast"),
+                ("32", "Discounts"),
+                ("33", "Celebrations"),
+            ],
             directories: vec![
                 Directory {
                     id: "dir_7001",
@@ -124,7 +132,12 @@ impl Shop {
                     name: "Corner Bakery members",
                     users: (0..150).map(generated_member).collect(),
                 },
-                Directory { id: "dir_7002", code: "stf4k8", name: "Staff & friends", users: staff() },
+                Directory {
+                    id: "dir_7002",
+                    code: "stf4k8",
+                    name: "Staff & friends",
+                    users: staff(),
+                },
             ],
             loyalty_cards: loyalty_cards(),
         }
@@ -199,19 +212,22 @@ fn campaigns() -> Vec<Campaign> {
 }
 
 fn loyalty_cards() -> Vec<LoyaltyCard> {
-    let user = |id, first_name, last_name, gender, email, phone, social_type, stamps, subscribed| LoyaltyUser {
-        id,
-        first_name,
-        last_name,
-        gender,
-        age_range: "",
-        profile_picture: "",
-        email,
-        phone,
-        social_type,
-        stamps,
-        subscribed_for_marketing: subscribed,
-    };
+    let user =
+        |id, first_name, last_name, gender, email, phone, social_type, stamps, subscribed| {
+            LoyaltyUser {
+                id,
+                first_name,
+                last_name,
+                gender,
+                age_range: "",
+                profile_picture: "",
+                email,
+                phone,
+                social_type,
+                stamps,
+                subscribed_for_marketing: subscribed,
+            }
+        };
     vec![
         LoyaltyCard {
             id: 48213,
@@ -222,11 +238,61 @@ fn loyalty_cards() -> Vec<LoyaltyCard> {
             domain: "loyalty.coupontools.com",
             amount_of_stamps: 8,
             users: vec![
-                user(910001, "Emma", "Peeters", "female", "emma.peeters@example.com", "+32470112233", "Google", 3, true),
-                user(910002, "Lucas", "Janssens", "male", "lucas.janssens@example.com", "", "", 7, false),
-                user(910003, "Olivia", "Maes", "female", "olivia.maes@example.com", "+32471998877", "Facebook", 0, true),
-                user(910004, "Noah", "Claes", "male", "noah.claes@example.com", "", "Google", 8, true),
-                user(910005, "Mila", "Wouters", "female", "mila.wouters@example.com", "", "", 1, false),
+                user(
+                    910001,
+                    "Emma",
+                    "Peeters",
+                    "female",
+                    "emma.peeters@example.com",
+                    "+32470112233",
+                    "Google",
+                    3,
+                    true,
+                ),
+                user(
+                    910002,
+                    "Lucas",
+                    "Janssens",
+                    "male",
+                    "lucas.janssens@example.com",
+                    "",
+                    "",
+                    7,
+                    false,
+                ),
+                user(
+                    910003,
+                    "Olivia",
+                    "Maes",
+                    "female",
+                    "olivia.maes@example.com",
+                    "+32471998877",
+                    "Facebook",
+                    0,
+                    true,
+                ),
+                user(
+                    910004,
+                    "Noah",
+                    "Claes",
+                    "male",
+                    "noah.claes@example.com",
+                    "",
+                    "Google",
+                    8,
+                    true,
+                ),
+                user(
+                    910005,
+                    "Mila",
+                    "Wouters",
+                    "female",
+                    "mila.wouters@example.com",
+                    "",
+                    "",
+                    1,
+                    false,
+                ),
             ],
         },
         LoyaltyCard {
@@ -238,25 +304,89 @@ fn loyalty_cards() -> Vec<LoyaltyCard> {
             domain: "save2wallet.link",
             amount_of_stamps: 0,
             users: vec![
-                user(910101, "Arthur", "Willems", "male", "arthur.willems@example.com", "+32472445566", "", 0, true),
-                user(910102, "Louise", "Goossens", "female", "louise.goossens@example.com", "", "Google", 0, false),
-                user(910103, "Jules", "Hermans", "unknown", "jules.hermans@example.com", "", "", 0, true),
+                user(
+                    910101,
+                    "Arthur",
+                    "Willems",
+                    "male",
+                    "arthur.willems@example.com",
+                    "+32472445566",
+                    "",
+                    0,
+                    true,
+                ),
+                user(
+                    910102,
+                    "Louise",
+                    "Goossens",
+                    "female",
+                    "louise.goossens@example.com",
+                    "",
+                    "Google",
+                    0,
+                    false,
+                ),
+                user(
+                    910103,
+                    "Jules",
+                    "Hermans",
+                    "unknown",
+                    "jules.hermans@example.com",
+                    "",
+                    "",
+                    0,
+                    true,
+                ),
             ],
         },
     ]
 }
 
 const FIRST_NAMES: [(&str, &str); 25] = [
-    ("Emma", "female"), ("Noah", "male"), ("Olivia", "female"), ("Liam", "male"), ("Louise", "female"),
-    ("Arthur", "male"), ("Mila", "female"), ("Jules", "male"), ("Elena", "female"), ("Victor", "male"),
-    ("Nora", "female"), ("Adam", "male"), ("Alice", "female"), ("Louis", "male"), ("Julia", "female"),
-    ("Finn", "male"), ("Marie", "female"), ("Leon", "male"), ("Sofia", "female"), ("Mohamed", "male"),
-    ("Lina", "female"), ("Jack", "male"), ("Anna", "female"), ("Oscar", "male"), ("Sara", "female"),
+    ("Emma", "female"),
+    ("Noah", "male"),
+    ("Olivia", "female"),
+    ("Liam", "male"),
+    ("Louise", "female"),
+    ("Arthur", "male"),
+    ("Mila", "female"),
+    ("Jules", "male"),
+    ("Elena", "female"),
+    ("Victor", "male"),
+    ("Nora", "female"),
+    ("Adam", "male"),
+    ("Alice", "female"),
+    ("Louis", "male"),
+    ("Julia", "female"),
+    ("Finn", "male"),
+    ("Marie", "female"),
+    ("Leon", "male"),
+    ("Sofia", "female"),
+    ("Mohamed", "male"),
+    ("Lina", "female"),
+    ("Jack", "male"),
+    ("Anna", "female"),
+    ("Oscar", "male"),
+    ("Sara", "female"),
 ];
 
 const LAST_NAMES: [&str; 16] = [
-    "Peeters", "Janssens", "Maes", "Jacobs", "Mertens", "Willems", "Claes", "Goossens",
-    "Wouters", "De Smet", "Dubois", "Lambert", "Hermans", "Aerts", "Martin", "Vermeulen",
+    "Peeters",
+    "Janssens",
+    "Maes",
+    "Jacobs",
+    "Mertens",
+    "Willems",
+    "Claes",
+    "Goossens",
+    "Wouters",
+    "De Smet",
+    "Dubois",
+    "Lambert",
+    "Hermans",
+    "Aerts",
+    "Martin",
+    "Vermeulen",
 ];
 
 const FIRST_MEMBER_ID: u32 = 560_001;
@@ -273,7 +403,11 @@ fn generated_member(i: u32) -> DirectoryUser {
     let last_seen = registered + Duration::minutes(i64::from((i * 7919) % (200 * 24 * 60)));
     let birth_year = 1958 + (i * 7) % 45;
     let (payment_status, confirmation_id, account) = match i % 9 {
-        0 => ("paid", format!("pi_{:06}", 300_000 + i), "Stripe".to_owned()),
+        0 => (
+            "paid",
+            format!("pi_{:06}", 300_000 + i),
+            "Stripe".to_owned(),
+        ),
         4 => ("pending", String::new(), String::new()),
         7 => ("unpaid", String::new(), String::new()),
         _ => ("", String::new(), String::new()),
@@ -283,11 +417,19 @@ fn generated_member(i: u32) -> DirectoryUser {
         last_seen: utc_stamp(last_seen),
         amount_of_logins: 1 + (i * 13) % 40,
         email: email_of(first_name, last_name),
-        phone: if i % 3 == 0 { format!("+3247{:07}", 1_000_000 + (i * 7_717) % 8_999_999) } else { String::new() },
+        phone: if i % 3 == 0 {
+            format!("+3247{:07}", 1_000_000 + (i * 7_717) % 8_999_999)
+        } else {
+            String::new()
+        },
         first_name,
         last_name,
         gender,
-        birthday: format!("{birth_year}-{:02}-{:02}", 1 + (i * 5) % 12, 1 + (i * 11) % 28),
+        birthday: format!(
+            "{birth_year}-{:02}-{:02}",
+            1 + (i * 5) % 12,
+            1 + (i * 11) % 28
+        ),
         age_range: age_range(2025 - birth_year),
         payment_status,
         payment_confirmation_id: confirmation_id,
@@ -296,13 +438,19 @@ fn generated_member(i: u32) -> DirectoryUser {
 }
 
 fn staff() -> Vec<DirectoryUser> {
-    let people = [("Sam", "Lefevre", "male"), ("Ines", "Dupont", "female"), ("Tom", "Smets", "male")];
+    let people = [
+        ("Sam", "Lefevre", "male"),
+        ("Ines", "Dupont", "female"),
+        ("Tom", "Smets", "male"),
+    ];
     people
         .into_iter()
         .zip(0u32..)
         .map(|((first_name, last_name, gender), i)| DirectoryUser {
             id: FIRST_STAFF_ID + i,
-            last_seen: utc_stamp(datetime!(2025-10-01 07:30:00 UTC) + Duration::hours(i64::from(i) * 26)),
+            last_seen: utc_stamp(
+                datetime!(2025-10-01 07:30:00 UTC) + Duration::hours(i64::from(i) * 26),
+            ),
             amount_of_logins: 20 + i * 3,
             email: email_of(first_name, last_name),
             phone: String::new(),
@@ -320,7 +468,11 @@ fn staff() -> Vec<DirectoryUser> {
 
 fn email_of(first_name: &str, last_name: &str) -> String {
     let last: String = last_name.chars().filter(|c| !c.is_whitespace()).collect();
-    format!("{}.{}@example.com", first_name.to_lowercase(), last.to_lowercase())
+    format!(
+        "{}.{}@example.com",
+        first_name.to_lowercase(),
+        last.to_lowercase()
+    )
 }
 
 fn age_range(age: u32) -> &'static str {
@@ -337,7 +489,9 @@ fn age_range(age: u32) -> &'static str {
 fn utc_stamp(at: OffsetDateTime) -> String {
     let format = format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");
     // Formatting a valid date with a fixed description does not fail; "" keeps it panic-free.
-    at.format(&format).map(|s| format!("{s} UTC")).unwrap_or_default()
+    at.format(&format)
+        .map(|s| format!("{s} UTC"))
+        .unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -351,7 +505,13 @@ mod tests {
         assert_eq!(shop.campaigns.len(), 5);
         assert_eq!(shop.campaigns.iter().filter(|c| !c.active).count(), 1);
         assert_eq!(shop.loyalty_cards.len(), 2);
-        assert_eq!(shop.loyalty_cards.iter().map(|c| c.users.len()).sum::<usize>(), 8);
+        assert_eq!(
+            shop.loyalty_cards
+                .iter()
+                .map(|c| c.users.len())
+                .sum::<usize>(),
+            8
+        );
         assert_eq!(shop.directory("dir_7001").map(|d| d.users.len()), Some(150));
     }
 
@@ -359,7 +519,11 @@ mod tests {
     fn ids_and_codes_have_the_documented_forms() {
         let shop = Shop::demo();
         let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
-        let slug = |s: &str| s.len() == 6 && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
+        let slug = |s: &str| {
+            s.len() == 6
+                && s.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        };
         for c in &shop.campaigns {
             assert!(c.id.strip_prefix("cam_").is_some_and(digits), "{}", c.id);
             assert!(slug(c.code), "{}", c.code);

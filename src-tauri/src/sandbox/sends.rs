@@ -51,7 +51,8 @@ impl SendLog {
     }
 
     pub(crate) fn previous(&self, campaign: &str, email: &str) -> Option<&Delivery> {
-        self.latest.get(&(campaign.to_owned(), email.to_lowercase()))
+        self.latest
+            .get(&(campaign.to_owned(), email.to_lowercase()))
     }
 
     pub(crate) fn record(&mut self, campaign: &str, email: &str, delivery: Delivery) {
@@ -83,13 +84,20 @@ impl SendLog {
         }
         let key = (old.campaign, address);
         // Only forget the pair if a later send has not replaced it.
-        if self.latest.get(&key).is_some_and(|d| d.single_use_code == old.single_use_code) {
+        if self
+            .latest
+            .get(&key)
+            .is_some_and(|d| d.single_use_code == old.single_use_code)
+        {
             self.latest.remove(&key);
         }
     }
 
     pub(crate) fn count_to(&self, email: &str) -> u32 {
-        self.per_address.get(&email.to_lowercase()).copied().unwrap_or(0)
+        self.per_address
+            .get(&email.to_lowercase())
+            .copied()
+            .unwrap_or(0)
     }
 
     pub(crate) fn all(&self) -> Vec<SentEmail> {
@@ -112,7 +120,10 @@ mod tests {
     use super::*;
 
     fn delivery(code: &str) -> Delivery {
-        Delivery { single_use_code: code.to_owned(), single_use_url: format!("https://digicpn.com/p/abc123/{code}") }
+        Delivery {
+            single_use_code: code.to_owned(),
+            single_use_url: format!("https://digicpn.com/p/abc123/{code}"),
+        }
     }
 
     #[test]
@@ -151,7 +162,11 @@ mod tests {
         log.record("cam_2", "z@b.test", delivery("5"));
         assert_eq!(log.count_to("x@b.test"), 0);
         assert!(log.previous("cam_1", "x@b.test").is_none());
-        let codes: Vec<_> = log.recent(2).into_iter().map(|s| s.single_use_code).collect();
+        let codes: Vec<_> = log
+            .recent(2)
+            .into_iter()
+            .map(|s| s.single_use_code)
+            .collect();
         assert_eq!(codes, ["4", "5"]);
     }
 }

@@ -54,7 +54,10 @@ impl Sandbox {
                 // A dropped sender means the Sandbox is gone: stop as well.
                 let _ = stop_signal.await;
             };
-            if let Err(e) = axum::serve(listener, app).with_graceful_shutdown(stopped).await {
+            if let Err(e) = axum::serve(listener, app)
+                .with_graceful_shutdown(stopped)
+                .await
+            {
                 log::warn!("sandbox server ended with an error: {e}");
             }
         });
@@ -113,7 +116,9 @@ impl Drop for Sandbox {
 
 impl std::fmt::Debug for Sandbox {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Sandbox").field("addr", &self.addr).finish_non_exhaustive()
+        f.debug_struct("Sandbox")
+            .field("addr", &self.addr)
+            .finish_non_exhaustive()
     }
 }
 
@@ -122,7 +127,10 @@ fn router(shared: Arc<Shared>) -> Router {
         .route("/v3/{*path}", any(v3_routes::handle))
         .route("/v4/{*path}", any(v4_routes::handle))
         // Only the API routes get latency, faults and counting; the control API never does.
-        .layer(middleware::from_fn_with_state(Arc::clone(&shared), faults::middleware));
+        .layer(middleware::from_fn_with_state(
+            Arc::clone(&shared),
+            faults::middleware,
+        ));
     Router::new()
         .merge(api)
         .merge(control_http::routes())
@@ -131,5 +139,8 @@ fn router(shared: Arc<Shared>) -> Router {
 }
 
 async fn not_found() -> Response {
-    v4_message(StatusCode::NOT_FOUND, "Not found: the sandbox has nothing at this address.")
+    v4_message(
+        StatusCode::NOT_FOUND,
+        "Not found: the sandbox has nothing at this address.",
+    )
 }

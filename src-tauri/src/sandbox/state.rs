@@ -132,7 +132,10 @@ mod tests {
 
     #[test]
     fn page_size_zero_becomes_one() {
-        let shared = Shared::new(SandboxConfig { page_size: 0, ..SandboxConfig::default() });
+        let shared = Shared::new(SandboxConfig {
+            page_size: 0,
+            ..SandboxConfig::default()
+        });
         assert_eq!(shared.page_size, 1);
     }
 }

@@ -9,7 +9,9 @@ use super::seed::{Campaign, Shop};
 /// `POST /v3/coupon/list`: `only_active`, `tags` (comma-separated, any of them matches),
 /// `category` (`cat_31` or `31`), `folder` (515 when unknown).
 pub(crate) fn list(shop: &Shop, params: &Params) -> V3Result {
-    let only_active = params.flag("only_active").map_err(|_| V3Error::not_a_boolean("only_active"))?;
+    let only_active = params
+        .flag("only_active")
+        .map_err(|_| V3Error::not_a_boolean("only_active"))?;
     let folder = params.text("folder");
     if let Some(folder) = &folder {
         if !shop.folders.iter().any(|(id, _)| *id == folder.trim()) {
@@ -18,7 +20,12 @@ pub(crate) fn list(shop: &Shop, params: &Params) -> V3Result {
     }
     let tags: Vec<String> = params
         .text("tags")
-        .map(|t| t.split(',').map(|s| s.trim().to_lowercase()).filter(|s| !s.is_empty()).collect())
+        .map(|t| {
+            t.split(',')
+                .map(|s| s.trim().to_lowercase())
+                .filter(|s| !s.is_empty())
+                .collect()
+        })
         .unwrap_or_default();
     let category = params.text("category").map(|c| {
         let c = c.trim();
@@ -41,11 +48,15 @@ pub(crate) fn list(shop: &Shop, params: &Params) -> V3Result {
 
 /// `POST /v3/coupon/info`: `campaign` Req (200 missing, 301 not `cam_` + digits, 502 unknown).
 pub(crate) fn info(shop: &Shop, params: &Params) -> V3Result {
-    let id = params.text("campaign").ok_or_else(|| V3Error::missing("campaign"))?;
+    let id = params
+        .text("campaign")
+        .ok_or_else(|| V3Error::missing("campaign"))?;
     if !is_prefixed_id(&id, "cam_") {
         return Err(V3Error::invalid_character("campaign"));
     }
-    let campaign = shop.campaign(&id).ok_or_else(|| V3Error::new(502, "Campaign ID not found."))?;
+    let campaign = shop
+        .campaign(&id)
+        .ok_or_else(|| V3Error::new(502, "Campaign ID not found."))?;
     if params.flag("show_usage_stats").is_err() {
         return Err(V3Error::not_a_boolean("show_usage_stats"));
     }
@@ -89,15 +100,37 @@ mod tests {
     fn list_filters_combine() {
         let shop = Shop::demo();
         assert_eq!(ids(list(&shop, &Params::default())).len(), 5);
-        assert_eq!(ids(list(&shop, &Params::from_pairs(&[("only_active", "true")]))).len(), 4);
-        assert_eq!(ids(list(&shop, &Params::from_pairs(&[("only_active", "0")]))).len(), 5);
         assert_eq!(
-            ids(list(&shop, &Params::from_pairs(&[("tags", "Discount, nothing")]))),
+            ids(list(&shop, &Params::from_pairs(&[("only_active", "true")]))).len(),
+            4
+        );
+        assert_eq!(
+            ids(list(&shop, &Params::from_pairs(&[("only_active", "0")]))).len(),
+            5
+        );
+        assert_eq!(
+            ids(list(
+                &shop,
+                &Params::from_pairs(&[("tags", "Discount, nothing")])
+            )),
             ["cam_104212", "cam_104215"]
         );
-        assert_eq!(ids(list(&shop, &Params::from_pairs(&[("category", "cat_33")]))), ["cam_104213", "cam_104214"]);
-        assert_eq!(ids(list(&shop, &Params::from_pairs(&[("folder", "1203"), ("only_active", "1")]))).len(), 0);
-        assert_eq!(ids(list(&shop, &Params::from_pairs(&[("category", "cat_999")]))).len(), 0);
+        assert_eq!(
+            ids(list(&shop, &Params::from_pairs(&[("category", "cat_33")]))),
+            ["cam_104213", "cam_104214"]
+        );
+        assert_eq!(
+            ids(list(
+                &shop,
+                &Params::from_pairs(&[("folder", "1203"), ("only_active", "1")])
+            ))
+            .len(),
+            0
+        );
+        assert_eq!(
+            ids(list(&shop, &Params::from_pairs(&[("category", "cat_999")]))).len(),
+            0
+        );
     }
 
     #[test]

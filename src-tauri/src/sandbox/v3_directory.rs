@@ -13,23 +13,37 @@ use super::v3_coupons::is_prefixed_id;
 /// Sandbox decision (the seed's one-user example cannot tell): `amount_of_users` is the number
 /// of registrations in the whole directory, not on this page.
 pub(crate) fn users_list(shop: &Shop, params: &Params, page_size: usize) -> V3Result {
-    let id = params.text("directory").ok_or_else(|| V3Error::missing("directory"))?;
+    let id = params
+        .text("directory")
+        .ok_or_else(|| V3Error::missing("directory"))?;
     if !is_prefixed_id(&id, "dir_") {
         return Err(V3Error::invalid_character("directory"));
     }
-    let directory = shop.directory(&id).ok_or_else(|| V3Error::new(507, "Directory ID not found."))?;
+    let directory = shop
+        .directory(&id)
+        .ok_or_else(|| V3Error::new(507, "Directory ID not found."))?;
     let page = match params.text("page") {
         None => 1,
         Some(text) => parse_page(&text).ok_or_else(|| V3Error::invalid_character("page"))?,
     };
     let page_size = page_size.max(1);
     let skip = (page - 1).saturating_mul(page_size);
-    let users: Vec<Value> = directory.users.iter().rev().skip(skip).take(page_size).map(user_json).collect();
+    let users: Vec<Value> = directory
+        .users
+        .iter()
+        .rev()
+        .skip(skip)
+        .take(page_size)
+        .map(user_json)
+        .collect();
 
     let mut payload = Map::new();
     payload.insert("directory".into(), Value::String(directory.id.to_owned()));
     payload.insert("subaccount".into(), Value::String(String::new()));
-    payload.insert("amount_of_users".into(), Value::String(directory.users.len().to_string()));
+    payload.insert(
+        "amount_of_users".into(),
+        Value::String(directory.users.len().to_string()),
+    );
     payload.insert("page".into(), Value::String(page.to_string()));
     payload.insert("users".into(), Value::Array(users));
     Ok(payload)
@@ -80,9 +94,19 @@ mod tests {
     use super::*;
 
     fn page(shop: &Shop, p: &str, size: usize) -> Vec<String> {
-        let r = users_list(shop, &Params::from_pairs(&[("directory", "dir_7001"), ("page", p)]), size).unwrap();
+        let r = users_list(
+            shop,
+            &Params::from_pairs(&[("directory", "dir_7001"), ("page", p)]),
+            size,
+        )
+        .unwrap();
         assert_eq!(r["amount_of_users"], "150");
-        r["users"].as_array().unwrap().iter().map(|u| u["ID"].as_str().unwrap().to_owned()).collect()
+        r["users"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|u| u["ID"].as_str().unwrap().to_owned())
+            .collect()
     }
 
     #[test]
@@ -103,7 +127,12 @@ mod tests {
     #[test]
     fn page_defaults_to_one() {
         let shop = Shop::demo();
-        let r = users_list(&shop, &Params::from_pairs(&[("directory", "dir_7001")]), 100).unwrap();
+        let r = users_list(
+            &shop,
+            &Params::from_pairs(&[("directory", "dir_7001")]),
+            100,
+        )
+        .unwrap();
         assert_eq!(r["page"], "1");
         assert_eq!(r["subaccount"], "");
         assert_eq!(r["users"].as_array().unwrap().len(), 100);
@@ -112,11 +141,22 @@ mod tests {
     #[test]
     fn errors() {
         let shop = Shop::demo();
-        let call = |pairs: &[(&str, &str)]| users_list(&shop, &Params::from_pairs(pairs), 100).unwrap_err();
+        let call = |pairs: &[(&str, &str)]| {
+            users_list(&shop, &Params::from_pairs(pairs), 100).unwrap_err()
+        };
         assert_eq!(call(&[]), V3Error::missing("directory"));
-        assert_eq!(call(&[("directory", "7001")]), V3Error::new(301, "Invalid character in parameter: directory."));
-        assert_eq!(call(&[("directory", "dir_1")]), V3Error::new(507, "Directory ID not found."));
-        assert_eq!(call(&[("directory", "dir_7001"), ("page", "two")]).code, 301);
+        assert_eq!(
+            call(&[("directory", "7001")]),
+            V3Error::new(301, "Invalid character in parameter: directory.")
+        );
+        assert_eq!(
+            call(&[("directory", "dir_1")]),
+            V3Error::new(507, "Directory ID not found.")
+        );
+        assert_eq!(
+            call(&[("directory", "dir_7001"), ("page", "two")]).code,
+            301
+        );
         assert_eq!(call(&[("directory", "dir_7001"), ("page", "-1")]).code, 301);
     }
 

@@ -25,8 +25,12 @@ pub(crate) fn send(shared: &Shared, params: &Params) -> V3Result {
     if !shared.settings().email_integration {
         return Err(V3Error::new(104, NO_INTEGRATION));
     }
-    let campaign_id = params.text("campaign").ok_or_else(|| V3Error::missing("campaign"))?;
-    let email = params.text("email").ok_or_else(|| V3Error::missing("email"))?;
+    let campaign_id = params
+        .text("campaign")
+        .ok_or_else(|| V3Error::missing("campaign"))?;
+    let email = params
+        .text("email")
+        .ok_or_else(|| V3Error::missing("email"))?;
 
     let (slug, default_subject) = if is_prefixed_id(&campaign_id, "cam_") {
         let campaign = shared
@@ -39,7 +43,10 @@ pub(crate) fn send(shared: &Shared, params: &Params) -> V3Result {
             .shop
             .directory(&campaign_id)
             .ok_or_else(|| V3Error::new(502, "Directory ID not found."))?;
-        (directory.code, format!("You are invited: {}", directory.name))
+        (
+            directory.code,
+            format!("You are invited: {}", directory.name),
+        )
     } else {
         return Err(V3Error::invalid_character("campaign"));
     };
@@ -54,7 +61,9 @@ pub(crate) fn send(shared: &Shared, params: &Params) -> V3Result {
     if domain_of(&email).eq_ignore_ascii_case(BOUNCE_DOMAIN) {
         return Err(V3Error::new(
             604,
-            format!("Email not sent to '{email}'. Reason: Mailbox unavailable (the address bounced)."),
+            format!(
+                "Email not sent to '{email}'. Reason: Mailbox unavailable (the address bounced)."
+            ),
         ));
     }
     let subject = params.text("subject").unwrap_or(default_subject);
@@ -68,7 +77,13 @@ pub(crate) fn send(shared: &Shared, params: &Params) -> V3Result {
     // a client that lost a reply find out what the customer already has.
     if check_unique {
         if let Some(earlier) = sends.previous(&campaign_id, &email) {
-            return Ok(reply(&campaign_id, &subject, &email, earlier, "already_sent"));
+            return Ok(reply(
+                &campaign_id,
+                &subject,
+                &email,
+                earlier,
+                "already_sent",
+            ));
         }
     }
     let code = new_single_use_code();
@@ -77,10 +92,22 @@ pub(crate) fn send(shared: &Shared, params: &Params) -> V3Result {
         single_use_code: code,
     };
     sends.record(&campaign_id, &email, delivery.clone());
-    Ok(reply(&campaign_id, &subject, &email, &delivery, "email_sent"))
+    Ok(reply(
+        &campaign_id,
+        &subject,
+        &email,
+        &delivery,
+        "email_sent",
+    ))
 }
 
-fn reply(campaign: &str, subject: &str, email: &str, delivery: &Delivery, action: &str) -> Map<String, Value> {
+fn reply(
+    campaign: &str,
+    subject: &str,
+    email: &str,
+    delivery: &Delivery,
+    action: &str,
+) -> Map<String, Value> {
     let mut payload = Map::new();
     let mut put = |key: &str, value: &str| {
         payload.insert(key.to_owned(), Value::String(value.to_owned()));
@@ -136,7 +163,9 @@ pub(crate) fn is_valid_email(email: &str) -> bool {
             && label.len() <= 63
             && !label.starts_with('-')
             && !label.ends_with('-')
-            && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            && label
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-')
     });
     let tld_ok = labels
         .last()
@@ -162,13 +191,21 @@ mod tests {
         let a = new_single_use_code();
         let b = new_single_use_code();
         assert_eq!(a.len(), 21);
-        assert!(a.bytes().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()));
+        assert!(a
+            .bytes()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()));
         assert_ne!(a, b);
     }
 
     #[test]
     fn good_addresses_pass() {
-        for ok in ["info@receiver.com", "a.b+tag@shop.co.uk", "O'Neil@Example.BE", "x@bounce.test", "1@a-b.io"] {
+        for ok in [
+            "info@receiver.com",
+            "a.b+tag@shop.co.uk",
+            "O'Neil@Example.BE",
+            "x@bounce.test",
+            "1@a-b.io",
+        ] {
             assert!(is_valid_email(ok), "{ok}");
         }
     }
@@ -201,22 +238,40 @@ mod tests {
     #[test]
     fn success_reply_has_every_field() {
         let s = shared();
-        let r = send_with(&s, &[("campaign", "cam_104211"), ("email", "ann@shop.test")]).unwrap();
+        let r = send_with(
+            &s,
+            &[("campaign", "cam_104211"), ("email", "ann@shop.test")],
+        )
+        .unwrap();
         assert_eq!(r["action"], "email_sent");
         assert_eq!(r["campaign"], "cam_104211");
         assert_eq!(r["receiver"], "ann@shop.test");
         assert_eq!(r["subject"], "Your coupon: Free coffee with any pastry");
         let code = r["single_use_code"].as_str().unwrap();
-        assert_eq!(r["single_use_url"], format!("https://digicpn.com/p/fc7k2p/{code}"));
+        assert_eq!(
+            r["single_use_url"],
+            format!("https://digicpn.com/p/fc7k2p/{code}")
+        );
         assert_eq!(s.sends().count_to("ANN@shop.test"), 1);
     }
 
     #[test]
     fn directories_can_be_sent_too() {
         let s = shared();
-        let r = send_with(&s, &[("campaign", "dir_7002"), ("email", "a@shop.test"), ("subject", "Hi")]).unwrap();
+        let r = send_with(
+            &s,
+            &[
+                ("campaign", "dir_7002"),
+                ("email", "a@shop.test"),
+                ("subject", "Hi"),
+            ],
+        )
+        .unwrap();
         assert_eq!(r["subject"], "Hi");
-        assert!(r["single_use_url"].as_str().unwrap().starts_with("https://digicpn.com/p/stf4k8/"));
+        assert!(r["single_use_url"]
+            .as_str()
+            .unwrap()
+            .starts_with("https://digicpn.com/p/stf4k8/"));
         let err = send_with(&s, &[("campaign", "dir_1"), ("email", "a@shop.test")]).unwrap_err();
         assert_eq!(err, V3Error::new(502, "Directory ID not found."));
     }
@@ -226,36 +281,84 @@ mod tests {
         let s = shared();
         let code = |pairs: &[(&str, &str)]| send_with(&s, pairs).unwrap_err();
         assert_eq!(code(&[]), V3Error::missing("campaign"));
-        assert_eq!(code(&[("campaign", "cam_1")]), V3Error::new(200, "Missing parameter: email"));
-        assert_eq!(code(&[("campaign", "lol_1"), ("email", "bad")]), V3Error::invalid_character("campaign"));
-        assert_eq!(code(&[("campaign", "cam_1"), ("email", "bad")]), V3Error::new(502, "Campaign ID not found."));
-        assert_eq!(code(&[("campaign", "cam_104211"), ("email", "bad")]), V3Error::new(305, "Email address is not valid"));
+        assert_eq!(
+            code(&[("campaign", "cam_1")]),
+            V3Error::new(200, "Missing parameter: email")
+        );
+        assert_eq!(
+            code(&[("campaign", "lol_1"), ("email", "bad")]),
+            V3Error::invalid_character("campaign")
+        );
+        assert_eq!(
+            code(&[("campaign", "cam_1"), ("email", "bad")]),
+            V3Error::new(502, "Campaign ID not found.")
+        );
+        assert_eq!(
+            code(&[("campaign", "cam_104211"), ("email", "bad")]),
+            V3Error::new(305, "Email address is not valid")
+        );
         assert_eq!(
             code(&[("campaign", "cam_104211"), ("email", "a@Bounce.Test")]),
             V3Error::new(604, "Email not sent to 'a@Bounce.Test'. Reason: Mailbox unavailable (the address bounced).")
         );
-        assert_eq!(code(&[("campaign", "cam_104211"), ("email", "a@b.test"), ("check_unique", "maybe")]).code, 302);
+        assert_eq!(
+            code(&[
+                ("campaign", "cam_104211"),
+                ("email", "a@b.test"),
+                ("check_unique", "maybe")
+            ])
+            .code,
+            302
+        );
         assert_eq!(s.sends().len(), 0);
         s.update_settings(|st| st.email_integration = false);
         assert_eq!(code(&[]).code, 104);
-        assert_eq!(code(&[("campaign", "cam_104211"), ("email", "a@b.test")]).code, 104);
+        assert_eq!(
+            code(&[("campaign", "cam_104211"), ("email", "a@b.test")]).code,
+            104
+        );
     }
 
     #[test]
     fn check_unique_answers_with_the_earlier_send() {
         let s = shared();
-        let first = send_with(&s, &[("campaign", "cam_104212"), ("email", "Bo@shop.test")]).unwrap();
-        let again = send_with(&s, &[("campaign", "cam_104212"), ("email", "bo@SHOP.test"), ("check_unique", "true")]).unwrap();
+        let first =
+            send_with(&s, &[("campaign", "cam_104212"), ("email", "Bo@shop.test")]).unwrap();
+        let again = send_with(
+            &s,
+            &[
+                ("campaign", "cam_104212"),
+                ("email", "bo@SHOP.test"),
+                ("check_unique", "true"),
+            ],
+        )
+        .unwrap();
         assert_eq!(again["action"], "already_sent");
         assert_eq!(again["single_use_code"], first["single_use_code"]);
         assert_eq!(again["single_use_url"], first["single_use_url"]);
         assert_eq!(s.sends().count_to("bo@shop.test"), 1);
         // Without check_unique a repeat is a new send with a new code.
-        let third = send_with(&s, &[("campaign", "cam_104212"), ("email", "bo@shop.test"), ("check_unique", "0")]).unwrap();
+        let third = send_with(
+            &s,
+            &[
+                ("campaign", "cam_104212"),
+                ("email", "bo@shop.test"),
+                ("check_unique", "0"),
+            ],
+        )
+        .unwrap();
         assert_eq!(third["action"], "email_sent");
         assert_ne!(third["single_use_code"], first["single_use_code"]);
         // Another campaign to the same address is not a repeat.
-        let other = send_with(&s, &[("campaign", "cam_104213"), ("email", "bo@shop.test"), ("check_unique", "1")]).unwrap();
+        let other = send_with(
+            &s,
+            &[
+                ("campaign", "cam_104213"),
+                ("email", "bo@shop.test"),
+                ("check_unique", "1"),
+            ],
+        )
+        .unwrap();
         assert_eq!(other["action"], "email_sent");
         assert_eq!(s.sends().count_to("bo@shop.test"), 3);
     }

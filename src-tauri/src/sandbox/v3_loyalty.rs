@@ -10,7 +10,9 @@ use super::v3_coupons::is_prefixed_id;
 /// `POST /v3/loyaltyusers/list`: `loyaltycard` Req (200 missing, 301 not `loy_` + digits,
 /// 505 unknown).
 pub(crate) fn users_list(shop: &Shop, params: &Params) -> V3Result {
-    let id = params.text("loyaltycard").ok_or_else(|| V3Error::missing("loyaltycard"))?;
+    let id = params
+        .text("loyaltycard")
+        .ok_or_else(|| V3Error::missing("loyaltycard"))?;
     if !is_prefixed_id(&id, "loy_") {
         return Err(V3Error::invalid_character("loyaltycard"));
     }
@@ -20,7 +22,10 @@ pub(crate) fn users_list(shop: &Shop, params: &Params) -> V3Result {
     let mut payload = Map::new();
     // Seed 000 shows the card wrapped in a one-element array.
     payload.insert("loyaltycard".into(), json!([card_json(card)]));
-    payload.insert("amount_of_users".into(), Value::String(card.users.len().to_string()));
+    payload.insert(
+        "amount_of_users".into(),
+        Value::String(card.users.len().to_string()),
+    );
     payload.insert("users".into(), card.users.iter().map(user_json).collect());
     Ok(payload)
 }
@@ -67,16 +72,22 @@ mod tests {
         let users = r["users"].as_array().unwrap();
         assert_eq!(users.len(), 5);
         assert!(users[0]["ID"].as_str().unwrap().starts_with("lus_"));
-        assert!(users.iter().all(|u| u["stamps"].is_string() && u["subscribed_for_marketing"].is_string()));
+        assert!(users
+            .iter()
+            .all(|u| u["stamps"].is_string() && u["subscribed_for_marketing"].is_string()));
     }
 
     #[test]
     fn errors() {
         let shop = Shop::demo();
-        assert_eq!(users_list(&shop, &Params::default()).unwrap_err(), V3Error::missing("loyaltycard"));
+        assert_eq!(
+            users_list(&shop, &Params::default()).unwrap_err(),
+            V3Error::missing("loyaltycard")
+        );
         let bad = users_list(&shop, &Params::from_pairs(&[("loyaltycard", "48213")])).unwrap_err();
         assert_eq!(bad, V3Error::invalid_character("loyaltycard"));
-        let unknown = users_list(&shop, &Params::from_pairs(&[("loyaltycard", "loy_1")])).unwrap_err();
+        let unknown =
+            users_list(&shop, &Params::from_pairs(&[("loyaltycard", "loy_1")])).unwrap_err();
         assert_eq!(unknown.code, 505);
     }
 }

@@ -38,7 +38,10 @@ const MAX_ECHOED_PATH_CHARS: usize = 200;
 pub(crate) async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response {
     let (parts, body) = request.into_parts();
     let path = parts.uri.path();
-    let route = path.strip_prefix("/v3/").unwrap_or("").trim_end_matches('/');
+    let route = path
+        .strip_prefix("/v3/")
+        .unwrap_or("")
+        .trim_end_matches('/');
     let Some(endpoint) = ENDPOINTS.iter().find(|(p, _)| *p == route).map(|(_, e)| *e) else {
         // Sandbox-only: the real service's answer to an unknown path is not documented.
         return v3_transport_failure(
@@ -55,7 +58,12 @@ pub(crate) async fn handle(State(shared): State<Arc<Shared>>, request: Request) 
     let settings = shared.settings();
     let parsed = body::read(&parts.headers, body).await;
     let params = parsed.clone().unwrap_or_default();
-    if !is_authorized(&parts.headers, &params, &shared.client_id, &shared.client_secret) {
+    if !is_authorized(
+        &parts.headers,
+        &params,
+        &shared.client_id,
+        &shared.client_secret,
+    ) {
         return v3_auth_failure(settings.failure_status);
     }
     if let Err(problem) = parsed {
@@ -66,7 +74,9 @@ pub(crate) async fn handle(State(shared): State<Arc<Shared>>, request: Request) 
         Endpoint::CouponInfo => v3_coupons::info(&shared.shop, &params),
         Endpoint::SendEmail => v3_email::send(&shared, &params),
         Endpoint::LoyaltyUsersList => v3_loyalty::users_list(&shared.shop, &params),
-        Endpoint::DirectoryUsersList => v3_directory::users_list(&shared.shop, &params, shared.page_size),
+        Endpoint::DirectoryUsersList => {
+            v3_directory::users_list(&shared.shop, &params, shared.page_size)
+        }
         Endpoint::MainCategoryList => v3_directory::main_categories(&shared.shop),
     };
     v3_reply(result, settings.failure_status)
@@ -76,7 +86,9 @@ pub(crate) async fn handle(State(shared): State<Arc<Shared>>, request: Request) 
 /// "a parameter has an incorrect value, generic" class.
 fn body_failure(problem: BodyError) -> V3Error {
     match problem {
-        BodyError::Malformed => V3Error::new(300, "The request body is not a JSON object or form data."),
+        BodyError::Malformed => {
+            V3Error::new(300, "The request body is not a JSON object or form data.")
+        }
         BodyError::TooLarge => V3Error::new(300, "The request body is too large."),
     }
 }

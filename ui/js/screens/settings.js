@@ -38,6 +38,8 @@ let lastOutcome = null; // last connection test shown, re-rendered when the lang
 let editing = null; // AccountView being edited
 let removing = null; // AccountView about to be removed
 let dialogReturnFocus = null;
+// Set when a command fails because the keychain is missing, even if app_status said it was there.
+let keychainOverride = null;
 
 export function init(context) {
   ctx = context;
@@ -74,9 +76,6 @@ function render() {
     input.value = String(parseConcurrency(prefs.bulkConcurrency) ?? 4);
   }
 }
-
-// Set when a command fails because the keychain is missing, even if app_status said it was there.
-let keychainOverride = null;
 
 function renderKeychain() {
   const box = $('#keychain-warning');

@@ -1,0 +1,873 @@
+//! The sandbox seen from outside, over raw HTTP with reqwest (not our client), so these tests
+//! check the sandbox against the API reference and nothing else.
+
+use std::time::{Duration, Instant};
+
+use coupon_desk::sandbox::{
+    FailureStatus, Fault, Sandbox, SandboxConfig, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET,
+};
+use reqwest::{Client, StatusCode};
+use serde_json::{json, Value};
+
+const CAMPAIGN: &str = "cam_104211";
+const CAMPAIGN_SLUG: &str = "fc7k2p";
+
+async fn sandbox() -> Sandbox {
+    sandbox_with(SandboxConfig::default()).await
+}
+
+async fn sandbox_with(config: SandboxConfig) -> Sandbox {
+    Sandbox::start(config)
+        .await
+        .expect("the sandbox starts on a free port")
+}
+
+fn http() -> Client {
+    Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()
+        .expect("client")
+}
+
+fn url(sb: &Sandbox, path: &str) -> String {
+    format!("{}/{path}", sb.v3_url())
+}
+
+/// A v3 call with the documented headers and a JSON body.
+async fn v3(sb: &Sandbox, path: &str, body: Value) -> (StatusCode, Value) {
+    let reply = http()
+        .post(url(sb, path))
+        .header("X-Client-Id", DEMO_CLIENT_ID)
+        .header("X-Client-Secret", DEMO_CLIENT_SECRET)
+        .json(&body)
+        .send()
+        .await
+        .expect("reply");
+    decode(reply).await
+}
+
+async fn decode(reply: reqwest::Response) -> (StatusCode, Value) {
+    let status = reply.status();
+    let text = reply.text().await.expect("body");
+    let value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text:?}"));
+    (status, value)
+}
+
+fn is_ok(body: &Value) -> bool {
+    body["status"]["status"] == "OK"
+}
+
+/// (code, description) of a shape-A failure.
+fn failure(body: &Value) -> (u64, String) {
+    assert_eq!(body["status"]["status"], "failed", "{body}");
+    let errors = &body["status"]["errors"];
+    assert_eq!(
+        errors["error_message"], "HTTP/1.0 422 Unprocessable entity.",
+        "{body}"
+    );
+    let codes = errors["error_code"].as_array().expect("codes array");
+    let texts = errors["error_message_description"]
+        .as_array()
+        .expect("descriptions array");
+    assert_eq!(codes.len(), 1);
+    assert_eq!(texts.len(), 1);
+    (
+        codes[0].as_u64().expect("integer code"),
+        texts[0].as_str().expect("text").to_owned(),
+    )
+}
+
+fn campaign_count(body: &Value) -> usize {
+    body["coupon_info"].as_array().map_or(0, Vec::len)
+}
+
+#[tokio::test]
+async fn json_form_and_empty_bodies_are_all_accepted() {
+    let sb = sandbox().await;
+    let (status, body) = v3(&sb, "coupon/list", json!({"only_active": true})).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(is_ok(&body), "{body}");
+    assert_eq!(campaign_count(&body), 4);
+    let first = &body["coupon_info"][0];
+    for key in ["ID", "code", "name", "title", "status", "url"] {
+        assert!(first[key].is_string(), "{key} in {first}");
+    }
+
+    let form = http()
+        .post(url(&sb, "coupon/list"))
+        .header("X-Client-Id", DEMO_CLIENT_ID)
+        .header("X-Client-Secret", DEMO_CLIENT_SECRET)
+        .form(&[("only_active", "1"), ("tags", "birthday")])
+        .send()
+        .await
+        .expect("reply");
+    let (_, body) = decode(form).await;
+    assert_eq!(campaign_count(&body), 1, "{body}");
+
+    // A JSON content type and no body at all, as a C# client sends it.
+    let empty = http()
+        .post(url(&sb, "coupon/list"))
+        .header("X-Client-Id", DEMO_CLIENT_ID)
+        .header("X-Client-Secret", DEMO_CLIENT_SECRET)
+        .header("Content-Type", "application/json")
+        .send()
+        .await
+        .expect("reply");
+    let (_, body) = decode(empty).await;
+    assert!(is_ok(&body));
+    assert_eq!(campaign_count(&body), 5);
+    sb.stop().await;
+}
+
+#[tokio::test]
+async fn credentials_are_accepted_from_both_header_pairs_and_the_body() {
+    let sb = sandbox().await;
+    let by_v3_headers_odd_case = http()
+        .post(url(&sb, "category/main/list"))
+        .header("x-CLIENT-id", DEMO_CLIENT_ID)
+        .header("X-Client-secret", DEMO_CLIENT_SECRET)
+        .send();
+    let by_v4_headers = http()
+        .post(url(&sb, "category/main/list"))
+        .header("x-api-key", DEMO_CLIENT_ID)
+        .header("x-api-secret", DEMO_CLIENT_SECRET)
+        .send();
+    let by_json_body = http()
+        .post(url(&sb, "category/main/list"))
+        .json(&json!({"client_id": DEMO_CLIENT_ID, "client_secret": DEMO_CLIENT_SECRET}))
+        .send();
+    let by_form_body = http()
+        .post(url(&sb, "category/main/list"))
+        .form(&[
+            ("client_id", DEMO_CLIENT_ID),
+            ("client_secret", DEMO_CLIENT_SECRET),
+        ])
+        .send();
+    for (how, reply) in [
+        ("v3 headers", by_v3_headers_odd_case.await),
+        ("v4 headers", by_v4_headers.await),
+        ("JSON body", by_json_body.await),
+        ("form body", by_form_body.await),
+    ] {
+        let (status, body) = decode(reply.expect("reply")).await;
+        assert_eq!(status, StatusCode::OK, "{how}");
+        assert!(is_ok(&body), "{how}: {body}");
+        assert_eq!(body["main_categories"]["31"], "Coffee & breakfast", "{how}");
+    }
+
+    // v4 takes the v3 header pair too (§10).
+    let v4 = http()
+        .get(format!("{}/loyalty/loyalty-cards", sb.v4_url()))
+        .header("X-Client-Id", DEMO_CLIENT_ID)
+        .header("X-Client-Secret", DEMO_CLIENT_SECRET)
+        .send()
+        .await
+        .expect("reply");
+    assert_eq!(v4.status(), StatusCode::OK);
+    sb.stop().await;
+}
+
+fn assert_auth_failure(body: &Value) {
+    assert_eq!(body["status"]["status"], "failed", "{body}");
+    assert_eq!(
+        body["status"]["errors"]["error_code"],
+        json!(1000),
+        "scalar code: {body}"
+    );
+    assert_eq!(
+        body["status"]["errors"]["error_message"],
+        "HTTP/1.0 401 Unauthorized. Client ID or Secret not correct."
+    );
+}
+
+#[tokio::test]
+async fn bad_credentials_answer_1000_with_http_200_by_default() {
+    let sb = sandbox().await;
+    let reply = http()
+        .post(url(&sb, "coupon/list"))
+        .header("X-Client-Id", DEMO_CLIENT_ID)
+        .header("X-Client-Secret", "wrongwrongwrongwrongwrongwrong")
+        .send()
+        .await
+        .expect("reply");
+    let (status, body) = decode(reply).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_auth_failure(&body);
+
+    let no_credentials = http()
+        .post(url(&sb, "coupon/list"))
+        .send()
+        .await
+        .expect("reply");
+    let (status, body) = decode(no_credentials).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_auth_failure(&body);
+    sb.stop().await;
+}
+
+#[tokio::test]
+async fn semantic_mode_answers_401_and_422() {
+    let sb = sandbox_with(SandboxConfig {
+        failure_status: FailureStatus::Semantic,
+        ..SandboxConfig::default()
+    })
+    .await;
+    let reply = http()
+        .post(url(&sb, "coupon/list"))
+        .send()
+        .await
+        .expect("reply");
+    let (status, body) = decode(reply).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_auth_failure(&body);
+
+    let (status, body) = v3(&sb, "coupon/info", json!({"campaign": "cam_1"})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(failure(&body), (502, "Campaign ID not found.".to_owned()));
+
+    // Switching back at run time.
+    sb.control().set_failure_status(FailureStatus::Http200);
+    let (status, body) = v3(&sb, "coupon/info", json!({"campaign": "cam_1"})).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(failure(&body).0, 502);
+    sb.stop().await;
+}
+
+#[tokio::test]
+async fn coupon_info_and_list_errors() {
+    let sb = sandbox().await;
+    let (_, body) = v3(&sb, "coupon/info", json!({"campaign": CAMPAIGN})).await;
+    assert!(is_ok(&body));
+    assert_eq!(body["coupon_info"]["ID"], CAMPAIGN);
+    assert_eq!(body["coupon_info"]["code"], CAMPAIGN_SLUG);
+    let (_, body) = v3(&sb, "coupon/info", json!({})).await;
+    assert_eq!(
+        failure(&body),
+        (200, "Missing parameter: campaign".to_owned())
+    );
+    let (_, body) = v3(&sb, "coupon/info", json!({"campaign": "cam_12x"})).await;
+    assert_eq!(
+        failure(&body),
+        (301, "Invalid character in parameter: campaign.".to_owned())
+    );
+    let (_, body) = v3(&sb, "coupon/list", json!({"folder": "999"})).await;
+    assert_eq!(failure(&body).0, 515);
+    sb.stop().await;
+}
+
+#[tokio::test]
+async fn every_send_email_error_code() {
+    let sb = sandbox().await;
+    let cases = [
+        (json!({}), 200, "Missing parameter: campaign".to_owned()),
+        (json!({"campaign": CAMPAIGN}), 200, "Missing parameter: email".to_owned()),
+        (json!({"campaign": "coupon_1", "email": "a@shop.test"}), 301, "Invalid character in parameter: campaign.".to_owned()),
+        (json!({"campaign": "cam_999", "email": "a@shop.test"}), 502, "Campaign ID not found.".to_owned()),
+        (json!({"campaign": "dir_999", "email": "a@shop.test"}), 502, "Directory ID not found.".to_owned()),
+        (json!({"campaign": CAMPAIGN, "email": "not an address"}), 305, "Email address is not valid".to_owned()),
+        (
+            json!({"campaign": CAMPAIGN, "email": "gone@bounce.test"}),
+            604,
+            "Email not sent to 'gone@bounce.test'. Reason: Mailbox unavailable (the address bounced).".to_owned(),
+        ),
+    ];
+    for (request, code, text) in cases {
+        let (status, body) = v3(&sb, "send/email", request.clone()).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(failure(&body), (code, text), "{request}");
+    }
+    assert!(
+        sb.control().emails_sent().is_empty(),
+        "no failed send is recorded"
+    );
+
+    sb.control().set_email_integration(false);
+    let (_, body) = v3(
+        &sb,
+        "send/email",
+        json!({"campaign": CAMPAIGN, "email": "a@shop.test"}),
+    )
+    .await;
+    let (code, text) = failure(&body);
+    assert_eq!(code, 104);
+    assert!(
+        text.starts_with("No Email integration has been setup"),
+        "{text}"
+    );
+    assert_eq!(sb.control().emails_sent_to("a@shop.test"), 0);
+    sb.stop().await;
+}
+
+#[tokio::test]
+async fn send_email_success_reply_follows_seed_004() {
+    let sb = sandbox().await;
+    let (_, body) = v3(
+        &sb,
+        "send/email",
+        json!({"campaign": CAMPAIGN, "email": "Ann@Shop.test", "subject": "For you", "firstname": "Ann"}),
+    )
+    .await;
+    assert!(is_ok(&body), "{body}");
+    assert_eq!(body["campaign"], CAMPAIGN);
+    assert_eq!(body["subject"], "For you");
+    assert_eq!(body["receiver"], "Ann@Shop.test");
+    assert_eq!(body["action"], "email_sent");
+    let code = body["single_use_code"].as_str().expect("code");
+    assert_eq!(code.len(), 21);
+    assert!(
+        code.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()),
+        "{code}"
+    );
+    assert_eq!(
+        body["single_use_url"],
+        format!("https://digicpn.com/p/{CAMPAIGN_SLUG}/{code}")
+    );
+    let sent = sb.control().emails_sent();
+    assert_eq!(sent.len(), 1);
+    assert_eq!(
+        (sent[0].campaign.as_str(), sent[0].email.as_str()),
+        (CAMPAIGN, "Ann@Shop.test")
+    );
+    assert_eq!(sent[0].single_use_code, code);
+    sb.stop().await;
+}
+
+#[tokio::test]
+async fn check_unique_skips_a_repeat_and_sends_are_counted_per_address() {
+    let sb = sandbox().await;
+    let send = |email: &'static str, unique: Value| {
+        let sb = &sb;
+        async move {
+            v3(
+                sb,
+                "send/email",
+                json!({"campaign": CAMPAIGN, "email": email, "check_unique": unique}),
+            )
+            .await
+            .1
+        }
+    };
+    let first = send("bo@shop.test", json!(false)).await;
+    let second = send("BO@shop.test", json!("0")).await;
+    assert_eq!(second["action"], "email_sent");
+    assert_ne!(
+        first["single_use_code"], second["single_use_code"],
+        "a fresh code per send"
+    );
+    assert_eq!(sb.control().emails_sent_to("Bo@Shop.Test"), 2);
+
+    let repeat = send("bo@SHOP.test", json!("true")).await;
+    assert!(is_ok(&repeat));
+    assert_eq!(repeat["action"], "already_sent");
+    assert_eq!(
+        repeat["single_use_code"], second["single_use_code"],
+        "the latest earlier send"
+    );
+    assert_eq!(repeat["single_use_url"], second["single_use_url"]);
+    assert_eq!(
+        sb.control().emails_sent_to("bo@shop.test"),
+        2,
+        "nothing was sent"
+    );
+
+    let new_address = send("cy@shop.test", json!(true)).await;
+    assert_eq!(new_address["action"], "email_sent");
+    assert_eq!(sb.control().emails_sent_to("cy@shop.test"), 1);
+    assert_eq!(sb.control().emails_sent().len(), 3);
+    assert_eq!(sb.control().request_count("send/email"), 4);
+    sb.stop().await;
+}
+
+#[tokio::test]
+async fn server_error_fault_is_a_503_page_and_has_no_effect() {
+    let sb = sandbox().await;
+    sb.control().inject(Fault::ServerError(503), 1);
+    let reply = http()
+        .post(url(&sb, "send/email"))
+        .header("X-Client-Id", DEMO_CLIENT_ID)
+        .header("X-Client-Secret", DEMO_CLIENT_SECRET)
+        .json(&json!({"campaign": CAMPAIGN, "email": "a@shop.test"}))
+        .send()
+        .await
+        .expect("a reply, not a transport error");
+    assert_eq!(reply.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let text = reply.text().await.expect("body");
+    assert!(serde_json::from_str::<Value>(&text).is_err(), "{text}");
+    assert_eq!(sb.control().emails_sent_to("a@shop.test"), 0);
+    assert_eq!(sb.control().request_count("send/email"), 1);
+    // Used up: the next call is normal.
+    let (status, body) = v3(&sb, "coupon/list", json!({})).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(is_ok(&body));
+    sb.stop().await;
+}
+
+#[tokio::test]
+async fn too_many_requests_fault_carries_retry_after() {
+    let sb = sandbox().await;
+    sb.control().inject(
+        Fault::TooManyRequests {
+            retry_after_secs: 7,
+        },
+        2,
+    );
+    for _ in 0..2 {
+        let reply = http()
+            .post(url(&sb, "coupon/list"))
+            .send()
+            .await
+            .expect("reply");
+        assert_eq!(reply.status(), StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(
+            reply
+                .headers()
+                .get("retry-after")
+                .and_then(|v| v.to_str().ok()),
+            Some("7")
+        );
+    }
+    let (status, _) = v3(&sb, "coupon/list", json!({})).await;
+    assert_eq!(status, StatusCode::OK);
+    sb.stop().await;
+}
+
+#[tokio::test]
+async fn dropped_connection_is_a_transport_error_and_nothing_is_sent() {
+    let sb = sandbox().await;
+    sb.control().inject(Fault::DropConnection, 1);
+    let result = http()
+        .post(url(&sb, "send/email"))
+        .header("X-Client-Id", DEMO_CLIENT_ID)
+        .header("X-Client-Secret", DEMO_CLIENT_SECRET)
+        .json(&json!({"campaign": CAMPAIGN, "email": "drop@shop.test"}))
+        .send()
+        .await;
+    let error = result.expect_err("the client must not see a response");
+    assert!(!error.is_status() && !error.is_decode(), "{error:?}");
+    assert_eq!(sb.control().emails_sent_to("drop@shop.test"), 0);
+    assert_eq!(sb.control().request_count("send/email"), 1);
+    sb.stop().await;
+}
+
+#[tokio::test]
+async fn drop_after_handling_sends_then_cuts_the_reply() {
+    let sb = sandbox().await;
+    sb.control()
+        .inject_on("send/email", Fault::DropAfterHandling, 1);
+    let result = http()
+        .post(url(&sb, "send/email"))
+        .header("X-Client-Id", DEMO_CLIENT_ID)
+        .header("X-Client-Secret", DEMO_CLIENT_SECRET)
+        .json(&json!({"campaign": CAMPAIGN, "email": "lost@shop.test"}))
+        .send()
+        .await;
+    assert!(result.is_err(), "the reply must be lost: {result:?}");
+    assert_eq!(
+        sb.control().emails_sent_to("lost@shop.test"),
+        1,
+        "the e-mail did go out"
+    );
+    assert_eq!(
+        sb.control().request_count("send/email"),
+        1,
+        "exactly one request reached the sandbox"
+    );
+
+    // The reconciliation a client can do: ask again with check_unique.
+    let (_, body) = v3(
+        &sb,
+        "send/email",
+        json!({"campaign": CAMPAIGN, "email": "lost@shop.test", "check_unique": true}),
+    )
+    .await;
+    assert_eq!(body["action"], "already_sent");
+    assert_eq!(
+        body["single_use_code"],
+        sb.control().emails_sent()[0].single_use_code.as_str()
+    );
+    sb.stop().await;
+}
+
+#[tokio::test]
+async fn non_json_fault_serves_the_given_page() {
+    let sb = sandbox().await;
+    sb.control().inject(
+        Fault::NonJson {
+            status: 502,
+            body: "<html>Bad gateway</html>".into(),
+        },
+        1,
+    );
+    let reply = http()
+        .post(url(&sb, "coupon/list"))
+        .send()
+        .await
+        .expect("reply");
+    assert_eq!(reply.status(), StatusCode::BAD_GATEWAY);
+    assert!(reply.headers()["content-type"]
+        .to_str()
+        .is_ok_and(|t| t.starts_with("text/html")));
+    assert_eq!(
+        reply.text().await.expect("body"),
+        "<html>Bad gateway</html>"
+    );
+    sb.stop().await;
+}
+
+#[tokio::test]
+async fn truncated_fault_cuts_the_real_reply_after_handling() {
+    let sb = sandbox().await;
+    sb.control().inject_on("send/email", Fault::Truncated, 1);
+    let reply = http()
+        .post(url(&sb, "send/email"))
+        .header("X-Client-Id", DEMO_CLIENT_ID)
+        .header("X-Client-Secret", DEMO_CLIENT_SECRET)
+        .json(&json!({"campaign": CAMPAIGN, "email": "cut@shop.test"}))
+        .send()
+        .await
+        .expect("a complete HTTP reply");
+    assert_eq!(reply.status(), StatusCode::OK);
+    let text = reply.text().await.expect("body");
+    assert!(text.starts_with('{') && text.len() > 10, "{text:?}");
+    let error = serde_json::from_str::<Value>(&text).expect_err("cut JSON");
+    assert!(error.is_eof(), "the JSON stops in the middle: {error}");
+    assert_eq!(
+        sb.control().emails_sent_to("cut@shop.test"),
+        1,
+        "the request took effect"
+    );
+    sb.stop().await;
+}
+
+#[tokio::test]
+async fn empty_fault_is_200_with_no_body() {
+    let sb = sandbox().await;
+    sb.control().inject(Fault::Empty, 1);
+    let reply = http()
+        .post(url(&sb, "coupon/list"))
+        .send()
+        .await
+        .expect("reply");
+    assert_eq!(reply.status(), StatusCode::OK);
+    assert_eq!(reply.text().await.expect("body"), "");
+    sb.stop().await;
+}
+
+#[tokio::test]
+async fn path_bound_faults_leave_other_paths_alone() {
+    let sb = sandbox().await;
+    sb.control()
+        .inject_on("send/email", Fault::ServerError(500), 1);
+    let (status, _) = v3(&sb, "coupon/list", json!({})).await;
+    assert_eq!(status, StatusCode::OK);
+    let reply = http()
+        .post(url(&sb, "send/email"))
+        .send()
+        .await
+        .expect("reply");
+    assert_eq!(reply.status(), StatusCode::INTERNAL_SERVER_ERROR);
+
+    sb.control().inject(Fault::ServerError(500), 3);
+    sb.control().clear_faults();
+    let (status, _) = v3(&sb, "coupon/list", json!({})).await;
+    assert_eq!(status, StatusCode::OK);
+    sb.stop().await;
+}
+
+#[tokio::test]
+async fn latency_delays_requests_without_serialising_them() {
+    let sb = sandbox().await;
+    sb.control().set_latency(Duration::from_millis(200));
+    let client = http();
+    let started = Instant::now();
+    let calls = (0..10).map(|_| {
+        client
+            .post(url(&sb, "coupon/list"))
+            .header("X-Client-Id", DEMO_CLIENT_ID)
+            .header("X-Client-Secret", DEMO_CLIENT_SECRET)
+            .send()
+    });
+    let replies = futures_util::future::join_all(calls).await;
+    let elapsed = started.elapsed();
+    for reply in replies {
+        assert_eq!(reply.expect("reply").status(), StatusCode::OK);
+    }
+    assert!(
+        elapsed >= Duration::from_millis(200),
+        "latency applied: {elapsed:?}"
+    );
+    assert!(
+        elapsed < Duration::from_millis(1500),
+        "requests ran in parallel: {elapsed:?}"
+    );
+    assert_eq!(sb.control().request_count("coupon/list"), 10);
+    sb.stop().await;
+}
+
+#[tokio::test]
+async fn v4_loyalty_cards_need_keys() {
+    let sb = sandbox().await;
+    let cards_url = format!("{}/loyalty/loyalty-cards", sb.v4_url());
+    let reply = http().get(&cards_url).send().await.expect("reply");
+    let (status, body) = decode(reply).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(body["message"].is_string(), "{body}");
+
+    let reply = http()
+        .get(&cards_url)
+        .header("x-api-key", DEMO_CLIENT_ID)
+        .header("x-api-secret", "nope")
+        .send()
+        .await
+        .expect("reply");
+    assert_eq!(reply.status(), StatusCode::UNAUTHORIZED);
+
+    let reply = http()
+        .get(&cards_url)
+        .header("x-api-key", DEMO_CLIENT_ID)
+        .header("x-api-secret", DEMO_CLIENT_SECRET)
+        .send()
+        .await
+        .expect("reply");
+    let (status, body) = decode(reply).await;
+    assert_eq!(status, StatusCode::OK);
+    let cards = body.as_array().expect("a bare array, no envelope");
+    assert_eq!(cards.len(), 2);
+    assert!(cards[0]["id"].is_u64());
+    for key in ["code", "name", "domain", "type"] {
+        assert!(cards[0][key].is_string(), "{key}");
+    }
+
+    let unknown = http()
+        .get(format!("{}/loyalty/nothing-here", sb.v4_url()))
+        .header("x-api-key", DEMO_CLIENT_ID)
+        .header("x-api-secret", DEMO_CLIENT_SECRET)
+        .send()
+        .await
+        .expect("reply");
+    let (status, body) = decode(unknown).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(body["message"].is_string());
+    sb.stop().await;
+}
+
+#[tokio::test]
+async fn unknown_v3_path_is_404_with_a_failure_envelope() {
+    let sb = sandbox().await;
+    let (status, body) = v3(&sb, "coupon/explode", json!({})).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(body["status"]["status"], "failed");
+    let reply = http()
+        .get(url(&sb, "coupon/list"))
+        .send()
+        .await
+        .expect("reply");
+    assert_eq!(reply.status(), StatusCode::METHOD_NOT_ALLOWED);
+    sb.stop().await;
+}
+
+#[tokio::test]
+async fn directory_users_come_in_pages_newest_first() {
+    let sb = sandbox().await;
+    let page = |n: u32| {
+        let sb = &sb;
+        async move {
+            v3(
+                sb,
+                "directoryusers/list",
+                json!({"directory": "dir_7001", "page": n}),
+            )
+            .await
+            .1
+        }
+    };
+    let first = page(1).await;
+    assert!(is_ok(&first), "{first}");
+    assert_eq!(first["directory"], "dir_7001");
+    assert_eq!(first["page"], "1");
+    assert_eq!(first["amount_of_users"], "150");
+    let users = first["users"].as_array().expect("users");
+    assert_eq!(users.len(), 100);
+    assert_eq!(users[0]["ID"], "reg_560150");
+    assert!(users[0]["last_seen"]
+        .as_str()
+        .is_some_and(|s| s.ends_with(" UTC")));
+    assert!(users[0]["amount_of_logins"].is_string());
+
+    let second = page(2).await;
+    assert_eq!(second["users"].as_array().map(Vec::len), Some(50));
+    assert_eq!(second["users"][49]["ID"], "reg_560001");
+    assert_eq!(page(3).await["users"].as_array().map(Vec::len), Some(0));
+
+    let (_, body) = v3(&sb, "directoryusers/list", json!({"directory": "dir_x"})).await;
+    assert_eq!(
+        failure(&body),
+        (301, "Invalid character in parameter: directory.".to_owned())
+    );
+    let (_, body) = v3(&sb, "directoryusers/list", json!({"directory": "dir_1"})).await;
+    assert_eq!(failure(&body), (507, "Directory ID not found.".to_owned()));
+    sb.stop().await;
+}
+
+#[tokio::test]
+async fn page_size_is_configurable() {
+    let sb = sandbox_with(SandboxConfig {
+        page_size: 40,
+        ..SandboxConfig::default()
+    })
+    .await;
+    let (_, body) = v3(
+        &sb,
+        "directoryusers/list",
+        json!({"directory": "dir_7001", "page": "4"}),
+    )
+    .await;
+    assert_eq!(body["users"].as_array().map(Vec::len), Some(30));
+    sb.stop().await;
+}
+
+#[tokio::test]
+async fn loyalty_users_follow_seed_000() {
+    let sb = sandbox().await;
+    let (_, body) = v3(
+        &sb,
+        "loyaltyusers/list",
+        json!({"loyaltycard": "loy_48213"}),
+    )
+    .await;
+    assert!(is_ok(&body), "{body}");
+    assert_eq!(body["loyaltycard"][0]["ID"], "loy_48213");
+    assert_eq!(body["amount_of_users"], "5");
+    assert_eq!(body["users"].as_array().map(Vec::len), Some(5));
+    assert!(body["users"][0]["ID"]
+        .as_str()
+        .is_some_and(|id| id.starts_with("lus_")));
+    let (_, body) = v3(&sb, "loyaltyusers/list", json!({"loyaltycard": "loy_1"})).await;
+    assert_eq!(failure(&body).0, 505);
+    sb.stop().await;
+}
+
+#[tokio::test]
+async fn malformed_json_body_is_refused_with_300() {
+    let sb = sandbox().await;
+    let reply = http()
+        .post(url(&sb, "coupon/list"))
+        .header("X-Client-Id", DEMO_CLIENT_ID)
+        .header("X-Client-Secret", DEMO_CLIENT_SECRET)
+        .header("Content-Type", "application/json")
+        .body("{\"only_active\": tru")
+        .send()
+        .await
+        .expect("reply");
+    let (_, body) = decode(reply).await;
+    assert_eq!(failure(&body).0, 300);
+    sb.stop().await;
+}
+
+#[tokio::test]
+async fn control_api_over_http() {
+    let sb = sandbox().await;
+    let base = format!("http://{}/_sandbox", sb.addr());
+    let queued = http()
+        .post(format!("{base}/faults"))
+        .json(&json!({"fault": {"kind": "server_error", "status": 502}, "times": 1, "path_suffix": "coupon/list"}))
+        .send()
+        .await
+        .expect("reply");
+    assert_eq!(queued.status(), StatusCode::OK);
+    let reply = http()
+        .post(url(&sb, "coupon/list"))
+        .send()
+        .await
+        .expect("reply");
+    assert_eq!(reply.status(), StatusCode::BAD_GATEWAY);
+
+    let bad = http()
+        .post(format!("{base}/faults"))
+        .json(&json!({"fault": {"kind": "meteor"}}))
+        .send()
+        .await
+        .expect("reply");
+    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+
+    let settings = http()
+        .post(format!("{base}/settings"))
+        .json(&json!({"failure_status": "semantic", "email_integration": false}))
+        .send()
+        .await
+        .expect("reply");
+    let (_, now) = decode(settings).await;
+    assert_eq!(
+        now,
+        json!({"latency_ms": 0, "failure_status": "semantic", "email_integration": false})
+    );
+    let (status, body) = v3(
+        &sb,
+        "send/email",
+        json!({"campaign": CAMPAIGN, "email": "a@shop.test"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(failure(&body).0, 104);
+
+    http()
+        .post(format!("{base}/settings"))
+        .json(&json!({"email_integration": true}))
+        .send()
+        .await
+        .expect("reply");
+    v3(
+        &sb,
+        "send/email",
+        json!({"campaign": CAMPAIGN, "email": "A@shop.test"}),
+    )
+    .await;
+    let stats = http()
+        .get(format!("{base}/stats?email=a%40SHOP.test"))
+        .send()
+        .await
+        .expect("reply");
+    let (_, stats) = decode(stats).await;
+    assert_eq!(stats["emails_sent_total"], 1);
+    assert_eq!(stats["emails_sent"][0]["email"], "A@shop.test");
+    assert_eq!(stats["emails_sent_to"]["count"], 1);
+    assert_eq!(stats["requests"]["/v3/send/email"], 2);
+    assert_eq!(stats["requests"]["/v3/coupon/list"], 1);
+    assert!(
+        stats["requests"].get("/_sandbox/stats").is_none(),
+        "control calls are not counted"
+    );
+    sb.stop().await;
+}
+
+#[tokio::test]
+async fn stop_and_drop_free_the_port() {
+    let sb = sandbox().await;
+    let addr = sb.addr();
+    let (status, _) = v3(&sb, "coupon/list", json!({})).await;
+    assert_eq!(status, StatusCode::OK);
+    sb.stop().await;
+    assert!(
+        tokio::net::TcpStream::connect(addr).await.is_err(),
+        "nothing listens after stop"
+    );
+
+    let sb = sandbox().await;
+    let addr = sb.addr();
+    drop(sb);
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert!(
+        tokio::net::TcpStream::connect(addr).await.is_err(),
+        "nothing listens after drop"
+    );
+}
+
+#[tokio::test]
+async fn only_loopback_addresses_are_allowed() {
+    let outside = "0.0.0.0:0".parse().expect("addr");
+    let error = Sandbox::start_at(outside, SandboxConfig::default())
+        .await
+        .expect_err("refused");
+    assert_eq!(error.kind(), std::io::ErrorKind::InvalidInput);
+}
