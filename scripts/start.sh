@@ -22,6 +22,6 @@ if [[ "$(uname -s)" == "Linux" && -z "${DBUS_SESSION_BUS_ADDRESS:-}" ]]; then
   # No desktop session (e.g. over SSH): give the app a private keychain for this run only.
   echo "No desktop session found: using a temporary keychain; accounts' secrets last until the app closes."
   export -f run
-  exec dbus-run-session -- bash -c 'echo coupon-desk | gnome-keyring-daemon --unlock --components=secrets >/dev/null 2>&1; run "$0"' "$app"
+  exec dbus-run-session -- bash -c 'echo coupon-desk | XDG_DATA_HOME="$(mktemp -d)" gnome-keyring-daemon --unlock --components=secrets >/dev/null 2>&1; run "$0"' "$app"
 fi
 run "$app"

@@ -20,7 +20,9 @@ cargo test --no-run --all-targets
 # display for the app window.
 inner=$(cat <<'INNER'
 set -euo pipefail
-echo coupon-desk-tests | gnome-keyring-daemon --unlock --components=secrets >/dev/null
+# A throwaway keyring: never the developer's own login keyring, and always unlockable.
+keyring_home=$(mktemp -d)
+echo coupon-desk-tests | XDG_DATA_HOME="$keyring_home" gnome-keyring-daemon --unlock --components=secrets >/dev/null
 echo "==> Unit, integration, command and keychain tests"
 cargo test --all-targets 2>&1 | tee "$COUPON_DESK_TEST_OUTPUT/cargo-test.log"
 echo "==> End-to-end tests in the real app window"

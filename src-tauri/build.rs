@@ -16,6 +16,16 @@ const COMMANDS: &[&str] = &[
     "open_url",
     "list_history",
     "export_history",
+    "preview_email_list",
+    "pick_list_file",
+    "save_list_template",
+    "start_email_job",
+    "pause_job",
+    "resume_job",
+    "cancel_job",
+    "unfinished_jobs",
+    "job_rows",
+    "export_job_results",
 ];
 
 fn main() {

@@ -75,8 +75,7 @@ async fn wrong_secret_shows_the_code_1000_message_and_the_right_one_connects() {
         .await;
     desk.wait_text("#active-account-name", "the new account as the active one", |t| t == "Corner shop").await;
     assert!(!desk.client.source().await.unwrap().contains(DEMO_CLIENT_SECRET), "secret left in the page");
-    desk.client.execute("document.querySelector('#settings').scrollIntoView()", vec![]).await.unwrap();
-    let shot = desk.screenshot("settings").await;
+    let shot = desk.screenshot_at("#settings", "settings").await;
     assert!(std::fs::metadata(&shot).map(|m| m.len() > 10_000).unwrap_or(false), "screenshot written");
     let home = desk.close().await;
     sandbox.stop().await;
@@ -89,4 +88,131 @@ async fn wrong_secret_shows_the_code_1000_message_and_the_right_one_connects() {
         .collect();
     assert!(text.contains("account added"), "the log has the app's lines: {text}");
     assert!(!text.contains(DEMO_CLIENT_SECRET) && !text.contains("ThisIsNotTheSecret"), "a secret reached the log");
+}
+
+/// Waits until the campaign picker has loaded real campaigns, then picks the first.
+async fn pick_first_campaign(desk: &Desk, select: &str) {
+    let deadline = std::time::Instant::now() + desk::TIMEOUT;
+    loop {
+        let value = desk
+            .client
+            .execute(
+                "const s = document.querySelector(arguments[0]);
+                 const o = s && [...s.options].find(o => o.value.startsWith('cam_'));
+                 if (o) { s.value = o.value; s.dispatchEvent(new Event('change', { bubbles: true })); return o.value; }
+                 return null;",
+                vec![serde_json::json!(select)],
+            )
+            .await
+            .unwrap();
+        if value.is_string() {
+            return;
+        }
+        assert!(std::time::Instant::now() < deadline, "no campaign appeared in {select}");
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "end-to-end: needs tauri-driver and a display; run scripts/test.sh"]
+async fn send_one_coupon_in_practice_mode_shows_the_link_and_its_qr_code() {
+    let desk = Desk::launch("send").await;
+    desk.click("#start-practice").await;
+    desk.wait_visible("#practice-badge").await;
+    desk.click("a[data-screen='send']").await;
+    pick_first_campaign(&desk, "#campaign").await;
+    desk.fill("#email", "ann.peeters@example.com").await;
+    desk.fill("#first-name", "Ann").await;
+    desk.click("#send-button").await;
+
+    let url = desk
+        .wait_text("#result-url", "the single-use URL", |t| t.starts_with("https://digicpn.com/p/"))
+        .await;
+    let code = url.rsplit('/').next().unwrap_or_default();
+    assert_eq!(code.len(), 21, "a 21-character single-use code: {url}");
+    assert!(desk.text("#result-receiver").await.contains("ann.peeters@example.com"));
+    // The QR code is an image that really decoded, not just an element.
+    let qr = desk
+        .client
+        .execute(
+            "const i = document.querySelector('#result-qr');
+             return i && i.complete ? [i.getAttribute('src').slice(0, 26), i.naturalWidth] : null;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(qr[0], "data:image/svg+xml;base64,", "{qr}");
+    assert!(qr[1].as_u64().unwrap_or(0) >= 100, "QR image decoded: {qr}");
+    desk.screenshot_at("#send-result", "send-result").await;
+
+    // Sending the same coupon again to the same address sends nothing (check_unique is on).
+    desk.fill("#email", "ann.peeters@example.com").await;
+    desk.click("#send-button").await;
+    desk.wait_visible("#already-sent-note").await;
+
+    // An address the form accepts but Coupontools refuses: the 305 message, in plain words.
+    desk.fill("#email", "anne@café.be").await;
+    desk.click("#send-button").await;
+    let refused = desk.wait_text("#send-error", "the 305 message", |t| t.contains("not valid")).await;
+    assert!(refused.contains("Coupontools says the e-mail address is not valid"), "{refused}");
+    assert!(refused.contains("name@example.com"), "the hint says what to do: {refused}");
+
+    // A mistyped address is caught before anything is sent, beside the field.
+    desk.fill("#email", "anne.example.com").await;
+    desk.click("#send-button").await;
+    desk.wait_text(".field-error[data-for='email']", "a field message", |t| t.contains("@")).await;
+
+    // The history has the send, the skip and the refusal.
+    desk.click("a[data-screen='history']").await;
+    let history = desk
+        .wait_text("#history-table", "the sends in the history", |t| t.contains("ann.peeters@example.com"))
+        .await;
+    assert!(history.contains("anne@café.be"), "{history}");
+    desk.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "end-to-end: needs tauri-driver and a display; run scripts/test.sh"]
+async fn email_a_pasted_list_of_50_follows_progress_to_100_percent_and_exports_every_row() {
+    let desk = Desk::launch("bulk").await;
+    desk.click("#start-practice").await;
+    desk.wait_visible("#practice-badge").await;
+    desk.click("a[data-screen='bulk']").await;
+
+    let mut list = String::from("\u{feff}E-mail;First name;Last name\n");
+    let addresses: Vec<String> = (1..=50).map(|i| format!("customer{i:02}@example.com")).collect();
+    for (i, a) in addresses.iter().enumerate() {
+        list.push_str(&format!("{a};Name{i};\"Family; {i}\"\n"));
+    }
+    desk.paste("#list-paste", &list).await;
+    desk.click("#preview-list").await;
+    desk.wait_text("#preview-summary", "50 rows ready", |t| t.contains("50")).await;
+    pick_first_campaign(&desk, "#bulk-campaign").await;
+    desk.click("#start-job").await;
+
+    desk.wait_text_for("#job-percent", "100 %", std::time::Duration::from_secs(60), |t| t.replace(' ', "") == "100%")
+        .await;
+    assert_eq!(desk.text("#count-sent").await, "50");
+    assert_eq!(desk.text("#count-failed").await, "0");
+    desk.screenshot_at("#bulk-progress", "bulk-finished").await;
+
+    desk.click("#export-results").await;
+    let said = desk.wait_text("#export-path", "where the results were saved", |t| t.ends_with(".csv")).await;
+    // "Results saved to /home/…/Downloads/coupon-desk-results-….csv"
+    let saved = std::path::PathBuf::from(&said[said.find('/').expect("a path in the sentence")..]);
+    assert!(saved.starts_with(desk.downloads()), "saved in Downloads: {}", saved.display());
+    let csv = desk::read(&saved);
+    // A BOM, so spreadsheet programs read the file as UTF-8.
+    let csv = csv.strip_prefix('\u{feff}').expect("the export starts with a BOM");
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines[0], "row,email,status,single_use_url,message");
+    assert_eq!(lines.len(), 51, "a line per row:\n{csv}");
+    for (i, (line, address)) in lines[1..].iter().zip(&addresses).enumerate() {
+        let fields: Vec<&str> = line.split(',').collect();
+        assert_eq!(fields[0], (i + 1).to_string());
+        assert_eq!(fields[1], address);
+        assert_eq!(fields[2], "sent", "{line}");
+        assert!(fields[3].starts_with("https://digicpn.com/p/"), "{line}");
+    }
+    desk.close().await;
 }

@@ -42,7 +42,9 @@ fn env(name: &str) -> String {
 /// crash tests below start.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn crash_worker() {
-    let Ok(mode) = std::env::var(MODE) else { return };
+    let Ok(mode) = std::env::var(MODE) else {
+        return;
+    };
     let client = client(env(V3), env(V4));
     let jobs = JobManager::open(PathBuf::from(env(DB))).unwrap();
     match mode.as_str() {
@@ -84,7 +86,14 @@ struct Child {
 }
 
 impl Child {
-    fn new(mode: &str, sandbox: &Sandbox, db: &Path, campaign: &str, check_unique: bool, export: &Path) -> Child {
+    fn new(
+        mode: &str,
+        sandbox: &Sandbox,
+        db: &Path,
+        campaign: &str,
+        check_unique: bool,
+        export: &Path,
+    ) -> Child {
         let mut command = Command::new(std::env::current_exe().unwrap());
         command
             .args(["--exact", "crash_worker", "--nocapture", "--test-threads=1"])
@@ -155,10 +164,8 @@ async fn crash_and_resume(check_unique: bool) -> (Sandbox, Vec<Vec<String>>, usi
 
     let text = std::fs::read_to_string(&export).unwrap();
     let mut reader = csv::Reader::from_reader(text.trim_start_matches('\u{feff}').as_bytes());
-    let records: Vec<Vec<String>> = reader
-        .records()
-        .map(|r| r.unwrap().iter().map(str::to_string).collect())
-        .collect();
+    let records: Vec<Vec<String>> =
+        reader.records().map(|r| r.unwrap().iter().map(str::to_string).collect()).collect();
     (sandbox, records, in_flight)
 }
 

@@ -65,6 +65,16 @@ pub fn build<R: Runtime>(builder: tauri::Builder<R>, options: AppOptions) -> tau
             commands::email::open_url,
             commands::history::list_history,
             commands::history::export_history,
+            commands::bulk::preview_email_list,
+            commands::bulk::pick_list_file,
+            commands::bulk::save_list_template,
+            commands::bulk::start_email_job,
+            commands::bulk::pause_job,
+            commands::bulk::resume_job,
+            commands::bulk::cancel_job,
+            commands::bulk::unfinished_jobs,
+            commands::bulk::job_rows,
+            commands::bulk::export_job_results,
         ])
 }
 
@@ -80,10 +90,6 @@ pub fn init_state<R: Runtime>(app: &tauri::AppHandle<R>, options: &AppOptions) -
         settings::Settings::default()
     });
     let state = AppState::new(settings, SecretStore::new(options.keyring_service.clone()), data_dir);
-    // Create or migrate the database now, so a problem shows up in the log at start.
-    if let Err(e) = state.open_db() {
-        log::error!("local database: {e}");
-    }
     state
 }
 

@@ -18,6 +18,8 @@ pub struct AppState {
     pub secrets: SecretStore,
     pub practice: Practice,
     pub data_dir: PathBuf,
+    /// Bulk jobs; `None` when the journal could not be opened (the list screen then says so).
+    pub jobs: Option<crate::jobs::JobManager>,
     clients: StdMutex<HashMap<String, api::Client>>,
 }
 
@@ -32,19 +34,31 @@ pub enum ClientError {
     Practice(std::io::Error),
 }
 
+fn db_path_in(data_dir: &std::path::Path) -> PathBuf {
+    data_dir.join("coupon-desk.sqlite3")
+}
+
 impl AppState {
     pub fn new(settings: Settings, secrets: SecretStore, data_dir: PathBuf) -> Self {
+        let jobs = match crate::jobs::JobManager::open(db_path_in(&data_dir)) {
+            Ok(jobs) => Some(jobs),
+            Err(e) => {
+                log::error!("bulk job journal: {e:?}");
+                None
+            }
+        };
         Self {
             settings: Mutex::new(settings),
             secrets,
             practice: Practice::default(),
             data_dir,
+            jobs,
             clients: StdMutex::new(HashMap::new()),
         }
     }
 
     pub fn db_path(&self) -> PathBuf {
-        self.data_dir.join("coupon-desk.sqlite3")
+        db_path_in(&self.data_dir)
     }
 
     pub fn open_db(&self) -> Result<rusqlite::Connection, crate::db::DbError> {

@@ -3,6 +3,7 @@
 
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
+use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -23,21 +24,47 @@ fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("free port")
 }
 
-/// Stops tauri-driver with SIGTERM (SIGKILL would orphan WebKitWebDriver, which keeps our output
-/// pipes open and hangs the run).
+/// tauri-driver, the WebKitWebDriver it starts and the app it launches share one process group.
+/// Dropping this ends the whole group with SIGTERM (SIGKILL would orphan WebKitWebDriver, which
+/// keeps our output pipes open and hangs the run) and waits until it is gone: an app left running
+/// would receive the next test's launch through the single-instance plugin and the next test
+/// would wait forever for a window. Runs on panic too.
 struct Driver(Child);
+
+impl Driver {
+    fn group_alive(&self) -> bool {
+        Command::new("kill")
+            .args(["-0", "--", &format!("-{}", self.0.id())])
+            .stderr(Stdio::null())
+            .status()
+            .map(|s| s.success())
+            .unwrap_or(false)
+    }
+
+    fn signal_group(&self, signal: &str) {
+        let _ = Command::new("kill")
+            .args([signal, "--", &format!("-{}", self.0.id())])
+            .stderr(Stdio::null())
+            .status();
+    }
+}
 
 impl Drop for Driver {
     fn drop(&mut self) {
-        let _ = Command::new("kill").arg("-TERM").arg(self.0.id().to_string()).status();
+        self.signal_group("-TERM");
         let deadline = Instant::now() + Duration::from_secs(10);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.0.try_wait() {
+        loop {
+            let _ = self.0.try_wait();
+            if !self.group_alive() {
+                return;
+            }
+            if Instant::now() > deadline {
+                self.signal_group("-KILL");
+                let _ = self.0.wait();
                 return;
             }
             std::thread::sleep(Duration::from_millis(100));
         }
-        let _ = self.0.kill();
     }
 }
 
@@ -68,6 +95,7 @@ impl Desk {
             .env("XDG_CACHE_HOME", h.join("cache"))
             .env("XDG_DOWNLOAD_DIR", h.join("Downloads"))
             .stdin(Stdio::null())
+            .process_group(0)
             .stdout(log)
             .stderr(err)
             .spawn()
@@ -204,6 +232,16 @@ impl Desk {
             }
             tokio::time::sleep(Duration::from_millis(150)).await;
         }
+    }
+
+    /// Scrolls the element to the top of the view and takes a screenshot.
+    pub async fn screenshot_at(&self, css: &str, name: &str) -> PathBuf {
+        let _ = self
+            .client
+            .execute("document.querySelector(arguments[0])?.scrollIntoView({ block: 'start' })", vec![json!(css)])
+            .await;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        self.screenshot(name).await
     }
 
     pub async fn screenshot(&self, name: &str) -> PathBuf {

@@ -58,6 +58,8 @@ export default {
   'bulk.pickFile': 'Datei wählen…',
   'bulk.preview': 'Liste prüfen',
   'bulk.start': 'Versand starten',
+  'bulk.concurrency': 'Gleichzeitig gesendete E-Mails',
+  'bulk.concurrencyHint': '1 bis 16. Ein niedrigerer Wert schont Ihr Coupontools-Konto.',
   'bulk.pause': 'Pausieren',
   'bulk.resume': 'Fortsetzen',
   'bulk.cancel': 'Endgültig stoppen',

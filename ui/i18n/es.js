@@ -58,6 +58,8 @@ export default {
   'bulk.pickFile': 'Elegir un archivo…',
   'bulk.preview': 'Revisar la lista',
   'bulk.start': 'Empezar a enviar',
+  'bulk.concurrency': 'Correos enviados a la vez',
+  'bulk.concurrencyHint': 'De 1 a 16. Un número más bajo es más suave con su cuenta de Coupontools.',
   'bulk.pause': 'Pausar',
   'bulk.resume': 'Reanudar',
   'bulk.cancel': 'Detener definitivamente',

@@ -58,6 +58,8 @@ export default {
   'bulk.pickFile': 'Choisir un fichier…',
   'bulk.preview': 'Vérifier la liste',
   'bulk.start': 'Commencer l’envoi',
+  'bulk.concurrency': 'E-mails envoyés en même temps',
+  'bulk.concurrencyHint': 'De 1 à 16. Un nombre plus bas ménage votre compte Coupontools.',
   'bulk.pause': 'Pause',
   'bulk.resume': 'Reprendre',
   'bulk.cancel': 'Arrêter définitivement',

@@ -62,6 +62,8 @@ export default {
   'bulk.pickFile': 'Bestand kiezen…',
   'bulk.preview': 'Lijst controleren',
   'bulk.start': 'Beginnen met versturen',
+  'bulk.concurrency': 'E-mails tegelijk',
+  'bulk.concurrencyHint': '1 tot 16. Een lager getal is rustiger voor uw Coupontools-account.',
   'bulk.pause': 'Pauzeren',
   'bulk.resume': 'Hervatten',
   'bulk.cancel': 'Definitief stoppen',

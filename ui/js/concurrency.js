@@ -1,18 +1,15 @@
-// One control, two homes. Settings (the saved default) and the list screen (this job's value)
-// both need an input with the id `bulk-concurrency`, and an id must be unique in the page, so
-// the one input moves into the slot of whichever of the two screens is shown. Its
-// `data-context` tells the change handlers which meaning it has right now.
+// How many e-mails a list job sends at the same time. Settings edits the saved default
+// (#pref-bulk-concurrency); the list screen has its own input (#bulk-concurrency) for one job.
+// The job's value lives here, not in the list screen, because saving a new default in Settings
+// must make the list screen follow the default again.
 
 import { preferences } from './state.js';
 
 export const MIN_CONCURRENCY = 1;
 export const MAX_CONCURRENCY = 16;
+const FALLBACK_CONCURRENCY = 4;
 
 let jobValue = null; // chosen on the list screen; null = use the saved default
-
-export function concurrencyInput() {
-  return document.getElementById('bulk-concurrency');
-}
 
 /** A whole number 1–16, or null when the text is not a usable number. */
 export function parseConcurrency(value) {
@@ -22,22 +19,9 @@ export function parseConcurrency(value) {
   return n >= MIN_CONCURRENCY && n <= MAX_CONCURRENCY ? n : null;
 }
 
-function savedDefault() {
-  return parseConcurrency(preferences().bulkConcurrency) ?? 4;
-}
-
-/** Move the input into the slot of `where` ('settings' | 'bulk') and show that screen's value. */
-export function placeConcurrency(where) {
-  const input = concurrencyInput();
-  const slot = document.querySelector(`[data-concurrency-slot="${where}"]`);
-  if (!input || !slot) return;
-  const label = slot.querySelector('label');
-  if (input.parentElement !== slot) {
-    if (label) label.after(input);
-    else slot.prepend(input);
-  }
-  input.dataset.context = where;
-  input.value = String(where === 'bulk' ? jobValue ?? savedDefault() : savedDefault());
+/** The saved default, or 4 when the saved value is missing or unusable. */
+export function savedConcurrency() {
+  return parseConcurrency(preferences().bulkConcurrency) ?? FALLBACK_CONCURRENCY;
 }
 
 export function setJobConcurrency(n) {
@@ -49,6 +33,7 @@ export function forgetJobConcurrency() {
   jobValue = null;
 }
 
+/** What the list screen shows when opened: the user's choice for this job, else the default. */
 export function jobConcurrency() {
-  return jobValue ?? savedDefault();
+  return jobValue ?? savedConcurrency();
 }

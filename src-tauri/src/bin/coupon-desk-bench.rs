@@ -41,7 +41,9 @@ fn parse_args() -> Result<Options, String> {
                     .ok_or_else(|| "--concurrency takes numbers from 1 to 16, e.g. 1,8".to_string())?;
             }
             "--help" | "-h" => {
-                return Err("usage: coupon-desk-bench [--rows N] [--latency-ms N] [--concurrency 1,8]".to_string())
+                return Err(
+                    "usage: coupon-desk-bench [--rows N] [--latency-ms N] [--concurrency 1,8]".to_string()
+                )
             }
             other => return Err(format!("unknown flag {other} (try --help)")),
         }
@@ -79,7 +81,8 @@ async fn bench_one(options: &Options, concurrency: u8, folder: &std::path::Path)
         text.push_str(&format!("bench{i:06}@example.com,Guest {i}\n"));
     }
     let list = EmailList::parse(&text, None).map_err(|e| e.to_string())?;
-    let jobs = JobManager::open(folder.join(format!("bench-{concurrency}.sqlite3"))).map_err(|e| format!("{e:?}"))?;
+    let jobs = JobManager::open(folder.join(format!("bench-{concurrency}.sqlite3")))
+        .map_err(|e| format!("{e:?}"))?;
     let spec = EmailJobSpec { campaign, subject: None, check_unique: true, concurrency };
     let job = jobs.create_email_job("bench", "Benchmark", spec, &list).map_err(|e| format!("{e:?}"))?;
 
@@ -104,8 +107,11 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let folder: PathBuf =
-        std::env::temp_dir().join(format!("coupon-desk-bench-{}-{}", std::process::id(), rand::random::<u32>()));
+    let folder: PathBuf = std::env::temp_dir().join(format!(
+        "coupon-desk-bench-{}-{}",
+        std::process::id(),
+        rand::random::<u32>()
+    ));
     if let Err(e) = std::fs::create_dir_all(&folder) {
         eprintln!("could not create {}: {e}", folder.display());
         return ExitCode::FAILURE;
@@ -116,14 +122,21 @@ async fn main() -> ExitCode {
         options.latency.as_millis(),
         folder.display()
     );
-    println!("{:>6} {:>11} {:>10} {:>10} {:>7}  target", "rows", "concurrency", "wall (s)", "ideal (s)", "ratio");
+    println!(
+        "{:>6} {:>11} {:>10} {:>10} {:>7}  target",
+        "rows", "concurrency", "wall (s)", "ideal (s)", "ratio"
+    );
     let mut failed = false;
     for &concurrency in &options.concurrency {
         match bench_one(&options, concurrency, &folder).await {
             Ok(f) => {
                 let ratio = f.wall.as_secs_f64() / f.ideal.as_secs_f64();
                 let target = if f.concurrency == 8 {
-                    if ratio <= TARGET_RATIO { format!("≤ {TARGET_RATIO}× met") } else { format!("≤ {TARGET_RATIO}× MISSED") }
+                    if ratio <= TARGET_RATIO {
+                        format!("≤ {TARGET_RATIO}× met")
+                    } else {
+                        format!("≤ {TARGET_RATIO}× MISSED")
+                    }
                 } else {
                     "-".to_string()
                 };

@@ -1,6 +1,7 @@
 //! Thin Tauri commands, one file per screen. Each parses, calls the library, maps the result.
 
 pub mod accounts;
+pub mod bulk;
 pub mod email;
 pub mod error;
 pub mod history;

@@ -102,12 +102,7 @@ impl EmailList {
         if records.len() > MAX_ROWS {
             return Err(ListError::TooManyRows { limit: MAX_ROWS });
         }
-        let columns = records
-            .iter()
-            .chain(header.iter())
-            .map(Vec::len)
-            .max()
-            .unwrap_or(0);
+        let columns = records.iter().chain(header.iter()).map(Vec::len).max().unwrap_or(0);
         let headers: Vec<String> = (0..columns)
             .map(|i| match header.as_ref().and_then(|h| h.get(i)) {
                 Some(name) if !name.is_empty() => name.clone(),
@@ -143,10 +138,7 @@ impl EmailList {
         for (index, record) in records.iter().enumerate() {
             let row = index + 1;
             let field = |column: Option<usize>| -> Option<String> {
-                column
-                    .and_then(|c| record.get(c))
-                    .map(|v| v.trim().to_string())
-                    .filter(|v| !v.is_empty())
+                column.and_then(|c| record.get(c)).map(|v| v.trim().to_string()).filter(|v| !v.is_empty())
             };
             let raw_email = field(Some(email_column)).unwrap_or_default();
             let mut entry = EmailListRow {
@@ -224,7 +216,9 @@ fn detect_delimiter(text: &str) -> u8 {
             .take(SAMPLE_RECORDS)
             .map(|r| r.len())
             .collect();
-        let Some(&first) = counts.first() else { continue };
+        let Some(&first) = counts.first() else {
+            continue;
+        };
         if first < 2 {
             continue;
         }
@@ -279,28 +273,66 @@ fn check_mapping(mapping: &ColumnMapping, columns: usize) -> Result<(), ListErro
 fn guess_mapping(header: Option<&[String]>, records: &[Vec<String>]) -> ColumnMapping {
     match header {
         Some(names) => mapping_from_header(names),
-        None => ColumnMapping { email: column_with_most_addresses(records), first_name: None, last_name: None },
+        None => {
+            ColumnMapping { email: column_with_most_addresses(records), first_name: None, last_name: None }
+        }
     }
 }
 
 /// Header words for the e-mail column in English, Dutch, French, German and Spanish, already
 /// normalised (lower case, no accents, letters and digits only).
 const EMAIL_NAMES: &[&str] = &[
-    "email", "mail", "emailaddress", "mailaddress", "emailadres", "mailadres", "emailadresse",
-    "mailadresse", "courriel", "adressecourriel", "adresseemail", "adressemail", "adresseelectronique",
-    "correo", "correoelectronico", "email1", "emails", "recipient",
+    "email",
+    "mail",
+    "emailaddress",
+    "mailaddress",
+    "emailadres",
+    "mailadres",
+    "emailadresse",
+    "mailadresse",
+    "courriel",
+    "adressecourriel",
+    "adresseemail",
+    "adressemail",
+    "adresseelectronique",
+    "correo",
+    "correoelectronico",
+    "email1",
+    "emails",
+    "recipient",
 ];
 const EMAIL_PARTS: &[&str] = &["email", "mail", "courriel", "correo"];
 
 const FIRST_NAME_NAMES: &[&str] = &[
-    "firstname", "first", "givenname", "forename", "fname", "voornaam", "roepnaam", "prenom",
-    "vorname", "nombre", "nombrepila", "primernombre",
+    "firstname",
+    "first",
+    "givenname",
+    "forename",
+    "fname",
+    "voornaam",
+    "roepnaam",
+    "prenom",
+    "vorname",
+    "nombre",
+    "nombrepila",
+    "primernombre",
 ];
 const FIRST_NAME_PARTS: &[&str] = &["firstname", "givenname", "voornaam", "prenom", "vorname"];
 
 const LAST_NAME_NAMES: &[&str] = &[
-    "lastname", "last", "surname", "familyname", "lname", "achternaam", "familienaam", "nom",
-    "nomdefamille", "nachname", "familienname", "apellido", "apellidos",
+    "lastname",
+    "last",
+    "surname",
+    "familyname",
+    "lname",
+    "achternaam",
+    "familienaam",
+    "nom",
+    "nomdefamille",
+    "nachname",
+    "familienname",
+    "apellido",
+    "apellidos",
 ];
 const LAST_NAME_PARTS: &[&str] = &["lastname", "surname", "familyname", "achternaam", "nachname", "apellido"];
 
@@ -313,10 +345,7 @@ fn mapping_from_header(names: &[String]) -> ColumnMapping {
             .enumerate()
             .find(|(i, n)| free(i) && exact.contains(&n.as_str()))
             .or_else(|| {
-                normalised
-                    .iter()
-                    .enumerate()
-                    .find(|(i, n)| free(i) && parts.iter().any(|p| n.contains(p)))
+                normalised.iter().enumerate().find(|(i, n)| free(i) && parts.iter().any(|p| n.contains(p)))
             })
             .map(|(i, _)| i)
     };
@@ -383,7 +412,8 @@ mod tests {
         let text = "email;name\n\"ann@example.com\";\"Peeters; Ann\"\nbob@example.com;Bob\n";
         let list = parse(text);
         assert_eq!(list.delimiter, ';');
-        let text = "email,last name,first name\nann@example.com,\"Peeters, de\",Ann\nbob@example.com,Smith,Bob\n";
+        let text =
+            "email,last name,first name\nann@example.com,\"Peeters, de\",Ann\nbob@example.com,Smith,Bob\n";
         let list = parse(text);
         assert_eq!(list.delimiter, ',');
         assert_eq!(list.rows[0].last_name.as_deref(), Some("Peeters, de"));
@@ -454,7 +484,10 @@ mod tests {
         assert_eq!(list.rows[0].email, "ann@example.com");
         assert_eq!(list.rows[0].last_name.as_deref(), Some("Peeters"));
         let bad = ColumnMapping { email: Some(5), ..mapping };
-        assert!(matches!(EmailList::parse(text, Some(bad)), Err(ListError::NoSuchColumn { column: 6, columns: 3 })));
+        assert!(matches!(
+            EmailList::parse(text, Some(bad)),
+            Err(ListError::NoSuchColumn { column: 6, columns: 3 })
+        ));
         let none = ColumnMapping { email: None, ..mapping };
         assert!(matches!(EmailList::parse(text, Some(none)), Err(ListError::NoEmailColumn)));
     }

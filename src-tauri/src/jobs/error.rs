@@ -86,9 +86,9 @@ impl JobError {
         match self {
             JobError::Open(_) | JobError::Database(_) => "storage",
             JobError::NotFound { .. } => "not_found",
-            JobError::InvalidConcurrency { .. } | JobError::InvalidCampaign { .. } | JobError::NothingToSend => {
-                "validation"
-            }
+            JobError::InvalidConcurrency { .. }
+            | JobError::InvalidCampaign { .. }
+            | JobError::NothingToSend => "validation",
             JobError::StillStopping | JobError::AlreadyDone { .. } => "job_state",
             JobError::NoRuntime | JobError::Internal => "internal",
             JobError::Export(_) => "export",
@@ -104,16 +104,24 @@ impl JobError {
             JobError::Open(_) | JobError::Database(_) => {
                 "Check that the disk is not full, then close and reopen Coupon Desk.".to_string()
             }
-            JobError::NotFound { .. } => "It may have been removed. Start the job again from the list.".to_string(),
-            JobError::InvalidConcurrency { .. } => "Choose a number from 1 to 16; 4 is a good start.".to_string(),
+            JobError::NotFound { .. } => {
+                "It may have been removed. Start the job again from the list.".to_string()
+            }
+            JobError::InvalidConcurrency { .. } => {
+                "Choose a number from 1 to 16; 4 is a good start.".to_string()
+            }
             JobError::InvalidCampaign { hint, .. } => hint.clone(),
-            JobError::NothingToSend => "Fix the addresses marked in the preview, then start again.".to_string(),
+            JobError::NothingToSend => {
+                "Fix the addresses marked in the preview, then start again.".to_string()
+            }
             JobError::StillStopping => "Wait a few seconds and try again.".to_string(),
             JobError::AlreadyDone { .. } => "Its results can still be viewed and exported.".to_string(),
             JobError::NoRuntime | JobError::Internal => {
                 "Close and reopen Coupon Desk; the job will offer to resume where it stopped.".to_string()
             }
-            JobError::Export(_) => "Choose another folder, or close the file if it is open in a spreadsheet.".to_string(),
+            JobError::Export(_) => {
+                "Choose another folder, or close the file if it is open in a spreadsheet.".to_string()
+            }
         }
     }
 }

@@ -255,9 +255,7 @@ pub(crate) struct Journal {
 }
 
 pub(crate) fn now() -> String {
-    time::OffsetDateTime::now_utc()
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default()
+    time::OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
 }
 
 impl Journal {
@@ -369,9 +367,9 @@ impl Journal {
 
     pub fn counts(&self, id: &JobId) -> Result<Counts, JobError> {
         let mut counts = Counts::default();
-        let mut stmt = self
-            .conn
-            .prepare_cached("SELECT status, count(*) FROM email_job_rows WHERE job_id = ?1 GROUP BY status")?;
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT status, count(*) FROM email_job_rows WHERE job_id = ?1 GROUP BY status",
+        )?;
         let rows = stmt.query_map([id.as_str()], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
         for row in rows {
             let (status, n) = row?;
@@ -380,7 +378,12 @@ impl Journal {
         Ok(counts)
     }
 
-    pub fn set_state(&self, id: &JobId, state: JobState, reason: Option<&PauseReason>) -> Result<(), JobError> {
+    pub fn set_state(
+        &self,
+        id: &JobId,
+        state: JobState,
+        reason: Option<&PauseReason>,
+    ) -> Result<(), JobError> {
         self.conn.execute(
             "UPDATE email_jobs SET state = ?2, pause_reason = ?3, pause_hint = ?4 WHERE id = ?1",
             params![
@@ -404,9 +407,8 @@ impl Journal {
     /// Every job's in-flight rows, at start-up, when no run is alive.
     pub fn recover_all(&mut self) -> Result<usize, JobError> {
         let ids: Vec<String> = {
-            let mut stmt = self
-                .conn
-                .prepare("SELECT DISTINCT job_id FROM email_job_rows WHERE status = 'in_flight'")?;
+            let mut stmt =
+                self.conn.prepare("SELECT DISTINCT job_id FROM email_job_rows WHERE status = 'in_flight'")?;
             let ids = stmt.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
             ids
         };
@@ -568,15 +570,26 @@ impl Journal {
 
     /// Jobs that wait for the user's decision, newest first.
     pub fn unfinished(&self) -> Result<Vec<JobSummary>, JobError> {
-        let mut stmt = self.conn.prepare(
+        self.summaries("WHERE state IN ('running', 'paused')", &[])
+    }
+
+    /// One job, whatever its state.
+    pub fn summary(&self, id: &JobId) -> Result<JobSummary, JobError> {
+        self.summaries("WHERE id = ?1", &[&id.as_str()])?
+            .pop()
+            .ok_or_else(|| JobError::NotFound { job_id: id.to_string() })
+    }
+
+    fn summaries(&self, filter: &str, args: &[&dyn rusqlite::ToSql]) -> Result<Vec<JobSummary>, JobError> {
+        let mut stmt = self.conn.prepare(&format!(
             "SELECT id, created_at, account_id, account_name, campaign, subject, check_unique,
                     concurrency, state, pause_reason, pause_hint, total,
                     (SELECT count(*) FROM email_job_rows r
                      WHERE r.job_id = j.id AND r.status IN ('sent', 'skipped', 'failed', 'unknown'))
-             FROM email_jobs j WHERE state IN ('running', 'paused') ORDER BY created_at DESC, id DESC",
-        )?;
+             FROM email_jobs j {filter} ORDER BY created_at DESC, id DESC"
+        ))?;
         let jobs = stmt
-            .query_map([], |r| {
+            .query_map(args, |r| {
                 let job = job_from_row(r)?;
                 let done: i64 = r.get(12)?;
                 Ok(JobSummary {
@@ -672,8 +685,11 @@ mod tests {
     }
 
     fn list() -> EmailList {
-        EmailList::parse("email\nann@example.com\nnot-valid\nbob@example.com\nANN@example.com\ncid@example.com\n", None)
-            .unwrap()
+        EmailList::parse(
+            "email\nann@example.com\nnot-valid\nbob@example.com\nANN@example.com\ncid@example.com\n",
+            None,
+        )
+        .unwrap()
     }
 
     fn sent(url: &str) -> RowOutcome {
@@ -686,7 +702,8 @@ mod tests {
     }
 
     fn history(j: &Journal) -> Vec<(String, String, Option<String>)> {
-        let mut stmt = j.connection().prepare("SELECT target, outcome, detail FROM history ORDER BY id").unwrap();
+        let mut stmt =
+            j.connection().prepare("SELECT target, outcome, detail FROM history ORDER BY id").unwrap();
         stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
             .unwrap()
             .collect::<Result<_, _>>()
@@ -731,7 +748,14 @@ mod tests {
         assert_eq!(j.finish_row(&job, 1, &sent("x"), false).unwrap(), None);
         assert_eq!(j.counts(&job.id).unwrap().sent, 1);
         let h = history(&j);
-        assert_eq!(h.last().unwrap(), &("ann@example.com".to_string(), "ok".to_string(), Some("https://digicpn.com/p/abc/1".to_string())));
+        assert_eq!(
+            h.last().unwrap(),
+            &(
+                "ann@example.com".to_string(),
+                "ok".to_string(),
+                Some("https://digicpn.com/p/abc/1".to_string())
+            )
+        );
     }
 
     #[test]
@@ -825,5 +849,11 @@ mod tests {
         assert_eq!(paused.pause_reason.as_ref(), Some(&reason));
         assert_eq!(j.job(&b.id).unwrap().pause_reason, Some(reason));
         assert!(matches!(j.job(&JobId::new("nope")), Err(JobError::NotFound { .. })));
+        let finished = j.summary(&c.id).unwrap();
+        assert_eq!(
+            (finished.state, finished.account_name.as_str(), finished.done),
+            (JobState::Finished, "Bakery", 2)
+        );
+        assert!(matches!(j.summary(&JobId::new("nope")), Err(JobError::NotFound { .. })));
     }
 }

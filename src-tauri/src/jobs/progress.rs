@@ -45,7 +45,13 @@ pub struct JobProgress {
 }
 
 impl JobProgress {
-    pub(crate) fn new(job_id: &JobId, state: JobState, total: usize, counts: &Counts, reason: Option<PauseReason>) -> Self {
+    pub(crate) fn new(
+        job_id: &JobId,
+        state: JobState,
+        total: usize,
+        counts: &Counts,
+        reason: Option<PauseReason>,
+    ) -> Self {
         JobProgress {
             job_id: job_id.clone(),
             state,
@@ -90,7 +96,19 @@ mod tests {
         assert_eq!(p.rate_per_minute, 120.0);
         assert_eq!(p.eta_seconds, Some(45));
         let json = serde_json::to_value(&p).unwrap();
-        for key in ["jobId", "state", "total", "sent", "skipped", "failed", "unknown", "remaining", "ratePerMinute", "etaSeconds", "pauseReason"] {
+        for key in [
+            "jobId",
+            "state",
+            "total",
+            "sent",
+            "skipped",
+            "failed",
+            "unknown",
+            "remaining",
+            "ratePerMinute",
+            "etaSeconds",
+            "pauseReason",
+        ] {
             assert!(json.get(key).is_some(), "{key} missing in {json}");
         }
         assert_eq!(json["state"], "running");

@@ -13,7 +13,9 @@ use tokio::sync::{watch, Notify};
 use crate::api::{validate, Client};
 use crate::jobs::email_list::EmailList;
 use crate::jobs::error::JobError;
-use crate::jobs::journal::{Counts, JobId, JobRecord, JobRows, JobState, JobSummary, Journal, NewJob, PauseReason, RowStatus};
+use crate::jobs::journal::{
+    Counts, JobId, JobRecord, JobRows, JobState, JobSummary, Journal, NewJob, PauseReason, RowStatus,
+};
 use crate::jobs::progress::{JobProgress, ProgressSink};
 use crate::jobs::{results_csv, worker};
 
@@ -256,6 +258,12 @@ impl JobManager {
         Ok(jobs)
     }
 
+    /// One job as [`JobManager::unfinished`] describes it (who started it, on which account),
+    /// whatever its state.
+    pub fn summary(&self, job_id: &JobId) -> Result<JobSummary, JobError> {
+        self.journal().summary(job_id)
+    }
+
     /// Rows `offset + 1 ..= offset + limit` (at most [`MAX_PAGE`]), for a virtualized table.
     pub fn rows(&self, job_id: &JobId, offset: usize, limit: usize) -> Result<JobRows, JobError> {
         let journal = self.journal();
@@ -366,7 +374,8 @@ async fn drive(manager: JobManager, run: Arc<LiveRun>, client: Client) {
             };
             log::error!("jobs: could not record the end of {}: {error:?}", run.job.id);
             lock(&manager.inner.runs).remove(&run.job.id);
-            lock(&run.pause_reason).get_or_insert(PauseReason { message: error.user_message(), hint: error.hint() });
+            lock(&run.pause_reason)
+                .get_or_insert(PauseReason { message: error.user_message(), hint: error.hint() });
             JobState::Paused
         }
     };

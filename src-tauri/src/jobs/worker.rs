@@ -23,7 +23,10 @@ const CONFIRMED_MESSAGE: &str = "Sent (confirmed after an interruption).";
 pub(crate) enum Decision {
     Final(RowOutcome),
     /// Send the same row again after `after`. `maybe_sent`: this attempt may have taken effect.
-    Retry { after: Duration, maybe_sent: bool },
+    Retry {
+        after: Duration,
+        maybe_sent: bool,
+    },
     /// The account (or the way to it) is unusable: stop the job. The row was not sent.
     PauseJob(PauseReason),
 }
@@ -262,7 +265,10 @@ mod tests {
             decide(&job(true), &row(1, false), Err(unknown())),
             Decision::Retry { after: Duration::from_millis(500), maybe_sent: true }
         );
-        assert_eq!(status(&decide(&job(true), &row(MAX_TRIES, true), Err(unknown()))), Some(RowStatus::Unknown));
+        assert_eq!(
+            status(&decide(&job(true), &row(MAX_TRIES, true), Err(unknown()))),
+            Some(RowStatus::Unknown)
+        );
         let Decision::Final(outcome) = decide(&job(false), &row(1, false), Err(unknown())) else { panic!() };
         assert_eq!(outcome.status, RowStatus::Unknown);
         assert_eq!(outcome.message.as_deref(), Some(UNKNOWN_MESSAGE));
@@ -278,7 +284,9 @@ mod tests {
         for code in [1000, 104] {
             let e = ApiError::Coupontools { code, description: "x".into() };
             match decide(&job(true), &row(1, false), Err(e)) {
-                Decision::PauseJob(reason) => assert!(!reason.message.is_empty() && !reason.hint.is_empty()),
+                Decision::PauseJob(reason) => {
+                    assert!(!reason.message.is_empty() && !reason.hint.is_empty())
+                }
                 other => panic!("code {code}: {other:?}"),
             }
         }

@@ -10,7 +10,7 @@ import {
 } from '../errors.js';
 import { formatNumber, formatDuration, formatDateTime, formatRate, percentOf } from '../format.js';
 import { loadCampaigns, fillCampaignSelect, showLoadingCampaigns } from '../campaigns.js';
-import { concurrencyInput, parseConcurrency, placeConcurrency, setJobConcurrency } from '../concurrency.js';
+import { parseConcurrency, jobConcurrency, setJobConcurrency } from '../concurrency.js';
 import { activeAccount, subscribe } from '../state.js';
 import { VirtualTable } from '../virtual-table.js';
 
@@ -70,7 +70,9 @@ export function init(context) {
 }
 
 export function show() {
-  placeConcurrency('bulk');
+  // Each visit starts from the saved default, unless the user chose a value for this job here.
+  clearFieldError('bulk-concurrency');
+  $('#bulk-concurrency').value = String(jobConcurrency());
   if (preview) loadBulkCampaigns();
   // While hidden the table had no height; draw it again now it can be measured.
   table.schedule(true);
@@ -317,9 +319,8 @@ function wireRun() {
     startJob();
   });
 
-  const input = concurrencyInput();
+  const input = $('#bulk-concurrency');
   const onChange = (strict) => {
-    if (input.dataset.context !== 'bulk') return;
     const n = parseConcurrency(input.value);
     if (n !== null) {
       setJobConcurrency(n);
@@ -346,7 +347,7 @@ async function startJob() {
     showFieldError('bulk-campaign', { message: t('send.chooseCampaign') });
     return;
   }
-  const concurrency = parseConcurrency(concurrencyInput().value);
+  const concurrency = parseConcurrency($('#bulk-concurrency').value);
   if (concurrency === null) {
     showFieldError('bulk-concurrency', { message: t('settings.prefs.concurrencyInvalid') });
     return;

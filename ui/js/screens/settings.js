@@ -10,7 +10,7 @@ import {
 } from '../errors.js';
 import { hostOf } from '../format.js';
 import { state, accounts, activeAccount, preferences, setPreferencesInState, subscribe } from '../state.js';
-import { concurrencyInput, parseConcurrency, placeConcurrency, forgetJobConcurrency } from '../concurrency.js';
+import { parseConcurrency, savedConcurrency, forgetJobConcurrency } from '../concurrency.js';
 
 // The preset only picks the v3 host: the v4 REST API is documented on api.coupontools.com only.
 const V3_PRESETS = {
@@ -58,7 +58,8 @@ export function init(context) {
 }
 
 export function show(options = {}) {
-  placeConcurrency('settings');
+  // A fresh visit shows the saved default, not a value that was rejected last time.
+  clearFieldErrors($('#pref-bulk-concurrency').closest('.field'));
   render();
   if (options.openAddForm) openAddForm();
 }
@@ -71,9 +72,10 @@ function render() {
   const prefs = preferences();
   const language = $('#language');
   if (document.activeElement !== language) language.value = normaliseLanguage(prefs.language);
-  const input = concurrencyInput();
-  if (input && input.dataset.context === 'settings' && document.activeElement !== input) {
-    input.value = String(parseConcurrency(prefs.bulkConcurrency) ?? 4);
+  const concurrency = $('#pref-bulk-concurrency');
+  // Leave a half-typed or rejected value alone: the user is still working on it.
+  if (document.activeElement !== concurrency && concurrency.getAttribute('aria-invalid') !== 'true') {
+    concurrency.value = String(savedConcurrency());
   }
 }
 
@@ -554,12 +556,11 @@ function wirePreferences() {
     }
   });
 
-  const input = concurrencyInput();
+  const input = $('#pref-bulk-concurrency');
   const saveConcurrency = debounce(async () => {
-    if (input.dataset.context !== 'settings') return;
     const n = parseConcurrency(input.value);
     if (n === null) {
-      showFieldError('bulk-concurrency', { message: t('settings.prefs.concurrencyInvalid') });
+      showFieldError('pref-bulk-concurrency', { message: t('settings.prefs.concurrencyInvalid') });
       return;
     }
     if (n === parseConcurrency(preferences().bulkConcurrency)) return;
@@ -568,18 +569,15 @@ function wirePreferences() {
       forgetJobConcurrency();
       $('#preferences-saved').textContent = t('settings.prefs.saved');
     } catch (err) {
-      showProblem(err, { fields: { concurrency: 'bulk-concurrency' }, box: $('#preferences-error') });
+      showProblem(err, { fields: { concurrency: 'pref-bulk-concurrency' }, box: $('#preferences-error') });
     }
   }, 400);
   input.addEventListener('input', () => {
-    if (input.dataset.context !== 'settings') return;
     if (input.getAttribute('aria-invalid') === 'true' && parseConcurrency(input.value) !== null) {
       clearFieldErrors(input.closest('.field'));
     }
     saveConcurrency();
   });
-  input.addEventListener('change', () => {
-    if (input.dataset.context === 'settings') saveConcurrency();
-  });
+  input.addEventListener('change', saveConcurrency);
 }
 
