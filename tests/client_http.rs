@@ -8,14 +8,21 @@ use std::time::{Duration, Instant};
 use coupon_desk::api::{
     ApiError, CampaignFilter, Client, ClientConfig, Credentials, EmailCouponRequest, RetryPolicy,
 };
-use coupon_desk::sandbox::{FailureStatus, Fault, Sandbox, SandboxConfig, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET};
+use coupon_desk::sandbox::{
+    FailureStatus, Fault, Sandbox, SandboxConfig, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET,
+};
 
 /// Short waits so fault tests stay fast; Retry-After (1 s) still fits under max_delay.
-const FAST: RetryPolicy =
-    RetryPolicy { max_attempts: 4, base_delay: Duration::from_millis(20), max_delay: Duration::from_secs(5) };
+const FAST: RetryPolicy = RetryPolicy {
+    max_attempts: 4,
+    base_delay: Duration::from_millis(20),
+    max_delay: Duration::from_secs(5),
+};
 
 async fn sandbox() -> Sandbox {
-    Sandbox::start(SandboxConfig::default()).await.expect("sandbox starts")
+    Sandbox::start(SandboxConfig::default())
+        .await
+        .expect("sandbox starts")
 }
 
 fn client_with(sb: &Sandbox, id: &str, secret: &str) -> Client {
@@ -30,13 +37,24 @@ fn client(sb: &Sandbox) -> Client {
 }
 
 async fn active_campaign(client: &Client) -> String {
-    let filter = CampaignFilter { only_active: true, ..CampaignFilter::default() };
+    let filter = CampaignFilter {
+        only_active: true,
+        ..CampaignFilter::default()
+    };
     let campaigns = client.list_campaigns(&filter).await.expect("campaigns");
-    campaigns.into_iter().next().expect("a seeded active campaign").id
+    campaigns
+        .into_iter()
+        .next()
+        .expect("a seeded active campaign")
+        .id
 }
 
 fn email(campaign: &str, to: &str) -> EmailCouponRequest {
-    EmailCouponRequest { campaign: campaign.into(), email: to.into(), ..EmailCouponRequest::default() }
+    EmailCouponRequest {
+        campaign: campaign.into(),
+        email: to.into(),
+        ..EmailCouponRequest::default()
+    }
 }
 
 fn coupontools_code(result: Result<impl std::fmt::Debug, ApiError>) -> (u32, ApiError) {
@@ -53,17 +71,29 @@ fn coupontools_code(result: Result<impl std::fmt::Debug, ApiError>) -> (u32, Api
 async fn good_credentials_list_and_read_campaigns() {
     let sb = sandbox().await;
     let client = client(&sb);
-    let all = client.list_campaigns(&CampaignFilter::default()).await.unwrap();
+    let all = client
+        .list_campaigns(&CampaignFilter::default())
+        .await
+        .unwrap();
     assert!(all.len() >= 2, "seeded campaigns: {all:?}");
     for c in &all {
-        assert!(c.id.starts_with("cam_") && c.id[4..].bytes().all(|b| b.is_ascii_digit()), "{c:?}");
+        assert!(
+            c.id.starts_with("cam_") && c.id[4..].bytes().all(|b| b.is_ascii_digit()),
+            "{c:?}"
+        );
         assert!(!c.name.is_empty() && c.code.len() == 6, "{c:?}");
     }
     let active = client
-        .list_campaigns(&CampaignFilter { only_active: true, ..CampaignFilter::default() })
+        .list_campaigns(&CampaignFilter {
+            only_active: true,
+            ..CampaignFilter::default()
+        })
         .await
         .unwrap();
-    assert!(!active.is_empty() && active.len() < all.len(), "the seed has an inactive campaign");
+    assert!(
+        !active.is_empty() && active.len() < all.len(),
+        "the seed has an inactive campaign"
+    );
     assert!(active.iter().all(|c| c.status == "active"), "{active:?}");
 
     let one = client.campaign_info(&all[0].id).await.unwrap();
@@ -82,9 +112,19 @@ async fn bad_credentials_are_1000_in_both_failure_modes_and_not_retried() {
         assert_eq!(code, 1000, "{mode:?}");
         assert_eq!(e.kind(), "auth");
         assert!(e.is_account_failure());
-        assert_eq!(e.user_message(), "Coupontools did not accept the API client ID or secret.");
-        assert!(!format!("{e} {e:?}").contains("definitelyNotTheSecret"), "secret in the error: {e:?}");
-        assert_eq!(sb.control().request_count("coupon/list") - before, 1, "a refusal is not retried ({mode:?})");
+        assert_eq!(
+            e.user_message(),
+            "Coupontools did not accept the API client ID or secret."
+        );
+        assert!(
+            !format!("{e} {e:?}").contains("definitelyNotTheSecret"),
+            "secret in the error: {e:?}"
+        );
+        assert_eq!(
+            sb.control().request_count("coupon/list") - before,
+            1,
+            "a refusal is not retried ({mode:?})"
+        );
     }
     sb.stop().await;
 }
@@ -100,28 +140,63 @@ async fn send_email_error_codes_in_both_failure_modes() {
     for mode in [FailureStatus::Http200, FailureStatus::Semantic] {
         sb.control().set_failure_status(mode);
 
-        let (code, e) = coupontools_code(client.send_coupon_email(&email("", "ann@example.com")).await);
+        let (code, e) = coupontools_code(
+            client
+                .send_coupon_email(&email("", "ann@example.com"))
+                .await,
+        );
         assert_eq!(code, 200, "{mode:?}");
-        assert!(e.user_message().contains("campaign"), "{}", e.user_message());
+        assert!(
+            e.user_message().contains("campaign"),
+            "{}",
+            e.user_message()
+        );
 
-        let (code, e) = coupontools_code(client.send_coupon_email(&email("cam_12a", "ann@example.com")).await);
+        let (code, e) = coupontools_code(
+            client
+                .send_coupon_email(&email("cam_12a", "ann@example.com"))
+                .await,
+        );
         assert_eq!(code, 301, "{mode:?}");
         assert!(e.hint().contains("cam_12345"));
 
-        let (code, _) = coupontools_code(client.send_coupon_email(&email(&campaign, "not-an-address")).await);
+        let (code, _) = coupontools_code(
+            client
+                .send_coupon_email(&email(&campaign, "not-an-address"))
+                .await,
+        );
         assert_eq!(code, 305, "{mode:?}");
 
-        let (code, e) = coupontools_code(client.send_coupon_email(&email("cam_999999999", "ann@example.com")).await);
+        let (code, e) = coupontools_code(
+            client
+                .send_coupon_email(&email("cam_999999999", "ann@example.com"))
+                .await,
+        );
         assert_eq!(code, 502, "{mode:?}");
-        assert_eq!(e.user_message(), "Coupontools could not find that campaign.");
+        assert_eq!(
+            e.user_message(),
+            "Coupontools could not find that campaign."
+        );
 
-        let (code, e) = coupontools_code(client.send_coupon_email(&email(&campaign, "gone@bounce.test")).await);
+        let (code, e) = coupontools_code(
+            client
+                .send_coupon_email(&email(&campaign, "gone@bounce.test"))
+                .await,
+        );
         assert_eq!(code, 604, "{mode:?}");
-        assert!(e.user_message().contains("gone@bounce.test"), "604 keeps the server's reason: {}", e.user_message());
+        assert!(
+            e.user_message().contains("gone@bounce.test"),
+            "604 keeps the server's reason: {}",
+            e.user_message()
+        );
         assert!(e.user_message().contains("Reason:"), "{}", e.user_message());
         assert!(!e.is_account_failure());
     }
-    assert_eq!(sb.control().emails_sent().len(), 0, "no failed request sent anything");
+    assert_eq!(
+        sb.control().emails_sent().len(),
+        0,
+        "no failed request sent anything"
+    );
     sb.stop().await;
 }
 
@@ -131,12 +206,23 @@ async fn no_email_integration_is_104_and_pauses_bulk_work() {
     let client = client(&sb);
     let campaign = active_campaign(&client).await;
     sb.control().set_email_integration(false);
-    let (code, e) = coupontools_code(client.send_coupon_email(&email(&campaign, "ann@example.com")).await);
+    let (code, e) = coupontools_code(
+        client
+            .send_coupon_email(&email(&campaign, "ann@example.com"))
+            .await,
+    );
     assert_eq!(code, 104);
     assert!(e.is_account_failure());
-    assert!(e.hint().contains("Integrations → Email marketing"), "{}", e.hint());
+    assert!(
+        e.hint().contains("Integrations → Email marketing"),
+        "{}",
+        e.hint()
+    );
     sb.control().set_email_integration(true);
-    let sent = client.send_coupon_email(&email(&campaign, "ann@example.com")).await.unwrap();
+    let sent = client
+        .send_coupon_email(&email(&campaign, "ann@example.com"))
+        .await
+        .unwrap();
     assert!(!sent.already_sent);
     sb.stop().await;
 }
@@ -159,11 +245,19 @@ async fn send_then_check_unique_repeat_is_already_sent_and_sends_once() {
     assert_eq!(first.action, "email_sent");
     assert_eq!(first.campaign, campaign);
     assert_eq!(first.single_use_code.as_str().len(), 21, "{first:?}");
-    assert!(first.single_use_url.ends_with(first.single_use_code.as_str()), "{first:?}");
+    assert!(
+        first
+            .single_use_url
+            .ends_with(first.single_use_code.as_str()),
+        "{first:?}"
+    );
 
     let again = client.send_coupon_email(&request).await.unwrap();
     assert!(again.already_sent, "{again:?}");
-    assert_eq!(again.single_use_code, first.single_use_code, "the earlier code comes back");
+    assert_eq!(
+        again.single_use_code, first.single_use_code,
+        "the earlier code comes back"
+    );
     assert_eq!(again.single_use_url, first.single_use_url);
     assert_eq!(sb.control().emails_sent_to("repeat@example.com"), 1);
     sb.stop().await;
@@ -177,7 +271,10 @@ async fn read_retries_after_503_then_succeeds() {
     let sb = sandbox().await;
     let client = client(&sb);
     sb.control().inject(Fault::ServerError(503), 1);
-    let campaigns = client.list_campaigns(&CampaignFilter::default()).await.unwrap();
+    let campaigns = client
+        .list_campaigns(&CampaignFilter::default())
+        .await
+        .unwrap();
     assert!(!campaigns.is_empty());
     assert_eq!(sb.control().request_count("coupon/list"), 2);
     sb.stop().await;
@@ -187,9 +284,17 @@ async fn read_retries_after_503_then_succeeds() {
 async fn read_honours_retry_after_on_429() {
     let sb = sandbox().await;
     let client = client(&sb);
-    sb.control().inject(Fault::TooManyRequests { retry_after_secs: 1 }, 1);
+    sb.control().inject(
+        Fault::TooManyRequests {
+            retry_after_secs: 1,
+        },
+        1,
+    );
     let started = Instant::now();
-    let campaigns = client.list_campaigns(&CampaignFilter::default()).await.unwrap();
+    let campaigns = client
+        .list_campaigns(&CampaignFilter::default())
+        .await
+        .unwrap();
     let waited = started.elapsed();
     assert!(!campaigns.is_empty());
     assert!(waited >= Duration::from_secs(1), "waited only {waited:?}");
@@ -203,9 +308,18 @@ async fn write_retries_after_429_because_nothing_was_done() {
     let sb = sandbox().await;
     let client = client(&sb);
     let campaign = active_campaign(&client).await;
-    sb.control().inject_on("send/email", Fault::TooManyRequests { retry_after_secs: 1 }, 1);
+    sb.control().inject_on(
+        "send/email",
+        Fault::TooManyRequests {
+            retry_after_secs: 1,
+        },
+        1,
+    );
     let started = Instant::now();
-    let sent = client.send_coupon_email(&email(&campaign, "slow@example.com")).await.unwrap();
+    let sent = client
+        .send_coupon_email(&email(&campaign, "slow@example.com"))
+        .await
+        .unwrap();
     assert!(started.elapsed() >= Duration::from_secs(1));
     assert!(!sent.already_sent);
     assert_eq!(sb.control().request_count("send/email"), 2);
@@ -216,10 +330,22 @@ async fn write_retries_after_429_because_nothing_was_done() {
 #[tokio::test]
 async fn rate_limit_beyond_max_attempts_is_rate_limited() {
     let sb = sandbox().await;
-    let mut config = ClientConfig::new(Credentials::new(DEMO_CLIENT_ID, DEMO_CLIENT_SECRET), sb.v3_url(), sb.v4_url());
-    config.retry = RetryPolicy { max_attempts: 2, ..FAST };
+    let mut config = ClientConfig::new(
+        Credentials::new(DEMO_CLIENT_ID, DEMO_CLIENT_SECRET),
+        sb.v3_url(),
+        sb.v4_url(),
+    );
+    config.retry = RetryPolicy {
+        max_attempts: 2,
+        ..FAST
+    };
     let client = Client::new(config).unwrap();
-    sb.control().inject(Fault::TooManyRequests { retry_after_secs: 0 }, 5);
+    sb.control().inject(
+        Fault::TooManyRequests {
+            retry_after_secs: 0,
+        },
+        5,
+    );
     match client.list_campaigns(&CampaignFilter::default()).await {
         Err(e @ ApiError::RateLimited { .. }) => assert_eq!(e.kind(), "rate_limited"),
         other => panic!("{other:?}"),
@@ -233,7 +359,10 @@ async fn read_retries_a_dropped_connection() {
     let sb = sandbox().await;
     let client = client(&sb);
     sb.control().inject(Fault::DropConnection, 1);
-    let campaigns = client.list_campaigns(&CampaignFilter::default()).await.unwrap();
+    let campaigns = client
+        .list_campaigns(&CampaignFilter::default())
+        .await
+        .unwrap();
     assert!(!campaigns.is_empty());
     assert_eq!(sb.control().request_count("coupon/list"), 2);
     sb.stop().await;
@@ -244,8 +373,11 @@ async fn write_with_lost_reply_is_outcome_unknown_and_sent_exactly_once() {
     let sb = sandbox().await;
     let client = client(&sb);
     let campaign = active_campaign(&client).await;
-    sb.control().inject_on("send/email", Fault::DropAfterHandling, 1);
-    let result = client.send_coupon_email(&email(&campaign, "lost@example.com")).await;
+    sb.control()
+        .inject_on("send/email", Fault::DropAfterHandling, 1);
+    let result = client
+        .send_coupon_email(&email(&campaign, "lost@example.com"))
+        .await;
     match &result {
         Err(e @ ApiError::OutcomeUnknown { .. }) => {
             assert!(e.outcome_unknown());
@@ -254,8 +386,16 @@ async fn write_with_lost_reply_is_outcome_unknown_and_sent_exactly_once() {
         }
         other => panic!("{other:?}"),
     }
-    assert_eq!(sb.control().request_count("send/email"), 1, "a write is never repeated blindly");
-    assert_eq!(sb.control().emails_sent_to("lost@example.com"), 1, "the sandbox did send it");
+    assert_eq!(
+        sb.control().request_count("send/email"),
+        1,
+        "a write is never repeated blindly"
+    );
+    assert_eq!(
+        sb.control().emails_sent_to("lost@example.com"),
+        1,
+        "the sandbox did send it"
+    );
     sb.stop().await;
 }
 
@@ -264,13 +404,27 @@ async fn write_is_not_retried_after_5xx_dropped_connection_or_truncated_reply() 
     let sb = sandbox().await;
     let client = client(&sb);
     let campaign = active_campaign(&client).await;
-    for (i, fault) in [Fault::ServerError(503), Fault::DropConnection, Fault::Truncated].into_iter().enumerate() {
+    for (i, fault) in [
+        Fault::ServerError(503),
+        Fault::DropConnection,
+        Fault::Truncated,
+    ]
+    .into_iter()
+    .enumerate()
+    {
         let before = sb.control().request_count("send/email");
         sb.control().inject_on("send/email", fault.clone(), 1);
         let to = format!("w{i}@example.com");
         let result = client.send_coupon_email(&email(&campaign, &to)).await;
-        assert!(matches!(result, Err(ApiError::OutcomeUnknown { .. })), "{fault:?}: {result:?}");
-        assert_eq!(sb.control().request_count("send/email") - before, 1, "{fault:?} must not be retried");
+        assert!(
+            matches!(result, Err(ApiError::OutcomeUnknown { .. })),
+            "{fault:?}: {result:?}"
+        );
+        assert_eq!(
+            sb.control().request_count("send/email") - before,
+            1,
+            "{fault:?} must not be retried"
+        );
     }
     // Truncated lets the request take effect: exactly that one went out.
     assert_eq!(sb.control().emails_sent_to("w2@example.com"), 1);
@@ -283,7 +437,14 @@ async fn unreadable_replies_beyond_max_attempts_are_not_the_api() {
     let sb = sandbox().await;
     let client = client(&sb);
     let cases = [
-        (Fault::NonJson { status: 502, body: "<html>Bad gateway</html>".into() }, 502, "<html>Bad gateway</html>"),
+        (
+            Fault::NonJson {
+                status: 502,
+                body: "<html>Bad gateway</html>".into(),
+            },
+            502,
+            "<html>Bad gateway</html>",
+        ),
         (Fault::Truncated, 200, "{"),
         (Fault::Empty, 200, ""),
     ];
@@ -292,20 +453,36 @@ async fn unreadable_replies_beyond_max_attempts_are_not_the_api() {
         sb.control().inject(fault.clone(), FAST.max_attempts);
         match client.list_campaigns(&CampaignFilter::default()).await {
             Err(e @ ApiError::NotTheApi { .. }) => {
-                let ApiError::NotTheApi { status: got, excerpt } = &e else { unreachable!() };
+                let ApiError::NotTheApi {
+                    status: got,
+                    excerpt,
+                } = &e
+                else {
+                    unreachable!()
+                };
                 assert_eq!(*got, status, "{fault:?}");
                 assert!(excerpt.starts_with(excerpt_start), "{fault:?}: {excerpt:?}");
                 assert!(excerpt.chars().count() <= 200);
                 assert_eq!(e.kind(), "not_the_api");
-                assert!(!e.user_message().contains('<'), "no HTML in the words: {}", e.user_message());
+                assert!(
+                    !e.user_message().contains('<'),
+                    "no HTML in the words: {}",
+                    e.user_message()
+                );
             }
             other => panic!("{fault:?}: {other:?}"),
         }
         let attempts = sb.control().request_count("coupon/list") - before;
-        assert_eq!(attempts, FAST.max_attempts, "{fault:?}: a read retries up to the limit");
+        assert_eq!(
+            attempts, FAST.max_attempts,
+            "{fault:?}: a read retries up to the limit"
+        );
     }
     // The faults are used up: the next read works again.
-    assert!(client.list_campaigns(&CampaignFilter::default()).await.is_ok());
+    assert!(client
+        .list_campaigns(&CampaignFilter::default())
+        .await
+        .is_ok());
     sb.stop().await;
 }
 
@@ -324,8 +501,15 @@ async fn one_truncated_or_empty_reply_on_a_read_is_retried_away() {
 #[tokio::test]
 async fn slow_server_times_out_read_and_write_differently() {
     let sb = sandbox().await;
-    let mut config = ClientConfig::new(Credentials::new(DEMO_CLIENT_ID, DEMO_CLIENT_SECRET), sb.v3_url(), sb.v4_url());
-    config.retry = RetryPolicy { max_attempts: 2, ..FAST };
+    let mut config = ClientConfig::new(
+        Credentials::new(DEMO_CLIENT_ID, DEMO_CLIENT_SECRET),
+        sb.v3_url(),
+        sb.v4_url(),
+    );
+    config.retry = RetryPolicy {
+        max_attempts: 2,
+        ..FAST
+    };
     config.timeout = Duration::from_millis(300);
     let client = Client::new(config).unwrap();
     let campaign = active_campaign(&client).await;
@@ -335,8 +519,13 @@ async fn slow_server_times_out_read_and_write_differently() {
         other => panic!("read: {other:?}"),
     }
     let before = sb.control().request_count("send/email");
-    let result = client.send_coupon_email(&email(&campaign, "late@example.com")).await;
-    assert!(matches!(result, Err(ApiError::OutcomeUnknown { .. })), "write: {result:?}");
+    let result = client
+        .send_coupon_email(&email(&campaign, "late@example.com"))
+        .await;
+    assert!(
+        matches!(result, Err(ApiError::OutcomeUnknown { .. })),
+        "write: {result:?}"
+    );
     assert_eq!(sb.control().request_count("send/email") - before, 1);
     sb.stop().await;
 }
@@ -344,17 +533,29 @@ async fn slow_server_times_out_read_and_write_differently() {
 #[tokio::test]
 async fn nothing_listening_is_a_connect_error_even_for_a_write() {
     // A port that was free a moment ago: connecting is refused, so nothing is ever sent.
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let base = format!("http://127.0.0.1:{port}");
-    let mut config =
-        ClientConfig::new(Credentials::new(DEMO_CLIENT_ID, DEMO_CLIENT_SECRET), format!("{base}/v3"), format!("{base}/v4"));
+    let mut config = ClientConfig::new(
+        Credentials::new(DEMO_CLIENT_ID, DEMO_CLIENT_SECRET),
+        format!("{base}/v3"),
+        format!("{base}/v4"),
+    );
     config.retry = FAST;
     let client = Client::new(config).unwrap();
-    let result = client.send_coupon_email(&email("cam_1", "a@example.com")).await;
+    let result = client
+        .send_coupon_email(&email("cam_1", "a@example.com"))
+        .await;
     match result {
         Err(e @ ApiError::Connect { .. }) => {
             assert_eq!(e.kind(), "network");
-            assert!(!e.outcome_unknown(), "nothing was sent, so the outcome is known");
+            assert!(
+                !e.outcome_unknown(),
+                "nothing was sent, so the outcome is known"
+            );
         }
         other => panic!("{other:?}"),
     }
@@ -369,7 +570,10 @@ async fn v4_lists_loyalty_cards_with_good_keys_and_refuses_bad_ones() {
     let cards = client(&sb).list_loyalty_cards().await.unwrap();
     assert!(!cards.is_empty());
     for card in &cards {
-        assert!(card.id > 0 && !card.name.is_empty() && !card.kind.is_empty(), "{card:?}");
+        assert!(
+            card.id > 0 && !card.name.is_empty() && !card.kind.is_empty(),
+            "{card:?}"
+        );
     }
 
     let wrong = client_with(&sb, DEMO_CLIENT_ID, "wrongSecretValue12345678901234");
@@ -377,11 +581,18 @@ async fn v4_lists_loyalty_cards_with_good_keys_and_refuses_bad_ones() {
         Err(e @ ApiError::V4 { status: 401, .. }) => {
             assert_eq!(e.kind(), "auth");
             assert!(e.is_account_failure());
-            assert_eq!(e.user_message(), "Coupontools did not accept the API client ID or secret.");
+            assert_eq!(
+                e.user_message(),
+                "Coupontools did not accept the API client ID or secret."
+            );
         }
         other => panic!("{other:?}"),
     }
-    assert_eq!(sb.control().request_count("loyalty/loyalty-cards"), 2, "no retry of a 401");
+    assert_eq!(
+        sb.control().request_count("loyalty/loyalty-cards"),
+        2,
+        "no retry of a 401"
+    );
     sb.stop().await;
 }
 
@@ -401,11 +612,17 @@ async fn v3_loyalty_users_directory_pages_and_categories_decode() {
     let client = client(&sb);
 
     let card = client.list_loyalty_cards().await.unwrap().remove(0);
-    let users = client.list_loyalty_users_v3(&format!("loy_{}", card.id)).await.unwrap();
+    let users = client
+        .list_loyalty_users_v3(&format!("loy_{}", card.id))
+        .await
+        .unwrap();
     let v3_card = users.card.as_ref().expect("the card comes with its users");
     assert!(v3_card.id.starts_with("loy_"), "{v3_card:?}");
     assert_eq!(users.amount_of_users as usize, users.users.len());
-    assert!(users.users.iter().all(|u| u.id.starts_with("lus_")), "{users:?}");
+    assert!(
+        users.users.iter().all(|u| u.id.starts_with("lus_")),
+        "{users:?}"
+    );
 
     let (code, _) = coupontools_code(client.list_loyalty_users_v3("loy_999999999").await);
     assert_eq!(code, 505);
@@ -426,7 +643,12 @@ async fn v3_loyalty_users_directory_pages_and_categories_decode() {
 
     let categories = client.list_main_categories().await.unwrap();
     assert!(!categories.is_empty());
-    assert!(categories.iter().all(|c| !c.id.is_empty() && !c.name.is_empty()), "{categories:?}");
+    assert!(
+        categories
+            .iter()
+            .all(|c| !c.id.is_empty() && !c.name.is_empty()),
+        "{categories:?}"
+    );
     sb.stop().await;
 }
 
@@ -443,27 +665,50 @@ async fn redirects_are_not_followed_so_the_secret_stays_home() {
         async { "{}" }
     });
     let elsewhere_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let target = format!("http://{}/v3/coupon/list", elsewhere_listener.local_addr().unwrap());
+    let target = format!(
+        "http://{}/v3/coupon/list",
+        elsewhere_listener.local_addr().unwrap()
+    );
     tokio::spawn(async move { axum::serve(elsewhere_listener, elsewhere).await });
 
     let redirecting = axum::Router::new().fallback(move || {
         let target = target.clone();
-        async move { (axum::http::StatusCode::TEMPORARY_REDIRECT, [(axum::http::header::LOCATION, target)], "") }
+        async move {
+            (
+                axum::http::StatusCode::TEMPORARY_REDIRECT,
+                [(axum::http::header::LOCATION, target)],
+                "",
+            )
+        }
     });
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, redirecting).await });
 
-    let mut config =
-        ClientConfig::new(Credentials::new(DEMO_CLIENT_ID, DEMO_CLIENT_SECRET), format!("{base}/v3"), format!("{base}/v4"));
+    let mut config = ClientConfig::new(
+        Credentials::new(DEMO_CLIENT_ID, DEMO_CLIENT_SECRET),
+        format!("{base}/v3"),
+        format!("{base}/v4"),
+    );
     config.retry = FAST;
     let client = Client::new(config).unwrap();
     match client.list_campaigns(&CampaignFilter::default()).await {
         Err(e @ ApiError::NotTheApi { status: 307, .. }) => {
-            assert!(e.hint().contains("API addresses in Settings"), "{}", e.hint());
+            assert!(
+                e.hint().contains("API addresses in Settings"),
+                "{}",
+                e.hint()
+            );
         }
         other => panic!("{other:?}"),
     }
-    assert!(matches!(client.list_loyalty_cards().await, Err(ApiError::NotTheApi { status: 307, .. })));
-    assert_eq!(reached.load(Ordering::SeqCst), 0, "the credentials must never follow a redirect");
+    assert!(matches!(
+        client.list_loyalty_cards().await,
+        Err(ApiError::NotTheApi { status: 307, .. })
+    ));
+    assert_eq!(
+        reached.load(Ordering::SeqCst),
+        0,
+        "the credentials must never follow a redirect"
+    );
 }

@@ -40,12 +40,23 @@ impl TestApp {
         // window is not granted fails here as it would in the app.
         let mut context: tauri::Context<tauri::test::MockRuntime> = tauri::generate_context!();
         context.config_mut().identifier = identifier.clone();
-        let options = coupon_desk::AppOptions { keyring_service: service.clone() };
-        let app = coupon_desk::build(mock_builder(), options.clone()).build(context).expect("app builds");
+        let options = coupon_desk::AppOptions {
+            keyring_service: service.clone(),
+        };
+        let app = coupon_desk::build(mock_builder(), options.clone())
+            .build(context)
+            .expect("app builds");
         // The mock runtime never fires the Ready event that runs `setup`; do its work directly.
         app.manage(coupon_desk::init_state(app.handle(), &options));
-        let webview = WebviewWindowBuilder::new(&app, "main", Default::default()).build().expect("window");
-        Self { app, webview, identifier, service }
+        let webview = WebviewWindowBuilder::new(&app, "main", Default::default())
+            .build()
+            .expect("window");
+        Self {
+            app,
+            webview,
+            identifier,
+            service,
+        }
     }
 
     fn invoke(&self, cmd: &str, args: Value) -> Result<Value, Value> {
@@ -58,11 +69,13 @@ impl TestApp {
             headers: Default::default(),
             invoke_key: INVOKE_KEY.to_string(),
         };
-        get_ipc_response(&self.webview, request).map(|body| body.deserialize::<Value>().expect("json reply"))
+        get_ipc_response(&self.webview, request)
+            .map(|body| body.deserialize::<Value>().expect("json reply"))
     }
 
     fn ok(&self, cmd: &str, args: Value) -> Value {
-        self.invoke(cmd, args).unwrap_or_else(|e| panic!("{cmd} failed: {e}"))
+        self.invoke(cmd, args)
+            .unwrap_or_else(|e| panic!("{cmd} failed: {e}"))
     }
 
     fn err(&self, cmd: &str, args: Value) -> Value {
@@ -82,7 +95,8 @@ impl TestApp {
 }
 
 fn sandbox() -> Sandbox {
-    tauri::async_runtime::block_on(Sandbox::start(SandboxConfig::default())).expect("sandbox starts")
+    tauri::async_runtime::block_on(Sandbox::start(SandboxConfig::default()))
+        .expect("sandbox starts")
 }
 
 fn account_input(name: &str, sandbox: &Sandbox, secret: &str) -> Value {
@@ -110,19 +124,34 @@ fn first_start_has_no_account_and_offers_nothing_but_settings() {
 fn add_account_keeps_the_secret_in_the_keychain_only_and_test_connection_works() {
     let sb = sandbox();
     let t = TestApp::new("add");
-    let view = t.ok("add_account", account_input("Bakery", &sb, DEMO_CLIENT_SECRET));
+    let view = t.ok(
+        "add_account",
+        account_input("Bakery", &sb, DEMO_CLIENT_SECRET),
+    );
     assert_eq!(view["name"], "Bakery");
     assert_eq!(view["active"], true);
     assert_eq!(view["kind"], "coupontools");
     let id = view["id"].as_str().expect("id").to_owned();
     let hint = view["clientIdHint"].as_str().unwrap();
-    assert!(hint.ends_with(&DEMO_CLIENT_ID[DEMO_CLIENT_ID.len() - 4..]) && !hint.contains(DEMO_CLIENT_ID));
-    assert!(!view.to_string().contains(DEMO_CLIENT_SECRET), "the secret came back to the UI: {view}");
+    assert!(
+        hint.ends_with(&DEMO_CLIENT_ID[DEMO_CLIENT_ID.len() - 4..])
+            && !hint.contains(DEMO_CLIENT_ID)
+    );
+    assert!(
+        !view.to_string().contains(DEMO_CLIENT_SECRET),
+        "the secret came back to the UI: {view}"
+    );
 
     // Secret in the keychain, not in the settings file.
-    assert_eq!(t.keychain().load(&id).expect("in keychain").expose(), DEMO_CLIENT_SECRET);
+    assert_eq!(
+        t.keychain().load(&id).expect("in keychain").expose(),
+        DEMO_CLIENT_SECRET
+    );
     let on_disk = std::fs::read_to_string(t.settings_file()).expect("settings saved");
-    assert!(on_disk.contains("Bakery") && !on_disk.contains(DEMO_CLIENT_SECRET), "{on_disk}");
+    assert!(
+        on_disk.contains("Bakery") && !on_disk.contains(DEMO_CLIENT_SECRET),
+        "{on_disk}"
+    );
 
     let report = t.ok("test_connection", json!({ "id": id }));
     assert!(report["campaigns"].as_u64().unwrap() >= 3, "{report}");
@@ -137,16 +166,25 @@ fn add_account_keeps_the_secret_in_the_keychain_only_and_test_connection_works()
 fn wrong_secret_gives_the_plain_words_of_code_1000() {
     let sb = sandbox();
     let t = TestApp::new("wrong");
-    let view = t.ok("add_account", account_input("Florist", &sb, "WrongSecret0000000000000000000"));
+    let view = t.ok(
+        "add_account",
+        account_input("Florist", &sb, "WrongSecret0000000000000000000"),
+    );
     let e = t.err("test_connection", json!({ "id": view["id"] }));
     assert_eq!(e["kind"], "auth", "{e}");
     assert_eq!(e["code"], 1000);
     let text = format!("{} {}", e["message"], e["hint"]);
-    assert!(text.contains("client ID") || text.contains("secret"), "{text}");
+    assert!(
+        text.contains("client ID") || text.contains("secret"),
+        "{text}"
+    );
     assert!(!text.contains("HTTP/1.0"), "raw server text leaked: {text}");
 
     // Replacing the secret fixes it: the cached client must be rebuilt.
-    t.ok("update_account", json!({ "id": view["id"], "input": { "clientSecret": DEMO_CLIENT_SECRET } }));
+    t.ok(
+        "update_account",
+        json!({ "id": view["id"], "input": { "clientSecret": DEMO_CLIENT_SECRET } }),
+    );
     t.ok("test_connection", json!({ "id": view["id"] }));
 }
 
@@ -156,7 +194,10 @@ fn bad_input_is_refused_with_the_field_named_and_nothing_saved() {
     let t = TestApp::new("bad");
     let mut input = account_input("", &sb, DEMO_CLIENT_SECRET);
     let e = t.err("add_account", input.clone());
-    assert_eq!((e["kind"].as_str(), e["field"].as_str()), (Some("validation"), Some("name")));
+    assert_eq!(
+        (e["kind"].as_str(), e["field"].as_str()),
+        (Some("validation"), Some("name"))
+    );
     input["input"]["name"] = json!("Shop");
     input["input"]["v3BaseUrl"] = json!("not a url");
     let e = t.err("add_account", input.clone());
@@ -166,9 +207,15 @@ fn bad_input_is_refused_with_the_field_named_and_nothing_saved() {
     assert_eq!(t.err("add_account", input)["field"], "clientSecret");
     assert_eq!(t.ok("list_accounts", json!({})), json!([]));
 
-    let e = t.err("set_preferences", json!({ "prefs": { "language": "en", "bulkConcurrency": 40 } }));
+    let e = t.err(
+        "set_preferences",
+        json!({ "prefs": { "language": "en", "bulkConcurrency": 40 } }),
+    );
     assert_eq!(e["field"], "concurrency");
-    let prefs = t.ok("set_preferences", json!({ "prefs": { "language": "nl", "bulkConcurrency": 8 } }));
+    let prefs = t.ok(
+        "set_preferences",
+        json!({ "prefs": { "language": "nl", "bulkConcurrency": 8 } }),
+    );
     assert_eq!(prefs, json!({ "language": "nl", "bulkConcurrency": 8 }));
     assert_eq!(t.ok("get_preferences", json!({})), prefs);
 }
@@ -177,11 +224,26 @@ fn bad_input_is_refused_with_the_field_named_and_nothing_saved() {
 fn rename_switch_and_remove_accounts_and_the_keychain_entry_goes_too() {
     let sb = sandbox();
     let t = TestApp::new("remove");
-    let a = t.ok("add_account", account_input("Shop A", &sb, DEMO_CLIENT_SECRET));
-    let b = t.ok("add_account", account_input("Shop B", &sb, DEMO_CLIENT_SECRET));
-    assert_eq!(t.err("add_account", account_input("shop a", &sb, DEMO_CLIENT_SECRET))["field"], "name");
+    let a = t.ok(
+        "add_account",
+        account_input("Shop A", &sb, DEMO_CLIENT_SECRET),
+    );
+    let b = t.ok(
+        "add_account",
+        account_input("Shop B", &sb, DEMO_CLIENT_SECRET),
+    );
+    assert_eq!(
+        t.err(
+            "add_account",
+            account_input("shop a", &sb, DEMO_CLIENT_SECRET)
+        )["field"],
+        "name"
+    );
 
-    let renamed = t.ok("update_account", json!({ "id": a["id"], "input": { "name": "Shop A (city)" } }));
+    let renamed = t.ok(
+        "update_account",
+        json!({ "id": a["id"], "input": { "name": "Shop A (city)" } }),
+    );
     assert_eq!(renamed["name"], "Shop A (city)");
     let active = t.ok("set_active_account", json!({ "id": a["id"] }));
     assert_eq!(active["active"], true);
@@ -189,12 +251,21 @@ fn rename_switch_and_remove_accounts_and_the_keychain_entry_goes_too() {
     let a_id = a["id"].as_str().unwrap().to_owned();
     assert!(t.keychain().load(&a_id).is_ok());
     t.ok("remove_account", json!({ "id": a_id }));
-    assert!(matches!(t.keychain().load(&a_id), Err(SecretsError::Missing)), "keychain entry must go");
+    assert!(
+        matches!(t.keychain().load(&a_id), Err(SecretsError::Missing)),
+        "keychain entry must go"
+    );
     let list = t.ok("list_accounts", json!({}));
     assert_eq!(list.as_array().unwrap().len(), 1);
     assert_eq!(list[0]["id"], b["id"]);
-    assert_eq!(list[0]["active"], true, "the remaining account becomes active");
-    assert_eq!(t.err("remove_account", json!({ "id": a_id }))["kind"], "not_found");
+    assert_eq!(
+        list[0]["active"], true,
+        "the remaining account becomes active"
+    );
+    assert_eq!(
+        t.err("remove_account", json!({ "id": a_id }))["kind"],
+        "not_found"
+    );
     t.ok("remove_account", json!({ "id": b["id"] }));
 }
 
@@ -209,6 +280,13 @@ fn practice_mode_is_an_account_that_works_without_the_internet() {
     // Starting it again neither duplicates the account nor restarts anything.
     t.ok("start_practice_mode", json!({}));
     let list = t.ok("list_accounts", json!({}));
-    assert_eq!(list.as_array().unwrap().iter().filter(|a| a["kind"] == "practice").count(), 1);
+    assert_eq!(
+        list.as_array()
+            .unwrap()
+            .iter()
+            .filter(|a| a["kind"] == "practice")
+            .count(),
+        1
+    );
     drop(t.app);
 }

@@ -14,20 +14,37 @@ async fn first_start_offers_practice_mode_which_shows_the_badge_and_a_working_co
     let desk = Desk::launch("practice").await;
     desk.wait_visible("#welcome").await;
     assert!(desk.is_visible("#connect-account").await);
-    assert!(!desk.is_visible("#practice-badge").await, "no badge before practice mode starts");
+    assert!(
+        !desk.is_visible("#practice-badge").await,
+        "no badge before practice mode starts"
+    );
     desk.screenshot("welcome").await;
 
     desk.click("#start-practice").await;
     let badge = desk.wait_visible("#practice-badge").await;
-    assert!(badge.text().await.unwrap().to_lowercase().contains("practice"));
+    assert!(badge
+        .text()
+        .await
+        .unwrap()
+        .to_lowercase()
+        .contains("practice"));
 
     desk.click("a[data-screen='settings']").await;
-    desk.click("#account-list li[data-account-id='practice'] .test-connection").await;
+    desk.click("#account-list li[data-account-id='practice'] .test-connection")
+        .await;
     let result = desk
-        .wait_text("#connection-result", "a successful connection", |t| t.contains("Connected"))
+        .wait_text("#connection-result", "a successful connection", |t| {
+            t.contains("Connected")
+        })
         .await;
     assert!(result.contains("campaigns"), "{result}");
-    let class = desk.find("#connection-result").await.attr("class").await.unwrap().unwrap_or_default();
+    let class = desk
+        .find("#connection-result")
+        .await
+        .attr("class")
+        .await
+        .unwrap()
+        .unwrap_or_default();
     assert!(class.contains("ok"), "class was {class:?}");
     desk.close().await;
 }
@@ -35,7 +52,9 @@ async fn first_start_offers_practice_mode_which_shows_the_badge_and_a_working_co
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "end-to-end: needs tauri-driver and a display; run scripts/test.sh"]
 async fn wrong_secret_shows_the_code_1000_message_and_the_right_one_connects() {
-    let sandbox = Sandbox::start(SandboxConfig::default()).await.expect("sandbox");
+    let sandbox = Sandbox::start(SandboxConfig::default())
+        .await
+        .expect("sandbox");
     let desk = Desk::launch("connect").await;
     desk.click("#connect-account").await;
     desk.wait_visible("#add-account-form").await;
@@ -51,7 +70,15 @@ async fn wrong_secret_shows_the_code_1000_message_and_the_right_one_connects() {
             desk.fill("#client-id", DEMO_CLIENT_ID).await;
             desk.fill("#client-secret", secret).await;
             // WebKit reports the inside of a closed <details> as displayed; ask the element itself.
-            if desk.find("#advanced").await.attr("open").await.ok().flatten().is_none() {
+            if desk
+                .find("#advanced")
+                .await
+                .attr("open")
+                .await
+                .ok()
+                .flatten()
+                .is_none()
+            {
                 desk.click("#advanced summary").await;
             }
             desk.fill("#v3-base-url", &v3).await;
@@ -62,21 +89,56 @@ async fn wrong_secret_shows_the_code_1000_message_and_the_right_one_connects() {
 
     add("Wrong secret shop", "ThisIsNotTheSecret000000000000").await;
     let message = desk
-        .wait_text("#connection-result .error-message", "the code-1000 message", |t| !t.is_empty())
+        .wait_text(
+            "#connection-result .error-message",
+            "the code-1000 message",
+            |t| !t.is_empty(),
+        )
         .await;
     let hint = desk.text("#connection-result .error-hint").await;
     assert!(message.contains("did not accept"), "message: {message}");
     assert!(hint.contains("Settings"), "hint: {hint}");
-    assert!(!message.contains("HTTP/1.0") && !message.contains("401"), "raw server text shown: {message}");
-    assert!(!desk.client.source().await.unwrap().contains("ThisIsNotTheSecret"), "secret left in the page");
+    assert!(
+        !message.contains("HTTP/1.0") && !message.contains("401"),
+        "raw server text shown: {message}"
+    );
+    assert!(
+        !desk
+            .client
+            .source()
+            .await
+            .unwrap()
+            .contains("ThisIsNotTheSecret"),
+        "secret left in the page"
+    );
 
     add("Corner shop", DEMO_CLIENT_SECRET).await;
-    desk.wait_text("#connection-result", "a successful connection", |t| t.contains("Connected to Corner shop"))
-        .await;
-    desk.wait_text("#active-account-name", "the new account as the active one", |t| t == "Corner shop").await;
-    assert!(!desk.client.source().await.unwrap().contains(DEMO_CLIENT_SECRET), "secret left in the page");
+    desk.wait_text("#connection-result", "a successful connection", |t| {
+        t.contains("Connected to Corner shop")
+    })
+    .await;
+    desk.wait_text(
+        "#active-account-name",
+        "the new account as the active one",
+        |t| t == "Corner shop",
+    )
+    .await;
+    assert!(
+        !desk
+            .client
+            .source()
+            .await
+            .unwrap()
+            .contains(DEMO_CLIENT_SECRET),
+        "secret left in the page"
+    );
     let shot = desk.screenshot_at("#settings", "settings").await;
-    assert!(std::fs::metadata(&shot).map(|m| m.len() > 10_000).unwrap_or(false), "screenshot written");
+    assert!(
+        std::fs::metadata(&shot)
+            .map(|m| m.len() > 10_000)
+            .unwrap_or(false),
+        "screenshot written"
+    );
     let home = desk.close().await;
     sandbox.stop().await;
 
@@ -86,8 +148,14 @@ async fn wrong_secret_shows_the_code_1000_message_and_the_right_one_connects() {
         .unwrap_or_else(|e| panic!("log folder {}: {e}", logs.display()))
         .filter_map(|f| std::fs::read_to_string(f.ok()?.path()).ok())
         .collect();
-    assert!(text.contains("account added"), "the log has the app's lines: {text}");
-    assert!(!text.contains(DEMO_CLIENT_SECRET) && !text.contains("ThisIsNotTheSecret"), "a secret reached the log");
+    assert!(
+        text.contains("account added"),
+        "the log has the app's lines: {text}"
+    );
+    assert!(
+        !text.contains(DEMO_CLIENT_SECRET) && !text.contains("ThisIsNotTheSecret"),
+        "a secret reached the log"
+    );
 }
 
 /// Waits until the campaign picker has loaded real campaigns, then picks the first.
@@ -108,7 +176,10 @@ async fn pick_first_campaign(desk: &Desk, select: &str) {
         if value.is_string() {
             return;
         }
-        assert!(std::time::Instant::now() < deadline, "no campaign appeared in {select}");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no campaign appeared in {select}"
+        );
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     }
 }
@@ -126,11 +197,16 @@ async fn send_one_coupon_in_practice_mode_shows_the_link_and_its_qr_code() {
     desk.click("#send-button").await;
 
     let url = desk
-        .wait_text("#result-url", "the single-use URL", |t| t.starts_with("https://digicpn.com/p/"))
+        .wait_text("#result-url", "the single-use URL", |t| {
+            t.starts_with("https://digicpn.com/p/")
+        })
         .await;
     let code = url.rsplit('/').next().unwrap_or_default();
     assert_eq!(code.len(), 21, "a 21-character single-use code: {url}");
-    assert!(desk.text("#result-receiver").await.contains("ann.peeters@example.com"));
+    assert!(desk
+        .text("#result-receiver")
+        .await
+        .contains("ann.peeters@example.com"));
     // The QR code is an image that really decoded, not just an element.
     let qr = desk
         .client
@@ -153,19 +229,34 @@ async fn send_one_coupon_in_practice_mode_shows_the_link_and_its_qr_code() {
     // An address the form accepts but Coupontools refuses: the 305 message, in plain words.
     desk.fill("#email", "anne@café.be").await;
     desk.click("#send-button").await;
-    let refused = desk.wait_text("#send-error", "the 305 message", |t| t.contains("not valid")).await;
-    assert!(refused.contains("Coupontools says the e-mail address is not valid"), "{refused}");
-    assert!(refused.contains("name@example.com"), "the hint says what to do: {refused}");
+    let refused = desk
+        .wait_text("#send-error", "the 305 message", |t| {
+            t.contains("not valid")
+        })
+        .await;
+    assert!(
+        refused.contains("Coupontools says the e-mail address is not valid"),
+        "{refused}"
+    );
+    assert!(
+        refused.contains("name@example.com"),
+        "the hint says what to do: {refused}"
+    );
 
     // A mistyped address is caught before anything is sent, beside the field.
     desk.fill("#email", "anne.example.com").await;
     desk.click("#send-button").await;
-    desk.wait_text(".field-error[data-for='email']", "a field message", |t| t.contains("@")).await;
+    desk.wait_text(".field-error[data-for='email']", "a field message", |t| {
+        t.contains("@")
+    })
+    .await;
 
     // The history has the send, the skip and the refusal.
     desk.click("a[data-screen='history']").await;
     let history = desk
-        .wait_text("#history-table", "the sends in the history", |t| t.contains("ann.peeters@example.com"))
+        .wait_text("#history-table", "the sends in the history", |t| {
+            t.contains("ann.peeters@example.com")
+        })
         .await;
     assert!(history.contains("anne@café.be"), "{history}");
     desk.close().await;
@@ -180,30 +271,48 @@ async fn email_a_pasted_list_of_50_follows_progress_to_100_percent_and_exports_e
     desk.click("a[data-screen='bulk']").await;
 
     let mut list = String::from("\u{feff}E-mail;First name;Last name\n");
-    let addresses: Vec<String> = (1..=50).map(|i| format!("customer{i:02}@example.com")).collect();
+    let addresses: Vec<String> = (1..=50)
+        .map(|i| format!("customer{i:02}@example.com"))
+        .collect();
     for (i, a) in addresses.iter().enumerate() {
         list.push_str(&format!("{a};Name{i};\"Family; {i}\"\n"));
     }
     desk.paste("#list-paste", &list).await;
     desk.click("#preview-list").await;
-    desk.wait_text("#preview-summary", "50 rows ready", |t| t.contains("50")).await;
+    desk.wait_text("#preview-summary", "50 rows ready", |t| t.contains("50"))
+        .await;
     pick_first_campaign(&desk, "#bulk-campaign").await;
     desk.click("#start-job").await;
 
-    desk.wait_text_for("#job-percent", "100 %", std::time::Duration::from_secs(60), |t| t.replace(' ', "") == "100%")
-        .await;
+    desk.wait_text_for(
+        "#job-percent",
+        "100 %",
+        std::time::Duration::from_secs(60),
+        |t| t.replace(' ', "") == "100%",
+    )
+    .await;
     assert_eq!(desk.text("#count-sent").await, "50");
     assert_eq!(desk.text("#count-failed").await, "0");
     desk.screenshot_at("#bulk-progress", "bulk-finished").await;
 
     desk.click("#export-results").await;
-    let said = desk.wait_text("#export-path", "where the results were saved", |t| t.ends_with(".csv")).await;
+    let said = desk
+        .wait_text("#export-path", "where the results were saved", |t| {
+            t.ends_with(".csv")
+        })
+        .await;
     // "Results saved to /home/…/Downloads/coupon-desk-results-….csv"
     let saved = std::path::PathBuf::from(&said[said.find('/').expect("a path in the sentence")..]);
-    assert!(saved.starts_with(desk.downloads()), "saved in Downloads: {}", saved.display());
+    assert!(
+        saved.starts_with(desk.downloads()),
+        "saved in Downloads: {}",
+        saved.display()
+    );
     let csv = desk::read(&saved);
     // A BOM, so spreadsheet programs read the file as UTF-8.
-    let csv = csv.strip_prefix('\u{feff}').expect("the export starts with a BOM");
+    let csv = csv
+        .strip_prefix('\u{feff}')
+        .expect("the export starts with a BOM");
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(lines[0], "row,email,status,single_use_url,message");
     assert_eq!(lines.len(), 51, "a line per row:\n{csv}");

@@ -30,7 +30,12 @@ fn address(i: usize) -> String {
 }
 
 fn client(v3: String, v4: String) -> Client {
-    Client::new(ClientConfig::new(Credentials::new(DEMO_CLIENT_ID, DEMO_CLIENT_SECRET), v3, v4)).unwrap()
+    Client::new(ClientConfig::new(
+        Credentials::new(DEMO_CLIENT_ID, DEMO_CLIENT_SECRET),
+        v3,
+        v4,
+    ))
+    .unwrap()
 }
 
 fn env(name: &str) -> String {
@@ -61,21 +66,32 @@ async fn crash_worker() {
                 check_unique: env(CHECK_UNIQUE) == "1",
                 concurrency: 8,
             };
-            let job = jobs.create_email_job("acc_crash", "Crash shop", spec, &list).unwrap();
+            let job = jobs
+                .create_email_job("acc_crash", "Crash shop", spec, &list)
+                .unwrap();
             jobs.run(&job, client, Arc::new(NoProgress)).unwrap();
             // The parent kills this process long before the job can end.
             jobs.wait_until_settled(&job).await.unwrap();
         }
         "resume" => {
             let waiting = jobs.unfinished().unwrap();
-            assert_eq!(waiting.len(), 1, "the interrupted job is offered for resuming");
-            assert_eq!(waiting[0].state, JobState::Running, "interrupted, not paused");
+            assert_eq!(
+                waiting.len(),
+                1,
+                "the interrupted job is offered for resuming"
+            );
+            assert_eq!(
+                waiting[0].state,
+                JobState::Running,
+                "interrupted, not paused"
+            );
             assert!(waiting[0].done < ROWS);
             let job = waiting[0].job_id.clone();
             jobs.run(&job, client, Arc::new(NoProgress)).unwrap();
             let end = jobs.wait_until_settled(&job).await.unwrap();
             assert_eq!(end.state, JobState::Finished, "{end:?}");
-            jobs.export_results_csv(&job, Path::new(&env(EXPORT))).unwrap();
+            jobs.export_results_csv(&job, Path::new(&env(EXPORT)))
+                .unwrap();
         }
         other => panic!("unknown worker mode {other}"),
     }
@@ -111,7 +127,11 @@ impl Child {
 fn count_rows(db: &Path, status: &str) -> usize {
     let conn = coupon_desk::db::open(db).unwrap();
     let n: i64 = conn
-        .query_row("SELECT count(*) FROM email_job_rows WHERE status = ?1", [status], |r| r.get(0))
+        .query_row(
+            "SELECT count(*) FROM email_job_rows WHERE status = ?1",
+            [status],
+            |r| r.get(0),
+        )
         .unwrap();
     n as usize
 }
@@ -125,7 +145,10 @@ async fn crash_and_resume(check_unique: bool) -> (Sandbox, Vec<Vec<String>>, usi
     // Slow enough that the kill lands mid-run with requests on their way.
     ctl.set_latency(Duration::from_millis(20));
     let campaigns = client(sandbox.v3_url(), sandbox.v4_url())
-        .list_campaigns(&CampaignFilter { only_active: true, ..Default::default() })
+        .list_campaigns(&CampaignFilter {
+            only_active: true,
+            ..Default::default()
+        })
         .await
         .unwrap();
     let campaign = campaigns[0].id.to_string();
@@ -141,20 +164,32 @@ async fn crash_and_resume(check_unique: bool) -> (Sandbox, Vec<Vec<String>>, usi
         .unwrap();
     let deadline = Instant::now() + Duration::from_secs(60);
     while ctl.emails_sent().len() < KILL_AFTER_SENDS {
-        assert!(first.try_wait().unwrap().is_none(), "the first run ended before it was killed");
-        assert!(Instant::now() < deadline, "the first run never reached {KILL_AFTER_SENDS} sends");
+        assert!(
+            first.try_wait().unwrap().is_none(),
+            "the first run ended before it was killed"
+        );
+        assert!(
+            Instant::now() < deadline,
+            "the first run never reached {KILL_AFTER_SENDS} sends"
+        );
         tokio::time::sleep(Duration::from_millis(2)).await;
     }
     first.kill().unwrap(); // SIGKILL on Unix: no clean-up, no last words
     first.wait().unwrap();
     let sent_at_kill = ctl.emails_sent().len();
-    assert!(sent_at_kill < ROWS, "killed partway, after {sent_at_kill} sends");
+    assert!(
+        sent_at_kill < ROWS,
+        "killed partway, after {sent_at_kill} sends"
+    );
     let in_flight = count_rows(&db, "in_flight");
     eprintln!("killed after {sent_at_kill} sends with {in_flight} rows in flight");
 
     let mut second = Child::new("resume", &sandbox, &db, &campaign, check_unique, &export).command;
     // The sandbox lives on this runtime: wait for the child off it so the sandbox keeps serving.
-    let output = tokio::task::spawn_blocking(move || second.output()).await.unwrap().unwrap();
+    let output = tokio::task::spawn_blocking(move || second.output())
+        .await
+        .unwrap()
+        .unwrap();
     assert!(
         output.status.success(),
         "the resumed run failed:\n{}\n{}",
@@ -164,8 +199,10 @@ async fn crash_and_resume(check_unique: bool) -> (Sandbox, Vec<Vec<String>>, usi
 
     let text = std::fs::read_to_string(&export).unwrap();
     let mut reader = csv::Reader::from_reader(text.trim_start_matches('\u{feff}').as_bytes());
-    let records: Vec<Vec<String>> =
-        reader.records().map(|r| r.unwrap().iter().map(str::to_string).collect()).collect();
+    let records: Vec<Vec<String>> = reader
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_string).collect())
+        .collect();
     (sandbox, records, in_flight)
 }
 
@@ -174,7 +211,12 @@ async fn killed_mid_run_with_check_unique_resumes_and_emails_everyone_exactly_on
     let (sandbox, records, _in_flight) = crash_and_resume(true).await;
     let ctl = sandbox.control();
     for i in 1..=ROWS {
-        assert_eq!(ctl.emails_sent_to(&address(i)), 1, "{} e-mailed once", address(i));
+        assert_eq!(
+            ctl.emails_sent_to(&address(i)),
+            1,
+            "{} e-mailed once",
+            address(i)
+        );
     }
     assert_eq!(ctl.emails_sent().len(), ROWS);
     assert_eq!(records.len(), ROWS, "the export has every row");
@@ -182,12 +224,17 @@ async fn killed_mid_run_with_check_unique_resumes_and_emails_everyone_exactly_on
         assert_eq!(record[0], (i + 1).to_string());
         assert_eq!(record[1], address(i + 1));
         assert_eq!(record[2], "sent", "row {}: {record:?}", i + 1);
-        assert!(record[3].starts_with("https://"), "row {} has its single-use URL", i + 1);
+        assert!(
+            record[3].starts_with("https://"),
+            "row {} has its single-use URL",
+            i + 1
+        );
     }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn killed_mid_run_without_check_unique_leaves_in_flight_rows_unknown_and_sends_nothing_twice() {
+async fn killed_mid_run_without_check_unique_leaves_in_flight_rows_unknown_and_sends_nothing_twice()
+{
     let (sandbox, records, in_flight) = crash_and_resume(false).await;
     let ctl = sandbox.control();
     assert_eq!(records.len(), ROWS);
@@ -198,13 +245,19 @@ async fn killed_mid_run_without_check_unique_leaves_in_flight_rows_unknown_and_s
             "sent" => assert_eq!(count, 1, "{record:?}"),
             "unknown" => {
                 assert!(count <= 1, "{record:?}");
-                assert_eq!(record[4], "Unknown — the e-mail may have been sent. Check before resending.");
+                assert_eq!(
+                    record[4],
+                    "Unknown — the e-mail may have been sent. Check before resending."
+                );
                 unknown += 1;
             }
             other => panic!("unexpected status {other} in {record:?}"),
         }
     }
-    assert_eq!(unknown, in_flight, "exactly the rows on their way at the kill are left to the user");
+    assert_eq!(
+        unknown, in_flight,
+        "exactly the rows on their way at the kill are left to the user"
+    );
     for i in 1..=ROWS {
         assert!(ctl.emails_sent_to(&address(i)) <= 1);
     }

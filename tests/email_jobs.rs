@@ -7,8 +7,8 @@ use std::time::{Duration, Instant};
 
 use coupon_desk::api::{CampaignFilter, Client, ClientConfig, Credentials};
 use coupon_desk::jobs::{
-    EmailJobSpec, EmailList, JobError, JobId, JobManager, JobProgress, JobRow, JobState, ProgressSink,
-    RowStatus,
+    EmailJobSpec, EmailList, JobError, JobId, JobManager, JobProgress, JobRow, JobState,
+    ProgressSink, RowStatus,
 };
 use coupon_desk::sandbox::{
     Fault, Sandbox, SandboxConfig, SandboxControl, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET,
@@ -27,13 +27,29 @@ impl Setup {
     async fn new() -> Setup {
         let sandbox = Sandbox::start(SandboxConfig::default()).await.unwrap();
         let client = client_for(&sandbox, DEMO_CLIENT_SECRET);
-        let campaigns =
-            client.list_campaigns(&CampaignFilter { only_active: true, ..Default::default() }).await.unwrap();
-        let campaign = campaigns.first().expect("the sandbox has active campaigns").id.to_string();
+        let campaigns = client
+            .list_campaigns(&CampaignFilter {
+                only_active: true,
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        let campaign = campaigns
+            .first()
+            .expect("the sandbox has active campaigns")
+            .id
+            .to_string();
         let dir = tempfile::tempdir().unwrap();
         let db_path = dir.path().join("desk.sqlite3");
         let jobs = JobManager::open(db_path.clone()).unwrap();
-        Setup { sandbox, client, campaign, _dir: dir, db_path, jobs }
+        Setup {
+            sandbox,
+            client,
+            campaign,
+            _dir: dir,
+            db_path,
+            jobs,
+        }
     }
 
     fn ctl(&self) -> SandboxControl {
@@ -51,7 +67,12 @@ impl Setup {
 
     fn create(&self, list: &EmailList, check_unique: bool, concurrency: u8) -> JobId {
         self.jobs
-            .create_email_job("acc_test", "Test bakery", self.spec(check_unique, concurrency), list)
+            .create_email_job(
+                "acc_test",
+                "Test bakery",
+                self.spec(check_unique, concurrency),
+                list,
+            )
             .unwrap()
     }
 
@@ -63,8 +84,13 @@ impl Setup {
 
     fn history_outcomes(&self, job: &JobId) -> Vec<String> {
         let conn = coupon_desk::db::open(&self.db_path).unwrap();
-        let mut stmt = conn.prepare("SELECT outcome FROM history WHERE job_id = ?1 ORDER BY id").unwrap();
-        stmt.query_map([job.as_str()], |r| r.get(0)).unwrap().map(Result::unwrap).collect()
+        let mut stmt = conn
+            .prepare("SELECT outcome FROM history WHERE job_id = ?1 ORDER BY id")
+            .unwrap();
+        stmt.query_map([job.as_str()], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
     }
 }
 
@@ -78,7 +104,9 @@ fn client_for(sandbox: &Sandbox, secret: &str) -> Client {
 }
 
 fn addresses(n: usize, tag: &str) -> Vec<String> {
-    (1..=n).map(|i| format!("{tag}{i:04}@example.com")).collect()
+    (1..=n)
+        .map(|i| format!("{tag}{i:04}@example.com"))
+        .collect()
 }
 
 fn list_of(addresses: &[String]) -> EmailList {
@@ -108,7 +136,10 @@ impl Recorder {
 async fn wait_for_sends(ctl: &SandboxControl, at_least: usize) {
     let deadline = Instant::now() + Duration::from_secs(30);
     while ctl.emails_sent().len() < at_least {
-        assert!(Instant::now() < deadline, "the sandbox never reached {at_least} sends");
+        assert!(
+            Instant::now() < deadline,
+            "the sandbox never reached {at_least} sends"
+        );
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
 }
@@ -124,7 +155,10 @@ fn assert_accounted(progress: &JobProgress, rows: &[JobRow]) {
     assert_eq!(progress.remaining, 0, "{progress:?}");
     assert_eq!(progress.done(), progress.total);
     assert_eq!(rows.len(), progress.total);
-    assert!(rows.iter().all(|r| r.status.is_final()), "every row has a final status");
+    assert!(
+        rows.iter().all(|r| r.status.is_final()),
+        "every row has a final status"
+    );
 }
 
 /// No address e-mailed twice, and every row the journal calls sent was e-mailed exactly once.
@@ -133,7 +167,11 @@ fn assert_never_twice(ctl: &SandboxControl, rows: &[JobRow]) {
         let count = ctl.emails_sent_to(&row.email);
         assert!(count <= 1, "{} was e-mailed {count} times", row.email);
         if row.status == RowStatus::Sent {
-            assert_eq!(count, 1, "row {} says sent but the sandbox sent nothing", row.row);
+            assert_eq!(
+                count, 1,
+                "row {} says sent but the sandbox sent nothing",
+                row.row
+            );
         }
     }
 }
@@ -173,25 +211,47 @@ async fn two_hundred_rows_at_concurrency_8_are_all_sent_once_and_reported_after_
     let elapsed = started.elapsed();
 
     assert_eq!(end.state, JobState::Finished);
-    assert_eq!((end.sent, end.skipped, end.failed, end.unknown), (200, 0, 0, 0));
+    assert_eq!(
+        (end.sent, end.skipped, end.failed, end.unknown),
+        (200, 0, 0, 0)
+    );
     let rows = s.all_rows(&job);
     assert_accounted(&end, &rows);
     assert_never_twice(&s.ctl(), &rows);
     assert_eq!(s.ctl().emails_sent().len(), 200);
-    assert!(rows.iter().all(|r| r.single_use_url.as_deref().is_some_and(|u| u.starts_with("https://"))));
-    assert_eq!(s.ctl().request_count("send/email"), 200, "no row was sent twice, not even refused");
+    assert!(rows.iter().all(|r| r
+        .single_use_url
+        .as_deref()
+        .is_some_and(|u| u.starts_with("https://"))));
+    assert_eq!(
+        s.ctl().request_count("send/email"),
+        200,
+        "no row was sent twice, not even refused"
+    );
     assert_eq!(s.history_outcomes(&job), vec!["ok".to_string(); 200]);
 
-    assert!(lagging.lock().unwrap().is_empty(), "reported before committed: {:?}", lagging.lock().unwrap());
+    assert!(
+        lagging.lock().unwrap().is_empty(),
+        "reported before committed: {:?}",
+        lagging.lock().unwrap()
+    );
     let reports = recorder.all();
     assert_eq!(reports.first().map(|p| p.state), Some(JobState::Running));
     assert_eq!(reports.last(), Some(&end));
-    assert!(reports.windows(2).all(|w| w[0].done() <= w[1].done()), "progress never goes back");
+    assert!(
+        reports.windows(2).all(|w| w[0].done() <= w[1].done()),
+        "progress never goes back"
+    );
     let allowed = 3 + (elapsed.as_secs_f64() * 10.0).ceil() as usize;
-    assert!(reports.len() <= allowed, "{} reports in {elapsed:?}: more than ~10 a second", reports.len());
+    assert!(
+        reports.len() <= allowed,
+        "{} reports in {elapsed:?}: more than ~10 a second",
+        reports.len()
+    );
     assert!(s.jobs.unfinished().unwrap().is_empty());
     assert!(matches!(
-        s.jobs.run(&job, s.client.clone(), Arc::new(Recorder::default())),
+        s.jobs
+            .run(&job, s.client.clone(), Arc::new(Recorder::default())),
         Err(JobError::AlreadyDone { .. })
     ));
 }
@@ -206,11 +266,19 @@ async fn faults_with_check_unique_end_with_every_row_sent_once() {
     // Faults are used up in the order they are injected, by whichever sends come next.
     ctl.inject_on("send/email", Fault::ServerError(503), 4);
     ctl.inject_on("send/email", Fault::DropAfterHandling, 4);
-    s.jobs.run(&job, s.client.clone(), Arc::new(Recorder::default())).unwrap();
+    s.jobs
+        .run(&job, s.client.clone(), Arc::new(Recorder::default()))
+        .unwrap();
     wait_for_sends(&ctl, 60).await;
     ctl.inject_on("send/email", Fault::DropAfterHandling, 4);
     ctl.inject_on("send/email", Fault::DropConnection, 4);
-    ctl.inject_on("send/email", Fault::TooManyRequests { retry_after_secs: 1 }, 3);
+    ctl.inject_on(
+        "send/email",
+        Fault::TooManyRequests {
+            retry_after_secs: 1,
+        },
+        3,
+    );
     ctl.inject_on("send/email", Fault::ServerError(502), 2);
     let end = settle(&s, &job).await;
 
@@ -223,11 +291,23 @@ async fn faults_with_check_unique_end_with_every_row_sent_once() {
     assert_eq!(ctl.emails_sent().len(), 300);
     // The four lost replies before the start hit four different rows (a retry waits 500 ms);
     // their resend is answered "already sent", which counts as our own send.
-    let confirmed =
-        rows.iter().filter(|r| r.message.as_deref().is_some_and(|m| m.contains("confirmed"))).count();
-    assert!(confirmed >= 4, "rows whose reply was lost are confirmed by the resend, got {confirmed}");
+    let confirmed = rows
+        .iter()
+        .filter(|r| {
+            r.message
+                .as_deref()
+                .is_some_and(|m| m.contains("confirmed"))
+        })
+        .count();
+    assert!(
+        confirmed >= 4,
+        "rows whose reply was lost are confirmed by the resend, got {confirmed}"
+    );
     assert!(rows.iter().all(|r| r.single_use_url.is_some()));
-    assert!(ctl.request_count("send/email") >= 300 + 8, "the faults were met and the rows sent again");
+    assert!(
+        ctl.request_count("send/email") >= 300 + 8,
+        "the faults were met and the rows sent again"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -239,8 +319,16 @@ async fn faults_without_check_unique_are_never_resent_and_end_unknown() {
     let job = s.create(&list, false, 8);
     ctl.inject_on("send/email", Fault::DropAfterHandling, 3);
     ctl.inject_on("send/email", Fault::ServerError(503), 3);
-    ctl.inject_on("send/email", Fault::TooManyRequests { retry_after_secs: 1 }, 2);
-    s.jobs.run(&job, s.client.clone(), Arc::new(Recorder::default())).unwrap();
+    ctl.inject_on(
+        "send/email",
+        Fault::TooManyRequests {
+            retry_after_secs: 1,
+        },
+        2,
+    );
+    s.jobs
+        .run(&job, s.client.clone(), Arc::new(Recorder::default()))
+        .unwrap();
     let end = settle(&s, &job).await;
 
     let rows = s.all_rows(&job);
@@ -249,16 +337,32 @@ async fn faults_without_check_unique_are_never_resent_and_end_unknown() {
     assert_never_twice(&ctl, &rows);
     // The three lost replies reached the server: their rows are left to the user, not resent.
     assert!(end.unknown >= 3, "{end:?}");
-    assert_eq!(end.failed, 0, "a refused (429) request is sent again, it does not fail the row");
-    let unknown: Vec<_> = rows.iter().filter(|r| r.status == RowStatus::Unknown).collect();
-    assert!(unknown
+    assert_eq!(
+        end.failed, 0,
+        "a refused (429) request is sent again, it does not fail the row"
+    );
+    let unknown: Vec<_> = rows
         .iter()
-        .all(|r| r.message.as_deref()
-            == Some("Unknown — the e-mail may have been sent. Check before resending.")));
-    let lost_but_sent = unknown.iter().filter(|r| ctl.emails_sent_to(&r.email) == 1).count();
-    assert_eq!(lost_but_sent, 3, "exactly the DropAfterHandling rows went out without a reply");
+        .filter(|r| r.status == RowStatus::Unknown)
+        .collect();
+    assert!(unknown.iter().all(|r| r.message.as_deref()
+        == Some("Unknown — the e-mail may have been sent. Check before resending.")));
+    let lost_but_sent = unknown
+        .iter()
+        .filter(|r| ctl.emails_sent_to(&r.email) == 1)
+        .count();
+    assert_eq!(
+        lost_but_sent, 3,
+        "exactly the DropAfterHandling rows went out without a reply"
+    );
     assert_eq!(ctl.emails_sent().len(), end.sent + lost_but_sent);
-    assert_eq!(s.history_outcomes(&job).iter().filter(|o| *o == "unknown").count(), end.unknown);
+    assert_eq!(
+        s.history_outcomes(&job)
+            .iter()
+            .filter(|o| *o == "unknown")
+            .count(),
+        end.unknown
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -269,28 +373,42 @@ async fn an_account_failure_mid_run_pauses_with_the_reason_and_resume_finishes()
     let list = list_of(&addresses(200, "acct"));
     let job = s.create(&list, true, 4);
     let recorder = Arc::new(Recorder::default());
-    s.jobs.run(&job, s.client.clone(), recorder.clone()).unwrap();
+    s.jobs
+        .run(&job, s.client.clone(), recorder.clone())
+        .unwrap();
     wait_for_sends(&ctl, 30).await;
     ctl.set_email_integration(false); // Coupontools now answers 104 to every send
     let paused = settle(&s, &job).await;
 
     assert_eq!(paused.state, JobState::Paused);
-    let reason = paused.pause_reason.clone().expect("the job says why it paused");
+    let reason = paused
+        .pause_reason
+        .clone()
+        .expect("the job says why it paused");
     assert!(
-        reason.message.to_lowercase().contains("e-mail") || reason.message.to_lowercase().contains("email"),
+        reason.message.to_lowercase().contains("e-mail")
+            || reason.message.to_lowercase().contains("email"),
         "{reason:?}"
     );
     assert!(!reason.hint.is_empty());
-    assert_eq!(paused.failed, 0, "rows refused with 104 are not failed, they wait");
+    assert_eq!(
+        paused.failed, 0,
+        "rows refused with 104 are not failed, they wait"
+    );
     assert!(paused.remaining > 0 && paused.sent < 200);
-    assert_eq!(recorder.all().last().map(|p| p.state), Some(JobState::Paused));
+    assert_eq!(
+        recorder.all().last().map(|p| p.state),
+        Some(JobState::Paused)
+    );
     let waiting = s.jobs.unfinished().unwrap();
     assert_eq!(waiting.len(), 1);
     assert_eq!(waiting[0].pause_reason.as_ref(), Some(&reason));
     assert_eq!(s.jobs.progress(&job).unwrap().pause_reason, Some(reason));
 
     ctl.set_email_integration(true);
-    s.jobs.run(&job, s.client.clone(), recorder.clone()).unwrap();
+    s.jobs
+        .run(&job, s.client.clone(), recorder.clone())
+        .unwrap();
     let end = settle(&s, &job).await;
     assert_eq!(end.state, JobState::Finished);
     assert_eq!(end.sent, 200);
@@ -306,14 +424,21 @@ async fn wrong_credentials_pause_at_once_and_the_right_ones_resume() {
     let list = list_of(&addresses(40, "creds"));
     let job = s.create(&list, false, 4);
     let wrong = client_for(&s.sandbox, "wrongSecretWrongSecretWrong123");
-    s.jobs.run(&job, wrong, Arc::new(Recorder::default())).unwrap();
+    s.jobs
+        .run(&job, wrong, Arc::new(Recorder::default()))
+        .unwrap();
     let paused = settle(&s, &job).await;
     assert_eq!(paused.state, JobState::Paused);
-    assert_eq!((paused.sent, paused.failed, paused.unknown, paused.remaining), (0, 0, 0, 40));
+    assert_eq!(
+        (paused.sent, paused.failed, paused.unknown, paused.remaining),
+        (0, 0, 0, 40)
+    );
     assert!(paused.pause_reason.is_some());
     assert!(s.ctl().emails_sent().is_empty());
     // Without check_unique too: a refused request is not "unknown", it is simply not sent.
-    s.jobs.run(&job, s.client.clone(), Arc::new(Recorder::default())).unwrap();
+    s.jobs
+        .run(&job, s.client.clone(), Arc::new(Recorder::default()))
+        .unwrap();
     let end = settle(&s, &job).await;
     assert_eq!((end.state, end.sent), (JobState::Finished, 40));
 }
@@ -325,36 +450,63 @@ async fn pause_resume_and_cancel_leave_the_journal_and_the_sandbox_in_agreement(
     ctl.set_latency(Duration::from_millis(15));
     let list = list_of(&addresses(300, "prc"));
     let job = s.create(&list, false, 4);
-    s.jobs.run(&job, s.client.clone(), Arc::new(Recorder::default())).unwrap();
+    s.jobs
+        .run(&job, s.client.clone(), Arc::new(Recorder::default()))
+        .unwrap();
     wait_for_sends(&ctl, 30).await;
     s.jobs.pause(&job).unwrap();
     let paused = settle(&s, &job).await;
     assert_eq!(paused.state, JobState::Paused);
-    assert_eq!(paused.pause_reason, None, "a pause by the user has no reason to show");
-    assert_eq!((paused.unknown, paused.failed), (0, 0), "in-flight rows finish before the pause");
+    assert_eq!(
+        paused.pause_reason, None,
+        "a pause by the user has no reason to show"
+    );
+    assert_eq!(
+        (paused.unknown, paused.failed),
+        (0, 0),
+        "in-flight rows finish before the pause"
+    );
     assert_eq!(ctl.emails_sent().len(), paused.sent);
     assert!(paused.sent < 300);
     tokio::time::sleep(Duration::from_millis(100)).await;
-    assert_eq!(ctl.emails_sent().len(), paused.sent, "nothing is sent while paused");
+    assert_eq!(
+        ctl.emails_sent().len(),
+        paused.sent,
+        "nothing is sent while paused"
+    );
     assert_eq!(s.jobs.unfinished().unwrap().len(), 1);
 
-    s.jobs.run(&job, s.client.clone(), Arc::new(Recorder::default())).unwrap();
+    s.jobs
+        .run(&job, s.client.clone(), Arc::new(Recorder::default()))
+        .unwrap();
     assert!(s.jobs.is_running(&job));
-    assert!(s.jobs.unfinished().unwrap().is_empty(), "a job running here is not offered for resuming");
+    assert!(
+        s.jobs.unfinished().unwrap().is_empty(),
+        "a job running here is not offered for resuming"
+    );
     wait_for_sends(&ctl, paused.sent + 30).await;
     s.jobs.cancel(&job).unwrap();
     let cancelled = settle(&s, &job).await;
     assert_eq!(cancelled.state, JobState::Cancelled);
-    assert!(cancelled.remaining > 0, "cancelled before the end: {cancelled:?}");
+    assert!(
+        cancelled.remaining > 0,
+        "cancelled before the end: {cancelled:?}"
+    );
     let rows = s.all_rows(&job);
     assert_never_twice(&ctl, &rows);
     assert_eq!(ctl.emails_sent().len(), cancelled.sent);
-    let not_sent: Vec<_> = rows.iter().filter(|r| r.status == RowStatus::Pending).collect();
+    let not_sent: Vec<_> = rows
+        .iter()
+        .filter(|r| r.status == RowStatus::Pending)
+        .collect();
     assert_eq!(not_sent.len(), cancelled.remaining);
-    assert!(not_sent.iter().all(|r| r.message.as_deref() == Some("Not sent — the job was cancelled.")));
+    assert!(not_sent
+        .iter()
+        .all(|r| r.message.as_deref() == Some("Not sent — the job was cancelled.")));
     assert!(s.jobs.unfinished().unwrap().is_empty());
     assert!(matches!(
-        s.jobs.run(&job, s.client.clone(), Arc::new(Recorder::default())),
+        s.jobs
+            .run(&job, s.client.clone(), Arc::new(Recorder::default())),
         Err(JobError::AlreadyDone { .. })
     ));
 
@@ -362,10 +514,19 @@ async fn pause_resume_and_cancel_leave_the_journal_and_the_sandbox_in_agreement(
     s.jobs.export_results_csv(&job, &export).unwrap();
     let text = std::fs::read_to_string(&export).unwrap();
     let mut reader = csv::Reader::from_reader(text.trim_start_matches('\u{feff}').as_bytes());
-    let statuses: Vec<String> = reader.records().map(|r| r.unwrap()[2].to_string()).collect();
+    let statuses: Vec<String> = reader
+        .records()
+        .map(|r| r.unwrap()[2].to_string())
+        .collect();
     assert_eq!(statuses.len(), 300);
-    assert_eq!(statuses.iter().filter(|s| *s == "not sent").count(), cancelled.remaining);
-    assert_eq!(statuses.iter().filter(|s| *s == "sent").count(), cancelled.sent);
+    assert_eq!(
+        statuses.iter().filter(|s| *s == "not sent").count(),
+        cancelled.remaining
+    );
+    assert_eq!(
+        statuses.iter().filter(|s| *s == "sent").count(),
+        cancelled.sent
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -381,7 +542,9 @@ async fn file_problems_and_bounces_are_never_sent_and_never_stop_the_job() {
                 bob@example.com,Bob\n";
     let list = EmailList::parse(text, None).unwrap();
     let job = s.create(&list, true, 2);
-    s.jobs.run(&job, s.client.clone(), Arc::new(Recorder::default())).unwrap();
+    s.jobs
+        .run(&job, s.client.clone(), Arc::new(Recorder::default()))
+        .unwrap();
     let end = settle(&s, &job).await;
     assert_eq!(end.state, JobState::Finished);
     let rows = s.all_rows(&job);
@@ -397,12 +560,26 @@ async fn file_problems_and_bounces_are_never_sent_and_never_stop_the_job() {
             RowStatus::Sent
         ]
     );
-    assert_eq!(rows[3].message.as_deref(), Some("Also on row 1 of the file."));
-    assert!(rows[4].message.as_deref().is_some_and(|m| !m.is_empty()), "the bounce says why");
-    assert_eq!(ctl.request_count("send/email"), 3, "only the three good addresses went out");
+    assert_eq!(
+        rows[3].message.as_deref(),
+        Some("Also on row 1 of the file.")
+    );
+    assert!(
+        rows[4].message.as_deref().is_some_and(|m| !m.is_empty()),
+        "the bounce says why"
+    );
+    assert_eq!(
+        ctl.request_count("send/email"),
+        3,
+        "only the three good addresses went out"
+    );
     assert_eq!(ctl.emails_sent_to("ann@example.com"), 1);
     assert_eq!(ctl.emails_sent().len(), 2);
-    assert_eq!(s.history_outcomes(&job).len(), 6, "every row's outcome is in the history");
+    assert_eq!(
+        s.history_outcomes(&job).len(),
+        6,
+        "every row's outcome is in the history"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -410,16 +587,24 @@ async fn a_second_job_to_the_same_addresses_skips_them_with_check_unique() {
     let s = Setup::new().await;
     let list = list_of(&addresses(20, "again"));
     let first = s.create(&list, true, 4);
-    s.jobs.run(&first, s.client.clone(), Arc::new(Recorder::default())).unwrap();
+    s.jobs
+        .run(&first, s.client.clone(), Arc::new(Recorder::default()))
+        .unwrap();
     assert_eq!(settle(&s, &first).await.sent, 20);
     let second = s.create(&list, true, 4);
-    s.jobs.run(&second, s.client.clone(), Arc::new(Recorder::default())).unwrap();
+    s.jobs
+        .run(&second, s.client.clone(), Arc::new(Recorder::default()))
+        .unwrap();
     let end = settle(&s, &second).await;
-    assert_eq!((end.state, end.sent, end.skipped), (JobState::Finished, 0, 20));
+    assert_eq!(
+        (end.state, end.sent, end.skipped),
+        (JobState::Finished, 0, 20)
+    );
     let rows = s.all_rows(&second);
     assert!(rows
         .iter()
-        .all(|r| r.message.as_deref() == Some("Already had this coupon.") && r.single_use_url.is_some()));
+        .all(|r| r.message.as_deref() == Some("Already had this coupon.")
+            && r.single_use_url.is_some()));
     assert_eq!(s.ctl().emails_sent().len(), 20);
 }
 
@@ -428,7 +613,10 @@ async fn jobs_refuse_bad_settings_in_plain_words() {
     let s = Setup::new().await;
     let list = list_of(&addresses(3, "bad"));
     for concurrency in [0, 17] {
-        let err = s.jobs.create_email_job("a", "A", s.spec(true, concurrency), &list).unwrap_err();
+        let err = s
+            .jobs
+            .create_email_job("a", "A", s.spec(true, concurrency), &list)
+            .unwrap_err();
         assert!(matches!(err, JobError::InvalidConcurrency { .. }));
         assert_eq!(err.kind(), "validation");
     }
@@ -438,8 +626,12 @@ async fn jobs_refuse_bad_settings_in_plain_words() {
     assert!(matches!(err, JobError::InvalidCampaign { .. }), "{err:?}");
     let only_bad = EmailList::parse("email\nnope\n", None).unwrap();
     assert!(matches!(
-        s.jobs.create_email_job("a", "A", s.spec(true, 4), &only_bad),
+        s.jobs
+            .create_email_job("a", "A", s.spec(true, 4), &only_bad),
         Err(JobError::NothingToSend)
     ));
-    assert!(matches!(s.jobs.progress(&JobId::new("job_missing")), Err(JobError::NotFound { .. })));
+    assert!(matches!(
+        s.jobs.progress(&JobId::new("job_missing")),
+        Err(JobError::NotFound { .. })
+    ));
 }

@@ -47,7 +47,10 @@ impl std::fmt::Debug for AccountChanges {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("AccountChanges")
             .field("name", &self.name)
-            .field("client_secret", &self.client_secret.as_ref().map(|_| "[redacted]"))
+            .field(
+                "client_secret",
+                &self.client_secret.as_ref().map(|_| "[redacted]"),
+            )
             .field("v3_base_url", &self.v3_base_url)
             .field("v4_base_url", &self.v4_base_url)
             .finish()
@@ -79,7 +82,11 @@ pub fn view(record: &AccountRecord, settings: &Settings) -> AccountView {
 }
 
 pub fn views(settings: &Settings) -> Vec<AccountView> {
-    settings.accounts.iter().map(|a| view(a, settings)).collect()
+    settings
+        .accounts
+        .iter()
+        .map(|a| view(a, settings))
+        .collect()
 }
 
 /// "•••• 4821": enough to tell two accounts apart, not enough to use.
@@ -93,7 +100,11 @@ fn with_field(field: &'static str, problem: FieldProblem) -> FieldProblem {
     FieldProblem { field, ..problem }
 }
 
-pub fn check_name(name: &str, settings: &Settings, except_id: Option<&str>) -> Result<String, FieldProblem> {
+pub fn check_name(
+    name: &str,
+    settings: &Settings,
+    except_id: Option<&str>,
+) -> Result<String, FieldProblem> {
     let name = name.trim();
     if name.is_empty() {
         return Err(FieldProblem {
@@ -123,7 +134,11 @@ pub fn check_name(name: &str, settings: &Settings, except_id: Option<&str>) -> R
     Ok(name.to_owned())
 }
 
-fn check_url(value: Option<&str>, default: &str, field: &'static str) -> Result<String, FieldProblem> {
+fn check_url(
+    value: Option<&str>,
+    default: &str,
+    field: &'static str,
+) -> Result<String, FieldProblem> {
     match value.map(str::trim).filter(|v| !v.is_empty()) {
         None => Ok(default.to_owned()),
         Some(url) => api::validate::base_url(url).map_err(|p| with_field(field, p)),
@@ -136,12 +151,26 @@ pub struct CheckedAccount {
     pub secret: api::Secret,
 }
 
-pub fn check_new(input: &NewAccount, settings: &Settings, id: String) -> Result<CheckedAccount, FieldProblem> {
+pub fn check_new(
+    input: &NewAccount,
+    settings: &Settings,
+    id: String,
+) -> Result<CheckedAccount, FieldProblem> {
     let name = check_name(&input.name, settings, None)?;
-    let client_id = api::validate::client_id(&input.client_id).map_err(|p| with_field("clientId", p))?;
-    let secret = api::validate::client_secret(&input.client_secret).map_err(|p| with_field("clientSecret", p))?;
-    let v3 = check_url(input.v3_base_url.as_deref(), api::DEFAULT_V3_BASE, "v3BaseUrl")?;
-    let v4 = check_url(input.v4_base_url.as_deref(), api::DEFAULT_V4_BASE, "v4BaseUrl")?;
+    let client_id =
+        api::validate::client_id(&input.client_id).map_err(|p| with_field("clientId", p))?;
+    let secret = api::validate::client_secret(&input.client_secret)
+        .map_err(|p| with_field("clientSecret", p))?;
+    let v3 = check_url(
+        input.v3_base_url.as_deref(),
+        api::DEFAULT_V3_BASE,
+        "v3BaseUrl",
+    )?;
+    let v4 = check_url(
+        input.v4_base_url.as_deref(),
+        api::DEFAULT_V4_BASE,
+        "v4BaseUrl",
+    )?;
     Ok(CheckedAccount {
         record: AccountRecord {
             id,
@@ -173,8 +202,13 @@ pub fn check_changes(
         if let Some(url) = &changes.v4_base_url {
             updated.v4_base_url = check_url(Some(url), api::DEFAULT_V4_BASE, "v4BaseUrl")?;
         }
-        if let Some(value) = changes.client_secret.as_deref().filter(|v| !v.trim().is_empty()) {
-            let checked = api::validate::client_secret(value).map_err(|p| with_field("clientSecret", p))?;
+        if let Some(value) = changes
+            .client_secret
+            .as_deref()
+            .filter(|v| !v.trim().is_empty())
+        {
+            let checked =
+                api::validate::client_secret(value).map_err(|p| with_field("clientSecret", p))?;
             secret = Some(api::Secret::new(checked));
         }
     }
@@ -228,7 +262,8 @@ mod tests {
 
     #[test]
     fn new_account_gets_defaults_and_trimmed_name() {
-        let checked = check_new(&input("  Bakery  "), &Settings::default(), "acc_x".into()).unwrap();
+        let checked =
+            check_new(&input("  Bakery  "), &Settings::default(), "acc_x".into()).unwrap();
         assert_eq!(checked.record.name, "Bakery");
         assert_eq!(checked.record.v3_base_url, api::DEFAULT_V3_BASE);
         assert_eq!(checked.record.v4_base_url, api::DEFAULT_V4_BASE);
@@ -238,27 +273,55 @@ mod tests {
     #[test]
     fn problems_name_the_form_field() {
         let s = settings_with("Bakery");
-        assert_eq!(check_new(&input("bakery"), &s, "x".into()).err().unwrap().field, "name");
-        assert_eq!(check_new(&input(""), &s, "x".into()).err().unwrap().field, "name");
+        assert_eq!(
+            check_new(&input("bakery"), &s, "x".into())
+                .err()
+                .unwrap()
+                .field,
+            "name"
+        );
+        assert_eq!(
+            check_new(&input(""), &s, "x".into()).err().unwrap().field,
+            "name"
+        );
         let mut bad = input("Shop");
         bad.client_secret = "".into();
-        assert_eq!(check_new(&bad, &s, "x".into()).err().unwrap().field, "clientSecret");
+        assert_eq!(
+            check_new(&bad, &s, "x".into()).err().unwrap().field,
+            "clientSecret"
+        );
         let mut bad = input("Shop");
         bad.client_id = " ".into();
-        assert_eq!(check_new(&bad, &s, "x".into()).err().unwrap().field, "clientId");
+        assert_eq!(
+            check_new(&bad, &s, "x".into()).err().unwrap().field,
+            "clientId"
+        );
         let mut bad = input("Shop");
         bad.v3_base_url = Some("ftp://example.com".into());
-        assert_eq!(check_new(&bad, &s, "x".into()).err().unwrap().field, "v3BaseUrl");
+        assert_eq!(
+            check_new(&bad, &s, "x".into()).err().unwrap().field,
+            "v3BaseUrl"
+        );
     }
 
     #[test]
     fn renaming_to_its_own_name_is_fine_but_not_to_another_accounts() {
         let mut s = settings_with("Bakery");
         let record = s.accounts[0].clone();
-        let same = AccountChanges { name: Some("BAKERY".into()), ..Default::default() };
+        let same = AccountChanges {
+            name: Some("BAKERY".into()),
+            ..Default::default()
+        };
         assert_eq!(check_changes(&record, &same, &s).unwrap().0.name, "BAKERY");
-        s.accounts.push(AccountRecord { id: "acc_2".into(), name: "Florist".into(), ..record.clone() });
-        let clash = AccountChanges { name: Some("florist".into()), ..Default::default() };
+        s.accounts.push(AccountRecord {
+            id: "acc_2".into(),
+            name: "Florist".into(),
+            ..record.clone()
+        });
+        let clash = AccountChanges {
+            name: Some("florist".into()),
+            ..Default::default()
+        };
         assert!(check_changes(&record, &clash, &s).is_err());
     }
 
@@ -266,7 +329,10 @@ mod tests {
     fn debug_output_never_shows_the_secret() {
         let shown = format!("{:?}", input("Shop"));
         assert!(!shown.contains("abcdefghijklmnopqrstuvwxyz0123"), "{shown}");
-        let changes = AccountChanges { client_secret: Some("another-secret-value-123".into()), ..Default::default() };
+        let changes = AccountChanges {
+            client_secret: Some("another-secret-value-123".into()),
+            ..Default::default()
+        };
         assert!(!format!("{changes:?}").contains("another-secret"));
     }
 

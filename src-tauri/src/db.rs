@@ -121,8 +121,13 @@ mod tests {
         .unwrap();
         drop(conn);
         let conn = open(&path).unwrap();
-        let rows: i64 = conn.query_row("SELECT count(*) FROM history", [], |r| r.get(0)).unwrap();
-        assert_eq!(rows, 1, "reopening must keep the data and not re-run migrations");
+        let rows: i64 = conn
+            .query_row("SELECT count(*) FROM history", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(
+            rows, 1,
+            "reopening must keep the data and not re-run migrations"
+        );
     }
 
     #[test]
@@ -132,6 +137,9 @@ mod tests {
         let conn = open(&path).unwrap();
         conn.pragma_update(None, "user_version", 999).unwrap();
         drop(conn);
-        assert!(matches!(open(&path), Err(DbError::TooNew { found: 999, .. })));
+        assert!(matches!(
+            open(&path),
+            Err(DbError::TooNew { found: 999, .. })
+        ));
     }
 }

@@ -95,8 +95,18 @@ pub fn list(conn: &Connection, filter: &Filter) -> rusqlite::Result<Vec<Entry>> 
         .as_deref()
         .map(str::trim)
         .filter(|t| !t.is_empty())
-        .map(|t| format!("%{}%", t.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")));
-    let outcome = filter.outcome.as_deref().filter(|o| !o.is_empty() && *o != "all");
+        .map(|t| {
+            format!(
+                "%{}%",
+                t.replace('\\', "\\\\")
+                    .replace('%', "\\%")
+                    .replace('_', "\\_")
+            )
+        });
+    let outcome = filter
+        .outcome
+        .as_deref()
+        .filter(|o| !o.is_empty() && *o != "all");
     let mut stmt = conn.prepare(
         "SELECT id, at, account, action, campaign, target, outcome, detail, job_id FROM history
          WHERE (?1 IS NULL OR target LIKE ?1 ESCAPE '\\' OR campaign LIKE ?1 ESCAPE '\\'
@@ -130,7 +140,9 @@ pub fn csv_safe(value: &str) -> String {
 
 pub fn to_csv(entries: &[Entry]) -> Result<String, csv::Error> {
     let mut out = csv::Writer::from_writer(Vec::new());
-    out.write_record(["time", "account", "action", "campaign", "address", "outcome", "detail"])?;
+    out.write_record([
+        "time", "account", "action", "campaign", "address", "outcome", "detail",
+    ])?;
     for e in entries {
         out.write_record([
             csv_safe(&e.at),
@@ -176,14 +188,43 @@ mod tests {
         record(&conn, &entry("bob@example.com", Outcome::Failed)).unwrap();
         record(&conn, &entry("100%_sure@example.com", Outcome::Ok)).unwrap();
         let all = list(&conn, &Filter::default()).unwrap();
-        assert_eq!(all.iter().map(|e| e.target.clone().unwrap()).collect::<Vec<_>>(),
-                   ["100%_sure@example.com", "bob@example.com", "ann@example.com"]);
-        let bob = list(&conn, &Filter { text: Some("BOB".into()), ..Default::default() }).unwrap();
+        assert_eq!(
+            all.iter()
+                .map(|e| e.target.clone().unwrap())
+                .collect::<Vec<_>>(),
+            [
+                "100%_sure@example.com",
+                "bob@example.com",
+                "ann@example.com"
+            ]
+        );
+        let bob = list(
+            &conn,
+            &Filter {
+                text: Some("BOB".into()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
         assert_eq!(bob.len(), 1);
-        let failed = list(&conn, &Filter { outcome: Some("failed".into()), ..Default::default() }).unwrap();
+        let failed = list(
+            &conn,
+            &Filter {
+                outcome: Some("failed".into()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
         assert_eq!(failed.len(), 1);
         // % and _ are literal characters in a search, not wildcards.
-        let literal = list(&conn, &Filter { text: Some("0%_s".into()), ..Default::default() }).unwrap();
+        let literal = list(
+            &conn,
+            &Filter {
+                text: Some("0%_s".into()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
         assert_eq!(literal.len(), 1);
     }
 

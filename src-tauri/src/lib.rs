@@ -32,7 +32,9 @@ pub struct AppOptions {
 
 impl Default for AppOptions {
     fn default() -> Self {
-        Self { keyring_service: secrets::SERVICE.into() }
+        Self {
+            keyring_service: secrets::SERVICE.into(),
+        }
     }
 }
 
@@ -89,7 +91,11 @@ pub fn init_state<R: Runtime>(app: &tauri::AppHandle<R>, options: &AppOptions) -
         log::error!("settings: {e}");
         settings::Settings::default()
     });
-    let state = AppState::new(settings, SecretStore::new(options.keyring_service.clone()), data_dir);
+    let state = AppState::new(
+        settings,
+        SecretStore::new(options.keyring_service.clone()),
+        data_dir,
+    );
     state
 }
 
@@ -98,14 +104,22 @@ fn log_plugin<R: Runtime>() -> tauri::plugin::TauriPlugin<R> {
     tauri_plugin_log::Builder::new()
         .level(log::LevelFilter::Info)
         .level_for("coupon_desk", log::LevelFilter::Debug)
-        .targets([Target::new(TargetKind::Stdout), Target::new(TargetKind::LogDir { file_name: None })])
+        .targets([
+            Target::new(TargetKind::Stdout),
+            Target::new(TargetKind::LogDir { file_name: None }),
+        ])
         .max_file_size(2_000_000)
         .rotation_strategy(tauri_plugin_log::RotationStrategy::KeepSome(5))
         // Every line passes through the redactor: a secret that reached a message by accident
         // still never reaches the file.
         .format(|out, message, record| {
             let line = secrets::redact(&message.to_string());
-            out.finish(format_args!("[{}][{}] {}", record.level(), record.target(), line))
+            out.finish(format_args!(
+                "[{}][{}] {}",
+                record.level(),
+                record.target(),
+                line
+            ))
         })
         .build()
 }

@@ -26,12 +26,21 @@ impl Practice {
     pub async fn ensure_running(&self) -> std::io::Result<PracticeUrls> {
         let mut running = self.running.lock().await;
         if let Some(sandbox) = running.as_ref() {
-            return Ok(PracticeUrls { v3: sandbox.v3_url(), v4: sandbox.v4_url() });
+            return Ok(PracticeUrls {
+                v3: sandbox.v3_url(),
+                v4: sandbox.v4_url(),
+            });
         }
-        let config = SandboxConfig { latency: PRACTICE_LATENCY, ..SandboxConfig::default() };
+        let config = SandboxConfig {
+            latency: PRACTICE_LATENCY,
+            ..SandboxConfig::default()
+        };
         let sandbox = Sandbox::start(config).await?;
         log::info!("practice sandbox listening on {}", sandbox.addr());
-        let urls = PracticeUrls { v3: sandbox.v3_url(), v4: sandbox.v4_url() };
+        let urls = PracticeUrls {
+            v3: sandbox.v3_url(),
+            v4: sandbox.v4_url(),
+        };
         *running = Some(sandbox);
         Ok(urls)
     }

@@ -9,7 +9,8 @@ use qrcode::{render::svg, EcLevel, QrCode};
 pub struct QrError;
 
 pub fn svg_data_url(text: &str) -> Result<String, QrError> {
-    let code = QrCode::with_error_correction_level(text.as_bytes(), EcLevel::M).map_err(|_| QrError)?;
+    let code =
+        QrCode::with_error_correction_level(text.as_bytes(), EcLevel::M).map_err(|_| QrError)?;
     let svg = code
         .render::<svg::Color<'_>>()
         .min_dimensions(220, 220)
@@ -17,7 +18,10 @@ pub fn svg_data_url(text: &str) -> Result<String, QrError> {
         .dark_color(svg::Color("#111111"))
         .light_color(svg::Color("#ffffff"))
         .build();
-    Ok(format!("data:image/svg+xml;base64,{}", base64::engine::general_purpose::STANDARD.encode(svg)))
+    Ok(format!(
+        "data:image/svg+xml;base64,{}",
+        base64::engine::general_purpose::STANDARD.encode(svg)
+    ))
 }
 
 #[cfg(test)]
@@ -27,14 +31,24 @@ mod tests {
     #[test]
     fn encodes_a_single_use_url_as_an_svg_data_url() {
         let url = svg_data_url("https://digicpn.com/p/abc123/0ist0ywa4t9z7rj0g8mf7").unwrap();
-        let b64 = url.strip_prefix("data:image/svg+xml;base64,").expect("prefix");
-        let svg = String::from_utf8(base64::engine::general_purpose::STANDARD.decode(b64).unwrap()).unwrap();
+        let b64 = url
+            .strip_prefix("data:image/svg+xml;base64,")
+            .expect("prefix");
+        let svg = String::from_utf8(
+            base64::engine::general_purpose::STANDARD
+                .decode(b64)
+                .unwrap(),
+        )
+        .unwrap();
         assert!(svg.starts_with("<?xml") && svg.contains("<svg") && svg.contains("#111111"));
     }
 
     #[test]
     fn different_links_give_different_codes_and_huge_input_is_an_error() {
-        assert_ne!(svg_data_url("https://a.example/1").unwrap(), svg_data_url("https://a.example/2").unwrap());
+        assert_ne!(
+            svg_data_url("https://a.example/1").unwrap(),
+            svg_data_url("https://a.example/2").unwrap()
+        );
         assert!(svg_data_url(&"x".repeat(10_000)).is_err());
     }
 }

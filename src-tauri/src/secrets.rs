@@ -49,7 +49,9 @@ impl SecretsError {
                     "Unlock your keychain (log in to your computer account) and try again.".into()
                 }
             }
-            SecretsError::Missing => "Open Settings, choose the account and enter its API secret again.".into(),
+            SecretsError::Missing => {
+                "Open Settings, choose the account and enter its API secret again.".into()
+            }
             SecretsError::Refused { .. } => {
                 "Unlock your password store (keychain) when it asks, then try again.".into()
             }
@@ -60,9 +62,15 @@ impl SecretsError {
 fn classify(err: keyring::Error) -> SecretsError {
     match err {
         keyring::Error::NoEntry => SecretsError::Missing,
-        keyring::Error::PlatformFailure(e) => SecretsError::Unavailable { detail: e.to_string() },
-        keyring::Error::NoStorageAccess(e) => SecretsError::Unavailable { detail: e.to_string() },
-        other => SecretsError::Refused { detail: other.to_string() },
+        keyring::Error::PlatformFailure(e) => SecretsError::Unavailable {
+            detail: e.to_string(),
+        },
+        keyring::Error::NoStorageAccess(e) => SecretsError::Unavailable {
+            detail: e.to_string(),
+        },
+        other => SecretsError::Refused {
+            detail: other.to_string(),
+        },
     }
 }
 
@@ -81,7 +89,9 @@ impl Default for SecretStore {
 
 impl SecretStore {
     pub fn new(service: impl Into<String>) -> Self {
-        Self { service: service.into() }
+        Self {
+            service: service.into(),
+        }
     }
 
     fn entry(&self, account_id: &str) -> Result<keyring::Entry, SecretsError> {
@@ -100,7 +110,9 @@ impl SecretStore {
 
     pub fn save(&self, account_id: &str, secret: &Secret) -> Result<(), SecretsError> {
         remember_for_redaction(secret.expose());
-        self.entry(account_id)?.set_password(secret.expose()).map_err(classify)
+        self.entry(account_id)?
+            .set_password(secret.expose())
+            .map_err(classify)
     }
 
     pub fn load(&self, account_id: &str) -> Result<Secret, SecretsError> {
@@ -165,11 +177,17 @@ mod tests {
     #[test]
     fn every_error_has_plain_words_and_a_hint() {
         for e in [
-            SecretsError::Unavailable { detail: "org.freedesktop.DBus.Error.ServiceUnknown".into() },
+            SecretsError::Unavailable {
+                detail: "org.freedesktop.DBus.Error.ServiceUnknown".into(),
+            },
             SecretsError::Missing,
             SecretsError::Refused { detail: "x".into() },
         ] {
-            assert!(!e.user_message().contains("DBus"), "technical detail leaked: {}", e.user_message());
+            assert!(
+                !e.user_message().contains("DBus"),
+                "technical detail leaked: {}",
+                e.user_message()
+            );
             assert!(e.hint().len() > 20);
         }
     }

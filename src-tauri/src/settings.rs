@@ -44,7 +44,10 @@ pub struct Preferences {
 
 impl Default for Preferences {
     fn default() -> Self {
-        Self { language: "en".into(), bulk_concurrency: DEFAULT_BULK_CONCURRENCY }
+        Self {
+            language: "en".into(),
+            bulk_concurrency: DEFAULT_BULK_CONCURRENCY,
+        }
     }
 }
 
@@ -59,7 +62,12 @@ pub struct Settings {
 
 impl Default for Settings {
     fn default() -> Self {
-        Self { schema: SCHEMA, accounts: Vec::new(), active_account: None, preferences: Preferences::default() }
+        Self {
+            schema: SCHEMA,
+            accounts: Vec::new(),
+            active_account: None,
+            preferences: Preferences::default(),
+        }
     }
 }
 
@@ -69,7 +77,9 @@ impl Settings {
     }
 
     pub fn active(&self) -> Option<&AccountRecord> {
-        self.active_account.as_deref().and_then(|id| self.account(id))
+        self.active_account
+            .as_deref()
+            .and_then(|id| self.account(id))
     }
 }
 
@@ -98,7 +108,9 @@ impl SettingsError {
 /// Reads the settings; a missing or unreadable value starts fresh rather than refusing to open
 /// (the old file is left for the log to mention, not silently overwritten until the next save).
 pub fn load<R: Runtime>(app: &AppHandle<R>) -> Result<Settings, SettingsError> {
-    let store = app.store(STORE_FILE).map_err(|e| SettingsError::Open(e.to_string()))?;
+    let store = app
+        .store(STORE_FILE)
+        .map_err(|e| SettingsError::Open(e.to_string()))?;
     let Some(value) = store.get(KEY) else {
         return Ok(Settings::default());
     };
@@ -115,7 +127,9 @@ pub fn load<R: Runtime>(app: &AppHandle<R>) -> Result<Settings, SettingsError> {
 }
 
 pub fn save<R: Runtime>(app: &AppHandle<R>, settings: &Settings) -> Result<(), SettingsError> {
-    let store = app.store(STORE_FILE).map_err(|e| SettingsError::Open(e.to_string()))?;
+    let store = app
+        .store(STORE_FILE)
+        .map_err(|e| SettingsError::Open(e.to_string()))?;
     let value = serde_json::to_value(settings).map_err(|e| SettingsError::Save(e.to_string()))?;
     store.set(KEY, value);
     store.save().map_err(|e| SettingsError::Save(e.to_string()))
@@ -127,8 +141,10 @@ fn sanitize(settings: &mut Settings) {
     if !LANGUAGES.contains(&settings.preferences.language.as_str()) {
         settings.preferences.language = "en".into();
     }
-    settings.preferences.bulk_concurrency =
-        settings.preferences.bulk_concurrency.clamp(1, MAX_BULK_CONCURRENCY);
+    settings.preferences.bulk_concurrency = settings
+        .preferences
+        .bulk_concurrency
+        .clamp(1, MAX_BULK_CONCURRENCY);
     if settings.active().is_none() {
         settings.active_account = settings.accounts.first().map(|a| a.id.clone());
     }
@@ -151,7 +167,10 @@ mod tests {
                 v4_base_url: "https://api.coupontools.com/v4".into(),
             }],
             active_account: Some("gone".into()),
-            preferences: Preferences { language: "xx".into(), bulk_concurrency: 99 },
+            preferences: Preferences {
+                language: "xx".into(),
+                bulk_concurrency: 99,
+            },
         };
         sanitize(&mut s);
         assert_eq!(s.preferences.language, "en");

@@ -72,11 +72,17 @@ impl AppState {
         }
         let config = match account.kind {
             AccountKind::Practice => {
-                let urls = self.practice.ensure_running().await.map_err(ClientError::Practice)?;
+                let urls = self
+                    .practice
+                    .ensure_running()
+                    .await
+                    .map_err(ClientError::Practice)?;
                 api::ClientConfig::new(
                     api::Credentials {
                         client_id: crate::sandbox::DEMO_CLIENT_ID.into(),
-                        client_secret: api::Secret::new(crate::sandbox::DEMO_CLIENT_SECRET.to_owned()),
+                        client_secret: api::Secret::new(
+                            crate::sandbox::DEMO_CLIENT_SECRET.to_owned(),
+                        ),
                     },
                     urls.v3,
                     urls.v4,
@@ -87,9 +93,14 @@ impl AppState {
                 let id = account.id.clone();
                 let secret = tokio::task::spawn_blocking(move || store.load(&id))
                     .await
-                    .map_err(|e| SecretsError::Refused { detail: e.to_string() })??;
+                    .map_err(|e| SecretsError::Refused {
+                        detail: e.to_string(),
+                    })??;
                 api::ClientConfig::new(
-                    api::Credentials { client_id: account.client_id.clone(), client_secret: secret },
+                    api::Credentials {
+                        client_id: account.client_id.clone(),
+                        client_secret: secret,
+                    },
                     account.v3_base_url.clone(),
                     account.v4_base_url.clone(),
                 )

@@ -2,8 +2,8 @@
 //! Each `Desk` gets its own home folder, so every launch is a first start unless a test says otherwise.
 
 use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
 use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -21,7 +21,10 @@ pub fn output_dir() -> PathBuf {
 }
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("free port")
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port")
 }
 
 /// tauri-driver, the WebKitWebDriver it starts and the app it launches share one process group.
@@ -84,11 +87,17 @@ impl Desk {
     pub async fn launch_in(name: &str, home: tempfile::TempDir) -> Desk {
         let port = free_port();
         let native_port = free_port();
-        let log = std::fs::File::create(output_dir().join(format!("tauri-driver-{name}.log"))).expect("log file");
+        let log = std::fs::File::create(output_dir().join(format!("tauri-driver-{name}.log")))
+            .expect("log file");
         let err = log.try_clone().expect("log file");
         let h = home.path();
         let child = Command::new("tauri-driver")
-            .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
+            .args([
+                "--port",
+                &port.to_string(),
+                "--native-port",
+                &native_port.to_string(),
+            ])
             .env("HOME", h)
             .env("XDG_DATA_HOME", h.join("data"))
             .env("XDG_CONFIG_HOME", h.join("config"))
@@ -104,19 +113,29 @@ impl Desk {
         let addr: SocketAddr = ([127, 0, 0, 1], port).into();
         let deadline = Instant::now() + TIMEOUT;
         while TcpStream::connect(addr).is_err() {
-            assert!(Instant::now() < deadline, "tauri-driver did not start listening");
+            assert!(
+                Instant::now() < deadline,
+                "tauri-driver did not start listening"
+            );
             std::thread::sleep(Duration::from_millis(100));
         }
         let mut caps = serde_json::Map::new();
         caps.insert("browserName".into(), json!("wry"));
-        caps.insert("tauri:options".into(), json!({ "application": env!("CARGO_BIN_EXE_coupon-desk") }));
+        caps.insert(
+            "tauri:options".into(),
+            json!({ "application": env!("CARGO_BIN_EXE_coupon-desk") }),
+        );
         let client = ClientBuilder::rustls()
             .expect("tls")
             .capabilities(caps)
             .connect(&format!("http://{addr}"))
             .await
             .expect("WebDriver session with the app");
-        let desk = Desk { client, home, _driver: driver };
+        let desk = Desk {
+            client,
+            home,
+            _driver: driver,
+        };
         desk.wait_for("body[data-ready]").await;
         desk
     }
@@ -127,22 +146,39 @@ impl Desk {
     }
 
     pub async fn wait_for(&self, css: &str) -> Element {
-        match self.client.wait().at_most(TIMEOUT).for_element(Locator::Css(css)).await {
+        match self
+            .client
+            .wait()
+            .at_most(TIMEOUT)
+            .for_element(Locator::Css(css))
+            .await
+        {
             Ok(e) => e,
             Err(e) => {
-                self.screenshot(&format!("failure-{}", css.replace(|c: char| !c.is_alphanumeric(), "_"))).await;
+                self.screenshot(&format!(
+                    "failure-{}",
+                    css.replace(|c: char| !c.is_alphanumeric(), "_")
+                ))
+                .await;
                 panic!("{css} did not appear: {e}");
             }
         }
     }
 
     pub async fn find(&self, css: &str) -> Element {
-        self.client.find(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}"))
+        self.client
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{css}: {e}"))
     }
 
     pub async fn click(&self, css: &str) {
         self.wait_visible(css).await;
-        self.find(css).await.click().await.unwrap_or_else(|e| panic!("click {css}: {e}"));
+        self.find(css)
+            .await
+            .click()
+            .await
+            .unwrap_or_else(|e| panic!("click {css}: {e}"));
     }
 
     /// Replaces the field's value, as a user selecting all and typing would.
@@ -152,7 +188,9 @@ impl Desk {
             self.screenshot("failure-fill").await;
             panic!("clear {css}: {err:?}");
         }
-        e.send_keys(text).await.unwrap_or_else(|err| panic!("type into {css}: {err}"));
+        e.send_keys(text)
+            .await
+            .unwrap_or_else(|err| panic!("type into {css}: {err}"));
     }
 
     /// Sets a long value in one go (typing 50 CSV lines key by key takes minutes), then fires
@@ -172,7 +210,9 @@ impl Desk {
     /// The element's text with white space folded (WebKitWebDriver's own "element text" comes
     /// back empty for some visible elements, e.g. inside the sticky status bar).
     pub async fn text(&self, css: &str) -> String {
-        self.try_text(css).await.unwrap_or_else(|| panic!("{css} not found"))
+        self.try_text(css)
+            .await
+            .unwrap_or_else(|| panic!("{css} not found"))
     }
 
     async fn try_text(&self, css: &str) -> Option<String> {
@@ -216,7 +256,13 @@ impl Desk {
         self.wait_text_for(css, what, TIMEOUT, ok).await
     }
 
-    pub async fn wait_text_for(&self, css: &str, what: &str, timeout: Duration, ok: impl Fn(&str) -> bool) -> String {
+    pub async fn wait_text_for(
+        &self,
+        css: &str,
+        what: &str,
+        timeout: Duration,
+        ok: impl Fn(&str) -> bool,
+    ) -> String {
         let deadline = Instant::now() + timeout;
         let mut last = String::new();
         loop {
@@ -238,7 +284,10 @@ impl Desk {
     pub async fn screenshot_at(&self, css: &str, name: &str) -> PathBuf {
         let _ = self
             .client
-            .execute("document.querySelector(arguments[0])?.scrollIntoView({ block: 'start' })", vec![json!(css)])
+            .execute(
+                "document.querySelector(arguments[0])?.scrollIntoView({ block: 'start' })",
+                vec![json!(css)],
+            )
             .await;
         tokio::time::sleep(Duration::from_millis(300)).await;
         self.screenshot(name).await

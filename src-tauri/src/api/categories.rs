@@ -12,7 +12,12 @@ use super::lenient;
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Category {
-    #[serde(rename(deserialize = "ID"), alias = "id", default, deserialize_with = "lenient::string")]
+    #[serde(
+        rename(deserialize = "ID"),
+        alias = "id",
+        default,
+        deserialize_with = "lenient::string"
+    )]
     pub id: String,
     #[serde(default, deserialize_with = "lenient::string")]
     pub name: String,
@@ -77,8 +82,10 @@ impl Client {
     /// `POST category/main/list`: the third-level categories, in Coupontools' order. Empty for
     /// accounts that do not use them.
     pub async fn list_main_categories(&self) -> Result<Vec<Category>, ApiError> {
-        let reply: MainCategoriesReply =
-            self.transport().v3(Endpoint::CategoryMainList, &serde_json::json!({})).await?;
+        let reply: MainCategoriesReply = self
+            .transport()
+            .v3(Endpoint::CategoryMainList, &serde_json::json!({}))
+            .await?;
         Ok(reply.main_categories)
     }
 }
@@ -89,25 +96,41 @@ mod tests {
     use crate::api::envelope::decode_v3;
 
     /// Seed 003's example response, verbatim.
-    const SEED_003: &str =
-        r#"{ "status": { "status": "OK" }, "main_categories": { "123": "EU", "124": "USA", "125": "Other" } }"#;
+    const SEED_003: &str = r#"{ "status": { "status": "OK" }, "main_categories": { "123": "EU", "124": "USA", "125": "Other" } }"#;
 
     fn cat(id: &str, name: &str) -> Category {
-        Category { id: id.into(), name: name.into() }
+        Category {
+            id: id.into(),
+            name: name.into(),
+        }
     }
 
     #[test]
     fn seed_003_decodes_in_order() {
         let reply: MainCategoriesReply = decode_v3(200, SEED_003.as_bytes()).unwrap();
-        assert_eq!(reply.main_categories, vec![cat("123", "EU"), cat("124", "USA"), cat("125", "Other")]);
-        let reordered = SEED_003.replace(r#""123": "EU", "#, "").replace(r#""Other" }"#, r#""Other", "100": "Asia" }"#);
+        assert_eq!(
+            reply.main_categories,
+            vec![cat("123", "EU"), cat("124", "USA"), cat("125", "Other")]
+        );
+        let reordered = SEED_003
+            .replace(r#""123": "EU", "#, "")
+            .replace(r#""Other" }"#, r#""Other", "100": "Asia" }"#);
         let reply: MainCategoriesReply = decode_v3(200, reordered.as_bytes()).unwrap();
-        assert_eq!(reply.main_categories.last(), Some(&cat("100", "Asia")), "document order, not sorted");
+        assert_eq!(
+            reply.main_categories.last(),
+            Some(&cat("100", "Asia")),
+            "document order, not sorted"
+        );
     }
 
     #[test]
     fn no_categories_in_any_form() {
-        for tail in [r#""main_categories": []"#, r#""main_categories": {}"#, r#""main_categories": null"#, r#""x": 1"#] {
+        for tail in [
+            r#""main_categories": []"#,
+            r#""main_categories": {}"#,
+            r#""main_categories": null"#,
+            r#""x": 1"#,
+        ] {
             let body = format!(r#"{{"status":{{"status":"OK"}}, {tail}}}"#);
             let reply: MainCategoriesReply = decode_v3(200, body.as_bytes()).unwrap();
             assert!(reply.main_categories.is_empty(), "{tail}");

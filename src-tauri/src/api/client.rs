@@ -20,12 +20,16 @@ impl Client {
     /// Checks both base URLs (http or https; trailing slashes are fine) and prepares the
     /// connection pool. Nothing is sent yet.
     pub fn new(config: ClientConfig) -> Result<Client, ApiError> {
-        let v3 = normalize_base_url(&config.v3_base)
-            .ok_or_else(|| ApiError::InvalidBaseUrl { url: config.v3_base.clone() })?;
-        let v4 = normalize_base_url(&config.v4_base)
-            .ok_or_else(|| ApiError::InvalidBaseUrl { url: config.v4_base.clone() })?;
+        let v3 = normalize_base_url(&config.v3_base).ok_or_else(|| ApiError::InvalidBaseUrl {
+            url: config.v3_base.clone(),
+        })?;
+        let v4 = normalize_base_url(&config.v4_base).ok_or_else(|| ApiError::InvalidBaseUrl {
+            url: config.v4_base.clone(),
+        })?;
         let transport = Transport::new(&config, v3, v4)?;
-        Ok(Client { transport: Arc::new(transport) })
+        Ok(Client {
+            transport: Arc::new(transport),
+        })
     }
 
     pub(crate) fn transport(&self) -> &Transport {
@@ -61,12 +65,20 @@ mod tests {
 
     #[test]
     fn base_urls_are_checked_and_trailing_slashes_tolerated() {
-        let client = Client::new(config("https://api4coupons.com/v3/", "http://127.0.0.1:9/v4//")).unwrap();
+        let client = Client::new(config(
+            "https://api4coupons.com/v3/",
+            "http://127.0.0.1:9/v4//",
+        ))
+        .unwrap();
         assert_eq!(client.v3_base(), "https://api4coupons.com/v3");
         assert_eq!(client.v4_base(), "http://127.0.0.1:9/v4");
 
         for (v3, v4, bad) in [
-            ("api.coupontools.com/v3", "https://api.coupontools.com/v4", "api.coupontools.com/v3"),
+            (
+                "api.coupontools.com/v3",
+                "https://api.coupontools.com/v4",
+                "api.coupontools.com/v3",
+            ),
             ("https://api.coupontools.com/v3", "ftp://x/v4", "ftp://x/v4"),
             ("", "https://api.coupontools.com/v4", ""),
         ] {
@@ -82,6 +94,9 @@ mod tests {
         let client = Client::new(config("https://a.example/v3", "https://a.example/v4")).unwrap();
         let shown = format!("{client:?}");
         assert!(shown.contains("a.example/v3"));
-        assert!(!shown.contains("client-secret-value") && !shown.contains("client-id"), "{shown}");
+        assert!(
+            !shown.contains("client-secret-value") && !shown.contains("client-id"),
+            "{shown}"
+        );
     }
 }

@@ -71,7 +71,10 @@ pub struct Credentials {
 
 impl Credentials {
     pub fn new(client_id: impl Into<String>, client_secret: impl Into<String>) -> Self {
-        Credentials { client_id: client_id.into(), client_secret: Secret::new(client_secret) }
+        Credentials {
+            client_id: client_id.into(),
+            client_secret: Secret::new(client_secret),
+        }
     }
 }
 
@@ -85,7 +88,11 @@ pub struct ClientConfig {
 }
 
 impl ClientConfig {
-    pub fn new(credentials: Credentials, v3_base: impl Into<String>, v4_base: impl Into<String>) -> Self {
+    pub fn new(
+        credentials: Credentials,
+        v3_base: impl Into<String>,
+        v4_base: impl Into<String>,
+    ) -> Self {
         ClientConfig {
             credentials,
             v3_base: v3_base.into(),
@@ -108,7 +115,10 @@ mod tests {
     #[test]
     fn secret_never_shows_in_debug_or_display() {
         let secret = Secret::new("s3cr3t-VALUE-1234");
-        let creds = Credentials { client_id: "id-42".into(), client_secret: secret.clone() };
+        let creds = Credentials {
+            client_id: "id-42".into(),
+            client_secret: secret.clone(),
+        };
         let config = ClientConfig::new(creds.clone(), DEFAULT_V3_BASE, DEFAULT_V4_BASE);
         for shown in [
             format!("{secret:?}"),
@@ -120,7 +130,10 @@ mod tests {
             assert!(!shown.contains("s3cr3t"), "secret leaked: {shown}");
             assert!(!shown.contains("1234"), "secret tail leaked: {shown}");
         }
-        assert!(format!("{creds:?}").contains("id-42"), "the client ID is not secret");
+        assert!(
+            format!("{creds:?}").contains("id-42"),
+            "the client ID is not secret"
+        );
         assert_eq!(secret.expose(), "s3cr3t-VALUE-1234");
     }
 

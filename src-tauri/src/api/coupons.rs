@@ -13,7 +13,12 @@ use super::lenient;
 /// One campaign as `coupon/list` and `coupon/info` describe it. Missing fields are empty.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Campaign {
-    #[serde(rename(deserialize = "ID"), alias = "id", default, deserialize_with = "lenient::string")]
+    #[serde(
+        rename(deserialize = "ID"),
+        alias = "id",
+        default,
+        deserialize_with = "lenient::string"
+    )]
     pub id: String,
     /// The 6-character slug of the coupon's URL.
     #[serde(default, deserialize_with = "lenient::string")]
@@ -46,7 +51,11 @@ impl CampaignFilter {
         if self.only_active {
             body.insert("only_active".into(), Value::Bool(true));
         }
-        for (key, value) in [("tags", &self.tags), ("category", &self.category), ("folder", &self.folder)] {
+        for (key, value) in [
+            ("tags", &self.tags),
+            ("category", &self.category),
+            ("folder", &self.folder),
+        ] {
             if let Some(value) = value.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
                 body.insert(key.into(), Value::String(value.to_owned()));
             }
@@ -110,7 +119,10 @@ struct CampaignInfoReply {
 impl Client {
     /// `POST coupon/list`: the account's campaigns, filtered.
     pub async fn list_campaigns(&self, filter: &CampaignFilter) -> Result<Vec<Campaign>, ApiError> {
-        let reply: CampaignListReply = self.transport().v3(Endpoint::CouponList, &filter.to_body()).await?;
+        let reply: CampaignListReply = self
+            .transport()
+            .v3(Endpoint::CouponList, &filter.to_body())
+            .await?;
         Ok(reply.coupon_info)
     }
 
@@ -153,7 +165,10 @@ mod tests {
             }
         );
         assert_eq!(list[1].url, "", "missing fields are empty");
-        assert_eq!((list[2].id.as_str(), list[2].name.as_str()), ("1234567", "42"));
+        assert_eq!(
+            (list[2].id.as_str(), list[2].name.as_str()),
+            ("1234567", "42")
+        );
     }
 
     #[test]
@@ -192,7 +207,10 @@ mod tests {
 
     #[test]
     fn campaign_serializes_with_rust_names() {
-        let c = Campaign { id: "cam_1".into(), ..Campaign::default() };
+        let c = Campaign {
+            id: "cam_1".into(),
+            ..Campaign::default()
+        };
         let json = serde_json::to_value(&c).unwrap();
         assert_eq!(json["id"], "cam_1");
     }
@@ -202,6 +220,9 @@ mod tests {
         let code = SingleUseCode::new("0ist0ywa4t9z7rj0g8mf7");
         assert_eq!(code.short_code(), "0ist0y");
         assert_eq!(SingleUseCode::new("abc").short_code(), "abc");
-        assert_eq!(serde_json::to_string(&code).unwrap(), "\"0ist0ywa4t9z7rj0g8mf7\"");
+        assert_eq!(
+            serde_json::to_string(&code).unwrap(),
+            "\"0ist0ywa4t9z7rj0g8mf7\""
+        );
     }
 }

@@ -14,9 +14,18 @@ pub const DIRECTORY_PAGE_SIZE: usize = 100;
 /// A person registered in a directory (`reg_…`).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DirectoryUser {
-    #[serde(rename(deserialize = "ID"), alias = "id", default, deserialize_with = "lenient::string")]
+    #[serde(
+        rename(deserialize = "ID"),
+        alias = "id",
+        default,
+        deserialize_with = "lenient::string"
+    )]
     pub id: String,
-    #[serde(default, deserialize_with = "lenient::opt_datetime", serialize_with = "lenient::ser_opt_datetime")]
+    #[serde(
+        default,
+        deserialize_with = "lenient::opt_datetime",
+        serialize_with = "lenient::ser_opt_datetime"
+    )]
     pub last_seen: Option<OffsetDateTime>,
     #[serde(default, deserialize_with = "lenient::number_or_default")]
     pub amount_of_logins: u32,
@@ -30,7 +39,11 @@ pub struct DirectoryUser {
     pub last_name: String,
     #[serde(default, deserialize_with = "lenient::string")]
     pub gender: String,
-    #[serde(default, deserialize_with = "lenient::opt_date", serialize_with = "lenient::ser_opt_date")]
+    #[serde(
+        default,
+        deserialize_with = "lenient::opt_date",
+        serialize_with = "lenient::ser_opt_date"
+    )]
     pub birthday: Option<Date>,
     /// Free text from Coupontools (the seed shows "21").
     #[serde(default, deserialize_with = "lenient::string")]
@@ -71,9 +84,15 @@ impl DirectoryUsersPage {
 impl Client {
     /// `POST directoryusers/list`: one page (1-based; 0 is read as 1) of a `dir_…` directory's
     /// registrations, newest first.
-    pub async fn list_directory_users(&self, directory: &str, page: u32) -> Result<DirectoryUsersPage, ApiError> {
+    pub async fn list_directory_users(
+        &self,
+        directory: &str,
+        page: u32,
+    ) -> Result<DirectoryUsersPage, ApiError> {
         let body = serde_json::json!({ "directory": directory, "page": page.max(1) });
-        self.transport().v3(Endpoint::DirectoryUsersList, &body).await
+        self.transport()
+            .v3(Endpoint::DirectoryUsersList, &body)
+            .await
     }
 }
 
@@ -118,20 +137,33 @@ mod tests {
 
     #[test]
     fn seed_001_errors() {
-        for (code, description) in [(301, "Invalid character in parameter: directory."), (507, "Directory ID not found.")] {
+        for (code, description) in [
+            (301, "Invalid character in parameter: directory."),
+            (507, "Directory ID not found."),
+        ] {
             let body = serde_json::json!({"status": {"status": "failed", "errors": {
                 "error_message_description": [description], "error_code": [code]}}});
-            let err = decode_v3::<DirectoryUsersPage>(200, body.to_string().as_bytes()).unwrap_err();
+            let err =
+                decode_v3::<DirectoryUsersPage>(200, body.to_string().as_bytes()).unwrap_err();
             assert_eq!(err.code(), Some(code));
-            assert!(err.user_message().contains("directory"), "{}", err.user_message());
+            assert!(
+                err.user_message().contains("directory"),
+                "{}",
+                err.user_message()
+            );
         }
     }
 
     #[test]
     fn unset_dates_are_none_and_serialize_as_null() {
-        let body = SEED_001.replace("2025-01-01 13:48:22 UTC", "").replace("1970-01-01", "");
+        let body = SEED_001
+            .replace("2025-01-01 13:48:22 UTC", "")
+            .replace("1970-01-01", "");
         let page: DirectoryUsersPage = decode_v3(200, body.as_bytes()).unwrap();
-        assert_eq!((page.users[0].last_seen, page.users[0].birthday), (None, None));
+        assert_eq!(
+            (page.users[0].last_seen, page.users[0].birthday),
+            (None, None)
+        );
         let json = serde_json::to_value(&page.users[0]).unwrap();
         assert!(json["last_seen"].is_null() && json["birthday"].is_null());
     }

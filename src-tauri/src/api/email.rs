@@ -33,7 +33,11 @@ impl EmailCouponRequest {
         body.insert("campaign".into(), Value::String(self.campaign.clone()));
         body.insert("email".into(), Value::String(self.email.clone()));
         // The API spells the names without underscore (seed 004).
-        for (key, value) in [("subject", &self.subject), ("firstname", &self.first_name), ("lastname", &self.last_name)] {
+        for (key, value) in [
+            ("subject", &self.subject),
+            ("firstname", &self.first_name),
+            ("lastname", &self.last_name),
+        ] {
             if let Some(value) = value.as_deref().filter(|v| !v.trim().is_empty()) {
                 body.insert(key.into(), Value::String(value.to_owned()));
             }
@@ -101,8 +105,14 @@ impl Client {
     ///
     /// Needs an e-mail provider connected in Coupontools (else code 104). After a timeout or a
     /// lost reply the error is `OutcomeUnknown`: the mail may have gone out.
-    pub async fn send_coupon_email(&self, request: &EmailCouponRequest) -> Result<EmailedCoupon, ApiError> {
-        let reply: EmailReply = self.transport().v3(Endpoint::SendEmail, &request.to_body()).await?;
+    pub async fn send_coupon_email(
+        &self,
+        request: &EmailCouponRequest,
+    ) -> Result<EmailedCoupon, ApiError> {
+        let reply: EmailReply = self
+            .transport()
+            .v3(Endpoint::SendEmail, &request.to_body())
+            .await?;
         Ok(reply.into())
     }
 }
@@ -117,7 +127,9 @@ mod tests {
 
     #[test]
     fn seed_004_decodes() {
-        let sent: EmailedCoupon = decode_v3::<EmailReply>(200, SEED_004.as_bytes()).unwrap().into();
+        let sent: EmailedCoupon = decode_v3::<EmailReply>(200, SEED_004.as_bytes())
+            .unwrap()
+            .into();
         assert_eq!(
             sent,
             EmailedCoupon {
@@ -143,7 +155,9 @@ mod tests {
             ("", true),
         ] {
             let body = SEED_004.replace("\"email_sent\"", &format!("{action:?}"));
-            let sent: EmailedCoupon = decode_v3::<EmailReply>(200, body.as_bytes()).unwrap().into();
+            let sent: EmailedCoupon = decode_v3::<EmailReply>(200, body.as_bytes())
+                .unwrap()
+                .into();
             assert_eq!(sent.already_sent, already, "action {action:?}");
         }
     }
@@ -188,7 +202,14 @@ mod tests {
             request.to_body(),
             serde_json::json!({"campaign": "cam_1", "email": "a@b.com", "subject": "Hi", "firstname": "Ann", "check_unique": true})
         );
-        let plain = EmailCouponRequest { campaign: "cam_1".into(), email: "a@b.com".into(), ..Default::default() };
-        assert_eq!(plain.to_body(), serde_json::json!({"campaign": "cam_1", "email": "a@b.com"}));
+        let plain = EmailCouponRequest {
+            campaign: "cam_1".into(),
+            email: "a@b.com".into(),
+            ..Default::default()
+        };
+        assert_eq!(
+            plain.to_body(),
+            serde_json::json!({"campaign": "cam_1", "email": "a@b.com"})
+        );
     }
 }

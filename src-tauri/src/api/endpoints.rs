@@ -134,7 +134,14 @@ impl Endpoint {
                 Source::Inferred("§10 v4 card object: as §6.1 (id, code, name, domain, type)"),
             ),
         };
-        EndpointSpec { family, method, path, idempotent, source, reply }
+        EndpointSpec {
+            family,
+            method,
+            path,
+            idempotent,
+            source,
+            reply,
+        }
     }
 
     /// The path with its `{name}` parameters filled in order, each percent-encoded.
@@ -197,7 +204,11 @@ mod tests {
             let spec = endpoint.spec();
             assert!(spec.path.starts_with('/'), "{endpoint:?}");
             match spec.family {
-                Family::V3 => assert_eq!(spec.method, HttpMethod::Post, "v3 is POST-only: {endpoint:?}"),
+                Family::V3 => assert_eq!(
+                    spec.method,
+                    HttpMethod::Post,
+                    "v3 is POST-only: {endpoint:?}"
+                ),
                 Family::V4 => {}
             }
             if spec.method == HttpMethod::Get {
@@ -225,15 +236,24 @@ mod tests {
         let mut seen = std::collections::HashSet::new();
         for &endpoint in Endpoint::ALL {
             let spec = endpoint.spec();
-            assert!(seen.insert((spec.family, spec.method, spec.path)), "duplicate row {endpoint:?}");
+            assert!(
+                seen.insert((spec.family, spec.method, spec.path)),
+                "duplicate row {endpoint:?}"
+            );
         }
     }
 
     #[test]
     fn path_parameters_are_encoded() {
-        assert_eq!(Endpoint::V4LoyaltyCards.path_with(&[]), "/loyalty/loyalty-cards");
         assert_eq!(
-            fill_path("/loyalty/loyalty-cards/{loyaltyCardId}/stats/{userId}", &["12", "7/../x y"]),
+            Endpoint::V4LoyaltyCards.path_with(&[]),
+            "/loyalty/loyalty-cards"
+        );
+        assert_eq!(
+            fill_path(
+                "/loyalty/loyalty-cards/{loyaltyCardId}/stats/{userId}",
+                &["12", "7/../x y"]
+            ),
             "/loyalty/loyalty-cards/12/stats/7%2F..%2Fx%20y"
         );
         assert_eq!(fill_path("/a/{id}/copy", &[]), "/a//copy");
@@ -242,6 +262,9 @@ mod tests {
     #[test]
     fn display_names_method_family_and_path() {
         assert_eq!(Endpoint::SendEmail.to_string(), "POST v3/send/email");
-        assert_eq!(Endpoint::V4LoyaltyCards.to_string(), "GET v4/loyalty/loyalty-cards");
+        assert_eq!(
+            Endpoint::V4LoyaltyCards.to_string(),
+            "GET v4/loyalty/loyalty-cards"
+        );
     }
 }

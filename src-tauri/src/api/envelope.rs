@@ -24,7 +24,10 @@ pub fn decode_v3<T: DeserializeOwned>(http_status: u16, body: &[u8]) -> Result<T
         return Err(not_the_api(http_status, body));
     };
     let (verdict, inner_errors) = match &status {
-        Value::Object(fields) => (fields.get("status").and_then(Value::as_str), fields.get("errors")),
+        Value::Object(fields) => (
+            fields.get("status").and_then(Value::as_str),
+            fields.get("errors"),
+        ),
         Value::String(text) => (Some(text.as_str()), None),
         _ => (None, None),
     };
@@ -53,12 +56,19 @@ pub fn decode_payload<T: DeserializeOwned>(http_status: u16, body: &[u8]) -> Res
             // Not a typing problem: the JSON itself is broken.
             return not_the_api(http_status, body);
         }
-        ApiError::Decode { status: http_status, path, detail: inner.to_string() }
+        ApiError::Decode {
+            status: http_status,
+            path,
+            detail: inner.to_string(),
+        }
     })
 }
 
 pub fn not_the_api(http_status: u16, body: &[u8]) -> ApiError {
-    ApiError::NotTheApi { status: http_status, excerpt: excerpt(body) }
+    ApiError::NotTheApi {
+        status: http_status,
+        excerpt: excerpt(body),
+    }
 }
 
 /// True when the body stops before the JSON does (or is empty): the reply was cut off on the way,
@@ -84,13 +94,24 @@ pub fn excerpt(body: &[u8]) -> String {
 }
 
 fn refusal(errors: Option<&Value>, verdict: Option<&str>) -> ApiError {
-    let codes: Vec<u32> = errors.and_then(|e| e.get("error_code")).map(codes_of).unwrap_or_default();
-    let descriptions: Vec<String> =
-        errors.and_then(|e| e.get("error_message_description")).map(texts_of).unwrap_or_default();
-    let summary = errors.and_then(|e| e.get("error_message")).and_then(Value::as_str).unwrap_or("");
+    let codes: Vec<u32> = errors
+        .and_then(|e| e.get("error_code"))
+        .map(codes_of)
+        .unwrap_or_default();
+    let descriptions: Vec<String> = errors
+        .and_then(|e| e.get("error_message_description"))
+        .map(texts_of)
+        .unwrap_or_default();
+    let summary = errors
+        .and_then(|e| e.get("error_message"))
+        .and_then(Value::as_str)
+        .unwrap_or("");
 
     // With several problems at once, the one that stops the whole account matters most.
-    let pick = codes.iter().position(|c| ACCOUNT_FAILURE_CODES.contains(c)).unwrap_or(0);
+    let pick = codes
+        .iter()
+        .position(|c| ACCOUNT_FAILURE_CODES.contains(c))
+        .unwrap_or(0);
     let code = codes.get(pick).copied().unwrap_or(0);
     let description = descriptions
         .get(pick)
@@ -116,7 +137,11 @@ fn code_of(value: &Value) -> Option<u32> {
     match value {
         Value::Number(n) => n
             .as_u64()
-            .or_else(|| n.as_f64().filter(|f| f.fract() == 0.0 && *f >= 0.0).map(|f| f as u64))
+            .or_else(|| {
+                n.as_f64()
+                    .filter(|f| f.fract() == 0.0 && *f >= 0.0)
+                    .map(|f| f as u64)
+            })
             .and_then(|n| u32::try_from(n).ok()),
         Value::String(s) => s.trim().parse().ok(),
         _ => None,
@@ -170,7 +195,12 @@ mod tests {
     fn success_whatever_the_http_status_and_case() {
         for (http, verdict) in [(200, "OK"), (200, "ok"), (422, "Ok"), (500, " OK ")] {
             let body = format!(r#"{{"status":{{"status":"{verdict}"}},"campaign":"cam_1"}}"#);
-            assert_eq!(decode_v3::<Echo>(http, body.as_bytes()).unwrap(), Echo { campaign: "cam_1".into() });
+            assert_eq!(
+                decode_v3::<Echo>(http, body.as_bytes()).unwrap(),
+                Echo {
+                    campaign: "cam_1".into()
+                }
+            );
         }
     }
 
@@ -178,7 +208,11 @@ mod tests {
     fn shape_a_errors_inside_status_with_parallel_arrays() {
         let body = r#"{"status":{"status":"failed","errors":{"error_message":"HTTP/1.0 422 Unprocessable entity.","error_message_description":["Webhook not found."],"error_code":[509]}}}"#;
         assert_eq!(refused(422, body), (509, "Webhook not found.".into()));
-        assert_eq!(refused(200, body), (509, "Webhook not found.".into()), "HTTP 200 failure mode");
+        assert_eq!(
+            refused(200, body),
+            (509, "Webhook not found.".into()),
+            "HTTP 200 failure mode"
+        );
     }
 
     #[test]
@@ -192,7 +226,10 @@ mod tests {
         let body = r#"{"status":{"status":"failed","errors":{"error_code":1000,"error_message":"HTTP/1.0 401 Unauthorized. Client ID or Secret not correct."}}}"#;
         let (code, description) = refused(401, body);
         assert_eq!(code, 1000);
-        assert_eq!(description, "HTTP/1.0 401 Unauthorized. Client ID or Secret not correct.");
+        assert_eq!(
+            description,
+            "HTTP/1.0 401 Unauthorized. Client ID or Secret not correct."
+        );
     }
 
     #[test]
@@ -202,7 +239,14 @@ mod tests {
                 r#"{{"status":{{"status":"failed","errors":{{"error_message_description":["Missing parameter: campaign"],"error_code":{code}}}}}}}"#
             )
         };
-        for code in ["200", "\"200\"", "[200]", "[\"200\"]", "200.0", "[\" 200 \"]"] {
+        for code in [
+            "200",
+            "\"200\"",
+            "[200]",
+            "[\"200\"]",
+            "200.0",
+            "[\" 200 \"]",
+        ] {
             assert_eq!(refused(200, &with(code)).0, 200, "error_code {code}");
         }
         assert_eq!(refused(200, &with("\"abc\"")).0, 0);
@@ -219,7 +263,10 @@ mod tests {
 
     #[test]
     fn failure_without_errors_keeps_whatever_was_said() {
-        assert_eq!(refused(200, r#"{"status":{"status":"failed"}}"#), (0, "failed".into()));
+        assert_eq!(
+            refused(200, r#"{"status":{"status":"failed"}}"#),
+            (0, "failed".into())
+        );
         assert_eq!(refused(200, r#"{"status":"error"}"#), (0, "error".into()));
         let body = r#"{"status":{"status":"failed","errors":{"error_message":"Something broke"}}}"#;
         assert_eq!(refused(200, body), (0, "Something broke".into()));
@@ -234,7 +281,11 @@ mod tests {
             (502, long_html.as_str(), false),
             (200, "", true),
             (200, "   \n", true),
-            (200, r#"{"status":{"status":"OK"},"coupon_info":[{"ID":"cam_1""#, true),
+            (
+                200,
+                r#"{"status":{"status":"OK"},"coupon_info":[{"ID":"cam_1""#,
+                true,
+            ),
             (200, "[1,2,3]", false),
             (200, r#"{"message":"Internal Server Error"}"#, false),
             (404, "Not Found", false),
@@ -242,14 +293,19 @@ mod tests {
             match decode_v3::<Echo>(http, body.as_bytes()) {
                 Err(ApiError::NotTheApi { status, excerpt }) => {
                     assert_eq!(status, http);
-                    assert!(excerpt.chars().count() <= EXCERPT_CHARS, "{}", excerpt.len());
+                    assert!(
+                        excerpt.chars().count() <= EXCERPT_CHARS,
+                        "{}",
+                        excerpt.len()
+                    );
                     assert!(body.trim().starts_with(excerpt.as_str()), "{excerpt:?}");
                 }
                 other => panic!("{body:?}: {other:?}"),
             }
             assert_eq!(is_incomplete(body.as_bytes()), incomplete, "{body:?}");
         }
-        let Err(ApiError::NotTheApi { excerpt, .. }) = decode_v3::<Echo>(502, long_html.as_bytes()) else {
+        let Err(ApiError::NotTheApi { excerpt, .. }) = decode_v3::<Echo>(502, long_html.as_bytes())
+        else {
             panic!("expected NotTheApi");
         };
         assert_eq!(excerpt.chars().count(), EXCERPT_CHARS);
@@ -267,7 +323,11 @@ mod tests {
     fn wrong_types_in_a_payload_are_decode_errors_with_the_path() {
         let body = r#"{"status":{"status":"OK"},"users":[{"stamps":1},{"stamps":{"n":2}}]}"#;
         match decode_v3::<Typed>(200, body.as_bytes()) {
-            Err(ApiError::Decode { status, path, detail }) => {
+            Err(ApiError::Decode {
+                status,
+                path,
+                detail,
+            }) => {
                 assert_eq!(status, 200);
                 assert_eq!(path, "users[1].stamps");
                 assert!(detail.contains("invalid type"), "{detail}");

@@ -12,8 +12,10 @@ use super::endpoints::Endpoint;
 pub const ACCOUNT_FAILURE_CODES: [u32; 5] = [1000, 101, 102, 103, 104];
 
 /// Every code the documentation names (§2.4 and the class table).
-pub const DOCUMENTED_CODES: [u32; 21] =
-    [101, 102, 103, 104, 200, 300, 301, 302, 303, 304, 305, 502, 503, 505, 507, 509, 510, 514, 515, 604, 1000];
+pub const DOCUMENTED_CODES: [u32; 21] = [
+    101, 102, 103, 104, 200, 300, 301, 302, 303, 304, 305, 502, 503, 505, 507, 509, 510, 514, 515,
+    604, 1000,
+];
 
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -28,7 +30,11 @@ pub enum ApiError {
 
     /// Valid JSON with a field of the wrong type.
     #[error("HTTP {status}: unexpected reply at `{path}`: {detail}")]
-    Decode { status: u16, path: String, detail: String },
+    Decode {
+        status: u16,
+        path: String,
+        detail: String,
+    },
 
     /// No connection could be made; nothing was sent.
     #[error("could not connect: {detail}")]
@@ -73,7 +79,9 @@ impl ApiError {
         match self {
             ApiError::Coupontools { code: 1000, .. } => "auth",
             ApiError::Coupontools { .. } => "coupontools",
-            ApiError::V4 { status: 401 | 403, .. } => "auth",
+            ApiError::V4 {
+                status: 401 | 403, ..
+            } => "auth",
             ApiError::V4 { .. } => "coupontools",
             ApiError::NotTheApi { .. } => "not_the_api",
             ApiError::Decode { .. } => "decode",
@@ -233,7 +241,10 @@ fn with_reason(lead: &str, reason: &str) -> String {
 /// The parameter a description names: "Missing parameter: campaign" → "campaign".
 fn named_parameter(description: &str) -> Option<&str> {
     let (_, after) = description.split_once("parameter:")?;
-    let name = after.trim().split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).next()?;
+    let name = after
+        .trim()
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .next()?;
     (!name.is_empty()).then_some(name)
 }
 
@@ -363,7 +374,10 @@ mod tests {
     use super::*;
 
     fn err(code: u32, description: &str) -> ApiError {
-        ApiError::Coupontools { code, description: description.into() }
+        ApiError::Coupontools {
+            code,
+            description: description.into(),
+        }
     }
 
     #[test]
@@ -371,9 +385,18 @@ mod tests {
         for code in DOCUMENTED_CODES {
             let e = err(code, "Some description.");
             let (message, hint) = (e.user_message(), e.hint());
-            assert!(!message.trim().is_empty() && !hint.trim().is_empty(), "code {code}");
-            assert!(!message.contains(&format!("(code {code})")), "code {code} fell through to the generic text");
-            assert!(!hint.contains("contact Coupontools support"), "code {code} has the generic hint");
+            assert!(
+                !message.trim().is_empty() && !hint.trim().is_empty(),
+                "code {code}"
+            );
+            assert!(
+                !message.contains(&format!("(code {code})")),
+                "code {code} fell through to the generic text"
+            );
+            assert!(
+                !hint.contains("contact Coupontools support"),
+                "code {code} has the generic hint"
+            );
             assert_eq!(e.code(), Some(code));
         }
     }
@@ -381,19 +404,54 @@ mod tests {
     #[test]
     fn codes_say_what_they_mean() {
         let cases: &[(u32, &str, &str, &str)] = &[
-            (1000, "HTTP/1.0 401 Unauthorized. Client ID or Secret not correct.", "did not accept the API client ID or secret", "Settings → API"),
+            (
+                1000,
+                "HTTP/1.0 401 Unauthorized. Client ID or Secret not correct.",
+                "did not accept the API client ID or secret",
+                "Settings → API",
+            ),
             (101, "", "expired", "Renew"),
             (102, "", "subaccount", "main account"),
             (103, "", "SMS", "Integrations"),
-            (104, "No Email integration has been setup", "no e-mail provider", "Integrations → Email marketing"),
+            (
+                104,
+                "No Email integration has been setup",
+                "no e-mail provider",
+                "Integrations → Email marketing",
+            ),
             (200, "Missing parameter: campaign", "“campaign”", "Fill in"),
-            (200, "You need to provide a password.", "You need to provide a password.", "Fill in"),
+            (
+                200,
+                "You need to provide a password.",
+                "You need to provide a password.",
+                "Fill in",
+            ),
             (300, "", "did not accept one of the values", "typos"),
-            (301, "Invalid character in parameter: directory.", "“directory”", "cam_12345"),
+            (
+                301,
+                "Invalid character in parameter: directory.",
+                "“directory”",
+                "cam_12345",
+            ),
             (302, "", "choices", "choices"),
-            (303, "Invalid format in parameter: expiry_date. Required format: yyyy-MM-dd", "expiry_date", "2025-12-31"),
-            (304, "Email already exists", "already exists", "different e-mail"),
-            (305, "Email address is not valid", "not valid", "name@example.com"),
+            (
+                303,
+                "Invalid format in parameter: expiry_date. Required format: yyyy-MM-dd",
+                "expiry_date",
+                "2025-12-31",
+            ),
+            (
+                304,
+                "Email already exists",
+                "already exists",
+                "different e-mail",
+            ),
+            (
+                305,
+                "Email address is not valid",
+                "not valid",
+                "name@example.com",
+            ),
             (502, "Campaign ID not found.", "campaign", "cam_"),
             (502, "Directory ID not found", "directory", "dir_"),
             (503, "Teammate ID not found", "teammate", "team"),
@@ -405,11 +463,20 @@ mod tests {
             (510, "Subaccount ID not correct.", "subaccount", "sub_"),
             (514, "Group ID not found", "SMS group", "gro_"),
             (515, "Folder not found", "folder", "folder"),
-            (604, "Email not sent to 'a@bounce.test'. Reason: mailbox unavailable", "Reason: mailbox unavailable", "Email marketing"),
+            (
+                604,
+                "Email not sent to 'a@bounce.test'. Reason: mailbox unavailable",
+                "Reason: mailbox unavailable",
+                "Email marketing",
+            ),
         ];
         for (code, description, in_message, in_hint) in cases {
             let e = err(*code, description);
-            assert!(e.user_message().contains(in_message), "{code}: {}", e.user_message());
+            assert!(
+                e.user_message().contains(in_message),
+                "{code}: {}",
+                e.user_message()
+            );
             assert!(e.hint().contains(in_hint), "{code}: {}", e.hint());
         }
     }
@@ -417,7 +484,10 @@ mod tests {
     #[test]
     fn unknown_codes_get_generic_words_with_code_and_description() {
         let e = err(777, "Something odd happened.");
-        assert_eq!(e.user_message(), "Coupontools refused the request (code 777): Something odd happened.");
+        assert_eq!(
+            e.user_message(),
+            "Coupontools refused the request (code 777): Something odd happened."
+        );
         assert!(e.hint().contains("777"));
         assert_eq!(e.kind(), "coupontools");
         let none = err(0, "failed");
@@ -433,14 +503,25 @@ mod tests {
         for code in [200, 301, 305, 502, 604, 0] {
             assert!(!err(code, "").is_account_failure(), "{code}");
         }
-        assert!(ApiError::V4 { status: 401, message: "Unauthorized".into() }.is_account_failure());
-        assert!(!ApiError::V4 { status: 404, message: "x".into() }.is_account_failure());
+        assert!(ApiError::V4 {
+            status: 401,
+            message: "Unauthorized".into()
+        }
+        .is_account_failure());
+        assert!(!ApiError::V4 {
+            status: 404,
+            message: "x".into()
+        }
+        .is_account_failure());
         assert!(!ApiError::Server { status: 503 }.is_account_failure());
     }
 
     #[test]
     fn v4_401_speaks_like_1000() {
-        let v4 = ApiError::V4 { status: 401, message: "Invalid API key".into() };
+        let v4 = ApiError::V4 {
+            status: 401,
+            message: "Invalid API key".into(),
+        };
         let v3 = err(1000, "HTTP/1.0 401 Unauthorized.");
         assert_eq!(v4.kind(), "auth");
         assert_eq!(v3.kind(), "auth");
@@ -451,21 +532,64 @@ mod tests {
     #[test]
     fn kinds_are_stable() {
         let cases: Vec<(ApiError, &str)> = vec![
-            (ApiError::NotTheApi { status: 502, excerpt: "<html>".into() }, "not_the_api"),
-            (ApiError::Decode { status: 200, path: "users[0].stamps".into(), detail: "x".into() }, "decode"),
-            (ApiError::Connect { detail: "refused".into() }, "network"),
-            (ApiError::ReplyLost { detail: "closed".into() }, "network"),
+            (
+                ApiError::NotTheApi {
+                    status: 502,
+                    excerpt: "<html>".into(),
+                },
+                "not_the_api",
+            ),
+            (
+                ApiError::Decode {
+                    status: 200,
+                    path: "users[0].stamps".into(),
+                    detail: "x".into(),
+                },
+                "decode",
+            ),
+            (
+                ApiError::Connect {
+                    detail: "refused".into(),
+                },
+                "network",
+            ),
+            (
+                ApiError::ReplyLost {
+                    detail: "closed".into(),
+                },
+                "network",
+            ),
             (ApiError::Timeout { sent: true }, "timeout"),
             (ApiError::Server { status: 500 }, "server"),
             (ApiError::RateLimited { retry_after: None }, "rate_limited"),
-            (ApiError::OutcomeUnknown { endpoint: Endpoint::SendEmail, detail: "timeout".into() }, "outcome_unknown"),
-            (ApiError::InvalidBaseUrl { url: "ftp://x".into() }, "config"),
+            (
+                ApiError::OutcomeUnknown {
+                    endpoint: Endpoint::SendEmail,
+                    detail: "timeout".into(),
+                },
+                "outcome_unknown",
+            ),
+            (
+                ApiError::InvalidBaseUrl {
+                    url: "ftp://x".into(),
+                },
+                "config",
+            ),
             (ApiError::UnusableCredentials, "config"),
-            (ApiError::V4 { status: 422, message: "bad".into() }, "coupontools"),
+            (
+                ApiError::V4 {
+                    status: 422,
+                    message: "bad".into(),
+                },
+                "coupontools",
+            ),
         ];
         for (e, kind) in cases {
             assert_eq!(e.kind(), kind, "{e:?}");
-            assert!(!e.user_message().is_empty() && !e.hint().is_empty(), "{e:?}");
+            assert!(
+                !e.user_message().is_empty() && !e.hint().is_empty(),
+                "{e:?}"
+            );
         }
     }
 
@@ -473,15 +597,37 @@ mod tests {
     fn user_words_never_carry_technical_detail() {
         let technical = "error sending request for url (http://x/v3/send/email): hyper::Error(IncompleteMessage)";
         for e in [
-            ApiError::Connect { detail: technical.into() },
-            ApiError::ReplyLost { detail: technical.into() },
-            ApiError::Decode { status: 200, path: "users[0].stamps".into(), detail: "invalid type: map, expected a string at line 1".into() },
-            ApiError::OutcomeUnknown { endpoint: Endpoint::SendEmail, detail: technical.into() },
-            ApiError::Internal { detail: technical.into() },
-            ApiError::NotTheApi { status: 200, excerpt: "<html>oops</html>".into() },
+            ApiError::Connect {
+                detail: technical.into(),
+            },
+            ApiError::ReplyLost {
+                detail: technical.into(),
+            },
+            ApiError::Decode {
+                status: 200,
+                path: "users[0].stamps".into(),
+                detail: "invalid type: map, expected a string at line 1".into(),
+            },
+            ApiError::OutcomeUnknown {
+                endpoint: Endpoint::SendEmail,
+                detail: technical.into(),
+            },
+            ApiError::Internal {
+                detail: technical.into(),
+            },
+            ApiError::NotTheApi {
+                status: 200,
+                excerpt: "<html>oops</html>".into(),
+            },
         ] {
             let words = format!("{} {}", e.user_message(), e.hint());
-            for leak in ["hyper", "error sending request", "invalid type", "line 1", "<html>"] {
+            for leak in [
+                "hyper",
+                "error sending request",
+                "invalid type",
+                "line 1",
+                "<html>",
+            ] {
                 assert!(!words.contains(leak), "{e:?} shows {leak:?}: {words}");
             }
         }
@@ -489,7 +635,10 @@ mod tests {
 
     #[test]
     fn outcome_unknown_is_flagged_and_worded_for_email() {
-        let e = ApiError::OutcomeUnknown { endpoint: Endpoint::SendEmail, detail: "timed out".into() };
+        let e = ApiError::OutcomeUnknown {
+            endpoint: Endpoint::SendEmail,
+            detail: "timed out".into(),
+        };
         assert!(e.outcome_unknown());
         assert!(e.user_message().contains("e-mail was sent"));
         assert!(e.hint().contains("before sending it again"));
@@ -498,18 +647,29 @@ mod tests {
 
     #[test]
     fn not_the_api_words_follow_the_status() {
-        let gateway = ApiError::NotTheApi { status: 502, excerpt: "<html>Bad gateway</html>".into() };
+        let gateway = ApiError::NotTheApi {
+            status: 502,
+            excerpt: "<html>Bad gateway</html>".into(),
+        };
         assert!(gateway.user_message().contains("HTTP 502"));
         assert!(gateway.user_message().contains("trouble"));
-        let wrong_host = ApiError::NotTheApi { status: 200, excerpt: "<html>Welcome</html>".into() };
+        let wrong_host = ApiError::NotTheApi {
+            status: 200,
+            excerpt: "<html>Welcome</html>".into(),
+        };
         assert!(wrong_host.hint().contains("API addresses in Settings"));
-        let empty = ApiError::NotTheApi { status: 200, excerpt: String::new() };
+        let empty = ApiError::NotTheApi {
+            status: 200,
+            excerpt: String::new(),
+        };
         assert!(empty.user_message().contains("empty"));
     }
 
     #[test]
     fn rate_limit_hint_names_the_wait() {
-        let e = ApiError::RateLimited { retry_after: Some(Duration::from_secs(30)) };
+        let e = ApiError::RateLimited {
+            retry_after: Some(Duration::from_secs(30)),
+        };
         assert!(e.hint().contains("30 seconds"));
     }
 }

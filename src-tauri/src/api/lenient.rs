@@ -91,7 +91,9 @@ where
     D: Deserializer<'de>,
     T: FromStr,
 {
-    d.deserialize_any(NumberText)?.map(|text| parse_number(&text)).transpose()
+    d.deserialize_any(NumberText)?
+        .map(|text| parse_number(&text))
+        .transpose()
 }
 
 /// A count or amount from `12` or `"12"`; `""`, null or a missing field → 0.
@@ -104,7 +106,8 @@ where
 }
 
 fn parse_number<T: FromStr, E: de::Error>(text: &str) -> Result<T, E> {
-    text.parse::<T>().map_err(|_| E::custom(format!("expected a number, found {text:?}")))
+    text.parse::<T>()
+        .map_err(|_| E::custom(format!("expected a number, found {text:?}")))
 }
 
 /// The text of a number, whichever JSON type carried it; None for `""` and null.
@@ -204,12 +207,15 @@ const DATETIME: &[time::format_description::FormatItem<'static>] =
     format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");
 const DATETIME_T: &[time::format_description::FormatItem<'static>] =
     format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]");
-const DATE: &[time::format_description::FormatItem<'static>] = format_description!("[year]-[month]-[day]");
+const DATE: &[time::format_description::FormatItem<'static>] =
+    format_description!("[year]-[month]-[day]");
 
 /// `"2025-01-01 13:48:22"` or `"2025-01-01 13:48:22 UTC"` → that instant in UTC; `""`, null and
 /// the all-zero placeholder → None.
 pub fn opt_datetime<'de, D: Deserializer<'de>>(d: D) -> Result<Option<OffsetDateTime>, D::Error> {
-    let Some(text) = d.deserialize_any(NumberText)? else { return Ok(None) };
+    let Some(text) = d.deserialize_any(NumberText)? else {
+        return Ok(None);
+    };
     parse_datetime(&text).map_err(de::Error::custom)
 }
 
@@ -230,7 +236,9 @@ pub fn parse_datetime(text: &str) -> Result<Option<OffsetDateTime>, String> {
 
 /// `"1970-01-01"` → that date; `""`, null and `"0000-00-00"` → None.
 pub fn opt_date<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Date>, D::Error> {
-    let Some(text) = d.deserialize_any(NumberText)? else { return Ok(None) };
+    let Some(text) = d.deserialize_any(NumberText)? else {
+        return Ok(None);
+    };
     if text.starts_with("0000-00-00") {
         return Ok(None);
     }
@@ -240,7 +248,10 @@ pub fn opt_date<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Date>, D::Erro
 }
 
 /// Writes a datetime as RFC 3339 for the layers above (the UI formats it for the reader).
-pub fn ser_opt_datetime<S: Serializer>(value: &Option<OffsetDateTime>, s: S) -> Result<S::Ok, S::Error> {
+pub fn ser_opt_datetime<S: Serializer>(
+    value: &Option<OffsetDateTime>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
     match value {
         Some(at) => {
             let text = at.format(&Rfc3339).map_err(serde::ser::Error::custom)?;
@@ -446,9 +457,15 @@ mod tests {
     #[test]
     fn numbers_come_as_strings_or_numbers() {
         let r = row(r#"{"n32":"12","n64":18001837,"i":"-4","f":"2.5"}"#);
-        assert_eq!((r.n32, r.n64, r.i, r.f), (Some(12), Some(18001837), Some(-4), Some(2.5)));
+        assert_eq!(
+            (r.n32, r.n64, r.i, r.f),
+            (Some(12), Some(18001837), Some(-4), Some(2.5))
+        );
         let r = row(r#"{"n32":12,"n64":"19878460","i":-4,"f":3}"#);
-        assert_eq!((r.n32, r.n64, r.i, r.f), (Some(12), Some(19878460), Some(-4), Some(3.0)));
+        assert_eq!(
+            (r.n32, r.n64, r.i, r.f),
+            (Some(12), Some(19878460), Some(-4), Some(3.0))
+        );
         let r = row(r#"{"n32":" 7 ","n64":12.0}"#);
         assert_eq!((r.n32, r.n64), (Some(7), Some(12)));
         let r = row(r#"{"n32":"","n64":null}"#);
@@ -499,9 +516,18 @@ mod tests {
 
     #[test]
     fn datetimes_with_and_without_utc_suffix() {
-        assert_eq!(row(r#"{"at":"2019-03-25 10:43:50"}"#).at, Some(datetime!(2019-03-25 10:43:50 UTC)));
-        assert_eq!(row(r#"{"at":"2025-01-01 13:48:22 UTC"}"#).at, Some(datetime!(2025-01-01 13:48:22 UTC)));
-        assert_eq!(row(r#"{"at":"2025-01-01T13:48:22Z"}"#).at, Some(datetime!(2025-01-01 13:48:22 UTC)));
+        assert_eq!(
+            row(r#"{"at":"2019-03-25 10:43:50"}"#).at,
+            Some(datetime!(2019-03-25 10:43:50 UTC))
+        );
+        assert_eq!(
+            row(r#"{"at":"2025-01-01 13:48:22 UTC"}"#).at,
+            Some(datetime!(2025-01-01 13:48:22 UTC))
+        );
+        assert_eq!(
+            row(r#"{"at":"2025-01-01T13:48:22Z"}"#).at,
+            Some(datetime!(2025-01-01 13:48:22 UTC))
+        );
         assert_eq!(row(r#"{"at":""}"#).at, None);
         assert_eq!(row(r#"{"at":null}"#).at, None);
         assert_eq!(row(r#"{"at":"0000-00-00 00:00:00"}"#).at, None);
@@ -512,7 +538,10 @@ mod tests {
 
     #[test]
     fn dates() {
-        assert_eq!(row(r#"{"day":"1970-01-01"}"#).day, Some(date!(1970 - 01 - 01)));
+        assert_eq!(
+            row(r#"{"day":"1970-01-01"}"#).day,
+            Some(date!(1970 - 01 - 01))
+        );
         assert_eq!(row(r#"{"day":""}"#).day, None);
         assert_eq!(row(r#"{"day":"0000-00-00"}"#).day, None);
         assert!(fails(r#"{"day":"01-01-1970"}"#).contains("expected a date"));
@@ -531,7 +560,11 @@ mod tests {
     #[test]
     fn lists_from_arrays_objects_and_nothing() {
         assert_eq!(row(r#"{"items":[1,2,3]}"#).items, vec![1, 2, 3]);
-        assert_eq!(row(r#"{"items":{"b":2,"a":1}}"#).items, vec![2, 1], "document order");
+        assert_eq!(
+            row(r#"{"items":{"b":2,"a":1}}"#).items,
+            vec![2, 1],
+            "document order"
+        );
         assert_eq!(row(r#"{"items":{}}"#).items, Vec::<u8>::new());
         assert_eq!(row(r#"{"items":[]}"#).items, Vec::<u8>::new());
         assert_eq!(row(r#"{"items":""}"#).items, Vec::<u8>::new());
@@ -547,7 +580,15 @@ mod tests {
             n: u32,
         }
         let n = |json: &str| serde_json::from_str::<C>(json).unwrap().n;
-        assert_eq!((n(r#"{"n":"8"}"#), n(r#"{"n":8}"#), n(r#"{"n":""}"#), n("{}")), (8, 8, 0, 0));
+        assert_eq!(
+            (
+                n(r#"{"n":"8"}"#),
+                n(r#"{"n":8}"#),
+                n(r#"{"n":""}"#),
+                n("{}")
+            ),
+            (8, 8, 0, 0)
+        );
         assert!(serde_json::from_str::<C>(r#"{"n":"eight"}"#).is_err());
     }
 
@@ -557,9 +598,18 @@ mod tests {
         struct W(#[serde(deserialize_with = "data_list")] Vec<u8>);
         let w = |json: &str| serde_json::from_str::<W>(json).map(|w| w.0);
         assert_eq!(w("[1,2]").unwrap(), vec![1, 2]);
-        assert_eq!(w(r#"{"data":[3],"pagination":{"page":1}}"#).unwrap(), vec![3]);
-        assert_eq!(w(r#"{"pagination":{},"data":[]}"#).unwrap(), Vec::<u8>::new());
-        assert!(w(r#"{"message":"x"}"#).unwrap_err().to_string().contains("missing field `data`"));
+        assert_eq!(
+            w(r#"{"data":[3],"pagination":{"page":1}}"#).unwrap(),
+            vec![3]
+        );
+        assert_eq!(
+            w(r#"{"pagination":{},"data":[]}"#).unwrap(),
+            Vec::<u8>::new()
+        );
+        assert!(w(r#"{"message":"x"}"#)
+            .unwrap_err()
+            .to_string()
+            .contains("missing field `data`"));
         assert!(w(r#""x""#).is_err());
     }
 
@@ -605,12 +655,21 @@ mod tests {
             #[serde(serialize_with = "ser_opt_date")]
             day: Option<Date>,
         }
-        let out = Out { at: Some(datetime!(2025-01-01 13:48:22 UTC)), day: Some(date!(1970 - 01 - 02)) };
+        let out = Out {
+            at: Some(datetime!(2025-01-01 13:48:22 UTC)),
+            day: Some(date!(1970 - 01 - 02)),
+        };
         assert_eq!(
             serde_json::to_string(&out).unwrap(),
             r#"{"at":"2025-01-01T13:48:22Z","day":"1970-01-02"}"#
         );
-        let none = Out { at: None, day: None };
-        assert_eq!(serde_json::to_string(&none).unwrap(), r#"{"at":null,"day":null}"#);
+        let none = Out {
+            at: None,
+            day: None,
+        };
+        assert_eq!(
+            serde_json::to_string(&none).unwrap(),
+            r#"{"at":null,"day":null}"#
+        );
     }
 }

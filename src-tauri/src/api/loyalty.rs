@@ -10,7 +10,12 @@ use super::lenient;
 /// A v3 loyalty card (`loy_…`), as `loyaltyusers/list` describes it.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LoyaltyCard {
-    #[serde(rename(deserialize = "ID"), alias = "id", default, deserialize_with = "lenient::string")]
+    #[serde(
+        rename(deserialize = "ID"),
+        alias = "id",
+        default,
+        deserialize_with = "lenient::string"
+    )]
     pub id: String,
     #[serde(default, deserialize_with = "lenient::string")]
     pub code: String,
@@ -21,7 +26,11 @@ pub struct LoyaltyCard {
     #[serde(default, deserialize_with = "lenient::string")]
     pub name: String,
     /// e.g. "stampcard".
-    #[serde(rename(deserialize = "type"), default, deserialize_with = "lenient::string")]
+    #[serde(
+        rename(deserialize = "type"),
+        default,
+        deserialize_with = "lenient::string"
+    )]
     pub kind: String,
     /// Stamps needed for a full card; None when the card does not say.
     #[serde(default, deserialize_with = "lenient::opt_number")]
@@ -31,7 +40,12 @@ pub struct LoyaltyCard {
 /// A holder of a v3 loyalty card (`lus_…`).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LoyaltyUser {
-    #[serde(rename(deserialize = "ID"), alias = "id", default, deserialize_with = "lenient::string")]
+    #[serde(
+        rename(deserialize = "ID"),
+        alias = "id",
+        default,
+        deserialize_with = "lenient::string"
+    )]
     pub id: String,
     #[serde(default, deserialize_with = "lenient::string")]
     pub first_name: String,
@@ -61,7 +75,11 @@ pub struct LoyaltyUser {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LoyaltyCardUsers {
     /// Seed 000 wraps the one card in an array.
-    #[serde(rename(deserialize = "loyaltycard"), default, deserialize_with = "lenient::one")]
+    #[serde(
+        rename(deserialize = "loyaltycard"),
+        default,
+        deserialize_with = "lenient::one"
+    )]
     pub card: Option<LoyaltyCard>,
     #[serde(default, deserialize_with = "lenient::number_or_default")]
     pub amount_of_users: u32,
@@ -98,7 +116,10 @@ impl Client {
 
     /// `GET /loyalty/loyalty-cards` (v4): every loyalty card of the account.
     pub async fn list_loyalty_cards(&self) -> Result<Vec<LoyaltyCardV4>, ApiError> {
-        let CardList(cards) = self.transport().v4(Endpoint::V4LoyaltyCards, &[], &[], None).await?;
+        let CardList(cards) = self
+            .transport()
+            .v4(Endpoint::V4LoyaltyCards, &[], &[], None)
+            .await?;
         Ok(cards)
     }
 }
@@ -147,8 +168,14 @@ mod tests {
 
     #[test]
     fn seed_000_as_published_is_not_the_api() {
-        let published = SEED_000.replace("} ], \"amount_of_users\": \"1\",", "} ] \"amount_of_users\": \"1\"");
-        assert!(matches!(decode_v3::<LoyaltyCardUsers>(200, published.as_bytes()), Err(ApiError::NotTheApi { .. })));
+        let published = SEED_000.replace(
+            "} ], \"amount_of_users\": \"1\",",
+            "} ] \"amount_of_users\": \"1\"",
+        );
+        assert!(matches!(
+            decode_v3::<LoyaltyCardUsers>(200, published.as_bytes()),
+            Err(ApiError::NotTheApi { .. })
+        ));
     }
 
     #[test]
@@ -190,7 +217,11 @@ mod tests {
 
     #[test]
     fn v4_card_serializes_kind_as_type() {
-        let card = LoyaltyCardV4 { id: 1, kind: "stamp".into(), ..Default::default() };
+        let card = LoyaltyCardV4 {
+            id: 1,
+            kind: "stamp".into(),
+            ..Default::default()
+        };
         assert_eq!(serde_json::to_value(&card).unwrap()["type"], "stamp");
     }
 }

@@ -21,7 +21,9 @@ pub mod validate;
 
 pub use categories::Category;
 pub use client::Client;
-pub use config::{ClientConfig, Credentials, Secret, ALT_V3_BASE, DEFAULT_V3_BASE, DEFAULT_V4_BASE};
+pub use config::{
+    ClientConfig, Credentials, Secret, ALT_V3_BASE, DEFAULT_V3_BASE, DEFAULT_V4_BASE,
+};
 pub use coupons::{Campaign, CampaignFilter, SingleUseCode};
 pub use directory::{DirectoryUser, DirectoryUsersPage};
 pub use email::{EmailCouponRequest, EmailedCoupon};

@@ -29,7 +29,10 @@ impl Default for RetryPolicy {
 impl RetryPolicy {
     /// One attempt, never a retry: for callers that reconcile on their own.
     pub fn never() -> Self {
-        RetryPolicy { max_attempts: 1, ..RetryPolicy::default() }
+        RetryPolicy {
+            max_attempts: 1,
+            ..RetryPolicy::default()
+        }
     }
 }
 
@@ -43,7 +46,10 @@ pub enum AttemptOutcome {
     /// Sent, and the connection broke before a complete reply arrived.
     ReplyLost,
     /// A reply came with this status and no usable API body.
-    Status { status: u16, retry_after: Option<Duration> },
+    Status {
+        status: u16,
+        retry_after: Option<Duration>,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -77,7 +83,11 @@ pub fn decide(
     if !retryable {
         return RetryDecision::GiveUp;
     }
-    if let AttemptOutcome::Status { retry_after: Some(wait), .. } = *outcome {
+    if let AttemptOutcome::Status {
+        retry_after: Some(wait),
+        ..
+    } = *outcome
+    {
         return RetryDecision::RetryAfter(wait.min(policy.max_delay));
     }
     RetryDecision::RetryAfter(backoff(policy, attempts_made, jitter))
@@ -86,9 +96,16 @@ pub fn decide(
 /// "Equal jitter": half of the exponential step is fixed, half is random, so parallel jobs spread
 /// out while every wait still grows.
 fn backoff(policy: &RetryPolicy, attempts_made: u32, jitter: f64) -> Duration {
-    let jitter = if jitter.is_finite() { jitter.clamp(0.0, 1.0) } else { 0.0 };
+    let jitter = if jitter.is_finite() {
+        jitter.clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
     let doublings = attempts_made.saturating_sub(1).min(30);
-    let step = policy.base_delay.saturating_mul(1u32 << doublings).min(policy.max_delay);
+    let step = policy
+        .base_delay
+        .saturating_mul(1u32 << doublings)
+        .min(policy.max_delay);
     let half = step / 2;
     half + half.mul_f64(jitter)
 }
@@ -114,7 +131,10 @@ mod tests {
     }
 
     fn status(status: u16) -> AttemptOutcome {
-        Status { status, retry_after: None }
+        Status {
+            status,
+            retry_after: None,
+        }
     }
 
     fn ms(n: u64) -> Duration {
@@ -123,7 +143,10 @@ mod tests {
 
     #[test]
     fn decision_table() {
-        let ra = |secs| Status { status: 429, retry_after: Some(Duration::from_secs(secs)) };
+        let ra = |secs| Status {
+            status: 429,
+            retry_after: Some(Duration::from_secs(secs)),
+        };
         // (attempts made, outcome, idempotent, jitter, expected)
         let cases: Vec<(u32, AttemptOutcome, bool, f64, RetryDecision)> = vec![
             // Reads retry on every transient failure, with backoff 200..400, 400..800, 800..1600 ms.
@@ -159,7 +182,8 @@ mod tests {
             (1, status(503), false, 0.0, GiveUp),
             (1, status(422), false, 0.0, GiveUp),
         ];
-        for (i, (attempts, outcome, idempotent, jitter, expected)) in cases.into_iter().enumerate() {
+        for (i, (attempts, outcome, idempotent, jitter, expected)) in cases.into_iter().enumerate()
+        {
             let got = decide(&policy(), attempts, &outcome, idempotent, jitter);
             assert_eq!(
                 got, expected,
@@ -172,15 +196,34 @@ mod tests {
     fn backoff_stays_within_jitter_bounds_and_the_cap() {
         let p = policy();
         for attempts in 1..p.max_attempts {
-            let step = p.base_delay.saturating_mul(1 << (attempts - 1)).min(p.max_delay);
-            for jitter in [0.0, 0.1, 0.5, 0.999_999, 1.0, -3.0, 7.0, f64::NAN, f64::INFINITY] {
+            let step = p
+                .base_delay
+                .saturating_mul(1 << (attempts - 1))
+                .min(p.max_delay);
+            for jitter in [
+                0.0,
+                0.1,
+                0.5,
+                0.999_999,
+                1.0,
+                -3.0,
+                7.0,
+                f64::NAN,
+                f64::INFINITY,
+            ] {
                 let RetryAfter(wait) = decide(&p, attempts, &ReplyLost, true, jitter) else {
                     panic!("a read must retry a lost reply");
                 };
-                assert!(wait >= step / 2 && wait <= step, "attempt {attempts} jitter {jitter}: {wait:?}");
+                assert!(
+                    wait >= step / 2 && wait <= step,
+                    "attempt {attempts} jitter {jitter}: {wait:?}"
+                );
             }
         }
-        let long = RetryPolicy { max_attempts: 40, ..p };
+        let long = RetryPolicy {
+            max_attempts: 40,
+            ..p
+        };
         let RetryAfter(wait) = decide(&long, 35, &ConnectFailed, true, 0.999) else {
             panic!("attempts are left, so a read must retry");
         };
@@ -189,7 +232,10 @@ mod tests {
 
     #[test]
     fn never_policy_gives_up_at_once() {
-        assert_eq!(decide(&RetryPolicy::never(), 1, &ConnectFailed, true, 0.0), GiveUp);
+        assert_eq!(
+            decide(&RetryPolicy::never(), 1, &ConnectFailed, true, 0.0),
+            GiveUp
+        );
     }
 
     #[test]

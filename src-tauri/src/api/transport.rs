@@ -48,7 +48,11 @@ enum Attempt<T> {
 
 impl Transport {
     /// `v3_base` and `v4_base` must already be validated and without a trailing slash.
-    pub(crate) fn new(config: &ClientConfig, v3_base: String, v4_base: String) -> Result<Self, ApiError> {
+    pub(crate) fn new(
+        config: &ClientConfig,
+        v3_base: String,
+        v4_base: String,
+    ) -> Result<Self, ApiError> {
         let creds = &config.credentials;
         let id = header_value(&creds.client_id, false)?;
         let secret = header_value(creds.client_secret.expose(), true)?;
@@ -96,11 +100,20 @@ impl Transport {
     }
 
     /// A v3 call: POST with a JSON body; the envelope decides, whatever the HTTP status.
-    pub(crate) async fn v3<T: DeserializeOwned>(&self, endpoint: Endpoint, body: &Value) -> Result<T, ApiError> {
+    pub(crate) async fn v3<T: DeserializeOwned>(
+        &self,
+        endpoint: Endpoint,
+        body: &Value,
+    ) -> Result<T, ApiError> {
         let spec = endpoint.spec();
         debug_assert_eq!(spec.family, Family::V3, "{endpoint:?} is not a v3 row");
         let url = format!("{}{}", self.v3_base, spec.path);
-        let build = || self.http.post(&url).headers(self.v3_headers.clone()).json(body);
+        let build = || {
+            self.http
+                .post(&url)
+                .headers(self.v3_headers.clone())
+                .json(body)
+        };
         self.run(endpoint, build, read_v3::<T>).await
     }
 
@@ -114,10 +127,17 @@ impl Transport {
     ) -> Result<T, ApiError> {
         let spec = endpoint.spec();
         debug_assert_eq!(spec.family, Family::V4, "{endpoint:?} is not a v4 row");
-        let mut url = reqwest::Url::parse(&format!("{}{}", self.v4_base, endpoint.path_with(path_params)))
-            .map_err(|_| ApiError::InvalidBaseUrl { url: self.v4_base.clone() })?;
+        let mut url = reqwest::Url::parse(&format!(
+            "{}{}",
+            self.v4_base,
+            endpoint.path_with(path_params)
+        ))
+        .map_err(|_| ApiError::InvalidBaseUrl {
+            url: self.v4_base.clone(),
+        })?;
         if !query.is_empty() {
-            url.query_pairs_mut().extend_pairs(query.iter().map(|(k, v)| (*k, v.as_str())));
+            url.query_pairs_mut()
+                .extend_pairs(query.iter().map(|(k, v)| (*k, v.as_str())));
         }
         let method = match spec.method {
             HttpMethod::Get => reqwest::Method::GET,
@@ -126,7 +146,10 @@ impl Transport {
             HttpMethod::Delete => reqwest::Method::DELETE,
         };
         let build = || {
-            let request = self.http.request(method.clone(), url.clone()).headers(self.v4_headers.clone());
+            let request = self
+                .http
+                .request(method.clone(), url.clone())
+                .headers(self.v4_headers.clone());
             match body {
                 Some(body) => request.json(body),
                 None => request,
@@ -165,22 +188,40 @@ impl Transport {
             };
             let (outcome, error, maybe_took_effect) = match attempt {
                 Attempt::Done(result) => return result.map_err(|e| self.scrub(e)),
-                Attempt::Failed { outcome, error, maybe_took_effect } => (outcome, error, maybe_took_effect),
+                Attempt::Failed {
+                    outcome,
+                    error,
+                    maybe_took_effect,
+                } => (outcome, error, maybe_took_effect),
             };
             log::debug!(
                 "{endpoint} attempt {attempts} failed after {} ms: {outcome:?}",
                 started.elapsed().as_millis()
             );
-            match retry::decide(&self.retry, attempts, &outcome, spec.idempotent, rand::random::<f64>()) {
+            match retry::decide(
+                &self.retry,
+                attempts,
+                &outcome,
+                spec.idempotent,
+                rand::random::<f64>(),
+            ) {
                 RetryDecision::RetryAfter(wait) => {
-                    log::info!("{endpoint}: trying again in {} ms ({outcome:?})", wait.as_millis());
+                    log::info!(
+                        "{endpoint}: trying again in {} ms ({outcome:?})",
+                        wait.as_millis()
+                    );
                     tokio::time::sleep(wait).await;
                 }
                 RetryDecision::GiveUp => {
                     let error = self.scrub(error);
                     if !spec.idempotent && maybe_took_effect {
-                        log::warn!("{endpoint}: outcome unknown after {attempts} attempt(s): {error}");
-                        return Err(ApiError::OutcomeUnknown { endpoint, detail: error.to_string() });
+                        log::warn!(
+                            "{endpoint}: outcome unknown after {attempts} attempt(s): {error}"
+                        );
+                        return Err(ApiError::OutcomeUnknown {
+                            endpoint,
+                            detail: error.to_string(),
+                        });
                     }
                     return Err(error);
                 }
@@ -195,22 +236,48 @@ impl Transport {
         if secret.len() < 4 {
             return error;
         }
-        let clean = |text: String| if text.contains(secret) { text.replace(secret, "••••") } else { text };
+        let clean = |text: String| {
+            if text.contains(secret) {
+                text.replace(secret, "••••")
+            } else {
+                text
+            }
+        };
         match error {
-            ApiError::Coupontools { code, description } => {
-                ApiError::Coupontools { code, description: clean(description) }
-            }
-            ApiError::NotTheApi { status, excerpt } => ApiError::NotTheApi { status, excerpt: clean(excerpt) },
-            ApiError::Decode { status, path, detail } => {
-                ApiError::Decode { status, path: clean(path), detail: clean(detail) }
-            }
-            ApiError::V4 { status, message } => ApiError::V4 { status, message: clean(message) },
-            ApiError::Connect { detail } => ApiError::Connect { detail: clean(detail) },
-            ApiError::ReplyLost { detail } => ApiError::ReplyLost { detail: clean(detail) },
-            ApiError::OutcomeUnknown { endpoint, detail } => {
-                ApiError::OutcomeUnknown { endpoint, detail: clean(detail) }
-            }
-            ApiError::Internal { detail } => ApiError::Internal { detail: clean(detail) },
+            ApiError::Coupontools { code, description } => ApiError::Coupontools {
+                code,
+                description: clean(description),
+            },
+            ApiError::NotTheApi { status, excerpt } => ApiError::NotTheApi {
+                status,
+                excerpt: clean(excerpt),
+            },
+            ApiError::Decode {
+                status,
+                path,
+                detail,
+            } => ApiError::Decode {
+                status,
+                path: clean(path),
+                detail: clean(detail),
+            },
+            ApiError::V4 { status, message } => ApiError::V4 {
+                status,
+                message: clean(message),
+            },
+            ApiError::Connect { detail } => ApiError::Connect {
+                detail: clean(detail),
+            },
+            ApiError::ReplyLost { detail } => ApiError::ReplyLost {
+                detail: clean(detail),
+            },
+            ApiError::OutcomeUnknown { endpoint, detail } => ApiError::OutcomeUnknown {
+                endpoint,
+                detail: clean(detail),
+            },
+            ApiError::Internal { detail } => ApiError::Internal {
+                detail: clean(detail),
+            },
             other => other,
         }
     }
@@ -224,7 +291,10 @@ fn header_value(text: &str, sensitive: bool) -> Result<HeaderValue, ApiError> {
 }
 
 fn retry_after(headers: &HeaderMap) -> Option<Duration> {
-    headers.get(RETRY_AFTER).and_then(|v| v.to_str().ok()).and_then(retry::parse_retry_after)
+    headers
+        .get(RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(retry::parse_retry_after)
 }
 
 fn read_v3<T: DeserializeOwned>(status: u16, headers: &HeaderMap, body: &[u8]) -> Attempt<T> {
@@ -234,7 +304,10 @@ fn read_v3<T: DeserializeOwned>(status: u16, headers: &HeaderMap, body: &[u8]) -
         // The server said OK, so a write took effect even though its details are unreadable:
         // giving up on a write turns this into "outcome unknown" rather than inviting a resend.
         Err(error @ ApiError::Decode { .. }) => Attempt::Failed {
-            outcome: AttemptOutcome::Status { status, retry_after: None },
+            outcome: AttemptOutcome::Status {
+                status,
+                retry_after: None,
+            },
             error,
             maybe_took_effect: true,
         },
@@ -249,7 +322,10 @@ fn read_v4<T: DeserializeOwned>(status: u16, headers: &HeaderMap, body: &[u8]) -
             Ok(value) => Attempt::Done(Ok(value)),
             Err(error @ ApiError::NotTheApi { .. }) => unreadable(status, headers, body, error),
             Err(error) => Attempt::Failed {
-                outcome: AttemptOutcome::Status { status, retry_after: None },
+                outcome: AttemptOutcome::Status {
+                    status,
+                    retry_after: None,
+                },
                 error,
                 maybe_took_effect: true,
             },
@@ -258,14 +334,20 @@ fn read_v4<T: DeserializeOwned>(status: u16, headers: &HeaderMap, body: &[u8]) -
     if status == 429 {
         let wait = retry_after(headers);
         return Attempt::Failed {
-            outcome: AttemptOutcome::Status { status, retry_after: wait },
+            outcome: AttemptOutcome::Status {
+                status,
+                retry_after: wait,
+            },
             error: ApiError::RateLimited { retry_after: wait },
             maybe_took_effect: false,
         };
     }
     if status >= 500 {
         return Attempt::Failed {
-            outcome: AttemptOutcome::Status { status, retry_after: retry_after(headers) },
+            outcome: AttemptOutcome::Status {
+                status,
+                retry_after: retry_after(headers),
+            },
             error: ApiError::Server { status },
             maybe_took_effect: true,
         };
@@ -282,26 +364,39 @@ fn unreadable<T>(status: u16, headers: &HeaderMap, body: &[u8], error: ApiError)
     if status == 429 {
         let wait = retry_after(headers);
         return Attempt::Failed {
-            outcome: AttemptOutcome::Status { status, retry_after: wait },
+            outcome: AttemptOutcome::Status {
+                status,
+                retry_after: wait,
+            },
             error: ApiError::RateLimited { retry_after: wait },
             maybe_took_effect: false,
         };
     }
     if status >= 500 {
         return Attempt::Failed {
-            outcome: AttemptOutcome::Status { status, retry_after: retry_after(headers) },
+            outcome: AttemptOutcome::Status {
+                status,
+                retry_after: retry_after(headers),
+            },
             error,
             maybe_took_effect: true,
         };
     }
     if envelope::is_incomplete(body) {
         // Cut off on the way: the same as a lost reply.
-        return Attempt::Failed { outcome: AttemptOutcome::ReplyLost, error, maybe_took_effect: true };
+        return Attempt::Failed {
+            outcome: AttemptOutcome::ReplyLost,
+            error,
+            maybe_took_effect: true,
+        };
     }
     if (200..300).contains(&status) {
         // Something answered "success" in a foreign language; a write may have gone through.
         return Attempt::Failed {
-            outcome: AttemptOutcome::Status { status, retry_after: None },
+            outcome: AttemptOutcome::Status {
+                status,
+                retry_after: None,
+            },
             error,
             maybe_took_effect: true,
         };
@@ -313,19 +408,32 @@ fn unreadable<T>(status: u16, headers: &HeaderMap, body: &[u8], error: ApiError)
 /// A v4 non-2xx reply: the message from JSON `message` or `error`, else the raw text (§10).
 fn v4_refusal(status: u16, body: &[u8]) -> ApiError {
     if let Ok(Value::Object(fields)) = serde_json::from_slice::<Value>(body) {
-        let said = ["message", "error"].iter().find_map(|key| match fields.get(*key) {
-            Some(Value::String(text)) if !text.trim().is_empty() => Some(text.trim().to_owned()),
-            Some(Value::Object(inner)) => inner.get("message").and_then(Value::as_str).map(str::to_owned),
-            _ => None,
-        });
+        let said = ["message", "error"]
+            .iter()
+            .find_map(|key| match fields.get(*key) {
+                Some(Value::String(text)) if !text.trim().is_empty() => {
+                    Some(text.trim().to_owned())
+                }
+                Some(Value::Object(inner)) => inner
+                    .get("message")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned),
+                _ => None,
+            });
         if let Some(message) = said {
-            return ApiError::V4 { status, message: envelope::excerpt(message.as_bytes()) };
+            return ApiError::V4 {
+                status,
+                message: envelope::excerpt(message.as_bytes()),
+            };
         }
     }
     let text = envelope::excerpt(body);
     if text.starts_with('<') && !matches!(status, 401 | 403) {
         // An HTML page is not Coupontools talking; most likely a wrong address.
-        return ApiError::NotTheApi { status, excerpt: text };
+        return ApiError::NotTheApi {
+            status,
+            excerpt: text,
+        };
     }
     let message = if text.is_empty() {
         reqwest::StatusCode::from_u16(status)
@@ -350,7 +458,11 @@ fn send_failed<T>(e: &reqwest::Error) -> Attempt<T> {
         } else {
             ApiError::Connect { detail: chain(e) }
         };
-        return Attempt::Failed { outcome: AttemptOutcome::ConnectFailed, error, maybe_took_effect: false };
+        return Attempt::Failed {
+            outcome: AttemptOutcome::ConnectFailed,
+            error,
+            maybe_took_effect: false,
+        };
     }
     if e.is_timeout() {
         return Attempt::Failed {
@@ -407,7 +519,11 @@ mod tests {
 
     fn outcome<T>(attempt: Attempt<T>) -> (AttemptOutcome, String, bool) {
         match attempt {
-            Attempt::Failed { outcome, error, maybe_took_effect } => (outcome, error.kind().to_owned(), maybe_took_effect),
+            Attempt::Failed {
+                outcome,
+                error,
+                maybe_took_effect,
+            } => (outcome, error.kind().to_owned(), maybe_took_effect),
             Attempt::Done(_) => panic!("expected a failed attempt"),
         }
     }
@@ -426,18 +542,46 @@ mod tests {
         let mut headers = HeaderMap::new();
         headers.insert(RETRY_AFTER, HeaderValue::from_static("2"));
         let (o, kind, took) = outcome(read_v3::<Value>(429, &headers, b"Too many"));
-        assert_eq!(o, AttemptOutcome::Status { status: 429, retry_after: Some(Duration::from_secs(2)) });
+        assert_eq!(
+            o,
+            AttemptOutcome::Status {
+                status: 429,
+                retry_after: Some(Duration::from_secs(2))
+            }
+        );
         assert_eq!((kind.as_str(), took), ("rate_limited", false));
 
-        let (o, kind, took) = outcome(read_v3::<Value>(502, &no_headers(), b"<html>Bad gateway</html>"));
-        assert_eq!(o, AttemptOutcome::Status { status: 502, retry_after: None });
+        let (o, kind, took) = outcome(read_v3::<Value>(
+            502,
+            &no_headers(),
+            b"<html>Bad gateway</html>",
+        ));
+        assert_eq!(
+            o,
+            AttemptOutcome::Status {
+                status: 502,
+                retry_after: None
+            }
+        );
         assert_eq!((kind.as_str(), took), ("not_the_api", true));
 
         let (o, kind, _) = outcome(read_v3::<Value>(200, &no_headers(), br#"{"status":{"sta"#));
-        assert_eq!((o, kind.as_str()), (AttemptOutcome::ReplyLost, "not_the_api"));
+        assert_eq!(
+            (o, kind.as_str()),
+            (AttemptOutcome::ReplyLost, "not_the_api")
+        );
 
         let (o, _, took) = outcome(read_v3::<Value>(200, &no_headers(), b"<html>hello</html>"));
-        assert_eq!((o, took), (AttemptOutcome::Status { status: 200, retry_after: None }, true));
+        assert_eq!(
+            (o, took),
+            (
+                AttemptOutcome::Status {
+                    status: 200,
+                    retry_after: None
+                },
+                true
+            )
+        );
 
         match read_v3::<Value>(404, &no_headers(), b"<html>Not found</html>") {
             Attempt::Done(Err(ApiError::NotTheApi { status: 404, .. })) => {}
@@ -448,27 +592,55 @@ mod tests {
     #[test]
     fn v4_errors_take_message_then_error_then_text() {
         let cases: &[(u16, &str, &str)] = &[
-            (404, r#"{"message":"Loyalty card not found"}"#, "Loyalty card not found"),
-            (422, r#"{"error":"amount must be at least 1"}"#, "amount must be at least 1"),
+            (
+                404,
+                r#"{"message":"Loyalty card not found"}"#,
+                "Loyalty card not found",
+            ),
+            (
+                422,
+                r#"{"error":"amount must be at least 1"}"#,
+                "amount must be at least 1",
+            ),
             (422, r#"{"error":{"message":"nested"}}"#, "nested"),
             (400, "plain words", "plain words"),
             (404, "", "Not Found"),
-            (401, "<html>Unauthorized</html>", "<html>Unauthorized</html>"),
+            (
+                401,
+                "<html>Unauthorized</html>",
+                "<html>Unauthorized</html>",
+            ),
         ];
         for (status, body, message) in cases {
             match v4_refusal(*status, body.as_bytes()) {
-                ApiError::V4 { status: s, message: m } => assert_eq!((s, m.as_str()), (*status, *message)),
+                ApiError::V4 {
+                    status: s,
+                    message: m,
+                } => assert_eq!((s, m.as_str()), (*status, *message)),
                 other => panic!("{body}: {other:?}"),
             }
         }
-        assert!(matches!(v4_refusal(404, b"<html>nope</html>"), ApiError::NotTheApi { status: 404, .. }));
+        assert!(matches!(
+            v4_refusal(404, b"<html>nope</html>"),
+            ApiError::NotTheApi { status: 404, .. }
+        ));
         assert_eq!(v4_refusal(401, b"{}").kind(), "auth");
     }
 
     #[test]
     fn v4_statuses_map_to_outcomes() {
         let (o, kind, took) = outcome(read_v4::<Value>(503, &no_headers(), b""));
-        assert_eq!((o, kind.as_str(), took), (AttemptOutcome::Status { status: 503, retry_after: None }, "server", true));
+        assert_eq!(
+            (o, kind.as_str(), took),
+            (
+                AttemptOutcome::Status {
+                    status: 503,
+                    retry_after: None
+                },
+                "server",
+                true
+            )
+        );
         let (_, kind, took) = outcome(read_v4::<Value>(429, &no_headers(), b""));
         assert_eq!((kind.as_str(), took), ("rate_limited", false));
         match read_v4::<Vec<u32>>(200, &no_headers(), b"[1,2]") {
@@ -502,10 +674,16 @@ mod tests {
             "http://127.0.0.1:1/v4",
         );
         let transport = Transport::new(&config, "a".into(), "b".into()).unwrap();
-        let echoed = ApiError::NotTheApi { status: 400, excerpt: "x-client-secret: TopSecretValue99".into() };
+        let echoed = ApiError::NotTheApi {
+            status: 400,
+            excerpt: "x-client-secret: TopSecretValue99".into(),
+        };
         let clean = transport.scrub(echoed);
         assert!(!format!("{clean} {clean:?}").contains("TopSecretValue99"));
-        let v4 = transport.scrub(ApiError::V4 { status: 422, message: "bad TopSecretValue99".into() });
+        let v4 = transport.scrub(ApiError::V4 {
+            status: 422,
+            message: "bad TopSecretValue99".into(),
+        });
         assert!(!format!("{v4}").contains("TopSecretValue99"));
     }
 }

@@ -13,7 +13,11 @@ pub struct FieldProblem {
 
 impl FieldProblem {
     fn new(field: &'static str, message: impl Into<String>, hint: impl Into<String>) -> Self {
-        FieldProblem { field, message: message.into(), hint: hint.into() }
+        FieldProblem {
+            field,
+            message: message.into(),
+            hint: hint.into(),
+        }
     }
 }
 
@@ -53,11 +57,15 @@ pub fn email_address(input: &str) -> Result<String, FieldProblem> {
         return Err(problem("The part before the @ has a misplaced dot."));
     }
     if local.chars().any(|c| "()<>[]\\,;:\"".contains(c)) {
-        return Err(problem("The part before the @ contains a character that is not allowed."));
+        return Err(problem(
+            "The part before the @ contains a character that is not allowed.",
+        ));
     }
     let labels: Vec<&str> = domain.split('.').collect();
     if domain.is_empty() || labels.len() < 2 {
-        return Err(problem("The part after the @ needs a dot, like example.com."));
+        return Err(problem(
+            "The part after the @ needs a dot, like example.com.",
+        ));
     }
     let label_ok = |label: &&str| {
         !label.is_empty()
@@ -69,7 +77,9 @@ pub fn email_address(input: &str) -> Result<String, FieldProblem> {
         return Err(problem("The part after the @ is not a valid domain."));
     }
     if labels.last().is_some_and(|tld| tld.chars().count() < 2) {
-        return Err(problem("The part after the @ ends too short (like .com or .be)."));
+        return Err(problem(
+            "The part after the @ ends too short (like .com or .be).",
+        ));
     }
     Ok(address.to_owned())
 }
@@ -88,7 +98,11 @@ pub fn campaign_id(input: &str) -> Result<String, FieldProblem> {
         && id.len() <= 4 + 18
         && id[4..].bytes().all(|b| b.is_ascii_digit());
     if !valid {
-        return Err(FieldProblem::new("campaign", format!("“{id}” is not a campaign ID."), hint));
+        return Err(FieldProblem::new(
+            "campaign",
+            format!("“{id}” is not a campaign ID."),
+            hint,
+        ));
     }
     Ok(format!("{}{}", id[..4].to_ascii_lowercase(), &id[4..]))
 }
@@ -139,12 +153,26 @@ pub fn optional_text(
     Ok(Some(text.to_owned()))
 }
 
-fn check_key(field: &'static str, name: &str, value: &str, min: usize, max: usize) -> Result<(), FieldProblem> {
+fn check_key(
+    field: &'static str,
+    name: &str,
+    value: &str,
+    min: usize,
+    max: usize,
+) -> Result<(), FieldProblem> {
     if value.is_empty() {
-        return Err(FieldProblem::new(field, format!("Enter the {name}."), CREDENTIALS_HINT));
+        return Err(FieldProblem::new(
+            field,
+            format!("Enter the {name}."),
+            CREDENTIALS_HINT,
+        ));
     }
     if value.chars().any(char::is_whitespace) {
-        return Err(FieldProblem::new(field, format!("The {name} cannot contain spaces."), CREDENTIALS_HINT));
+        return Err(FieldProblem::new(
+            field,
+            format!("The {name} cannot contain spaces."),
+            CREDENTIALS_HINT,
+        ));
     }
     if !value.bytes().all(|b| b.is_ascii_graphic()) {
         return Err(FieldProblem::new(
@@ -154,10 +182,18 @@ fn check_key(field: &'static str, name: &str, value: &str, min: usize, max: usiz
         ));
     }
     if value.len() < min {
-        return Err(FieldProblem::new(field, format!("The {name} is too short."), CREDENTIALS_HINT));
+        return Err(FieldProblem::new(
+            field,
+            format!("The {name} is too short."),
+            CREDENTIALS_HINT,
+        ));
     }
     if value.len() > max {
-        return Err(FieldProblem::new(field, format!("The {name} is too long."), CREDENTIALS_HINT));
+        return Err(FieldProblem::new(
+            field,
+            format!("The {name} is too long."),
+            CREDENTIALS_HINT,
+        ));
     }
     Ok(())
 }
@@ -195,7 +231,10 @@ mod tests {
         for (input, expected) in [
             ("john@doe.com", "john@doe.com"),
             ("  info@receiver.com \n", "info@receiver.com"),
-            ("first.last+tag@mail.example.co.uk", "first.last+tag@mail.example.co.uk"),
+            (
+                "first.last+tag@mail.example.co.uk",
+                "first.last+tag@mail.example.co.uk",
+            ),
             ("a@b.be", "a@b.be"),
             ("o'brien@bounce.test", "o'brien@bounce.test"),
             ("jürgen@beispiel.de", "jürgen@beispiel.de"),
@@ -230,7 +269,10 @@ mod tests {
             assert!(!problem.message.is_empty() && !problem.hint.is_empty());
         }
         let long = format!("{}@example.com", "a".repeat(250));
-        assert!(email_address(&long).unwrap_err().message.contains("too long"));
+        assert!(email_address(&long)
+            .unwrap_err()
+            .message
+            .contains("too long"));
     }
 
     #[test]
@@ -238,7 +280,17 @@ mod tests {
         assert_eq!(campaign_id("cam_123456").as_deref(), Ok("cam_123456"));
         assert_eq!(campaign_id(" CAM_1010508 ").as_deref(), Ok("cam_1010508"));
         assert_eq!(campaign_id("dir_12345").as_deref(), Ok("dir_12345"));
-        for bad in ["", "cam_", "123456", "cam_12a", "cam 123", "loy_123", "cam_-1", "çam_123", "cam_1234567890123456789"] {
+        for bad in [
+            "",
+            "cam_",
+            "123456",
+            "cam_12a",
+            "cam 123",
+            "loy_123",
+            "cam_-1",
+            "çam_123",
+            "cam_1234567890123456789",
+        ] {
             let problem = campaign_id(bad).expect_err(bad);
             assert_eq!(problem.field, "campaign");
             assert!(problem.hint.contains("cam_12345"));
@@ -247,38 +299,89 @@ mod tests {
 
     #[test]
     fn credentials() {
-        assert_eq!(client_id(" 449141535434874233217388236 ").as_deref(), Ok("449141535434874233217388236"));
-        assert_eq!(client_secret("abcdefghijklmnopqrstuvwxyz0123\n").as_deref(), Ok("abcdefghijklmnopqrstuvwxyz0123"));
-        for (input, words) in [("", "Enter"), ("ab cd", "spaces"), ("abc", "too short"), ("idé12345", "characters")] {
-            assert!(client_id(input).unwrap_err().message.contains(words), "{input}");
+        assert_eq!(
+            client_id(" 449141535434874233217388236 ").as_deref(),
+            Ok("449141535434874233217388236")
+        );
+        assert_eq!(
+            client_secret("abcdefghijklmnopqrstuvwxyz0123\n").as_deref(),
+            Ok("abcdefghijklmnopqrstuvwxyz0123")
+        );
+        for (input, words) in [
+            ("", "Enter"),
+            ("ab cd", "spaces"),
+            ("abc", "too short"),
+            ("idé12345", "characters"),
+        ] {
+            assert!(
+                client_id(input).unwrap_err().message.contains(words),
+                "{input}"
+            );
         }
         let secret = "spaced secret-value";
         let problem = client_secret(secret).unwrap_err();
         assert_eq!(problem.field, "client_secret");
-        assert!(!format!("{problem:?} {problem}").contains("secret-value"), "the secret must not be echoed");
-        assert!(client_secret("short").unwrap_err().message.contains("too short"));
-        assert!(client_secret(&"x".repeat(300)).unwrap_err().message.contains("too long"));
+        assert!(
+            !format!("{problem:?} {problem}").contains("secret-value"),
+            "the secret must not be echoed"
+        );
+        assert!(client_secret("short")
+            .unwrap_err()
+            .message
+            .contains("too short"));
+        assert!(client_secret(&"x".repeat(300))
+            .unwrap_err()
+            .message
+            .contains("too long"));
     }
 
     #[test]
     fn optional_texts() {
         assert_eq!(optional_text(None, "subject", "subject", 10), Ok(None));
-        assert_eq!(optional_text(Some("   "), "subject", "subject", 10), Ok(None));
-        assert_eq!(optional_text(Some(" Ann "), "firstName", "first name", 10), Ok(Some("Ann".into())));
-        assert_eq!(optional_text(Some("Zoë"), "firstName", "first name", 3), Ok(Some("Zoë".into())));
+        assert_eq!(
+            optional_text(Some("   "), "subject", "subject", 10),
+            Ok(None)
+        );
+        assert_eq!(
+            optional_text(Some(" Ann "), "firstName", "first name", 10),
+            Ok(Some("Ann".into()))
+        );
+        assert_eq!(
+            optional_text(Some("Zoë"), "firstName", "first name", 3),
+            Ok(Some("Zoë".into()))
+        );
         let long = optional_text(Some("abcd"), "firstName", "first name", 3).unwrap_err();
         assert_eq!(long.field, "firstName");
         assert!(long.hint.contains('3'));
-        let broken = optional_text(Some("Hi\r\nBcc: x@y.z"), "subject", "subject", 100).unwrap_err();
+        let broken =
+            optional_text(Some("Hi\r\nBcc: x@y.z"), "subject", "subject", 100).unwrap_err();
         assert!(broken.message.contains("line breaks"));
     }
 
     #[test]
     fn base_urls() {
-        assert_eq!(base_url("https://api.coupontools.com/v3").as_deref(), Ok("https://api.coupontools.com/v3"));
-        assert_eq!(base_url(" https://api4coupons.com/v3// ").as_deref(), Ok("https://api4coupons.com/v3"));
-        assert_eq!(base_url("http://127.0.0.1:8080/v4/").as_deref(), Ok("http://127.0.0.1:8080/v4"));
-        for bad in ["", "api.coupontools.com/v3", "ftp://api.coupontools.com", "https://", "https://u:p@host/v3", "https://host/v3?x=1", "https://host/v3#top", "not a url"] {
+        assert_eq!(
+            base_url("https://api.coupontools.com/v3").as_deref(),
+            Ok("https://api.coupontools.com/v3")
+        );
+        assert_eq!(
+            base_url(" https://api4coupons.com/v3// ").as_deref(),
+            Ok("https://api4coupons.com/v3")
+        );
+        assert_eq!(
+            base_url("http://127.0.0.1:8080/v4/").as_deref(),
+            Ok("http://127.0.0.1:8080/v4")
+        );
+        for bad in [
+            "",
+            "api.coupontools.com/v3",
+            "ftp://api.coupontools.com",
+            "https://",
+            "https://u:p@host/v3",
+            "https://host/v3?x=1",
+            "https://host/v3#top",
+            "not a url",
+        ] {
             let problem = base_url(bad).expect_err(bad);
             assert_eq!(problem.field, "base_url");
         }

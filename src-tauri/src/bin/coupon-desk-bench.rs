@@ -23,14 +23,24 @@ struct Options {
 }
 
 fn parse_args() -> Result<Options, String> {
-    let mut options = Options { rows: 1_000, latency: Duration::from_millis(100), concurrency: vec![1, 8] };
+    let mut options = Options {
+        rows: 1_000,
+        latency: Duration::from_millis(100),
+        concurrency: vec![1, 8],
+    };
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
         let mut value = || args.next().ok_or_else(|| format!("{flag} needs a value"));
         match flag.as_str() {
-            "--rows" => options.rows = value()?.parse().map_err(|_| "--rows takes a number".to_string())?,
+            "--rows" => {
+                options.rows = value()?
+                    .parse()
+                    .map_err(|_| "--rows takes a number".to_string())?
+            }
             "--latency-ms" => {
-                let ms: u64 = value()?.parse().map_err(|_| "--latency-ms takes a number".to_string())?;
+                let ms: u64 = value()?
+                    .parse()
+                    .map_err(|_| "--latency-ms takes a number".to_string())?;
                 options.latency = Duration::from_millis(ms);
             }
             "--concurrency" => {
@@ -38,11 +48,14 @@ fn parse_args() -> Result<Options, String> {
                     .split(',')
                     .map(|c| c.trim().parse::<u8>().ok().filter(|c| (1..=16).contains(c)))
                     .collect::<Option<Vec<_>>>()
-                    .ok_or_else(|| "--concurrency takes numbers from 1 to 16, e.g. 1,8".to_string())?;
+                    .ok_or_else(|| {
+                        "--concurrency takes numbers from 1 to 16, e.g. 1,8".to_string()
+                    })?;
             }
             "--help" | "-h" => {
                 return Err(
-                    "usage: coupon-desk-bench [--rows N] [--latency-ms N] [--concurrency 1,8]".to_string()
+                    "usage: coupon-desk-bench [--rows N] [--latency-ms N] [--concurrency 1,8]"
+                        .to_string(),
                 )
             }
             other => return Err(format!("unknown flag {other} (try --help)")),
@@ -61,8 +74,14 @@ struct Figures {
     sent: usize,
 }
 
-async fn bench_one(options: &Options, concurrency: u8, folder: &std::path::Path) -> Result<Figures, String> {
-    let sandbox = Sandbox::start(SandboxConfig::default()).await.map_err(|e| format!("sandbox: {e}"))?;
+async fn bench_one(
+    options: &Options,
+    concurrency: u8,
+    folder: &std::path::Path,
+) -> Result<Figures, String> {
+    let sandbox = Sandbox::start(SandboxConfig::default())
+        .await
+        .map_err(|e| format!("sandbox: {e}"))?;
     sandbox.control().set_latency(options.latency);
     let client = Client::new(ClientConfig::new(
         Credentials::new(DEMO_CLIENT_ID, DEMO_CLIENT_SECRET),
@@ -71,10 +90,17 @@ async fn bench_one(options: &Options, concurrency: u8, folder: &std::path::Path)
     ))
     .map_err(|e| format!("client: {e}"))?;
     let campaigns = client
-        .list_campaigns(&CampaignFilter { only_active: true, ..Default::default() })
+        .list_campaigns(&CampaignFilter {
+            only_active: true,
+            ..Default::default()
+        })
         .await
         .map_err(|e| format!("campaigns: {e}"))?;
-    let campaign = campaigns.first().ok_or("the sandbox has no active campaign")?.id.to_string();
+    let campaign = campaigns
+        .first()
+        .ok_or("the sandbox has no active campaign")?
+        .id
+        .to_string();
 
     let mut text = String::from("email,first name\n");
     for i in 1..=options.rows {
@@ -83,19 +109,37 @@ async fn bench_one(options: &Options, concurrency: u8, folder: &std::path::Path)
     let list = EmailList::parse(&text, None).map_err(|e| e.to_string())?;
     let jobs = JobManager::open(folder.join(format!("bench-{concurrency}.sqlite3")))
         .map_err(|e| format!("{e:?}"))?;
-    let spec = EmailJobSpec { campaign, subject: None, check_unique: true, concurrency };
-    let job = jobs.create_email_job("bench", "Benchmark", spec, &list).map_err(|e| format!("{e:?}"))?;
+    let spec = EmailJobSpec {
+        campaign,
+        subject: None,
+        check_unique: true,
+        concurrency,
+    };
+    let job = jobs
+        .create_email_job("bench", "Benchmark", spec, &list)
+        .map_err(|e| format!("{e:?}"))?;
 
     let started = Instant::now();
-    jobs.run(&job, client, Arc::new(NoProgress)).map_err(|e| format!("{e:?}"))?;
-    let end = jobs.wait_until_settled(&job).await.map_err(|e| format!("{e:?}"))?;
+    jobs.run(&job, client, Arc::new(NoProgress))
+        .map_err(|e| format!("{e:?}"))?;
+    let end = jobs
+        .wait_until_settled(&job)
+        .await
+        .map_err(|e| format!("{e:?}"))?;
     let wall = started.elapsed();
     sandbox.stop().await;
     if end.state != JobState::Finished || end.sent != options.rows {
         return Err(format!("the job did not send every row: {end:?}"));
     }
-    let ideal = options.latency.mul_f64(options.rows as f64 / f64::from(concurrency));
-    Ok(Figures { concurrency, wall, ideal, sent: end.sent })
+    let ideal = options
+        .latency
+        .mul_f64(options.rows as f64 / f64::from(concurrency));
+    Ok(Figures {
+        concurrency,
+        wall,
+        ideal,
+        sent: end.sent,
+    })
 }
 
 #[tokio::main]

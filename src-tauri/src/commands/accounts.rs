@@ -45,14 +45,26 @@ pub struct ConnectionReport {
 async fn keychain_status(state: &State<'_, AppState>) -> KeychainStatus {
     let store = state.secrets.clone();
     match tokio::task::spawn_blocking(move || store.probe()).await {
-        Ok(Ok(())) => KeychainStatus { available: true, message: None, hint: None },
+        Ok(Ok(())) => KeychainStatus {
+            available: true,
+            message: None,
+            hint: None,
+        },
         Ok(Err(e)) => {
             log::warn!("keychain probe: {e}");
-            KeychainStatus { available: false, message: Some(e.user_message()), hint: Some(e.hint()) }
+            KeychainStatus {
+                available: false,
+                message: Some(e.user_message()),
+                hint: Some(e.hint()),
+            }
         }
         Err(e) => {
             log::error!("keychain probe task: {e}");
-            KeychainStatus { available: false, message: None, hint: None }
+            KeychainStatus {
+                available: false,
+                message: None,
+                hint: None,
+            }
         }
     }
 }
@@ -127,7 +139,11 @@ pub async fn update_account<R: Runtime>(
     }
     state.forget_client(&id);
     change_settings(&app, &state, |s| {
-        let slot = s.accounts.iter_mut().find(|a| a.id == id).ok_or_else(UiError::unknown_account)?;
+        let slot = s
+            .accounts
+            .iter_mut()
+            .find(|a| a.id == id)
+            .ok_or_else(UiError::unknown_account)?;
         *slot = updated.clone();
         Ok(accounts::view(&updated, s))
     })
@@ -141,7 +157,13 @@ pub async fn remove_account<R: Runtime>(
     state: State<'_, AppState>,
     id: String,
 ) -> Result<(), UiError> {
-    let record = state.settings.lock().await.account(&id).cloned().ok_or_else(UiError::unknown_account)?;
+    let record = state
+        .settings
+        .lock()
+        .await
+        .account(&id)
+        .cloned()
+        .ok_or_else(UiError::unknown_account)?;
     if record.kind == AccountKind::Coupontools {
         let store = state.secrets.clone();
         let key = id.clone();
@@ -169,7 +191,10 @@ pub async fn set_active_account<R: Runtime>(
     id: String,
 ) -> Result<AccountView, UiError> {
     change_settings(&app, &state, |s| {
-        let record = s.account(&id).cloned().ok_or_else(UiError::unknown_account)?;
+        let record = s
+            .account(&id)
+            .cloned()
+            .ok_or_else(UiError::unknown_account)?;
         s.active_account = Some(id.clone());
         Ok(accounts::view(&record, s))
     })
@@ -192,7 +217,10 @@ pub async fn start_practice_mode<R: Runtime>(
             s.accounts.push(accounts::practice_record());
         }
         s.active_account = Some(PRACTICE_ACCOUNT_ID.into());
-        let record = s.account(PRACTICE_ACCOUNT_ID).cloned().ok_or_else(UiError::unknown_account)?;
+        let record = s
+            .account(PRACTICE_ACCOUNT_ID)
+            .cloned()
+            .ok_or_else(UiError::unknown_account)?;
         Ok(accounts::view(&record, s))
     })
     .await
@@ -201,11 +229,17 @@ pub async fn start_practice_mode<R: Runtime>(
 /// Asks Coupontools for the campaign list: the cheapest call that proves the URL, the client ID
 /// and the secret all work.
 #[tauri::command]
-pub async fn test_connection(state: State<'_, AppState>, id: Option<String>) -> Result<ConnectionReport, UiError> {
+pub async fn test_connection(
+    state: State<'_, AppState>,
+    id: Option<String>,
+) -> Result<ConnectionReport, UiError> {
     let record = {
         let settings = state.settings.lock().await;
         match id.as_deref() {
-            Some(id) => settings.account(id).cloned().ok_or_else(UiError::unknown_account)?,
+            Some(id) => settings
+                .account(id)
+                .cloned()
+                .ok_or_else(UiError::unknown_account)?,
             None => settings.active().cloned().ok_or_else(UiError::no_account)?,
         }
     };
@@ -213,7 +247,11 @@ pub async fn test_connection(state: State<'_, AppState>, id: Option<String>) -> 
     let started = Instant::now();
     let result = client.list_campaigns(&CampaignFilter::default()).await;
     let millis = started.elapsed().as_millis() as u64;
-    let outcome = if result.is_ok() { history::Outcome::Ok } else { history::Outcome::Failed };
+    let outcome = if result.is_ok() {
+        history::Outcome::Ok
+    } else {
+        history::Outcome::Failed
+    };
     let detail = match &result {
         Ok(list) => format!("{} campaigns", list.len()),
         Err(e) => e.user_message(),
@@ -240,7 +278,10 @@ pub async fn test_connection(state: State<'_, AppState>, id: Option<String>) -> 
     Ok(ConnectionReport {
         account_id: record.id,
         account_name: record.name,
-        active_campaigns: campaigns.iter().filter(|c| c.status.eq_ignore_ascii_case("active")).count(),
+        active_campaigns: campaigns
+            .iter()
+            .filter(|c| c.status.eq_ignore_ascii_case("active"))
+            .count(),
         campaigns: campaigns.len(),
         millis,
     })

@@ -10,7 +10,10 @@ use tauri_plugin_dialog::DialogExt;
 
 use super::history::{export_path, write_file, SavedFile};
 use super::{active_account, UiError};
-use crate::jobs::{self, ColumnMapping, EmailJobSpec, EmailList, JobError, JobId, JobManager, JobProgress, JobRows, JobSummary, ListError, ProgressSink};
+use crate::jobs::{
+    self, ColumnMapping, EmailJobSpec, EmailList, JobError, JobId, JobManager, JobProgress,
+    JobRows, JobSummary, ListError, ProgressSink,
+};
 use crate::state::AppState;
 
 /// The preview shows this many rows; the whole list is checked and counted all the same.
@@ -20,7 +23,10 @@ const MAX_LIST_BYTES: u64 = 64 * 1024 * 1024;
 
 impl From<ListError> for UiError {
     fn from(e: ListError) -> Self {
-        UiError { field: Some("list".into()), ..UiError::new(e.kind(), e.user_message(), e.hint()) }
+        UiError {
+            field: Some("list".into()),
+            ..UiError::new(e.kind(), e.user_message(), e.hint())
+        }
     }
 }
 
@@ -33,7 +39,10 @@ impl From<JobError> for UiError {
             JobError::NothingToSend => Some("list".to_owned()),
             _ => None,
         };
-        UiError { field, ..UiError::new(e.kind(), e.user_message(), e.hint()) }
+        UiError {
+            field,
+            ..UiError::new(e.kind(), e.user_message(), e.hint())
+        }
     }
 }
 
@@ -57,7 +66,10 @@ fn manager(state: &AppState) -> Result<&JobManager, UiError> {
 }
 
 #[tauri::command]
-pub async fn preview_email_list(text: String, mapping: Option<ColumnMapping>) -> Result<EmailList, UiError> {
+pub async fn preview_email_list(
+    text: String,
+    mapping: Option<ColumnMapping>,
+) -> Result<EmailList, UiError> {
     let list = tokio::task::spawn_blocking(move || EmailList::parse(&text, mapping)).await??;
     Ok(list.preview(PREVIEW_ROWS))
 }
@@ -82,19 +94,32 @@ pub async fn pick_list_file<R: Runtime>(app: AppHandle<R>) -> Result<Option<Pick
     let Some(path) = picked.and_then(|p| p.into_path().ok()) else {
         return Ok(None);
     };
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let unreadable = |detail: String| {
         log::warn!("reading {}: {detail}", path.display());
         UiError {
             field: Some("list".into()),
-            ..UiError::new("list", format!("“{name}” could not be read."), "Check that the file is not open in another program, then try again.")
+            ..UiError::new(
+                "list",
+                format!("“{name}” could not be read."),
+                "Check that the file is not open in another program, then try again.",
+            )
         }
     };
-    let size = std::fs::metadata(&path).map_err(|e| unreadable(e.to_string()))?.len();
+    let size = std::fs::metadata(&path)
+        .map_err(|e| unreadable(e.to_string()))?
+        .len();
     if size > MAX_LIST_BYTES {
         return Err(UiError {
             field: Some("list".into()),
-            ..UiError::new("list", format!("“{name}” is too large to be a list of customers."), "Choose the CSV file with the addresses.")
+            ..UiError::new(
+                "list",
+                format!("“{name}” is too large to be a list of customers."),
+                "Choose the CSV file with the addresses.",
+            )
         });
     }
     let bytes = std::fs::read(&path).map_err(|e| unreadable(e.to_string()))?;
@@ -113,7 +138,9 @@ pub async fn pick_list_file<R: Runtime>(app: AppHandle<R>) -> Result<Option<Pick
 pub async fn save_list_template<R: Runtime>(app: AppHandle<R>) -> Result<SavedFile, UiError> {
     let path = export_path(&app, "coupon-desk-list-template", "csv")?;
     write_file(&path, jobs::template_csv().as_bytes())?;
-    Ok(SavedFile { path: path.display().to_string() })
+    Ok(SavedFile {
+        path: path.display().to_string(),
+    })
 }
 
 #[derive(Debug, Deserialize)]
@@ -188,16 +215,33 @@ pub async fn resume_job(
     on_progress: Channel<JobProgress>,
 ) -> Result<(), UiError> {
     let manager = manager(&state)?.clone();
-    let summary = manager.unfinished()?.into_iter().find(|j| j.job_id == job_id).ok_or_else(|| {
-        UiError::new("job_state", "This job is already finished or was cancelled.", "Its results can still be viewed and exported.")
-    })?;
-    let account = state.settings.lock().await.account(&summary.account_id).cloned().ok_or_else(|| {
-        UiError::new(
-            "not_found",
-            format!("This job was started on the account “{}”, which has been removed.", summary.account_name),
-            "Add that account again in Settings to finish the job, or cancel it.",
-        )
-    })?;
+    let summary = manager
+        .unfinished()?
+        .into_iter()
+        .find(|j| j.job_id == job_id)
+        .ok_or_else(|| {
+            UiError::new(
+                "job_state",
+                "This job is already finished or was cancelled.",
+                "Its results can still be viewed and exported.",
+            )
+        })?;
+    let account = state
+        .settings
+        .lock()
+        .await
+        .account(&summary.account_id)
+        .cloned()
+        .ok_or_else(|| {
+            UiError::new(
+                "not_found",
+                format!(
+                    "This job was started on the account “{}”, which has been removed.",
+                    summary.account_name
+                ),
+                "Add that account again in Settings to finish the job, or cancel it.",
+            )
+        })?;
     let client = state.client_for(&account).await?;
     Ok(manager.run(&job_id, client, Arc::new(ChannelSink(on_progress)))?)
 }
@@ -208,7 +252,12 @@ pub async fn unfinished_jobs(state: State<'_, AppState>) -> Result<Vec<JobSummar
 }
 
 #[tauri::command]
-pub async fn job_rows(state: State<'_, AppState>, job_id: JobId, offset: usize, limit: usize) -> Result<JobRows, UiError> {
+pub async fn job_rows(
+    state: State<'_, AppState>,
+    job_id: JobId,
+    offset: usize,
+    limit: usize,
+) -> Result<JobRows, UiError> {
     Ok(manager(&state)?.rows(&job_id, offset, limit)?)
 }
 
@@ -222,5 +271,7 @@ pub async fn export_job_results<R: Runtime>(
     let path = export_path(&app, "coupon-desk-results", "csv")?;
     let target = path.clone();
     tokio::task::spawn_blocking(move || manager.export_results_csv(&job_id, &target)).await??;
-    Ok(SavedFile { path: path.display().to_string() })
+    Ok(SavedFile {
+        path: path.display().to_string(),
+    })
 }

@@ -22,16 +22,34 @@ pub struct CampaignView {
 
 impl From<api::Campaign> for CampaignView {
     fn from(c: api::Campaign) -> Self {
-        Self { id: c.id, code: c.code, name: c.name, title: c.title, status: c.status, url: c.url }
+        Self {
+            id: c.id,
+            code: c.code,
+            name: c.name,
+            title: c.title,
+            status: c.status,
+            url: c.url,
+        }
     }
 }
 
 #[tauri::command]
-pub async fn list_campaigns(state: State<'_, AppState>, only_active: Option<bool>) -> Result<Vec<CampaignView>, UiError> {
+pub async fn list_campaigns(
+    state: State<'_, AppState>,
+    only_active: Option<bool>,
+) -> Result<Vec<CampaignView>, UiError> {
     let account = active_account(&state).await?;
     let client = state.client_for(&account).await?;
-    let filter = CampaignFilter { only_active: only_active.unwrap_or(true), ..CampaignFilter::default() };
-    let mut campaigns: Vec<CampaignView> = client.list_campaigns(&filter).await?.into_iter().map(Into::into).collect();
+    let filter = CampaignFilter {
+        only_active: only_active.unwrap_or(true),
+        ..CampaignFilter::default()
+    };
+    let mut campaigns: Vec<CampaignView> = client
+        .list_campaigns(&filter)
+        .await?
+        .into_iter()
+        .map(Into::into)
+        .collect();
     campaigns.sort_by_key(|c| c.name.to_lowercase());
     Ok(campaigns)
 }
@@ -70,21 +88,36 @@ pub struct SendResult {
 pub fn check_send_input(input: &SendInput) -> Result<EmailCouponRequest, validate::FieldProblem> {
     let campaign = validate::campaign_id(&input.campaign)?;
     let email = validate::email_address(&input.email)?;
-    let first_name = validate::optional_text(input.first_name.as_deref(), "firstName", "first name", 100)?;
-    let last_name = validate::optional_text(input.last_name.as_deref(), "lastName", "last name", 100)?;
+    let first_name =
+        validate::optional_text(input.first_name.as_deref(), "firstName", "first name", 100)?;
+    let last_name =
+        validate::optional_text(input.last_name.as_deref(), "lastName", "last name", 100)?;
     let subject = validate::optional_text(input.subject.as_deref(), "subject", "subject", 200)?;
-    Ok(EmailCouponRequest { campaign, email, subject, first_name, last_name, check_unique: input.check_unique })
+    Ok(EmailCouponRequest {
+        campaign,
+        email,
+        subject,
+        first_name,
+        last_name,
+        check_unique: input.check_unique,
+    })
 }
 
 #[tauri::command]
-pub async fn send_coupon_email(state: State<'_, AppState>, input: SendInput) -> Result<SendResult, UiError> {
+pub async fn send_coupon_email(
+    state: State<'_, AppState>,
+    input: SendInput,
+) -> Result<SendResult, UiError> {
     let request = check_send_input(&input)?;
     let account = active_account(&state).await?;
     let client = state.client_for(&account).await?;
     let result = client.send_coupon_email(&request).await;
 
     let (outcome, detail) = match &result {
-        Ok(sent) if sent.already_sent => (history::Outcome::Skipped, format!("Already had this coupon: {}", sent.single_use_url)),
+        Ok(sent) if sent.already_sent => (
+            history::Outcome::Skipped,
+            format!("Already had this coupon: {}", sent.single_use_url),
+        ),
         Ok(sent) => (history::Outcome::Ok, sent.single_use_url.clone()),
         Err(e) if e.outcome_unknown() => (history::Outcome::Unknown, e.user_message()),
         Err(e) => (history::Outcome::Failed, e.user_message()),
@@ -99,7 +132,10 @@ pub async fn send_coupon_email(state: State<'_, AppState>, input: SendInput) -> 
         detail: Some(&detail),
         job_id: None,
     };
-    if let Err(e) = state.open_db().and_then(|conn| history::record(&conn, &entry).map_err(Into::into)) {
+    if let Err(e) = state
+        .open_db()
+        .and_then(|conn| history::record(&conn, &entry).map_err(Into::into))
+    {
         log::warn!("could not write the history entry: {e}");
     }
 
@@ -129,14 +165,24 @@ pub async fn open_url<R: Runtime>(app: AppHandle<R>, url: String) -> Result<(), 
     if !matches!(parsed.scheme(), "http" | "https") {
         return Err(not_a_web_link());
     }
-    app.opener().open_url(parsed.as_str(), None::<&str>).map_err(|e| {
-        log::warn!("opening a link: {e}");
-        UiError::new("open", "The link could not be opened in your browser.", "Copy the link and paste it into your browser instead.")
-    })
+    app.opener()
+        .open_url(parsed.as_str(), None::<&str>)
+        .map_err(|e| {
+            log::warn!("opening a link: {e}");
+            UiError::new(
+                "open",
+                "The link could not be opened in your browser.",
+                "Copy the link and paste it into your browser instead.",
+            )
+        })
 }
 
 fn not_a_web_link() -> UiError {
-    UiError::new("validation", "Only web links (https://…) can be opened.", "Copy the link instead.")
+    UiError::new(
+        "validation",
+        "Only web links (https://…) can be opened.",
+        "Copy the link instead.",
+    )
 }
 
 #[cfg(test)]
@@ -159,7 +205,10 @@ mod tests {
         let r = check_send_input(&input()).unwrap();
         assert_eq!(r.campaign, "cam_100101");
         assert_eq!(r.first_name.as_deref(), Some("Ann"));
-        assert_eq!(r.subject, None, "an empty subject is left out, so Coupontools uses its own");
+        assert_eq!(
+            r.subject, None,
+            "an empty subject is left out, so Coupontools uses its own"
+        );
         assert!(r.check_unique);
     }
 

@@ -24,7 +24,13 @@ pub struct UiError {
 
 impl UiError {
     pub fn new(kind: &str, message: impl Into<String>, hint: impl Into<String>) -> Self {
-        Self { kind: kind.into(), message: message.into(), hint: hint.into(), code: None, field: None }
+        Self {
+            kind: kind.into(),
+            message: message.into(),
+            hint: hint.into(),
+            code: None,
+            field: None,
+        }
     }
 
     pub fn no_account() -> Self {
@@ -56,7 +62,13 @@ impl UiError {
 impl From<ApiError> for UiError {
     fn from(e: ApiError) -> Self {
         log::warn!("api error ({}): {e}", e.kind());
-        Self { kind: e.kind().into(), message: e.user_message(), hint: e.hint(), code: e.code(), field: None }
+        Self {
+            kind: e.kind().into(),
+            message: e.user_message(),
+            hint: e.hint(),
+            code: e.code(),
+            field: None,
+        }
     }
 }
 
@@ -95,7 +107,9 @@ impl From<DbError> for UiError {
     fn from(e: DbError) -> Self {
         log::error!("database: {e}");
         let message = match e {
-            DbError::TooNew { .. } => "The history on this computer was written by a newer Coupon Desk.",
+            DbError::TooNew { .. } => {
+                "The history on this computer was written by a newer Coupon Desk."
+            }
             _ => "Coupon Desk could not open its history on this computer.",
         };
         Self::new("database", message, "Install the latest Coupon Desk, or check that your user folder is not full or read-only.")
@@ -137,14 +151,23 @@ mod tests {
 
     #[test]
     fn serializes_to_the_shape_the_ui_expects() {
-        let e = UiError::from(FieldProblem { field: "email", message: "m".into(), hint: "h".into() });
+        let e = UiError::from(FieldProblem {
+            field: "email",
+            message: "m".into(),
+            hint: "h".into(),
+        });
         let json = serde_json::to_value(&e).unwrap();
-        assert_eq!(json, serde_json::json!({"kind": "validation", "message": "m", "hint": "h", "field": "email"}));
+        assert_eq!(
+            json,
+            serde_json::json!({"kind": "validation", "message": "m", "hint": "h", "field": "email"})
+        );
     }
 
     #[test]
     fn keychain_outage_is_its_own_kind() {
-        let e = UiError::from(SecretsError::Unavailable { detail: "no dbus".into() });
+        let e = UiError::from(SecretsError::Unavailable {
+            detail: "no dbus".into(),
+        });
         assert_eq!(e.kind, "keychain_unavailable");
         assert!(!e.message.contains("dbus"));
     }

@@ -16,7 +16,10 @@ pub struct SavedFile {
 }
 
 #[tauri::command]
-pub async fn list_history(state: State<'_, AppState>, filter: Option<Filter>) -> Result<Vec<Entry>, UiError> {
+pub async fn list_history(
+    state: State<'_, AppState>,
+    filter: Option<Filter>,
+) -> Result<Vec<Entry>, UiError> {
     let conn = state.open_db()?;
     let filter = filter.unwrap_or_default();
     Ok(tokio::task::spawn_blocking(move || history::list(&conn, &filter)).await??)
@@ -35,23 +38,35 @@ pub async fn export_history<R: Runtime>(
     let csv = history::to_csv(&entries).map_err(|e| UiError::internal("history csv", e))?;
     let path = export_path(&app, "coupon-desk-history", "csv")?;
     write_file(&path, csv.as_bytes())?;
-    Ok(SavedFile { path: path.display().to_string() })
+    Ok(SavedFile {
+        path: path.display().to_string(),
+    })
 }
 
 /// Exports go to the Downloads folder, like a browser's downloads, with a time in the name so
 /// nothing is overwritten; the window shows where.
-pub(crate) fn export_path<R: Runtime>(app: &AppHandle<R>, stem: &str, ext: &str) -> Result<PathBuf, UiError> {
+pub(crate) fn export_path<R: Runtime>(
+    app: &AppHandle<R>,
+    stem: &str,
+    ext: &str,
+) -> Result<PathBuf, UiError> {
     let dir = app
         .path()
         .download_dir()
         .ok()
         .or_else(|| app.path().home_dir().ok().map(|h| h.join("Downloads")))
         .ok_or_else(|| {
-            UiError::new("export", "Coupon Desk could not find your Downloads folder.", "Create a folder called Downloads in your home folder and try again.")
+            UiError::new(
+                "export",
+                "Coupon Desk could not find your Downloads folder.",
+                "Create a folder called Downloads in your home folder and try again.",
+            )
         })?;
     std::fs::create_dir_all(&dir).map_err(|e| cannot_write(&dir, e))?;
     let stamp = time::OffsetDateTime::now_utc()
-        .format(time::macros::format_description!("[year][month][day]-[hour][minute][second]"))
+        .format(time::macros::format_description!(
+            "[year][month][day]-[hour][minute][second]"
+        ))
         .unwrap_or_default();
     let mut path = dir.join(format!("{stem}-{stamp}.{ext}"));
     let mut n = 2;
@@ -70,7 +85,10 @@ fn cannot_write(path: &std::path::Path, e: std::io::Error) -> UiError {
     log::warn!("writing {}: {e}", path.display());
     UiError::new(
         "export",
-        format!("The file could not be saved in {}.", path.parent().unwrap_or(path).display()),
+        format!(
+            "The file could not be saved in {}.",
+            path.parent().unwrap_or(path).display()
+        ),
         "Check that the folder exists, is not full and that you may write in it.",
     )
 }

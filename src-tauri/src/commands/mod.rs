@@ -31,5 +31,11 @@ pub(crate) async fn change_settings<R: Runtime, T>(
 
 /// The active account, or a plain "set up an account first" error.
 pub(crate) async fn active_account(state: &State<'_, AppState>) -> Result<AccountRecord, UiError> {
-    state.settings.lock().await.active().cloned().ok_or_else(UiError::no_account)
+    state
+        .settings
+        .lock()
+        .await
+        .active()
+        .cloned()
+        .ok_or_else(UiError::no_account)
 }

@@ -29,7 +29,11 @@ fn check(prefs: &Preferences) -> Result<(), UiError> {
     if !LANGUAGES.contains(&prefs.language.as_str()) {
         return Err(UiError {
             field: Some("language".into()),
-            ..UiError::new("validation", "That language is not available.", format!("Choose one of: {}.", LANGUAGES.join(", ")))
+            ..UiError::new(
+                "validation",
+                "That language is not available.",
+                format!("Choose one of: {}.", LANGUAGES.join(", ")),
+            )
         });
     }
     if !(1..=MAX_BULK_CONCURRENCY).contains(&prefs.bulk_concurrency) {
@@ -37,7 +41,9 @@ fn check(prefs: &Preferences) -> Result<(), UiError> {
             field: Some("concurrency".into()),
             ..UiError::new(
                 "validation",
-                format!("Sending speed must be between 1 and {MAX_BULK_CONCURRENCY} e-mails at a time."),
+                format!(
+                    "Sending speed must be between 1 and {MAX_BULK_CONCURRENCY} e-mails at a time."
+                ),
                 "4 is a good choice; lower it if Coupontools asks you to slow down.",
             )
         });

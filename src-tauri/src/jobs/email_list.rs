@@ -95,14 +95,23 @@ impl EmailList {
             return Err(ListError::Empty);
         }
         let has_header = !records[0].iter().any(|field| looks_like_address(field));
-        let header = if has_header { Some(records.remove(0)) } else { None };
+        let header = if has_header {
+            Some(records.remove(0))
+        } else {
+            None
+        };
         if records.is_empty() {
             return Err(ListError::NoRows);
         }
         if records.len() > MAX_ROWS {
             return Err(ListError::TooManyRows { limit: MAX_ROWS });
         }
-        let columns = records.iter().chain(header.iter()).map(Vec::len).max().unwrap_or(0);
+        let columns = records
+            .iter()
+            .chain(header.iter())
+            .map(Vec::len)
+            .max()
+            .unwrap_or(0);
         let headers: Vec<String> = (0..columns)
             .map(|i| match header.as_ref().and_then(|h| h.get(i)) {
                 Some(name) if !name.is_empty() => name.clone(),
@@ -138,7 +147,10 @@ impl EmailList {
         for (index, record) in records.iter().enumerate() {
             let row = index + 1;
             let field = |column: Option<usize>| -> Option<String> {
-                column.and_then(|c| record.get(c)).map(|v| v.trim().to_string()).filter(|v| !v.is_empty())
+                column
+                    .and_then(|c| record.get(c))
+                    .map(|v| v.trim().to_string())
+                    .filter(|v| !v.is_empty())
             };
             let raw_email = field(Some(email_column)).unwrap_or_default();
             let mut entry = EmailListRow {
@@ -262,9 +274,15 @@ fn looks_like_address(field: &str) -> bool {
 }
 
 fn check_mapping(mapping: &ColumnMapping, columns: usize) -> Result<(), ListError> {
-    for column in [mapping.email, mapping.first_name, mapping.last_name].into_iter().flatten() {
+    for column in [mapping.email, mapping.first_name, mapping.last_name]
+        .into_iter()
+        .flatten()
+    {
         if column >= columns {
-            return Err(ListError::NoSuchColumn { column: column + 1, columns });
+            return Err(ListError::NoSuchColumn {
+                column: column + 1,
+                columns,
+            });
         }
     }
     Ok(())
@@ -273,9 +291,11 @@ fn check_mapping(mapping: &ColumnMapping, columns: usize) -> Result<(), ListErro
 fn guess_mapping(header: Option<&[String]>, records: &[Vec<String>]) -> ColumnMapping {
     match header {
         Some(names) => mapping_from_header(names),
-        None => {
-            ColumnMapping { email: column_with_most_addresses(records), first_name: None, last_name: None }
-        }
+        None => ColumnMapping {
+            email: column_with_most_addresses(records),
+            first_name: None,
+            last_name: None,
+        },
     }
 }
 
@@ -334,7 +354,14 @@ const LAST_NAME_NAMES: &[&str] = &[
     "apellido",
     "apellidos",
 ];
-const LAST_NAME_PARTS: &[&str] = &["lastname", "surname", "familyname", "achternaam", "nachname", "apellido"];
+const LAST_NAME_PARTS: &[&str] = &[
+    "lastname",
+    "surname",
+    "familyname",
+    "achternaam",
+    "nachname",
+    "apellido",
+];
 
 fn mapping_from_header(names: &[String]) -> ColumnMapping {
     let normalised: Vec<String> = names.iter().map(|n| normalise_header(n)).collect();
@@ -345,14 +372,21 @@ fn mapping_from_header(names: &[String]) -> ColumnMapping {
             .enumerate()
             .find(|(i, n)| free(i) && exact.contains(&n.as_str()))
             .or_else(|| {
-                normalised.iter().enumerate().find(|(i, n)| free(i) && parts.iter().any(|p| n.contains(p)))
+                normalised
+                    .iter()
+                    .enumerate()
+                    .find(|(i, n)| free(i) && parts.iter().any(|p| n.contains(p)))
             })
             .map(|(i, _)| i)
     };
     let email = find(EMAIL_NAMES, EMAIL_PARTS, &[]);
     let first_name = find(FIRST_NAME_NAMES, FIRST_NAME_PARTS, &[email]);
     let last_name = find(LAST_NAME_NAMES, LAST_NAME_PARTS, &[email, first_name]);
-    ColumnMapping { email, first_name, last_name }
+    ColumnMapping {
+        email,
+        first_name,
+        last_name,
+    }
 }
 
 /// "E-mail adres", "Prénom", "first_name" → "emailadres", "prenom", "firstname".
@@ -384,7 +418,9 @@ fn column_with_most_addresses(records: &[Vec<String>]) -> Option<usize> {
             }
         }
     }
-    hits.into_iter().max_by_key(|&(column, count)| (count, std::cmp::Reverse(column))).map(|(c, _)| c)
+    hits.into_iter()
+        .max_by_key(|&(column, count)| (count, std::cmp::Reverse(column)))
+        .map(|(c, _)| c)
 }
 
 #[cfg(test)]
@@ -422,7 +458,8 @@ mod tests {
 
     #[test]
     fn a_name_with_a_comma_does_not_beat_a_consistent_semicolon() {
-        let text = "email;name\nann@example.com;Peeters, Ann\nbob@example.com;Bob\ncid@example.com;Cid\n";
+        let text =
+            "email;name\nann@example.com;Peeters, Ann\nbob@example.com;Bob\ncid@example.com;Cid\n";
         assert_eq!(parse(text).delimiter, ';');
     }
 
@@ -431,7 +468,14 @@ mod tests {
         let list = parse("\u{feff}Email;Prénom;Nom\r\nann@example.com;Ann;Peeters\r\n");
         assert!(list.has_header);
         assert_eq!(list.headers, vec!["Email", "Prénom", "Nom"]);
-        assert_eq!(list.mapping, ColumnMapping { email: Some(0), first_name: Some(1), last_name: Some(2) });
+        assert_eq!(
+            list.mapping,
+            ColumnMapping {
+                email: Some(0),
+                first_name: Some(1),
+                last_name: Some(2)
+            }
+        );
         assert_eq!(list.rows[0].email, "ann@example.com");
     }
 
@@ -464,12 +508,20 @@ mod tests {
             ("first_name,last_name,EMAIL", [2, 0, 1]),
         ];
         for (header, [email, first, last]) in cases {
-            let example = if header.contains(';') { "a;b;c" } else { "a,b,c" };
+            let example = if header.contains(';') {
+                "a;b;c"
+            } else {
+                "a,b,c"
+            };
             let text = format!("{header}\n{example}\n");
             let list = EmailList::parse(&text, None).unwrap();
             assert_eq!(
                 list.mapping,
-                ColumnMapping { email: Some(email), first_name: Some(first), last_name: Some(last) },
+                ColumnMapping {
+                    email: Some(email),
+                    first_name: Some(first),
+                    last_name: Some(last)
+                },
                 "header {header:?}"
             );
         }
@@ -478,18 +530,34 @@ mod tests {
     #[test]
     fn explicit_mapping_wins_and_is_checked() {
         let text = "a;b;c\nAnn;Peeters;ann@example.com\n";
-        let mapping = ColumnMapping { email: Some(2), first_name: Some(0), last_name: Some(1) };
+        let mapping = ColumnMapping {
+            email: Some(2),
+            first_name: Some(0),
+            last_name: Some(1),
+        };
         let list = EmailList::parse(text, Some(mapping)).unwrap();
         assert_eq!(list.mapping, mapping);
         assert_eq!(list.rows[0].email, "ann@example.com");
         assert_eq!(list.rows[0].last_name.as_deref(), Some("Peeters"));
-        let bad = ColumnMapping { email: Some(5), ..mapping };
+        let bad = ColumnMapping {
+            email: Some(5),
+            ..mapping
+        };
         assert!(matches!(
             EmailList::parse(text, Some(bad)),
-            Err(ListError::NoSuchColumn { column: 6, columns: 3 })
+            Err(ListError::NoSuchColumn {
+                column: 6,
+                columns: 3
+            })
         ));
-        let none = ColumnMapping { email: None, ..mapping };
-        assert!(matches!(EmailList::parse(text, Some(none)), Err(ListError::NoEmailColumn)));
+        let none = ColumnMapping {
+            email: None,
+            ..mapping
+        };
+        assert!(matches!(
+            EmailList::parse(text, Some(none)),
+            Err(ListError::NoEmailColumn)
+        ));
     }
 
     #[test]
@@ -510,7 +578,10 @@ mod tests {
                     bob@example.com,Bob\n\
                     bob@example.com,Bob again\n";
         let list = parse(text);
-        assert_eq!((list.total, list.valid, list.invalid, list.duplicates), (6, 2, 2, 2));
+        assert_eq!(
+            (list.total, list.valid, list.invalid, list.duplicates),
+            (6, 2, 2, 2)
+        );
         let problems: Vec<_> = list.rows.iter().map(|r| r.problem).collect();
         assert_eq!(
             problems,
@@ -524,28 +595,50 @@ mod tests {
             ]
         );
         assert_eq!(list.rows[3].duplicate_of, Some(1));
-        assert_eq!(list.rows[3].problem_text.as_deref(), Some("Also on row 1 of the file."));
+        assert_eq!(
+            list.rows[3].problem_text.as_deref(),
+            Some("Also on row 1 of the file.")
+        );
         assert_eq!(list.rows[5].duplicate_of, Some(5));
-        assert!(list.rows[2].problem_text.as_deref().is_some_and(|t| !t.is_empty()));
+        assert!(list.rows[2]
+            .problem_text
+            .as_deref()
+            .is_some_and(|t| !t.is_empty()));
     }
 
     #[test]
     fn refuses_empty_text_header_only_and_too_many_rows() {
         assert!(matches!(EmailList::parse("", None), Err(ListError::Empty)));
-        assert!(matches!(EmailList::parse("\u{feff}  \n\n", None), Err(ListError::Empty)));
-        assert!(matches!(EmailList::parse("email;name\n", None), Err(ListError::NoRows)));
+        assert!(matches!(
+            EmailList::parse("\u{feff}  \n\n", None),
+            Err(ListError::Empty)
+        ));
+        assert!(matches!(
+            EmailList::parse("email;name\n", None),
+            Err(ListError::NoRows)
+        ));
         let mut big = String::from("email\n");
         for i in 0..=MAX_ROWS {
             big.push_str(&format!("u{i}@example.com\n"));
         }
-        assert!(matches!(EmailList::parse(&big, None), Err(ListError::TooManyRows { .. })));
+        assert!(matches!(
+            EmailList::parse(&big, None),
+            Err(ListError::TooManyRows { .. })
+        ));
     }
 
     #[test]
     fn template_round_trips_through_the_parser() {
         let list = parse(&template_csv());
         assert!(list.has_header);
-        assert_eq!(list.mapping, ColumnMapping { email: Some(0), first_name: Some(1), last_name: Some(2) });
+        assert_eq!(
+            list.mapping,
+            ColumnMapping {
+                email: Some(0),
+                first_name: Some(1),
+                last_name: Some(2)
+            }
+        );
         assert_eq!((list.total, list.valid), (2, 2));
         assert_eq!(list.rows[1].first_name.as_deref(), Some("Tom"));
     }

@@ -115,12 +115,16 @@ impl JobError {
                 "Fix the addresses marked in the preview, then start again.".to_string()
             }
             JobError::StillStopping => "Wait a few seconds and try again.".to_string(),
-            JobError::AlreadyDone { .. } => "Its results can still be viewed and exported.".to_string(),
+            JobError::AlreadyDone { .. } => {
+                "Its results can still be viewed and exported.".to_string()
+            }
             JobError::NoRuntime | JobError::Internal => {
-                "Close and reopen Coupon Desk; the job will offer to resume where it stopped.".to_string()
+                "Close and reopen Coupon Desk; the job will offer to resume where it stopped."
+                    .to_string()
             }
             JobError::Export(_) => {
-                "Choose another folder, or close the file if it is open in a spreadsheet.".to_string()
+                "Choose another folder, or close the file if it is open in a spreadsheet."
+                    .to_string()
             }
         }
     }
@@ -137,16 +141,24 @@ mod tests {
             ListError::NoRows,
             ListError::NoEmailColumn,
             ListError::NoAddressesFound,
-            ListError::NoSuchColumn { column: 4, columns: 3 },
+            ListError::NoSuchColumn {
+                column: 4,
+                columns: 3,
+            },
             ListError::TooManyRows { limit: 100_000 },
             ListError::Unreadable { record: 7 },
         ];
         for e in lists {
-            assert!(!e.user_message().is_empty() && !e.hint().is_empty(), "{e:?}");
+            assert!(
+                !e.user_message().is_empty() && !e.hint().is_empty(),
+                "{e:?}"
+            );
         }
         let jobs = [
             JobError::Database(rusqlite::Error::InvalidQuery),
-            JobError::NotFound { job_id: "job_1".into() },
+            JobError::NotFound {
+                job_id: "job_1".into(),
+            },
             JobError::InvalidConcurrency { given: 40 },
             JobError::NothingToSend,
             JobError::StillStopping,
@@ -157,7 +169,10 @@ mod tests {
             let message = e.user_message();
             assert!(!message.is_empty() && !e.hint().is_empty(), "{e:?}");
             // Technical detail stays out of what the window shows.
-            assert!(!message.contains("disk full") && !message.contains("InvalidQuery"), "{message}");
+            assert!(
+                !message.contains("disk full") && !message.contains("InvalidQuery"),
+                "{message}"
+            );
         }
     }
 }

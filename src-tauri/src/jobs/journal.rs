@@ -15,7 +15,8 @@ use crate::db;
 use crate::jobs::email_list::{EmailList, RowProblem};
 use crate::jobs::error::JobError;
 
-pub(crate) const UNKNOWN_MESSAGE: &str = "Unknown — the e-mail may have been sent. Check before resending.";
+pub(crate) const UNKNOWN_MESSAGE: &str =
+    "Unknown — the e-mail may have been sent. Check before resending.";
 pub(crate) const CANCELLED_MESSAGE: &str = "Not sent — the job was cancelled.";
 
 /// Identifies one bulk job; stable across restarts (it is the journal's key).
@@ -255,7 +256,9 @@ pub(crate) struct Journal {
 }
 
 pub(crate) fn now() -> String {
-    time::OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
+    time::OffsetDateTime::now_utc()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
 }
 
 impl Journal {
@@ -269,7 +272,11 @@ impl Journal {
 
     /// Stores the job and all its rows in one transaction. Rows with a problem in the file are
     /// stored already final, so the journal (and the export) mirror the file row for row.
-    pub fn create_job(&mut self, new: &NewJob<'_>, list: &EmailList) -> Result<JobRecord, JobError> {
+    pub fn create_job(
+        &mut self,
+        new: &NewJob<'_>,
+        list: &EmailList,
+    ) -> Result<JobRecord, JobError> {
         let job = JobRecord {
             id: JobId::generate(),
             created_at: now(),
@@ -283,7 +290,9 @@ impl Journal {
             pause_reason: None,
             total: list.rows.len(),
         };
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
         tx.execute(
             "INSERT INTO email_jobs (id, created_at, account_id, account_name, campaign, subject,
                 check_unique, concurrency, state, total)
@@ -310,12 +319,14 @@ impl Journal {
             for row in &list.rows {
                 let (status, message) = match row.problem {
                     None => (RowStatus::Pending, None),
-                    Some(RowProblem::MissingEmail) => {
-                        (RowStatus::Failed, Some("No e-mail address on this row — not sent.".to_string()))
-                    }
-                    Some(RowProblem::InvalidEmail) => {
-                        (RowStatus::Failed, Some("Not a valid e-mail address — not sent.".to_string()))
-                    }
+                    Some(RowProblem::MissingEmail) => (
+                        RowStatus::Failed,
+                        Some("No e-mail address on this row — not sent.".to_string()),
+                    ),
+                    Some(RowProblem::InvalidEmail) => (
+                        RowStatus::Failed,
+                        Some("Not a valid e-mail address — not sent.".to_string()),
+                    ),
                     Some(RowProblem::Duplicate) => (
                         RowStatus::Skipped,
                         Some(match row.duplicate_of {
@@ -362,7 +373,9 @@ impl Journal {
                 job_from_row,
             )
             .optional()?
-            .ok_or_else(|| JobError::NotFound { job_id: id.to_string() })
+            .ok_or_else(|| JobError::NotFound {
+                job_id: id.to_string(),
+            })
     }
 
     pub fn counts(&self, id: &JobId) -> Result<Counts, JobError> {
@@ -370,7 +383,9 @@ impl Journal {
         let mut stmt = self.conn.prepare_cached(
             "SELECT status, count(*) FROM email_job_rows WHERE job_id = ?1 GROUP BY status",
         )?;
-        let rows = stmt.query_map([id.as_str()], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
+        let rows = stmt.query_map([id.as_str()], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+        })?;
         for row in rows {
             let (status, n) = row?;
             counts.add(RowStatus::parse(&status), n as isize);
@@ -407,9 +422,12 @@ impl Journal {
     /// Every job's in-flight rows, at start-up, when no run is alive.
     pub fn recover_all(&mut self) -> Result<usize, JobError> {
         let ids: Vec<String> = {
-            let mut stmt =
-                self.conn.prepare("SELECT DISTINCT job_id FROM email_job_rows WHERE status = 'in_flight'")?;
-            let ids = stmt.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
+            let mut stmt = self
+                .conn
+                .prepare("SELECT DISTINCT job_id FROM email_job_rows WHERE status = 'in_flight'")?;
+            let ids = stmt
+                .query_map([], |r| r.get(0))?
+                .collect::<Result<_, _>>()?;
             ids
         };
         let mut recovered = 0;
@@ -420,9 +438,15 @@ impl Journal {
         Ok(recovered)
     }
 
-    fn settle_in_flight(&mut self, job: &JobRecord, back_to_pending: bool) -> Result<usize, JobError> {
+    fn settle_in_flight(
+        &mut self,
+        job: &JobRecord,
+        back_to_pending: bool,
+    ) -> Result<usize, JobError> {
         let at = now();
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let changed = if back_to_pending {
             tx.execute(
                 "UPDATE email_job_rows SET status = 'pending', maybe_sent = 1, updated_at = ?2
@@ -449,7 +473,9 @@ impl Journal {
     /// Marks the next pending row `in_flight` and commits. Rows that were tried before go to the
     /// back of the queue.
     pub fn claim_next(&mut self, job_id: &JobId) -> Result<Option<ClaimedRow>, JobError> {
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let claimed = claim_in(&tx, job_id)?;
         tx.commit()?;
         Ok(claimed)
@@ -465,7 +491,9 @@ impl Journal {
         then_claim: bool,
     ) -> Result<Option<ClaimedRow>, JobError> {
         let at = now();
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let email: Option<String> = tx
             .query_row(
                 "UPDATE email_job_rows
@@ -496,7 +524,11 @@ impl Journal {
                 job.id.as_str(),
             ])?;
         }
-        let claimed = if then_claim { claim_in(&tx, &job.id)? } else { None };
+        let claimed = if then_claim {
+            claim_in(&tx, &job.id)?
+        } else {
+            None
+        };
         tx.commit()?;
         Ok(claimed)
     }
@@ -516,14 +548,25 @@ impl Journal {
              SET status = 'pending', maybe_sent = max(maybe_sent, ?3),
                  attempts = attempts - ?4, updated_at = ?5
              WHERE job_id = ?1 AND row = ?2 AND status = 'in_flight'",
-            params![job_id.as_str(), row as i64, maybe_sent, !counts_as_attempt as i64, now()],
+            params![
+                job_id.as_str(),
+                row as i64,
+                maybe_sent,
+                !counts_as_attempt as i64,
+                now()
+            ],
         )?;
         Ok(())
     }
 
     /// The row stays with its worker for another try; the journal learns of the try, and that
     /// the last one may have reached the server.
-    pub fn note_retry(&mut self, job_id: &JobId, row: usize, maybe_sent: bool) -> Result<(), JobError> {
+    pub fn note_retry(
+        &mut self,
+        job_id: &JobId,
+        row: usize,
+        maybe_sent: bool,
+    ) -> Result<(), JobError> {
         self.conn.execute(
             "UPDATE email_job_rows
              SET attempts = attempts + 1, maybe_sent = max(maybe_sent, ?3), updated_at = ?4
@@ -545,25 +588,41 @@ impl Journal {
 
     /// Rows `offset + 1 ..= offset + limit` (rows are numbered from 1 without gaps, so this is an
     /// index range, not an OFFSET scan).
-    pub fn rows(&self, job_id: &JobId, offset: usize, limit: usize) -> Result<Vec<JobRow>, JobError> {
+    pub fn rows(
+        &self,
+        job_id: &JobId,
+        offset: usize,
+        limit: usize,
+    ) -> Result<Vec<JobRow>, JobError> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT row, email, first_name, last_name, status, single_use_code, single_use_url, message
              FROM email_job_rows WHERE job_id = ?1 AND row > ?2 AND row <= ?3 ORDER BY row",
         )?;
         let rows = stmt
-            .query_map(params![job_id.as_str(), offset as i64, offset.saturating_add(limit) as i64], |r| {
-                let status = RowStatus::parse(&r.get::<_, String>(4)?);
-                Ok(JobRow {
-                    row: r.get::<_, i64>(0)? as usize,
-                    email: r.get(1)?,
-                    first_name: r.get(2)?,
-                    last_name: r.get(3)?,
-                    status: if status == RowStatus::InFlight { RowStatus::Pending } else { status },
-                    single_use_code: r.get(5)?,
-                    single_use_url: r.get(6)?,
-                    message: r.get(7)?,
-                })
-            })?
+            .query_map(
+                params![
+                    job_id.as_str(),
+                    offset as i64,
+                    offset.saturating_add(limit) as i64
+                ],
+                |r| {
+                    let status = RowStatus::parse(&r.get::<_, String>(4)?);
+                    Ok(JobRow {
+                        row: r.get::<_, i64>(0)? as usize,
+                        email: r.get(1)?,
+                        first_name: r.get(2)?,
+                        last_name: r.get(3)?,
+                        status: if status == RowStatus::InFlight {
+                            RowStatus::Pending
+                        } else {
+                            status
+                        },
+                        single_use_code: r.get(5)?,
+                        single_use_url: r.get(6)?,
+                        message: r.get(7)?,
+                    })
+                },
+            )?
             .collect::<Result<Vec<_>, _>>()?;
         Ok(rows)
     }
@@ -577,10 +636,16 @@ impl Journal {
     pub fn summary(&self, id: &JobId) -> Result<JobSummary, JobError> {
         self.summaries("WHERE id = ?1", &[&id.as_str()])?
             .pop()
-            .ok_or_else(|| JobError::NotFound { job_id: id.to_string() })
+            .ok_or_else(|| JobError::NotFound {
+                job_id: id.to_string(),
+            })
     }
 
-    fn summaries(&self, filter: &str, args: &[&dyn rusqlite::ToSql]) -> Result<Vec<JobSummary>, JobError> {
+    fn summaries(
+        &self,
+        filter: &str,
+        args: &[&dyn rusqlite::ToSql],
+    ) -> Result<Vec<JobSummary>, JobError> {
         let mut stmt = self.conn.prepare(&format!(
             "SELECT id, created_at, account_id, account_name, campaign, subject, check_unique,
                     concurrency, state, pause_reason, pause_hint, total,
@@ -621,7 +686,10 @@ const HISTORY_INSERT: &str =
     "INSERT INTO history (at, account_id, account, action, campaign, target, outcome, detail, job_id)
      VALUES (?1, ?2, ?3, 'email_coupon', ?4, ?5, ?6, ?7, ?8)";
 
-fn claim_in(tx: &rusqlite::Transaction<'_>, job_id: &JobId) -> Result<Option<ClaimedRow>, JobError> {
+fn claim_in(
+    tx: &rusqlite::Transaction<'_>,
+    job_id: &JobId,
+) -> Result<Option<ClaimedRow>, JobError> {
     let claimed = tx
         .query_row(
             "UPDATE email_job_rows SET status = 'in_flight', attempts = attempts + 1, updated_at = ?2
@@ -658,7 +726,10 @@ fn job_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<JobRecord> {
         check_unique: r.get(6)?,
         concurrency: r.get::<_, i64>(7)?.clamp(1, 16) as u8,
         state: JobState::parse(&r.get::<_, String>(8)?),
-        pause_reason: reason.map(|message| PauseReason { message, hint: hint.unwrap_or_default() }),
+        pause_reason: reason.map(|message| PauseReason {
+            message,
+            hint: hint.unwrap_or_default(),
+        }),
         total: r.get::<_, i64>(11)?.max(0) as usize,
     })
 }
@@ -702,8 +773,10 @@ mod tests {
     }
 
     fn history(j: &Journal) -> Vec<(String, String, Option<String>)> {
-        let mut stmt =
-            j.connection().prepare("SELECT target, outcome, detail FROM history ORDER BY id").unwrap();
+        let mut stmt = j
+            .connection()
+            .prepare("SELECT target, outcome, detail FROM history ORDER BY id")
+            .unwrap();
         stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
             .unwrap()
             .collect::<Result<_, _>>()
@@ -726,11 +799,28 @@ mod tests {
                 (5, RowStatus::Pending)
             ]
         );
-        assert_eq!(rows[3].message.as_deref(), Some("Also on row 1 of the file."));
+        assert_eq!(
+            rows[3].message.as_deref(),
+            Some("Also on row 1 of the file.")
+        );
         let c = j.counts(&job.id).unwrap();
-        assert_eq!((c.pending, c.failed, c.skipped, c.done(), c.remaining()), (3, 1, 1, 2, 3));
-        assert_eq!(history(&j).len(), 2, "the two rows decided by the file are in the history");
-        assert_eq!(j.rows(&job.id, 3, 2).unwrap().iter().map(|r| r.row).collect::<Vec<_>>(), vec![4, 5]);
+        assert_eq!(
+            (c.pending, c.failed, c.skipped, c.done(), c.remaining()),
+            (3, 1, 1, 2, 3)
+        );
+        assert_eq!(
+            history(&j).len(),
+            2,
+            "the two rows decided by the file are in the history"
+        );
+        assert_eq!(
+            j.rows(&job.id, 3, 2)
+                .unwrap()
+                .iter()
+                .map(|r| r.row)
+                .collect::<Vec<_>>(),
+            vec![4, 5]
+        );
     }
 
     #[test]
@@ -740,7 +830,10 @@ mod tests {
         let first = j.claim_next(&job.id).unwrap().unwrap();
         assert_eq!((first.row, first.attempts, first.maybe_sent), (1, 1, false));
         assert_eq!(j.counts(&job.id).unwrap().in_flight, 1);
-        let next = j.finish_row(&job, 1, &sent("https://digicpn.com/p/abc/1"), true).unwrap().unwrap();
+        let next = j
+            .finish_row(&job, 1, &sent("https://digicpn.com/p/abc/1"), true)
+            .unwrap()
+            .unwrap();
         assert_eq!(next.row, 3);
         let c = j.counts(&job.id).unwrap();
         assert_eq!((c.sent, c.in_flight, c.pending), (1, 1, 1));
@@ -791,10 +884,17 @@ mod tests {
         let c = j.counts(&job.id).unwrap();
         assert_eq!((c.in_flight, c.pending, c.unknown), (0, 3, 0));
         let untried = j.claim_next(&job.id).unwrap().unwrap();
-        assert_eq!((untried.row, untried.maybe_sent), (5, false), "rows never tried go first");
+        assert_eq!(
+            (untried.row, untried.maybe_sent),
+            (5, false),
+            "rows never tried go first"
+        );
         let again = j.claim_next(&job.id).unwrap().unwrap();
         assert_eq!((again.row, again.attempts), (1, 2));
-        assert!(again.maybe_sent, "an already-sent reply for this row will count as our send");
+        assert!(
+            again.maybe_sent,
+            "an already-sent reply for this row will count as our send"
+        );
         assert_eq!(j.recover_all().unwrap(), 2);
     }
 
@@ -836,7 +936,10 @@ mod tests {
         let (_dir, mut j) = journal();
         let a = j.create_job(&new_job(true), &list()).unwrap();
         let b = j.create_job(&new_job(false), &list()).unwrap();
-        let reason = PauseReason { message: "No e-mail provider".into(), hint: "Connect one".into() };
+        let reason = PauseReason {
+            message: "No e-mail provider".into(),
+            hint: "Connect one".into(),
+        };
         j.set_state(&b.id, JobState::Paused, Some(&reason)).unwrap();
         let c = j.create_job(&new_job(false), &list()).unwrap();
         j.set_state(&c.id, JobState::Finished, None).unwrap();
@@ -845,15 +948,28 @@ mod tests {
         assert_eq!(ids.len(), 2);
         assert!(ids.contains(&a.id) && ids.contains(&b.id));
         let paused = jobs.iter().find(|s| s.job_id == b.id).unwrap();
-        assert_eq!((paused.total, paused.done, paused.state), (5, 2, JobState::Paused));
+        assert_eq!(
+            (paused.total, paused.done, paused.state),
+            (5, 2, JobState::Paused)
+        );
         assert_eq!(paused.pause_reason.as_ref(), Some(&reason));
         assert_eq!(j.job(&b.id).unwrap().pause_reason, Some(reason));
-        assert!(matches!(j.job(&JobId::new("nope")), Err(JobError::NotFound { .. })));
+        assert!(matches!(
+            j.job(&JobId::new("nope")),
+            Err(JobError::NotFound { .. })
+        ));
         let finished = j.summary(&c.id).unwrap();
         assert_eq!(
-            (finished.state, finished.account_name.as_str(), finished.done),
+            (
+                finished.state,
+                finished.account_name.as_str(),
+                finished.done
+            ),
             (JobState::Finished, "Bakery", 2)
         );
-        assert!(matches!(j.summary(&JobId::new("nope")), Err(JobError::NotFound { .. })));
+        assert!(matches!(
+            j.summary(&JobId::new("nope")),
+            Err(JobError::NotFound { .. })
+        ));
     }
 }

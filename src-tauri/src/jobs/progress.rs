@@ -62,7 +62,11 @@ impl JobProgress {
             unknown: counts.unknown,
             remaining: counts.remaining(),
             rate_per_minute: 0.0,
-            eta_seconds: if counts.remaining() == 0 { Some(0) } else { None },
+            eta_seconds: if counts.remaining() == 0 {
+                Some(0)
+            } else {
+                None
+            },
             pause_reason: reason,
         }
     }
@@ -89,9 +93,16 @@ mod tests {
 
     #[test]
     fn rate_and_time_left_follow_the_settled_rows() {
-        let counts = Counts { pending: 90, sent: 10, ..Counts::default() };
+        let counts = Counts {
+            pending: 90,
+            sent: 10,
+            ..Counts::default()
+        };
         let p = JobProgress::new(&JobId::new("job_1"), JobState::Running, 100, &counts, None);
-        assert_eq!((p.remaining, p.eta_seconds, p.rate_per_minute), (90, None, 0.0));
+        assert_eq!(
+            (p.remaining, p.eta_seconds, p.rate_per_minute),
+            (90, None, 0.0)
+        );
         let p = p.with_rate(10, 5.0);
         assert_eq!(p.rate_per_minute, 120.0);
         assert_eq!(p.eta_seconds, Some(45));

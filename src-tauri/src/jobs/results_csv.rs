@@ -25,7 +25,9 @@ pub fn write_results(path: &Path, rows: &[JobRow]) -> Result<(), JobError> {
 fn write_to(path: &Path, rows: &[JobRow]) -> std::io::Result<()> {
     let mut file = std::fs::File::create(path)?;
     file.write_all("\u{feff}".as_bytes())?;
-    let mut writer = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(file);
+    let mut writer = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(file);
     writer.write_record(HEADER).map_err(std::io::Error::other)?;
     for row in rows {
         let record = [
@@ -35,9 +37,13 @@ fn write_to(path: &Path, rows: &[JobRow]) -> std::io::Result<()> {
             safe_cell(row.single_use_url.as_deref().unwrap_or("")),
             safe_cell(row.message.as_deref().unwrap_or("")),
         ];
-        writer.write_record(&record).map_err(std::io::Error::other)?;
+        writer
+            .write_record(&record)
+            .map_err(std::io::Error::other)?;
     }
-    let file = writer.into_inner().map_err(|e| std::io::Error::other(e.to_string()))?;
+    let file = writer
+        .into_inner()
+        .map_err(|e| std::io::Error::other(e.to_string()))?;
     file.sync_all()
 }
 
@@ -65,7 +71,13 @@ pub fn safe_cell(value: &str) -> String {
 mod tests {
     use super::*;
 
-    fn row(row: usize, email: &str, status: RowStatus, url: Option<&str>, message: Option<&str>) -> JobRow {
+    fn row(
+        row: usize,
+        email: &str,
+        status: RowStatus,
+        url: Option<&str>,
+        message: Option<&str>,
+    ) -> JobRow {
         JobRow {
             row,
             email: email.into(),
@@ -80,7 +92,10 @@ mod tests {
 
     #[test]
     fn neutralises_formulas_and_quotes_delimiters() {
-        assert_eq!(safe_cell("=HYPERLINK(\"http://evil\")"), "'=HYPERLINK(\"http://evil\")");
+        assert_eq!(
+            safe_cell("=HYPERLINK(\"http://evil\")"),
+            "'=HYPERLINK(\"http://evil\")"
+        );
         assert_eq!(safe_cell("+32 470"), "'+32 470");
         assert_eq!(safe_cell("-1"), "'-1");
         assert_eq!(safe_cell("@SUM(A1)"), "'@SUM(A1)");
@@ -89,16 +104,37 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("results.csv");
         let rows = vec![
-            row(1, "ann@example.com", RowStatus::Sent, Some("https://digicpn.com/p/abc/x"), None),
-            row(2, "=cmd|' /C calc'!A0", RowStatus::Failed, None, Some("Not valid, \"really\"")),
-            row(3, "bob@example.com", RowStatus::Pending, None, Some("Not sent — the job was cancelled.")),
+            row(
+                1,
+                "ann@example.com",
+                RowStatus::Sent,
+                Some("https://digicpn.com/p/abc/x"),
+                None,
+            ),
+            row(
+                2,
+                "=cmd|' /C calc'!A0",
+                RowStatus::Failed,
+                None,
+                Some("Not valid, \"really\""),
+            ),
+            row(
+                3,
+                "bob@example.com",
+                RowStatus::Pending,
+                None,
+                Some("Not sent — the job was cancelled."),
+            ),
         ];
         write_results(&path, &rows).unwrap();
         let text = std::fs::read_to_string(&path).unwrap();
         assert!(text.starts_with('\u{feff}'));
         assert!(!dir.path().join("results.csv.part").exists());
         let mut reader = csv::Reader::from_reader(text.trim_start_matches('\u{feff}').as_bytes());
-        assert_eq!(reader.headers().unwrap().iter().collect::<Vec<_>>(), HEADER.to_vec());
+        assert_eq!(
+            reader.headers().unwrap().iter().collect::<Vec<_>>(),
+            HEADER.to_vec()
+        );
         let records: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
         assert_eq!(records.len(), 3);
         assert_eq!(&records[0][3], "https://digicpn.com/p/abc/x");

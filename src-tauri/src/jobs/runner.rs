@@ -14,7 +14,8 @@ use crate::api::{validate, Client};
 use crate::jobs::email_list::EmailList;
 use crate::jobs::error::JobError;
 use crate::jobs::journal::{
-    Counts, JobId, JobRecord, JobRows, JobState, JobSummary, Journal, NewJob, PauseReason, RowStatus,
+    Counts, JobId, JobRecord, JobRows, JobState, JobSummary, Journal, NewJob, PauseReason,
+    RowStatus,
 };
 use crate::jobs::progress::{JobProgress, ProgressSink};
 use crate::jobs::{results_csv, worker};
@@ -74,7 +75,9 @@ pub(crate) struct LiveRun {
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     // A panic elsewhere must not make the journal unreachable; its data is committed SQL.
-    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 impl LiveRun {
@@ -117,8 +120,10 @@ impl LiveRun {
     fn progress(&self, state: JobState) -> JobProgress {
         let counts = *lock(&self.counts);
         let reason = lock(&self.pause_reason).clone();
-        JobProgress::new(&self.job.id, state, self.job.total, &counts, reason)
-            .with_rate(counts.done().saturating_sub(self.done_at_start), self.started.elapsed().as_secs_f64())
+        JobProgress::new(&self.job.id, state, self.job.total, &counts, reason).with_rate(
+            counts.done().saturating_sub(self.done_at_start),
+            self.started.elapsed().as_secs_f64(),
+        )
     }
 
     fn report(&self, progress: &JobProgress) {
@@ -138,7 +143,10 @@ impl JobManager {
             log::info!("jobs: {recovered} rows were on their way when Coupon Desk last stopped");
         }
         Ok(JobManager {
-            inner: Arc::new(Inner { journal: Mutex::new(journal), runs: Mutex::new(HashMap::new()) }),
+            inner: Arc::new(Inner {
+                journal: Mutex::new(journal),
+                runs: Mutex::new(HashMap::new()),
+            }),
         })
     }
 
@@ -152,14 +160,23 @@ impl JobManager {
         list: &EmailList,
     ) -> Result<JobId, JobError> {
         if !(MIN_CONCURRENCY..=MAX_CONCURRENCY).contains(&spec.concurrency) {
-            return Err(JobError::InvalidConcurrency { given: spec.concurrency });
+            return Err(JobError::InvalidConcurrency {
+                given: spec.concurrency,
+            });
         }
-        let campaign = validate::campaign_id(&spec.campaign)
-            .map_err(|p| JobError::InvalidCampaign { message: p.message, hint: p.hint })?;
+        let campaign =
+            validate::campaign_id(&spec.campaign).map_err(|p| JobError::InvalidCampaign {
+                message: p.message,
+                hint: p.hint,
+            })?;
         if list.valid == 0 {
             return Err(JobError::NothingToSend);
         }
-        let subject = spec.subject.as_deref().map(str::trim).filter(|s| !s.is_empty());
+        let subject = spec
+            .subject
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty());
         let new = NewJob {
             account_id,
             account_name,
@@ -174,7 +191,12 @@ impl JobManager {
 
     /// Starts (or resumes) the job on the current tokio runtime and returns at once. Calling it
     /// for a job that is already running only swaps the sink (a window that came back).
-    pub fn run(&self, job_id: &JobId, client: Client, sink: Arc<dyn ProgressSink>) -> Result<(), JobError> {
+    pub fn run(
+        &self,
+        job_id: &JobId,
+        client: Client,
+        sink: Arc<dyn ProgressSink>,
+    ) -> Result<(), JobError> {
         let runtime = tokio::runtime::Handle::try_current().map_err(|_| JobError::NoRuntime)?;
         let mut runs = lock(&self.inner.runs);
         if let Some(run) = runs.get(job_id).cloned() {
@@ -191,14 +213,23 @@ impl JobManager {
             let job = journal.job(job_id)?;
             match job.state {
                 JobState::Finished | JobState::Cancelled => {
-                    return Err(JobError::AlreadyDone { state: job.state.as_str() });
+                    return Err(JobError::AlreadyDone {
+                        state: job.state.as_str(),
+                    });
                 }
                 JobState::Running | JobState::Paused => {}
             }
             journal.recover_in_flight(&job)?;
             journal.set_state(job_id, JobState::Running, None)?;
             let counts = journal.counts(job_id)?;
-            (JobRecord { state: JobState::Running, pause_reason: None, ..job }, counts)
+            (
+                JobRecord {
+                    state: JobState::Running,
+                    pause_reason: None,
+                    ..job
+                },
+                counts,
+            )
         };
         let run = Arc::new(LiveRun {
             job: Arc::new(job),
@@ -269,7 +300,10 @@ impl JobManager {
         let journal = self.journal();
         let job = journal.job(job_id)?;
         let rows = journal.rows(job_id, offset, limit.min(MAX_PAGE))?;
-        Ok(JobRows { total: job.total, rows })
+        Ok(JobRows {
+            total: job.total,
+            rows,
+        })
     }
 
     pub fn progress(&self, job_id: &JobId) -> Result<JobProgress, JobError> {
@@ -279,7 +313,13 @@ impl JobManager {
         let journal = self.journal();
         let job = journal.job(job_id)?;
         let counts = journal.counts(job_id)?;
-        Ok(JobProgress::new(job_id, job.state, job.total, &counts, job.pause_reason))
+        Ok(JobProgress::new(
+            job_id,
+            job.state,
+            job.total,
+            &counts,
+            job.pause_reason,
+        ))
     }
 
     /// Writes every row's outcome to `path` (row, email, status, single_use_url, message).
@@ -298,7 +338,11 @@ impl JobManager {
         let run = lock(&self.inner.runs).get(job_id).cloned();
         if let Some(run) = run {
             let mut settled = run.settled.subscribe();
-            let last = settled.wait_for(Option::is_some).await.map_err(|_| JobError::Internal)?.clone();
+            let last = settled
+                .wait_for(Option::is_some)
+                .await
+                .map_err(|_| JobError::Internal)?
+                .clone();
             if let Some(progress) = last {
                 return Ok(progress);
             }
@@ -343,7 +387,10 @@ async fn drive(manager: JobManager, run: Arc<LiveRun>, client: Client) {
         if let Some(error) = failure {
             // A journal that cannot be written cannot promise "never twice": stop everyone.
             log::error!("jobs: a worker of {} stopped: {error:?}", run.job.id);
-            run.pause_with(PauseReason { message: error.user_message(), hint: error.hint() });
+            run.pause_with(PauseReason {
+                message: error.user_message(),
+                hint: error.hint(),
+            });
         }
     }
     reporter.abort();
@@ -372,10 +419,15 @@ async fn drive(manager: JobManager, run: Arc<LiveRun>, client: Client) {
                 Ok(Err(error)) => error,
                 _ => JobError::Internal,
             };
-            log::error!("jobs: could not record the end of {}: {error:?}", run.job.id);
+            log::error!(
+                "jobs: could not record the end of {}: {error:?}",
+                run.job.id
+            );
             lock(&manager.inner.runs).remove(&run.job.id);
-            lock(&run.pause_reason)
-                .get_or_insert(PauseReason { message: error.user_message(), hint: error.hint() });
+            lock(&run.pause_reason).get_or_insert(PauseReason {
+                message: error.user_message(),
+                hint: error.hint(),
+            });
             JobState::Paused
         }
     };

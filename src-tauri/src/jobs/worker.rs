@@ -7,7 +7,9 @@ use tokio::sync::watch;
 
 use crate::api::{ApiError, Client, EmailCouponRequest, EmailedCoupon};
 use crate::jobs::error::JobError;
-use crate::jobs::journal::{ClaimedRow, JobRecord, PauseReason, RowOutcome, RowStatus, UNKNOWN_MESSAGE};
+use crate::jobs::journal::{
+    ClaimedRow, JobRecord, PauseReason, RowOutcome, RowStatus, UNKNOWN_MESSAGE,
+};
 use crate::jobs::runner::{JobManager, LiveRun, Stop};
 
 /// Tries per row when the server's answer did not come or asked to slow down. The client has
@@ -31,9 +33,17 @@ pub(crate) enum Decision {
     PauseJob(PauseReason),
 }
 
-pub(crate) async fn work(manager: JobManager, run: Arc<LiveRun>, client: Client) -> Result<(), JobError> {
+pub(crate) async fn work(
+    manager: JobManager,
+    run: Arc<LiveRun>,
+    client: Client,
+) -> Result<(), JobError> {
     let mut stop = run.stop_signal();
-    let mut claimed = if run.stopping() { None } else { claim_next(&manager, &run).await? };
+    let mut claimed = if run.stopping() {
+        None
+    } else {
+        claim_next(&manager, &run).await?
+    };
     while let Some(mut row) = claimed.take() {
         loop {
             if run.stopping() {
@@ -59,7 +69,9 @@ pub(crate) async fn work(manager: JobManager, run: Arc<LiveRun>, client: Client)
                 Decision::Retry { after, maybe_sent } => {
                     let id = run.job.id.clone();
                     let number = row.row;
-                    manager.with_journal(move |j| j.note_retry(&id, number, maybe_sent)).await?;
+                    manager
+                        .with_journal(move |j| j.note_retry(&id, number, maybe_sent))
+                        .await?;
                     row.attempts += 1;
                     row.maybe_sent |= maybe_sent;
                     if !sleep_unless_stopped(after, &mut stop).await {
@@ -90,7 +102,11 @@ fn request(job: &JobRecord, row: &ClaimedRow) -> EmailCouponRequest {
 }
 
 /// Turns one reply into what happens to the row. Pure, so every case is tested without a server.
-pub(crate) fn decide(job: &JobRecord, row: &ClaimedRow, result: Result<EmailedCoupon, ApiError>) -> Decision {
+pub(crate) fn decide(
+    job: &JobRecord,
+    row: &ClaimedRow,
+    result: Result<EmailedCoupon, ApiError>,
+) -> Decision {
     let error = match result {
         Ok(coupon) => return Decision::Final(delivered(row, coupon)),
         Err(error) => error,
@@ -108,8 +124,13 @@ pub(crate) fn decide(job: &JobRecord, row: &ClaimedRow, result: Result<EmailedCo
         // Refused before it was handled: safe to send again, after the pause it asked for.
         ApiError::RateLimited { retry_after } => {
             if row.attempts < MAX_TRIES {
-                let after = retry_after.unwrap_or(Duration::from_secs(5)).min(Duration::from_secs(60));
-                Decision::Retry { after, maybe_sent: false }
+                let after = retry_after
+                    .unwrap_or(Duration::from_secs(5))
+                    .min(Duration::from_secs(60));
+                Decision::Retry {
+                    after,
+                    maybe_sent: false,
+                }
             } else {
                 Decision::PauseJob(reason_of(&error))
             }
@@ -127,7 +148,10 @@ pub(crate) fn decide(job: &JobRecord, row: &ClaimedRow, result: Result<EmailedCo
         _ => {
             if job.check_unique && row.attempts < MAX_TRIES {
                 let after = Duration::from_millis(500 * u64::from(row.attempts.max(1)));
-                Decision::Retry { after, maybe_sent: true }
+                Decision::Retry {
+                    after,
+                    maybe_sent: true,
+                }
             } else {
                 Decision::Final(RowOutcome {
                     status: RowStatus::Unknown,
@@ -149,14 +173,25 @@ fn delivered(row: &ClaimedRow, coupon: EmailedCoupon) -> RowOutcome {
         (true, true) => (RowStatus::Sent, Some(CONFIRMED_MESSAGE.to_string())),
         (true, false) => (RowStatus::Skipped, Some(ALREADY_HAD_MESSAGE.to_string())),
     };
-    RowOutcome { status, single_use_code: code, single_use_url: url, message }
+    RowOutcome {
+        status,
+        single_use_code: code,
+        single_use_url: url,
+        message,
+    }
 }
 
 fn reason_of(error: &ApiError) -> PauseReason {
-    PauseReason { message: error.user_message(), hint: error.hint() }
+    PauseReason {
+        message: error.user_message(),
+        hint: error.hint(),
+    }
 }
 
-async fn claim_next(manager: &JobManager, run: &Arc<LiveRun>) -> Result<Option<ClaimedRow>, JobError> {
+async fn claim_next(
+    manager: &JobManager,
+    run: &Arc<LiveRun>,
+) -> Result<Option<ClaimedRow>, JobError> {
     let id = run.job.id.clone();
     let claimed = manager.with_journal(move |j| j.claim_next(&id)).await?;
     if claimed.is_some() {
@@ -167,10 +202,16 @@ async fn claim_next(manager: &JobManager, run: &Arc<LiveRun>) -> Result<Option<C
 
 /// Back to the queue, for a later run. The attempt now counted was not made (the job stopped
 /// first) or was turned away unhandled (the account paused), so it does not count.
-async fn requeue(manager: &JobManager, run: &Arc<LiveRun>, row: &ClaimedRow) -> Result<(), JobError> {
+async fn requeue(
+    manager: &JobManager,
+    run: &Arc<LiveRun>,
+    row: &ClaimedRow,
+) -> Result<(), JobError> {
     let id = run.job.id.clone();
     let (number, maybe_sent) = (row.row, row.maybe_sent);
-    manager.with_journal(move |j| j.requeue(&id, number, maybe_sent, false)).await?;
+    manager
+        .with_journal(move |j| j.requeue(&id, number, maybe_sent, false))
+        .await?;
     run.counted(RowStatus::InFlight, RowStatus::Pending);
     Ok(())
 }
@@ -224,13 +265,21 @@ mod tests {
             receiver: "ann@example.com".into(),
             single_use_code: SingleUseCode::new("0ist0ywa4t9z7rj0g8mf7"),
             single_use_url: "https://digicpn.com/p/abc123/0ist0ywa4t9z7rj0g8mf7".into(),
-            action: if already_sent { "already_sent" } else { "email_sent" }.into(),
+            action: if already_sent {
+                "already_sent"
+            } else {
+                "email_sent"
+            }
+            .into(),
             already_sent,
         }
     }
 
     fn unknown() -> ApiError {
-        ApiError::OutcomeUnknown { endpoint: Endpoint::SendEmail, detail: "reply lost".into() }
+        ApiError::OutcomeUnknown {
+            endpoint: Endpoint::SendEmail,
+            detail: "reply lost".into(),
+        }
     }
 
     fn status(d: &Decision) -> Option<RowStatus> {
@@ -246,30 +295,45 @@ mod tests {
             panic!("final expected")
         };
         assert_eq!(outcome.status, RowStatus::Sent);
-        assert_eq!(outcome.single_use_code.as_deref(), Some("0ist0ywa4t9z7rj0g8mf7"));
-        assert!(outcome.single_use_url.is_some_and(|u| u.ends_with("0ist0ywa4t9z7rj0g8mf7")));
+        assert_eq!(
+            outcome.single_use_code.as_deref(),
+            Some("0ist0ywa4t9z7rj0g8mf7")
+        );
+        assert!(outcome
+            .single_use_url
+            .is_some_and(|u| u.ends_with("0ist0ywa4t9z7rj0g8mf7")));
     }
 
     #[test]
     fn already_sent_is_skipped_unless_our_own_attempt_may_have_sent_it() {
         let skipped = decide(&job(true), &row(1, false), Ok(coupon(true)));
         assert_eq!(status(&skipped), Some(RowStatus::Skipped));
-        let Decision::Final(ours) = decide(&job(true), &row(2, true), Ok(coupon(true))) else { panic!() };
+        let Decision::Final(ours) = decide(&job(true), &row(2, true), Ok(coupon(true))) else {
+            panic!()
+        };
         assert_eq!(ours.status, RowStatus::Sent);
-        assert!(ours.single_use_url.is_some(), "the URL of the earlier send is kept");
+        assert!(
+            ours.single_use_url.is_some(),
+            "the URL of the earlier send is kept"
+        );
     }
 
     #[test]
     fn an_unknown_outcome_is_retried_only_with_check_unique_and_only_a_few_times() {
         assert_eq!(
             decide(&job(true), &row(1, false), Err(unknown())),
-            Decision::Retry { after: Duration::from_millis(500), maybe_sent: true }
+            Decision::Retry {
+                after: Duration::from_millis(500),
+                maybe_sent: true
+            }
         );
         assert_eq!(
             status(&decide(&job(true), &row(MAX_TRIES, true), Err(unknown()))),
             Some(RowStatus::Unknown)
         );
-        let Decision::Final(outcome) = decide(&job(false), &row(1, false), Err(unknown())) else { panic!() };
+        let Decision::Final(outcome) = decide(&job(false), &row(1, false), Err(unknown())) else {
+            panic!()
+        };
         assert_eq!(outcome.status, RowStatus::Unknown);
         assert_eq!(outcome.message.as_deref(), Some(UNKNOWN_MESSAGE));
     }
@@ -277,12 +341,18 @@ mod tests {
     #[test]
     fn row_refusals_fail_the_row_and_account_failures_pause_the_job() {
         for code in [305, 604, 502] {
-            let e = ApiError::Coupontools { code, description: "x".into() };
+            let e = ApiError::Coupontools {
+                code,
+                description: "x".into(),
+            };
             let d = decide(&job(false), &row(1, false), Err(e));
             assert_eq!(status(&d), Some(RowStatus::Failed), "code {code}");
         }
         for code in [1000, 104] {
-            let e = ApiError::Coupontools { code, description: "x".into() };
+            let e = ApiError::Coupontools {
+                code,
+                description: "x".into(),
+            };
             match decide(&job(true), &row(1, false), Err(e)) {
                 Decision::PauseJob(reason) => {
                     assert!(!reason.message.is_empty() && !reason.hint.is_empty())
@@ -290,17 +360,30 @@ mod tests {
                 other => panic!("code {code}: {other:?}"),
             }
         }
-        let offline = ApiError::Connect { detail: "refused".into() };
-        assert!(matches!(decide(&job(false), &row(1, false), Err(offline)), Decision::PauseJob(_)));
+        let offline = ApiError::Connect {
+            detail: "refused".into(),
+        };
+        assert!(matches!(
+            decide(&job(false), &row(1, false), Err(offline)),
+            Decision::PauseJob(_)
+        ));
     }
 
     #[test]
     fn rate_limits_wait_as_asked_then_pause() {
-        let limited = || ApiError::RateLimited { retry_after: Some(Duration::from_secs(2)) };
+        let limited = || ApiError::RateLimited {
+            retry_after: Some(Duration::from_secs(2)),
+        };
         assert_eq!(
             decide(&job(false), &row(1, false), Err(limited())),
-            Decision::Retry { after: Duration::from_secs(2), maybe_sent: false }
+            Decision::Retry {
+                after: Duration::from_secs(2),
+                maybe_sent: false
+            }
         );
-        assert!(matches!(decide(&job(false), &row(MAX_TRIES, false), Err(limited())), Decision::PauseJob(_)));
+        assert!(matches!(
+            decide(&job(false), &row(MAX_TRIES, false), Err(limited())),
+            Decision::PauseJob(_)
+        ));
     }
 }
