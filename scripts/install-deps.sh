@@ -10,8 +10,15 @@ want_test_tools=0
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 
+# rustup installs into ~/.cargo/bin, which a fresh shell may not have on its PATH yet.
+export PATH="$HOME/.cargo/bin:$PATH"
 if ! command -v cargo >/dev/null 2>&1; then
-  echo "Rust is not installed. Install it from https://rustup.rs (then open a new terminal) and run this again." >&2
+  echo "Rust is not installed. Install it from https://rustup.rs, then run this again." >&2
+  exit 1
+fi
+rust_minor=$(rustc --version | sed -E 's/^rustc 1\.([0-9]+).*/\1/')
+if [[ ! "$rust_minor" =~ ^[0-9]+$ ]] || (( rust_minor < 85 )); then
+  echo "Coupon Desk needs Rust 1.85 or newer; this machine has $(rustc --version). Run 'rustup update' (or install Rust from https://rustup.rs rather than the distribution's package)." >&2
   exit 1
 fi
 
@@ -25,11 +32,17 @@ if [[ "$(uname -s)" == "Linux" ]] && command -v apt-get >/dev/null 2>&1; then
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
   done
   if (( ${#missing[@]} )); then
-    sudo=""
-    if [[ $(id -u) -ne 0 ]]; then sudo="sudo"; fi
+    as_root=()
+    if [[ $(id -u) -ne 0 ]]; then
+      if ! command -v sudo >/dev/null 2>&1; then
+        echo "These system packages are missing: ${missing[*]}. Run this script as root, or install sudo." >&2
+        exit 1
+      fi
+      as_root=(sudo)
+    fi
     say "Installing system packages: ${missing[*]}"
-    $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    "${as_root[@]}" apt-get update -qq
+    "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
   fi
 elif [[ "$(uname -s)" == "Linux" ]]; then
   echo "This script knows apt (Debian/Ubuntu). On other Linux systems install WebKitGTK 4.1 (dev), Xvfb and gnome-keyring with your package manager." >&2

@@ -712,3 +712,92 @@ async fn redirects_are_not_followed_so_the_secret_stays_home() {
         "the credentials must never follow a redirect"
     );
 }
+
+/// A server in front of nothing: every path answers `status` with `body` (a Location too for a
+/// 3xx) and counts what reaches it.
+async fn answering(
+    status: u16,
+    body: &'static str,
+) -> (String, std::sync::Arc<std::sync::atomic::AtomicU32>) {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    use std::sync::Arc;
+
+    let reached = Arc::new(AtomicU32::new(0));
+    let counter = reached.clone();
+    let app = axum::Router::new().fallback(move || {
+        counter.fetch_add(1, Ordering::SeqCst);
+        async move {
+            let mut response = axum::response::IntoResponse::into_response(body);
+            *response.status_mut() =
+                axum::http::StatusCode::from_u16(status).expect("a valid test status");
+            if (300..400).contains(&status) {
+                response.headers_mut().insert(
+                    axum::http::header::LOCATION,
+                    axum::http::HeaderValue::from_static("https://example.com/elsewhere"),
+                );
+            }
+            response
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (base, reached)
+}
+
+#[tokio::test]
+async fn empty_or_foreign_3xx_and_4xx_replies_to_a_send_are_not_the_api_not_maybe_sent() {
+    use std::sync::atomic::Ordering;
+
+    for (status, body) in [
+        (404, ""),
+        (301, ""),
+        (401, ""),
+        (302, "   "),
+        (404, r#"{"message":"Not Found"}"#),
+        (403, "<html>Forbidden</html>"),
+    ] {
+        let (base, reached) = answering(status, body).await;
+        let mut config = ClientConfig::new(
+            Credentials::new(DEMO_CLIENT_ID, DEMO_CLIENT_SECRET),
+            format!("{base}/v3"),
+            format!("{base}/v4"),
+        );
+        config.retry = FAST;
+        let client = Client::new(config).unwrap();
+        match client
+            .send_coupon_email(&email("cam_1", "a@example.com"))
+            .await
+        {
+            Err(e @ ApiError::NotTheApi { .. }) => {
+                assert!(
+                    matches!(e, ApiError::NotTheApi { status: s, .. } if s == status),
+                    "{status} {body:?}: {e:?}"
+                );
+                assert!(!e.outcome_unknown());
+                assert!(
+                    e.user_message().contains("Nothing was sent"),
+                    "{}",
+                    e.user_message()
+                );
+                assert!(
+                    e.hint().contains("API addresses in Settings"),
+                    "{}",
+                    e.hint()
+                );
+            }
+            other => panic!("{status} {body:?}: {other:?}"),
+        }
+        assert_eq!(reached.load(Ordering::SeqCst), 1, "{status} {body:?}");
+        // A read is refused just as finally: trying again would get the same page.
+        assert!(matches!(
+            client.list_campaigns(&CampaignFilter::default()).await,
+            Err(ApiError::NotTheApi { status: s, .. }) if s == status
+        ));
+        assert_eq!(
+            reached.load(Ordering::SeqCst),
+            2,
+            "{status} {body:?}: not retried"
+        );
+    }
+}

@@ -290,3 +290,31 @@ fn practice_mode_is_an_account_that_works_without_the_internet() {
     );
     drop(t.app);
 }
+
+#[test]
+fn changing_an_accounts_address_takes_effect_at_once() {
+    let (first, second) = (sandbox(), sandbox());
+    let t = TestApp::new("move");
+    let view = t.ok(
+        "add_account",
+        account_input("Moving shop", &first, DEMO_CLIENT_SECRET),
+    );
+    t.ok("test_connection", json!({ "id": view["id"] }));
+    assert_eq!(first.control().request_count("coupon/list"), 1);
+
+    t.ok(
+        "update_account",
+        json!({ "id": view["id"], "input": { "v3BaseUrl": second.v3_url(), "v4BaseUrl": second.v4_url() } }),
+    );
+    t.ok("test_connection", json!({ "id": view["id"] }));
+    assert_eq!(
+        second.control().request_count("coupon/list"),
+        1,
+        "the new address is used"
+    );
+    assert_eq!(
+        first.control().request_count("coupon/list"),
+        1,
+        "the old client is not reused"
+    );
+}

@@ -325,3 +325,65 @@ async fn email_a_pasted_list_of_50_follows_progress_to_100_percent_and_exports_e
     }
     desk.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "end-to-end: needs tauri-driver and a display; run scripts/test.sh"]
+async fn a_list_interrupted_by_closing_the_app_is_offered_for_resume_and_finishes() {
+    const ROWS: usize = 300;
+    let desk = Desk::launch("resume-1").await;
+    desk.click("#start-practice").await;
+    desk.wait_visible("#practice-badge").await;
+    desk.click("a[data-screen='bulk']").await;
+    let list: String = std::iter::once("email\n".to_owned())
+        .chain((1..=ROWS).map(|i| format!("resume{i:03}@example.com\n")))
+        .collect();
+    desk.paste("#list-paste", &list).await;
+    desk.click("#preview-list").await;
+    desk.wait_text("#preview-summary", "300 rows", |t| t.contains("300"))
+        .await;
+    pick_first_campaign(&desk, "#bulk-campaign").await;
+    // One at a time, so the close lands mid-run (practice answers in about 60 ms).
+    desk.fill("#bulk-concurrency", "1").await;
+    desk.click("#start-job").await;
+    desk.wait_text("#count-sent", "some rows sent", |t| {
+        t.parse::<usize>().is_ok_and(|n| n >= 10)
+    })
+    .await;
+    // Closing ends the whole app at once (SIGTERM, no goodbye), like a crash or a power cut.
+    let home = desk.close().await;
+
+    let desk = Desk::launch_in("resume-2", home).await;
+    let offer = desk
+        .wait_text("#resume-banner-text", "the offer to resume", |t| {
+            t.contains("300")
+        })
+        .await;
+    assert!(desk.is_visible("#resume-banner").await, "{offer}");
+    desk.click("#resume-job-banner").await;
+    desk.wait_text_for(
+        "#job-percent",
+        "100 %",
+        std::time::Duration::from_secs(90),
+        |t| t.replace(' ', "") == "100%",
+    )
+    .await;
+    let sent: usize = desk.text("#count-sent").await.parse().unwrap_or(0);
+    let unknown: usize = desk.text("#count-unknown").await.parse().unwrap_or(0);
+    let failed: usize = desk.text("#count-failed").await.parse().unwrap_or(0);
+    // check_unique is on: a row that was on its way at the close is sent again safely, so
+    // every row ends sent; nothing is lost and nothing is left pending.
+    assert_eq!((sent, unknown, failed), (ROWS, 0, 0));
+    desk.click("#export-results").await;
+    let said = desk
+        .wait_text("#export-path", "the export", |t| t.ends_with(".csv"))
+        .await;
+    let csv = desk::read(std::path::Path::new(
+        &said[said.find('/').expect("a path")..],
+    ));
+    assert_eq!(
+        csv.lines().filter(|l| l.contains(",sent,")).count(),
+        ROWS,
+        "{csv}"
+    );
+    desk.close().await;
+}

@@ -635,3 +635,59 @@ async fn jobs_refuse_bad_settings_in_plain_words() {
         Err(JobError::NotFound { .. })
     ));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrong_api_address_pauses_with_the_reason_and_marks_no_row_unknown() {
+    let s = Setup::new().await;
+    // The sandbox answers a path outside its API with a 404 that is not the API.
+    let wrong = Client::new(ClientConfig::new(
+        Credentials::new(DEMO_CLIENT_ID, DEMO_CLIENT_SECRET),
+        format!("http://{}/wrong", s.sandbox.addr()),
+        s.sandbox.v4_url(),
+    ))
+    .unwrap();
+    for check_unique in [false, true] {
+        let list = list_of(&addresses(
+            25,
+            if check_unique { "wrongu" } else { "wrong" },
+        ));
+        let job = s.create(&list, check_unique, 4);
+        let sent_before = s.ctl().emails_sent().len();
+        s.jobs
+            .run(&job, wrong.clone(), Arc::new(Recorder::default()))
+            .unwrap();
+        let paused = settle(&s, &job).await;
+        assert_eq!(
+            paused.state,
+            JobState::Paused,
+            "check_unique {check_unique}"
+        );
+        assert_eq!(
+            (paused.sent, paused.failed, paused.unknown, paused.remaining),
+            (0, 0, 0, 25),
+            "nothing was sent, so nothing is unknown (check_unique {check_unique})"
+        );
+        let reason = paused.pause_reason.clone().expect("the job says why");
+        assert!(reason.message.contains("HTTP 404"), "{reason:?}");
+        assert!(
+            reason.hint.contains("API addresses in Settings"),
+            "{reason:?}"
+        );
+        let rows = s.all_rows(&job);
+        assert!(
+            rows.iter()
+                .all(|r| r.status == RowStatus::Pending && r.message.is_none()),
+            "{rows:?}"
+        );
+        assert!(s.history_outcomes(&job).is_empty());
+        assert_eq!(s.ctl().emails_sent().len(), sent_before);
+
+        // With the right address the same job finishes, every row sent once.
+        s.jobs
+            .run(&job, s.client.clone(), Arc::new(Recorder::default()))
+            .unwrap();
+        let end = settle(&s, &job).await;
+        assert_eq!((end.state, end.sent), (JobState::Finished, 25));
+        assert_never_twice(&s.ctl(), &s.all_rows(&job));
+    }
+}

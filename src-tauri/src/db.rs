@@ -100,13 +100,13 @@ pub fn migrate(conn: &mut Connection) -> Result<(), DbError> {
     Ok(())
 }
 
-pub fn schema_version(conn: &Connection) -> Result<i64, DbError> {
-    Ok(conn.pragma_query_value(None, "user_version", |row| row.get(0))?)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn schema_version(conn: &Connection) -> Result<i64, DbError> {
+        Ok(conn.pragma_query_value(None, "user_version", |row| row.get(0))?)
+    }
 
     #[test]
     fn opens_fresh_database_at_latest_schema_and_reopens_idempotently() {

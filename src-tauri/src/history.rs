@@ -1,8 +1,12 @@
 //! The desk's history: one row per action (a coupon e-mailed, a connection tested), kept in the
 //! local database so the assistant can look up "did we send Mrs Peeters her coupon?".
 
+use std::path::Path;
+
 use rusqlite::{params, Connection};
 use serde::{Deserialize, Serialize};
+
+use crate::jobs::results_csv;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -34,6 +38,33 @@ pub struct NewEntry<'a> {
     pub outcome: Outcome,
     pub detail: Option<&'a str>,
     pub job_id: Option<&'a str>,
+}
+
+/// An owned [`NewEntry`], for handing a line to another thread.
+#[derive(Debug, Clone)]
+pub struct Line {
+    pub account_id: String,
+    pub account: String,
+    pub action: &'static str,
+    pub campaign: Option<String>,
+    pub target: Option<String>,
+    pub outcome: Outcome,
+    pub detail: Option<String>,
+}
+
+impl Line {
+    pub fn borrowed(&self) -> NewEntry<'_> {
+        NewEntry {
+            account_id: &self.account_id,
+            account: &self.account,
+            action: self.action,
+            campaign: self.campaign.as_deref(),
+            target: self.target.as_deref(),
+            outcome: self.outcome,
+            detail: self.detail.as_deref(),
+            job_id: None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -68,11 +99,14 @@ pub fn now_rfc3339() -> String {
         .unwrap_or_else(|_| String::from("1970-01-01T00:00:00Z"))
 }
 
+/// The one way a history line is written, by a command or inside a bulk job's transaction (a
+/// `Transaction` derefs to `Connection`). Cached, because a bulk job writes one per row.
 pub fn record(conn: &Connection, entry: &NewEntry<'_>) -> rusqlite::Result<()> {
-    conn.execute(
+    conn.prepare_cached(
         "INSERT INTO history (at, account_id, account, action, campaign, target, outcome, detail, job_id)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-        params![
+    )?
+    .execute(params![
             now_rfc3339(),
             entry.account_id,
             entry.account,
@@ -80,16 +114,29 @@ pub fn record(conn: &Connection, entry: &NewEntry<'_>) -> rusqlite::Result<()> {
             entry.campaign,
             entry.target,
             entry.outcome.as_str(),
-            entry.detail,
-            entry.job_id
-        ],
-    )?;
+        entry.detail,
+        entry.job_id
+    ])?;
     Ok(())
 }
 
-/// Newest first.
+/// Newest first; at most `filter.limit` lines (500 unless asked, never more than 100 000: the
+/// window shows a page, not the whole year).
 pub fn list(conn: &Connection, filter: &Filter) -> rusqlite::Result<Vec<Entry>> {
-    let limit = filter.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT);
+    query(
+        conn,
+        filter,
+        i64::from(filter.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT)),
+    )
+}
+
+/// Every line that matches the filter, for an export.
+pub fn list_all(conn: &Connection, filter: &Filter) -> rusqlite::Result<Vec<Entry>> {
+    // LIMIT -1 is SQLite's "no limit".
+    query(conn, filter, -1)
+}
+
+fn query(conn: &Connection, filter: &Filter, limit: i64) -> rusqlite::Result<Vec<Entry>> {
     let text = filter
         .text
         .as_deref()
@@ -130,32 +177,28 @@ pub fn list(conn: &Connection, filter: &Filter) -> rusqlite::Result<Vec<Entry>> 
     rows.collect()
 }
 
-/// A cell that a spreadsheet would run as a formula is prefixed with a quote.
-pub fn csv_safe(value: &str) -> String {
-    match value.chars().next() {
-        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{value}"),
-        _ => value.to_owned(),
-    }
+const CSV_HEADER: [&str; 7] = [
+    "time", "account", "action", "campaign", "address", "outcome", "detail",
+];
+
+fn csv_records(entries: &[Entry]) -> impl Iterator<Item = [&str; 7]> + '_ {
+    entries.iter().map(|e| {
+        [
+            e.at.as_str(),
+            e.account.as_str(),
+            e.action.as_str(),
+            e.campaign.as_deref().unwrap_or(""),
+            e.target.as_deref().unwrap_or(""),
+            e.outcome.as_str(),
+            e.detail.as_deref().unwrap_or(""),
+        ]
+    })
 }
 
-pub fn to_csv(entries: &[Entry]) -> Result<String, csv::Error> {
-    let mut out = csv::Writer::from_writer(Vec::new());
-    out.write_record([
-        "time", "account", "action", "campaign", "address", "outcome", "detail",
-    ])?;
-    for e in entries {
-        out.write_record([
-            csv_safe(&e.at),
-            csv_safe(&e.account),
-            csv_safe(&e.action),
-            csv_safe(e.campaign.as_deref().unwrap_or("")),
-            csv_safe(e.target.as_deref().unwrap_or("")),
-            csv_safe(&e.outcome),
-            csv_safe(e.detail.as_deref().unwrap_or("")),
-        ])?;
-    }
-    let bytes = out.into_inner().map_err(|e| e.into_error())?;
-    Ok(String::from_utf8_lossy(&bytes).into_owned())
+/// Writes `entries` to `path` exactly like a job's results export: BOM, CRLF, formulas defused,
+/// through a `.part` file so a failed export never leaves half a file under the real name.
+pub fn write_csv(path: &Path, entries: &[Entry]) -> std::io::Result<()> {
+    results_csv::write_csv_atomically(path, &CSV_HEADER, csv_records(entries))
 }
 
 #[cfg(test)]
@@ -229,11 +272,53 @@ mod tests {
     }
 
     #[test]
+    fn the_export_is_not_cut_at_the_window_page_size() {
+        let (_d, mut conn) = db();
+        let tx = conn.transaction().unwrap();
+        for i in 0..(MAX_LIMIT as usize + 5) {
+            record(&tx, &entry(&format!("c{i}@example.com"), Outcome::Ok)).unwrap();
+        }
+        tx.commit().unwrap();
+        let all = Filter {
+            limit: Some(u32::MAX),
+            ..Default::default()
+        };
+        assert_eq!(list(&conn, &all).unwrap().len(), MAX_LIMIT as usize);
+        assert_eq!(
+            list_all(&conn, &Filter::default()).unwrap().len(),
+            MAX_LIMIT as usize + 5
+        );
+    }
+
+    #[test]
     fn csv_export_quotes_and_defuses_formulas() {
         let (_d, conn) = db();
         record(&conn, &entry("=HYPERLINK(\"x\"),a@b.com", Outcome::Ok)).unwrap();
-        let csv = to_csv(&list(&conn, &Filter::default()).unwrap()).unwrap();
-        assert!(csv.starts_with("time,account,action,campaign,address,outcome,detail\n"));
+        let path = _d.path().join("h.csv");
+        write_csv(&path, &list(&conn, &Filter::default()).unwrap()).unwrap();
+        let csv = std::fs::read_to_string(&path).unwrap();
+        assert!(csv.starts_with("\u{feff}time,account,action,campaign,address,outcome,detail\r\n"));
         assert!(csv.contains("\"'=HYPERLINK(\"\"x\"\"),a@b.com\""), "{csv}");
+    }
+
+    #[test]
+    fn the_csv_file_is_written_like_the_results_export() {
+        let (dir, conn) = db();
+        record(&conn, &entry("ann@example.com", Outcome::Ok)).unwrap();
+        record(&conn, &entry("-1@example.com", Outcome::Failed)).unwrap();
+        let entries = list(&conn, &Filter::default()).unwrap();
+        let path = dir.path().join("history.csv");
+        write_csv(&path, &entries).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.starts_with("\u{feff}time,account,action,"), "{text}");
+        assert_eq!(text.matches("\r\n").count(), 3, "{text:?}");
+        assert_eq!(
+            text.matches('\n').count(),
+            3,
+            "every line ends in CRLF: {text:?}"
+        );
+        assert!(text.contains(",'-1@example.com,failed,"), "{text}");
+        assert!(!dir.path().join("history.csv.part").exists());
+        assert!(write_csv(&dir.path().join("missing/history.csv"), &entries).is_err());
     }
 }

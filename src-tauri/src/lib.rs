@@ -91,12 +91,11 @@ pub fn init_state<R: Runtime>(app: &tauri::AppHandle<R>, options: &AppOptions) -
         log::error!("settings: {e}");
         settings::Settings::default()
     });
-    let state = AppState::new(
+    AppState::new(
         settings,
         SecretStore::new(options.keyring_service.clone()),
         data_dir,
-    );
-    state
+    )
 }
 
 fn log_plugin<R: Runtime>() -> tauri::plugin::TauriPlugin<R> {

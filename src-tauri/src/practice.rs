@@ -50,8 +50,4 @@ impl Practice {
             sandbox.stop().await;
         }
     }
-
-    pub async fn is_running(&self) -> bool {
-        self.running.lock().await.is_some()
-    }
 }

@@ -3,7 +3,7 @@
 //! Secrets are never here; they live in the keychain (`secrets.rs`).
 
 use serde::{Deserialize, Serialize};
-use tauri::{AppHandle, Runtime};
+use tauri::{AppHandle, Manager, Runtime};
 use tauri_plugin_store::StoreExt;
 
 pub const STORE_FILE: &str = "settings.json";
@@ -12,8 +12,9 @@ const KEY: &str = "settings";
 const SCHEMA: u32 = 1;
 
 pub const LANGUAGES: &[&str] = &["en", "nl", "fr", "de", "es"];
-pub const DEFAULT_BULK_CONCURRENCY: u8 = 4;
-pub const MAX_BULK_CONCURRENCY: u8 = 16;
+pub use crate::jobs::runner::{
+    DEFAULT_CONCURRENCY as DEFAULT_BULK_CONCURRENCY, MAX_CONCURRENCY as MAX_BULK_CONCURRENCY,
+};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -105,31 +106,60 @@ impl SettingsError {
     }
 }
 
-/// Reads the settings; a missing or unreadable value starts fresh rather than refusing to open
-/// (the old file is left for the log to mention, not silently overwritten until the next save).
+/// The store, opened once without autosave: a change reaches the disk only through [`save`], so
+/// a save that fails never gets written later behind the app's back.
+fn store<R: Runtime>(
+    app: &AppHandle<R>,
+) -> Result<std::sync::Arc<tauri_plugin_store::Store<R>>, SettingsError> {
+    app.store_builder(STORE_FILE)
+        .disable_auto_save()
+        .build()
+        .map_err(|e| SettingsError::Open(e.to_string()))
+}
+
+/// Reads the settings. A file that cannot be understood is copied aside (`settings.json.bad`)
+/// before the app starts fresh, so the next save does not silently destroy the accounts in it.
 pub fn load<R: Runtime>(app: &AppHandle<R>) -> Result<Settings, SettingsError> {
-    let store = app
-        .store(STORE_FILE)
-        .map_err(|e| SettingsError::Open(e.to_string()))?;
-    let Some(value) = store.get(KEY) else {
-        return Ok(Settings::default());
-    };
-    match serde_json::from_value::<Settings>(value) {
-        Ok(mut settings) => {
+    let store = store(app)?;
+    let parsed = store.get(KEY).map(serde_json::from_value::<Settings>);
+    match parsed {
+        Some(Ok(mut settings)) => {
             sanitize(&mut settings);
             Ok(settings)
         }
-        Err(e) => {
+        Some(Err(e)) => {
             log::warn!("settings.json has an unexpected shape ({e}); starting with defaults");
+            keep_unreadable_file(app);
+            Ok(Settings::default())
+        }
+        None => {
+            // The store ignores a file it cannot parse; an existing, non-empty file without our
+            // key is such a file (or someone else's).
+            keep_unreadable_file(app);
             Ok(Settings::default())
         }
     }
 }
 
+fn keep_unreadable_file<R: Runtime>(app: &AppHandle<R>) {
+    let Ok(dir) = app.path().app_data_dir() else {
+        return;
+    };
+    let file = dir.join(STORE_FILE);
+    if std::fs::metadata(&file)
+        .map(|m| m.len() > 0)
+        .unwrap_or(false)
+    {
+        let aside = dir.join(format!("{STORE_FILE}.bad"));
+        match std::fs::copy(&file, &aside) {
+            Ok(_) => log::warn!("kept the unreadable settings file as {}", aside.display()),
+            Err(e) => log::error!("could not keep the unreadable settings file: {e}"),
+        }
+    }
+}
+
 pub fn save<R: Runtime>(app: &AppHandle<R>, settings: &Settings) -> Result<(), SettingsError> {
-    let store = app
-        .store(STORE_FILE)
-        .map_err(|e| SettingsError::Open(e.to_string()))?;
+    let store = store(app)?;
     let value = serde_json::to_value(settings).map_err(|e| SettingsError::Save(e.to_string()))?;
     store.set(KEY, value);
     store.save().map_err(|e| SettingsError::Save(e.to_string()))

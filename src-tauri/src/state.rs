@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex as StdMutex;
 
 use tokio::sync::Mutex;
@@ -20,7 +21,17 @@ pub struct AppState {
     pub data_dir: PathBuf,
     /// Bulk jobs; `None` when the journal could not be opened (the list screen then says so).
     pub jobs: Option<crate::jobs::JobManager>,
-    clients: StdMutex<HashMap<String, api::Client>>,
+    clients: StdMutex<HashMap<String, CachedClient>>,
+    /// Bumped whenever a secret is saved: a client built from an older secret is never reused.
+    secret_generation: AtomicU64,
+}
+
+/// A client and what it was built from; it is reused only while both are still current, so a
+/// lookup racing with "change the secret / URL" cannot bring back the old credentials.
+struct CachedClient {
+    record: AccountRecord,
+    generation: u64,
+    client: api::Client,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -54,6 +65,7 @@ impl AppState {
             data_dir,
             jobs,
             clients: StdMutex::new(HashMap::new()),
+            secret_generation: AtomicU64::new(0),
         }
     }
 
@@ -67,7 +79,8 @@ impl AppState {
 
     /// The client for an account, built on first use.
     pub async fn client_for(&self, account: &AccountRecord) -> Result<api::Client, ClientError> {
-        if let Some(client) = self.cached(&account.id) {
+        let generation = self.secret_generation.load(Ordering::SeqCst);
+        if let Some(client) = self.cached(account, generation) {
             return Ok(client);
         }
         let config = match account.kind {
@@ -108,16 +121,30 @@ impl AppState {
         };
         let client = api::Client::new(config)?;
         if let Ok(mut clients) = self.clients.lock() {
-            clients.insert(account.id.clone(), client.clone());
+            let cached = CachedClient {
+                record: account.clone(),
+                generation,
+                client: client.clone(),
+            };
+            clients.insert(account.id.clone(), cached);
         }
         Ok(client)
     }
 
-    fn cached(&self, id: &str) -> Option<api::Client> {
-        self.clients.lock().ok().and_then(|c| c.get(id).cloned())
+    fn cached(&self, account: &AccountRecord, generation: u64) -> Option<api::Client> {
+        let clients = self.clients.lock().ok()?;
+        clients
+            .get(&account.id)
+            .filter(|c| c.generation == generation && c.record == *account)
+            .map(|c| c.client.clone())
     }
 
-    /// Drops the cached client after the account's secret or URLs changed.
+    /// Call after saving a secret: every client built before is stale.
+    pub fn secret_changed(&self) {
+        self.secret_generation.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// Frees the client of a removed account.
     pub fn forget_client(&self, id: &str) {
         if let Ok(mut clients) = self.clients.lock() {
             clients.remove(id);

@@ -17,13 +17,13 @@ pub struct Client {
 }
 
 impl Client {
-    /// Checks both base URLs (http or https; trailing slashes are fine) and prepares the
-    /// connection pool. Nothing is sent yet.
+    /// Checks both base URLs (https, or plain http to this computer only; trailing slashes are
+    /// fine) and prepares the connection pool. Nothing is sent yet.
     pub fn new(config: ClientConfig) -> Result<Client, ApiError> {
-        let v3 = normalize_base_url(&config.v3_base).ok_or_else(|| ApiError::InvalidBaseUrl {
+        let v3 = normalize_base_url(&config.v3_base).map_err(|_| ApiError::InvalidBaseUrl {
             url: config.v3_base.clone(),
         })?;
-        let v4 = normalize_base_url(&config.v4_base).ok_or_else(|| ApiError::InvalidBaseUrl {
+        let v4 = normalize_base_url(&config.v4_base).map_err(|_| ApiError::InvalidBaseUrl {
             url: config.v4_base.clone(),
         })?;
         let transport = Transport::new(&config, v3, v4)?;
@@ -87,6 +87,39 @@ mod tests {
                 other => panic!("{v3} {v4}: {other:?}"),
             }
         }
+    }
+
+    #[test]
+    fn plain_http_to_another_computer_is_refused_so_the_secret_never_travels_unencrypted() {
+        for (v3, v4, bad) in [
+            (
+                "http://api.coupontools.com/v3",
+                "https://api.coupontools.com/v4",
+                "http://api.coupontools.com/v3",
+            ),
+            (
+                "https://api.coupontools.com/v3",
+                "http://192.168.0.7:8080/v4",
+                "http://192.168.0.7:8080/v4",
+            ),
+        ] {
+            match Client::new(config(v3, v4)) {
+                Err(e @ ApiError::InvalidBaseUrl { .. }) => {
+                    let ApiError::InvalidBaseUrl { url } = &e else {
+                        unreachable!()
+                    };
+                    assert_eq!(url, bad);
+                    assert!(
+                        e.user_message().contains("not encrypted"),
+                        "{}",
+                        e.user_message()
+                    );
+                    assert!(e.hint().contains("https://"), "{}", e.hint());
+                }
+                other => panic!("{v3} {v4}: {other:?}"),
+            }
+        }
+        assert!(Client::new(config("http://localhost:8080/v3", "http://[::1]:8080/v4")).is_ok());
     }
 
     #[test]

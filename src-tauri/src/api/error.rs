@@ -6,6 +6,7 @@
 use std::time::Duration;
 
 use super::endpoints::Endpoint;
+use super::validate::{self, BaseUrlProblem};
 
 /// The Coupontools codes that make the whole account unusable for the moment: a bulk job must
 /// pause instead of failing row after row.
@@ -151,6 +152,16 @@ impl ApiError {
                         ),
                         "Wait a few minutes and try again.".into(),
                     )
+                } else if (300..400).contains(status) {
+                    (
+                        format!("The API address sends requests on to another address (HTTP {status}), so it is not the Coupontools API itself. Nothing was sent."),
+                        WRONG_ADDRESS_HINT.into(),
+                    )
+                } else if (400..500).contains(status) {
+                    (
+                        format!("The server at the API address turned the request away (HTTP {status}) and does not answer like the Coupontools API. Nothing was sent."),
+                        WRONG_ADDRESS_HINT.into(),
+                    )
                 } else if excerpt.trim().is_empty() {
                     (
                         format!("The server at the API address sent an empty answer (HTTP {status})."),
@@ -205,10 +216,16 @@ impl ApiError {
                 "We cannot tell whether Coupontools carried this out: its answer did not arrive.".into(),
                 "Check in Coupontools whether it went through before trying again, so nothing happens twice.".into(),
             ),
-            ApiError::InvalidBaseUrl { url } => (
-                format!("The API address “{url}” is not a web address."),
-                "Enter an address that starts with https://, for example https://api.coupontools.com/v3.".into(),
-            ),
+            ApiError::InvalidBaseUrl { url } => match validate::normalize_base_url(url) {
+                Err(BaseUrlProblem::Unencrypted) => (
+                    format!("The API address “{url}” is not encrypted (it starts with http://), so your API secret could be read on the way."),
+                    "Change the API address in Settings to start with https://, for example https://api.coupontools.com/v3.".into(),
+                ),
+                _ => (
+                    format!("The API address “{url}” is not a web address."),
+                    "Enter an address that starts with https://, for example https://api.coupontools.com/v3.".into(),
+                ),
+            },
             ApiError::UnusableCredentials => (
                 "The saved API client ID or secret contains characters that cannot be sent (for example a line break).".into(),
                 "Copy both again from Coupontools → Settings → API and save them in Settings.".into(),
@@ -220,6 +237,8 @@ impl ApiError {
         }
     }
 }
+
+const WRONG_ADDRESS_HINT: &str = "Check the API addresses in Settings (for example https://api.coupontools.com/v3), then try again.";
 
 fn credentials_words() -> (String, String) {
     (
@@ -663,6 +682,22 @@ mod tests {
             excerpt: String::new(),
         };
         assert!(empty.user_message().contains("empty"));
+        // A refusal in front of the API is about the address, never "try again in a moment".
+        for status in [301, 404, 401] {
+            let refused = ApiError::NotTheApi {
+                status,
+                excerpt: String::new(),
+            };
+            assert!(
+                refused.user_message().contains("Nothing was sent"),
+                "{status}"
+            );
+            assert!(
+                refused.hint().contains("API addresses in Settings"),
+                "{status}"
+            );
+            assert!(!refused.hint().contains("in a moment"), "{status}");
+        }
     }
 
     #[test]

@@ -382,27 +382,30 @@ fn unreadable<T>(status: u16, headers: &HeaderMap, body: &[u8], error: ApiError)
             maybe_took_effect: true,
         };
     }
+    if !(200..300).contains(&status) {
+        // A 3xx or 4xx that is not the API talking: a wrong address, a redirect we do not follow,
+        // a proxy turning us away. The request was refused, not acted on, and a retry gets the
+        // same answer. Checked before the cut-off test, because such replies are often empty,
+        // and an empty 404 is a refusal, not a reply lost on the way.
+        return Attempt::Done(Err(error));
+    }
     if envelope::is_incomplete(body) {
-        // Cut off on the way: the same as a lost reply.
+        // An OK cut off on the way: the same as a lost reply.
         return Attempt::Failed {
             outcome: AttemptOutcome::ReplyLost,
             error,
             maybe_took_effect: true,
         };
     }
-    if (200..300).contains(&status) {
-        // Something answered "success" in a foreign language; a write may have gone through.
-        return Attempt::Failed {
-            outcome: AttemptOutcome::Status {
-                status,
-                retry_after: None,
-            },
-            error,
-            maybe_took_effect: true,
-        };
+    // Something answered "success" in a foreign language; a write may have gone through.
+    Attempt::Failed {
+        outcome: AttemptOutcome::Status {
+            status,
+            retry_after: None,
+        },
+        error,
+        maybe_took_effect: true,
     }
-    // A 4xx page from something in front of the API (wrong address, proxy): refused, not acted on.
-    Attempt::Done(Err(error))
 }
 
 /// A v4 non-2xx reply: the message from JSON `message` or `error`, else the raw text (§10).
@@ -587,6 +590,36 @@ mod tests {
             Attempt::Done(Err(ApiError::NotTheApi { status: 404, .. })) => {}
             _ => panic!("a 4xx page is final"),
         }
+    }
+
+    #[test]
+    fn empty_or_cut_off_3xx_and_4xx_replies_are_refusals_not_lost_replies() {
+        let bodies: [&[u8]; 4] = [
+            b"",
+            b"  \r\n",
+            br#"{"status":{"sta"#,
+            br#"{"message":"Not found"}"#,
+        ];
+        for status in [301, 302, 307, 400, 401, 403, 404, 405, 410] {
+            for body in bodies {
+                match read_v3::<Value>(status, &no_headers(), body) {
+                    Attempt::Done(Err(ApiError::NotTheApi { status: s, .. })) => {
+                        assert_eq!(s, status)
+                    }
+                    Attempt::Done(other) => panic!("{status} {body:?}: {other:?}"),
+                    Attempt::Failed {
+                        outcome,
+                        maybe_took_effect,
+                        ..
+                    } => panic!(
+                        "{status} {body:?} must be final, not {outcome:?} (maybe took effect: {maybe_took_effect})"
+                    ),
+                }
+            }
+        }
+        // Only a 2xx can be a reply cut off on the way.
+        let (o, _, took) = outcome(read_v3::<Value>(200, &no_headers(), b""));
+        assert_eq!((o, took), (AttemptOutcome::ReplyLost, true));
     }
 
     #[test]

@@ -198,28 +198,67 @@ fn check_key(
     Ok(())
 }
 
-/// An API base address: http or https, a host, no query; returned without trailing slashes.
+/// Why an API base address cannot be used.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum BaseUrlProblem {
+    /// Not an http(s) address with a host, or it carries a login, a query or a fragment.
+    NotAnAddress,
+    /// Plain http:// to another computer: the API secret would cross the network readable.
+    Unencrypted,
+}
+
+const BASE_URL_HINT: &str =
+    "Enter an API address that starts with https://, for example https://api.coupontools.com/v3.";
+
+/// An API base address: https, or plain http to this computer only (the sandbox, practice mode);
+/// a host, no query; returned without trailing slashes.
 pub fn base_url(input: &str) -> Result<String, FieldProblem> {
-    normalize_base_url(input).ok_or_else(|| {
-        FieldProblem::new(
+    normalize_base_url(input).map_err(|problem| match problem {
+        BaseUrlProblem::NotAnAddress => FieldProblem::new(
             "base_url",
             format!("“{}” is not a web address the app can use.", input.trim()),
-            "Enter an address that starts with https://, for example https://api.coupontools.com/v3.",
-        )
+            BASE_URL_HINT,
+        ),
+        BaseUrlProblem::Unencrypted => FieldProblem::new(
+            "base_url",
+            format!(
+                "The API address “{}” is not encrypted (it starts with http://), so your API secret could be read on the way.",
+                input.trim()
+            ),
+            "Change the API address to start with https://, for example https://api.coupontools.com/v3. Plain http:// is only allowed for this computer (localhost or 127.0.0.1).",
+        ),
     })
 }
 
-/// The one definition of a usable base URL, shared with `Client::new`.
-pub(crate) fn normalize_base_url(input: &str) -> Option<String> {
+/// The one definition of a usable base URL, shared with `Client::new`, so no path to the network
+/// skips the https rule.
+pub(crate) fn normalize_base_url(input: &str) -> Result<String, BaseUrlProblem> {
     let text = input.trim();
-    let url = url::Url::parse(text).ok()?;
+    let url = url::Url::parse(text).map_err(|_| BaseUrlProblem::NotAnAddress)?;
     let usable = matches!(url.scheme(), "http" | "https")
         && url.host_str().is_some_and(|h| !h.is_empty())
         && url.username().is_empty()
         && url.password().is_none()
         && url.query().is_none()
         && url.fragment().is_none();
-    usable.then(|| text.trim_end_matches('/').to_owned())
+    if !usable {
+        return Err(BaseUrlProblem::NotAnAddress);
+    }
+    if url.scheme() == "http" && !is_loopback(&url) {
+        return Err(BaseUrlProblem::Unencrypted);
+    }
+    Ok(text.trim_end_matches('/').to_owned())
+}
+
+/// This computer: 127.0.0.0/8, ::1 or localhost. Traffic to it never reaches the network.
+fn is_loopback(url: &url::Url) -> bool {
+    match url.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        // The url crate lower-cases domains, so "LOCALHOST" arrives here as "localhost".
+        Some(url::Host::Domain(name)) => name == "localhost",
+        None => false,
+    }
 }
 
 #[cfg(test)]
@@ -385,5 +424,52 @@ mod tests {
             let problem = base_url(bad).expect_err(bad);
             assert_eq!(problem.field, "base_url");
         }
+    }
+
+    #[test]
+    fn plain_http_is_only_for_this_computer() {
+        for local in [
+            "http://127.0.0.1:8080/v3",
+            "http://127.8.9.10/v3",
+            "http://[::1]:9000/v4",
+            "http://localhost:3000/v3",
+            "http://LocalHost/v3",
+            "https://localhost/v3",
+        ] {
+            assert!(base_url(local).is_ok(), "{local}");
+            assert!(normalize_base_url(local).is_ok(), "{local}");
+        }
+        for remote in [
+            "http://api.coupontools.com/v3",
+            "HTTP://api4coupons.com/v3",
+            "http://192.168.1.20:8080/v3",
+            "http://10.0.0.1/v4",
+            "http://[2001:db8::1]/v3",
+            "http://localhost.example.com/v3",
+            "http://128.0.0.1/v3",
+        ] {
+            assert_eq!(
+                normalize_base_url(remote),
+                Err(BaseUrlProblem::Unencrypted),
+                "{remote}"
+            );
+            let problem = base_url(remote).expect_err(remote);
+            assert_eq!(problem.field, "base_url");
+            assert!(
+                problem.message.contains("not encrypted"),
+                "{}",
+                problem.message
+            );
+            assert!(
+                problem.message.contains("API address"),
+                "{}",
+                problem.message
+            );
+            assert!(problem.hint.contains("https://"), "{}", problem.hint);
+        }
+        assert_eq!(
+            normalize_base_url("ftp://127.0.0.1/v3"),
+            Err(BaseUrlProblem::NotAnAddress)
+        );
     }
 }

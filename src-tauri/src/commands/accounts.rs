@@ -136,8 +136,9 @@ pub async fn update_account<R: Runtime>(
         let store = state.secrets.clone();
         let key = id.clone();
         tokio::task::spawn_blocking(move || store.save(&key, &secret)).await??;
+        state.secret_changed();
     }
-    state.forget_client(&id);
+    // The cached client is keyed by the record it was built from: changed URLs retire it.
     change_settings(&app, &state, |s| {
         let slot = s
             .accounts
@@ -150,7 +151,8 @@ pub async fn update_account<R: Runtime>(
     .await
 }
 
-/// Removes the account and its keychain entry. The next account (if any) becomes active.
+/// Removes the account, then its keychain entry. The next account (if any) becomes active.
+/// The settings go first: if saving them fails, the account is still complete, secret and all.
 #[tauri::command]
 pub async fn remove_account<R: Runtime>(
     app: AppHandle<R>,
@@ -164,14 +166,6 @@ pub async fn remove_account<R: Runtime>(
         .account(&id)
         .cloned()
         .ok_or_else(UiError::unknown_account)?;
-    if record.kind == AccountKind::Coupontools {
-        let store = state.secrets.clone();
-        let key = id.clone();
-        tokio::task::spawn_blocking(move || store.delete(&key)).await??;
-    } else {
-        state.practice.stop().await;
-    }
-    state.forget_client(&id);
     change_settings(&app, &state, |s| {
         s.accounts.retain(|a| a.id != id);
         if s.active_account.as_deref() == Some(id.as_str()) {
@@ -180,6 +174,20 @@ pub async fn remove_account<R: Runtime>(
         Ok(())
     })
     .await?;
+    state.forget_client(&id);
+    if record.kind == AccountKind::Coupontools {
+        let store = state.secrets.clone();
+        let key = id.clone();
+        match tokio::task::spawn_blocking(move || store.delete(&key)).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => {
+                log::warn!("account {id} removed, but its keychain entry could not be deleted: {e}")
+            }
+            Err(e) => log::warn!("account {id} removed, keychain task failed: {e}"),
+        }
+    } else {
+        state.practice.stop().await;
+    }
     log::info!("account removed: {id}");
     Ok(())
 }
@@ -256,24 +264,16 @@ pub async fn test_connection(
         Ok(list) => format!("{} campaigns", list.len()),
         Err(e) => e.user_message(),
     };
-    if let Err(e) = state.open_db().and_then(|conn| {
-        history::record(
-            &conn,
-            &history::NewEntry {
-                account_id: &record.id,
-                account: &record.name,
-                action: "test_connection",
-                campaign: None,
-                target: None,
-                outcome,
-                detail: Some(&detail),
-                job_id: None,
-            },
-        )
-        .map_err(Into::into)
-    }) {
-        log::warn!("could not write the history entry: {e}");
-    }
+    let line = history::Line {
+        account_id: record.id.clone(),
+        account: record.name.clone(),
+        action: "test_connection",
+        campaign: None,
+        target: None,
+        outcome,
+        detail: Some(detail),
+    };
+    super::record_history(&state, line).await;
     let campaigns = result?;
     Ok(ConnectionReport {
         account_id: record.id,

@@ -9,7 +9,7 @@ use tauri::{AppHandle, Runtime, State};
 use tauri_plugin_dialog::DialogExt;
 
 use super::history::{export_path, write_file, SavedFile};
-use super::{active_account, UiError};
+use super::{active_account, blocking, UiError};
 use crate::jobs::{
     self, ColumnMapping, EmailJobSpec, EmailList, JobError, JobId, JobManager, JobProgress,
     JobRows, JobSummary, ListError, ProgressSink,
@@ -70,8 +70,7 @@ pub async fn preview_email_list(
     text: String,
     mapping: Option<ColumnMapping>,
 ) -> Result<EmailList, UiError> {
-    let list = tokio::task::spawn_blocking(move || EmailList::parse(&text, mapping)).await??;
-    Ok(list.preview(PREVIEW_ROWS))
+    blocking(move || Ok(EmailList::parse(&text, mapping)?.preview(PREVIEW_ROWS))).await
 }
 
 #[derive(Debug, Serialize)]
@@ -84,54 +83,54 @@ pub struct PickedFile {
 /// The native "open file" dialog, from Rust: the window is granted no file-system access.
 #[tauri::command]
 pub async fn pick_list_file<R: Runtime>(app: AppHandle<R>) -> Result<Option<PickedFile>, UiError> {
-    let picked = tokio::task::spawn_blocking(move || {
-        app.dialog()
+    blocking(move || {
+        let picked = app
+            .dialog()
             .file()
             .add_filter("Lists (CSV, TSV, text)", &["csv", "tsv", "txt"])
-            .blocking_pick_file()
+            .blocking_pick_file();
+        match picked.and_then(|p| p.into_path().ok()) {
+            Some(path) => read_list_file(&path).map(Some),
+            None => Ok(None),
+        }
     })
-    .await?;
-    let Some(path) = picked.and_then(|p| p.into_path().ok()) else {
-        return Ok(None);
-    };
+    .await
+}
+
+fn list_problem(message: String, hint: &str) -> UiError {
+    UiError {
+        field: Some("list".into()),
+        ..UiError::new("list", message, hint)
+    }
+}
+
+fn read_list_file(path: &std::path::Path) -> Result<PickedFile, UiError> {
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let unreadable = |detail: String| {
+    let unreadable = |detail: std::io::Error| {
         log::warn!("reading {}: {detail}", path.display());
-        UiError {
-            field: Some("list".into()),
-            ..UiError::new(
-                "list",
-                format!("“{name}” could not be read."),
-                "Check that the file is not open in another program, then try again.",
-            )
-        }
+        list_problem(
+            format!("“{name}” could not be read."),
+            "Check that the file is not open in another program, then try again.",
+        )
     };
-    let size = std::fs::metadata(&path)
-        .map_err(|e| unreadable(e.to_string()))?
-        .len();
+    let size = std::fs::metadata(path).map_err(unreadable)?.len();
     if size > MAX_LIST_BYTES {
-        return Err(UiError {
-            field: Some("list".into()),
-            ..UiError::new(
-                "list",
-                format!("“{name}” is too large to be a list of customers."),
-                "Choose the CSV file with the addresses.",
-            )
-        });
+        return Err(list_problem(
+            format!("“{name}” is too large to be a list of customers."),
+            "Choose the CSV file with the addresses.",
+        ));
     }
-    let bytes = std::fs::read(&path).map_err(|e| unreadable(e.to_string()))?;
-    let text = String::from_utf8(bytes).map_err(|_| UiError {
-        field: Some("list".into()),
-        ..UiError::new(
-            "list",
+    let bytes = std::fs::read(path).map_err(unreadable)?;
+    let text = String::from_utf8(bytes).map_err(|_| {
+        list_problem(
             format!("“{name}” is not a text file in UTF-8."),
             "In your spreadsheet choose Save as → “CSV UTF-8 (comma delimited)” and load that file.",
         )
     })?;
-    Ok(Some(PickedFile { name, text }))
+    Ok(PickedFile { name, text })
 }
 
 #[tauri::command]
@@ -152,13 +151,9 @@ pub struct StartJobInput {
     pub campaign: String,
     #[serde(default)]
     pub subject: Option<String>,
-    #[serde(default = "yes")]
+    #[serde(default = "super::default_true")]
     pub check_unique: bool,
     pub concurrency: u8,
-}
-
-fn yes() -> bool {
-    true
 }
 
 #[derive(Debug, Serialize)]
@@ -187,27 +182,31 @@ pub async fn start_email_job(
     };
     let (text, mapping) = (input.text, input.mapping);
     let creator = manager.clone();
-    let job_id = tokio::task::spawn_blocking(move || -> Result<JobId, UiError> {
+    let job_id = blocking(move || {
         let list = EmailList::parse(&text, mapping)?;
-        Ok(creator.create_email_job(&account.id, &account.name, spec, &list)?)
+        let job_id = creator.create_email_job(&account.id, &account.name, spec, &list)?;
+        creator.run(&job_id, client, Arc::new(ChannelSink(on_progress)))?;
+        Ok(job_id)
     })
-    .await??;
-    manager.run(&job_id, client, Arc::new(ChannelSink(on_progress)))?;
+    .await?;
     log::info!("bulk job {} started", job_id.as_str());
     Ok(StartedJob { job_id })
 }
 
 #[tauri::command]
 pub async fn pause_job(state: State<'_, AppState>, job_id: JobId) -> Result<(), UiError> {
-    Ok(manager(&state)?.pause(&job_id)?)
+    let manager = manager(&state)?.clone();
+    blocking(move || Ok(manager.pause(&job_id)?)).await
 }
 
 #[tauri::command]
 pub async fn cancel_job(state: State<'_, AppState>, job_id: JobId) -> Result<(), UiError> {
-    Ok(manager(&state)?.cancel(&job_id)?)
+    let manager = manager(&state)?.clone();
+    blocking(move || Ok(manager.cancel(&job_id)?)).await
 }
 
-/// Resumes a paused or interrupted job with the client of the account it was started on.
+/// Resumes a paused or interrupted job with the client of the account it was started on. For a
+/// job that is still running (the window was reloaded) it only reconnects the progress.
 #[tauri::command]
 pub async fn resume_job(
     state: State<'_, AppState>,
@@ -215,17 +214,10 @@ pub async fn resume_job(
     on_progress: Channel<JobProgress>,
 ) -> Result<(), UiError> {
     let manager = manager(&state)?.clone();
-    let summary = manager
-        .unfinished()?
-        .into_iter()
-        .find(|j| j.job_id == job_id)
-        .ok_or_else(|| {
-            UiError::new(
-                "job_state",
-                "This job is already finished or was cancelled.",
-                "Its results can still be viewed and exported.",
-            )
-        })?;
+    let summary = {
+        let (manager, job_id) = (manager.clone(), job_id.clone());
+        blocking(move || Ok(manager.summary(&job_id)?)).await?
+    };
     let account = state
         .settings
         .lock()
@@ -243,12 +235,13 @@ pub async fn resume_job(
             )
         })?;
     let client = state.client_for(&account).await?;
-    Ok(manager.run(&job_id, client, Arc::new(ChannelSink(on_progress)))?)
+    blocking(move || Ok(manager.run(&job_id, client, Arc::new(ChannelSink(on_progress)))?)).await
 }
 
 #[tauri::command]
 pub async fn unfinished_jobs(state: State<'_, AppState>) -> Result<Vec<JobSummary>, UiError> {
-    Ok(manager(&state)?.unfinished()?)
+    let manager = manager(&state)?.clone();
+    blocking(move || Ok(manager.unfinished()?)).await
 }
 
 #[tauri::command]
@@ -258,7 +251,8 @@ pub async fn job_rows(
     offset: usize,
     limit: usize,
 ) -> Result<JobRows, UiError> {
-    Ok(manager(&state)?.rows(&job_id, offset, limit)?)
+    let manager = manager(&state)?.clone();
+    blocking(move || Ok(manager.rows(&job_id, offset, limit)?)).await
 }
 
 #[tauri::command]
@@ -270,8 +264,44 @@ pub async fn export_job_results<R: Runtime>(
     let manager = manager(&state)?.clone();
     let path = export_path(&app, "coupon-desk-results", "csv")?;
     let target = path.clone();
-    tokio::task::spawn_blocking(move || manager.export_results_csv(&job_id, &target)).await??;
+    blocking(move || Ok(manager.export_results_csv(&job_id, &target)?)).await?;
     Ok(SavedFile {
         path: path.display().to_string(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    type Outcome = Result<(), Box<dyn std::error::Error>>;
+
+    #[test]
+    fn a_list_file_that_is_not_utf8_is_refused_in_plain_words() -> Outcome {
+        let dir = tempfile::tempdir()?;
+        let path = dir.path().join("klanten.csv");
+        std::fs::write(&path, b"email\nj\xe9r\xf4me@example.com\n")?;
+        let e = read_list_file(&path)
+            .err()
+            .ok_or("a latin-1 file must be refused")?;
+        assert_eq!(e.field.as_deref(), Some("list"));
+        assert!(
+            e.message.contains("klanten.csv") && e.hint.contains("UTF-8"),
+            "{e:?}"
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn a_utf8_list_file_is_read_whole() -> Outcome {
+        let dir = tempfile::tempdir()?;
+        let path = dir.path().join("list.csv");
+        std::fs::write(&path, "email\njérôme@example.com\n")?;
+        let picked = read_list_file(&path).map_err(|e| e.message)?;
+        assert_eq!(
+            (picked.name.as_str(), picked.text.as_str()),
+            ("list.csv", "email\njérôme@example.com\n")
+        );
+        Ok(())
+    }
 }

@@ -65,12 +65,8 @@ pub struct SendInput {
     pub last_name: Option<String>,
     #[serde(default)]
     pub subject: Option<String>,
-    #[serde(default = "yes")]
+    #[serde(default = "super::default_true")]
     pub check_unique: bool,
-}
-
-fn yes() -> bool {
-    true
 }
 
 #[derive(Debug, Serialize)]
@@ -122,22 +118,16 @@ pub async fn send_coupon_email(
         Err(e) if e.outcome_unknown() => (history::Outcome::Unknown, e.user_message()),
         Err(e) => (history::Outcome::Failed, e.user_message()),
     };
-    let entry = history::NewEntry {
-        account_id: &account.id,
-        account: &account.name,
+    let line = history::Line {
+        account_id: account.id.clone(),
+        account: account.name.clone(),
         action: "email_coupon",
-        campaign: Some(&request.campaign),
-        target: Some(&request.email),
+        campaign: Some(request.campaign.clone()),
+        target: Some(request.email.clone()),
         outcome,
-        detail: Some(&detail),
-        job_id: None,
+        detail: Some(detail),
     };
-    if let Err(e) = state
-        .open_db()
-        .and_then(|conn| history::record(&conn, &entry).map_err(Into::into))
-    {
-        log::warn!("could not write the history entry: {e}");
-    }
+    super::record_history(&state, line).await;
 
     let sent = result?;
     let qr_data_url = match crate::qr::svg_data_url(&sent.single_use_url) {
@@ -202,7 +192,9 @@ mod tests {
 
     #[test]
     fn a_good_form_becomes_a_request_with_trimmed_values() {
-        let r = check_send_input(&input()).unwrap();
+        let Ok(r) = check_send_input(&input()) else {
+            panic!("a good form must pass")
+        };
         assert_eq!(r.campaign, "cam_100101");
         assert_eq!(r.first_name.as_deref(), Some("Ann"));
         assert_eq!(
@@ -216,15 +208,24 @@ mod tests {
     fn each_bad_field_is_named() {
         let mut bad = input();
         bad.email = "ann@".into();
-        assert_eq!(check_send_input(&bad).err().unwrap().field, "email");
+        assert_eq!(check_send_input(&bad).err().map(|p| p.field), Some("email"));
         let mut bad = input();
         bad.campaign = "".into();
-        assert_eq!(check_send_input(&bad).err().unwrap().field, "campaign");
+        assert_eq!(
+            check_send_input(&bad).err().map(|p| p.field),
+            Some("campaign")
+        );
         let mut bad = input();
         bad.first_name = Some("x".repeat(101));
-        assert_eq!(check_send_input(&bad).err().unwrap().field, "firstName");
+        assert_eq!(
+            check_send_input(&bad).err().map(|p| p.field),
+            Some("firstName")
+        );
         let mut bad = input();
         bad.subject = Some("line\u{0}break".into());
-        assert_eq!(check_send_input(&bad).err().unwrap().field, "subject");
+        assert_eq!(
+            check_send_input(&bad).err().map(|p| p.field),
+            Some("subject")
+        );
     }
 }

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use serde::Serialize;
 use tauri::{AppHandle, Manager, Runtime, State};
 
-use super::UiError;
+use super::{blocking, UiError};
 use crate::history::{self, Entry, Filter};
 use crate::state::AppState;
 
@@ -20,24 +20,27 @@ pub async fn list_history(
     state: State<'_, AppState>,
     filter: Option<Filter>,
 ) -> Result<Vec<Entry>, UiError> {
-    let conn = state.open_db()?;
+    let path = state.db_path();
     let filter = filter.unwrap_or_default();
-    Ok(tokio::task::spawn_blocking(move || history::list(&conn, &filter)).await??)
+    blocking(move || Ok(history::list(&crate::db::open(&path)?, &filter)?)).await
 }
 
+/// Writes every line that matches the filter (not only the page on screen) to Downloads.
 #[tauri::command]
 pub async fn export_history<R: Runtime>(
     app: AppHandle<R>,
     state: State<'_, AppState>,
     filter: Option<Filter>,
 ) -> Result<SavedFile, UiError> {
-    let conn = state.open_db()?;
-    let mut filter = filter.unwrap_or_default();
-    filter.limit = Some(u32::MAX);
-    let entries = tokio::task::spawn_blocking(move || history::list(&conn, &filter)).await??;
-    let csv = history::to_csv(&entries).map_err(|e| UiError::internal("history csv", e))?;
+    let db = state.db_path();
+    let filter = filter.unwrap_or_default();
     let path = export_path(&app, "coupon-desk-history", "csv")?;
-    write_file(&path, csv.as_bytes())?;
+    let target = path.clone();
+    blocking(move || {
+        let entries = history::list_all(&crate::db::open(&db)?, &filter)?;
+        history::write_csv(&target, &entries).map_err(|e| cannot_write(&target, e))
+    })
+    .await?;
     Ok(SavedFile {
         path: path.display().to_string(),
     })

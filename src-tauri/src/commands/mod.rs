@@ -29,6 +29,32 @@ pub(crate) async fn change_settings<R: Runtime, T>(
     Ok(out)
 }
 
+/// Runs disk work (SQLite, the job journal, files) on the blocking pool: on a two-core PC the
+/// async workers must stay free for the window and the network.
+pub(crate) async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, UiError> + Send + 'static,
+) -> Result<T, UiError> {
+    tokio::task::spawn_blocking(work).await?
+}
+
+/// Writes one history line; a failure is logged, never shown: the action itself already happened.
+pub(crate) async fn record_history(state: &State<'_, AppState>, entry: crate::history::Line) {
+    let path = state.db_path();
+    let written = blocking(move || {
+        let conn = crate::db::open(&path)?;
+        Ok(crate::history::record(&conn, &entry.borrowed())?)
+    })
+    .await;
+    if let Err(e) = written {
+        log::warn!("could not write the history entry: {}", e.message);
+    }
+}
+
+/// Serde default for switches that are on unless the window says otherwise.
+pub(crate) fn default_true() -> bool {
+    true
+}
+
 /// The active account, or a plain "set up an account first" error.
 pub(crate) async fn active_account(state: &State<'_, AppState>) -> Result<AccountRecord, UiError> {
     state

@@ -1,6 +1,7 @@
 //! What can go wrong with a list or a bulk job, in words a shop assistant can act on.
 
 use crate::db::DbError;
+use crate::jobs::runner::{DEFAULT_CONCURRENCY, MAX_CONCURRENCY, MIN_CONCURRENCY};
 
 /// A pasted or loaded list that cannot be used as it is.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -63,7 +64,11 @@ pub enum JobError {
     Database(#[from] rusqlite::Error),
     #[error("This job was not found on this computer.")]
     NotFound { job_id: String },
-    #[error("Sending at once must be between 1 and 16 (it was {given}).")]
+    #[error(
+        "Sending at once must be between {min} and {max} (it was {given}).",
+        min = MIN_CONCURRENCY,
+        max = MAX_CONCURRENCY
+    )]
     InvalidConcurrency { given: u8 },
     #[error("{message}")]
     InvalidCampaign { message: String, hint: String },
@@ -107,9 +112,9 @@ impl JobError {
             JobError::NotFound { .. } => {
                 "It may have been removed. Start the job again from the list.".to_string()
             }
-            JobError::InvalidConcurrency { .. } => {
-                "Choose a number from 1 to 16; 4 is a good start.".to_string()
-            }
+            JobError::InvalidConcurrency { .. } => format!(
+                "Choose a number from {MIN_CONCURRENCY} to {MAX_CONCURRENCY}; {DEFAULT_CONCURRENCY} is a good start."
+            ),
             JobError::InvalidCampaign { hint, .. } => hint.clone(),
             JobError::NothingToSend => {
                 "Fix the addresses marked in the preview, then start again.".to_string()
@@ -174,5 +179,19 @@ mod tests {
                 "{message}"
             );
         }
+    }
+
+    #[test]
+    fn the_concurrency_words_follow_the_runner_limits() {
+        let e = JobError::InvalidConcurrency { given: 40 };
+        assert_eq!(
+            e.user_message(),
+            format!(
+                "Sending at once must be between {MIN_CONCURRENCY} and {MAX_CONCURRENCY} (it was 40)."
+            )
+        );
+        assert!(e.hint().contains(&format!(
+            "from {MIN_CONCURRENCY} to {MAX_CONCURRENCY}; {DEFAULT_CONCURRENCY} is"
+        )));
     }
 }

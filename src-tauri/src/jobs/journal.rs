@@ -12,8 +12,10 @@ use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use serde::{Deserialize, Serialize};
 
 use crate::db;
+use crate::history::{self, NewEntry, Outcome};
 use crate::jobs::email_list::{EmailList, RowProblem};
 use crate::jobs::error::JobError;
+use crate::jobs::runner::{MAX_CONCURRENCY, MIN_CONCURRENCY};
 
 pub(crate) const UNKNOWN_MESSAGE: &str =
     "Unknown — the e-mail may have been sent. Check before resending.";
@@ -113,13 +115,14 @@ impl RowStatus {
         !matches!(self, RowStatus::Pending | RowStatus::InFlight)
     }
 
-    /// The word the history table uses for this outcome.
-    fn history_outcome(self) -> &'static str {
+    /// What the history says about a row with this status; None while it is not decided.
+    fn history_outcome(self) -> Option<Outcome> {
         match self {
-            RowStatus::Sent => "ok",
-            RowStatus::Skipped => "skipped",
-            RowStatus::Unknown => "unknown",
-            _ => "failed",
+            RowStatus::Pending | RowStatus::InFlight => None,
+            RowStatus::Sent => Some(Outcome::Ok),
+            RowStatus::Skipped => Some(Outcome::Skipped),
+            RowStatus::Failed => Some(Outcome::Failed),
+            RowStatus::Unknown => Some(Outcome::Unknown),
         }
     }
 }
@@ -255,12 +258,6 @@ pub(crate) struct Journal {
     conn: Connection,
 }
 
-pub(crate) fn now() -> String {
-    time::OffsetDateTime::now_utc()
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default()
-}
-
 impl Journal {
     pub fn open(path: &Path) -> Result<Journal, JobError> {
         let conn = db::open(path).map_err(JobError::Open)?;
@@ -279,7 +276,7 @@ impl Journal {
     ) -> Result<JobRecord, JobError> {
         let job = JobRecord {
             id: JobId::generate(),
-            created_at: now(),
+            created_at: history::now_rfc3339(),
             account_id: new.account_id.to_string(),
             account_name: new.account_name.to_string(),
             campaign: new.campaign.to_string(),
@@ -315,7 +312,6 @@ impl Journal {
                 "INSERT INTO email_job_rows (job_id, row, email, first_name, last_name, status, message, updated_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
             )?;
-            let mut history = tx.prepare(HISTORY_INSERT)?;
             for row in &list.rows {
                 let (status, message) = match row.problem {
                     None => (RowStatus::Pending, None),
@@ -345,18 +341,7 @@ impl Journal {
                     message,
                     job.created_at,
                 ])?;
-                if status.is_final() {
-                    history.execute(params![
-                        job.created_at,
-                        job.account_id,
-                        job.account_name,
-                        job.campaign,
-                        row.email,
-                        status.history_outcome(),
-                        message,
-                        job.id.as_str(),
-                    ])?;
-                }
+                record_history(&tx, &job, &row.email, status, message.as_deref())?;
             }
         }
         tx.commit()?;
@@ -399,16 +384,7 @@ impl Journal {
         state: JobState,
         reason: Option<&PauseReason>,
     ) -> Result<(), JobError> {
-        self.conn.execute(
-            "UPDATE email_jobs SET state = ?2, pause_reason = ?3, pause_hint = ?4 WHERE id = ?1",
-            params![
-                id.as_str(),
-                state.as_str(),
-                reason.map(|r| r.message.as_str()),
-                reason.map(|r| r.hint.as_str())
-            ],
-        )?;
-        Ok(())
+        set_state_in(&self.conn, id, state, reason)
     }
 
     /// Decides the rows that were on their way when the app stopped. With check_unique the server
@@ -443,29 +419,10 @@ impl Journal {
         job: &JobRecord,
         back_to_pending: bool,
     ) -> Result<usize, JobError> {
-        let at = now();
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let changed = if back_to_pending {
-            tx.execute(
-                "UPDATE email_job_rows SET status = 'pending', maybe_sent = 1, updated_at = ?2
-                 WHERE job_id = ?1 AND status = 'in_flight'",
-                params![job.id.as_str(), at],
-            )?
-        } else {
-            tx.execute(
-                "INSERT INTO history (at, account_id, account, action, campaign, target, outcome, detail, job_id)
-                 SELECT ?2, ?3, ?4, 'email_coupon', ?5, email, 'unknown', ?6, job_id
-                 FROM email_job_rows WHERE job_id = ?1 AND status = 'in_flight'",
-                params![job.id.as_str(), at, job.account_id, job.account_name, job.campaign, UNKNOWN_MESSAGE],
-            )?;
-            tx.execute(
-                "UPDATE email_job_rows SET status = 'unknown', maybe_sent = 1, message = ?2, updated_at = ?3
-                 WHERE job_id = ?1 AND status = 'in_flight'",
-                params![job.id.as_str(), UNKNOWN_MESSAGE, at],
-            )?
-        };
+        let changed = settle_in_flight_in(&tx, job, back_to_pending)?;
         tx.commit()?;
         Ok(changed)
     }
@@ -490,7 +447,7 @@ impl Journal {
         outcome: &RowOutcome,
         then_claim: bool,
     ) -> Result<Option<ClaimedRow>, JobError> {
-        let at = now();
+        let at = history::now_rfc3339();
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -513,16 +470,8 @@ impl Journal {
             )
             .optional()?;
         if let Some(email) = email {
-            tx.prepare_cached(HISTORY_INSERT)?.execute(params![
-                at,
-                job.account_id,
-                job.account_name,
-                job.campaign,
-                email,
-                outcome.status.history_outcome(),
-                outcome.single_use_url.as_ref().or(outcome.message.as_ref()),
-                job.id.as_str(),
-            ])?;
+            let detail = outcome.single_use_url.as_ref().or(outcome.message.as_ref());
+            record_history(&tx, job, &email, outcome.status, detail.map(String::as_str))?;
         }
         let claimed = if then_claim {
             claim_in(&tx, &job.id)?
@@ -553,7 +502,7 @@ impl Journal {
                 row as i64,
                 maybe_sent,
                 !counts_as_attempt as i64,
-                now()
+                history::now_rfc3339()
             ],
         )?;
         Ok(())
@@ -571,19 +520,31 @@ impl Journal {
             "UPDATE email_job_rows
              SET attempts = attempts + 1, maybe_sent = max(maybe_sent, ?3), updated_at = ?4
              WHERE job_id = ?1 AND row = ?2 AND status = 'in_flight'",
-            params![job_id.as_str(), row as i64, maybe_sent, now()],
+            params![
+                job_id.as_str(),
+                row as i64,
+                maybe_sent,
+                history::now_rfc3339()
+            ],
         )?;
         Ok(())
     }
 
-    /// A cancelled job: rows never sent say so; rows in doubt become unknown.
+    /// A cancelled job: rows never sent say so; rows in doubt become unknown. One transaction:
+    /// a crash halfway must not leave "cancelled" rows in a job that still runs, which a later
+    /// resume would send after all.
     pub fn cancel(&mut self, job: &JobRecord) -> Result<(), JobError> {
-        self.settle_in_flight(job, false)?;
-        self.conn.execute(
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        settle_in_flight_in(&tx, job, false)?;
+        tx.execute(
             "UPDATE email_job_rows SET message = ?2, updated_at = ?3 WHERE job_id = ?1 AND status = 'pending'",
-            params![job.id.as_str(), CANCELLED_MESSAGE, now()],
+            params![job.id.as_str(), CANCELLED_MESSAGE, history::now_rfc3339()],
         )?;
-        self.set_state(&job.id, JobState::Cancelled, None)
+        set_state_in(&tx, &job.id, JobState::Cancelled, None)?;
+        tx.commit()?;
+        Ok(())
     }
 
     /// Rows `offset + 1 ..= offset + limit` (rows are numbered from 1 without gaps, so this is an
@@ -682,9 +643,82 @@ impl Journal {
     }
 }
 
-const HISTORY_INSERT: &str =
-    "INSERT INTO history (at, account_id, account, action, campaign, target, outcome, detail, job_id)
-     VALUES (?1, ?2, ?3, 'email_coupon', ?4, ?5, ?6, ?7, ?8)";
+/// The history's action word for a row of a bulk job; the same as a single send's.
+const HISTORY_ACTION: &str = "email_coupon";
+
+/// The row's line in the history, in the caller's transaction; nothing for an undecided row.
+fn record_history(
+    conn: &Connection,
+    job: &JobRecord,
+    email: &str,
+    status: RowStatus,
+    detail: Option<&str>,
+) -> Result<(), JobError> {
+    let Some(outcome) = status.history_outcome() else {
+        return Ok(());
+    };
+    history::record(
+        conn,
+        &NewEntry {
+            account_id: &job.account_id,
+            account: &job.account_name,
+            action: HISTORY_ACTION,
+            campaign: Some(&job.campaign),
+            target: Some(email),
+            outcome,
+            detail,
+            job_id: Some(job.id.as_str()),
+        },
+    )?;
+    Ok(())
+}
+
+fn set_state_in(
+    conn: &Connection,
+    id: &JobId,
+    state: JobState,
+    reason: Option<&PauseReason>,
+) -> Result<(), JobError> {
+    conn.execute(
+        "UPDATE email_jobs SET state = ?2, pause_reason = ?3, pause_hint = ?4 WHERE id = ?1",
+        params![
+            id.as_str(),
+            state.as_str(),
+            reason.map(|r| r.message.as_str()),
+            reason.map(|r| r.hint.as_str())
+        ],
+    )?;
+    Ok(())
+}
+
+/// See [`Journal::recover_in_flight`]; inside the caller's transaction.
+fn settle_in_flight_in(
+    tx: &rusqlite::Transaction<'_>,
+    job: &JobRecord,
+    back_to_pending: bool,
+) -> Result<usize, JobError> {
+    let at = history::now_rfc3339();
+    if back_to_pending {
+        let changed = tx.execute(
+            "UPDATE email_job_rows SET status = 'pending', maybe_sent = 1, updated_at = ?2
+             WHERE job_id = ?1 AND status = 'in_flight'",
+            params![job.id.as_str(), at],
+        )?;
+        return Ok(changed);
+    }
+    let emails: Vec<String> = tx
+        .prepare(
+            "UPDATE email_job_rows SET status = 'unknown', maybe_sent = 1, message = ?2, updated_at = ?3
+             WHERE job_id = ?1 AND status = 'in_flight'
+             RETURNING email",
+        )?
+        .query_map(params![job.id.as_str(), UNKNOWN_MESSAGE, at], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    for email in &emails {
+        record_history(tx, job, email, RowStatus::Unknown, Some(UNKNOWN_MESSAGE))?;
+    }
+    Ok(emails.len())
+}
 
 fn claim_in(
     tx: &rusqlite::Transaction<'_>,
@@ -697,7 +731,7 @@ fn claim_in(
                  SELECT row FROM email_job_rows WHERE job_id = ?1 AND status = 'pending'
                  ORDER BY attempts, row LIMIT 1)
              RETURNING row, email, first_name, last_name, attempts, maybe_sent",
-            params![job_id.as_str(), now()],
+            params![job_id.as_str(), history::now_rfc3339()],
             |r| {
                 Ok(ClaimedRow {
                     row: r.get::<_, i64>(0)? as usize,
@@ -724,7 +758,10 @@ fn job_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<JobRecord> {
         campaign: r.get(4)?,
         subject: r.get(5)?,
         check_unique: r.get(6)?,
-        concurrency: r.get::<_, i64>(7)?.clamp(1, 16) as u8,
+        concurrency: r
+            .get::<_, i64>(7)?
+            .clamp(i64::from(MIN_CONCURRENCY), i64::from(MAX_CONCURRENCY))
+            as u8,
         state: JobState::parse(&r.get::<_, String>(8)?),
         pause_reason: reason.map(|message| PauseReason {
             message,
@@ -929,6 +966,100 @@ mod tests {
         assert_eq!(rows[2].message.as_deref(), Some(CANCELLED_MESSAGE));
         assert_eq!(j.job(&job.id).unwrap().state, JobState::Cancelled);
         assert!(j.unfinished().unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_cancel_that_fails_at_its_last_step_changes_nothing() {
+        let (_dir, mut j) = journal();
+        let job = j.create_job(&new_job(true), &list()).unwrap();
+        j.claim_next(&job.id).unwrap();
+        let lines_before = history(&j).len();
+        // Stands in for a crash after the rows were touched but before the job was marked.
+        j.connection()
+            .execute_batch(
+                "CREATE TRIGGER crash_before_cancelled BEFORE UPDATE OF state ON email_jobs
+                 WHEN NEW.state = 'cancelled' BEGIN SELECT RAISE(ABORT, 'crash'); END;",
+            )
+            .unwrap();
+        assert!(j.cancel(&job).is_err());
+        let c = j.counts(&job.id).unwrap();
+        assert_eq!(
+            (c.in_flight, c.unknown, c.pending),
+            (1, 0, 2),
+            "the in-flight row is untouched"
+        );
+        let rows = j.rows(&job.id, 0, 10).unwrap();
+        assert!(
+            rows.iter()
+                .all(|r| r.message.as_deref() != Some(CANCELLED_MESSAGE)),
+            "no row of a running job says it was cancelled: {rows:?}"
+        );
+        assert_eq!(history(&j).len(), lines_before);
+        assert_eq!(j.job(&job.id).unwrap().state, JobState::Running);
+
+        j.connection()
+            .execute_batch("DROP TRIGGER crash_before_cancelled;")
+            .unwrap();
+        j.cancel(&job).unwrap();
+        assert_eq!(j.job(&job.id).unwrap().state, JobState::Cancelled);
+        assert_eq!(j.counts(&job.id).unwrap().unknown, 1);
+    }
+
+    #[test]
+    fn history_lines_of_a_job_read_like_any_other() {
+        let (_dir, mut j) = journal();
+        let job = j.create_job(&new_job(false), &list()).unwrap();
+        j.claim_next(&job.id).unwrap();
+        j.finish_row(&job, 1, &sent("https://digicpn.com/p/abc/1"), false)
+            .unwrap();
+        j.claim_next(&job.id).unwrap();
+        j.cancel(&job).unwrap();
+        let lines =
+            crate::history::list(j.connection(), &crate::history::Filter::default()).unwrap();
+        let outcomes: Vec<_> = lines.iter().rev().map(|e| e.outcome.as_str()).collect();
+        assert_eq!(outcomes, ["failed", "skipped", "ok", "unknown"]);
+        for line in &lines {
+            assert_eq!(
+                (
+                    line.account.as_str(),
+                    line.action.as_str(),
+                    line.campaign.as_deref(),
+                    line.job_id.as_deref()
+                ),
+                (
+                    "Bakery",
+                    "email_coupon",
+                    Some("cam_1001"),
+                    Some(job.id.as_str())
+                )
+            );
+            assert!(
+                time::OffsetDateTime::parse(
+                    &line.at,
+                    &time::format_description::well_known::Rfc3339
+                )
+                .is_ok(),
+                "{}",
+                line.at
+            );
+        }
+        assert_eq!(lines[0].detail.as_deref(), Some(UNKNOWN_MESSAGE));
+        assert_eq!(lines[0].target.as_deref(), Some("bob@example.com"));
+    }
+
+    #[test]
+    fn a_stored_concurrency_outside_the_limits_is_brought_back_inside() {
+        let (_dir, mut j) = journal();
+        let job = j.create_job(&new_job(true), &list()).unwrap();
+        for (stored, read) in [(0, MIN_CONCURRENCY), (99, MAX_CONCURRENCY)] {
+            j.connection()
+                .execute(
+                    "UPDATE email_jobs SET concurrency = ?2 WHERE id = ?1",
+                    params![job.id.as_str(), stored],
+                )
+                .unwrap();
+            assert_eq!(j.job(&job.id).unwrap().concurrency, read);
+        }
     }
 
     #[test]

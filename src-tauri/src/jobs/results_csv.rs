@@ -8,43 +8,70 @@ use crate::jobs::journal::{JobRow, RowStatus};
 
 pub const HEADER: [&str; 5] = ["row", "email", "status", "single_use_url", "message"];
 
-/// Writes `rows` to `path`, through a temporary file in the same folder, so a half-written file
-/// never replaces a good one. UTF-8 with a BOM, because Excel otherwise misreads accents.
+/// Writes `rows` to `path` (see [`write_csv_atomically`]).
 pub fn write_results(path: &Path, rows: &[JobRow]) -> Result<(), JobError> {
+    let records = rows.iter().map(|row| {
+        [
+            row.row.to_string(),
+            row.email.clone(),
+            status_word(row.status).to_string(),
+            row.single_use_url.clone().unwrap_or_default(),
+            row.message.clone().unwrap_or_default(),
+        ]
+    });
+    write_csv_atomically(path, &HEADER, records).map_err(JobError::Export)
+}
+
+/// The one way Coupon Desk writes a CSV file for people: UTF-8 with a BOM (Excel otherwise
+/// misreads accents), CRLF line ends (what Excel writes), every cell defused with [`safe_cell`],
+/// and written to `<path>.part` then renamed, so a half-written file never replaces a good one.
+pub fn write_csv_atomically<Row, Cell>(
+    path: &Path,
+    header: &[&str],
+    rows: impl IntoIterator<Item = Row>,
+) -> std::io::Result<()>
+where
+    Row: IntoIterator<Item = Cell>,
+    Cell: AsRef<str>,
+{
     let mut partial = path.as_os_str().to_owned();
     partial.push(".part");
     let partial = std::path::PathBuf::from(partial);
-    let written = write_to(&partial, rows).and_then(|()| std::fs::rename(&partial, path));
+    let written = std::fs::File::create(&partial)
+        .and_then(|file| write_csv(file, header, rows))
+        .and_then(|file| file.sync_all())
+        .and_then(|()| std::fs::rename(&partial, path));
     if written.is_err() {
         // Best effort: the error that matters is the one above.
         let _ = std::fs::remove_file(&partial);
     }
-    written.map_err(JobError::Export)
+    written
 }
 
-fn write_to(path: &Path, rows: &[JobRow]) -> std::io::Result<()> {
-    let mut file = std::fs::File::create(path)?;
-    file.write_all("\u{feff}".as_bytes())?;
+/// The bytes of [`write_csv_atomically`], into any writer; hands the writer back flushed.
+pub fn write_csv<W, Row, Cell>(
+    out: W,
+    header: &[&str],
+    rows: impl IntoIterator<Item = Row>,
+) -> std::io::Result<W>
+where
+    W: Write,
+    Row: IntoIterator<Item = Cell>,
+    Cell: AsRef<str>,
+{
+    let mut out = out;
+    out.write_all("\u{feff}".as_bytes())?;
     let mut writer = csv::WriterBuilder::new()
         .terminator(csv::Terminator::CRLF)
-        .from_writer(file);
-    writer.write_record(HEADER).map_err(std::io::Error::other)?;
+        .from_writer(out);
+    writer.write_record(header).map_err(std::io::Error::other)?;
     for row in rows {
-        let record = [
-            row.row.to_string(),
-            safe_cell(&row.email),
-            status_word(row.status).to_string(),
-            safe_cell(row.single_use_url.as_deref().unwrap_or("")),
-            safe_cell(row.message.as_deref().unwrap_or("")),
-        ];
-        writer
-            .write_record(&record)
-            .map_err(std::io::Error::other)?;
+        let record = row.into_iter().map(|cell| safe_cell(cell.as_ref()));
+        writer.write_record(record).map_err(std::io::Error::other)?;
     }
-    let file = writer
+    writer
         .into_inner()
-        .map_err(|e| std::io::Error::other(e.to_string()))?;
-    file.sync_all()
+        .map_err(|e| std::io::Error::other(e.to_string()))
 }
 
 /// The status as the exported file says it; rows never sent say so.
@@ -141,6 +168,23 @@ mod tests {
         assert_eq!(&records[1][1], "'=cmd|' /C calc'!A0");
         assert_eq!(&records[1][4], "Not valid, \"really\"");
         assert_eq!(&records[2][2], "not sent");
+    }
+
+    #[test]
+    fn the_shared_writer_uses_bom_crlf_defuses_cells_and_leaves_no_part_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("out.csv");
+        std::fs::write(&path, "old and good").unwrap();
+        write_csv_atomically(&path, &["a", "b"], [["1", "=2+3"], ["x,y", "ü"]]).unwrap();
+        assert_eq!(
+            std::fs::read(&path).unwrap(),
+            "\u{feff}a,b\r\n1,'=2+3\r\n\"x,y\",ü\r\n".as_bytes()
+        );
+        assert!(!dir.path().join("out.csv.part").exists());
+        // A path that cannot be written leaves no .part behind and says so.
+        let missing = dir.path().join("missing/out.csv");
+        assert!(write_csv_atomically(&missing, &["a"], [["1"]]).is_err());
+        assert!(!dir.path().join("missing").exists());
     }
 
     #[test]

@@ -111,12 +111,27 @@ pub(crate) fn decide(
         Ok(coupon) => return Decision::Final(delivered(row, coupon)),
         Err(error) => error,
     };
-    if error.is_account_failure() {
-        return Decision::PauseJob(reason_of(&error));
-    }
+    // No catch-all: a new kind of error must be placed here on purpose, because a wrong guess
+    // either e-mails someone twice or marks a whole list "maybe sent" when nothing went out.
     match &error {
-        // Nothing left the computer, or the settings are wrong: every row would fail the same way.
-        ApiError::Connect { .. }
+        // The account is refused (bad keys, expired, no e-mail provider): every row would be too.
+        ApiError::Coupontools { .. } | ApiError::V4 { .. } if error.is_account_failure() => {
+            Decision::PauseJob(reason_of(&error))
+        }
+        // Coupontools refused this row in its own words (305 bad address, 604 not delivered, ...).
+        ApiError::Coupontools { .. } | ApiError::V4 { .. } => Decision::Final(RowOutcome {
+            status: RowStatus::Failed,
+            single_use_code: None,
+            single_use_url: None,
+            message: Some(error.user_message()),
+        }),
+        // Nothing left the computer, the settings are wrong, or something that is not the API
+        // (a wrong address, a redirect, a proxy) turned the request away: nothing was sent, and
+        // every row would fail the same way.
+        ApiError::NotTheApi {
+            status: 300..=499, ..
+        }
+        | ApiError::Connect { .. }
         | ApiError::Timeout { sent: false }
         | ApiError::InvalidBaseUrl { .. }
         | ApiError::UnusableCredentials
@@ -135,32 +150,34 @@ pub(crate) fn decide(
                 Decision::PauseJob(reason_of(&error))
             }
         }
-        // Coupontools refused this row in its own words (305 bad address, 604 not delivered, ...).
-        ApiError::Coupontools { .. } | ApiError::V4 { .. } => Decision::Final(RowOutcome {
-            status: RowStatus::Failed,
+        // The request reached the server and may have been carried out: the reply was lost or
+        // garbled, came too late, or was a 5xx. A Decode error only follows an "OK" envelope,
+        // and a foreign page outside 3xx/4xx is a "success" or a server error page.
+        ApiError::OutcomeUnknown { .. }
+        | ApiError::ReplyLost { .. }
+        | ApiError::Timeout { sent: true }
+        | ApiError::Server { .. }
+        | ApiError::Decode { .. }
+        | ApiError::NotTheApi { .. } => maybe_sent(job, row),
+    }
+}
+
+/// Only check_unique makes a resend safe: the server then answers "already sent" instead of
+/// sending again. Without it the row is left to the person to check.
+fn maybe_sent(job: &JobRecord, row: &ClaimedRow) -> Decision {
+    if job.check_unique && row.attempts < MAX_TRIES {
+        let after = Duration::from_millis(500 * u64::from(row.attempts.max(1)));
+        Decision::Retry {
+            after,
+            maybe_sent: true,
+        }
+    } else {
+        Decision::Final(RowOutcome {
+            status: RowStatus::Unknown,
             single_use_code: None,
             single_use_url: None,
-            message: Some(error.user_message()),
-        }),
-        // Anything else after the request left (a lost or garbled reply, a 5xx, a timeout) may
-        // have sent the e-mail. Only check_unique makes a resend safe: the server then answers
-        // "already sent" instead of sending again.
-        _ => {
-            if job.check_unique && row.attempts < MAX_TRIES {
-                let after = Duration::from_millis(500 * u64::from(row.attempts.max(1)));
-                Decision::Retry {
-                    after,
-                    maybe_sent: true,
-                }
-            } else {
-                Decision::Final(RowOutcome {
-                    status: RowStatus::Unknown,
-                    single_use_code: None,
-                    single_use_url: None,
-                    message: Some(UNKNOWN_MESSAGE.to_string()),
-                })
-            }
-        }
+            message: Some(UNKNOWN_MESSAGE.to_string()),
+        })
     }
 }
 
@@ -367,6 +384,87 @@ mod tests {
             decide(&job(false), &row(1, false), Err(offline)),
             Decision::PauseJob(_)
         ));
+    }
+
+    #[test]
+    fn a_wrong_or_redirected_address_pauses_the_job_and_marks_nothing_unknown() {
+        for status in [301, 302, 307, 400, 401, 403, 404, 405] {
+            for excerpt in ["", "<html>Not found</html>", r#"{"message":"Not found"}"#] {
+                for check_unique in [false, true] {
+                    let e = ApiError::NotTheApi {
+                        status,
+                        excerpt: excerpt.into(),
+                    };
+                    match decide(&job(check_unique), &row(1, false), Err(e)) {
+                        Decision::PauseJob(reason) => {
+                            assert!(reason.message.contains("Nothing was sent"), "{reason:?}");
+                            assert!(reason.hint.contains("API addresses"), "{reason:?}");
+                        }
+                        other => panic!("{status} {excerpt:?}: {other:?}"),
+                    }
+                }
+            }
+        }
+        let config = ApiError::InvalidBaseUrl {
+            url: "http://api.example.com/v3".into(),
+        };
+        assert!(matches!(
+            decide(&job(false), &row(1, false), Err(config)),
+            Decision::PauseJob(_)
+        ));
+    }
+
+    #[test]
+    fn only_errors_after_the_request_reached_the_server_may_have_sent_it() {
+        let maybe = [
+            unknown(),
+            ApiError::ReplyLost {
+                detail: "closed".into(),
+            },
+            ApiError::Timeout { sent: true },
+            ApiError::Server { status: 503 },
+            ApiError::Decode {
+                status: 200,
+                path: "single_use_url".into(),
+                detail: "x".into(),
+            },
+            ApiError::NotTheApi {
+                status: 502,
+                excerpt: "<html>Bad gateway</html>".into(),
+            },
+            ApiError::NotTheApi {
+                status: 200,
+                excerpt: "<html>Hello</html>".into(),
+            },
+        ];
+        for e in maybe {
+            let shown = format!("{e:?}");
+            assert_eq!(
+                status(&decide(&job(false), &row(1, false), Err(e))),
+                Some(RowStatus::Unknown),
+                "{shown}"
+            );
+        }
+        let nothing_sent = [
+            ApiError::Connect {
+                detail: "refused".into(),
+            },
+            ApiError::Timeout { sent: false },
+            ApiError::UnusableCredentials,
+            ApiError::Internal {
+                detail: "builder".into(),
+            },
+        ];
+        for e in nothing_sent {
+            let shown = format!("{e:?}");
+            assert!(
+                matches!(
+                    decide(&job(false), &row(1, false), Err(e)),
+                    Decision::PauseJob(_)
+                ),
+                "{shown}"
+            );
+        }
     }
 
     #[test]
