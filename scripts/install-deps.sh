@@ -25,7 +25,7 @@ fi
 if [[ "$(uname -s)" == "Linux" ]] && command -v apt-get >/dev/null 2>&1; then
   packages=(build-essential pkg-config libwebkit2gtk-4.1-dev dbus dbus-user-session xvfb xauth gnome-keyring)
   if (( want_test_tools )); then
-    packages+=(webkit2gtk-driver dbus-x11)
+    packages+=(webkit2gtk-driver dbus-x11 imagemagick)
   fi
   missing=()
   for p in "${packages[@]}"; do

@@ -293,6 +293,11 @@ async fn email_a_pasted_list_of_50_follows_progress_to_100_percent_and_exports_e
     .await;
     assert_eq!(desk.text("#count-sent").await, "50");
     assert_eq!(desk.text("#count-failed").await, "0");
+    // The results table (virtualized) shows the rows with their links.
+    let table = desk
+        .wait_text("#job-results", "the first rows in the results table", |t| t.contains("customer01@example.com"))
+        .await;
+    assert!(table.contains("https://digicpn.com/p/"), "{table}");
     desk.screenshot_at("#bulk-progress", "bulk-finished").await;
 
     desk.click("#export-results").await;

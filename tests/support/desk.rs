@@ -293,10 +293,24 @@ impl Desk {
         self.screenshot(name).await
     }
 
+    /// What is on the (virtual) screen, as a person would see it. WebKitWebDriver's own
+    /// screenshot can return a stale first paint under Xvfb, so the X display is captured with
+    /// ImageMagick's `import` when there is one.
     pub async fn screenshot(&self, name: &str) -> PathBuf {
         let path = output_dir().join(format!("{name}.png"));
-        if let Ok(png) = self.client.screenshot().await {
-            let _ = std::fs::write(&path, png);
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let from_display = std::env::var_os("DISPLAY").is_some()
+            && Command::new("import")
+                .args(["-window", "root"])
+                .arg(&path)
+                .stderr(Stdio::null())
+                .status()
+                .map(|s| s.success())
+                .unwrap_or(false);
+        if !from_display {
+            if let Ok(png) = self.client.screenshot().await {
+                let _ = std::fs::write(&path, png);
+            }
         }
         path
     }
