@@ -13,7 +13,8 @@ mkdir -p "$out_dir"
 export COUPON_DESK_TEST_OUTPUT="$out_dir"
 
 echo "==> Building the app and the tests"
-cargo build --bins
+# One build: `cargo test` also builds the app binary the end-to-end tests launch (a separate
+# `cargo build` would compile everything twice, the test build having other features).
 cargo test --no-run --all-targets
 
 # A private D-Bus session with an unlocked gnome-keyring (the real Secret Service), and a virtual
