@@ -133,6 +133,9 @@ async fn wrong_secret_shows_the_code_1000_message_and_the_right_one_connects() {
         "secret left in the page"
     );
     let shot = desk.screenshot_at("#settings", "settings").await;
+    // Only the main area scrolls: the page itself never moves (the status bar stays in view).
+    let page_scroll = desk.client.execute("return document.scrollingElement.scrollTop", vec![]).await.unwrap();
+    assert_eq!(page_scroll.as_f64(), Some(0.0), "the whole page scrolled");
     assert!(
         std::fs::metadata(&shot)
             .map(|m| m.len() > 10_000)
