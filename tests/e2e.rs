@@ -134,7 +134,11 @@ async fn wrong_secret_shows_the_code_1000_message_and_the_right_one_connects() {
     );
     let shot = desk.screenshot_at("#settings", "settings").await;
     // Only the main area scrolls: the page itself never moves (the status bar stays in view).
-    let page_scroll = desk.client.execute("return document.scrollingElement.scrollTop", vec![]).await.unwrap();
+    let page_scroll = desk
+        .client
+        .execute("return document.scrollingElement.scrollTop", vec![])
+        .await
+        .unwrap();
     assert_eq!(page_scroll.as_f64(), Some(0.0), "the whole page scrolled");
     assert!(
         std::fs::metadata(&shot)
@@ -159,6 +163,41 @@ async fn wrong_secret_shows_the_code_1000_message_and_the_right_one_connects() {
         !text.contains(DEMO_CLIENT_SECRET) && !text.contains("ThisIsNotTheSecret"),
         "a secret reached the log"
     );
+}
+
+/// Practice mode, the list screen, a pasted list checked until the preview counts `rows`.
+async fn practice_list_ready(desk: &Desk, list: &str, rows: usize) {
+    desk.click("#start-practice").await;
+    desk.wait_visible("#practice-badge").await;
+    desk.click("a[data-screen='bulk']").await;
+    desk.paste("#list-paste", list).await;
+    desk.click("#preview-list").await;
+    let count = rows.to_string();
+    desk.wait_text("#preview-summary", "the rows counted", |t| {
+        t.contains(&count)
+    })
+    .await;
+    pick_first_campaign(desk, "#bulk-campaign").await;
+}
+
+async fn wait_for_100_percent(desk: &Desk, within: std::time::Duration) {
+    desk.wait_text_for("#job-percent", "100 %", within, |t| {
+        t.replace(' ', "") == "100%"
+    })
+    .await;
+}
+
+/// "Results saved to /home/…/Downloads/coupon-desk-results-….csv" → the file's text.
+async fn export_results(desk: &Desk) -> (std::path::PathBuf, String) {
+    desk.click("#export-results").await;
+    let said = desk
+        .wait_text("#export-path", "where the results were saved", |t| {
+            t.ends_with(".csv")
+        })
+        .await;
+    let path = std::path::PathBuf::from(&said[said.find('/').expect("a path in the sentence")..]);
+    let text = desk::read(&path);
+    (path, text)
 }
 
 /// Waits until the campaign picker has loaded real campaigns, then picks the first.
@@ -269,10 +308,6 @@ async fn send_one_coupon_in_practice_mode_shows_the_link_and_its_qr_code() {
 #[ignore = "end-to-end: needs tauri-driver and a display; run scripts/test.sh"]
 async fn email_a_pasted_list_of_50_follows_progress_to_100_percent_and_exports_every_row() {
     let desk = Desk::launch("bulk").await;
-    desk.click("#start-practice").await;
-    desk.wait_visible("#practice-badge").await;
-    desk.click("a[data-screen='bulk']").await;
-
     let mut list = String::from("\u{feff}E-mail;First name;Last name\n");
     let addresses: Vec<String> = (1..=50)
         .map(|i| format!("customer{i:02}@example.com"))
@@ -280,43 +315,27 @@ async fn email_a_pasted_list_of_50_follows_progress_to_100_percent_and_exports_e
     for (i, a) in addresses.iter().enumerate() {
         list.push_str(&format!("{a};Name{i};\"Family; {i}\"\n"));
     }
-    desk.paste("#list-paste", &list).await;
-    desk.click("#preview-list").await;
-    desk.wait_text("#preview-summary", "50 rows ready", |t| t.contains("50"))
-        .await;
-    pick_first_campaign(&desk, "#bulk-campaign").await;
+    practice_list_ready(&desk, &list, 50).await;
     desk.click("#start-job").await;
 
-    desk.wait_text_for(
-        "#job-percent",
-        "100 %",
-        std::time::Duration::from_secs(60),
-        |t| t.replace(' ', "") == "100%",
-    )
-    .await;
+    wait_for_100_percent(&desk, std::time::Duration::from_secs(60)).await;
     assert_eq!(desk.text("#count-sent").await, "50");
     assert_eq!(desk.text("#count-failed").await, "0");
     // The results table (virtualized) shows the rows with their links.
     let table = desk
-        .wait_text("#job-results", "the first rows in the results table", |t| t.contains("customer01@example.com"))
+        .wait_text("#job-results", "the first rows in the results table", |t| {
+            t.contains("customer01@example.com")
+        })
         .await;
     assert!(table.contains("https://digicpn.com/p/"), "{table}");
     desk.screenshot_at("#bulk-progress", "bulk-finished").await;
 
-    desk.click("#export-results").await;
-    let said = desk
-        .wait_text("#export-path", "where the results were saved", |t| {
-            t.ends_with(".csv")
-        })
-        .await;
-    // "Results saved to /home/…/Downloads/coupon-desk-results-….csv"
-    let saved = std::path::PathBuf::from(&said[said.find('/').expect("a path in the sentence")..]);
+    let (saved, csv) = export_results(&desk).await;
     assert!(
         saved.starts_with(desk.downloads()),
         "saved in Downloads: {}",
         saved.display()
     );
-    let csv = desk::read(&saved);
     // A BOM, so spreadsheet programs read the file as UTF-8.
     let csv = csv
         .strip_prefix('\u{feff}')
@@ -339,17 +358,10 @@ async fn email_a_pasted_list_of_50_follows_progress_to_100_percent_and_exports_e
 async fn a_list_interrupted_by_closing_the_app_is_offered_for_resume_and_finishes() {
     const ROWS: usize = 300;
     let desk = Desk::launch("resume-1").await;
-    desk.click("#start-practice").await;
-    desk.wait_visible("#practice-badge").await;
-    desk.click("a[data-screen='bulk']").await;
     let list: String = std::iter::once("email\n".to_owned())
         .chain((1..=ROWS).map(|i| format!("resume{i:03}@example.com\n")))
         .collect();
-    desk.paste("#list-paste", &list).await;
-    desk.click("#preview-list").await;
-    desk.wait_text("#preview-summary", "300 rows", |t| t.contains("300"))
-        .await;
-    pick_first_campaign(&desk, "#bulk-campaign").await;
+    practice_list_ready(&desk, &list, ROWS).await;
     // One at a time, so the close lands mid-run (practice answers in about 60 ms).
     desk.fill("#bulk-concurrency", "1").await;
     desk.click("#start-job").await;
@@ -368,26 +380,14 @@ async fn a_list_interrupted_by_closing_the_app_is_offered_for_resume_and_finishe
         .await;
     assert!(desk.is_visible("#resume-banner").await, "{offer}");
     desk.click("#resume-job-banner").await;
-    desk.wait_text_for(
-        "#job-percent",
-        "100 %",
-        std::time::Duration::from_secs(90),
-        |t| t.replace(' ', "") == "100%",
-    )
-    .await;
+    wait_for_100_percent(&desk, std::time::Duration::from_secs(90)).await;
     let sent: usize = desk.text("#count-sent").await.parse().unwrap_or(0);
     let unknown: usize = desk.text("#count-unknown").await.parse().unwrap_or(0);
     let failed: usize = desk.text("#count-failed").await.parse().unwrap_or(0);
     // check_unique is on: a row that was on its way at the close is sent again safely, so
     // every row ends sent; nothing is lost and nothing is left pending.
     assert_eq!((sent, unknown, failed), (ROWS, 0, 0));
-    desk.click("#export-results").await;
-    let said = desk
-        .wait_text("#export-path", "the export", |t| t.ends_with(".csv"))
-        .await;
-    let csv = desk::read(std::path::Path::new(
-        &said[said.find('/').expect("a path")..],
-    ));
+    let (_, csv) = export_results(&desk).await;
     assert_eq!(
         csv.lines().filter(|l| l.contains(",sent,")).count(),
         ROWS,
