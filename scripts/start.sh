@@ -11,7 +11,7 @@ app=target/debug/coupon-desk
 
 run() {
   if [[ -z "${DISPLAY:-}" && -z "${WAYLAND_DISPLAY:-}" && "$(uname -s)" == "Linux" ]]; then
-    echo "No display found: starting on a virtual display (xvfb). Screenshots: import -display \$DISPLAY -window root shot.png"
+    echo "No display found: starting on a virtual display (xvfb); the window is not visible on this machine."
     xvfb-run -a "$@"
   else
     "$@"
