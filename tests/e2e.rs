@@ -165,11 +165,16 @@ async fn wrong_secret_shows_the_code_1000_message_and_the_right_one_connects() {
     );
 }
 
-/// Practice mode, the list screen, a pasted list checked until the preview counts `rows`.
-async fn practice_list_ready(desk: &Desk, list: &str, rows: usize) {
+/// From the welcome screen into practice mode, then to `screen`.
+async fn practice_on(desk: &Desk, screen: &str) {
     desk.click("#start-practice").await;
     desk.wait_visible("#practice-badge").await;
-    desk.click("a[data-screen='bulk']").await;
+    desk.click(&format!("a[data-screen='{screen}']")).await;
+}
+
+/// Practice mode, the list screen, a pasted list checked until the preview counts `rows`.
+async fn practice_list_ready(desk: &Desk, list: &str, rows: usize) {
+    practice_on(desk, "bulk").await;
     desk.paste("#list-paste", list).await;
     desk.click("#preview-list").await;
     let count = rows.to_string();
@@ -230,9 +235,7 @@ async fn pick_first_campaign(desk: &Desk, select: &str) {
 #[ignore = "end-to-end: needs tauri-driver and a display; run scripts/test.sh"]
 async fn send_one_coupon_in_practice_mode_shows_the_link_and_its_qr_code() {
     let desk = Desk::launch("send").await;
-    desk.click("#start-practice").await;
-    desk.wait_visible("#practice-badge").await;
-    desk.click("a[data-screen='send']").await;
+    practice_on(&desk, "send").await;
     pick_first_campaign(&desk, "#campaign").await;
     desk.fill("#email", "ann.peeters@example.com").await;
     desk.fill("#first-name", "Ann").await;

@@ -73,10 +73,6 @@ impl AppState {
         db_path_in(&self.data_dir)
     }
 
-    pub fn open_db(&self) -> Result<rusqlite::Connection, crate::db::DbError> {
-        crate::db::open(&self.db_path())
-    }
-
     /// The client for an account, built on first use.
     pub async fn client_for(&self, account: &AccountRecord) -> Result<api::Client, ClientError> {
         let generation = self.secret_generation.load(Ordering::SeqCst);
