@@ -111,11 +111,14 @@ impl Desk {
             .expect("tauri-driver must be installed (scripts/install-deps.sh --test)");
         let driver = Driver(child);
         let addr: SocketAddr = ([127, 0, 0, 1], port).into();
+        // tauri-driver forwards to WebKitWebDriver on the native port, which it starts itself and
+        // which comes up a moment later: a session asked for before then is dropped.
+        let native: SocketAddr = ([127, 0, 0, 1], native_port).into();
         let deadline = Instant::now() + TIMEOUT;
-        while TcpStream::connect(addr).is_err() {
+        while TcpStream::connect(addr).is_err() || TcpStream::connect(native).is_err() {
             assert!(
                 Instant::now() < deadline,
-                "tauri-driver did not start listening"
+                "tauri-driver and WebKitWebDriver did not start listening"
             );
             std::thread::sleep(Duration::from_millis(100));
         }
