@@ -6,7 +6,8 @@
 use std::time::{Duration, Instant};
 
 use coupon_desk::api::{
-    ApiError, CampaignFilter, Client, ClientConfig, Credentials, EmailCouponRequest, RetryPolicy,
+    ApiError, CampaignFilter, Client, ClientConfig, Credentials, EmailAction, EmailCouponRequest,
+    Endpoint, RetryPolicy, SessionSearch,
 };
 use coupon_desk::sandbox::{
     FailureStatus, Fault, Sandbox, SandboxConfig, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET,
@@ -223,7 +224,7 @@ async fn no_email_integration_is_104_and_pauses_bulk_work() {
         .send_coupon_email(&email(&campaign, "ann@example.com"))
         .await
         .unwrap();
-    assert!(!sent.already_sent);
+    assert_eq!(sent.outcome, EmailAction::Sent);
     sb.stop().await;
 }
 
@@ -241,7 +242,7 @@ async fn send_then_check_unique_repeat_is_already_sent_and_sends_once() {
         check_unique: true,
     };
     let first = client.send_coupon_email(&request).await.unwrap();
-    assert!(!first.already_sent);
+    assert_eq!(first.outcome, EmailAction::Sent);
     assert_eq!(first.action, "email_sent");
     assert_eq!(first.campaign, campaign);
     assert_eq!(first.single_use_code.as_str().len(), 21, "{first:?}");
@@ -253,13 +254,175 @@ async fn send_then_check_unique_repeat_is_already_sent_and_sends_once() {
     );
 
     let again = client.send_coupon_email(&request).await.unwrap();
-    assert!(again.already_sent, "{again:?}");
+    assert_eq!(again.outcome, EmailAction::NotSentNow, "{again:?}");
     assert_eq!(
         again.single_use_code, first.single_use_code,
         "the earlier code comes back"
     );
     assert_eq!(again.single_use_url, first.single_use_url);
     assert_eq!(sb.control().emails_sent_to("repeat@example.com"), 1);
+    sb.stop().await;
+}
+
+#[tokio::test]
+async fn search_sessions_finds_what_send_coupon_email_created() {
+    let sb = sandbox().await;
+    let client = client(&sb);
+    let campaign = active_campaign(&client).await;
+    let nothing = client
+        .search_sessions(&SessionSearch {
+            search: "Found@Example.com".into(),
+            campaign: Some(campaign.clone()),
+        })
+        .await
+        .unwrap();
+    assert!(nothing.is_empty(), "{nothing:?}");
+
+    let sent = client
+        .send_coupon_email(&email(&campaign, "Found@Example.com"))
+        .await
+        .unwrap();
+    let now = time::OffsetDateTime::now_utc();
+    assert_eq!(sent.outcome, EmailAction::Sent);
+    for campaign_filter in [Some(campaign.clone()), None] {
+        let found = client
+            .search_sessions(&SessionSearch {
+                search: "found@example.COM".into(),
+                campaign: campaign_filter.clone(),
+            })
+            .await
+            .unwrap();
+        assert_eq!(found.len(), 1, "{campaign_filter:?}: {found:?}");
+        let session = &found[0];
+        assert_eq!(session.code, sent.single_use_code);
+        assert_eq!(session.url, sent.single_use_url);
+        assert_eq!(session.campaign, campaign);
+        assert_eq!(session.email.as_deref(), Some("Found@Example.com"));
+        let created = session.created_at.expect("created_date_utc");
+        let off = (now - created).abs();
+        assert!(
+            off < time::Duration::seconds(5),
+            "created {created}, now {now}"
+        );
+    }
+
+    // A second send: the newest comes first.
+    let second = client
+        .send_coupon_email(&email(&campaign, "found@example.com"))
+        .await
+        .unwrap();
+    let found = client
+        .search_sessions(&SessionSearch {
+            search: "found@example.com".into(),
+            campaign: Some(campaign.clone()),
+        })
+        .await
+        .unwrap();
+    assert_eq!(found.len(), 2);
+    assert_eq!(found[0].code, second.single_use_code);
+    assert_eq!(found[1].code, sent.single_use_code);
+
+    let (code, _) = coupontools_code(
+        client
+            .search_sessions(&SessionSearch {
+                search: "found@example.com".into(),
+                campaign: Some("cam_999999999".into()),
+            })
+            .await,
+    );
+    assert_eq!(code, 502);
+    sb.stop().await;
+}
+
+#[tokio::test]
+async fn a_sent_reply_without_action_is_outcome_unknown_and_sent_once() {
+    let sb = sandbox().await;
+    let client = client(&sb);
+    let campaign = active_campaign(&client).await;
+    sb.control()
+        .inject_on("send/email", Fault::OkWithoutAction, 1);
+    match client
+        .send_coupon_email(&email(&campaign, "noaction@example.com"))
+        .await
+    {
+        Err(e @ ApiError::OutcomeUnknown { .. }) => {
+            let ApiError::OutcomeUnknown { endpoint, .. } = &e else {
+                unreachable!()
+            };
+            assert_eq!(*endpoint, Endpoint::SendEmail);
+            assert!(e.hint().contains("before sending it again"), "{}", e.hint());
+        }
+        other => panic!("never read as sent or already sent: {other:?}"),
+    }
+    assert_eq!(sb.control().request_count("send/email"), 1, "not repeated");
+    assert_eq!(sb.control().emails_sent_to("noaction@example.com"), 1);
+    assert_eq!(sb.control().send_requests_for("noaction@example.com"), 1);
+    sb.stop().await;
+}
+
+#[tokio::test]
+async fn a_status_given_as_a_string_is_outcome_unknown_not_a_success_or_refusal() {
+    let sb = sandbox().await;
+    let client = client(&sb);
+    let campaign = active_campaign(&client).await;
+    // An OK in the wrong shape, and a refusal in the wrong shape (the address bounces).
+    for (to, sent) in [("shape@example.com", 1), ("shape@bounce.test", 0)] {
+        let before = sb.control().request_count("send/email");
+        sb.control()
+            .inject_on("send/email", Fault::StatusAsString, 1);
+        match client.send_coupon_email(&email(&campaign, to)).await {
+            Err(ApiError::OutcomeUnknown {
+                endpoint: Endpoint::SendEmail,
+                detail,
+            }) => assert!(detail.contains("`status`"), "{detail}"),
+            other => panic!("{to}: {other:?}"),
+        }
+        assert_eq!(sb.control().request_count("send/email") - before, 1);
+        assert_eq!(sb.control().emails_sent_to(to), sent, "{to}");
+    }
+    // A read takes the same shape at its word.
+    sb.control()
+        .inject_on("coupon/list", Fault::StatusAsString, 1);
+    assert!(client
+        .list_campaigns(&CampaignFilter::default())
+        .await
+        .is_ok_and(|c| !c.is_empty()));
+    sb.stop().await;
+}
+
+#[tokio::test]
+async fn a_write_outlived_by_the_server_may_have_sent_and_did() {
+    let sb = sandbox().await;
+    let mut config = ClientConfig::new(
+        Credentials::new(DEMO_CLIENT_ID, DEMO_CLIENT_SECRET),
+        sb.v3_url(),
+        sb.v4_url(),
+    );
+    config.retry = FAST;
+    config.timeout = Duration::from_millis(300);
+    let client = Client::new(config).unwrap();
+    let campaign = active_campaign(&client).await;
+    sb.control().set_slow_handling(Duration::from_millis(800));
+    let started = Instant::now();
+    let result = client
+        .send_coupon_email(&email(&campaign, "outlived@example.com"))
+        .await;
+    assert!(
+        started.elapsed() < Duration::from_millis(800),
+        "gave up first"
+    );
+    match &result {
+        Err(ApiError::Timeout { sent: true }) | Err(ApiError::OutcomeUnknown { .. }) => {}
+        other => panic!("the outcome must stay open: {other:?}"),
+    }
+    assert_eq!(sb.control().request_count("send/email"), 1, "not repeated");
+    assert_eq!(sb.control().emails_sent_to("outlived@example.com"), 0);
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    assert_eq!(
+        sb.control().emails_sent_to("outlived@example.com"),
+        1,
+        "the server finished the send after the client gave up"
+    );
     sb.stop().await;
 }
 
@@ -321,7 +484,7 @@ async fn write_retries_after_429_because_nothing_was_done() {
         .await
         .unwrap();
     assert!(started.elapsed() >= Duration::from_secs(1));
-    assert!(!sent.already_sent);
+    assert_eq!(sent.outcome, EmailAction::Sent);
     assert_eq!(sb.control().request_count("send/email"), 2);
     assert_eq!(sb.control().emails_sent_to("slow@example.com"), 1);
     sb.stop().await;

@@ -94,13 +94,18 @@ impl Setup {
     }
 }
 
+/// Replies that take longer than this are lost; a row in doubt is looked up once this plus the
+/// engine's grace (2 s) has passed, so the tests stay quick.
+const CLIENT_TIMEOUT: Duration = Duration::from_secs(1);
+
 fn client_for(sandbox: &Sandbox, secret: &str) -> Client {
-    Client::new(ClientConfig::new(
+    let mut config = ClientConfig::new(
         Credentials::new(DEMO_CLIENT_ID, secret),
         sandbox.v3_url(),
         sandbox.v4_url(),
-    ))
-    .unwrap()
+    );
+    config.timeout = CLIENT_TIMEOUT;
+    Client::new(config).unwrap()
 }
 
 fn addresses(n: usize, tag: &str) -> Vec<String> {
@@ -164,8 +169,12 @@ fn assert_accounted(progress: &JobProgress, rows: &[JobRow]) {
 /// No address e-mailed twice, and every row the journal calls sent was e-mailed exactly once.
 fn assert_never_twice(ctl: &SandboxControl, rows: &[JobRow]) {
     for row in rows {
-        let count = ctl.emails_sent_to(&row.email);
-        assert!(count <= 1, "{} was e-mailed {count} times", row.email);
+        let count = ctl.emails_sent_to(row.field("email").unwrap());
+        assert!(
+            count <= 1,
+            "{} was e-mailed {count} times",
+            row.field("email").unwrap()
+        );
         if row.status == RowStatus::Sent {
             assert_eq!(
                 count, 1,
@@ -194,7 +203,7 @@ async fn two_hundred_rows_at_concurrency_8_are_all_sent_once_and_reported_after_
             let conn = reader.lock().unwrap();
             let on_disk: i64 = conn
                 .query_row(
-                    "SELECT count(*) FROM email_job_rows WHERE job_id = ?1 AND status = 'sent'",
+                    "SELECT count(*) FROM job_rows WHERE job_id = ?1 AND status = 'sent'",
                     [job.as_str()],
                     |r| r.get(0),
                 )
@@ -220,8 +229,7 @@ async fn two_hundred_rows_at_concurrency_8_are_all_sent_once_and_reported_after_
     assert_never_twice(&s.ctl(), &rows);
     assert_eq!(s.ctl().emails_sent().len(), 200);
     assert!(rows.iter().all(|r| r
-        .single_use_url
-        .as_deref()
+        .field("singleUseUrl")
         .is_some_and(|u| u.starts_with("https://"))));
     assert_eq!(
         s.ctl().request_count("send/email"),
@@ -289,8 +297,8 @@ async fn faults_with_check_unique_end_with_every_row_sent_once() {
     // With check_unique every doubtful row could be asked again: all of them end up sent.
     assert_eq!(end.sent, 300, "{end:?}");
     assert_eq!(ctl.emails_sent().len(), 300);
-    // The four lost replies before the start hit four different rows (a retry waits 500 ms);
-    // their resend is answered "already sent", which counts as our own send.
+    // The lost replies are looked up (couponsession/search) once their request can no longer
+    // be running; the sessions they made are found and count as our own sends.
     let confirmed = rows
         .iter()
         .filter(|r| {
@@ -301,9 +309,9 @@ async fn faults_with_check_unique_end_with_every_row_sent_once() {
         .count();
     assert!(
         confirmed >= 4,
-        "rows whose reply was lost are confirmed by the resend, got {confirmed}"
+        "rows whose reply was lost are confirmed by the look-up, got {confirmed}"
     );
-    assert!(rows.iter().all(|r| r.single_use_url.is_some()));
+    assert!(rows.iter().all(|r| r.field("singleUseUrl").is_some()));
     assert!(
         ctl.request_count("send/email") >= 300 + 8,
         "the faults were met and the rows sent again"
@@ -311,7 +319,7 @@ async fn faults_with_check_unique_end_with_every_row_sent_once() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn faults_without_check_unique_are_never_resent_and_end_unknown() {
+async fn faults_without_check_unique_are_looked_up_and_never_resent_blind() {
     let s = Setup::new().await;
     let ctl = s.ctl();
     ctl.set_latency(Duration::from_millis(5));
@@ -335,33 +343,29 @@ async fn faults_without_check_unique_are_never_resent_and_end_unknown() {
     assert_eq!(end.state, JobState::Finished);
     assert_accounted(&end, &rows);
     assert_never_twice(&ctl, &rows);
-    // The three lost replies reached the server: their rows are left to the user, not resent.
-    assert!(end.unknown >= 3, "{end:?}");
-    assert_eq!(
-        end.failed, 0,
-        "a refused (429) request is sent again, it does not fail the row"
-    );
-    let unknown: Vec<_> = rows
+    // The three lost replies reached the server: the look-up finds their sessions, so they are
+    // sent (confirmed), not resent; the 503s made nothing, so the look-up finds nothing and they
+    // are sent once after it.
+    assert_eq!(end.sent, 120, "{end:?}");
+    assert_eq!(end.unknown, 0, "{end:?}");
+    assert_eq!(end.failed, 0, "a refused (429) request is sent again");
+    let confirmed = rows
         .iter()
-        .filter(|r| r.status == RowStatus::Unknown)
-        .collect();
-    assert!(unknown.iter().all(|r| r.message.as_deref()
-        == Some("Unknown — the e-mail may have been sent. Check before resending.")));
-    let lost_but_sent = unknown
-        .iter()
-        .filter(|r| ctl.emails_sent_to(&r.email) == 1)
+        .filter(|r| r.message.as_deref() == Some("Sent (confirmed after an interruption)."))
         .count();
     assert_eq!(
-        lost_but_sent, 3,
-        "exactly the DropAfterHandling rows went out without a reply"
+        confirmed, 3,
+        "exactly the DropAfterHandling rows were found by the look-up"
     );
-    assert_eq!(ctl.emails_sent().len(), end.sent + lost_but_sent);
+    assert!(rows.iter().all(|r| r.field("singleUseUrl").is_some()));
+    assert_eq!(ctl.emails_sent().len(), 120);
+    assert!(ctl.request_count("couponsession/search") >= 6);
     assert_eq!(
         s.history_outcomes(&job)
             .iter()
-            .filter(|o| *o == "unknown")
+            .filter(|o| *o == "ok")
             .count(),
-        end.unknown
+        120
     );
 }
 
@@ -604,7 +608,7 @@ async fn a_second_job_to_the_same_addresses_skips_them_with_check_unique() {
     assert!(rows
         .iter()
         .all(|r| r.message.as_deref() == Some("Already had this coupon.")
-            && r.single_use_url.is_some()));
+            && r.field("singleUseUrl").is_some()));
     assert_eq!(s.ctl().emails_sent().len(), 20);
 }
 
@@ -690,4 +694,323 @@ async fn a_wrong_api_address_pauses_with_the_reason_and_marks_no_row_unknown() {
         assert_eq!((end.state, end.sent), (JobState::Finished, 25));
         assert_never_twice(&s.ctl(), &s.all_rows(&job));
     }
+}
+
+// ---- The engine's promises about rows in doubt (one test per defect found in the old engine) ----
+
+fn outcomes_of(s: &Setup, job: &JobId) -> Vec<(String, String)> {
+    let conn = coupon_desk::db::open(&s.db_path).unwrap();
+    let mut stmt = conn
+        .prepare("SELECT target, outcome FROM history WHERE job_id = ?1 ORDER BY id")
+        .unwrap();
+    stmt.query_map([job.as_str()], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+}
+
+/// 1. Stopping a job while a row's request may have gone out: the row is "unknown", exported and
+/// recorded as such — never "not sent".
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cancelling_while_a_send_is_in_doubt_leaves_it_unknown_not_unsent() {
+    let s = Setup::new().await;
+    let ctl = s.ctl();
+    // Handling outlasts the client's timeout: the first two requests time out, then send.
+    ctl.set_slow_handling(CLIENT_TIMEOUT + Duration::from_millis(500));
+    let list = list_of(&addresses(6, "doubt"));
+    let job = s.create(&list, true, 2);
+    s.jobs
+        .run(&job, s.client.clone(), Arc::new(Recorder::default()))
+        .unwrap();
+    // After the timeout, before the look-up (timeout + 2 s grace): the two rows wait in doubt.
+    tokio::time::sleep(CLIENT_TIMEOUT + Duration::from_millis(700)).await;
+    s.jobs.cancel(&job).unwrap();
+    let end = settle(&s, &job).await;
+    assert_eq!(end.state, JobState::Cancelled, "{end:?}");
+    let rows = s.all_rows(&job);
+    let unknown: Vec<_> = rows
+        .iter()
+        .filter(|r| r.status == RowStatus::Unknown)
+        .collect();
+    assert_eq!(unknown.len(), 2, "{rows:?}");
+    for row in &unknown {
+        let email = row.field("email").unwrap();
+        assert_eq!(
+            ctl.emails_sent_to(email),
+            1,
+            "the slow send did go out: {email}"
+        );
+    }
+    assert!(rows
+        .iter()
+        .filter(|r| r.status == RowStatus::Pending)
+        .all(|r| r.message.as_deref() == Some("Not sent — the job was cancelled.")));
+    let history = outcomes_of(&s, &job);
+    assert_eq!(history.iter().filter(|(_, o)| o == "unknown").count(), 2);
+    let export = s._dir.path().join("cancelled.csv");
+    s.jobs.export_results_csv(&job, &export).unwrap();
+    let text = std::fs::read_to_string(&export).unwrap();
+    assert_eq!(text.matches(",unknown,").count(), 2, "{text}");
+    assert_eq!(text.matches(",not sent,").count(), 4, "{text}");
+}
+
+/// 2. A timed-out request is never followed by a second one while the first may still run, even
+/// where check_unique is not atomic on the server.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_timed_out_send_is_looked_up_not_resent_while_it_may_still_run() {
+    let s = Setup::new().await;
+    let ctl = s.ctl();
+    ctl.set_slow_handling(CLIENT_TIMEOUT + Duration::from_millis(600));
+    ctl.set_atomic_check_unique(false);
+    let list = list_of(&addresses(12, "slow"));
+    let job = s.create(&list, true, 4);
+    s.jobs
+        .run(&job, s.client.clone(), Arc::new(Recorder::default()))
+        .unwrap();
+    let end = settle(&s, &job).await;
+    let rows = s.all_rows(&job);
+    assert_eq!(
+        (end.state, end.sent, end.unknown),
+        (JobState::Finished, 12, 0),
+        "{end:?}"
+    );
+    assert_never_twice(&ctl, &rows);
+    assert_eq!(ctl.emails_sent().len(), 12);
+    assert_eq!(
+        ctl.max_concurrent_sends_for_one_address(),
+        1,
+        "never two requests for one address at once"
+    );
+    assert!(rows.iter().all(|r| r.field("singleUseUrl").is_some()));
+    assert!(rows
+        .iter()
+        .all(|r| r.message.as_deref() == Some("Sent (confirmed after an interruption).")));
+}
+
+/// 3. A row whose first request may have delivered is not marked failed by a later refusal.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refusal_after_a_lost_reply_does_not_hide_the_first_send() {
+    let s = Setup::new().await;
+    let ctl = s.ctl();
+    let list = list_of(&addresses(1, "refused"));
+    let job = s.create(&list, true, 1);
+    ctl.inject_on("send/email", Fault::DropAfterHandling, 1);
+    // Whatever comes next for the address is refused in Coupontools' words.
+    ctl.inject_on(
+        "send/email",
+        Fault::Refuse {
+            code: 604,
+            description: "Email not sent. Reason: try later".into(),
+        },
+        1,
+    );
+    s.jobs
+        .run(&job, s.client.clone(), Arc::new(Recorder::default()))
+        .unwrap();
+    let end = settle(&s, &job).await;
+    let rows = s.all_rows(&job);
+    assert_eq!(rows[0].status, RowStatus::Sent, "{rows:?}");
+    assert!(rows[0].field("singleUseUrl").is_some());
+    assert_eq!(end.failed, 0);
+    assert_eq!(ctl.emails_sent().len(), 1);
+    assert_eq!(
+        ctl.request_count("send/email"),
+        1,
+        "the look-up made a resend needless"
+    );
+}
+
+/// 4. An OK reply without `action` is not "already sent": the address is looked up.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_send_whose_reply_lacks_its_action_is_looked_up_not_skipped() {
+    let s = Setup::new().await;
+    let ctl = s.ctl();
+    for (fault, tag) in [
+        (Fault::OkWithoutAction, "noaction"),
+        (Fault::StatusAsString, "strstatus"),
+    ] {
+        let list = list_of(&addresses(3, tag));
+        let job = s.create(&list, true, 1);
+        ctl.inject_on("send/email", fault, 1);
+        s.jobs
+            .run(&job, s.client.clone(), Arc::new(Recorder::default()))
+            .unwrap();
+        let end = settle(&s, &job).await;
+        assert_eq!(
+            (end.sent, end.skipped, end.unknown),
+            (3, 0, 0),
+            "{tag}: {end:?}"
+        );
+        let rows = s.all_rows(&job);
+        assert_never_twice(&ctl, &rows);
+        assert!(rows
+            .iter()
+            .all(|r| ctl.emails_sent_to(r.field("email").unwrap()) == 1));
+    }
+}
+
+/// 5. A run of identical refusals is an account problem: the job pauses instead of failing a
+/// whole list row by row.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ten_identical_refusals_in_a_row_pause_the_job_with_their_reason() {
+    let s = Setup::new().await;
+    let bounced: Vec<String> = (1..=40).map(|i| format!("guest{i}@bounce.test")).collect();
+    let job = s.create(&list_of(&bounced), true, 1);
+    s.jobs
+        .run(&job, s.client.clone(), Arc::new(Recorder::default()))
+        .unwrap();
+    let end = settle(&s, &job).await;
+    assert_eq!(end.state, JobState::Paused, "{end:?}");
+    assert_eq!(
+        end.failed,
+        coupon_desk::jobs::SAME_REFUSAL_PAUSE_AFTER,
+        "{end:?}"
+    );
+    assert_eq!(
+        end.remaining,
+        40 - coupon_desk::jobs::SAME_REFUSAL_PAUSE_AFTER
+    );
+    let reason = end.pause_reason.expect("a reason");
+    assert!(reason.message.contains("same reason"), "{reason:?}");
+    assert!(
+        reason.message.contains("bounce"),
+        "the refusal's own words: {reason:?}"
+    );
+    assert!(reason.hint.contains("Resume"), "{reason:?}");
+}
+
+/// 6. A row status this version does not know is in doubt: shown as unknown, never sent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_row_status_the_journal_does_not_know_is_never_sent() {
+    let s = Setup::new().await;
+    let list = list_of(&addresses(3, "future"));
+    let job = s.create(&list, true, 1);
+    {
+        let conn = coupon_desk::db::open(&s.db_path).unwrap();
+        conn.execute(
+            "UPDATE job_rows SET status = 'handed_to_partner' WHERE job_id = ?1 AND row = 2",
+            [job.as_str()],
+        )
+        .unwrap();
+    }
+    s.jobs
+        .run(&job, s.client.clone(), Arc::new(Recorder::default()))
+        .unwrap();
+    let end = settle(&s, &job).await;
+    let rows = s.all_rows(&job);
+    assert_eq!(rows[1].status, RowStatus::Unknown, "{rows:?}");
+    assert_eq!(s.ctl().emails_sent_to(rows[1].field("email").unwrap()), 0);
+    assert_eq!((end.sent, end.unknown), (2, 1), "{end:?}");
+}
+
+/// The journal of the previous version (schema step 2: e-mail tables) is carried over with its
+/// unfinished job, which then finishes without sending anything twice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unfinished_email_job_of_the_previous_version_is_carried_over_and_finishes() {
+    let s = Setup::new().await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.sqlite3");
+    {
+        let mut conn = rusqlite::Connection::open(&path).unwrap();
+        coupon_desk::db::migrate_to(&mut conn, coupon_desk::db::GENERIC_JOURNAL_STEP - 1).unwrap();
+        // Written as the previous version's journal did.
+        conn.execute_batch(&format!(
+            "INSERT INTO email_jobs (id, created_at, account_id, account_name, campaign, subject,
+                 check_unique, concurrency, state, total)
+             VALUES ('job_old', '2026-11-01T10:00:00Z', 'acc_old', 'Old bakery', '{campaign}',
+                 'Hello again', 0, 2, 'running', 5);
+             INSERT INTO email_job_rows (job_id, row, email, first_name, last_name, status, attempts,
+                 maybe_sent, single_use_code, single_use_url, message, updated_at) VALUES
+             ('job_old', 1, 'old1@example.com', 'Ann', NULL, 'sent', 1, 0, 'aaaaaaaaaaaaaaaaaaaa1',
+                 'https://digicpn.com/p/x/aaaaaaaaaaaaaaaaaaaa1', NULL, '2026-11-01T10:00:01Z'),
+             ('job_old', 2, 'not-an-address', NULL, NULL, 'failed', 0, 0, NULL, NULL,
+                 'Not a valid e-mail address — not sent.', '2026-11-01T10:00:00Z'),
+             ('job_old', 3, 'old3@example.com', NULL, NULL, 'in_flight', 1, 0, NULL, NULL, NULL,
+                 '2026-11-01T10:00:02Z'),
+             ('job_old', 4, 'old4@example.com', NULL, NULL, 'pending', 0, 0, NULL, NULL, NULL,
+                 '2026-11-01T10:00:00Z'),
+             ('job_old', 5, 'old5@example.com', NULL, NULL, 'pending', 0, 0, NULL, NULL, NULL,
+                 '2026-11-01T10:00:00Z');",
+            campaign = s.campaign
+        ))
+        .unwrap();
+    }
+    let jobs = JobManager::open(path.clone()).unwrap();
+    let waiting = jobs.unfinished().unwrap();
+    assert_eq!(waiting.len(), 1);
+    let old = &waiting[0];
+    assert_eq!(old.job_id.as_str(), "job_old");
+    assert_eq!((old.kind.as_str(), old.total, old.done), ("email", 5, 2));
+    assert_eq!(old.label.as_deref(), Some(s.campaign.as_str()));
+    assert_eq!(old.spec["subject"], "Hello again");
+    assert_eq!(old.spec["checkUnique"], false);
+    let rows = jobs.rows(&old.job_id, 0, 10).unwrap().rows;
+    assert_eq!(rows[0].field("firstName"), Some("Ann"));
+    assert_eq!(
+        rows[0].field("singleUseUrl"),
+        Some("https://digicpn.com/p/x/aaaaaaaaaaaaaaaaaaaa1")
+    );
+    assert!(
+        rows[2].in_doubt,
+        "the row on its way at the old crash is in doubt"
+    );
+
+    jobs.run(&old.job_id, s.client.clone(), Arc::new(Recorder::default()))
+        .unwrap();
+    let end = tokio::time::timeout(
+        Duration::from_secs(60),
+        jobs.wait_until_settled(&old.job_id),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    assert_eq!(end.state, JobState::Finished, "{end:?}");
+    let ctl = s.ctl();
+    assert_eq!(
+        ctl.emails_sent_to("old1@example.com"),
+        0,
+        "sent by the old version, not again"
+    );
+    for email in ["old3@example.com", "old4@example.com", "old5@example.com"] {
+        assert_eq!(ctl.emails_sent_to(email), 1, "{email}");
+    }
+    assert_eq!((end.sent, end.failed), (4, 1), "{end:?}");
+}
+
+/// Long work on the journal (creating a large job) makes a history line wait, not fail.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_history_line_written_while_a_large_job_is_created_is_not_lost() {
+    let s = Setup::new().await;
+    let list = list_of(&addresses(60_000, "big"));
+    let creator = s.jobs.clone();
+    let spec = s.spec(true, 4);
+    let creating = std::thread::spawn(move || {
+        creator
+            .create_email_job("acc_test", "Test bakery", spec, &list)
+            .unwrap()
+    });
+    std::thread::sleep(Duration::from_millis(50));
+    s.jobs
+        .record_history(&coupon_desk::history::NewEntry {
+            account_id: "acc_test",
+            account: "Test bakery",
+            action: "test_connection",
+            campaign: None,
+            target: None,
+            outcome: coupon_desk::history::Outcome::Ok,
+            detail: None,
+            job_id: None,
+        })
+        .expect("the line waits for the job's transaction instead of failing");
+    let job = creating.join().unwrap();
+    assert_eq!(s.jobs.rows(&job, 59_999, 1).unwrap().total, 60_000);
+    let conn = coupon_desk::db::open(&s.db_path).unwrap();
+    let lines: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM history WHERE action = 'test_connection'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(lines, 1);
 }

@@ -379,6 +379,363 @@ async fn check_unique_skips_a_repeat_and_sends_are_counted_per_address() {
     sb.stop().await;
 }
 
+// ---------------------------------------------------------------------------------------------
+// couponsession/search (§10)
+
+/// `YYYY-MM-DD HH:MM:SS` read as UTC.
+fn parse_utc(text: &str) -> time::OffsetDateTime {
+    let format = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");
+    time::PrimitiveDateTime::parse(text, &format)
+        .unwrap_or_else(|e| panic!("{text:?}: {e}"))
+        .assume_utc()
+}
+
+fn sessions(body: &Value) -> &Vec<Value> {
+    body["data"].as_array().expect("data array")
+}
+
+#[tokio::test]
+async fn session_search_finds_the_sends_to_an_address_newest_first() {
+    let sb = sandbox().await;
+    let mut codes = Vec::new();
+    for (campaign, to, first) in [
+        (CAMPAIGN, "Dee@Shop.test", "Dee"),
+        ("cam_104212", "dee@shop.test", ""),
+        (CAMPAIGN, "other@shop.test", ""),
+        (CAMPAIGN, "DEE@shop.test", ""),
+    ] {
+        let (_, sent) = v3(
+            &sb,
+            "send/email",
+            json!({"campaign": campaign, "email": to, "firstname": first}),
+        )
+        .await;
+        assert_eq!(sent["action"], "email_sent", "{sent}");
+        codes.push(sent["single_use_code"].as_str().unwrap().to_owned());
+        // created_date_utc has whole seconds: keep the sends a second apart so "newest first"
+        // is visible in the dates too.
+        tokio::time::sleep(Duration::from_millis(1050)).await;
+    }
+    let now = time::OffsetDateTime::now_utc();
+
+    let (status, all) = v3(
+        &sb,
+        "couponsession/search",
+        json!({"search": "dee@SHOP.test"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(is_ok(&all), "{all}");
+    assert_eq!(all["amount_of_results"], "3");
+    let found: Vec<&str> = sessions(&all)
+        .iter()
+        .map(|s| s["session"].as_str().unwrap())
+        .collect();
+    assert_eq!(found, [&codes[3], &codes[1], &codes[0]], "newest first");
+    let dates: Vec<time::OffsetDateTime> = sessions(&all)
+        .iter()
+        .map(|s| parse_utc(s["status"]["created_date_utc"].as_str().unwrap()))
+        .collect();
+    assert!(dates.windows(2).all(|w| w[0] > w[1]), "{dates:?}");
+    assert!(
+        (now - dates[0]).abs() < time::Duration::seconds(5),
+        "{dates:?} vs {now}"
+    );
+
+    let oldest = &sessions(&all)[2];
+    assert_eq!(oldest["campaign"], CAMPAIGN);
+    assert_eq!(
+        oldest["session_url"],
+        format!("https://digicpn.com/p/{CAMPAIGN_SLUG}/{}", codes[0])
+    );
+    assert_eq!(oldest["user_data"]["email"], "Dee@Shop.test");
+    assert_eq!(oldest["user_data"]["firstname"], "Dee");
+    assert!(oldest["sequenceid"]
+        .as_str()
+        .unwrap()
+        .parse::<u64>()
+        .is_ok());
+    assert_eq!(oldest["customid"], "");
+    assert_eq!(oldest["status"]["open_date_utc"], "");
+
+    let (_, in_campaign) = v3(
+        &sb,
+        "couponsession/search",
+        json!({"search": "dee@shop.test", "campaign": CAMPAIGN}),
+    )
+    .await;
+    assert_eq!(in_campaign["amount_of_results"], "2");
+    let found: Vec<&str> = sessions(&in_campaign)
+        .iter()
+        .map(|s| s["session"].as_str().unwrap())
+        .collect();
+    assert_eq!(found, [&codes[3], &codes[0]]);
+
+    let (_, none) = v3(
+        &sb,
+        "couponsession/search",
+        json!({"search": "dee@shop.test", "campaign": "cam_104213"}),
+    )
+    .await;
+    assert!(is_ok(&none));
+    assert_eq!(none["amount_of_results"], "0");
+    assert_eq!(none["data"], json!([]));
+    sb.stop().await;
+}
+
+#[tokio::test]
+async fn session_search_errors() {
+    let sb = sandbox().await;
+    for (body, code, text) in [
+        (json!({}), 200, "Missing parameter: search"),
+        (json!({"search": "  "}), 200, "Missing parameter: search"),
+        (
+            json!({"search": "a@shop.test", "campaign": "abc"}),
+            301,
+            "Invalid character in parameter: campaign.",
+        ),
+        (
+            json!({"search": "a@shop.test", "campaign": "cam_999999"}),
+            502,
+            "Campaign ID not found.",
+        ),
+        (
+            json!({"search": "a@shop.test", "campaign": "dir_999999"}),
+            502,
+            "Directory ID not found.",
+        ),
+    ] {
+        let (status, reply) = v3(&sb, "couponsession/search", body.clone()).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(failure(&reply), (code, text.to_owned()), "{body}");
+    }
+    sb.stop().await;
+}
+
+// ---------------------------------------------------------------------------------------------
+// slow_handling and atomic_check_unique
+
+/// Two send/email requests for the same address at the same time, with check_unique.
+async fn two_sends_at_once(sb: &Sandbox, to: &str) -> [Value; 2] {
+    let body = json!({"campaign": CAMPAIGN, "email": to, "check_unique": true});
+    let (a, b) = tokio::join!(
+        v3(sb, "send/email", body.clone()),
+        v3(sb, "send/email", body.clone())
+    );
+    [a.1, b.1]
+}
+
+#[tokio::test]
+async fn without_atomic_check_unique_two_racing_sends_both_go_out() {
+    let sb = sandbox_with(SandboxConfig {
+        slow_handling: Duration::from_millis(400),
+        atomic_check_unique: false,
+        ..SandboxConfig::default()
+    })
+    .await;
+    let started = Instant::now();
+    let replies = two_sends_at_once(&sb, "Race@Shop.test").await;
+    let took = started.elapsed();
+    assert!(
+        took >= Duration::from_millis(400),
+        "handled slowly: {took:?}"
+    );
+    for reply in &replies {
+        assert!(is_ok(reply), "{reply}");
+        assert_eq!(reply["action"], "email_sent", "{reply}");
+    }
+    assert_ne!(replies[0]["single_use_code"], replies[1]["single_use_code"]);
+    assert_eq!(sb.control().emails_sent_to("race@shop.test"), 2);
+    assert_eq!(sb.control().send_requests_for("RACE@shop.test"), 2);
+    assert_eq!(sb.control().max_concurrent_sends_for_one_address(), 2);
+    sb.stop().await;
+}
+
+#[tokio::test]
+async fn with_atomic_check_unique_two_racing_sends_go_out_once() {
+    let sb = sandbox().await;
+    sb.control().set_slow_handling(Duration::from_millis(400));
+    assert_eq!(sb.control().max_concurrent_sends_for_one_address(), 0);
+    let replies = two_sends_at_once(&sb, "race@shop.test").await;
+    let mut actions: Vec<String> = replies
+        .iter()
+        .map(|r| r["action"].as_str().unwrap_or("").to_owned())
+        .collect();
+    actions.sort();
+    assert_eq!(actions, ["already_sent", "email_sent"]);
+    assert_eq!(
+        replies[0]["single_use_code"], replies[1]["single_use_code"],
+        "the skipped one names the coupon the other sent"
+    );
+    assert_eq!(sb.control().emails_sent_to("race@shop.test"), 1);
+    assert_eq!(sb.control().send_requests_for("race@shop.test"), 2);
+    assert_eq!(sb.control().max_concurrent_sends_for_one_address(), 2);
+
+    // One at a time, for another address: the most at once stays what it was.
+    sb.control().set_slow_handling(Duration::ZERO);
+    for _ in 0..2 {
+        v3(
+            &sb,
+            "send/email",
+            json!({"campaign": CAMPAIGN, "email": "calm@shop.test"}),
+        )
+        .await;
+    }
+    assert_eq!(sb.control().send_requests_for("calm@shop.test"), 2);
+    assert_eq!(sb.control().max_concurrent_sends_for_one_address(), 2);
+    sb.stop().await;
+}
+
+#[tokio::test]
+async fn a_client_that_gives_up_does_not_stop_a_slow_send() {
+    let sb = sandbox().await;
+    sb.control().set_slow_handling(Duration::from_millis(600));
+    let impatient = Client::builder()
+        .timeout(Duration::from_millis(150))
+        .build()
+        .unwrap();
+    let result = impatient
+        .post(url(&sb, "send/email"))
+        .header("X-Client-Id", DEMO_CLIENT_ID)
+        .header("X-Client-Secret", DEMO_CLIENT_SECRET)
+        .json(&json!({"campaign": CAMPAIGN, "email": "patience@shop.test"}))
+        .send()
+        .await;
+    assert!(result.is_err_and(|e| e.is_timeout()));
+    assert_eq!(sb.control().emails_sent_to("patience@shop.test"), 0);
+    tokio::time::sleep(Duration::from_millis(900)).await;
+    assert_eq!(sb.control().emails_sent_to("patience@shop.test"), 1);
+    assert_eq!(sb.control().send_requests_for("patience@shop.test"), 1);
+    sb.stop().await;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Faults
+
+#[tokio::test]
+async fn ok_without_action_fault_sends_but_says_nothing_of_it() {
+    let sb = sandbox().await;
+    sb.control()
+        .inject_on("send/email", Fault::OkWithoutAction, 1);
+    let (status, body) = v3(
+        &sb,
+        "send/email",
+        json!({"campaign": CAMPAIGN, "email": "quiet@shop.test"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(is_ok(&body), "{body}");
+    assert!(body.get("action").is_none(), "{body}");
+    assert_eq!(body["receiver"], "quiet@shop.test");
+    assert_eq!(
+        sb.control().emails_sent_to("quiet@shop.test"),
+        1,
+        "it took effect"
+    );
+    assert_eq!(sb.control().send_requests_for("quiet@shop.test"), 1);
+    // Used up.
+    let (_, body) = v3(
+        &sb,
+        "send/email",
+        json!({"campaign": CAMPAIGN, "email": "quiet@shop.test"}),
+    )
+    .await;
+    assert_eq!(body["action"], "email_sent");
+    sb.stop().await;
+}
+
+#[tokio::test]
+async fn status_as_string_fault_takes_effect_with_a_flat_status() {
+    let sb = sandbox().await;
+    sb.control()
+        .inject_on("send/email", Fault::StatusAsString, 2);
+    let (status, body) = v3(
+        &sb,
+        "send/email",
+        json!({"campaign": CAMPAIGN, "email": "flat@shop.test"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["status"], "OK", "{body}");
+    assert_eq!(body["action"], "email_sent");
+    assert_eq!(sb.control().emails_sent_to("flat@shop.test"), 1);
+
+    let (_, body) = v3(
+        &sb,
+        "send/email",
+        json!({"campaign": CAMPAIGN, "email": "flat@bounce.test"}),
+    )
+    .await;
+    assert_eq!(body["status"], "failed", "{body}");
+    assert_eq!(body["errors"]["error_code"], json!([604]));
+    sb.stop().await;
+}
+
+#[tokio::test]
+async fn new_switches_and_faults_over_the_control_api() {
+    let sb = sandbox().await;
+    let base = format!("http://{}/_sandbox", sb.addr());
+    let (_, now) = decode(
+        http()
+            .post(format!("{base}/settings"))
+            .json(&json!({"slow_handling_ms": 300, "atomic_check_unique": false}))
+            .send()
+            .await
+            .expect("reply"),
+    )
+    .await;
+    assert_eq!(now["slow_handling_ms"], 300);
+    assert_eq!(now["atomic_check_unique"], false);
+    let replies = two_sends_at_once(&sb, "ctl@shop.test").await;
+    assert!(
+        replies.iter().all(|r| r["action"] == "email_sent"),
+        "{replies:?}"
+    );
+
+    for kind in ["ok_without_action", "status_as_string"] {
+        let queued = http()
+            .post(format!("{base}/faults"))
+            .json(&json!({"fault": {"kind": kind}, "path_suffix": "send/email"}))
+            .send()
+            .await
+            .expect("reply");
+        assert_eq!(queued.status(), StatusCode::OK, "{kind}");
+    }
+    http()
+        .post(format!("{base}/settings"))
+        .json(&json!({"slow_handling_ms": 0}))
+        .send()
+        .await
+        .expect("reply");
+    let (_, first) = v3(
+        &sb,
+        "send/email",
+        json!({"campaign": CAMPAIGN, "email": "ctl@shop.test"}),
+    )
+    .await;
+    assert!(first.get("action").is_none(), "{first}");
+    let (_, second) = v3(
+        &sb,
+        "send/email",
+        json!({"campaign": CAMPAIGN, "email": "ctl@shop.test"}),
+    )
+    .await;
+    assert_eq!(second["status"], "OK", "{second}");
+
+    let (_, stats) = decode(
+        http()
+            .get(format!("{base}/stats?email=CTL%40shop.test"))
+            .send()
+            .await
+            .expect("reply"),
+    )
+    .await;
+    assert_eq!(stats["emails_sent_to"]["count"], 4);
+    assert_eq!(stats["emails_sent_to"]["send_requests"], 4);
+    assert_eq!(stats["max_concurrent_sends_for_one_address"], 2);
+    sb.stop().await;
+}
+
 #[tokio::test]
 async fn server_error_fault_is_a_503_page_and_has_no_effect() {
     let sb = sandbox().await;
@@ -800,7 +1157,8 @@ async fn control_api_over_http() {
     let (_, now) = decode(settings).await;
     assert_eq!(
         now,
-        json!({"latency_ms": 0, "failure_status": "semantic", "email_integration": false})
+        json!({"latency_ms": 0, "failure_status": "semantic", "email_integration": false,
+               "slow_handling_ms": 0, "atomic_check_unique": true})
     );
     let (status, body) = v3(
         &sb,

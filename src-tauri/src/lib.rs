@@ -140,3 +140,50 @@ pub fn run() {
         std::process::exit(1);
     }
 }
+
+#[cfg(test)]
+mod command_list_tests {
+    use std::collections::BTreeSet;
+
+    /// Quoted words of a text that look like command names (`"snake_case"`).
+    fn quoted(text: &str, prefix: &str) -> BTreeSet<String> {
+        text.split('"')
+            .skip(1)
+            .step_by(2)
+            .filter_map(|word| word.strip_prefix(prefix))
+            .filter(|w| {
+                !w.is_empty()
+                    && w.bytes()
+                        .all(|b| b.is_ascii_lowercase() || b == b'_' || b == b'-')
+            })
+            .map(|w| w.replace('-', "_"))
+            .collect()
+    }
+
+    /// The command list exists three times (the handler here, build.rs for the permissions, the
+    /// window's capability); Tauri needs each as a literal list, so this test makes them agree.
+    #[test]
+    fn handler_build_script_and_capability_name_the_same_commands() {
+        let lib = include_str!("lib.rs");
+        let start = lib.find("generate_handler![").expect("a handler list");
+        let end = start + lib[start..].find(']').expect("its end");
+        let handler: BTreeSet<String> = lib[start..end]
+            .split(',')
+            .filter_map(|path| path.trim().rsplit("::").next())
+            .filter(|name| !name.is_empty() && !name.contains('['))
+            .map(str::to_owned)
+            .collect();
+        let build_rs = include_str!("../build.rs");
+        let listed = &build_rs[build_rs.find("COMMANDS").expect("COMMANDS")..];
+        let listed = &listed[..listed.find("];").expect("end of COMMANDS")];
+        let build: BTreeSet<String> = quoted(listed, "");
+        let capability: BTreeSet<String> =
+            quoted(include_str!("../capabilities/default.json"), "allow-");
+        assert!(handler.len() >= 20, "{handler:?}");
+        assert_eq!(
+            handler, build,
+            "lib.rs generate_handler! vs build.rs COMMANDS"
+        );
+        assert_eq!(handler, capability, "lib.rs vs capabilities/default.json");
+    }
+}

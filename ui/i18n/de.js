@@ -124,4 +124,5 @@ export default {
   'settings.prefs.saved': 'Gespeichert.',
 
   'format.perMinute': '{n} pro Minute',
+  'rowStatus.checking': 'Wird geprüft — vielleicht schon gesendet',
 };

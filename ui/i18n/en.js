@@ -178,6 +178,7 @@ export default {
   'rowStatus.skipped': 'Skipped',
   'rowStatus.failed': 'Failed',
   'rowStatus.unknown': 'Unclear',
+  'rowStatus.checking': 'Checking — may already be sent',
 
   // History
   'history.title': 'History',

@@ -124,4 +124,5 @@ export default {
   'settings.prefs.saved': 'Guardado.',
 
   'format.perMinute': '{n} por minuto',
+  'rowStatus.checking': 'Comprobando — quizá ya enviado',
 };

@@ -124,4 +124,5 @@ export default {
   'settings.prefs.saved': 'Enregistré.',
 
   'format.perMinute': '{n} par minute',
+  'rowStatus.checking': 'Vérification — peut-être déjà envoyé',
 };

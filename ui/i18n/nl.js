@@ -129,4 +129,5 @@ export default {
   'settings.prefs.saved': 'Opgeslagen.',
 
   'format.perMinute': '{n} per minuut',
+  'rowStatus.checking': 'Wordt nagekeken — mogelijk al verstuurd',
 };

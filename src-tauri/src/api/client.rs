@@ -36,6 +36,12 @@ impl Client {
         &self.transport
     }
 
+    /// How long one request may take before the client gives up on its reply. A write may
+    /// still be running on the server for a while after that.
+    pub fn request_timeout(&self) -> std::time::Duration {
+        self.transport.timeout()
+    }
+
     pub fn v3_base(&self) -> &str {
         self.transport.v3_base()
     }

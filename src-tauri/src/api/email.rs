@@ -49,6 +49,16 @@ impl EmailCouponRequest {
     }
 }
 
+/// What a `send/email` reply says happened (§10 "send/email repeat with check_unique").
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EmailAction {
+    /// `action == "email_sent"`: an e-mail went out now.
+    Sent,
+    /// Any other action word (e.g. "already_sent" after `check_unique`): nothing was sent now.
+    NotSentNow,
+}
+
 /// What Coupontools reports after `send/email`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct EmailedCoupon {
@@ -56,12 +66,13 @@ pub struct EmailedCoupon {
     pub subject: String,
     /// The address the mail went to.
     pub receiver: String,
+    /// May be empty, even for [`EmailAction::Sent`]: then look the session up with
+    /// [`Client::search_sessions`] (campaign + address).
     pub single_use_code: SingleUseCode,
     pub single_use_url: String,
     /// The server's word for what happened, e.g. "email_sent".
     pub action: String,
-    /// True when nothing was sent now because the address already had this coupon.
-    pub already_sent: bool,
+    pub outcome: EmailAction,
 }
 
 #[derive(Deserialize)]
@@ -80,31 +91,46 @@ struct EmailReply {
     action: String,
 }
 
-impl From<EmailReply> for EmailedCoupon {
-    fn from(reply: EmailReply) -> Self {
+impl TryFrom<EmailReply> for EmailedCoupon {
+    type Error = ApiError;
+
+    /// PROJECT DECISION (docs silent, §10 "send/email repeat with check_unique", the SendEmail
+    /// row in endpoints.rs): "email_sent" is a send now; any other word means nothing was sent
+    /// now (with check_unique the sandbox answers "already_sent" and the earlier code/URL). A
+    /// reply without `action` says neither, so it is an unknown outcome: the caller reconciles it
+    /// like a lost reply and never reads it as "already sent". (A reply whose `status` is not
+    /// the documented object never gets here: the transport turns it into an unknown outcome.)
+    fn try_from(reply: EmailReply) -> Result<Self, ApiError> {
         let action = reply.action.trim().to_owned();
-        // PROJECT DECISION (docs silent, see the SendEmail row in endpoints.rs): with
-        // check_unique, an address that already got this campaign is answered OK with
-        // `action: "already_sent"` and the earlier code/URL. Anything but "email_sent" means no
-        // mail went out now, so a caller never counts it as a fresh send.
-        let already_sent = !action.eq_ignore_ascii_case(ACTION_EMAIL_SENT);
-        EmailedCoupon {
+        if action.is_empty() {
+            return Err(ApiError::OutcomeUnknown {
+                endpoint: Endpoint::SendEmail,
+                detail: "unknown reply: Coupontools answered OK without an `action`".into(),
+            });
+        }
+        let outcome = if action.eq_ignore_ascii_case(ACTION_EMAIL_SENT) {
+            EmailAction::Sent
+        } else {
+            EmailAction::NotSentNow
+        };
+        Ok(EmailedCoupon {
             campaign: reply.campaign,
             subject: reply.subject,
             receiver: reply.receiver,
             single_use_code: reply.single_use_code,
-            single_use_url: reply.single_use_url,
+            single_use_url: reply.single_use_url.trim().to_owned(),
             action,
-            already_sent,
-        }
+            outcome,
+        })
     }
 }
 
 impl Client {
     /// `POST send/email`: e-mails the coupon to one address, creating a single-use code for it.
     ///
-    /// Needs an e-mail provider connected in Coupontools (else code 104). After a timeout or a
-    /// lost reply the error is `OutcomeUnknown`: the mail may have gone out.
+    /// Needs an e-mail provider connected in Coupontools (else code 104). After a timeout, a lost
+    /// reply, or a reply that does not say what happened (no `action`, or a `status` that is not
+    /// the documented object), the error is `OutcomeUnknown`: the mail may have gone out.
     pub async fn send_coupon_email(
         &self,
         request: &EmailCouponRequest,
@@ -113,7 +139,7 @@ impl Client {
             .transport()
             .v3(Endpoint::SendEmail, &request.to_body())
             .await?;
-        Ok(reply.into())
+        EmailedCoupon::try_from(reply)
     }
 }
 
@@ -125,11 +151,13 @@ mod tests {
     /// Seed 004's example response, verbatim (it is valid JSON as published).
     const SEED_004: &str = r#"{ "status": { "status": "OK" }, "campaign": "cam_123456", "subject": "Subject here", "receiver": "info@receiver.com", "single_use_code": "0ist0ywa4t9z7rj0g8mf7", "single_use_url": "https://digicpn.com/p/abc123/0ist0ywa4t9z7rj0g8mf7", "action": "email_sent" }"#;
 
+    fn read(body: &str) -> Result<EmailedCoupon, ApiError> {
+        EmailedCoupon::try_from(decode_v3::<EmailReply>(200, body.as_bytes())?)
+    }
+
     #[test]
     fn seed_004_decodes() {
-        let sent: EmailedCoupon = decode_v3::<EmailReply>(200, SEED_004.as_bytes())
-            .unwrap()
-            .into();
+        let sent = read(SEED_004).unwrap();
         assert_eq!(
             sent,
             EmailedCoupon {
@@ -139,7 +167,7 @@ mod tests {
                 single_use_code: SingleUseCode::new("0ist0ywa4t9z7rj0g8mf7"),
                 single_use_url: "https://digicpn.com/p/abc123/0ist0ywa4t9z7rj0g8mf7".into(),
                 action: "email_sent".into(),
-                already_sent: false,
+                outcome: EmailAction::Sent,
             }
         );
         assert_eq!(sent.single_use_code.as_str().len(), 21);
@@ -147,19 +175,58 @@ mod tests {
 
     #[test]
     fn any_other_action_means_nothing_was_sent_now() {
-        for (action, already) in [
-            ("email_sent", false),
-            (" email_sent ", false),
-            ("EMAIL_SENT", false),
-            ("already_sent", true),
-            ("", true),
+        for (action, outcome) in [
+            ("email_sent", EmailAction::Sent),
+            (" email_sent ", EmailAction::Sent),
+            ("EMAIL_SENT", EmailAction::Sent),
+            ("already_sent", EmailAction::NotSentNow),
+            ("skipped", EmailAction::NotSentNow),
         ] {
             let body = SEED_004.replace("\"email_sent\"", &format!("{action:?}"));
-            let sent: EmailedCoupon = decode_v3::<EmailReply>(200, body.as_bytes())
-                .unwrap()
-                .into();
-            assert_eq!(sent.already_sent, already, "action {action:?}");
+            let sent = read(&body).unwrap();
+            assert_eq!(sent.outcome, outcome, "action {action:?}");
         }
+    }
+
+    #[test]
+    fn a_reply_without_action_is_an_unknown_outcome_never_already_sent() {
+        let without = SEED_004.replace(r#", "action": "email_sent""#, "");
+        assert!(!without.contains("action"), "{without}");
+        for body in [
+            without,
+            SEED_004.replace("\"email_sent\"", "\"\""),
+            SEED_004.replace("\"email_sent\"", "\"  \""),
+            SEED_004.replace("\"email_sent\"", "null"),
+        ] {
+            match read(&body) {
+                Err(
+                    e @ ApiError::OutcomeUnknown {
+                        endpoint: Endpoint::SendEmail,
+                        ..
+                    },
+                ) => {
+                    assert!(e.outcome_unknown());
+                    assert_eq!(e.kind(), "outcome_unknown");
+                }
+                other => panic!("{body}: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn a_sent_reply_may_lack_its_code() {
+        let body = r#"{"status":{"status":"OK"},"campaign":"cam_1","receiver":"a@b.test","action":"email_sent"}"#;
+        let sent = read(body).unwrap();
+        assert_eq!(sent.outcome, EmailAction::Sent);
+        assert!(sent.single_use_code.is_empty() && sent.single_use_url.is_empty());
+    }
+
+    #[test]
+    fn email_action_serializes_in_snake_case() {
+        assert_eq!(
+            serde_json::to_value([EmailAction::Sent, EmailAction::NotSentNow]).unwrap(),
+            serde_json::json!(["sent", "not_sent_now"])
+        );
     }
 
     #[test]

@@ -66,6 +66,7 @@ pub enum Endpoint {
     CouponList,
     CouponInfo,
     SendEmail,
+    CouponSessionSearch,
     LoyaltyUsersList,
     DirectoryUsersList,
     CategoryMainList,
@@ -78,6 +79,7 @@ impl Endpoint {
         Endpoint::CouponList,
         Endpoint::CouponInfo,
         Endpoint::SendEmail,
+        Endpoint::CouponSessionSearch,
         Endpoint::LoyaltyUsersList,
         Endpoint::DirectoryUsersList,
         Endpoint::CategoryMainList,
@@ -111,10 +113,21 @@ impl Endpoint {
                 "/send/email",
                 false,
                 Source::Seed,
-                // Project decision, docs silent: with check_unique, an address that already got
-                // this campaign is answered OK with `action: "already_sent"` and the earlier
-                // code/URL; the client reads `already_sent = action != "email_sent"`.
-                Source::Inferred("project decision (brief, §0.4 silent): check_unique repeat → OK + action \"already_sent\""),
+                // Project decision, docs silent (§10 "send/email repeat with check_unique"):
+                // `action: "email_sent"` is a send now (its code may be missing: look it up);
+                // any other action word means nothing was sent now; a reply without `action`, or
+                // whose `status` is not the documented object, is an unknown outcome, reconciled
+                // like a lost reply and never read as "already sent".
+                Source::Inferred("§10 send/email repeat with check_unique: action \"email_sent\" = sent now, any other word = not sent now, no action or an undocumented envelope = outcome unknown"),
+            ),
+            // A read: searching changes nothing, so it is retried like any list.
+            Endpoint::CouponSessionSearch => (
+                V3,
+                Post,
+                "/couponsession/search",
+                true,
+                Source::Inferred("§10 couponsession/search: `search` Req (custom validation code, phone or e-mail), `campaign` Opt restricts to one campaign"),
+                Source::Inferred("§10 couponsession/search: `amount_of_results` + `data` array of sessions shaped like couponsession/data (session, session_url, campaign, status.created_date_utc, …)"),
             ),
             Endpoint::LoyaltyUsersList => {
                 (V3, Post, "/loyaltyusers/list", true, Source::Seed, Source::Seed)
@@ -229,6 +242,26 @@ mod tests {
     fn send_email_is_a_write() {
         assert!(!Endpoint::SendEmail.spec().idempotent);
         assert!(Endpoint::CouponList.spec().idempotent);
+    }
+
+    #[test]
+    fn session_search_is_an_inferred_read() {
+        let spec = Endpoint::CouponSessionSearch.spec();
+        assert!(Endpoint::ALL.contains(&Endpoint::CouponSessionSearch));
+        assert_eq!(
+            (spec.family, spec.method, spec.path, spec.idempotent),
+            (Family::V3, HttpMethod::Post, "/couponsession/search", true)
+        );
+        for source in [spec.source, spec.reply] {
+            assert!(
+                matches!(source, Source::Inferred(note) if note.starts_with("§10 couponsession/search")),
+                "{source:?}"
+            );
+        }
+        assert_eq!(
+            Endpoint::CouponSessionSearch.to_string(),
+            "POST v3/couponsession/search"
+        );
     }
 
     #[test]

@@ -37,6 +37,30 @@ pub fn decode_v3<T: DeserializeOwned>(http_status: u16, body: &[u8]) -> Result<T
     Err(refusal(inner_errors.or(head.errors.as_ref()), verdict))
 }
 
+/// What is wrong with the envelope of a reply whose `status` is there but is not the documented
+/// object (§2.1), e.g. `"status": "OK"` as a plain string; None for the documented shape and for
+/// bodies [`decode_v3`] already rejects as not the API.
+///
+/// `decode_v3` reads such a reply by its words, which is fine for a read. A write must not:
+/// §10 ("send/email repeat with check_unique") makes it an unknown outcome, reconciled like a
+/// lost reply, whatever the string says (see `transport::read_v3`).
+pub fn undocumented_status(body: &[u8]) -> Option<String> {
+    let Ok(Value::Object(mut fields)) = serde_json::from_slice::<Value>(body) else {
+        return None;
+    };
+    let found = match fields.remove("status")? {
+        Value::Object(_) => return None,
+        Value::String(text) => format!("the text {:?}", excerpt(text.as_bytes())),
+        Value::Null => "null".to_owned(),
+        Value::Bool(_) => "a boolean".to_owned(),
+        Value::Number(_) => "a number".to_owned(),
+        Value::Array(_) => "a list".to_owned(),
+    };
+    Some(format!(
+        "unknown reply: `status` is {found} instead of the documented object"
+    ))
+}
+
 /// The envelope's two keys; every other key is skipped here and read by the payload type.
 #[derive(Deserialize)]
 struct Head {
@@ -309,6 +333,35 @@ mod tests {
             panic!("expected NotTheApi");
         };
         assert_eq!(excerpt.chars().count(), EXCERPT_CHARS);
+    }
+
+    #[test]
+    fn status_in_an_undocumented_form_is_named() {
+        for body in [
+            r#"{"status":{"status":"OK"},"a":1}"#,
+            r#"{"status":{"status":"failed"}}"#,
+            "<html>not json</html>",
+            r#"{"message":"no status"}"#,
+            "[1]",
+        ] {
+            assert_eq!(undocumented_status(body.as_bytes()), None, "{body}");
+        }
+        for (body, words) in [
+            (
+                r#"{"status":"OK","action":"email_sent"}"#,
+                "the text \"OK\"",
+            ),
+            (r#"{"status":"error"}"#, "the text \"error\""),
+            (r#"{"status":null}"#, "null"),
+            (r#"{"status":1}"#, "a number"),
+            (r#"{"status":["OK"]}"#, "a list"),
+        ] {
+            let detail = undocumented_status(body.as_bytes()).unwrap_or_default();
+            assert!(
+                detail.contains(words) && detail.contains("instead of the documented object"),
+                "{body}: {detail}"
+            );
+        }
     }
 
     #[test]

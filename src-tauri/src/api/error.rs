@@ -209,11 +209,11 @@ impl ApiError {
                 },
             ),
             ApiError::OutcomeUnknown { endpoint: Endpoint::SendEmail, .. } => (
-                "We cannot tell whether the e-mail was sent: Coupontools' answer did not arrive.".into(),
+                "We cannot tell whether the e-mail was sent: Coupontools' answer did not arrive or did not say.".into(),
                 "Check in Coupontools whether this customer got the coupon before sending it again, so nobody gets it twice.".into(),
             ),
             ApiError::OutcomeUnknown { .. } => (
-                "We cannot tell whether Coupontools carried this out: its answer did not arrive.".into(),
+                "We cannot tell whether Coupontools carried this out: its answer did not arrive or did not say.".into(),
                 "Check in Coupontools whether it went through before trying again, so nothing happens twice.".into(),
             ),
             ApiError::InvalidBaseUrl { url } => match validate::normalize_base_url(url) {

@@ -16,6 +16,7 @@ pub mod error;
 pub mod lenient;
 pub mod loyalty;
 pub mod retry;
+pub mod sessions;
 mod transport;
 pub mod validate;
 
@@ -26,10 +27,11 @@ pub use config::{
 };
 pub use coupons::{Campaign, CampaignFilter, SingleUseCode};
 pub use directory::{DirectoryUser, DirectoryUsersPage};
-pub use email::{EmailCouponRequest, EmailedCoupon};
+pub use email::{EmailAction, EmailCouponRequest, EmailedCoupon};
 pub use endpoints::{Endpoint, EndpointSpec};
 pub use error::ApiError;
 pub use loyalty::{LoyaltyCard, LoyaltyCardUsers, LoyaltyCardV4, LoyaltyUser};
 pub use retry::RetryPolicy;
+pub use sessions::{CouponSession, SessionSearch};
 pub use transport::CONNECT_TIMEOUT;
 pub use validate::FieldProblem;

@@ -31,6 +31,7 @@ pub(crate) struct Transport {
     /// Kept only to scrub it from anything the server echoes back into an error.
     secret: Secret,
     retry: RetryPolicy,
+    timeout: std::time::Duration,
 }
 
 /// How one attempt ended.
@@ -88,7 +89,12 @@ impl Transport {
             v4_headers,
             secret: creds.client_secret.clone(),
             retry: config.retry,
+            timeout: config.timeout,
         })
+    }
+
+    pub(crate) fn timeout(&self) -> std::time::Duration {
+        self.timeout
     }
 
     pub(crate) fn v3_base(&self) -> &str {
@@ -114,7 +120,11 @@ impl Transport {
                 .headers(self.v3_headers.clone())
                 .json(body)
         };
-        self.run(endpoint, build, read_v3::<T>).await
+        let write = !spec.idempotent;
+        self.run(endpoint, build, |status, headers, body| {
+            read_v3::<T>(write, status, headers, body)
+        })
+        .await
     }
 
     /// A v4 call: REST verb, bare JSON, non-2xx is an error.
@@ -297,8 +307,34 @@ fn retry_after(headers: &HeaderMap) -> Option<Duration> {
         .and_then(retry::parse_retry_after)
 }
 
-fn read_v3<T: DeserializeOwned>(status: u16, headers: &HeaderMap, body: &[u8]) -> Attempt<T> {
-    match envelope::decode_v3::<T>(status, body) {
+/// `write`: the request may change something, so only the documented envelope is trusted (§10).
+fn read_v3<T: DeserializeOwned>(
+    write: bool,
+    status: u16,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Attempt<T> {
+    let decoded = envelope::decode_v3::<T>(status, body);
+    if write && matches!(decoded, Ok(_) | Err(ApiError::Coupontools { .. })) {
+        if let Some(detail) = envelope::undocumented_status(body) {
+            // `"status": "OK"` as a plain string may or may not mean the write happened, and
+            // a refusal in that form is no more trustworthy: giving up on the write turns this
+            // into "outcome unknown", which the caller reconciles like a lost reply.
+            return Attempt::Failed {
+                outcome: AttemptOutcome::Status {
+                    status,
+                    retry_after: retry_after(headers),
+                },
+                error: ApiError::Decode {
+                    status,
+                    path: "status".into(),
+                    detail,
+                },
+                maybe_took_effect: true,
+            };
+        }
+    }
+    match decoded {
         Ok(value) => Attempt::Done(Ok(value)),
         Err(error @ ApiError::NotTheApi { .. }) => unreadable(status, headers, body, error),
         // The server said OK, so a write took effect even though its details are unreadable:
@@ -534,7 +570,7 @@ mod tests {
     #[test]
     fn v3_envelope_wins_over_http_status() {
         let body = br#"{"status":{"status":"failed","errors":{"error_code":[502],"error_message_description":["Campaign ID not found."]}}}"#;
-        match read_v3::<Value>(503, &no_headers(), body) {
+        match read_v3::<Value>(false, 503, &no_headers(), body) {
             Attempt::Done(Err(ApiError::Coupontools { code: 502, .. })) => {}
             _ => panic!("a refusal in the envelope must not be retried, whatever the status"),
         }
@@ -544,7 +580,7 @@ mod tests {
     fn v3_unreadable_bodies_map_to_retry_outcomes() {
         let mut headers = HeaderMap::new();
         headers.insert(RETRY_AFTER, HeaderValue::from_static("2"));
-        let (o, kind, took) = outcome(read_v3::<Value>(429, &headers, b"Too many"));
+        let (o, kind, took) = outcome(read_v3::<Value>(false, 429, &headers, b"Too many"));
         assert_eq!(
             o,
             AttemptOutcome::Status {
@@ -555,6 +591,7 @@ mod tests {
         assert_eq!((kind.as_str(), took), ("rate_limited", false));
 
         let (o, kind, took) = outcome(read_v3::<Value>(
+            false,
             502,
             &no_headers(),
             b"<html>Bad gateway</html>",
@@ -568,13 +605,23 @@ mod tests {
         );
         assert_eq!((kind.as_str(), took), ("not_the_api", true));
 
-        let (o, kind, _) = outcome(read_v3::<Value>(200, &no_headers(), br#"{"status":{"sta"#));
+        let (o, kind, _) = outcome(read_v3::<Value>(
+            false,
+            200,
+            &no_headers(),
+            br#"{"status":{"sta"#,
+        ));
         assert_eq!(
             (o, kind.as_str()),
             (AttemptOutcome::ReplyLost, "not_the_api")
         );
 
-        let (o, _, took) = outcome(read_v3::<Value>(200, &no_headers(), b"<html>hello</html>"));
+        let (o, _, took) = outcome(read_v3::<Value>(
+            false,
+            200,
+            &no_headers(),
+            b"<html>hello</html>",
+        ));
         assert_eq!(
             (o, took),
             (
@@ -586,7 +633,7 @@ mod tests {
             )
         );
 
-        match read_v3::<Value>(404, &no_headers(), b"<html>Not found</html>") {
+        match read_v3::<Value>(false, 404, &no_headers(), b"<html>Not found</html>") {
             Attempt::Done(Err(ApiError::NotTheApi { status: 404, .. })) => {}
             _ => panic!("a 4xx page is final"),
         }
@@ -602,7 +649,7 @@ mod tests {
         ];
         for status in [301, 302, 307, 400, 401, 403, 404, 405, 410] {
             for body in bodies {
-                match read_v3::<Value>(status, &no_headers(), body) {
+                match read_v3::<Value>(false, status, &no_headers(), body) {
                     Attempt::Done(Err(ApiError::NotTheApi { status: s, .. })) => {
                         assert_eq!(s, status)
                     }
@@ -618,8 +665,59 @@ mod tests {
             }
         }
         // Only a 2xx can be a reply cut off on the way.
-        let (o, _, took) = outcome(read_v3::<Value>(200, &no_headers(), b""));
+        let (o, _, took) = outcome(read_v3::<Value>(false, 200, &no_headers(), b""));
         assert_eq!((o, took), (AttemptOutcome::ReplyLost, true));
+    }
+
+    #[test]
+    fn a_write_trusts_only_the_documented_envelope() {
+        for body in [
+            &br#"{"status":"OK","action":"email_sent"}"#[..],
+            br#"{"status":"failed","errors":{"error_code":[502]}}"#,
+        ] {
+            let (o, kind, took) = outcome(read_v3::<Value>(true, 200, &no_headers(), body));
+            assert_eq!(
+                (o, kind.as_str(), took),
+                (
+                    AttemptOutcome::Status {
+                        status: 200,
+                        retry_after: None
+                    },
+                    "decode",
+                    true
+                ),
+                "{}",
+                String::from_utf8_lossy(body)
+            );
+            // A write never retries a 200, so this ends as "outcome unknown".
+            assert_eq!(
+                retry::decide(&RetryPolicy::default(), 1, &o, false, 0.5),
+                RetryDecision::GiveUp
+            );
+            // A read takes the words at face value, as before.
+            assert!(matches!(
+                read_v3::<Value>(false, 200, &no_headers(), body),
+                Attempt::Done(_)
+            ));
+        }
+        match read_v3::<Value>(
+            true,
+            200,
+            &no_headers(),
+            br#"{"status":{"status":"OK"},"action":"email_sent"}"#,
+        ) {
+            Attempt::Done(Ok(v)) => assert_eq!(v["action"], "email_sent"),
+            _ => panic!("the documented envelope is read as usual"),
+        }
+        match read_v3::<Value>(
+            true,
+            200,
+            &no_headers(),
+            br#"{"status":{"status":"failed","errors":{"error_code":[604]}}}"#,
+        ) {
+            Attempt::Done(Err(ApiError::Coupontools { code: 604, .. })) => {}
+            _ => panic!("a documented refusal stays a refusal"),
+        }
     }
 
     #[test]

@@ -2,7 +2,10 @@
 //! in-process sandbox with a fixed latency per call, at each concurrency asked for, and prints
 //! wall time against the ideal (rows × latency ÷ concurrency).
 //!
-//! `cargo run --release --bin coupon-desk-bench -- [--rows 1000] [--latency-ms 100] [--concurrency 1,8]`
+//! Last, it creates one job of 100 000 rows and prints the time to write its journal and the
+//! peak memory.
+//!
+//! `cargo run --release --bin coupon-desk-bench -- [--rows 1000] [--latency-ms 100] [--concurrency 1,8] [--create-rows 100000]`
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -20,6 +23,7 @@ struct Options {
     rows: usize,
     latency: Duration,
     concurrency: Vec<u8>,
+    create_rows: usize,
 }
 
 fn parse_args() -> Result<Options, String> {
@@ -27,6 +31,7 @@ fn parse_args() -> Result<Options, String> {
         rows: 1_000,
         latency: Duration::from_millis(100),
         concurrency: vec![1, 8],
+        create_rows: 100_000,
     };
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
@@ -52,9 +57,14 @@ fn parse_args() -> Result<Options, String> {
                         "--concurrency takes numbers from 1 to 16, e.g. 1,8".to_string()
                     })?;
             }
+            "--create-rows" => {
+                options.create_rows = value()?
+                    .parse()
+                    .map_err(|_| "--create-rows takes a number".to_string())?
+            }
             "--help" | "-h" => {
                 return Err(
-                    "usage: coupon-desk-bench [--rows N] [--latency-ms N] [--concurrency 1,8]"
+                    "usage: coupon-desk-bench [--rows N] [--latency-ms N] [--concurrency 1,8] [--create-rows 100000]"
                         .to_string(),
                 )
             }
@@ -65,6 +75,52 @@ fn parse_args() -> Result<Options, String> {
         return Err("--rows must be at least 1".to_string());
     }
     Ok(options)
+}
+
+/// Creating one job of `rows` rows: the time to write its journal (one transaction) and the
+/// process's peak memory after it.
+fn bench_create(rows: usize, folder: &std::path::Path) -> Result<String, String> {
+    let mut text = String::with_capacity(rows * 40);
+    text.push_str("email,first name\n");
+    for i in 1..=rows {
+        text.push_str(&format!("create{i:06}@example.com,Guest {i}\n"));
+    }
+    let list = EmailList::parse(&text, None).map_err(|e| e.to_string())?;
+    drop(text);
+    let jobs =
+        JobManager::open(folder.join("bench-create.sqlite3")).map_err(|e| format!("{e:?}"))?;
+    let spec = EmailJobSpec {
+        campaign: "cam_100101".into(),
+        subject: None,
+        check_unique: true,
+        concurrency: 4,
+    };
+    let started = Instant::now();
+    let job = jobs
+        .create_email_job("bench", "Benchmark", spec, &list)
+        .map_err(|e| format!("{e:?}"))?;
+    let wrote = started.elapsed();
+    let stored = jobs
+        .rows(&job, rows.saturating_sub(1), 1)
+        .map_err(|e| format!("{e:?}"))?;
+    if stored.total != rows {
+        return Err(format!(
+            "the journal holds {} rows, not {rows}",
+            stored.total
+        ));
+    }
+    Ok(format!(
+        "create one job of {rows} rows: journal written in {:.2} s (one transaction); peak memory of this process {}",
+        wrote.as_secs_f64(),
+        peak_rss().map_or_else(|| "unknown".to_string(), |kb| format!("{:.1} MB", kb as f64 / 1024.0)),
+    ))
+}
+
+/// VmHWM of this process in kB (Linux); None elsewhere.
+fn peak_rss() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
 }
 
 struct Figures {
@@ -197,6 +253,13 @@ async fn main() -> ExitCode {
                 eprintln!("concurrency {concurrency}: {message}");
                 failed = true;
             }
+        }
+    }
+    match bench_create(options.create_rows, &folder) {
+        Ok(line) => println!("{line}"),
+        Err(message) => {
+            eprintln!("creating a {}-row job: {message}", options.create_rows);
+            failed = true;
         }
     }
     let _ = std::fs::remove_dir_all(&folder);

@@ -22,13 +22,22 @@ Options:
   --failure-status http200|semantic
                                   HTTP status of v3 failures: always 200 (default), or 401/422
   --no-email-integration          act as an account without an e-mail platform (send/email: 104)
+  --slow-handling-ms N            send/email works N milliseconds on each request before it
+                                  decides and answers; a client that gives up sooner does not
+                                  stop it: the e-mail is sent anyway
+  --non-atomic-check-unique       send/email checks check_unique before that wait and records the
+                                  send after it, so two requests racing for one address both send
+                                  (default: check and record under one lock)
   --help                          show this text
 
 Control while running:
   POST   /_sandbox/faults    {\"fault\": {\"kind\": \"server_error\", \"status\": 503}, \"times\": 1, \"path_suffix\": \"send/email\"}
   DELETE /_sandbox/faults
-  POST   /_sandbox/settings  {\"latency_ms\": 200, \"failure_status\": \"semantic\", \"email_integration\": false}
-  GET    /_sandbox/stats";
+           (fault kinds: server_error, too_many_requests, drop_connection, drop_after_handling,
+            non_json, truncated, empty, ok_without_action, status_as_string)
+  POST   /_sandbox/settings  {\"latency_ms\": 200, \"failure_status\": \"semantic\", \"email_integration\": false,
+                              \"slow_handling_ms\": 800, \"atomic_check_unique\": false}
+  GET    /_sandbox/stats[?email=addr]";
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 #[non_exhaustive]
@@ -51,6 +60,8 @@ enum Command {
         latency: Duration,
         failure_status: FailureStatus,
         email_integration: bool,
+        slow_handling: Duration,
+        atomic_check_unique: bool,
     },
 }
 
@@ -59,6 +70,8 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Command, ArgsErr
     let mut latency = Duration::ZERO;
     let mut failure_status = FailureStatus::Http200;
     let mut email_integration = true;
+    let mut slow_handling = Duration::ZERO;
+    let mut atomic_check_unique = true;
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
         // Both "--port 9000" and "--port=9000".
@@ -94,6 +107,15 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Command, ArgsErr
                 failure_status = FailureStatus::parse(&v).ok_or(ArgsError::BadFailureStatus(v))?;
             }
             "--no-email-integration" => email_integration = false,
+            "--slow-handling-ms" => {
+                let v = value("--slow-handling-ms")?;
+                let ms: u64 = v.trim().parse().map_err(|_| ArgsError::NotANumber {
+                    flag: "--slow-handling-ms",
+                    value: v,
+                })?;
+                slow_handling = Duration::from_millis(ms);
+            }
+            "--non-atomic-check-unique" => atomic_check_unique = false,
             _ => return Err(ArgsError::Unknown(arg)),
         }
     }
@@ -102,6 +124,8 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Command, ArgsErr
         latency,
         failure_status,
         email_integration,
+        slow_handling,
+        atomic_check_unique,
     })
 }
 
@@ -119,6 +143,8 @@ async fn main() -> ExitCode {
         latency,
         failure_status,
         email_integration,
+        slow_handling,
+        atomic_check_unique,
     } = command
     else {
         println!("{USAGE}");
@@ -128,6 +154,8 @@ async fn main() -> ExitCode {
         latency,
         failure_status,
         email_integration,
+        slow_handling,
+        atomic_check_unique,
         ..SandboxConfig::default()
     };
     let sandbox = match Sandbox::start_at(SocketAddr::from((Ipv4Addr::LOCALHOST, port)), config)
@@ -153,6 +181,15 @@ async fn main() -> ExitCode {
         latency.as_millis(),
         failure_status.as_str(),
         if email_integration { "on" } else { "off" }
+    );
+    println!(
+        "                 send/email handling {} ms, check_unique {}",
+        slow_handling.as_millis(),
+        if atomic_check_unique {
+            "atomic"
+        } else {
+            "not atomic"
+        }
     );
     println!(
         "  Control:       http://{}/_sandbox/stats (see --help)",
@@ -183,7 +220,9 @@ mod tests {
                 port: DEFAULT_PORT,
                 latency: Duration::ZERO,
                 failure_status: FailureStatus::Http200,
-                email_integration: true
+                email_integration: true,
+                slow_handling: Duration::ZERO,
+                atomic_check_unique: true,
             })
         );
     }
@@ -197,16 +236,38 @@ mod tests {
                 "--latency-ms=250",
                 "--failure-status",
                 "semantic",
-                "--no-email-integration"
+                "--no-email-integration",
+                "--slow-handling-ms=800",
+                "--non-atomic-check-unique",
             ]),
             Ok(Command::Run {
                 port: 9001,
                 latency: Duration::from_millis(250),
                 failure_status: FailureStatus::Semantic,
-                email_integration: false
+                email_integration: false,
+                slow_handling: Duration::from_millis(800),
+                atomic_check_unique: false,
             })
         );
         assert_eq!(parse(&["--port", "1", "--help"]), Ok(Command::Help));
+    }
+
+    #[test]
+    fn help_names_every_flag_and_fault() {
+        for word in [
+            "--port",
+            "--latency-ms",
+            "--failure-status",
+            "--no-email-integration",
+            "--slow-handling-ms",
+            "--non-atomic-check-unique",
+            "ok_without_action",
+            "status_as_string",
+            "slow_handling_ms",
+            "atomic_check_unique",
+        ] {
+            assert!(USAGE.contains(word), "{word}");
+        }
     }
 
     #[test]
@@ -222,6 +283,13 @@ mod tests {
         assert_eq!(
             parse(&["--failure-status", "422"]),
             Err(ArgsError::BadFailureStatus("422".into()))
+        );
+        assert_eq!(
+            parse(&["--slow-handling-ms", "soon"]),
+            Err(ArgsError::NotANumber {
+                flag: "--slow-handling-ms",
+                value: "soon".into()
+            })
         );
         assert_eq!(
             parse(&["--verbose"]),

@@ -5,7 +5,10 @@ use tauri::{AppHandle, Runtime, State};
 use tauri_plugin_opener::OpenerExt;
 
 use super::{active_account, UiError};
-use crate::api::{self, validate, CampaignFilter, EmailCouponRequest};
+use crate::api::{
+    self, validate, ApiError, CampaignFilter, Client, CouponSession, EmailAction,
+    EmailCouponRequest, EmailedCoupon, Endpoint, SessionSearch, SingleUseCode,
+};
 use crate::history;
 use crate::state::AppState;
 
@@ -107,13 +110,19 @@ pub async fn send_coupon_email(
     let request = check_send_input(&input)?;
     let account = active_account(&state).await?;
     let client = state.client_for(&account).await?;
-    let result = client.send_coupon_email(&request).await;
+    let result = match client.send_coupon_email(&request).await {
+        Ok(sent) => settle_send(&client, &request, sent).await,
+        Err(e) => Err(e),
+    };
 
     let (outcome, detail) = match &result {
-        Ok(sent) if sent.already_sent => (
+        Ok(sent) if sent.outcome == EmailAction::NotSentNow => (
             history::Outcome::Skipped,
             format!("Already had this coupon: {}", sent.single_use_url),
         ),
+        Ok(sent) if sent.single_use_url.is_empty() => {
+            (history::Outcome::Ok, "Sent; link unknown".to_owned())
+        }
         Ok(sent) => (history::Outcome::Ok, sent.single_use_url.clone()),
         Err(e) if e.outcome_unknown() => (history::Outcome::Unknown, e.user_message()),
         Err(e) => (history::Outcome::Failed, e.user_message()),
@@ -130,11 +139,15 @@ pub async fn send_coupon_email(
     super::record_history(&state, line).await;
 
     let sent = result?;
-    let qr_data_url = match crate::qr::svg_data_url(&sent.single_use_url) {
-        Ok(url) => Some(url),
-        Err(e) => {
-            log::warn!("QR code: {e}");
-            None
+    let qr_data_url = if sent.single_use_url.is_empty() {
+        None
+    } else {
+        match crate::qr::svg_data_url(&sent.single_use_url) {
+            Ok(url) => Some(url),
+            Err(e) => {
+                log::warn!("QR code: {e}");
+                None
+            }
         }
     };
     Ok(SendResult {
@@ -142,9 +155,80 @@ pub async fn send_coupon_email(
         campaign: sent.campaign,
         single_use_code: sent.single_use_code.to_string(),
         single_use_url: sent.single_use_url,
-        already_sent: sent.already_sent,
+        already_sent: sent.outcome == EmailAction::NotSentNow,
         qr_data_url,
     })
+}
+
+/// Fills in what a `send/email` reply leaves open, by looking the address up in the campaign
+/// (§10 "send/email repeat with check_unique"):
+/// - sent, with its link: as is;
+/// - sent without a link: the newest session's link; none found, the send stands with an empty
+///   link ("sent, link unknown");
+/// - not sent now: the newest session's link, shown as "already had this coupon"; none found (or
+///   the lookup failed), nobody can tell what happened: an unknown outcome, "check before
+///   resending".
+pub(crate) async fn settle_send(
+    client: &Client,
+    request: &EmailCouponRequest,
+    mut sent: EmailedCoupon,
+) -> Result<EmailedCoupon, ApiError> {
+    match sent.outcome {
+        EmailAction::Sent if !sent.single_use_code.is_empty() => Ok(sent),
+        EmailAction::Sent => {
+            match newest_session(client, request).await {
+                Ok(Some(session)) => take_link(&mut sent, session),
+                Ok(None) => log::info!("send/email: sent, link unknown (no session found)"),
+                Err(e) => log::warn!("send/email: sent, link unknown (lookup failed: {e})"),
+            }
+            Ok(sent)
+        }
+        EmailAction::NotSentNow => match newest_session(client, request).await {
+            Ok(Some(session)) => {
+                take_link(&mut sent, session);
+                Ok(sent)
+            }
+            Ok(None) => Err(ApiError::OutcomeUnknown {
+                endpoint: Endpoint::SendEmail,
+                detail: format!(
+                    "unknown reply: action {:?} says nothing was sent now, but the address holds no coupon of this campaign",
+                    sent.action
+                ),
+            }),
+            Err(e) => Err(ApiError::OutcomeUnknown {
+                endpoint: Endpoint::SendEmail,
+                detail: format!(
+                    "unknown reply: action {:?} says nothing was sent now, and looking the address up failed: {e}",
+                    sent.action
+                ),
+            }),
+        },
+    }
+}
+
+/// The newest session of this campaign held by this address, if any.
+async fn newest_session(
+    client: &Client,
+    request: &EmailCouponRequest,
+) -> Result<Option<CouponSession>, ApiError> {
+    let query = SessionSearch {
+        search: request.email.clone(),
+        campaign: Some(request.campaign.clone()),
+    };
+    let found = client.search_sessions(&query).await?;
+    // Newest first; a search by text could also match a phone number or a custom code, so a
+    // session that names another address or campaign is not this customer's coupon.
+    Ok(found.into_iter().find(|s| {
+        s.email
+            .as_deref()
+            .is_none_or(|e| e.eq_ignore_ascii_case(request.email.trim()))
+            && (s.campaign.is_empty() || s.campaign == request.campaign)
+    }))
+}
+
+fn take_link(sent: &mut EmailedCoupon, session: CouponSession) {
+    sent.single_use_code = SingleUseCode::new(session.code.as_str());
+    sent.single_use_url = session.url;
 }
 
 /// Opens a link (a single-use URL) in the default browser. Only web links: API data is hostile,
@@ -202,6 +286,114 @@ mod tests {
             "an empty subject is left out, so Coupontools uses its own"
         );
         assert!(r.check_unique);
+    }
+
+    mod settle {
+        use super::super::*;
+        use crate::api::{ClientConfig, Credentials};
+        use crate::sandbox::{Sandbox, SandboxConfig, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET};
+
+        const CAMPAIGN: &str = "cam_104211";
+
+        fn client(sb: &Sandbox) -> Client {
+            Client::new(ClientConfig::new(
+                Credentials::new(DEMO_CLIENT_ID, DEMO_CLIENT_SECRET),
+                sb.v3_url(),
+                sb.v4_url(),
+            ))
+            .unwrap()
+        }
+
+        fn request(to: &str) -> EmailCouponRequest {
+            EmailCouponRequest {
+                campaign: CAMPAIGN.into(),
+                email: to.into(),
+                check_unique: true,
+                ..EmailCouponRequest::default()
+            }
+        }
+
+        /// A reply as the server might give it, without code or link.
+        fn bare(to: &str, outcome: EmailAction) -> EmailedCoupon {
+            EmailedCoupon {
+                campaign: CAMPAIGN.into(),
+                subject: String::new(),
+                receiver: to.into(),
+                single_use_code: SingleUseCode::default(),
+                single_use_url: String::new(),
+                action: match outcome {
+                    EmailAction::Sent => "email_sent".into(),
+                    EmailAction::NotSentNow => "skipped".into(),
+                },
+                outcome,
+            }
+        }
+
+        #[tokio::test]
+        async fn the_link_left_open_is_looked_up_in_the_campaign() {
+            let sb = Sandbox::start(SandboxConfig::default()).await.unwrap();
+            let client = client(&sb);
+            let first = client
+                .send_coupon_email(&request("Ann@Shop.test"))
+                .await
+                .unwrap();
+            assert_eq!(first.outcome, EmailAction::Sent);
+            let kept = settle_send(&client, &request("Ann@Shop.test"), first.clone())
+                .await
+                .unwrap();
+            assert_eq!(kept, first, "a complete send is kept as is");
+
+            let skipped = settle_send(
+                &client,
+                &request("ann@shop.test"),
+                bare("ann@shop.test", EmailAction::NotSentNow),
+            )
+            .await
+            .unwrap();
+            assert_eq!(skipped.outcome, EmailAction::NotSentNow);
+            assert_eq!(skipped.single_use_code, first.single_use_code);
+            assert_eq!(skipped.single_use_url, first.single_use_url);
+
+            let sent = settle_send(
+                &client,
+                &request("ann@shop.test"),
+                bare("ann@shop.test", EmailAction::Sent),
+            )
+            .await
+            .unwrap();
+            assert_eq!(sent.single_use_url, first.single_use_url);
+            sb.stop().await;
+        }
+
+        #[tokio::test]
+        async fn nothing_found_is_unknown_when_skipped_and_link_unknown_when_sent() {
+            let sb = Sandbox::start(SandboxConfig::default()).await.unwrap();
+            let client = client(&sb);
+            match settle_send(
+                &client,
+                &request("new@shop.test"),
+                bare("new@shop.test", EmailAction::NotSentNow),
+            )
+            .await
+            {
+                Err(e @ ApiError::OutcomeUnknown { .. }) => {
+                    assert_eq!(e.kind(), "outcome_unknown");
+                    assert!(e.hint().contains("before sending it again"), "{}", e.hint());
+                }
+                other => panic!("{other:?}"),
+            }
+            let sent = settle_send(
+                &client,
+                &request("new@shop.test"),
+                bare("new@shop.test", EmailAction::Sent),
+            )
+            .await
+            .unwrap();
+            assert_eq!(sent.outcome, EmailAction::Sent);
+            assert!(sent.single_use_url.is_empty(), "sent, link unknown");
+            assert_eq!(sb.control().request_count("couponsession/search"), 2);
+            sb.stop().await;
+        }
     }
 
     #[test]

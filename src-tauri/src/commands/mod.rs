@@ -38,11 +38,17 @@ pub(crate) async fn blocking<T: Send + 'static>(
 }
 
 /// Writes one history line; a failure is logged, never shown: the action itself already happened.
+/// It goes through the job journal's connection, the app's one writer, so a job's long
+/// transaction makes it wait rather than fail.
 pub(crate) async fn record_history(state: &State<'_, AppState>, entry: crate::history::Line) {
     let path = state.db_path();
-    let written = blocking(move || {
-        let conn = crate::db::open(&path)?;
-        Ok(crate::history::record(&conn, &entry.borrowed())?)
+    let jobs = state.jobs.clone();
+    let written = blocking(move || match jobs {
+        Some(jobs) => Ok(jobs.record_history(&entry.borrowed())?),
+        None => {
+            let conn = crate::db::open(&path)?;
+            Ok(crate::history::record(&conn, &entry.borrowed())?)
+        }
     })
     .await;
     if let Err(e) = written {

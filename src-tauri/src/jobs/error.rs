@@ -84,6 +84,11 @@ pub enum JobError {
     Internal,
     #[error("The results file could not be written.")]
     Export(#[source] std::io::Error),
+    /// A job saved by another version of the app, of a kind this one cannot run.
+    #[error(
+        "This job was saved by a different version of Coupon Desk and cannot be continued here."
+    )]
+    UnknownKind { kind: String },
 }
 
 impl JobError {
@@ -97,6 +102,7 @@ impl JobError {
             JobError::StillStopping | JobError::AlreadyDone { .. } => "job_state",
             JobError::NoRuntime | JobError::Internal => "internal",
             JobError::Export(_) => "export",
+            JobError::UnknownKind { .. } => "job_state",
         }
     }
 
@@ -129,6 +135,10 @@ impl JobError {
             }
             JobError::Export(_) => {
                 "Choose another folder, or close the file if it is open in a spreadsheet."
+                    .to_string()
+            }
+            JobError::UnknownKind { .. } => {
+                "Update Coupon Desk to the newest version, or cancel the job; its results so far can still be exported."
                     .to_string()
             }
         }

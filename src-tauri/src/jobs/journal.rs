@@ -1,20 +1,22 @@
-//! The journal of bulk e-mail jobs: every recipient's state, on disk, before anyone hears of it.
+//! The journal of bulk jobs, one schema for every kind: each row's state on disk before anyone
+//! hears of it.
 //!
-//! The rule that makes a crash harmless: a row is marked `in_flight` and committed BEFORE its
-//! request leaves, and its outcome is committed BEFORE it is reported. So after a crash the only
-//! rows in doubt are the `in_flight` ones, and [`Journal::recover_in_flight`] decides what they
-//! become. Transactions are short and one row at a time; the caller never holds the journal
-//! across a network call.
+//! The rule that makes a crash harmless: a row is marked `in_flight` (with the time its request
+//! leaves) and committed BEFORE the request leaves, and its outcome is committed BEFORE it is
+//! reported. After a crash the only rows in doubt are the `in_flight` ones; they go back to the
+//! queue marked `maybe_sent`, and the next run looks them up on the server before anything is
+//! sent again. The journal is the app's one writer: history lines go through it too.
 
 use std::path::Path;
 
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
 
 use crate::db;
 use crate::history::{self, NewEntry, Outcome};
-use crate::jobs::email_list::{EmailList, RowProblem};
 use crate::jobs::error::JobError;
+use crate::jobs::kind::RowOutcome;
 use crate::jobs::runner::{MAX_CONCURRENCY, MIN_CONCURRENCY};
 
 pub(crate) const UNKNOWN_MESSAGE: &str =
@@ -67,12 +69,13 @@ impl JobState {
         }
     }
 
-    fn parse(text: &str) -> JobState {
+    /// A word this version does not know leaves the job to the user (paused), never running.
+    pub(crate) fn parse(text: &str) -> JobState {
         match text {
-            "paused" => JobState::Paused,
+            "running" => JobState::Running,
             "finished" => JobState::Finished,
             "cancelled" => JobState::Cancelled,
-            _ => JobState::Running,
+            _ => JobState::Paused,
         }
     }
 }
@@ -100,14 +103,15 @@ impl RowStatus {
         }
     }
 
-    fn parse(text: &str) -> RowStatus {
+    /// A word this version does not know is a row in doubt: never sendable again.
+    pub(crate) fn parse(text: &str) -> RowStatus {
         match text {
+            "pending" => RowStatus::Pending,
             "in_flight" => RowStatus::InFlight,
             "sent" => RowStatus::Sent,
             "skipped" => RowStatus::Skipped,
             "failed" => RowStatus::Failed,
-            "unknown" => RowStatus::Unknown,
-            _ => RowStatus::Pending,
+            _ => RowStatus::Unknown,
         }
     }
 
@@ -135,15 +139,16 @@ pub struct PauseReason {
 }
 
 /// What a job was asked to do, as the journal keeps it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) struct JobRecord {
     pub id: JobId,
+    pub kind: String,
     pub created_at: String,
     pub account_id: String,
     pub account_name: String,
-    pub campaign: String,
-    pub subject: Option<String>,
-    pub check_unique: bool,
+    /// The kind's job-wide parameters.
+    pub spec: Value,
+    pub label: Option<String>,
     pub concurrency: u8,
     pub state: JobState,
     pub pause_reason: Option<PauseReason>,
@@ -151,12 +156,21 @@ pub(crate) struct JobRecord {
 }
 
 pub(crate) struct NewJob<'a> {
+    pub kind: &'a str,
     pub account_id: &'a str,
     pub account_name: &'a str,
-    pub campaign: &'a str,
-    pub subject: Option<&'a str>,
-    pub check_unique: bool,
+    pub spec: Value,
+    pub label: Option<String>,
     pub concurrency: u8,
+}
+
+/// One row of a new job. `settled`: already decided when the job is made (a bad line of the
+/// file), so the journal and the export mirror the input row for row.
+pub(crate) struct NewRow {
+    pub row: usize,
+    pub input: Value,
+    pub target: String,
+    pub settled: Option<(RowStatus, String)>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -191,67 +205,69 @@ impl Counts {
     }
 }
 
-/// A row taken for sending; it is `in_flight` in the journal.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A row taken by a worker; it is `in_flight` in the journal. The input is the kind's JSON.
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) struct ClaimedRow {
     pub row: usize,
-    pub email: String,
-    pub first_name: Option<String>,
-    pub last_name: Option<String>,
-    /// Including this one.
+    pub input: Value,
     pub attempts: u32,
-    /// An earlier attempt may have reached the server (a crash or a lost reply).
     pub maybe_sent: bool,
+    pub first_sent_at: Option<i64>,
+    pub last_sent_at: Option<i64>,
 }
 
-/// The final word on one row.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct RowOutcome {
-    pub status: RowStatus,
-    pub single_use_code: Option<String>,
-    pub single_use_url: Option<String>,
-    pub message: Option<String>,
-}
-
-/// One row as the results table and the export show it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// One row as the results table shows it: the kind's input and output fields side by side.
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct JobRow {
     pub row: usize,
-    pub email: String,
-    pub first_name: Option<String>,
-    pub last_name: Option<String>,
     /// `in_flight` shows as `pending`: to the person watching it is not done yet.
     pub status: RowStatus,
-    pub single_use_code: Option<String>,
-    pub single_use_url: Option<String>,
+    /// Waiting, but an earlier request may have taken effect: it will be looked up first, and
+    /// exported as "unknown" until then.
+    pub in_doubt: bool,
     pub message: Option<String>,
+    #[serde(flatten)]
+    pub fields: Map<String, Value>,
+}
+
+impl JobRow {
+    /// A text field of the row's input or output (`email`, `singleUseUrl`, ...).
+    pub fn field(&self, key: &str) -> Option<&str> {
+        self.fields.get(key).and_then(Value::as_str)
+    }
 }
 
 /// One page of a job's rows.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct JobRows {
     pub total: usize,
     pub rows: Vec<JobRow>,
 }
 
-/// A job that is not finished: interrupted (state `running` with no live run) or paused.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// A job as lists show it; the kind's parameters (e.g. `campaign`, `subject`) sit beside the
+/// engine's fields.
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct JobSummary {
     pub job_id: JobId,
+    pub kind: String,
     pub account_id: String,
     pub account_name: String,
-    pub campaign: String,
-    pub subject: Option<String>,
-    pub check_unique: bool,
+    pub label: Option<String>,
     pub concurrency: u8,
     pub total: usize,
     pub done: usize,
     pub created_at: String,
     pub state: JobState,
     pub pause_reason: Option<PauseReason>,
+    #[serde(flatten)]
+    pub spec: Map<String, Value>,
+}
+
+pub(crate) fn now_ms() -> i64 {
+    (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
 }
 
 pub(crate) struct Journal {
@@ -267,93 +283,82 @@ impl Journal {
         Ok(Journal { conn })
     }
 
-    /// Stores the job and all its rows in one transaction. Rows with a problem in the file are
-    /// stored already final, so the journal (and the export) mirror the file row for row.
+    /// Stores the job and all its rows in one transaction (100 000 rows take about a second;
+    /// other writers wait on the journal's lock meanwhile, they do not fail).
     pub fn create_job(
         &mut self,
         new: &NewJob<'_>,
-        list: &EmailList,
+        rows: impl IntoIterator<Item = NewRow>,
     ) -> Result<JobRecord, JobError> {
-        let job = JobRecord {
+        let mut job = JobRecord {
             id: JobId::generate(),
+            kind: new.kind.to_owned(),
             created_at: history::now_rfc3339(),
             account_id: new.account_id.to_string(),
             account_name: new.account_name.to_string(),
-            campaign: new.campaign.to_string(),
-            subject: new.subject.map(str::to_string),
-            check_unique: new.check_unique,
+            spec: new.spec.clone(),
+            label: new.label.clone(),
             concurrency: new.concurrency,
             state: JobState::Running,
             pause_reason: None,
-            total: list.rows.len(),
+            total: 0,
         };
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         tx.execute(
-            "INSERT INTO email_jobs (id, created_at, account_id, account_name, campaign, subject,
-                check_unique, concurrency, state, total)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            "INSERT INTO jobs (id, kind, created_at, account_id, account_name, spec, label,
+                concurrency, state, total)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 0)",
             params![
                 job.id.as_str(),
+                job.kind,
                 job.created_at,
                 job.account_id,
                 job.account_name,
-                job.campaign,
-                job.subject,
-                job.check_unique,
+                job.spec.to_string(),
+                job.label,
                 job.concurrency,
                 job.state.as_str(),
-                job.total as i64,
             ],
         )?;
+        let mut total = 0usize;
         {
             let mut insert = tx.prepare(
-                "INSERT INTO email_job_rows (job_id, row, email, first_name, last_name, status, message, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                "INSERT INTO job_rows (job_id, row, input, target, status, message, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             )?;
-            for row in &list.rows {
-                let (status, message) = match row.problem {
+            for new_row in rows {
+                total += 1;
+                let (status, message) = match new_row.settled {
+                    Some((status, message)) => (status, Some(message)),
                     None => (RowStatus::Pending, None),
-                    Some(RowProblem::MissingEmail) => (
-                        RowStatus::Failed,
-                        Some("No e-mail address on this row — not sent.".to_string()),
-                    ),
-                    Some(RowProblem::InvalidEmail) => (
-                        RowStatus::Failed,
-                        Some("Not a valid e-mail address — not sent.".to_string()),
-                    ),
-                    Some(RowProblem::Duplicate) => (
-                        RowStatus::Skipped,
-                        Some(match row.duplicate_of {
-                            Some(first) => format!("Also on row {first} of the file."),
-                            None => "Also earlier in the file.".to_string(),
-                        }),
-                    ),
                 };
                 insert.execute(params![
                     job.id.as_str(),
-                    row.row as i64,
-                    row.email,
-                    row.first_name,
-                    row.last_name,
+                    new_row.row as i64,
+                    new_row.input.to_string(),
+                    new_row.target,
                     status.as_str(),
                     message,
                     job.created_at,
                 ])?;
-                record_history(&tx, &job, &row.email, status, message.as_deref())?;
+                record_history(&tx, &job, &new_row.target, status, message.as_deref())?;
             }
         }
+        tx.execute(
+            "UPDATE jobs SET total = ?2 WHERE id = ?1",
+            params![job.id.as_str(), total as i64],
+        )?;
         tx.commit()?;
+        job.total = total;
         Ok(job)
     }
 
     pub fn job(&self, id: &JobId) -> Result<JobRecord, JobError> {
         self.conn
             .query_row(
-                "SELECT id, created_at, account_id, account_name, campaign, subject, check_unique,
-                        concurrency, state, pause_reason, pause_hint, total
-                 FROM email_jobs WHERE id = ?1",
+                &format!("SELECT {JOB_COLUMNS} FROM jobs WHERE id = ?1"),
                 [id.as_str()],
                 job_from_row,
             )
@@ -364,18 +369,7 @@ impl Journal {
     }
 
     pub fn counts(&self, id: &JobId) -> Result<Counts, JobError> {
-        let mut counts = Counts::default();
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT status, count(*) FROM email_job_rows WHERE job_id = ?1 GROUP BY status",
-        )?;
-        let rows = stmt.query_map([id.as_str()], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
-        })?;
-        for row in rows {
-            let (status, n) = row?;
-            counts.add(RowStatus::parse(&status), n as isize);
-        }
-        Ok(counts)
+        counts_in(&self.conn, id)
     }
 
     pub fn set_state(
@@ -387,12 +381,18 @@ impl Journal {
         set_state_in(&self.conn, id, state, reason)
     }
 
-    /// Decides the rows that were on their way when the app stopped. With check_unique the server
-    /// de-duplicates, so they go back to pending (marked `maybe_sent`, so an "already sent" reply
-    /// counts as our own send); without it they become `unknown` and are left to the user.
-    /// Returns how many rows were recovered.
-    pub fn recover_in_flight(&mut self, job: &JobRecord) -> Result<usize, JobError> {
-        self.settle_in_flight(job, job.check_unique)
+    /// Rows that were on their way when a run ended or the app stopped go back to the queue
+    /// marked `maybe_sent`: the next run looks each one up before sending anything. A row whose
+    /// request time was never written (an older journal) counts as sent just now, so the look-up
+    /// waits as long as a request could still run. Returns how many rows were recovered.
+    pub fn recover_in_flight(&mut self, job_id: &JobId) -> Result<usize, JobError> {
+        let changed = self.conn.execute(
+            "UPDATE job_rows SET status = 'pending', maybe_sent = 1,
+                    last_sent_at = coalesce(last_sent_at, ?2), updated_at = ?3
+             WHERE job_id = ?1 AND status = 'in_flight'",
+            params![job_id.as_str(), now_ms(), history::now_rfc3339()],
+        )?;
+        Ok(changed)
     }
 
     /// Every job's in-flight rows, at start-up, when no run is alive.
@@ -400,7 +400,7 @@ impl Journal {
         let ids: Vec<String> = {
             let mut stmt = self
                 .conn
-                .prepare("SELECT DISTINCT job_id FROM email_job_rows WHERE status = 'in_flight'")?;
+                .prepare("SELECT DISTINCT job_id FROM job_rows WHERE status = 'in_flight'")?;
             let ids = stmt
                 .query_map([], |r| r.get(0))?
                 .collect::<Result<_, _>>()?;
@@ -408,83 +408,42 @@ impl Journal {
         };
         let mut recovered = 0;
         for id in ids {
-            let job = self.job(&JobId(id))?;
-            recovered += self.recover_in_flight(&job)?;
+            recovered += self.recover_in_flight(&JobId(id))?;
         }
         Ok(recovered)
     }
 
-    fn settle_in_flight(
-        &mut self,
-        job: &JobRecord,
-        back_to_pending: bool,
-    ) -> Result<usize, JobError> {
+    /// Marks up to `max` pending rows `in_flight` and commits. Rows tried less come first. A row
+    /// not in doubt is sent right after, so its request time is written now.
+    pub fn claim(&mut self, job_id: &JobId, max: usize) -> Result<Vec<ClaimedRow>, JobError> {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let changed = settle_in_flight_in(&tx, job, back_to_pending)?;
-        tx.commit()?;
-        Ok(changed)
-    }
-
-    /// Marks the next pending row `in_flight` and commits. Rows that were tried before go to the
-    /// back of the queue.
-    pub fn claim_next(&mut self, job_id: &JobId) -> Result<Option<ClaimedRow>, JobError> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let claimed = claim_in(&tx, job_id)?;
+        let claimed = claim_in(&tx, job_id, max)?;
         tx.commit()?;
         Ok(claimed)
     }
 
-    /// Commits a row's outcome (and its history line) and, when `then_claim`, claims the next
-    /// row in the same transaction: one commit per sent e-mail instead of two.
+    /// Commits a row's outcome (and its history line) and claims up to `then_claim` rows in the
+    /// same transaction: one commit per settled row instead of two.
     pub fn finish_row(
         &mut self,
         job: &JobRecord,
         row: usize,
         outcome: &RowOutcome,
-        then_claim: bool,
-    ) -> Result<Option<ClaimedRow>, JobError> {
-        let at = history::now_rfc3339();
+        then_claim: usize,
+    ) -> Result<Vec<ClaimedRow>, JobError> {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let email: Option<String> = tx
-            .query_row(
-                "UPDATE email_job_rows
-                 SET status = ?3, single_use_code = ?4, single_use_url = ?5, message = ?6, updated_at = ?7
-                 WHERE job_id = ?1 AND row = ?2 AND status = 'in_flight'
-                 RETURNING email",
-                params![
-                    job.id.as_str(),
-                    row as i64,
-                    outcome.status.as_str(),
-                    outcome.single_use_code,
-                    outcome.single_use_url,
-                    outcome.message,
-                    at,
-                ],
-                |r| r.get(0),
-            )
-            .optional()?;
-        if let Some(email) = email {
-            let detail = outcome.single_use_url.as_ref().or(outcome.message.as_ref());
-            record_history(&tx, job, &email, outcome.status, detail.map(String::as_str))?;
-        }
-        let claimed = if then_claim {
-            claim_in(&tx, &job.id)?
-        } else {
-            None
-        };
+        finish_in(&tx, job, row, outcome)?;
+        let claimed = claim_in(&tx, &job.id, then_claim)?;
         tx.commit()?;
         Ok(claimed)
     }
 
     /// Puts an `in_flight` row back in the queue. `counts_as_attempt` false: the request was
-    /// refused before it had any effect (the account paused, or it never left), so it is not
-    /// held against the row's tries.
+    /// refused before it had any effect (the account paused, or it never left).
     pub fn requeue(
         &mut self,
         job_id: &JobId,
@@ -493,9 +452,9 @@ impl Journal {
         counts_as_attempt: bool,
     ) -> Result<(), JobError> {
         self.conn.execute(
-            "UPDATE email_job_rows
+            "UPDATE job_rows
              SET status = 'pending', maybe_sent = max(maybe_sent, ?3),
-                 attempts = attempts - ?4, updated_at = ?5
+                 attempts = max(attempts - ?4, 0), updated_at = ?5
              WHERE job_id = ?1 AND row = ?2 AND status = 'in_flight'",
             params![
                 job_id.as_str(),
@@ -508,89 +467,72 @@ impl Journal {
         Ok(())
     }
 
-    /// The row stays with its worker for another try; the journal learns of the try, and that
-    /// the last one may have reached the server.
-    pub fn note_retry(
-        &mut self,
-        job_id: &JobId,
-        row: usize,
-        maybe_sent: bool,
-    ) -> Result<(), JobError> {
+    /// The row's request may have taken effect: from now on, until a look-up says otherwise,
+    /// it is never sent again blind, by this run or after a crash.
+    pub fn note_maybe_sent(&mut self, job_id: &JobId, row: usize) -> Result<(), JobError> {
         self.conn.execute(
-            "UPDATE email_job_rows
-             SET attempts = attempts + 1, maybe_sent = max(maybe_sent, ?3), updated_at = ?4
+            "UPDATE job_rows SET maybe_sent = 1, updated_at = ?3
              WHERE job_id = ?1 AND row = ?2 AND status = 'in_flight'",
-            params![
-                job_id.as_str(),
-                row as i64,
-                maybe_sent,
-                history::now_rfc3339()
-            ],
+            params![job_id.as_str(), row as i64, history::now_rfc3339()],
         )?;
         Ok(())
     }
 
-    /// A cancelled job: rows never sent say so; rows in doubt become unknown. One transaction:
-    /// a crash halfway must not leave "cancelled" rows in a job that still runs, which a later
-    /// resume would send after all.
+    /// Another request for the row is about to leave: the server was looked up and has nothing
+    /// (or the last one was turned away unhandled). Returns the time written.
+    pub fn note_resend(&mut self, job_id: &JobId, row: usize) -> Result<i64, JobError> {
+        let now = now_ms();
+        self.conn.execute(
+            "UPDATE job_rows
+             SET attempts = attempts + 1, maybe_sent = 0, last_sent_at = ?3,
+                 first_sent_at = coalesce(first_sent_at, ?3), updated_at = ?4
+             WHERE job_id = ?1 AND row = ?2 AND status = 'in_flight'",
+            params![job_id.as_str(), row as i64, now, history::now_rfc3339()],
+        )?;
+        Ok(now)
+    }
+
+    /// A cancelled job: rows never sent say so; rows in doubt (on their way, or waiting with an
+    /// earlier request that may have taken effect) become unknown, with a history line. One
+    /// transaction: a crash halfway must not leave a half-cancelled job that a resume would send.
     pub fn cancel(&mut self, job: &JobRecord) -> Result<(), JobError> {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        settle_in_flight_in(&tx, job, false)?;
+        let at = history::now_rfc3339();
+        let doubtful: Vec<String> = tx
+            .prepare(
+                "UPDATE job_rows SET status = 'unknown', maybe_sent = 1, message = ?2, updated_at = ?3
+                 WHERE job_id = ?1 AND (status = 'in_flight' OR (status = 'pending' AND maybe_sent = 1))
+                 RETURNING target",
+            )?
+            .query_map(params![job.id.as_str(), UNKNOWN_MESSAGE, at], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        for target in &doubtful {
+            record_history(&tx, job, target, RowStatus::Unknown, Some(UNKNOWN_MESSAGE))?;
+        }
         tx.execute(
-            "UPDATE email_job_rows SET message = ?2, updated_at = ?3 WHERE job_id = ?1 AND status = 'pending'",
-            params![job.id.as_str(), CANCELLED_MESSAGE, history::now_rfc3339()],
+            "UPDATE job_rows SET message = ?2, updated_at = ?3 WHERE job_id = ?1 AND status = 'pending'",
+            params![job.id.as_str(), CANCELLED_MESSAGE, at],
         )?;
         set_state_in(&tx, &job.id, JobState::Cancelled, None)?;
         tx.commit()?;
         Ok(())
     }
 
-    /// Rows `offset + 1 ..= offset + limit` (rows are numbered from 1 without gaps, so this is an
-    /// index range, not an OFFSET scan).
+    /// Rows `offset + 1 ..= offset + limit`.
     pub fn rows(
         &self,
         job_id: &JobId,
         offset: usize,
         limit: usize,
     ) -> Result<Vec<JobRow>, JobError> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT row, email, first_name, last_name, status, single_use_code, single_use_url, message
-             FROM email_job_rows WHERE job_id = ?1 AND row > ?2 AND row <= ?3 ORDER BY row",
-        )?;
-        let rows = stmt
-            .query_map(
-                params![
-                    job_id.as_str(),
-                    offset as i64,
-                    offset.saturating_add(limit) as i64
-                ],
-                |r| {
-                    let status = RowStatus::parse(&r.get::<_, String>(4)?);
-                    Ok(JobRow {
-                        row: r.get::<_, i64>(0)? as usize,
-                        email: r.get(1)?,
-                        first_name: r.get(2)?,
-                        last_name: r.get(3)?,
-                        status: if status == RowStatus::InFlight {
-                            RowStatus::Pending
-                        } else {
-                            status
-                        },
-                        single_use_code: r.get(5)?,
-                        single_use_url: r.get(6)?,
-                        message: r.get(7)?,
-                    })
-                },
-            )?
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(rows)
+        rows_in(&self.conn, job_id, offset, limit)
     }
 
     /// Jobs that wait for the user's decision, newest first.
     pub fn unfinished(&self) -> Result<Vec<JobSummary>, JobError> {
-        self.summaries("WHERE state IN ('running', 'paused')", &[])
+        self.summaries("WHERE state NOT IN ('finished', 'cancelled')", &[])
     }
 
     /// One job, whatever its state.
@@ -608,11 +550,10 @@ impl Journal {
         args: &[&dyn rusqlite::ToSql],
     ) -> Result<Vec<JobSummary>, JobError> {
         let mut stmt = self.conn.prepare(&format!(
-            "SELECT id, created_at, account_id, account_name, campaign, subject, check_unique,
-                    concurrency, state, pause_reason, pause_hint, total,
-                    (SELECT count(*) FROM email_job_rows r
-                     WHERE r.job_id = j.id AND r.status IN ('sent', 'skipped', 'failed', 'unknown'))
-             FROM email_jobs j {filter} ORDER BY created_at DESC, id DESC"
+            "SELECT {JOB_COLUMNS},
+                    (SELECT count(*) FROM job_rows r
+                     WHERE r.job_id = j.id AND r.status NOT IN ('pending', 'in_flight'))
+             FROM jobs j {filter} ORDER BY created_at DESC, id DESC"
         ))?;
         let jobs = stmt
             .query_map(args, |r| {
@@ -620,37 +561,104 @@ impl Journal {
                 let done: i64 = r.get(12)?;
                 Ok(JobSummary {
                     job_id: job.id,
+                    kind: job.kind,
                     account_id: job.account_id,
                     account_name: job.account_name,
-                    campaign: job.campaign,
-                    subject: job.subject,
-                    check_unique: job.check_unique,
+                    label: job.label,
                     concurrency: job.concurrency,
                     total: job.total,
                     done: done as usize,
                     created_at: job.created_at,
                     state: job.state,
                     pause_reason: job.pause_reason,
+                    spec: match job.spec {
+                        Value::Object(map) => map,
+                        _ => Map::new(),
+                    },
                 })
             })?
             .collect::<Result<Vec<_>, _>>()?;
         Ok(jobs)
     }
 
-    #[cfg(test)]
-    pub fn connection(&self) -> &Connection {
-        &self.conn
+    /// A history line written by a command (a single send, a connection test): through this
+    /// one connection, so it never competes with a job's transaction for the database.
+    pub fn record_history(&self, entry: &NewEntry<'_>) -> Result<(), JobError> {
+        history::record(&self.conn, entry)?;
+        Ok(())
     }
 }
 
-/// The history's action word for a row of a bulk job; the same as a single send's.
-const HISTORY_ACTION: &str = "email_coupon";
+const JOB_COLUMNS: &str = "id, kind, created_at, account_id, account_name, spec, label, \
+     concurrency, state, pause_reason, pause_hint, total";
+
+/// Rows of a job from any connection: the writer's, or a reader's for an export.
+pub(crate) fn rows_in(
+    conn: &Connection,
+    job_id: &JobId,
+    offset: usize,
+    limit: usize,
+) -> Result<Vec<JobRow>, JobError> {
+    // Rows are numbered from 1 without gaps, so this is an index range, not an OFFSET scan.
+    let mut stmt = conn.prepare_cached(
+        "SELECT row, status, maybe_sent, input, output, message
+         FROM job_rows WHERE job_id = ?1 AND row > ?2 AND row <= ?3 ORDER BY row",
+    )?;
+    let rows = stmt
+        .query_map(
+            params![
+                job_id.as_str(),
+                offset as i64,
+                offset.saturating_add(limit) as i64
+            ],
+            |r| {
+                let status = RowStatus::parse(&r.get::<_, String>(1)?);
+                let maybe_sent: bool = r.get(2)?;
+                let mut fields = object(&r.get::<_, String>(3)?);
+                if let Some(output) = r.get::<_, Option<String>>(4)? {
+                    fields.extend(object(&output));
+                }
+                let waiting = matches!(status, RowStatus::Pending | RowStatus::InFlight);
+                Ok(JobRow {
+                    row: r.get::<_, i64>(0)? as usize,
+                    status: if waiting { RowStatus::Pending } else { status },
+                    in_doubt: waiting && maybe_sent,
+                    message: r.get(5)?,
+                    fields,
+                })
+            },
+        )?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(rows)
+}
+
+pub(crate) fn counts_in(conn: &Connection, id: &JobId) -> Result<Counts, JobError> {
+    let mut counts = Counts::default();
+    let mut stmt = conn.prepare_cached(
+        "SELECT status, count(*) FROM job_rows WHERE job_id = ?1 GROUP BY status",
+    )?;
+    let rows = stmt.query_map([id.as_str()], |r| {
+        Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+    })?;
+    for row in rows {
+        let (status, n) = row?;
+        counts.add(RowStatus::parse(&status), n as isize);
+    }
+    Ok(counts)
+}
+
+fn object(text: &str) -> Map<String, Value> {
+    match serde_json::from_str(text) {
+        Ok(Value::Object(map)) => map,
+        _ => Map::new(),
+    }
+}
 
 /// The row's line in the history, in the caller's transaction; nothing for an undecided row.
 fn record_history(
     conn: &Connection,
     job: &JobRecord,
-    email: &str,
+    target: &str,
     status: RowStatus,
     detail: Option<&str>,
 ) -> Result<(), JobError> {
@@ -662,14 +670,51 @@ fn record_history(
         &NewEntry {
             account_id: &job.account_id,
             account: &job.account_name,
-            action: HISTORY_ACTION,
-            campaign: Some(&job.campaign),
-            target: Some(email),
+            action: crate::jobs::kinds::history_action(&job.kind),
+            campaign: job.label.as_deref(),
+            target: Some(target),
             outcome,
             detail,
             job_id: Some(job.id.as_str()),
         },
     )?;
+    Ok(())
+}
+
+fn finish_in(
+    tx: &rusqlite::Transaction<'_>,
+    job: &JobRecord,
+    row: usize,
+    outcome: &RowOutcome,
+) -> Result<(), JobError> {
+    let output = (!outcome.output.is_empty()).then(|| Value::Object(outcome.output.clone()));
+    let target: Option<String> = tx
+        .query_row(
+            "UPDATE job_rows SET status = ?3, output = ?4, message = ?5, updated_at = ?6
+             WHERE job_id = ?1 AND row = ?2 AND status = 'in_flight'
+             RETURNING target",
+            params![
+                job.id.as_str(),
+                row as i64,
+                outcome.status.as_str(),
+                output.map(|o| o.to_string()),
+                outcome.message,
+                history::now_rfc3339(),
+            ],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if let Some(target) = target {
+        // The link (or whatever the kind's first output is) says most; else the message.
+        let detail = outcome
+            .output
+            .values()
+            .filter_map(Value::as_str)
+            .find(|v| v.starts_with("http"))
+            .map(str::to_owned)
+            .or_else(|| outcome.message.clone());
+        record_history(tx, job, &target, outcome.status, detail.as_deref())?;
+    }
     Ok(())
 }
 
@@ -680,7 +725,7 @@ fn set_state_in(
     reason: Option<&PauseReason>,
 ) -> Result<(), JobError> {
     conn.execute(
-        "UPDATE email_jobs SET state = ?2, pause_reason = ?3, pause_hint = ?4 WHERE id = ?1",
+        "UPDATE jobs SET state = ?2, pause_reason = ?3, pause_hint = ?4 WHERE id = ?1",
         params![
             id.as_str(),
             state.as_str(),
@@ -691,59 +736,43 @@ fn set_state_in(
     Ok(())
 }
 
-/// See [`Journal::recover_in_flight`]; inside the caller's transaction.
-fn settle_in_flight_in(
-    tx: &rusqlite::Transaction<'_>,
-    job: &JobRecord,
-    back_to_pending: bool,
-) -> Result<usize, JobError> {
-    let at = history::now_rfc3339();
-    if back_to_pending {
-        let changed = tx.execute(
-            "UPDATE email_job_rows SET status = 'pending', maybe_sent = 1, updated_at = ?2
-             WHERE job_id = ?1 AND status = 'in_flight'",
-            params![job.id.as_str(), at],
-        )?;
-        return Ok(changed);
-    }
-    let emails: Vec<String> = tx
-        .prepare(
-            "UPDATE email_job_rows SET status = 'unknown', maybe_sent = 1, message = ?2, updated_at = ?3
-             WHERE job_id = ?1 AND status = 'in_flight'
-             RETURNING email",
-        )?
-        .query_map(params![job.id.as_str(), UNKNOWN_MESSAGE, at], |r| r.get(0))?
-        .collect::<Result<_, _>>()?;
-    for email in &emails {
-        record_history(tx, job, email, RowStatus::Unknown, Some(UNKNOWN_MESSAGE))?;
-    }
-    Ok(emails.len())
-}
-
 fn claim_in(
     tx: &rusqlite::Transaction<'_>,
     job_id: &JobId,
-) -> Result<Option<ClaimedRow>, JobError> {
-    let claimed = tx
-        .query_row(
-            "UPDATE email_job_rows SET status = 'in_flight', attempts = attempts + 1, updated_at = ?2
-             WHERE job_id = ?1 AND row = (
-                 SELECT row FROM email_job_rows WHERE job_id = ?1 AND status = 'pending'
-                 ORDER BY attempts, row LIMIT 1)
-             RETURNING row, email, first_name, last_name, attempts, maybe_sent",
-            params![job_id.as_str(), history::now_rfc3339()],
+    max: usize,
+) -> Result<Vec<ClaimedRow>, JobError> {
+    if max == 0 {
+        return Ok(Vec::new());
+    }
+    let now = now_ms();
+    // A row in doubt is looked up before any request, so its request times stay as they were.
+    let mut stmt = tx.prepare_cached(
+        "UPDATE job_rows SET status = 'in_flight',
+                attempts = attempts + (1 - maybe_sent),
+                first_sent_at = CASE WHEN maybe_sent THEN first_sent_at ELSE coalesce(first_sent_at, ?3) END,
+                last_sent_at = CASE WHEN maybe_sent THEN last_sent_at ELSE ?3 END,
+                updated_at = ?4
+         WHERE job_id = ?1 AND row IN (
+             SELECT row FROM job_rows WHERE job_id = ?1 AND status = 'pending'
+             ORDER BY attempts, row LIMIT ?2)
+         RETURNING row, input, attempts, maybe_sent, first_sent_at, last_sent_at",
+    )?;
+    let mut claimed = stmt
+        .query_map(
+            params![job_id.as_str(), max as i64, now, history::now_rfc3339()],
             |r| {
                 Ok(ClaimedRow {
                     row: r.get::<_, i64>(0)? as usize,
-                    email: r.get(1)?,
-                    first_name: r.get(2)?,
-                    last_name: r.get(3)?,
-                    attempts: r.get::<_, i64>(4)?.max(0) as u32,
-                    maybe_sent: r.get(5)?,
+                    input: serde_json::from_str(&r.get::<_, String>(1)?).unwrap_or(Value::Null),
+                    attempts: r.get::<_, i64>(2)?.max(0) as u32,
+                    maybe_sent: r.get(3)?,
+                    first_sent_at: r.get(4)?,
+                    last_sent_at: r.get(5)?,
                 })
             },
-        )
-        .optional()?;
+        )?
+        .collect::<Result<Vec<_>, _>>()?;
+    claimed.sort_by_key(|c| c.row);
     Ok(claimed)
 }
 
@@ -752,12 +781,12 @@ fn job_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<JobRecord> {
     let hint: Option<String> = r.get(10)?;
     Ok(JobRecord {
         id: JobId(r.get(0)?),
-        created_at: r.get(1)?,
-        account_id: r.get(2)?,
-        account_name: r.get(3)?,
-        campaign: r.get(4)?,
-        subject: r.get(5)?,
-        check_unique: r.get(6)?,
+        kind: r.get(1)?,
+        created_at: r.get(2)?,
+        account_id: r.get(3)?,
+        account_name: r.get(4)?,
+        spec: serde_json::from_str(&r.get::<_, String>(5)?).unwrap_or(Value::Null),
+        label: r.get(6)?,
         concurrency: r
             .get::<_, i64>(7)?
             .clamp(i64::from(MIN_CONCURRENCY), i64::from(MAX_CONCURRENCY))
@@ -769,338 +798,4 @@ fn job_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<JobRecord> {
         }),
         total: r.get::<_, i64>(11)?.max(0) as usize,
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn journal() -> (tempfile::TempDir, Journal) {
-        let dir = tempfile::tempdir().unwrap();
-        let journal = Journal::open(&dir.path().join("desk.sqlite3")).unwrap();
-        (dir, journal)
-    }
-
-    fn new_job(check_unique: bool) -> NewJob<'static> {
-        NewJob {
-            account_id: "acc_1",
-            account_name: "Bakery",
-            campaign: "cam_1001",
-            subject: Some("A gift"),
-            check_unique,
-            concurrency: 4,
-        }
-    }
-
-    fn list() -> EmailList {
-        EmailList::parse(
-            "email\nann@example.com\nnot-valid\nbob@example.com\nANN@example.com\ncid@example.com\n",
-            None,
-        )
-        .unwrap()
-    }
-
-    fn sent(url: &str) -> RowOutcome {
-        RowOutcome {
-            status: RowStatus::Sent,
-            single_use_code: Some("code".into()),
-            single_use_url: Some(url.into()),
-            message: None,
-        }
-    }
-
-    fn history(j: &Journal) -> Vec<(String, String, Option<String>)> {
-        let mut stmt = j
-            .connection()
-            .prepare("SELECT target, outcome, detail FROM history ORDER BY id")
-            .unwrap();
-        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-            .unwrap()
-            .collect::<Result<_, _>>()
-            .unwrap()
-    }
-
-    #[test]
-    fn file_problems_are_stored_final_and_mirror_the_file() {
-        let (_dir, mut j) = journal();
-        let job = j.create_job(&new_job(true), &list()).unwrap();
-        let rows = j.rows(&job.id, 0, 100).unwrap();
-        let statuses: Vec<_> = rows.iter().map(|r| (r.row, r.status)).collect();
-        assert_eq!(
-            statuses,
-            vec![
-                (1, RowStatus::Pending),
-                (2, RowStatus::Failed),
-                (3, RowStatus::Pending),
-                (4, RowStatus::Skipped),
-                (5, RowStatus::Pending)
-            ]
-        );
-        assert_eq!(
-            rows[3].message.as_deref(),
-            Some("Also on row 1 of the file.")
-        );
-        let c = j.counts(&job.id).unwrap();
-        assert_eq!(
-            (c.pending, c.failed, c.skipped, c.done(), c.remaining()),
-            (3, 1, 1, 2, 3)
-        );
-        assert_eq!(
-            history(&j).len(),
-            2,
-            "the two rows decided by the file are in the history"
-        );
-        assert_eq!(
-            j.rows(&job.id, 3, 2)
-                .unwrap()
-                .iter()
-                .map(|r| r.row)
-                .collect::<Vec<_>>(),
-            vec![4, 5]
-        );
-    }
-
-    #[test]
-    fn claim_commits_in_flight_and_finish_claims_the_next() {
-        let (_dir, mut j) = journal();
-        let job = j.create_job(&new_job(true), &list()).unwrap();
-        let first = j.claim_next(&job.id).unwrap().unwrap();
-        assert_eq!((first.row, first.attempts, first.maybe_sent), (1, 1, false));
-        assert_eq!(j.counts(&job.id).unwrap().in_flight, 1);
-        let next = j
-            .finish_row(&job, 1, &sent("https://digicpn.com/p/abc/1"), true)
-            .unwrap()
-            .unwrap();
-        assert_eq!(next.row, 3);
-        let c = j.counts(&job.id).unwrap();
-        assert_eq!((c.sent, c.in_flight, c.pending), (1, 1, 1));
-        // A second finish of the same row changes nothing (it is no longer in flight).
-        assert_eq!(j.finish_row(&job, 1, &sent("x"), false).unwrap(), None);
-        assert_eq!(j.counts(&job.id).unwrap().sent, 1);
-        let h = history(&j);
-        assert_eq!(
-            h.last().unwrap(),
-            &(
-                "ann@example.com".to_string(),
-                "ok".to_string(),
-                Some("https://digicpn.com/p/abc/1".to_string())
-            )
-        );
-    }
-
-    #[test]
-    fn requeued_rows_go_to_the_back_and_remember_they_may_be_sent() {
-        let (_dir, mut j) = journal();
-        let job = j.create_job(&new_job(true), &list()).unwrap();
-        let first = j.claim_next(&job.id).unwrap().unwrap();
-        j.requeue(&job.id, first.row, true, true).unwrap();
-        let next = j.claim_next(&job.id).unwrap().unwrap();
-        assert_eq!(next.row, 3, "a retried row waits behind untried ones");
-        j.finish_row(&job, 3, &sent("u3"), false).unwrap();
-        let next = j.claim_next(&job.id).unwrap().unwrap();
-        j.finish_row(&job, next.row, &sent("u5"), false).unwrap();
-        let again = j.claim_next(&job.id).unwrap().unwrap();
-        assert_eq!((again.row, again.attempts, again.maybe_sent), (1, 2, true));
-        // A refusal that had no effect does not use up a try.
-        j.requeue(&job.id, 1, false, false).unwrap();
-        let again = j.claim_next(&job.id).unwrap().unwrap();
-        assert_eq!((again.attempts, again.maybe_sent), (2, true));
-    }
-
-    #[test]
-    fn reopening_turns_in_flight_rows_pending_with_check_unique() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("desk.sqlite3");
-        let mut j = Journal::open(&path).unwrap();
-        let job = j.create_job(&new_job(true), &list()).unwrap();
-        j.claim_next(&job.id).unwrap();
-        j.claim_next(&job.id).unwrap();
-        drop(j); // the app stops with two rows on their way
-        let mut j = Journal::open(&path).unwrap();
-        assert_eq!(j.recover_all().unwrap(), 2);
-        let c = j.counts(&job.id).unwrap();
-        assert_eq!((c.in_flight, c.pending, c.unknown), (0, 3, 0));
-        let untried = j.claim_next(&job.id).unwrap().unwrap();
-        assert_eq!(
-            (untried.row, untried.maybe_sent),
-            (5, false),
-            "rows never tried go first"
-        );
-        let again = j.claim_next(&job.id).unwrap().unwrap();
-        assert_eq!((again.row, again.attempts), (1, 2));
-        assert!(
-            again.maybe_sent,
-            "an already-sent reply for this row will count as our send"
-        );
-        assert_eq!(j.recover_all().unwrap(), 2);
-    }
-
-    #[test]
-    fn reopening_turns_in_flight_rows_unknown_without_check_unique() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("desk.sqlite3");
-        let mut j = Journal::open(&path).unwrap();
-        let job = j.create_job(&new_job(false), &list()).unwrap();
-        j.claim_next(&job.id).unwrap();
-        drop(j);
-        let mut j = Journal::open(&path).unwrap();
-        assert_eq!(j.recover_all().unwrap(), 1);
-        let rows = j.rows(&job.id, 0, 1).unwrap();
-        assert_eq!(rows[0].status, RowStatus::Unknown);
-        assert_eq!(rows[0].message.as_deref(), Some(UNKNOWN_MESSAGE));
-        assert_eq!(history(&j).last().unwrap().1, "unknown");
-        // Never claimed again: the user decides.
-        let next = j.claim_next(&job.id).unwrap().unwrap();
-        assert_eq!(next.row, 3);
-    }
-
-    #[test]
-    fn cancel_marks_pending_rows_not_sent_and_in_flight_unknown() {
-        let (_dir, mut j) = journal();
-        let job = j.create_job(&new_job(true), &list()).unwrap();
-        j.claim_next(&job.id).unwrap();
-        j.cancel(&job).unwrap();
-        let rows = j.rows(&job.id, 0, 10).unwrap();
-        assert_eq!(rows[0].status, RowStatus::Unknown);
-        assert_eq!(rows[2].status, RowStatus::Pending);
-        assert_eq!(rows[2].message.as_deref(), Some(CANCELLED_MESSAGE));
-        assert_eq!(j.job(&job.id).unwrap().state, JobState::Cancelled);
-        assert!(j.unfinished().unwrap().is_empty());
-    }
-
-    #[test]
-    fn a_cancel_that_fails_at_its_last_step_changes_nothing() {
-        let (_dir, mut j) = journal();
-        let job = j.create_job(&new_job(true), &list()).unwrap();
-        j.claim_next(&job.id).unwrap();
-        let lines_before = history(&j).len();
-        // Stands in for a crash after the rows were touched but before the job was marked.
-        j.connection()
-            .execute_batch(
-                "CREATE TRIGGER crash_before_cancelled BEFORE UPDATE OF state ON email_jobs
-                 WHEN NEW.state = 'cancelled' BEGIN SELECT RAISE(ABORT, 'crash'); END;",
-            )
-            .unwrap();
-        assert!(j.cancel(&job).is_err());
-        let c = j.counts(&job.id).unwrap();
-        assert_eq!(
-            (c.in_flight, c.unknown, c.pending),
-            (1, 0, 2),
-            "the in-flight row is untouched"
-        );
-        let rows = j.rows(&job.id, 0, 10).unwrap();
-        assert!(
-            rows.iter()
-                .all(|r| r.message.as_deref() != Some(CANCELLED_MESSAGE)),
-            "no row of a running job says it was cancelled: {rows:?}"
-        );
-        assert_eq!(history(&j).len(), lines_before);
-        assert_eq!(j.job(&job.id).unwrap().state, JobState::Running);
-
-        j.connection()
-            .execute_batch("DROP TRIGGER crash_before_cancelled;")
-            .unwrap();
-        j.cancel(&job).unwrap();
-        assert_eq!(j.job(&job.id).unwrap().state, JobState::Cancelled);
-        assert_eq!(j.counts(&job.id).unwrap().unknown, 1);
-    }
-
-    #[test]
-    fn history_lines_of_a_job_read_like_any_other() {
-        let (_dir, mut j) = journal();
-        let job = j.create_job(&new_job(false), &list()).unwrap();
-        j.claim_next(&job.id).unwrap();
-        j.finish_row(&job, 1, &sent("https://digicpn.com/p/abc/1"), false)
-            .unwrap();
-        j.claim_next(&job.id).unwrap();
-        j.cancel(&job).unwrap();
-        let lines =
-            crate::history::list(j.connection(), &crate::history::Filter::default()).unwrap();
-        let outcomes: Vec<_> = lines.iter().rev().map(|e| e.outcome.as_str()).collect();
-        assert_eq!(outcomes, ["failed", "skipped", "ok", "unknown"]);
-        for line in &lines {
-            assert_eq!(
-                (
-                    line.account.as_str(),
-                    line.action.as_str(),
-                    line.campaign.as_deref(),
-                    line.job_id.as_deref()
-                ),
-                (
-                    "Bakery",
-                    "email_coupon",
-                    Some("cam_1001"),
-                    Some(job.id.as_str())
-                )
-            );
-            assert!(
-                time::OffsetDateTime::parse(
-                    &line.at,
-                    &time::format_description::well_known::Rfc3339
-                )
-                .is_ok(),
-                "{}",
-                line.at
-            );
-        }
-        assert_eq!(lines[0].detail.as_deref(), Some(UNKNOWN_MESSAGE));
-        assert_eq!(lines[0].target.as_deref(), Some("bob@example.com"));
-    }
-
-    #[test]
-    fn a_stored_concurrency_outside_the_limits_is_brought_back_inside() {
-        let (_dir, mut j) = journal();
-        let job = j.create_job(&new_job(true), &list()).unwrap();
-        for (stored, read) in [(0, MIN_CONCURRENCY), (99, MAX_CONCURRENCY)] {
-            j.connection()
-                .execute(
-                    "UPDATE email_jobs SET concurrency = ?2 WHERE id = ?1",
-                    params![job.id.as_str(), stored],
-                )
-                .unwrap();
-            assert_eq!(j.job(&job.id).unwrap().concurrency, read);
-        }
-    }
-
-    #[test]
-    fn unfinished_lists_interrupted_and_paused_jobs_with_progress() {
-        let (_dir, mut j) = journal();
-        let a = j.create_job(&new_job(true), &list()).unwrap();
-        let b = j.create_job(&new_job(false), &list()).unwrap();
-        let reason = PauseReason {
-            message: "No e-mail provider".into(),
-            hint: "Connect one".into(),
-        };
-        j.set_state(&b.id, JobState::Paused, Some(&reason)).unwrap();
-        let c = j.create_job(&new_job(false), &list()).unwrap();
-        j.set_state(&c.id, JobState::Finished, None).unwrap();
-        let jobs = j.unfinished().unwrap();
-        let ids: Vec<_> = jobs.iter().map(|s| s.job_id.clone()).collect();
-        assert_eq!(ids.len(), 2);
-        assert!(ids.contains(&a.id) && ids.contains(&b.id));
-        let paused = jobs.iter().find(|s| s.job_id == b.id).unwrap();
-        assert_eq!(
-            (paused.total, paused.done, paused.state),
-            (5, 2, JobState::Paused)
-        );
-        assert_eq!(paused.pause_reason.as_ref(), Some(&reason));
-        assert_eq!(j.job(&b.id).unwrap().pause_reason, Some(reason));
-        assert!(matches!(
-            j.job(&JobId::new("nope")),
-            Err(JobError::NotFound { .. })
-        ));
-        let finished = j.summary(&c.id).unwrap();
-        assert_eq!(
-            (
-                finished.state,
-                finished.account_name.as_str(),
-                finished.done
-            ),
-            (JobState::Finished, "Bakery", 2)
-        );
-        assert!(matches!(
-            j.summary(&JobId::new("nope")),
-            Err(JobError::NotFound { .. })
-        ));
-    }
 }

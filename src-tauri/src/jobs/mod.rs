@@ -1,9 +1,13 @@
-//! Bulk work, Tauri-free: e-mail lists in, many sends out with bounded concurrency, and a
-//! journal on disk that makes a crash or a closed window lose nothing and send nothing twice.
+//! Bulk work, Tauri-free: one engine for every kind of list work (e-mail a list, and the kinds
+//! that follow), with bounded concurrency and a journal on disk that makes a crash or a closed
+//! window lose nothing and send nothing twice. A kind (`kinds/`) says how rows become requests
+//! and how a row in doubt is looked up; the engine (`runner`, `worker`, `journal`) owns the rest.
 
 pub mod email_list;
 pub mod error;
 pub mod journal;
+pub mod kind;
+pub mod kinds;
 pub mod progress;
 pub mod results_csv;
 pub mod runner;
@@ -12,5 +16,9 @@ mod worker;
 pub use email_list::{template_csv, ColumnMapping, EmailList, EmailListRow, RowProblem};
 pub use error::{JobError, ListError};
 pub use journal::{JobId, JobRow, JobRows, JobState, JobSummary, PauseReason, RowStatus};
+pub use kind::{Claimed, JobKind, Reconciled, RowOutcome, Verdict};
+pub use kinds::{EmailInput, EmailJobSpec, EmailKind, EmailSpec};
 pub use progress::{JobProgress, NoProgress, ProgressSink};
-pub use runner::{EmailJobSpec, JobManager, DEFAULT_CONCURRENCY, MAX_CONCURRENCY, MIN_CONCURRENCY};
+pub use runner::{
+    JobManager, DEFAULT_CONCURRENCY, MAX_CONCURRENCY, MIN_CONCURRENCY, SAME_REFUSAL_PAUSE_AFTER,
+};

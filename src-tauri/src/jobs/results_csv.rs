@@ -6,20 +6,27 @@ use std::path::Path;
 use crate::jobs::error::JobError;
 use crate::jobs::journal::{JobRow, RowStatus};
 
-pub const HEADER: [&str; 5] = ["row", "email", "status", "single_use_url", "message"];
-
-/// Writes `rows` to `path` (see [`write_csv_atomically`]).
-pub fn write_results(path: &Path, rows: &[JobRow]) -> Result<(), JobError> {
+/// Writes `rows` to `path` (see [`write_csv_atomically`]) with the kind's `columns`: (header,
+/// field), where the fields `row`, `status` and `message` are the engine's and any other is one
+/// of the row's input or output fields.
+pub fn write_results(
+    path: &Path,
+    columns: &[(&str, &str)],
+    rows: &[JobRow],
+) -> Result<(), JobError> {
+    let header: Vec<&str> = columns.iter().map(|(name, _)| *name).collect();
     let records = rows.iter().map(|row| {
-        [
-            row.row.to_string(),
-            row.email.clone(),
-            status_word(row.status).to_string(),
-            row.single_use_url.clone().unwrap_or_default(),
-            row.message.clone().unwrap_or_default(),
-        ]
+        columns
+            .iter()
+            .map(|(_, field)| match *field {
+                "row" => row.row.to_string(),
+                "status" => status_word(row).to_string(),
+                "message" => row.message.clone().unwrap_or_default(),
+                other => row.field(other).unwrap_or_default().to_owned(),
+            })
+            .collect::<Vec<_>>()
     });
-    write_csv_atomically(path, &HEADER, records).map_err(JobError::Export)
+    write_csv_atomically(path, &header, records).map_err(JobError::Export)
 }
 
 /// The one way Coupon Desk writes a CSV file for people: UTF-8 with a BOM (Excel otherwise
@@ -74,9 +81,11 @@ where
         .map_err(|e| std::io::Error::other(e.to_string()))
 }
 
-/// The status as the exported file says it; rows never sent say so.
-pub fn status_word(status: RowStatus) -> &'static str {
-    match status {
+/// The status as the exported file says it: rows never sent say so, and a row waiting whose
+/// earlier request may have taken effect is "unknown" until it is looked up.
+pub fn status_word(row: &JobRow) -> &'static str {
+    match row.status {
+        RowStatus::Pending | RowStatus::InFlight if row.in_doubt => "unknown",
         RowStatus::Pending | RowStatus::InFlight => "not sent",
         RowStatus::Sent => "sent",
         RowStatus::Skipped => "skipped",
@@ -105,17 +114,27 @@ mod tests {
         url: Option<&str>,
         message: Option<&str>,
     ) -> JobRow {
+        let mut fields = serde_json::Map::new();
+        fields.insert("email".into(), email.into());
+        if let Some(url) = url {
+            fields.insert("singleUseUrl".into(), url.into());
+        }
         JobRow {
             row,
-            email: email.into(),
-            first_name: None,
-            last_name: None,
             status,
-            single_use_code: None,
-            single_use_url: url.map(Into::into),
+            in_doubt: false,
             message: message.map(Into::into),
+            fields,
         }
     }
+
+    const COLUMNS: &[(&str, &str)] = &[
+        ("row", "row"),
+        ("email", "email"),
+        ("status", "status"),
+        ("single_use_url", "singleUseUrl"),
+        ("message", "message"),
+    ];
 
     #[test]
     fn neutralises_formulas_and_quotes_delimiters() {
@@ -153,17 +172,25 @@ mod tests {
                 Some("Not sent — the job was cancelled."),
             ),
         ];
-        write_results(&path, &rows).unwrap();
+        let mut rows = rows;
+        let mut doubt = row(4, "cid@example.com", RowStatus::Pending, None, None);
+        doubt.in_doubt = true;
+        rows.push(doubt);
+        write_results(&path, COLUMNS, &rows).unwrap();
         let text = std::fs::read_to_string(&path).unwrap();
         assert!(text.starts_with('\u{feff}'));
         assert!(!dir.path().join("results.csv.part").exists());
         let mut reader = csv::Reader::from_reader(text.trim_start_matches('\u{feff}').as_bytes());
         assert_eq!(
             reader.headers().unwrap().iter().collect::<Vec<_>>(),
-            HEADER.to_vec()
+            ["row", "email", "status", "single_use_url", "message"]
         );
         let records: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
-        assert_eq!(records.len(), 3);
+        assert_eq!(records.len(), 4);
+        assert_eq!(
+            &records[3][2], "unknown",
+            "a row in doubt is never exported as not sent"
+        );
         assert_eq!(&records[0][3], "https://digicpn.com/p/abc/x");
         assert_eq!(&records[1][1], "'=cmd|' /C calc'!A0");
         assert_eq!(&records[1][4], "Not valid, \"really\"");
@@ -190,7 +217,7 @@ mod tests {
     #[test]
     fn a_folder_that_does_not_exist_is_a_plain_export_error() {
         let dir = tempfile::tempdir().unwrap();
-        let err = write_results(&dir.path().join("missing/results.csv"), &[]).unwrap_err();
+        let err = write_results(&dir.path().join("missing/results.csv"), COLUMNS, &[]).unwrap_err();
         assert!(matches!(err, JobError::Export(_)));
         assert_eq!(err.kind(), "export");
     }

@@ -1,24 +1,24 @@
-//! `JobManager`: creates bulk e-mail jobs, runs them with bounded concurrency, pauses, resumes,
-//! cancels, and answers what the window asks about them. Tauri-free: progress leaves through a
-//! [`ProgressSink`].
+//! `JobManager`: creates bulk jobs of every kind, runs them with bounded concurrency, pauses,
+//! resumes, cancels, and answers what the window asks about them. Tauri-free: progress leaves
+//! through a [`ProgressSink`].
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use serde::{Deserialize, Serialize};
 use tokio::sync::{watch, Notify};
 
-use crate::api::{validate, Client};
-use crate::jobs::email_list::EmailList;
+use crate::api::Client;
+use crate::history::NewEntry;
 use crate::jobs::error::JobError;
 use crate::jobs::journal::{
-    Counts, JobId, JobRecord, JobRows, JobState, JobSummary, Journal, NewJob, PauseReason,
+    Counts, JobId, JobRecord, JobRows, JobState, JobSummary, Journal, NewJob, NewRow, PauseReason,
     RowStatus,
 };
+use crate::jobs::kind::JobKind;
 use crate::jobs::progress::{JobProgress, ProgressSink};
-use crate::jobs::{results_csv, worker};
+use crate::jobs::{kinds, results_csv, worker};
 
 pub const MIN_CONCURRENCY: u8 = 1;
 pub const MAX_CONCURRENCY: u8 = 16;
@@ -30,15 +30,9 @@ const REPORT_INTERVAL: Duration = Duration::from_millis(100);
 /// Largest page [`JobManager::rows`] returns.
 pub const MAX_PAGE: usize = 1_000;
 
-/// What to send, to whom is the list.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct EmailJobSpec {
-    pub campaign: String,
-    pub subject: Option<String>,
-    pub check_unique: bool,
-    pub concurrency: u8,
-}
+/// This many rows in a row refused with the same code are not bad rows but a problem of the
+/// whole account (an empty e-mail balance answers 604 to every address): the job pauses.
+pub const SAME_REFUSAL_PAUSE_AFTER: usize = 10;
 
 /// Creates and runs bulk jobs over one journal. Cheap to clone; all clones share the journal
 /// and the runs.
@@ -48,7 +42,10 @@ pub struct JobManager {
 }
 
 struct Inner {
+    /// The app's one writer: every journal and history write goes through it.
     journal: Mutex<Journal>,
+    /// For readers that must not wait for the writer (exports).
+    db_path: PathBuf,
     runs: Mutex<HashMap<JobId, Arc<LiveRun>>>,
 }
 
@@ -71,6 +68,8 @@ pub(crate) struct LiveRun {
     settled: watch::Sender<Option<JobProgress>>,
     started: Instant,
     done_at_start: usize,
+    /// The latest run of rows refused with one code: (code, how many).
+    refusals: Mutex<(Option<i64>, usize)>,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -117,6 +116,33 @@ impl LiveRun {
         self.changed.notify_one();
     }
 
+    /// Notes how a row settled; a run of [`SAME_REFUSAL_PAUSE_AFTER`] refusals with one code
+    /// pauses the job with that refusal as the reason.
+    pub fn note_settled(&self, refusal: Option<(Option<i64>, &str, &str)>) {
+        let mut streak = lock(&self.refusals);
+        let Some((code, message, hint)) = refusal else {
+            *streak = (None, 0);
+            return;
+        };
+        if code.is_some() && streak.0 == code {
+            streak.1 += 1;
+        } else {
+            *streak = (code, 1);
+        }
+        if code.is_some() && streak.1 >= SAME_REFUSAL_PAUSE_AFTER {
+            let count = streak.1;
+            drop(streak);
+            self.pause_with(PauseReason {
+                message: format!(
+                    "Paused: the last {count} rows were all refused for the same reason — {message}"
+                ),
+                hint: format!(
+                    "This usually concerns the whole account rather than the rows. {hint} Then press Resume."
+                ),
+            });
+        }
+    }
+
     fn progress(&self, state: JobState) -> JobProgress {
         let counts = *lock(&self.counts);
         let reason = lock(&self.pause_reason).clone();
@@ -145,47 +171,41 @@ impl JobManager {
         Ok(JobManager {
             inner: Arc::new(Inner {
                 journal: Mutex::new(journal),
+                db_path,
                 runs: Mutex::new(HashMap::new()),
             }),
         })
     }
 
-    /// Stores a new job for `list` (all its rows, problem rows already decided). Call
-    /// [`JobManager::run`] to start it.
-    pub fn create_email_job(
+    /// Stores a new job of kind `K` with all its rows in one transaction. Rows given with a
+    /// status are stored already settled (a bad line of the file). Call [`JobManager::run`] to
+    /// start it.
+    pub fn create_job<K: JobKind>(
         &self,
         account_id: &str,
         account_name: &str,
-        spec: EmailJobSpec,
-        list: &EmailList,
+        spec: &K::Spec,
+        concurrency: u8,
+        rows: impl IntoIterator<Item = (usize, K::Input, Option<(RowStatus, String)>)>,
     ) -> Result<JobId, JobError> {
-        if !(MIN_CONCURRENCY..=MAX_CONCURRENCY).contains(&spec.concurrency) {
-            return Err(JobError::InvalidConcurrency {
-                given: spec.concurrency,
-            });
+        if !(MIN_CONCURRENCY..=MAX_CONCURRENCY).contains(&concurrency) {
+            return Err(JobError::InvalidConcurrency { given: concurrency });
         }
-        let campaign =
-            validate::campaign_id(&spec.campaign).map_err(|p| JobError::InvalidCampaign {
-                message: p.message,
-                hint: p.hint,
-            })?;
-        if list.valid == 0 {
-            return Err(JobError::NothingToSend);
-        }
-        let subject = spec
-            .subject
-            .as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty());
         let new = NewJob {
+            kind: K::NAME,
             account_id,
             account_name,
-            campaign: &campaign,
-            subject,
-            check_unique: spec.check_unique,
-            concurrency: spec.concurrency,
+            spec: serde_json::to_value(spec).map_err(|_| JobError::Internal)?,
+            label: K::label(spec),
+            concurrency,
         };
-        let job = self.journal().create_job(&new, list)?;
+        let rows = rows.into_iter().map(|(row, input, settled)| NewRow {
+            row,
+            target: K::target(&input),
+            input: serde_json::to_value(&input).unwrap_or(serde_json::Value::Null),
+            settled,
+        });
+        let job = self.journal().create_job(&new, rows)?;
         Ok(job.id)
     }
 
@@ -219,7 +239,10 @@ impl JobManager {
                 }
                 JobState::Running | JobState::Paused => {}
             }
-            journal.recover_in_flight(&job)?;
+            if kinds::find(&job.kind).is_none() {
+                return Err(JobError::UnknownKind { kind: job.kind });
+            }
+            journal.recover_in_flight(&job.id)?;
             journal.set_state(job_id, JobState::Running, None)?;
             let counts = journal.counts(job_id)?;
             (
@@ -241,7 +264,13 @@ impl JobManager {
             settled: watch::channel(None).0,
             started: Instant::now(),
             done_at_start: counts.done(),
+            refusals: Mutex::new((None, 0)),
         });
+        let drive = kinds::find(&run.job.kind)
+            .ok_or_else(|| JobError::UnknownKind {
+                kind: run.job.kind.clone(),
+            })?
+            .drive;
         runs.insert(job_id.clone(), run.clone());
         drop(runs);
         run.report(&run.progress(JobState::Running));
@@ -274,7 +303,7 @@ impl JobManager {
         }
         let mut journal = self.journal();
         let job = journal.job(job_id)?;
-        if matches!(job.state, JobState::Running | JobState::Paused) {
+        if !matches!(job.state, JobState::Finished | JobState::Cancelled) {
             journal.cancel(&job)?;
         }
         Ok(())
@@ -322,14 +351,25 @@ impl JobManager {
         ))
     }
 
-    /// Writes every row's outcome to `path` (row, email, status, single_use_url, message).
+    /// Writes every row's outcome to `path`: `row`, the kind's columns, `status`, `message`.
+    /// Reads through its own connection, so a running job's workers never wait for it.
     pub fn export_results_csv(&self, job_id: &JobId, path: &Path) -> Result<(), JobError> {
-        let rows = {
+        let (kind, total) = {
             let journal = self.journal();
             let job = journal.job(job_id)?;
-            journal.rows(job_id, 0, job.total)?
+            (job.kind, job.total)
         };
-        results_csv::write_results(path, &rows)
+        let columns = kinds::find(&kind)
+            .ok_or(JobError::UnknownKind { kind })?
+            .export_columns;
+        let reader = crate::db::open_reader(&self.inner.db_path).map_err(JobError::Open)?;
+        let rows = crate::jobs::journal::rows_in(&reader, job_id, 0, total)?;
+        results_csv::write_results(path, columns, &rows)
+    }
+
+    /// Writes a history line through the journal's connection (the app's one writer).
+    pub fn record_history(&self, entry: &NewEntry<'_>) -> Result<(), JobError> {
+        self.journal().record_history(entry)
     }
 
     /// Waits until a run of the job in this process has settled (finished, paused or
@@ -372,11 +412,31 @@ impl JobManager {
 }
 
 /// Runs the workers of one job to the end, then writes and reports how it ended.
-async fn drive(manager: JobManager, run: Arc<LiveRun>, client: Client) {
+pub(crate) async fn drive<K: JobKind>(manager: JobManager, run: Arc<LiveRun>, client: Client) {
     let reporter = tokio::spawn(report_changes(run.clone()));
     let mut workers = tokio::task::JoinSet::new();
-    for _ in 0..run.job.concurrency.clamp(MIN_CONCURRENCY, MAX_CONCURRENCY) {
-        workers.spawn(worker::work(manager.clone(), run.clone(), client.clone()));
+    match serde_json::from_value::<K::Spec>(run.job.spec.clone()) {
+        Ok(spec) => {
+            let spec = Arc::new(spec);
+            for _ in 0..run.job.concurrency.clamp(MIN_CONCURRENCY, MAX_CONCURRENCY) {
+                workers.spawn(worker::work::<K>(
+                    manager.clone(),
+                    run.clone(),
+                    client.clone(),
+                    spec.clone(),
+                ));
+            }
+        }
+        Err(e) => {
+            log::error!("jobs: the parameters of {} cannot be read: {e}", run.job.id);
+            let error = JobError::UnknownKind {
+                kind: run.job.kind.clone(),
+            };
+            run.pause_with(PauseReason {
+                message: error.user_message(),
+                hint: error.hint(),
+            });
+        }
     }
     while let Some(joined) = workers.join_next().await {
         let failure = match joined {
@@ -441,7 +501,7 @@ async fn drive(manager: JobManager, run: Arc<LiveRun>, client: Client) {
 fn record_end(journal: &mut Journal, run: &LiveRun) -> Result<(JobState, Counts), JobError> {
     let job = &run.job;
     // Normally nothing is in flight here; after a worker failure something may be.
-    journal.recover_in_flight(job)?;
+    journal.recover_in_flight(&job.id)?;
     let counts = journal.counts(&job.id)?;
     let stop = *run.stop.borrow();
     let state = match stop {

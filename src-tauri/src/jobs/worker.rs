@@ -1,233 +1,335 @@
-//! One of a job's N workers: takes a row, sends it, records what happened, takes the next.
+//! One of a job's N workers: takes rows, sends them through the kind, records what happened,
+//! takes the next. A row in doubt is never sent again while its earlier request may still be
+//! running, and never before the server has been asked whether that request took effect.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::watch;
 
-use crate::api::{ApiError, Client, EmailCouponRequest, EmailedCoupon};
+use crate::api::Client;
 use crate::jobs::error::JobError;
-use crate::jobs::journal::{
-    ClaimedRow, JobRecord, PauseReason, RowOutcome, RowStatus, UNKNOWN_MESSAGE,
-};
+use crate::jobs::journal::{now_ms, ClaimedRow, RowStatus};
+use crate::jobs::kind::{Claimed, JobKind, Reconciled, RowOutcome, Verdict};
 use crate::jobs::runner::{JobManager, LiveRun, Stop};
 
-/// Tries per row when the server's answer did not come or asked to slow down. The client has
-/// already retried what is safe; these are the job's own, spaced out, and only where a resend
-/// cannot e-mail anyone twice.
+/// Requests per row at most. The client has already retried what is safe; these are the job's
+/// own, and each one after a request in doubt follows a look-up that found nothing.
 pub(crate) const MAX_TRIES: u32 = 3;
 
-const ALREADY_HAD_MESSAGE: &str = "Already had this coupon.";
-const CONFIRMED_MESSAGE: &str = "Sent (confirmed after an interruption).";
+/// How long after a request's timeout the server may still be working on it. At least this,
+/// and at least half the timeout.
+const SERVER_GRACE_MIN: Duration = Duration::from_secs(2);
 
-/// What to do with a row after one send.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Decision {
-    Final(RowOutcome),
-    /// Send the same row again after `after`. `maybe_sent`: this attempt may have taken effect.
-    Retry {
-        after: Duration,
-        maybe_sent: bool,
-    },
-    /// The account (or the way to it) is unusable: stop the job. The row was not sent.
-    PauseJob(PauseReason),
-}
+const UNREADABLE_ROW_MESSAGE: &str =
+    "Not sent — this row could not be read back from the job's record.";
+const GAVE_UP_MESSAGE: &str =
+    "Not sent — Coupontools did not answer after several tries. Check your connection and send this one again.";
 
-pub(crate) async fn work(
+pub(crate) async fn work<K: JobKind>(
     manager: JobManager,
     run: Arc<LiveRun>,
     client: Client,
+    spec: Arc<K::Spec>,
 ) -> Result<(), JobError> {
+    let batch = K::batch_size(&spec).max(1);
     let mut stop = run.stop_signal();
     let mut claimed = if run.stopping() {
-        None
+        Vec::new()
     } else {
-        claim_next(&manager, &run).await?
+        claim(&manager, &run, batch).await?
     };
-    while let Some(mut row) = claimed.take() {
-        loop {
+    while !claimed.is_empty() {
+        let mut rows = Vec::with_capacity(claimed.len());
+        for raw in std::mem::take(&mut claimed) {
+            match serde_json::from_value::<K::Input>(raw.input.clone()) {
+                Ok(input) => rows.push(Claimed {
+                    row: raw.row,
+                    input,
+                    attempts: raw.attempts,
+                    maybe_sent: raw.maybe_sent,
+                    first_sent_at: raw.first_sent_at,
+                    last_sent_at: raw.last_sent_at,
+                }),
+                Err(_) => {
+                    let status = if raw.maybe_sent {
+                        RowStatus::Unknown
+                    } else {
+                        RowStatus::Failed
+                    };
+                    let outcome = RowOutcome::new(status, Some(UNREADABLE_ROW_MESSAGE.to_owned()));
+                    finish(&manager, &run, raw.row, outcome, 0).await?;
+                }
+            }
+        }
+        // A single row may claim the next one in the commit that settles it (one fsync per row
+        // instead of two); a batch claims afresh.
+        let then_claim = if batch == 1 { 1 } else { 0 };
+        let (doubtful, fresh): (Vec<_>, Vec<_>) = rows.into_iter().partition(|r| r.maybe_sent);
+        let mut careful: Vec<(Claimed<K::Input>, Option<Duration>)> =
+            doubtful.into_iter().map(|r| (r, None)).collect();
+        if !fresh.is_empty() {
+            let mut verdicts = K::attempt(&client, &spec, &fresh).await.into_iter();
+            for row in fresh {
+                // A kind that answers fewer verdicts than rows leaves the rest in doubt.
+                let verdict = verdicts.next().unwrap_or(Verdict::MaybeDone);
+                match apply(&manager, &run, row, verdict, then_claim).await? {
+                    Applied::Settled(next) => claimed.extend(next),
+                    Applied::Again(row, wait) => careful.push((row, wait)),
+                    Applied::Paused => {}
+                }
+            }
+        }
+        for (row, wait) in careful {
             if run.stopping() {
-                requeue(&manager, &run, &row).await?;
-                return Ok(());
+                requeue(&manager, &run, &row, false).await?;
+                continue;
             }
-            let result = client.send_coupon_email(&request(&run.job, &row)).await;
-            match decide(&run.job, &row, result) {
-                Decision::Final(outcome) => {
-                    let status = outcome.status;
-                    let job = run.job.clone();
-                    let then_claim = !run.stopping();
-                    let number = row.row;
-                    claimed = manager
-                        .with_journal(move |j| j.finish_row(&job, number, &outcome, then_claim))
-                        .await?;
-                    run.counted(RowStatus::InFlight, status);
-                    if claimed.is_some() {
-                        run.counted(RowStatus::Pending, RowStatus::InFlight);
-                    }
-                    break;
-                }
-                Decision::Retry { after, maybe_sent } => {
-                    let id = run.job.id.clone();
-                    let number = row.row;
-                    manager
-                        .with_journal(move |j| j.note_retry(&id, number, maybe_sent))
-                        .await?;
-                    row.attempts += 1;
-                    row.maybe_sent |= maybe_sent;
-                    if !sleep_unless_stopped(after, &mut stop).await {
-                        requeue(&manager, &run, &row).await?;
-                        return Ok(());
-                    }
-                }
-                Decision::PauseJob(reason) => {
-                    requeue(&manager, &run, &row).await?;
-                    run.pause_with(reason);
-                    return Ok(());
-                }
+            if let Some(next) = settle_one::<K>(
+                &manager, &run, &client, &spec, row, wait, then_claim, &mut stop,
+            )
+            .await?
+            {
+                claimed.extend(next);
             }
+        }
+        if run.stopping() {
+            for raw in std::mem::take(&mut claimed) {
+                let (id, number, maybe) = (run.job.id.clone(), raw.row, raw.maybe_sent);
+                manager
+                    .with_journal(move |j| j.requeue(&id, number, maybe, false))
+                    .await?;
+                run.counted(RowStatus::InFlight, RowStatus::Pending);
+            }
+        } else if claimed.is_empty() {
+            claimed = claim(&manager, &run, batch).await?;
         }
     }
     Ok(())
 }
 
-fn request(job: &JobRecord, row: &ClaimedRow) -> EmailCouponRequest {
-    EmailCouponRequest {
-        campaign: job.campaign.clone(),
-        email: row.email.clone(),
-        subject: job.subject.clone(),
-        first_name: row.first_name.clone(),
-        last_name: row.last_name.clone(),
-        check_unique: job.check_unique,
-    }
+/// What one verdict did to a row.
+enum Applied<I> {
+    /// Settled; rows claimed in the same commit come with it.
+    Settled(Vec<ClaimedRow>),
+    /// Needs the careful path (a look-up, or a wait then another try).
+    Again(Claimed<I>, Option<Duration>),
+    Paused,
 }
 
-/// Turns one reply into what happens to the row. Pure, so every case is tested without a server.
-pub(crate) fn decide(
-    job: &JobRecord,
-    row: &ClaimedRow,
-    result: Result<EmailedCoupon, ApiError>,
-) -> Decision {
-    let error = match result {
-        Ok(coupon) => return Decision::Final(delivered(row, coupon)),
-        Err(error) => error,
-    };
-    // No catch-all: a new kind of error must be placed here on purpose, because a wrong guess
-    // either e-mails someone twice or marks a whole list "maybe sent" when nothing went out.
-    match &error {
-        // The account is refused (bad keys, expired, no e-mail provider): every row would be too.
-        ApiError::Coupontools { .. } | ApiError::V4 { .. } if error.is_account_failure() => {
-            Decision::PauseJob(reason_of(&error))
-        }
-        // Coupontools refused this row in its own words (305 bad address, 604 not delivered, ...).
-        ApiError::Coupontools { .. } | ApiError::V4 { .. } => Decision::Final(RowOutcome {
-            status: RowStatus::Failed,
-            single_use_code: None,
-            single_use_url: None,
-            message: Some(error.user_message()),
-        }),
-        // Nothing left the computer, the settings are wrong, or something that is not the API
-        // (a wrong address, a redirect, a proxy) turned the request away: nothing was sent, and
-        // every row would fail the same way.
-        ApiError::NotTheApi {
-            status: 300..=499, ..
-        }
-        | ApiError::Connect { .. }
-        | ApiError::Timeout { sent: false }
-        | ApiError::InvalidBaseUrl { .. }
-        | ApiError::UnusableCredentials
-        | ApiError::Internal { .. } => Decision::PauseJob(reason_of(&error)),
-        // Refused before it was handled: safe to send again, after the pause it asked for.
-        ApiError::RateLimited { retry_after } => {
-            if row.attempts < MAX_TRIES {
-                let after = retry_after
-                    .unwrap_or(Duration::from_secs(5))
-                    .min(Duration::from_secs(60));
-                Decision::Retry {
-                    after,
-                    maybe_sent: false,
-                }
-            } else {
-                Decision::PauseJob(reason_of(&error))
-            }
-        }
-        // The request reached the server and may have been carried out: the reply was lost or
-        // garbled, came too late, or was a 5xx. A Decode error only follows an "OK" envelope,
-        // and a foreign page outside 3xx/4xx is a "success" or a server error page.
-        ApiError::OutcomeUnknown { .. }
-        | ApiError::ReplyLost { .. }
-        | ApiError::Timeout { sent: true }
-        | ApiError::Server { .. }
-        | ApiError::Decode { .. }
-        | ApiError::NotTheApi { .. } => maybe_sent(job, row),
-    }
-}
-
-/// Only check_unique makes a resend safe: the server then answers "already sent" instead of
-/// sending again. Without it the row is left to the person to check.
-fn maybe_sent(job: &JobRecord, row: &ClaimedRow) -> Decision {
-    if job.check_unique && row.attempts < MAX_TRIES {
-        let after = Duration::from_millis(500 * u64::from(row.attempts.max(1)));
-        Decision::Retry {
-            after,
-            maybe_sent: true,
-        }
-    } else {
-        Decision::Final(RowOutcome {
-            status: RowStatus::Unknown,
-            single_use_code: None,
-            single_use_url: None,
-            message: Some(UNKNOWN_MESSAGE.to_string()),
-        })
-    }
-}
-
-fn delivered(row: &ClaimedRow, coupon: EmailedCoupon) -> RowOutcome {
-    let code = Some(coupon.single_use_code.to_string()).filter(|c| !c.is_empty());
-    let url = Some(coupon.single_use_url.clone()).filter(|u| !u.is_empty());
-    let (status, message) = match (coupon.already_sent, row.maybe_sent) {
-        (false, _) => (RowStatus::Sent, None),
-        // Our own earlier attempt reached the server before the crash or the lost reply.
-        (true, true) => (RowStatus::Sent, Some(CONFIRMED_MESSAGE.to_string())),
-        (true, false) => (RowStatus::Skipped, Some(ALREADY_HAD_MESSAGE.to_string())),
-    };
-    RowOutcome {
-        status,
-        single_use_code: code,
-        single_use_url: url,
-        message,
-    }
-}
-
-fn reason_of(error: &ApiError) -> PauseReason {
-    PauseReason {
-        message: error.user_message(),
-        hint: error.hint(),
-    }
-}
-
-async fn claim_next(
+async fn apply<I: Clone + Send + 'static>(
     manager: &JobManager,
     run: &Arc<LiveRun>,
-) -> Result<Option<ClaimedRow>, JobError> {
-    let id = run.job.id.clone();
-    let claimed = manager.with_journal(move |j| j.claim_next(&id)).await?;
-    if claimed.is_some() {
+    row: Claimed<I>,
+    verdict: Verdict,
+    then_claim: usize,
+) -> Result<Applied<I>, JobError> {
+    match verdict {
+        Verdict::Done(outcome) => {
+            run.note_settled(None);
+            let claim = if run.stopping() { 0 } else { then_claim };
+            Ok(Applied::Settled(
+                finish(manager, run, row.row, outcome, claim).await?,
+            ))
+        }
+        Verdict::Refused { code, outcome } => {
+            let message = outcome.message.clone().unwrap_or_default();
+            let claim = if run.stopping() { 0 } else { then_claim };
+            let next = finish(manager, run, row.row, outcome, claim).await?;
+            run.note_settled(Some((
+                code,
+                &message,
+                "Check the account in Coupontools (for example its e-mail balance and integrations).",
+            )));
+            Ok(Applied::Settled(next))
+        }
+        Verdict::MaybeDone => {
+            let (id, number) = (run.job.id.clone(), row.row);
+            manager
+                .with_journal(move |j| j.note_maybe_sent(&id, number))
+                .await?;
+            let mut again = row;
+            again.maybe_sent = true;
+            Ok(Applied::Again(again, None))
+        }
+        Verdict::RetryAfter(after) => Ok(Applied::Again(row, Some(after))),
+        Verdict::PauseJob(reason) => {
+            requeue(manager, run, &row, false).await?;
+            run.pause_with(reason);
+            Ok(Applied::Paused)
+        }
+    }
+}
+
+/// The careful path for one row: wait until an earlier request can no longer be running, ask
+/// the server what it has, and only when it has nothing try again (at most [`MAX_TRIES`]
+/// requests in all). Returns the rows claimed with the settling commit, or None when the row
+/// went back to the queue.
+#[allow(clippy::too_many_arguments)]
+async fn settle_one<K: JobKind>(
+    manager: &JobManager,
+    run: &Arc<LiveRun>,
+    client: &Client,
+    spec: &K::Spec,
+    mut row: Claimed<K::Input>,
+    mut wait: Option<Duration>,
+    then_claim: usize,
+    stop: &mut watch::Receiver<Stop>,
+) -> Result<Option<Vec<ClaimedRow>>, JobError> {
+    loop {
+        if row.maybe_sent {
+            let quiet_at = row.last_sent_at.unwrap_or_else(now_ms)
+                + (client.request_timeout() + grace(client.request_timeout())).as_millis() as i64;
+            let left = Duration::from_millis(quiet_at.saturating_sub(now_ms()).max(0) as u64);
+            if !sleep_unless_stopped(left, stop).await {
+                requeue(manager, run, &row, false).await?;
+                return Ok(None);
+            }
+            match K::reconcile(client, spec, &row).await {
+                Reconciled::Done(outcome) => {
+                    run.note_settled(None);
+                    return finish(
+                        manager,
+                        run,
+                        row.row,
+                        outcome,
+                        claim_if_going(run, then_claim),
+                    )
+                    .await
+                    .map(Some);
+                }
+                Reconciled::CantTell(message) => {
+                    let outcome = RowOutcome::new(RowStatus::Unknown, Some(message));
+                    return finish(
+                        manager,
+                        run,
+                        row.row,
+                        outcome,
+                        claim_if_going(run, then_claim),
+                    )
+                    .await
+                    .map(Some);
+                }
+                Reconciled::PauseJob(reason) => {
+                    requeue(manager, run, &row, false).await?;
+                    run.pause_with(reason);
+                    return Ok(None);
+                }
+                Reconciled::NotThere if row.attempts >= MAX_TRIES => {
+                    let outcome =
+                        RowOutcome::new(RowStatus::Failed, Some(GAVE_UP_MESSAGE.to_owned()));
+                    return finish(
+                        manager,
+                        run,
+                        row.row,
+                        outcome,
+                        claim_if_going(run, then_claim),
+                    )
+                    .await
+                    .map(Some);
+                }
+                Reconciled::NotThere => {}
+            }
+        } else if let Some(after) = wait.take() {
+            if row.attempts >= MAX_TRIES {
+                // Turned away every time: nothing was done, the job waits for a better moment.
+                requeue(manager, run, &row, false).await?;
+                run.pause_with(crate::jobs::journal::PauseReason {
+                    message: "Coupontools asked to slow down several times in a row.".into(),
+                    hint: "Wait a few minutes, lower “sending at once”, then press Resume.".into(),
+                });
+                return Ok(None);
+            }
+            if !sleep_unless_stopped(after, stop).await {
+                requeue(manager, run, &row, false).await?;
+                return Ok(None);
+            }
+        }
+        if run.stopping() {
+            requeue(manager, run, &row, false).await?;
+            return Ok(None);
+        }
+        // The server has nothing for the row and no earlier request can still be running.
+        let (id, number) = (run.job.id.clone(), row.row);
+        let sent_at = manager
+            .with_journal(move |j| j.note_resend(&id, number))
+            .await?;
+        row.attempts += 1;
+        row.maybe_sent = false;
+        row.last_sent_at = Some(sent_at);
+        row.first_sent_at.get_or_insert(sent_at);
+        let verdict = K::attempt(client, spec, std::slice::from_ref(&row))
+            .await
+            .pop()
+            .unwrap_or(Verdict::MaybeDone);
+        match apply(manager, run, row, verdict, then_claim).await? {
+            Applied::Settled(next) => return Ok(Some(next)),
+            Applied::Paused => return Ok(None),
+            Applied::Again(again, after) => {
+                row = again;
+                wait = after;
+            }
+        }
+    }
+}
+
+fn claim_if_going(run: &LiveRun, then_claim: usize) -> usize {
+    if run.stopping() {
+        0
+    } else {
+        then_claim
+    }
+}
+
+/// How long after its timeout a request may still be at work on the server.
+pub(crate) fn grace(timeout: Duration) -> Duration {
+    (timeout / 2).max(SERVER_GRACE_MIN)
+}
+
+async fn finish(
+    manager: &JobManager,
+    run: &Arc<LiveRun>,
+    row: usize,
+    outcome: RowOutcome,
+    then_claim: usize,
+) -> Result<Vec<ClaimedRow>, JobError> {
+    let status = outcome.status;
+    let job = run.job.clone();
+    let claimed = manager
+        .with_journal(move |j| j.finish_row(&job, row, &outcome, then_claim))
+        .await?;
+    run.counted(RowStatus::InFlight, status);
+    for _ in &claimed {
         run.counted(RowStatus::Pending, RowStatus::InFlight);
     }
     Ok(claimed)
 }
 
-/// Back to the queue, for a later run. The attempt now counted was not made (the job stopped
-/// first) or was turned away unhandled (the account paused), so it does not count.
-async fn requeue(
+async fn claim(
     manager: &JobManager,
     run: &Arc<LiveRun>,
-    row: &ClaimedRow,
+    max: usize,
+) -> Result<Vec<ClaimedRow>, JobError> {
+    let id = run.job.id.clone();
+    let claimed = manager.with_journal(move |j| j.claim(&id, max)).await?;
+    for _ in &claimed {
+        run.counted(RowStatus::Pending, RowStatus::InFlight);
+    }
+    Ok(claimed)
+}
+
+/// Back to the queue, for a later run, keeping whether it is in doubt. The attempt now counted
+/// was not made (the job stopped first) or was turned away unhandled, so it does not count.
+async fn requeue<I>(
+    manager: &JobManager,
+    run: &Arc<LiveRun>,
+    row: &Claimed<I>,
+    counts_as_attempt: bool,
 ) -> Result<(), JobError> {
     let id = run.job.id.clone();
     let (number, maybe_sent) = (row.row, row.maybe_sent);
     manager
-        .with_journal(move |j| j.requeue(&id, number, maybe_sent, false))
+        .with_journal(move |j| j.requeue(&id, number, maybe_sent, counts_as_attempt && !maybe_sent))
         .await?;
     run.counted(RowStatus::InFlight, RowStatus::Pending);
     Ok(())
@@ -235,6 +337,9 @@ async fn requeue(
 
 /// Sleeps `duration`; false when a pause or cancel came first.
 async fn sleep_unless_stopped(duration: Duration, stop: &mut watch::Receiver<Stop>) -> bool {
+    if duration.is_zero() {
+        return *stop.borrow() == Stop::Go;
+    }
     let stopped = tokio::select! {
         _ = tokio::time::sleep(duration) => false,
         _ = stop.wait_for(|s| *s != Stop::Go) => true,
@@ -245,243 +350,10 @@ async fn sleep_unless_stopped(duration: Duration, stop: &mut watch::Receiver<Sto
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::api::{Endpoint, SingleUseCode};
-    use crate::jobs::journal::{JobId, JobState};
-
-    fn job(check_unique: bool) -> JobRecord {
-        JobRecord {
-            id: JobId::new("job_1"),
-            created_at: "2026-01-01T00:00:00Z".into(),
-            account_id: "acc".into(),
-            account_name: "Bakery".into(),
-            campaign: "cam_1001".into(),
-            subject: None,
-            check_unique,
-            concurrency: 4,
-            state: JobState::Running,
-            pause_reason: None,
-            total: 1,
-        }
-    }
-
-    fn row(attempts: u32, maybe_sent: bool) -> ClaimedRow {
-        ClaimedRow {
-            row: 1,
-            email: "ann@example.com".into(),
-            first_name: None,
-            last_name: None,
-            attempts,
-            maybe_sent,
-        }
-    }
-
-    fn coupon(already_sent: bool) -> EmailedCoupon {
-        EmailedCoupon {
-            campaign: "cam_1001".into(),
-            subject: String::new(),
-            receiver: "ann@example.com".into(),
-            single_use_code: SingleUseCode::new("0ist0ywa4t9z7rj0g8mf7"),
-            single_use_url: "https://digicpn.com/p/abc123/0ist0ywa4t9z7rj0g8mf7".into(),
-            action: if already_sent {
-                "already_sent"
-            } else {
-                "email_sent"
-            }
-            .into(),
-            already_sent,
-        }
-    }
-
-    fn unknown() -> ApiError {
-        ApiError::OutcomeUnknown {
-            endpoint: Endpoint::SendEmail,
-            detail: "reply lost".into(),
-        }
-    }
-
-    fn status(d: &Decision) -> Option<RowStatus> {
-        match d {
-            Decision::Final(outcome) => Some(outcome.status),
-            _ => None,
-        }
-    }
 
     #[test]
-    fn a_delivery_is_sent_and_keeps_its_code_and_url() {
-        let Decision::Final(outcome) = decide(&job(true), &row(1, false), Ok(coupon(false))) else {
-            panic!("final expected")
-        };
-        assert_eq!(outcome.status, RowStatus::Sent);
-        assert_eq!(
-            outcome.single_use_code.as_deref(),
-            Some("0ist0ywa4t9z7rj0g8mf7")
-        );
-        assert!(outcome
-            .single_use_url
-            .is_some_and(|u| u.ends_with("0ist0ywa4t9z7rj0g8mf7")));
-    }
-
-    #[test]
-    fn already_sent_is_skipped_unless_our_own_attempt_may_have_sent_it() {
-        let skipped = decide(&job(true), &row(1, false), Ok(coupon(true)));
-        assert_eq!(status(&skipped), Some(RowStatus::Skipped));
-        let Decision::Final(ours) = decide(&job(true), &row(2, true), Ok(coupon(true))) else {
-            panic!()
-        };
-        assert_eq!(ours.status, RowStatus::Sent);
-        assert!(
-            ours.single_use_url.is_some(),
-            "the URL of the earlier send is kept"
-        );
-    }
-
-    #[test]
-    fn an_unknown_outcome_is_retried_only_with_check_unique_and_only_a_few_times() {
-        assert_eq!(
-            decide(&job(true), &row(1, false), Err(unknown())),
-            Decision::Retry {
-                after: Duration::from_millis(500),
-                maybe_sent: true
-            }
-        );
-        assert_eq!(
-            status(&decide(&job(true), &row(MAX_TRIES, true), Err(unknown()))),
-            Some(RowStatus::Unknown)
-        );
-        let Decision::Final(outcome) = decide(&job(false), &row(1, false), Err(unknown())) else {
-            panic!()
-        };
-        assert_eq!(outcome.status, RowStatus::Unknown);
-        assert_eq!(outcome.message.as_deref(), Some(UNKNOWN_MESSAGE));
-    }
-
-    #[test]
-    fn row_refusals_fail_the_row_and_account_failures_pause_the_job() {
-        for code in [305, 604, 502] {
-            let e = ApiError::Coupontools {
-                code,
-                description: "x".into(),
-            };
-            let d = decide(&job(false), &row(1, false), Err(e));
-            assert_eq!(status(&d), Some(RowStatus::Failed), "code {code}");
-        }
-        for code in [1000, 104] {
-            let e = ApiError::Coupontools {
-                code,
-                description: "x".into(),
-            };
-            match decide(&job(true), &row(1, false), Err(e)) {
-                Decision::PauseJob(reason) => {
-                    assert!(!reason.message.is_empty() && !reason.hint.is_empty())
-                }
-                other => panic!("code {code}: {other:?}"),
-            }
-        }
-        let offline = ApiError::Connect {
-            detail: "refused".into(),
-        };
-        assert!(matches!(
-            decide(&job(false), &row(1, false), Err(offline)),
-            Decision::PauseJob(_)
-        ));
-    }
-
-    #[test]
-    fn a_wrong_or_redirected_address_pauses_the_job_and_marks_nothing_unknown() {
-        for status in [301, 302, 307, 400, 401, 403, 404, 405] {
-            for excerpt in ["", "<html>Not found</html>", r#"{"message":"Not found"}"#] {
-                for check_unique in [false, true] {
-                    let e = ApiError::NotTheApi {
-                        status,
-                        excerpt: excerpt.into(),
-                    };
-                    match decide(&job(check_unique), &row(1, false), Err(e)) {
-                        Decision::PauseJob(reason) => {
-                            assert!(reason.message.contains("Nothing was sent"), "{reason:?}");
-                            assert!(reason.hint.contains("API addresses"), "{reason:?}");
-                        }
-                        other => panic!("{status} {excerpt:?}: {other:?}"),
-                    }
-                }
-            }
-        }
-        let config = ApiError::InvalidBaseUrl {
-            url: "http://api.example.com/v3".into(),
-        };
-        assert!(matches!(
-            decide(&job(false), &row(1, false), Err(config)),
-            Decision::PauseJob(_)
-        ));
-    }
-
-    #[test]
-    fn only_errors_after_the_request_reached_the_server_may_have_sent_it() {
-        let maybe = [
-            unknown(),
-            ApiError::ReplyLost {
-                detail: "closed".into(),
-            },
-            ApiError::Timeout { sent: true },
-            ApiError::Server { status: 503 },
-            ApiError::Decode {
-                status: 200,
-                path: "single_use_url".into(),
-                detail: "x".into(),
-            },
-            ApiError::NotTheApi {
-                status: 502,
-                excerpt: "<html>Bad gateway</html>".into(),
-            },
-            ApiError::NotTheApi {
-                status: 200,
-                excerpt: "<html>Hello</html>".into(),
-            },
-        ];
-        for e in maybe {
-            let shown = format!("{e:?}");
-            assert_eq!(
-                status(&decide(&job(false), &row(1, false), Err(e))),
-                Some(RowStatus::Unknown),
-                "{shown}"
-            );
-        }
-        let nothing_sent = [
-            ApiError::Connect {
-                detail: "refused".into(),
-            },
-            ApiError::Timeout { sent: false },
-            ApiError::UnusableCredentials,
-            ApiError::Internal {
-                detail: "builder".into(),
-            },
-        ];
-        for e in nothing_sent {
-            let shown = format!("{e:?}");
-            assert!(
-                matches!(
-                    decide(&job(false), &row(1, false), Err(e)),
-                    Decision::PauseJob(_)
-                ),
-                "{shown}"
-            );
-        }
-    }
-
-    #[test]
-    fn rate_limits_wait_as_asked_then_pause() {
-        let limited = || ApiError::RateLimited {
-            retry_after: Some(Duration::from_secs(2)),
-        };
-        assert_eq!(
-            decide(&job(false), &row(1, false), Err(limited())),
-            Decision::Retry {
-                after: Duration::from_secs(2),
-                maybe_sent: false
-            }
-        );
-        assert!(matches!(
-            decide(&job(false), &row(MAX_TRIES, false), Err(limited())),
-            Decision::PauseJob(_)
-        ));
+    fn the_grace_after_a_timeout_is_at_least_two_seconds_and_half_the_timeout() {
+        assert_eq!(grace(Duration::from_secs(1)), Duration::from_secs(2));
+        assert_eq!(grace(Duration::from_secs(30)), Duration::from_secs(15));
     }
 }

@@ -47,6 +47,15 @@ pub struct SandboxConfig {
     pub email_integration: bool,
     /// Rows per page for paged v3 lists (`directoryusers/list`). 0 is treated as 1.
     pub page_size: usize,
+    /// How long `send/email` works on a request after reading it, before it decides and
+    /// answers: a client with a shorter timeout gives up while the sandbox still works, and the
+    /// e-mail is sent anyway. Unlike `latency`, this wait is inside the handling.
+    pub slow_handling: Duration,
+    /// On (the default): `check_unique`'s "sent before?" and the recording of the send happen
+    /// under one lock, so two racing requests for one address send once. Off: the check runs
+    /// before the `slow_handling` wait and the record after it, so racing requests both send,
+    /// as a non-atomic real server could.
+    pub atomic_check_unique: bool,
 }
 
 impl Default for SandboxConfig {
@@ -58,6 +67,8 @@ impl Default for SandboxConfig {
             latency: Duration::ZERO,
             email_integration: true,
             page_size: 100,
+            slow_handling: Duration::ZERO,
+            atomic_check_unique: true,
         }
     }
 }
@@ -72,6 +83,8 @@ impl fmt::Debug for SandboxConfig {
             .field("latency", &self.latency)
             .field("email_integration", &self.email_integration)
             .field("page_size", &self.page_size)
+            .field("slow_handling", &self.slow_handling)
+            .field("atomic_check_unique", &self.atomic_check_unique)
             .finish()
     }
 }

@@ -34,6 +34,19 @@ impl SandboxControl {
         self.shared.update_settings(|s| s.email_integration = on);
     }
 
+    /// How long `send/email` works on each request from now on, inside its handling: a client
+    /// with a shorter timeout gives up while the e-mail is still being sent, and it is sent.
+    pub fn set_slow_handling(&self, d: Duration) {
+        self.shared.update_settings(|s| s.slow_handling = d);
+    }
+
+    /// Off: `send/email` checks `check_unique` before its `slow_handling` wait and records the
+    /// send after it, so two racing requests for one address both send. On (default): check
+    /// and record under one lock.
+    pub fn set_atomic_check_unique(&self, on: bool) {
+        self.shared.update_settings(|s| s.atomic_check_unique = on);
+    }
+
     /// The next `times` requests on /v3 or /v4 (any path) go wrong this way.
     pub fn inject(&self, fault: Fault, times: u32) {
         self.shared.faults().push(None, fault, times);
@@ -58,6 +71,18 @@ impl SandboxControl {
     /// Every remembered send, oldest first.
     pub fn emails_sent(&self) -> Vec<SentEmail> {
         self.shared.sends().all()
+    }
+
+    /// `send/email` requests for that address (case-insensitive) that reached the handler,
+    /// whatever their result: refused, skipped, sent, and faulted after handling alike.
+    pub fn send_requests_for(&self, email: &str) -> u32 {
+        self.shared.send_requests().received_for(email)
+    }
+
+    /// The highest number of `send/email` requests for one and the same address that were
+    /// being handled at the same moment, since the sandbox started.
+    pub fn max_concurrent_sends_for_one_address(&self) -> u32 {
+        self.shared.send_requests().max_in_flight()
     }
 
     /// Requests received on /v3 and /v4 paths ending with `path_suffix`, faulted ones included.

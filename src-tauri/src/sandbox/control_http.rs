@@ -3,11 +3,14 @@
 //!
 //! - `POST /_sandbox/faults` `{"fault": {"kind": "server_error", "status": 503}, "times": 2, "path_suffix": "send/email"}`
 //!   (kinds: `server_error {status}`, `too_many_requests {retry_after_secs}`, `drop_connection`,
-//!   `drop_after_handling`, `non_json {status, body}`, `truncated`, `empty`; `times` defaults to 1)
+//!   `drop_after_handling`, `non_json {status, body}`, `truncated`, `empty`, `ok_without_action`,
+//!   `status_as_string`; `times` defaults to 1)
 //! - `DELETE /_sandbox/faults` clears them.
-//! - `GET|POST /_sandbox/settings` `{"latency_ms": 200, "failure_status": "http200"|"semantic", "email_integration": false}`
+//! - `GET|POST /_sandbox/settings` `{"latency_ms": 200, "failure_status": "http200"|"semantic",
+//!   "email_integration": false, "slow_handling_ms": 800, "atomic_check_unique": false}`
 //!   (every field optional; the reply is the settings now in force).
-//! - `GET /_sandbox/stats[?email=addr]`: the last sends, request counts, and the sends to `addr`.
+//! - `GET /_sandbox/stats[?email=addr]`: the last sends, request counts, the most `send/email`
+//!   requests for one address handled at once, and for `addr` its sends and `send/email` requests.
 
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
@@ -53,6 +56,9 @@ enum FaultSpec {
     NonJson { status: u16, body: String },
     Truncated,
     Empty,
+    OkWithoutAction,
+    StatusAsString,
+    Refuse { code: u32, description: String },
 }
 
 impl From<FaultSpec> for Fault {
@@ -67,6 +73,9 @@ impl From<FaultSpec> for Fault {
             FaultSpec::NonJson { status, body } => Fault::NonJson { status, body },
             FaultSpec::Truncated => Fault::Truncated,
             FaultSpec::Empty => Fault::Empty,
+            FaultSpec::OkWithoutAction => Fault::OkWithoutAction,
+            FaultSpec::StatusAsString => Fault::StatusAsString,
+            FaultSpec::Refuse { code, description } => Fault::Refuse { code, description },
         }
     }
 }
@@ -89,6 +98,8 @@ struct SettingsRequest {
     latency_ms: Option<u64>,
     failure_status: Option<String>,
     email_integration: Option<bool>,
+    slow_handling_ms: Option<u64>,
+    atomic_check_unique: Option<bool>,
 }
 
 async fn add_fault(State(shared): State<Arc<Shared>>, body: Body) -> Response {
@@ -137,6 +148,12 @@ async fn change_settings(State(shared): State<Arc<Shared>>, body: Body) -> Respo
         if let Some(on) = request.email_integration {
             s.email_integration = on;
         }
+        if let Some(ms) = request.slow_handling_ms {
+            s.slow_handling = Duration::from_millis(ms);
+        }
+        if let Some(on) = request.atomic_check_unique {
+            s.atomic_check_unique = on;
+        }
     });
     json_response(StatusCode::OK, settings_json(settings))
 }
@@ -155,16 +172,28 @@ async fn stats(State(shared): State<Arc<Shared>>, RawQuery(query): RawQuery) -> 
             email.as_deref().map(|e| sends.count_to(e)),
         )
     };
+    let (max_at_once, requests_for_address) = {
+        let send_requests = shared.send_requests();
+        (
+            send_requests.max_in_flight(),
+            email.as_deref().map(|e| send_requests.received_for(e)),
+        )
+    };
     let mut body = json!({
         "emails_sent_total": total,
         "emails_sent": recent.iter().map(sent_json).collect::<Vec<_>>(),
         "requests": shared.request_counts(),
+        "max_concurrent_sends_for_one_address": max_at_once,
         "settings": settings_json(shared.settings()),
     });
     if let (Some(address), Some(count), Some(map)) = (email, to_address, body.as_object_mut()) {
         map.insert(
             "emails_sent_to".into(),
-            json!({ "email": address, "count": count }),
+            json!({
+                "email": address,
+                "count": count,
+                "send_requests": requests_for_address.unwrap_or(0),
+            }),
         );
     }
     json_response(StatusCode::OK, body)
@@ -198,6 +227,8 @@ fn settings_json(s: Settings) -> Value {
         "latency_ms": u64::try_from(s.latency.as_millis()).unwrap_or(u64::MAX),
         "failure_status": s.failure_status.as_str(),
         "email_integration": s.email_integration,
+        "slow_handling_ms": u64::try_from(s.slow_handling.as_millis()).unwrap_or(u64::MAX),
+        "atomic_check_unique": s.atomic_check_unique,
     })
 }
 
@@ -206,6 +237,7 @@ fn sent_json(sent: &SentEmail) -> Value {
         "campaign": sent.campaign,
         "email": sent.email,
         "single_use_code": sent.single_use_code,
+        "single_use_url": sent.single_use_url,
         "at": utc_text(sent.at),
     })
 }

@@ -9,6 +9,7 @@ use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use serde_json::{Map, Value};
 
 use super::state::Shared;
 
@@ -31,6 +32,16 @@ pub enum Fault {
     Truncated,
     /// HTTP 200 with an empty body. The request has no effect.
     Empty,
+    /// A v3 refusal in Coupontools' own words (envelope shape A with this code); the request has
+    /// no effect. For tests of what follows a refusal (e.g. after a lost reply).
+    Refuse { code: u32, description: String },
+    /// The request takes effect (e.g. the e-mail is sent), but the reply has no `action` key:
+    /// an OK that does not say what happened.
+    OkWithoutAction,
+    /// The request takes effect; the reply's `status` is a plain string instead of the
+    /// documented object: `{"status": "OK", ...payload}` (a failure becomes `"status": "failed"`
+    /// with its `errors` beside it).
+    StatusAsString,
 }
 
 /// At most this many injections wait at once; older ones make room for newer ones.
@@ -118,6 +129,8 @@ pub(crate) async fn middleware(
             dropped_connection()
         }
         Fault::Truncated => truncate(next.run(request).await).await,
+        Fault::OkWithoutAction => rewrite_json(next.run(request).await, drop_action).await,
+        Fault::StatusAsString => rewrite_json(next.run(request).await, status_as_string).await,
         other => answer_without_handling(other),
     }
 }
@@ -144,6 +157,10 @@ fn answer_without_handling(fault: Fault) -> Response {
             reply
         }
         Fault::NonJson { status, body } => html(status_or_500(status), body),
+        Fault::Refuse { code, description } => super::envelope::v3_reply(
+            Err(super::envelope::V3Error::new(code, description)),
+            super::config::FailureStatus::Http200,
+        ),
         Fault::Empty => (
             StatusCode::OK,
             [(
@@ -153,7 +170,11 @@ fn answer_without_handling(fault: Fault) -> Response {
             "",
         )
             .into_response(),
-        Fault::DropConnection | Fault::DropAfterHandling | Fault::Truncated => dropped_connection(),
+        Fault::DropConnection
+        | Fault::DropAfterHandling
+        | Fault::Truncated
+        | Fault::OkWithoutAction
+        | Fault::StatusAsString => dropped_connection(),
     }
 }
 
@@ -177,6 +198,52 @@ async fn truncate(reply: Response) -> Response {
     let cut = bytes.slice(..bytes.len() / 2);
     parts.headers.remove(header::CONTENT_LENGTH);
     Response::from_parts(parts, Body::from(cut))
+}
+
+/// The handled reply with its JSON body changed by `change`; a body that is not a JSON object
+/// (a v4 list, say) is passed on as it was.
+async fn rewrite_json(reply: Response, change: fn(&mut Map<String, Value>)) -> Response {
+    let (mut parts, body) = reply.into_parts();
+    let bytes = match axum::body::to_bytes(body, super::body::MAX_BODY_BYTES * 16).await {
+        Ok(bytes) => bytes,
+        Err(_) => return dropped_connection(),
+    };
+    let changed = match serde_json::from_slice::<Value>(&bytes) {
+        Ok(Value::Object(mut map)) => {
+            change(&mut map);
+            serde_json::to_vec(&Value::Object(map)).unwrap_or_else(|_| bytes.to_vec())
+        }
+        _ => bytes.to_vec(),
+    };
+    parts.headers.remove(header::CONTENT_LENGTH);
+    Response::from_parts(parts, Body::from(changed))
+}
+
+/// [`Fault::OkWithoutAction`]: only a success loses its `action`; a refusal stays as it was.
+fn drop_action(body: &mut Map<String, Value>) {
+    let ok = body
+        .get("status")
+        .and_then(|s| s.get("status"))
+        .and_then(Value::as_str)
+        .is_some_and(|s| s.eq_ignore_ascii_case("OK"));
+    if ok {
+        body.remove("action");
+    }
+}
+
+/// [`Fault::StatusAsString`]: `"status": {"status": "OK"}` → `"status": "OK"`; errors that sat
+/// inside `status` move beside it.
+fn status_as_string(body: &mut Map<String, Value>) {
+    let Some(Value::Object(mut status)) = body.remove("status") else {
+        return;
+    };
+    let verdict = status
+        .remove("status")
+        .unwrap_or_else(|| Value::String(String::new()));
+    if let Some(errors) = status.remove("errors") {
+        body.insert("errors".into(), errors);
+    }
+    body.insert("status".into(), verdict);
 }
 
 /// Informational codes cannot end an HTTP exchange, so they count as "not an HTTP status" too.
@@ -254,6 +321,45 @@ mod tests {
         assert_eq!(cut.status(), StatusCode::OK);
         let bytes = axum::body::to_bytes(cut.into_body(), 1024).await.unwrap();
         assert_eq!(&bytes[..], br#"{"abc":""#);
+    }
+
+    async fn rewritten(body: Value, change: fn(&mut Map<String, Value>)) -> Value {
+        let reply = super::super::envelope::json_response(StatusCode::OK, body);
+        let out = rewrite_json(reply, change).await;
+        assert_eq!(out.status(), StatusCode::OK);
+        let bytes = axum::body::to_bytes(out.into_body(), 1 << 20)
+            .await
+            .unwrap();
+        serde_json::from_slice(&bytes).unwrap()
+    }
+
+    #[tokio::test]
+    async fn ok_without_action_removes_only_a_successful_action() {
+        let ok = serde_json::json!({"status": {"status": "OK"}, "action": "email_sent", "receiver": "a@b.test"});
+        assert_eq!(
+            rewritten(ok, drop_action).await,
+            serde_json::json!({"status": {"status": "OK"}, "receiver": "a@b.test"})
+        );
+        let failed =
+            serde_json::json!({"status": {"status": "failed", "errors": {}}, "action": "x"});
+        assert_eq!(rewritten(failed.clone(), drop_action).await, failed);
+    }
+
+    #[tokio::test]
+    async fn status_as_string_flattens_the_envelope() {
+        let ok = serde_json::json!({"status": {"status": "OK"}, "action": "email_sent"});
+        assert_eq!(
+            rewritten(ok, status_as_string).await,
+            serde_json::json!({"status": "OK", "action": "email_sent"})
+        );
+        let failed =
+            serde_json::json!({"status": {"status": "failed", "errors": {"error_code": [604]}}});
+        assert_eq!(
+            rewritten(failed, status_as_string).await,
+            serde_json::json!({"status": "failed", "errors": {"error_code": [604]}})
+        );
+        let list = serde_json::json!([1, 2]);
+        assert_eq!(rewritten(list.clone(), status_as_string).await, list);
     }
 
     #[test]

@@ -15,9 +15,19 @@
 //! # Ok(()) }
 //! ```
 //!
-//! What it answers: v3 `coupon/list`, `coupon/info`, `send/email`, `loyaltyusers/list`,
-//! `directoryusers/list`, `category/main/list`; v4 `GET loyalty/loyalty-cards`; and the control
-//! API under `/_sandbox/` (see `control_http`).
+//! What it answers: v3 `coupon/list`, `coupon/info`, `send/email`, `couponsession/search`,
+//! `loyaltyusers/list`, `directoryusers/list`, `category/main/list`; v4
+//! `GET loyalty/loyalty-cards`; and the control API under `/_sandbox/` (see `control_http`).
+//!
+//! Switches (in `SandboxConfig`, `SandboxControl`, `/_sandbox/settings` and the binary's flags):
+//! `latency` before every request; `slow_handling`, a wait inside `send/email`'s handling (a
+//! client that times out first leaves the e-mail to be sent anyway); `atomic_check_unique` (on:
+//! check and record under one lock; off: check before the wait, record after it, so racing
+//! requests for one address both send); `failure_status`; `email_integration`. Faults
+//! (`Fault`) break the next requests before or after handling; `ok_without_action` and
+//! `status_as_string` answer a request that took effect with an OK that does not say what
+//! happened. `SandboxControl` counts sends per address, `send/email` requests per address
+//! (`send_requests_for`) and the most handled at once for one address.
 //!
 //! Behaviour the docs do not fix, chosen here (sandbox-only):
 //! - Unknown v3 path: HTTP 404, failure envelope without an error code; non-POST: HTTP 405.
@@ -25,6 +35,11 @@
 //! - A boolean parameter that is not true/false/1/0: code 302.
 //! - `send/email` with `check_unique` and an earlier send: OK, `action: "already_sent"`, the
 //!   earlier code and URL, nothing sent (see `v3_email`). Addresses at `bounce.test` bounce (604).
+//! - `couponsession/search`: `search` Req, `campaign` Opt (`cam_`/`dir_`; 301, 502); finds the
+//!   sessions `send/email` created for that address (any case), newest first, within the
+//!   campaign if given; `created_date_utc` is the send time. The recipient sits in
+//!   `user_data: {email, firstname, lastname}` (sandbox decision). Phone numbers and custom
+//!   validation codes match nothing (the sandbox hands out no such sessions).
 //! - `directoryusers/list`: `amount_of_users` counts the whole directory, not the page.
 //! - v4: 401 bad keys, 404 unknown path, 405 wrong method, 422 unreadable body, all `{"message"}`.
 
@@ -44,6 +59,7 @@ mod v3_directory;
 mod v3_email;
 mod v3_loyalty;
 mod v3_routes;
+mod v3_sessions;
 mod v4_loyalty;
 mod v4_routes;
 

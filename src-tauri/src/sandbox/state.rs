@@ -8,7 +8,7 @@ use std::time::Duration;
 use super::config::{FailureStatus, SandboxConfig};
 use super::faults::FaultQueue;
 use super::seed::Shop;
-use super::sends::SendLog;
+use super::sends::{SendLog, SendRequests};
 
 /// Distinct paths whose requests are counted one by one; any further paths share one bucket,
 /// so a client inventing endless paths cannot grow the table.
@@ -23,6 +23,8 @@ pub(crate) struct Settings {
     pub(crate) latency: Duration,
     pub(crate) failure_status: FailureStatus,
     pub(crate) email_integration: bool,
+    pub(crate) slow_handling: Duration,
+    pub(crate) atomic_check_unique: bool,
 }
 
 pub(crate) struct Shared {
@@ -33,6 +35,7 @@ pub(crate) struct Shared {
     settings: Mutex<Settings>,
     faults: Mutex<FaultQueue>,
     sends: Mutex<SendLog>,
+    send_requests: Mutex<SendRequests>,
     requests: Mutex<HashMap<String, u32>>,
 }
 
@@ -47,9 +50,12 @@ impl Shared {
                 latency: config.latency,
                 failure_status: config.failure_status,
                 email_integration: config.email_integration,
+                slow_handling: config.slow_handling,
+                atomic_check_unique: config.atomic_check_unique,
             }),
             faults: Mutex::new(FaultQueue::default()),
             sends: Mutex::new(SendLog::default()),
+            send_requests: Mutex::new(SendRequests::default()),
             requests: Mutex::new(HashMap::new()),
         }
     }
@@ -70,6 +76,10 @@ impl Shared {
 
     pub(crate) fn sends(&self) -> MutexGuard<'_, SendLog> {
         lock(&self.sends)
+    }
+
+    pub(crate) fn send_requests(&self) -> MutexGuard<'_, SendRequests> {
+        lock(&self.send_requests)
     }
 
     pub(crate) fn count_request(&self, path: &str) {

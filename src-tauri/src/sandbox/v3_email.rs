@@ -1,12 +1,15 @@
 //! v3 `send/email` exactly as seed 004 (API reference §0.4) describes it.
 
+use std::sync::Arc;
+use std::time::Duration;
+
 use rand::Rng;
 use serde_json::{Map, Value};
 
 use super::body::Params;
 use super::envelope::{V3Error, V3Result};
-use super::sends::Delivery;
-use super::state::Shared;
+use super::sends::{Delivery, Recipient};
+use super::state::{Settings, Shared};
 use super::v3_coupons::is_prefixed_id;
 
 /// Addresses at this domain "bounce": the send fails with 604, nothing is recorded.
@@ -20,9 +23,46 @@ const CODE_ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
 
 /// `POST /v3/send/email`. The checks run in this order, one error per reply:
 /// 104 (no e-mail integration), 200 campaign, 200 email, 301 campaign, 502 unknown campaign or
-/// directory, 305 invalid address, 302 bad `check_unique`, 604 bounced.
-pub(crate) fn send(shared: &Shared, params: &Params) -> V3Result {
-    if !shared.settings().email_integration {
+/// directory, 305 invalid address, 302 bad `check_unique`, 604 bounced. Then the request waits
+/// `slow_handling` (the errors above come at once) and is decided: see [`decide`].
+///
+/// The handling runs in a task of its own: a client that gives up (a timeout, a closed
+/// connection) makes the server drop the request's future, but the sandbox, like a real server
+/// that already started, finishes the work, so the e-mail is sent anyway.
+pub(crate) async fn send(shared: Arc<Shared>, params: Params) -> V3Result {
+    let task = tokio::spawn(async move { handle(&shared, &params).await });
+    match task.await {
+        Ok(result) => result,
+        Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+        // Only when the runtime shuts down, and then nobody reads the answer.
+        Err(_) => Err(V3Error::new(300, "Sandbox: the request was cancelled.")),
+    }
+}
+
+/// Counts a `send/email` request for its address while it is being handled.
+struct Handling<'a> {
+    shared: &'a Shared,
+    address: String,
+}
+
+impl<'a> Handling<'a> {
+    fn begin(shared: &'a Shared, email: &str) -> Handling<'a> {
+        let address = shared.send_requests().begin(email);
+        Handling { shared, address }
+    }
+}
+
+impl Drop for Handling<'_> {
+    fn drop(&mut self) {
+        self.shared.send_requests().end(&self.address);
+    }
+}
+
+async fn handle(shared: &Shared, params: &Params) -> V3Result {
+    // Every request that names an address counts, whatever its result.
+    let _handling = params.text("email").map(|e| Handling::begin(shared, &e));
+    let settings = shared.settings();
+    if !settings.email_integration {
         return Err(V3Error::new(104, NO_INTEGRATION));
     }
     let campaign_id = params
@@ -66,55 +106,92 @@ pub(crate) fn send(shared: &Shared, params: &Params) -> V3Result {
             ),
         ));
     }
-    let subject = params.text("subject").unwrap_or(default_subject);
-
-    // One lock from the uniqueness check to the record, so two racing sends with check_unique
-    // cannot both go out.
-    let mut sends = shared.sends();
-    // PROJECT DECISION (the docs are silent on what a skipped send answers): with check_unique
-    // and an earlier send of this campaign to this address, nothing is sent and the reply is OK
-    // with `action: "already_sent"` and the code and URL of the latest earlier send. This lets
-    // a client that lost a reply find out what the customer already has.
-    if check_unique {
-        if let Some(earlier) = sends.previous(&campaign_id, &email) {
-            return Ok(reply(
-                &campaign_id,
-                &subject,
-                &email,
-                earlier,
-                "already_sent",
-            ));
-        }
-    }
-    let code = new_single_use_code();
-    let delivery = Delivery {
-        single_use_url: format!("https://digicpn.com/p/{slug}/{code}"),
-        single_use_code: code,
+    let valid = ValidSend {
+        campaign: campaign_id,
+        slug: slug.to_owned(),
+        subject: params.text("subject").unwrap_or(default_subject),
+        to: Recipient {
+            email,
+            first_name: params.text("firstname").unwrap_or_default(),
+            last_name: params.text("lastname").unwrap_or_default(),
+        },
+        check_unique,
     };
-    sends.record(&campaign_id, &email, delivery.clone());
-    Ok(reply(
-        &campaign_id,
-        &subject,
-        &email,
-        &delivery,
-        "email_sent",
-    ))
+    Ok(decide(shared, &valid, settings).await)
 }
 
-fn reply(
-    campaign: &str,
-    subject: &str,
-    email: &str,
-    delivery: &Delivery,
-    action: &str,
-) -> Map<String, Value> {
+/// A valid request, ready to be decided.
+struct ValidSend {
+    campaign: String,
+    slug: String,
+    subject: String,
+    to: Recipient,
+    check_unique: bool,
+}
+
+/// Waits `slow_handling`, then sends, or skips a repeat under `check_unique`.
+///
+/// PROJECT DECISION (the docs are silent on what a skipped send answers, §10): with
+/// check_unique and an earlier send of this campaign to this address, nothing is sent and the
+/// reply is OK with `action: "already_sent"` and the code and URL of the latest earlier send.
+///
+/// With `atomic_check_unique` (the default) the check and the record happen under one lock
+/// after the wait, so two racing requests with check_unique cannot both send. Without it the
+/// check happens before the wait and the record after it, each under its own short lock, so
+/// racing requests both send, as a non-atomic real server could.
+async fn decide(shared: &Shared, send: &ValidSend, settings: Settings) -> Map<String, Value> {
+    let email = &send.to.email;
+    if !settings.atomic_check_unique {
+        // The guard is a temporary: no lock is held across the wait.
+        let earlier = if send.check_unique {
+            shared.sends().previous(&send.campaign, email).cloned()
+        } else {
+            None
+        };
+        wait(settings.slow_handling).await;
+        if let Some(earlier) = earlier {
+            return reply(send, &earlier, "already_sent");
+        }
+        let delivery = new_delivery(&send.slug);
+        shared
+            .sends()
+            .record(&send.campaign, &send.to, delivery.clone());
+        return reply(send, &delivery, "email_sent");
+    }
+    wait(settings.slow_handling).await;
+    let mut sends = shared.sends();
+    if send.check_unique {
+        if let Some(earlier) = sends.previous(&send.campaign, email) {
+            return reply(send, earlier, "already_sent");
+        }
+    }
+    let delivery = new_delivery(&send.slug);
+    sends.record(&send.campaign, &send.to, delivery.clone());
+    reply(send, &delivery, "email_sent")
+}
+
+async fn wait(d: Duration) {
+    if !d.is_zero() {
+        tokio::time::sleep(d).await;
+    }
+}
+
+fn new_delivery(slug: &str) -> Delivery {
+    let code = new_single_use_code();
+    Delivery {
+        single_use_url: format!("https://digicpn.com/p/{slug}/{code}"),
+        single_use_code: code,
+    }
+}
+
+fn reply(send: &ValidSend, delivery: &Delivery, action: &str) -> Map<String, Value> {
     let mut payload = Map::new();
     let mut put = |key: &str, value: &str| {
         payload.insert(key.to_owned(), Value::String(value.to_owned()));
     };
-    put("campaign", campaign);
-    put("subject", subject);
-    put("receiver", email);
+    put("campaign", &send.campaign);
+    put("subject", &send.subject);
+    put("receiver", &send.to.email);
     put("single_use_code", &delivery.single_use_code);
     put("single_use_url", &delivery.single_use_url);
     put("action", action);
@@ -183,7 +260,100 @@ mod tests {
     }
 
     fn send_with(shared: &Shared, pairs: &[(&str, &str)]) -> V3Result {
-        send(shared, &Params::from_pairs(pairs))
+        tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .expect("runtime")
+            .block_on(handle(shared, &Params::from_pairs(pairs)))
+    }
+
+    /// Two requests for one address at the same time, each waiting `slow` inside the handling.
+    async fn two_at_once(atomic: bool) -> (Arc<Shared>, [Map<String, Value>; 2]) {
+        let shared = Arc::new(Shared::new(SandboxConfig {
+            slow_handling: Duration::from_millis(150),
+            atomic_check_unique: atomic,
+            ..SandboxConfig::default()
+        }));
+        let params = || {
+            Params::from_pairs(&[
+                ("campaign", "cam_104211"),
+                ("email", "race@shop.test"),
+                ("check_unique", "true"),
+            ])
+        };
+        let (a, b) = tokio::join!(
+            send(Arc::clone(&shared), params()),
+            send(Arc::clone(&shared), params())
+        );
+        (Arc::clone(&shared), [a.unwrap(), b.unwrap()])
+    }
+
+    #[tokio::test]
+    async fn atomic_check_unique_sends_once_even_when_racing() {
+        let (s, replies) = two_at_once(true).await;
+        let mut actions: Vec<_> = replies.iter().map(|r| r["action"].clone()).collect();
+        actions.sort_by_key(|a| a.to_string());
+        assert_eq!(actions, ["already_sent", "email_sent"]);
+        assert_eq!(replies[0]["single_use_code"], replies[1]["single_use_code"]);
+        assert_eq!(s.sends().count_to("race@shop.test"), 1);
+        assert_eq!(s.send_requests().received_for("RACE@shop.test"), 2);
+        assert_eq!(s.send_requests().max_in_flight(), 2);
+    }
+
+    #[tokio::test]
+    async fn non_atomic_check_unique_lets_racing_requests_both_send() {
+        let (s, replies) = two_at_once(false).await;
+        assert!(
+            replies.iter().all(|r| r["action"] == "email_sent"),
+            "{replies:?}"
+        );
+        assert_ne!(replies[0]["single_use_code"], replies[1]["single_use_code"]);
+        assert_eq!(s.sends().count_to("race@shop.test"), 2);
+        assert_eq!(s.send_requests().max_in_flight(), 2);
+        // Once the first send is recorded, a later request does see it.
+        let later = send(
+            Arc::clone(&s),
+            Params::from_pairs(&[
+                ("campaign", "cam_104211"),
+                ("email", "race@shop.test"),
+                ("check_unique", "1"),
+            ]),
+        )
+        .await
+        .unwrap();
+        assert_eq!(later["action"], "already_sent");
+        assert_eq!(s.send_requests().received_for("race@shop.test"), 3);
+    }
+
+    #[tokio::test]
+    async fn the_send_finishes_when_the_caller_gives_up() {
+        let shared = Arc::new(Shared::new(SandboxConfig {
+            slow_handling: Duration::from_millis(200),
+            ..SandboxConfig::default()
+        }));
+        let params = Params::from_pairs(&[("campaign", "cam_104211"), ("email", "gone@shop.test")]);
+        let gave_up =
+            tokio::time::timeout(Duration::from_millis(50), send(Arc::clone(&shared), params))
+                .await;
+        assert!(gave_up.is_err(), "the caller stopped waiting");
+        assert_eq!(shared.sends().count_to("gone@shop.test"), 0);
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        assert_eq!(shared.sends().count_to("gone@shop.test"), 1, "sent anyway");
+        assert_eq!(shared.send_requests().received_for("gone@shop.test"), 1);
+    }
+
+    #[test]
+    fn requests_are_counted_whatever_their_result() {
+        let s = shared();
+        send_with(&s, &[("campaign", "cam_1"), ("email", "Count@shop.test")]).unwrap_err();
+        send_with(
+            &s,
+            &[("campaign", "cam_104211"), ("email", "count@shop.test")],
+        )
+        .unwrap();
+        send_with(&s, &[("campaign", "cam_104211")]).unwrap_err();
+        assert_eq!(s.send_requests().received_for("COUNT@shop.test"), 2);
+        assert_eq!(s.send_requests().max_in_flight(), 1);
     }
 
     #[test]

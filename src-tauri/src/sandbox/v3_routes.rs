@@ -10,13 +10,14 @@ use super::auth::is_authorized;
 use super::body::{self, BodyError};
 use super::envelope::{v3_auth_failure, v3_reply, v3_transport_failure, V3Error};
 use super::state::Shared;
-use super::{v3_coupons, v3_directory, v3_email, v3_loyalty};
+use super::{v3_coupons, v3_directory, v3_email, v3_loyalty, v3_sessions};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Endpoint {
     CouponList,
     CouponInfo,
     SendEmail,
+    CouponSessionSearch,
     LoyaltyUsersList,
     DirectoryUsersList,
     MainCategoryList,
@@ -27,6 +28,7 @@ const ENDPOINTS: &[(&str, Endpoint)] = &[
     ("coupon/list", Endpoint::CouponList),
     ("coupon/info", Endpoint::CouponInfo),
     ("send/email", Endpoint::SendEmail),
+    ("couponsession/search", Endpoint::CouponSessionSearch),
     ("loyaltyusers/list", Endpoint::LoyaltyUsersList),
     ("directoryusers/list", Endpoint::DirectoryUsersList),
     ("category/main/list", Endpoint::MainCategoryList),
@@ -72,7 +74,8 @@ pub(crate) async fn handle(State(shared): State<Arc<Shared>>, request: Request) 
     let result = match endpoint {
         Endpoint::CouponList => v3_coupons::list(&shared.shop, &params),
         Endpoint::CouponInfo => v3_coupons::info(&shared.shop, &params),
-        Endpoint::SendEmail => v3_email::send(&shared, &params),
+        Endpoint::SendEmail => v3_email::send(Arc::clone(&shared), params).await,
+        Endpoint::CouponSessionSearch => v3_sessions::search(&shared, &params),
         Endpoint::LoyaltyUsersList => v3_loyalty::users_list(&shared.shop, &params),
         Endpoint::DirectoryUsersList => {
             v3_directory::users_list(&shared.shop, &params, shared.page_size)

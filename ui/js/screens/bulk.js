@@ -578,7 +578,9 @@ async function resumeJob(target) {
 // ---------------------------------------------------------------- results table
 
 function renderJobRow(row, index) {
-  const status = ROW_STATUSES.has(row.status) ? row.status : 'unknown';
+  const known = ROW_STATUSES.has(row.status) ? row.status : 'unknown';
+  // Waiting, but an earlier request may have gone out: it is looked up before any resend.
+  const status = known === 'pending' && row.inDoubt ? 'checking' : known;
   const cell = (value, cls) => {
     const text = value === null || value === undefined ? '' : String(value);
     return h('td', { class: cls || null, title: text || null }, text);
@@ -586,7 +588,7 @@ function renderJobRow(row, index) {
   return h('tr', { class: `row-${status}` },
     h('td', { class: 'num' }, row.row ?? index + 1),
     cell(row.email),
-    h('td', null, h('span', { class: `status status-${status}` }, t(`rowStatus.${status}`))),
+    h('td', null, h('span', { class: `status status-${status === 'checking' ? 'unknown' : status}` }, t(`rowStatus.${status}`))),
     cell(row.singleUseUrl, 'url'),
     cell(row.message),
   );

@@ -1,0 +1,132 @@
+//! What a kind of bulk work tells the engine, and nothing more.
+//!
+//! The engine (runner, worker, journal) owns concurrency, the journal, pause/resume/cancel,
+//! progress, history and the export. A kind owns only the words of its API: how rows become a
+//! request, how a reply becomes per-row verdicts, and how a row in doubt is looked up on the
+//! server before anything is sent again.
+
+use std::future::Future;
+use std::time::Duration;
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::api::Client;
+use crate::jobs::journal::{PauseReason, RowStatus};
+
+/// A row as a worker holds it: `in_flight` in the journal.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Claimed<I> {
+    pub row: usize,
+    pub input: I,
+    /// Requests made for this row so far, including the one about to be made.
+    pub attempts: u32,
+    /// An earlier request may have taken effect (a lost reply, a crash): look it up first.
+    pub maybe_sent: bool,
+    /// Unix ms when the first request for this row left; what the server made since is ours.
+    pub first_sent_at: Option<i64>,
+    /// Unix ms when the latest request left; until its timeout has passed it may still run.
+    pub last_sent_at: Option<i64>,
+}
+
+/// The final word on one row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RowOutcome {
+    pub status: RowStatus,
+    /// The kind's output fields (e.g. `singleUseCode`, `singleUseUrl`).
+    pub output: Map<String, Value>,
+    pub message: Option<String>,
+}
+
+impl RowOutcome {
+    pub fn new(status: RowStatus, message: Option<String>) -> RowOutcome {
+        RowOutcome {
+            status,
+            output: Map::new(),
+            message,
+        }
+    }
+
+    pub fn with(mut self, key: &str, value: Option<String>) -> RowOutcome {
+        if let Some(value) = value.filter(|v| !v.is_empty()) {
+            self.output.insert(key.to_owned(), Value::String(value));
+        }
+        self
+    }
+}
+
+/// What one request did to one row.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Verdict {
+    /// Settled: sent, skipped, or unknown after the kind's own look-up.
+    Done(RowOutcome),
+    /// Coupontools refused this row in its own words; nothing was done. `code` lets the engine
+    /// see a run of identical refusals that really concerns the whole account.
+    Refused {
+        code: Option<i64>,
+        outcome: RowOutcome,
+    },
+    /// The request may have taken effect, but the reply did not say so: reconcile first.
+    MaybeDone,
+    /// Turned away before it was handled (rate limit): the same request may be made again.
+    RetryAfter(Duration),
+    /// The account or the way to it is unusable: every row would fail. Nothing was done.
+    PauseJob(PauseReason),
+}
+
+/// What the server's state says about a row in doubt.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Reconciled {
+    /// The request had taken effect (or the server already had what the row asks for).
+    Done(RowOutcome),
+    /// The server has nothing for the row: it is safe to send it again.
+    NotThere,
+    /// The look-up could not tell; the row ends Unknown with this message.
+    CantTell(String),
+    /// The look-up was refused for the whole account; the row stays in doubt for a later run.
+    PauseJob(PauseReason),
+}
+
+/// One kind of bulk work. Stateless: everything a run needs is in the spec and the rows.
+pub trait JobKind: Send + Sync + 'static {
+    /// The journal's `kind` column.
+    const NAME: &'static str;
+    /// The history's action word for each settled row.
+    const HISTORY_ACTION: &'static str;
+    /// The results export's columns: (header, field). `row`, `status` and `message` are the
+    /// engine's fields; any other names a field of the row's input or output.
+    const EXPORT_COLUMNS: &'static [(&'static str, &'static str)];
+
+    /// Job-wide parameters (campaign, subject, ...), stored as JSON.
+    type Spec: Serialize + DeserializeOwned + Send + Sync + 'static;
+    /// One row's input, stored as JSON.
+    type Input: Serialize + DeserializeOwned + Clone + Send + Sync + 'static;
+
+    /// Rows per request: 1 for one call per row, more for a batch call.
+    fn batch_size(_spec: &Self::Spec) -> usize {
+        1
+    }
+
+    /// What the job works on (e.g. the campaign), for lists and history lines.
+    fn label(spec: &Self::Spec) -> Option<String>;
+
+    /// The history line's target for a row (e.g. the address).
+    fn target(input: &Self::Input) -> String;
+
+    /// Makes one request for `rows` (at most [`JobKind::batch_size`]) and returns one verdict
+    /// per row, in order.
+    fn attempt(
+        client: &Client,
+        spec: &Self::Spec,
+        rows: &[Claimed<Self::Input>],
+    ) -> impl Future<Output = Vec<Verdict>> + Send;
+
+    /// Reads the server's state for a row whose earlier request may have taken effect. Only
+    /// called once that request can no longer be running.
+    fn reconcile(
+        client: &Client,
+        spec: &Self::Spec,
+        row: &Claimed<Self::Input>,
+    ) -> impl Future<Output = Reconciled> + Send;
+}
