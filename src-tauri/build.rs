@@ -26,6 +26,12 @@ const COMMANDS: &[&str] = &[
     "unfinished_jobs",
     "job_rows",
     "export_job_results",
+    "create_single_use_link",
+    "start_links_job",
+    "check_links_to_remove",
+    "start_removal_job",
+    "save_link_qr",
+    "export_links_qr_zip",
 ];
 
 fn main() {

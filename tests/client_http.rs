@@ -6,8 +6,9 @@
 use std::time::{Duration, Instant};
 
 use coupon_desk::api::{
-    ApiError, CampaignFilter, Client, ClientConfig, Credentials, EmailAction, EmailCouponRequest,
-    Endpoint, RetryPolicy, SessionSearch,
+    ApiError, AutomatedCodes, CampaignFilter, CampaignSessionsQuery, Client, ClientConfig,
+    CodeType, Credentials, EmailAction, EmailCouponRequest, Endpoint, ManySingleUseRequest,
+    RetryPolicy, SessionSearch, SingleUseCode, SingleUseRequest,
 };
 use coupon_desk::sandbox::{
     FailureStatus, Fault, Sandbox, SandboxConfig, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET,
@@ -962,5 +963,1042 @@ async fn empty_or_foreign_3xx_and_4xx_replies_to_a_send_are_not_the_api_not_mayb
             2,
             "{status} {body:?}: not retried"
         );
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Single-use links and session reads
+
+const LINK_CAMPAIGN: &str = "cam_104211";
+
+fn single_use(campaign: &str) -> SingleUseRequest {
+    SingleUseRequest {
+        campaign: campaign.into(),
+        ..SingleUseRequest::default()
+    }
+}
+
+fn many(campaign: &str, amount: u32) -> ManySingleUseRequest {
+    ManySingleUseRequest {
+        campaign: campaign.into(),
+        amount,
+        ..ManySingleUseRequest::default()
+    }
+}
+
+fn sessions_of(campaign: &str) -> CampaignSessionsQuery {
+    CampaignSessionsQuery {
+        campaign: campaign.into(),
+        ..CampaignSessionsQuery::default()
+    }
+}
+
+#[tokio::test]
+async fn a_single_use_link_with_customer_data_reads_back_through_session_data() {
+    let sb = sandbox().await;
+    let client = client(&sb);
+    let request = SingleUseRequest {
+        campaign: LINK_CAMPAIGN.into(),
+        first_name: Some("Ann".into()),
+        last_name: Some("Lee".into()),
+        email: Some("ann@shop.test".into()),
+        phone: Some("+32 470 12 34 56".into()),
+        custom_id: Some("crm-7".into()),
+        custom_validation_code: Some("BAR-0001".into()),
+        duplicate_check: false,
+    };
+    let link = client.create_single_use(&request).await.unwrap();
+    assert_eq!(link.code.as_str().len(), 21);
+    assert_eq!(
+        link.url,
+        format!("https://digicpn.com/p/fc7k2p/{}", link.code)
+    );
+    assert_eq!(link.widget_validation_code, link.code.short_code());
+    assert_eq!(link.custom_validation_code.as_deref(), Some("BAR-0001"));
+    assert_eq!(link.custom_id.as_deref(), Some("crm-7"));
+    assert!(link.sequence_id.is_some());
+    assert!(sb.control().session_exists(link.code.as_str()));
+    assert_eq!(sb.control().sessions_in_campaign(LINK_CAMPAIGN), 1);
+
+    let data = client.session_data(link.code.as_str()).await.unwrap();
+    assert_eq!(data.campaign, LINK_CAMPAIGN);
+    assert_eq!(data.code, link.code);
+    assert_eq!(data.url, link.url);
+    assert_eq!(data.sequence_id, link.sequence_id);
+    assert_eq!(data.custom_id.as_deref(), Some("crm-7"));
+    assert_eq!(data.own_validation_code.as_deref(), Some("BAR-0001"));
+    assert_eq!(data.email.as_deref(), Some("ann@shop.test"));
+    assert_eq!(data.first_name.as_deref(), Some("Ann"));
+    assert_eq!(data.last_name.as_deref(), Some("Lee"));
+    assert_eq!(data.phone.as_deref(), Some("+32 470 12 34 56"));
+    let created = data.created_at.expect("a creation time");
+    assert!(
+        (time::OffsetDateTime::now_utc() - created)
+            .whole_seconds()
+            .abs()
+            < 120
+    );
+    assert_eq!(
+        (
+            data.opened_at,
+            data.claimed_at,
+            data.validated_at,
+            data.voided_at,
+            data.expires_at
+        ),
+        (None, None, None, None, None),
+        "\"\" dates are None"
+    );
+    assert!(!data.locked);
+
+    // The 6-character short code and the pasted link find it too.
+    let by_short = client.session_data(link.code.short_code()).await.unwrap();
+    assert_eq!(by_short.code, link.code);
+    let by_link = client
+        .session_data(&format!(" {}/ ", link.url))
+        .await
+        .unwrap();
+    assert_eq!(by_link.code, link.code);
+    // And couponsession/search finds it by phone and by custom validation code.
+    for search in ["+32470123456", "BAR-0001", "ANN@shop.test"] {
+        let found = client
+            .search_sessions(&SessionSearch {
+                search: search.into(),
+                campaign: Some(LINK_CAMPAIGN.into()),
+            })
+            .await
+            .unwrap();
+        assert_eq!(found.len(), 1, "{search}");
+        assert_eq!(found[0].code, link.code);
+    }
+    sb.stop().await;
+}
+
+#[tokio::test]
+async fn duplicate_check_returns_the_same_link() {
+    let sb = sandbox().await;
+    let client = client(&sb);
+    let request = SingleUseRequest {
+        email: Some("bo@shop.test".into()),
+        duplicate_check: true,
+        ..single_use(LINK_CAMPAIGN)
+    };
+    let first = client.create_single_use(&request).await.unwrap();
+    let again = client.create_single_use(&request).await.unwrap();
+    assert_eq!(again.code, first.code);
+    assert_eq!(again.url, first.url);
+    let by_id = SingleUseRequest {
+        custom_id: Some("crm-9".into()),
+        duplicate_check: true,
+        ..single_use(LINK_CAMPAIGN)
+    };
+    let a = client.create_single_use(&by_id).await.unwrap();
+    let b = client.create_single_use(&by_id).await.unwrap();
+    assert_eq!(a.code, b.code);
+    assert_ne!(a.code, first.code);
+    // Without duplicate_check a repeat is a new link.
+    let plain = SingleUseRequest {
+        duplicate_check: false,
+        ..request
+    };
+    let other = client.create_single_use(&plain).await.unwrap();
+    assert_ne!(other.code, first.code);
+    assert_eq!(sb.control().sessions_in_campaign(LINK_CAMPAIGN), 3);
+    sb.stop().await;
+}
+
+#[tokio::test]
+async fn many_links_read_back_page_by_page() {
+    let sb = Sandbox::start(SandboxConfig {
+        page_size: 100,
+        ..SandboxConfig::default()
+    })
+    .await
+    .unwrap();
+    let client = client(&sb);
+    let links = client
+        .create_many_single_use(&many(LINK_CAMPAIGN, 1200))
+        .await
+        .unwrap();
+    assert_eq!(links.len(), 1200);
+    assert_eq!(sb.control().sessions_in_campaign(LINK_CAMPAIGN), 1200);
+    // Another campaign's links are not listed.
+    client
+        .create_many_single_use(&many("cam_104212", 5))
+        .await
+        .unwrap();
+
+    let page_two = client
+        .campaign_sessions_page(&sessions_of(LINK_CAMPAIGN), 2)
+        .await
+        .unwrap();
+    assert_eq!(page_two.len(), 100);
+    assert_eq!(page_two[0].code, links[100].code, "oldest first");
+
+    let before = sb.control().request_count("campaign/data");
+    let all = client
+        .campaign_sessions(&sessions_of(LINK_CAMPAIGN))
+        .await
+        .unwrap();
+    assert_eq!(all.len(), links.len());
+    let made: std::collections::HashSet<_> = links.iter().map(|l| l.code.clone()).collect();
+    let read: std::collections::HashSet<_> = all.iter().map(|s| s.code.clone()).collect();
+    assert_eq!(made, read);
+    assert!(all.windows(2).all(|w| w[0].sequence_id < w[1].sequence_id));
+    assert!(all.iter().all(|s| s.campaign == LINK_CAMPAIGN));
+    let pages = sb.control().request_count("campaign/data") - before;
+    assert!((12..=13).contains(&pages), "{pages} pages");
+
+    // A page size that does not divide the count: the short last page ends it.
+    let sb2 = Sandbox::start(SandboxConfig {
+        page_size: 7,
+        ..SandboxConfig::default()
+    })
+    .await
+    .unwrap();
+    let client2 = client_with(&sb2, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET);
+    client2
+        .create_many_single_use(&many(LINK_CAMPAIGN, 30))
+        .await
+        .unwrap();
+    let all = client2
+        .campaign_sessions(&sessions_of(LINK_CAMPAIGN))
+        .await
+        .unwrap();
+    assert_eq!(all.len(), 30);
+    assert!(client2
+        .campaign_sessions(&sessions_of("cam_104213"))
+        .await
+        .unwrap()
+        .is_empty());
+    sb.stop().await;
+    sb2.stop().await;
+}
+
+#[tokio::test]
+async fn campaign_sessions_between_dates() {
+    let sb = sandbox().await;
+    let client = client(&sb);
+    client
+        .create_many_single_use(&many(LINK_CAMPAIGN, 25))
+        .await
+        .unwrap();
+    let now = time::OffsetDateTime::now_utc();
+    let minutes = time::Duration::minutes;
+    let query = |start: Option<time::OffsetDateTime>, end: Option<time::OffsetDateTime>| {
+        CampaignSessionsQuery {
+            campaign: LINK_CAMPAIGN.into(),
+            start,
+            end,
+        }
+    };
+    for (start, end, expected) in [
+        (Some(now - minutes(2)), Some(now + minutes(2)), 25),
+        // Inclusive ends: this very minute counts at both ends.
+        (Some(now), Some(now), 25),
+        (Some(now - minutes(2)), None, 25),
+        (None, Some(now + minutes(2)), 25),
+        (Some(now + minutes(3)), None, 0),
+        (None, Some(now - minutes(3)), 0),
+        (
+            Some(now - time::Duration::days(3)),
+            Some(now - time::Duration::days(2)),
+            0,
+        ),
+    ] {
+        let found = client.campaign_sessions(&query(start, end)).await.unwrap();
+        assert_eq!(found.len(), expected, "{start:?} .. {end:?}");
+    }
+    sb.stop().await;
+}
+
+#[tokio::test]
+async fn remove_then_not_found_then_remove_again_is_refused() {
+    let sb = sandbox().await;
+    let client = client(&sb);
+    let link = client
+        .create_single_use(&SingleUseRequest {
+            email: Some("gone@shop.test".into()),
+            ..single_use(LINK_CAMPAIGN)
+        })
+        .await
+        .unwrap();
+    let keep = client
+        .create_single_use(&single_use(LINK_CAMPAIGN))
+        .await
+        .unwrap();
+    client
+        .remove_single_use(LINK_CAMPAIGN, &link.code)
+        .await
+        .unwrap();
+    assert!(!sb.control().session_exists(link.code.as_str()));
+    assert!(sb.control().session_exists(keep.code.as_str()));
+    assert_eq!(sb.control().sessions_in_campaign(LINK_CAMPAIGN), 1);
+
+    let (code, e) = coupontools_code(client.session_data(link.code.as_str()).await);
+    assert_eq!(code, 505);
+    assert!(
+        e.user_message().contains("coupon code"),
+        "{}",
+        e.user_message()
+    );
+    let (code, _) = coupontools_code(client.remove_single_use(LINK_CAMPAIGN, &link.code).await);
+    assert_eq!(code, 505, "already removed");
+    // Gone from every read.
+    let listed = client
+        .campaign_sessions(&sessions_of(LINK_CAMPAIGN))
+        .await
+        .unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].code, keep.code);
+    let found = client
+        .search_sessions(&SessionSearch {
+            search: "gone@shop.test".into(),
+            campaign: None,
+        })
+        .await
+        .unwrap();
+    assert!(found.is_empty());
+    // Removing is a write: one request each, never retried.
+    assert_eq!(sb.control().request_count("singleuse/remove"), 2);
+    sb.stop().await;
+}
+
+/// A refusal made before sending: the check's own words, naming the field.
+fn local<T: std::fmt::Debug>(result: Result<T, ApiError>) -> String {
+    match result {
+        Err(e @ ApiError::Invalid(_)) => {
+            assert!(e.field().is_some() && e.code().is_none(), "{e:?}");
+            e.user_message()
+        }
+        other => panic!("expected a refusal before sending, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn every_validation_error_of_the_link_calls() {
+    let sb = sandbox().await;
+    let client = client(&sb);
+    // Refused before sending, with the check's own words (nothing sent).
+    let words = local(client.create_single_use(&single_use("")).await);
+    assert!(words.contains("Choose a campaign"), "{words}");
+    local(client.create_single_use(&single_use("dir_7002")).await);
+    local(client.create_single_use(&single_use("cam_12x")).await);
+    for request in [
+        SingleUseRequest {
+            email: Some("ann@".into()),
+            ..single_use(LINK_CAMPAIGN)
+        },
+        SingleUseRequest {
+            phone: Some("call me".into()),
+            ..single_use(LINK_CAMPAIGN)
+        },
+        SingleUseRequest {
+            first_name: Some("Ann\nBcc: x".into()),
+            ..single_use(LINK_CAMPAIGN)
+        },
+        SingleUseRequest {
+            custom_validation_code: Some("x".repeat(101)),
+            ..single_use(LINK_CAMPAIGN)
+        },
+    ] {
+        local(client.create_single_use(&request).await);
+    }
+    let words = local(
+        client
+            .create_many_single_use(&many(LINK_CAMPAIGN, 100_001))
+            .await,
+    );
+    assert!(words.contains("100 000"), "{words}");
+    local(client.create_many_single_use(&many(LINK_CAMPAIGN, 0)).await);
+    local(client.create_many_single_use(&many("", 10)).await);
+    for codes in [
+        AutomatedCodes {
+            prefix: "BAD PREFIX".into(),
+            length: 12,
+            code_type: CodeType::Numeric,
+        },
+        AutomatedCodes {
+            prefix: "abcdefghijk".into(),
+            length: 12,
+            code_type: CodeType::Numeric,
+        },
+        AutomatedCodes {
+            prefix: String::new(),
+            length: 9,
+            code_type: CodeType::Alphanumeric,
+        },
+        AutomatedCodes {
+            prefix: String::new(),
+            length: 26,
+            code_type: CodeType::Alphanumeric,
+        },
+    ] {
+        let request = ManySingleUseRequest {
+            automated_codes: Some(codes),
+            ..many(LINK_CAMPAIGN, 5)
+        };
+        local(client.create_many_single_use(&request).await);
+    }
+    let words = local(
+        client
+            .remove_single_use(LINK_CAMPAIGN, &SingleUseCode::new("abc123"))
+            .await,
+    );
+    assert!(words.contains("6-character short code"), "{words}");
+    local(
+        client
+            .remove_single_use(LINK_CAMPAIGN, &SingleUseCode::new("not a code"))
+            .await,
+    );
+    local(
+        client
+            .remove_single_use("dir_7002", &SingleUseCode::new("a".repeat(21)))
+            .await,
+    );
+    local(client.session_data("").await);
+    local(client.session_data("abc").await);
+    local(client.campaign_sessions(&sessions_of("nope")).await);
+    let backwards = CampaignSessionsQuery {
+        campaign: LINK_CAMPAIGN.into(),
+        start: Some(time::OffsetDateTime::now_utc()),
+        end: Some(time::OffsetDateTime::now_utc() - time::Duration::days(1)),
+    };
+    local(client.campaign_sessions(&backwards).await);
+    for path in [
+        "singleuse/create",
+        "multiplesingleuse/create",
+        "singleuse/remove",
+        "couponsession/data",
+        "campaign/data",
+    ] {
+        assert_eq!(
+            sb.control().request_count(path),
+            0,
+            "{path}: nothing was sent"
+        );
+    }
+
+    // What only Coupontools can know, in both failure modes.
+    for mode in [FailureStatus::Http200, FailureStatus::Semantic] {
+        sb.control().set_failure_status(mode);
+        let unknown = "cam_999";
+        assert_eq!(
+            coupontools_code(client.create_single_use(&single_use(unknown)).await).0,
+            502
+        );
+        assert_eq!(
+            coupontools_code(client.create_many_single_use(&many(unknown, 3)).await).0,
+            502
+        );
+        assert_eq!(
+            coupontools_code(
+                client
+                    .remove_single_use(unknown, &SingleUseCode::new("a".repeat(21)))
+                    .await
+            )
+            .0,
+            502
+        );
+        assert_eq!(
+            coupontools_code(client.campaign_sessions(&sessions_of(unknown)).await).0,
+            502
+        );
+        assert_eq!(
+            coupontools_code(
+                client
+                    .remove_single_use(LINK_CAMPAIGN, &SingleUseCode::new("a".repeat(21)))
+                    .await
+            )
+            .0,
+            505
+        );
+        assert_eq!(
+            coupontools_code(client.session_data(&"b".repeat(21)).await).0,
+            505
+        );
+        assert_eq!(coupontools_code(client.session_data("bbbbbb").await).0, 505);
+        // The sandbox's e-mail check is stricter than ours: 305 from the server.
+        let (code, e) = coupontools_code(
+            client
+                .create_single_use(&SingleUseRequest {
+                    email: Some("jürgen@beispiel.de".into()),
+                    ..single_use(LINK_CAMPAIGN)
+                })
+                .await,
+        );
+        assert_eq!(code, 305, "{e:?}");
+    }
+    // Writes refused by the server are not retried.
+    assert_eq!(sb.control().request_count("/v3/singleuse/create"), 4);
+    assert_eq!(sb.control().sessions_in_campaign(LINK_CAMPAIGN), 0);
+    sb.stop().await;
+}
+
+#[tokio::test]
+async fn a_hundred_thousand_links_in_one_call() {
+    let sb = sandbox().await;
+    let mut config = ClientConfig::new(
+        Credentials::new(DEMO_CLIENT_ID, DEMO_CLIENT_SECRET),
+        sb.v3_url(),
+        sb.v4_url(),
+    );
+    config.retry = FAST;
+    config.timeout = Duration::from_secs(120);
+    let client = Client::new(config).unwrap();
+    let request = ManySingleUseRequest {
+        automated_codes: Some(AutomatedCodes {
+            prefix: "BIG-".into(),
+            length: 10,
+            code_type: CodeType::Numeric,
+        }),
+        ..many(LINK_CAMPAIGN, 100_000)
+    };
+    let started = Instant::now();
+    let links = client.create_many_single_use(&request).await.unwrap();
+    let took = started.elapsed();
+    eprintln!("100 000 links over HTTP in {took:?}");
+    assert_eq!(links.len(), 100_000);
+    let codes: std::collections::HashSet<&str> = links.iter().map(|l| l.code.as_str()).collect();
+    assert_eq!(codes.len(), 100_000, "every code unique");
+    let customs: std::collections::HashSet<&str> = links
+        .iter()
+        .filter_map(|l| l.custom_validation_code.as_deref())
+        .collect();
+    assert_eq!(customs.len(), 100_000, "every validation code unique");
+    assert!(links.iter().all(|l| l.sequence_id.is_some()));
+    assert!(links
+        .windows(2)
+        .all(|w| w[0].sequence_id < w[1].sequence_id));
+    assert_eq!(sb.control().sessions_in_campaign(LINK_CAMPAIGN), 100_000);
+    assert_eq!(sb.control().request_count("multiplesingleuse/create"), 1);
+    sb.stop().await;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Loyalty: the `client.loyalty()` handler (v4 §0.5 + §10, and v3 with `_v3`)
+
+mod loyalty {
+    use super::*;
+    use coupon_desk::api::{MemberChangeV3, MemberFields, MemberQuery, MAX_BULK_MEMBERS};
+    use std::collections::HashSet;
+
+    /// Seeded cards: 48213 coffee stamp card (8 per reward), 48214 membership, 48216 the
+    /// 10 000-member card, 48217 the card holding a member named with markup.
+    const COFFEE: u64 = 48213;
+    const MEMBERSHIP: u64 = 48214;
+    const BIG: u64 = 48216;
+    const ODD_NAMES: u64 = 48217;
+
+    fn v4_status<T: std::fmt::Debug>(result: Result<T, ApiError>) -> (u16, ApiError) {
+        match result {
+            Err(e @ ApiError::V4 { .. }) => {
+                let ApiError::V4 { status, .. } = &e else {
+                    unreachable!()
+                };
+                (*status, e)
+            }
+            other => panic!("expected a v4 refusal, got {other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn loyalty_v4_cards_copy_and_member_lifecycle() {
+        let sb = sandbox().await;
+        let client = client(&sb);
+        let api = client.loyalty();
+
+        let cards = api.cards().await.unwrap();
+        let kinds: HashSet<&str> = cards.iter().map(|c| c.kind.as_str()).collect();
+        assert!(
+            kinds.contains("stamp") && kinds.contains("membership"),
+            "{kinds:?}"
+        );
+
+        // Copy: named, unnamed, too long (refused before sending), unknown card.
+        let copy = api.copy_card(COFFEE, Some("Autumn stamps")).await.unwrap();
+        assert_eq!(
+            (copy.name.as_str(), copy.kind.as_str()),
+            ("Autumn stamps", "stamp")
+        );
+        assert!(copy.id != COFFEE);
+        let unnamed = api.copy_card(MEMBERSHIP, None).await.unwrap();
+        assert!(unnamed.name.contains("Bakery friends"), "{unnamed:?}");
+        let before = sb.control().request_count("/copy");
+        let (status, e) = v4_status(api.copy_card(COFFEE, Some(&"x".repeat(51))).await);
+        assert_eq!(status, 422);
+        assert!(
+            e.user_message().contains("too long"),
+            "{}",
+            e.user_message()
+        );
+        assert_eq!(sb.control().request_count("/copy"), before, "never sent");
+        let (status, e) = v4_status(api.copy_card(1, None).await);
+        assert_eq!(status, 404);
+        assert_eq!(e.kind(), "coupontools");
+        assert!(
+            e.user_message().contains("not found"),
+            "{}",
+            e.user_message()
+        );
+
+        // Create, read, update.
+        let created = api
+            .create_member(
+                COFFEE,
+                &MemberFields {
+                    first_name: Some("Ada".into()),
+                    last_name: Some("Lovelace".into()),
+                    email: Some("ada@example.com".into()),
+                    city: Some("Gent".into()),
+                    custom: [Some("VIP".into()), None, None, None, None, None, None, None],
+                    ..MemberFields::default()
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!((created.stamps, created.voided), (0, false));
+        assert_eq!(created.custom[0].as_deref(), Some("VIP"));
+        assert!(created.created_at.is_some());
+        let read = api.member(COFFEE, created.id).await.unwrap();
+        assert_eq!(read, created);
+        let updated = api
+            .update_member(
+                COFFEE,
+                created.id,
+                &MemberFields {
+                    city: Some("Brugge".into()),
+                    ..MemberFields::default()
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            (updated.city.as_str(), updated.first_name.as_str()),
+            ("Brugge", "Ada")
+        );
+        let (status, e) = v4_status(
+            api.create_member(
+                COFFEE,
+                &MemberFields {
+                    email: Some("not-an-address".into()),
+                    ..MemberFields::default()
+                },
+            )
+            .await,
+        );
+        assert_eq!(status, 422);
+        assert!(
+            e.user_message().contains("not-an-address"),
+            "the server's words: {}",
+            e.user_message()
+        );
+
+        // Stamps: 8 fill the card and make a reward; 0 is refused locally.
+        let stamped = api.add_stamps(COFFEE, created.id, 8).await.unwrap();
+        assert_eq!(stamped.stamps, 8);
+        assert_eq!(stamped.rewards.len(), 1);
+        assert!(!stamped.rewards[0].used);
+        let (status, _) = v4_status(api.add_stamps(COFFEE, created.id, 0).await);
+        assert_eq!(status, 422);
+
+        // Rewards: used once, then refused; an unknown reward is refused.
+        let reward = stamped.rewards[0].id;
+        let used = api
+            .use_rewards(COFFEE, created.id, &[reward])
+            .await
+            .unwrap();
+        assert!(used.rewards[0].used);
+        let (status, e) = v4_status(api.use_rewards(COFFEE, created.id, &[reward]).await);
+        assert_eq!(status, 422);
+        assert!(
+            e.user_message().contains("already used"),
+            "{}",
+            e.user_message()
+        );
+        let (status, _) = v4_status(api.use_rewards(COFFEE, created.id, &[42]).await);
+        assert_eq!(status, 422);
+        let snapshot = sb.control().loyalty_member(COFFEE, created.id).unwrap();
+        assert_eq!(
+            (snapshot.stamps, snapshot.rewards_used.clone()),
+            (8, vec![reward])
+        );
+
+        // Void: hidden from lists unless asked for.
+        let visible = sb.control().loyalty_member_count(COFFEE, false);
+        let voided = api.void_member(COFFEE, created.id).await.unwrap();
+        assert!(voided.voided);
+        assert_eq!(
+            sb.control().loyalty_member_count(COFFEE, false),
+            visible - 1
+        );
+        let page = api.members(COFFEE, &MemberQuery::default()).await.unwrap();
+        assert!(page.members.iter().all(|m| m.id != created.id));
+        let page = api
+            .members(
+                COFFEE,
+                &MemberQuery {
+                    include_voided: true,
+                    ..MemberQuery::default()
+                },
+            )
+            .await
+            .unwrap();
+        assert!(page.members.iter().any(|m| m.id == created.id && m.voided));
+
+        // Delete: gone, 404 after.
+        api.delete_member(COFFEE, created.id).await.unwrap();
+        assert!(sb.control().loyalty_member(COFFEE, created.id).is_none());
+        let (status, e) = v4_status(api.member(COFFEE, created.id).await);
+        assert_eq!(status, 404);
+        assert!(e.hint().contains("deleted"), "{}", e.hint());
+        let (status, _) = v4_status(api.delete_member(COFFEE, created.id).await);
+        assert_eq!(status, 404);
+        let (status, _) = v4_status(api.members(999_999, &MemberQuery::default()).await);
+        assert_eq!(status, 404);
+
+        // Push: to chosen members and to all; an empty message never leaves.
+        let receipt = api
+            .push_notification(
+                COFFEE,
+                "Double stamps on Saturday!",
+                Some(&[910001, 910003]),
+            )
+            .await
+            .unwrap();
+        assert_eq!(receipt.recipients, Some(2));
+        let all = api
+            .push_notification(COFFEE, "Hello all", None)
+            .await
+            .unwrap();
+        assert_eq!(all.recipients, Some(visible as u64 - 1));
+        let (status, _) = v4_status(api.push_notification(COFFEE, "   ", None).await);
+        assert_eq!(status, 422);
+        let (status, _) = v4_status(api.push_notification(COFFEE, &"m".repeat(501), None).await);
+        assert_eq!(status, 422);
+        let pushes = sb.control().pushes_sent();
+        assert_eq!(pushes.len(), 2, "the refused ones were never sent");
+        assert_eq!(pushes[0].recipients, vec![910001, 910003]);
+        assert_eq!(pushes[0].message, "Double stamps on Saturday!");
+        sb.stop().await;
+    }
+
+    #[tokio::test]
+    async fn loyalty_members_are_searched_and_paged() {
+        let sb = sandbox().await;
+        let client = client(&sb);
+        let api = client.loyalty();
+        let page = api
+            .members(
+                BIG,
+                &MemberQuery {
+                    page: 3,
+                    per_page: 20,
+                    ..MemberQuery::default()
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            (page.page, page.per_page, page.total),
+            (3, 20, Some(10_000))
+        );
+        assert_eq!(page.members.len(), 20);
+        assert_eq!(page.members[0].email, "member00041@example.com");
+        assert_eq!(page.page_count(), Some(500));
+
+        for needle in ["MEMBER00042@EXAMPLE.COM", "1000042"] {
+            let found = api
+                .members(
+                    BIG,
+                    &MemberQuery {
+                        search: Some(needle.into()),
+                        ..MemberQuery::default()
+                    },
+                )
+                .await
+                .unwrap();
+            assert_eq!(found.total, Some(1), "{needle}");
+            assert_eq!(found.members[0].email, "member00042@example.com");
+        }
+
+        // Markup in a name comes back as the very same text.
+        let odd = api
+            .members(ODD_NAMES, &MemberQuery::default())
+            .await
+            .unwrap();
+        assert!(
+            odd.members
+                .iter()
+                .any(|m| m.first_name == "<img src=x onerror=alert(1)>"),
+            "{odd:?}"
+        );
+        sb.stop().await;
+    }
+
+    #[tokio::test]
+    async fn loyalty_all_members_pages_through_10000_members_four_at_a_time() {
+        let sb = sandbox().await;
+        let client = client(&sb);
+        let mut progress = Vec::new();
+        let started = Instant::now();
+        let members = client
+            .loyalty()
+            .all_members(BIG, None, false, 4, |loaded, total| {
+                progress.push((loaded, total))
+            })
+            .await
+            .unwrap();
+        let took = started.elapsed();
+        assert_eq!(members.len(), 10_000);
+        let ids: HashSet<u64> = members.iter().map(|m| m.id).collect();
+        assert_eq!(ids.len(), 10_000, "no duplicates");
+        assert!(
+            members.windows(2).all(|w| w[0].id < w[1].id),
+            "page order kept"
+        );
+        assert_eq!(members[0].email, "member00001@example.com");
+        assert_eq!(members[9_999].email, "member10000@example.com");
+        assert_eq!(progress.len(), 100);
+        assert_eq!(progress.last(), Some(&(10_000, Some(10_000))));
+        assert!(progress.windows(2).all(|w| w[0].0 < w[1].0));
+        assert_eq!(sb.control().request_count("/stats"), 100);
+        eprintln!("all_members: 10 000 members in 100 pages, concurrency 4, {took:?}");
+
+        // With a search, only the matches, in one page.
+        let some = client
+            .loyalty()
+            .all_members(BIG, Some("member0999"), false, 4, |_, _| {})
+            .await
+            .unwrap();
+        assert_eq!(some.len(), 10, "member09990 … member09999");
+        sb.stop().await;
+    }
+
+    #[tokio::test]
+    async fn loyalty_bulk_import_of_250_goes_in_three_requests_and_names_the_bad_row() {
+        let sb = sandbox().await;
+        let client = client(&sb);
+        let before = sb.control().loyalty_member_count(MEMBERSHIP, true);
+        let users: Vec<MemberFields> = (0..250)
+            .map(|i| MemberFields {
+                first_name: Some(format!("Import {i}")),
+                email: Some(if i == 137 {
+                    "import137-at-example.com".to_owned()
+                } else {
+                    format!("import{i}@example.com")
+                }),
+                ..MemberFields::default()
+            })
+            .collect();
+        let batches = client.loyalty().create_members(MEMBERSHIP, &users).await;
+        assert_eq!(MAX_BULK_MEMBERS, 100);
+        assert_eq!(
+            batches.iter().map(|b| (b.start, b.len)).collect::<Vec<_>>(),
+            vec![(0, 100), (100, 100), (200, 50)]
+        );
+        assert_eq!(sb.control().request_count("stats/bulk"), 3);
+        let results: Vec<_> = batches
+            .iter()
+            .map(|b| b.result.as_ref().expect("each batch answered"))
+            .collect();
+        assert!(results[0].rejected.is_empty() && results[2].rejected.is_empty());
+        assert_eq!(results[1].rejected.len(), 1);
+        assert_eq!(results[1].rejected[0].index, 137, "index in the whole list");
+        assert!(
+            results[1].rejected[0]
+                .message
+                .contains("import137-at-example.com"),
+            "{:?}",
+            results[1].rejected
+        );
+        let created: usize = results.iter().map(|r| r.created.len()).sum();
+        assert_eq!(created, 249);
+        assert_eq!(
+            sb.control().loyalty_member_count(MEMBERSHIP, true),
+            before + 249
+        );
+
+        // More than 100 in one request is refused before sending.
+        let (status, _) = v4_status(
+            client
+                .loyalty()
+                .create_members_batch(MEMBERSHIP, &users[..101])
+                .await,
+        );
+        assert_eq!(status, 422);
+        assert_eq!(sb.control().request_count("stats/bulk"), 3);
+        sb.stop().await;
+    }
+
+    #[tokio::test]
+    async fn loyalty_lost_reply_on_add_stamps_is_outcome_unknown_and_counted_once() {
+        let sb = sandbox().await;
+        let client = client(&sb);
+        let api = client.loyalty();
+        // Lucas: 7 stamps.
+        let before = api.member(COFFEE, 910002).await.unwrap();
+        sb.control()
+            .inject_on("stats/910002", Fault::DropAfterHandling, 1);
+        match api.add_stamps(COFFEE, 910002, 3).await {
+            Err(e @ ApiError::OutcomeUnknown { .. }) => {
+                assert!(e.outcome_unknown());
+                assert!(
+                    e.user_message().contains("cannot tell"),
+                    "{}",
+                    e.user_message()
+                );
+                assert!(e.hint().contains("before trying again"), "{}", e.hint());
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(
+            sb.control().request_count("stats/910002"),
+            2,
+            "the read before, the write once: never repeated"
+        );
+        // Reconcile: a re-read shows the stamps went on, exactly once.
+        let after = api.member(COFFEE, 910002).await.unwrap();
+        assert_eq!(after.stamps, before.stamps + 3);
+        assert_eq!(
+            after.rewards.len(),
+            before.rewards.len() + 1,
+            "7 + 3 passes 8"
+        );
+        assert_eq!(
+            sb.control().loyalty_member(COFFEE, 910002).unwrap().stamps,
+            before.stamps + 3
+        );
+        sb.stop().await;
+    }
+
+    #[tokio::test]
+    async fn loyalty_v3_list_update_and_push_see_the_v4_members() {
+        let sb = sandbox().await;
+        let client = client(&sb);
+        let api = client.loyalty();
+        let cards = api.cards_v3(false).await.unwrap();
+        assert!(cards
+            .iter()
+            .any(|c| c.id == "loy_48213" && c.amount_of_stamps == Some(8)));
+        let info = api.card_v3("loy_48214").await.unwrap();
+        assert_eq!(info.kind, "membership");
+        let (code, _) = coupontools_code(api.card_v3("loy_1").await);
+        assert_eq!(code, 507);
+
+        // A member made over v4 is a v3 holder `lus_<id>`, stamps as a number.
+        let made = api
+            .create_member(
+                COFFEE,
+                &MemberFields {
+                    first_name: Some("Vera".into()),
+                    ..MemberFields::default()
+                },
+            )
+            .await
+            .unwrap();
+        api.add_stamps(COFFEE, made.id, 5).await.unwrap();
+        let holders = api.members_v3("loy_48213").await.unwrap();
+        let lus = format!("lus_{}", made.id);
+        let vera = holders
+            .users
+            .iter()
+            .find(|u| u.id == lus)
+            .expect("v4 member listed by v3");
+        assert_eq!((vera.first_name.as_str(), vera.stamps), ("Vera", 5));
+
+        // v3 sets the count and voids; v4 sees both.
+        let changed = api
+            .update_member_v3(
+                "loy_48213",
+                &lus,
+                &MemberChangeV3 {
+                    stamps: Some(16),
+                    voided: Some(true),
+                },
+            )
+            .await
+            .unwrap()
+            .expect("the holder comes back");
+        assert_eq!((changed.stamps, changed.voided), (16, true));
+        let v4 = api.member(COFFEE, made.id).await.unwrap();
+        assert_eq!((v4.stamps, v4.voided, v4.rewards.len()), (16, true, 2));
+        let snapshot = sb.control().loyalty_member(COFFEE, made.id).unwrap();
+        assert!(snapshot.voided);
+        api.update_member_v3(
+            "loy_48213",
+            &lus,
+            &MemberChangeV3 {
+                voided: Some(false),
+                ..MemberChangeV3::default()
+            },
+        )
+        .await
+        .unwrap();
+        assert!(!api.member(COFFEE, made.id).await.unwrap().voided);
+        let (code, _) = coupontools_code(
+            api.update_member_v3(
+                "loy_48213",
+                "lus_1",
+                &MemberChangeV3 {
+                    stamps: Some(1),
+                    ..MemberChangeV3::default()
+                },
+            )
+            .await,
+        );
+        assert_eq!(code, 505);
+
+        // Pushes over v3, recorded with their recipients.
+        let one = api
+            .push_member_v3("loy_48213", &lus, "Hi Vera")
+            .await
+            .unwrap();
+        assert_eq!(one.recipients, Some(1));
+        let all = api.push_all_v3("loy_48213", "Hi all").await.unwrap();
+        assert_eq!(
+            all.recipients,
+            Some(sb.control().loyalty_member_count(COFFEE, false) as u64)
+        );
+        let (code, _) = coupontools_code(api.push_all_v3("loy_48213", "").await);
+        assert_eq!(code, 300, "refused before sending");
+        let pushes = sb.control().pushes_sent();
+        assert_eq!(pushes.len(), 2);
+        assert_eq!(
+            (pushes[0].via, pushes[0].recipients.clone()),
+            ("v3 single", vec![made.id])
+        );
+        assert_eq!(pushes[1].via, "v3 all");
+        assert!(pushes[1].recipients.contains(&made.id));
+        sb.stop().await;
+    }
+
+    #[tokio::test]
+    async fn loyalty_v4_refused_while_v3_still_works() {
+        let sb = sandbox().await;
+        let client = client(&sb);
+        let api = client.loyalty();
+        sb.control().set_v4_refused(true);
+        let (status, e) = v4_status(api.cards().await);
+        assert_eq!(status, 401);
+        assert!(e.is_account_failure());
+        assert_eq!(e.kind(), "auth");
+        let (status, _) = v4_status(api.members(COFFEE, &MemberQuery::default()).await);
+        assert_eq!(status, 401);
+        assert_eq!(
+            sb.control().request_count("loyalty/loyalty-cards"),
+            2,
+            "no retry of a 401"
+        );
+
+        // The v3 fallback still answers, with the same cards and holders.
+        let cards = api.cards_v3(true).await.unwrap();
+        assert_eq!(cards.len(), 5);
+        let holders = api.members_v3("loy_48213").await.unwrap();
+        assert_eq!(holders.users.len(), 5);
+
+        sb.control().set_v4_refused(false);
+        assert_eq!(api.cards().await.unwrap().len(), 5);
+        sb.stop().await;
     }
 }

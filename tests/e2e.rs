@@ -398,3 +398,194 @@ async fn a_list_interrupted_by_closing_the_app_is_offered_for_resume_and_finishe
     );
     desk.close().await;
 }
+
+/// The practice sandbox the app started, found through the line it logs, and a client for it.
+fn practice_client(desk: &Desk) -> coupon_desk::api::Client {
+    let logs = desk.home.path().join("data/com.coupondesk.app/logs");
+    let text: String = std::fs::read_dir(&logs)
+        .unwrap_or_else(|e| panic!("log folder {}: {e}", logs.display()))
+        .filter_map(|f| std::fs::read_to_string(f.ok()?.path()).ok())
+        .collect();
+    let at = text
+        .rfind("practice sandbox listening on ")
+        .expect("the app logs where its practice sandbox listens");
+    let addr: String = text[at + "practice sandbox listening on ".len()..]
+        .chars()
+        .take_while(|c| !c.is_whitespace())
+        .collect();
+    let mut config = coupon_desk::api::ClientConfig::new(
+        coupon_desk::api::Credentials::new(DEMO_CLIENT_ID, DEMO_CLIENT_SECRET),
+        format!("http://{addr}/v3"),
+        format!("http://{addr}/v4"),
+    );
+    config.timeout = std::time::Duration::from_secs(30);
+    coupon_desk::api::Client::new(config).expect("a client for the practice sandbox")
+}
+
+async fn selected(desk: &Desk, select: &str) -> String {
+    desk.client
+        .execute(
+            "return document.querySelector(arguments[0]).value;",
+            vec![serde_json::json!(select)],
+        )
+        .await
+        .unwrap()
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "end-to-end: needs tauri-driver and a display; run scripts/test.sh"]
+async fn single_use_links_one_with_its_qr_a_thousand_exported_one_removed_and_too_many_refused() {
+    let desk = Desk::launch("links").await;
+    practice_on(&desk, "links").await;
+    pick_first_campaign(&desk, "#links-campaign").await;
+    let campaign = selected(&desk, "#links-campaign").await;
+    let practice = practice_client(&desk);
+    let sessions = |practice: coupon_desk::api::Client, campaign: String| async move {
+        practice
+            .campaign_sessions(&coupon_desk::api::CampaignSessionsQuery {
+                campaign,
+                start: None,
+                end: None,
+            })
+            .await
+            .expect("the practice sandbox's sessions")
+    };
+    let before = sessions(practice.clone(), campaign.clone()).await.len();
+
+    // One link with the customer's data: URL, codes and a QR image that decoded.
+    desk.fill("#link-first-name", "Ann").await;
+    desk.fill("#link-email", "ann.links@example.com").await;
+    desk.fill("#link-custom-code", "DESK-0001").await;
+    desk.click("#link-one-button").await;
+    let url = desk
+        .wait_text("#link-result-url", "the single-use link", |t| {
+            t.starts_with("https://digicpn.com/p/")
+        })
+        .await;
+    let code = url.rsplit('/').next().unwrap_or_default().to_owned();
+    assert_eq!(code.len(), 21, "{url}");
+    assert_eq!(desk.text("#link-result-widget").await, code[..6]);
+    assert_eq!(desk.text("#link-result-custom").await, "DESK-0001");
+    let qr = desk
+        .client
+        .execute(
+            "const i = document.querySelector('#link-result-qr');
+             return i && i.complete ? i.naturalWidth : 0;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert!(qr.as_u64().unwrap_or(0) >= 100, "QR image decoded: {qr}");
+    let made = practice.session_data(&code).await.expect("the link exists");
+    assert_eq!(made.email.as_deref(), Some("ann.links@example.com"));
+    desk.click("#link-save-png").await;
+    let saved = desk
+        .wait_text("#link-feedback", "where the QR was saved", |t| {
+            t.ends_with(".png")
+        })
+        .await;
+    let png = std::fs::read(&saved[saved.find('/').unwrap()..]).unwrap();
+    assert!(png.starts_with(b"\x89PNG"));
+    desk.screenshot_at("#links", "single-use-one").await;
+
+    // 100 001 is refused beside the field, in plain words, and nothing is made.
+    desk.fill("#links-amount", "100001").await;
+    desk.click("#links-many-button").await;
+    let refused = desk
+        .wait_text(
+            ".field-error[data-for='links-amount']",
+            "the amount message",
+            |t| t.contains("100 000"),
+        )
+        .await;
+    assert!(refused.contains("at once"), "{refused}");
+    assert_eq!(
+        sessions(practice.clone(), campaign.clone()).await.len(),
+        before + 1,
+        "nothing was made for 100 001"
+    );
+
+    // 1 000 links as a job; the export matches the sandbox's sessions one for one.
+    desk.fill("#links-amount", "1000").await;
+    desk.click("#links-many-button").await;
+    desk.wait_text_for(
+        "#links-job-summary",
+        "1 000 links made",
+        std::time::Duration::from_secs(90),
+        |t| {
+            t.replace(['\u{a0}', '\u{202f}', ' ', ','], "")
+                .starts_with("1000links")
+        },
+    )
+    .await;
+    desk.wait_text("#links-job-state", "finished", |t| t.contains("Finished"))
+        .await;
+    let table = desk
+        .wait_text("#links-results", "links in the table", |t| {
+            t.contains("https://digicpn.com/p/")
+        })
+        .await;
+    assert!(!table.is_empty());
+    desk.screenshot_at("#links-job", "single-use-many").await;
+    desk.click("#links-export").await;
+    let said = desk
+        .wait_text("#links-export-path", "where the links were saved", |t| {
+            t.ends_with(".csv")
+        })
+        .await;
+    let csv = desk::read(std::path::Path::new(&said[said.find('/').unwrap()..]));
+    let csv = csv.strip_prefix('\u{feff}').expect("a BOM");
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines[0], "url,code,validation_code,custom_validation_code");
+    assert_eq!(lines.len(), 1_001, "a line per link");
+    let server: std::collections::HashSet<String> = sessions(practice.clone(), campaign.clone())
+        .await
+        .into_iter()
+        .map(|s| s.code.to_string())
+        .collect();
+    assert_eq!(
+        server.len(),
+        before + 1 + 1_000,
+        "exactly 1 000 more links on the server"
+    );
+    for line in &lines[1..] {
+        let fields: Vec<&str> = line.split(',').collect();
+        assert!(fields[0].ends_with(fields[1]), "{line}");
+        assert!(server.contains(fields[1]), "{line} exists on the server");
+    }
+
+    // Remove the first link by pasting its URL; it is looked up, confirmed once, then gone.
+    desk.paste("#links-remove-list", &format!("{url}\n")).await;
+    desk.click("#links-check-button").await;
+    desk.wait_text("#links-remove-summary", "one removable link", |t| {
+        t.starts_with('1')
+    })
+    .await;
+    desk.click("#links-remove-button").await;
+    desk.wait_text("#links-job-summary", "removed", |t| t.contains("Removed 1"))
+        .await;
+    let gone = practice.session_data(&code).await;
+    assert!(
+        matches!(
+            gone,
+            Err(coupon_desk::api::ApiError::Coupontools { code: 505, .. })
+        ),
+        "{gone:?}"
+    );
+
+    // The history has the links made and the one removed.
+    desk.click("a[data-screen='history']").await;
+    let history = desk
+        .wait_text("#history-table", "the link in the history", |t| {
+            t.contains("ann.links@example.com")
+        })
+        .await;
+    assert!(
+        history.contains(&code),
+        "the removal names the code: {history}"
+    );
+    desk.close().await;
+}

@@ -1015,8 +1015,9 @@ async fn unknown_v3_path_is_404_with_a_failure_envelope() {
     let (status, body) = v3(&sb, "coupon/explode", json!({})).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert_eq!(body["status"]["status"], "failed");
+    // Reads answer GET too (§1); writes do not.
     let reply = http()
-        .get(url(&sb, "coupon/list"))
+        .get(url(&sb, "send/email"))
         .send()
         .await
         .expect("reply");
@@ -1228,4 +1229,319 @@ async fn only_loopback_addresses_are_allowed() {
         .await
         .expect_err("refused");
     assert_eq!(error.kind(), std::io::ErrorKind::InvalidInput);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Single-use links and session reads
+
+/// A GET with the documented headers and optional query.
+async fn v3_get(sb: &Sandbox, path_and_query: &str) -> (StatusCode, Value) {
+    let reply = http()
+        .get(url(sb, path_and_query))
+        .header("X-Client-Id", DEMO_CLIENT_ID)
+        .header("X-Client-Secret", DEMO_CLIENT_SECRET)
+        .send()
+        .await
+        .expect("reply");
+    decode(reply).await
+}
+
+#[tokio::test]
+async fn single_use_replies_as_the_docs_print_them() {
+    let sb = sandbox().await;
+    let (_, one) = v3(
+        &sb,
+        "singleuse/create",
+        json!({"campaign": CAMPAIGN, "firstname": "Ann", "email": "ann@shop.test", "customid": "crm-7", "customvalcode": "BAR-1"}),
+    )
+    .await;
+    assert!(is_ok(&one), "{one}");
+    let code = one["single_use_code"].as_str().unwrap().to_owned();
+    assert_eq!(code.len(), 21);
+    assert!(code
+        .bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()));
+    assert_eq!(
+        one["single_use_url"],
+        format!("https://digicpn.com/p/{CAMPAIGN_SLUG}/{code}")
+    );
+    assert_eq!(one["widget_validation_code"], &code[..6]);
+    assert_eq!(one["custom_validation_code"], "BAR-1");
+    assert_eq!(one["customid"], "crm-7");
+
+    let (_, many) = v3(
+        &sb,
+        "multiplesingleuse/create",
+        json!({"campaign": CAMPAIGN, "amount": "3"}),
+    )
+    .await;
+    assert!(is_ok(&many), "{many}");
+    assert_eq!(many["campaign"], CAMPAIGN);
+    assert_eq!(
+        many["action"], " multiple_single_use_codes_created",
+        "leading space kept"
+    );
+    let rows = many["data"].as_array().unwrap();
+    assert_eq!(rows.len(), 3);
+    for row in rows {
+        assert!(row["sequence_id"].is_u64(), "an integer: {row}");
+        assert!(row.get("sequenceid").is_none());
+        for key in [
+            "single_use_code",
+            "single_use_url",
+            "widget_validation_code",
+            "custom_validation_code",
+        ] {
+            assert!(row[key].is_string(), "{key}: {row}");
+        }
+    }
+    let (_, default_amount) = v3(
+        &sb,
+        "multiplesingleuse/create",
+        json!({"campaign": CAMPAIGN}),
+    )
+    .await;
+    assert_eq!(default_amount["data"].as_array().unwrap().len(), 10);
+
+    // couponsession/data: numbers as strings, "" for dates that did not happen (§4, §5.3).
+    let (_, data) = v3(&sb, "couponsession/data", json!({"couponsession": code})).await;
+    assert!(is_ok(&data), "{data}");
+    assert_eq!(data["action"], "retrieve_all_session_data");
+    assert_eq!(data["campaign"], CAMPAIGN);
+    assert_eq!(data["session"], code);
+    assert!(
+        data["sequenceid"].as_str().unwrap().parse::<u64>().is_ok(),
+        "a numeric string"
+    );
+    let status = &data["data"]["status"];
+    for (key, value) in status.as_object().unwrap() {
+        assert!(value.is_string(), "{key} is a string: {value}");
+    }
+    assert_eq!(status["open_date_utc"], "");
+    assert_eq!(status["opened"], "0");
+    assert_eq!(status["locked"], "0");
+    assert_eq!(status["own_validation_code"], "BAR-1");
+    parse_utc(status["created_date_utc"].as_str().unwrap());
+    assert_eq!(data["user_data"]["firstname"], "Ann");
+    let (_, short) = v3(
+        &sb,
+        "couponsession/data",
+        json!({"couponsession": &code[..6]}),
+    )
+    .await;
+    assert_eq!(short["session"], code);
+
+    // campaign/data: every session, oldest first, with a count as a string.
+    let (_, list) = v3(&sb, "campaign/data", json!({"campaign": CAMPAIGN})).await;
+    assert_eq!(list["amount_of_results"], "14");
+    let listed = list["data"].as_array().unwrap();
+    assert_eq!(listed[0]["session"], code);
+    assert!(listed[1]["sequenceid"].is_string());
+    let (_, none) = v3(&sb, "campaign/data", json!({"campaign": "cam_104212"})).await;
+    assert_eq!(none["amount_of_results"], "0");
+    assert_eq!(none["data"], json!([]));
+
+    // Remove, then it is gone.
+    let (_, removed) = v3(
+        &sb,
+        "singleuse/remove",
+        json!({"campaign": CAMPAIGN, "couponsession": code}),
+    )
+    .await;
+    assert!(is_ok(&removed), "{removed}");
+    assert_eq!(removed["action"], "single_use_code_removed");
+    let (_, again) = v3(
+        &sb,
+        "singleuse/remove",
+        json!({"campaign": CAMPAIGN, "couponsession": code}),
+    )
+    .await;
+    assert_eq!(failure(&again), (505, "Couponsession not found.".into()));
+    let (_, gone) = v3(&sb, "couponsession/data", json!({"couponsession": code})).await;
+    assert_eq!(failure(&gone).0, 505);
+    assert_eq!(sb.control().sessions_in_campaign(CAMPAIGN), 13);
+    sb.stop().await;
+}
+
+#[tokio::test]
+async fn single_use_and_session_errors() {
+    let sb = sandbox().await;
+    let code_of = |body: Value| failure(&body).0;
+    for (path, body, code) in [
+        ("singleuse/create", json!({}), 200),
+        ("singleuse/create", json!({"campaign": "dir_7002"}), 301),
+        ("singleuse/create", json!({"campaign": "cam_1"}), 502),
+        (
+            "singleuse/create",
+            json!({"campaign": CAMPAIGN, "email": "ann@"}),
+            305,
+        ),
+        (
+            "singleuse/create",
+            json!({"campaign": CAMPAIGN, "duplicate_check": "maybe"}),
+            302,
+        ),
+        ("multiplesingleuse/create", json!({"amount": "5"}), 200),
+        (
+            "multiplesingleuse/create",
+            json!({"campaign": CAMPAIGN, "amount": "100001"}),
+            302,
+        ),
+        (
+            "multiplesingleuse/create",
+            json!({"campaign": CAMPAIGN, "amount": "0"}),
+            302,
+        ),
+        (
+            "multiplesingleuse/create",
+            json!({"campaign": CAMPAIGN, "amount": "1e3"}),
+            302,
+        ),
+        (
+            "multiplesingleuse/create",
+            json!({"campaign": CAMPAIGN, "status": "used"}),
+            302,
+        ),
+        (
+            "multiplesingleuse/create",
+            json!({"campaign": CAMPAIGN, "automated_codes": true, "code_length": 9, "code_type": "numeric"}),
+            302,
+        ),
+        (
+            "multiplesingleuse/create",
+            json!({"campaign": CAMPAIGN, "automated_codes": true, "code_length": "ten", "code_type": "numeric"}),
+            303,
+        ),
+        (
+            "multiplesingleuse/create",
+            json!({"campaign": CAMPAIGN, "automated_codes": true, "code_prefix": "a b", "code_length": 10, "code_type": "numeric"}),
+            303,
+        ),
+        (
+            "multiplesingleuse/create",
+            json!({"campaign": CAMPAIGN, "automated_codes": true, "code_length": 10, "code_type": "hex"}),
+            302,
+        ),
+        ("singleuse/remove", json!({"couponsession": "a"}), 200),
+        ("singleuse/remove", json!({"campaign": CAMPAIGN}), 200),
+        (
+            "singleuse/remove",
+            json!({"campaign": CAMPAIGN, "couponsession": "aaaaaaaaaaaaaaaaaaaaa"}),
+            505,
+        ),
+        ("couponsession/data", json!({}), 200),
+        (
+            "couponsession/data",
+            json!({"couponsession": "zzzzzz"}),
+            505,
+        ),
+        ("campaign/data", json!({}), 200),
+        ("campaign/data", json!({"campaign": "cam_x"}), 301),
+        ("campaign/data", json!({"campaign": "cam_1"}), 502),
+        (
+            "campaign/data",
+            json!({"campaign": CAMPAIGN, "start_date": "01/02/2025"}),
+            303,
+        ),
+        (
+            "campaign/data",
+            json!({"campaign": CAMPAIGN, "end_date": "2025-13-01"}),
+            303,
+        ),
+        (
+            "campaign/data",
+            json!({"campaign": CAMPAIGN, "page": "0"}),
+            302,
+        ),
+    ] {
+        let (_, reply) = v3(&sb, path, body.clone()).await;
+        assert_eq!(code_of(reply), code, "{path} {body}");
+    }
+    let (_, amount) = v3(
+        &sb,
+        "multiplesingleuse/create",
+        json!({"campaign": CAMPAIGN, "amount": "100001"}),
+    )
+    .await;
+    assert_eq!(failure(&amount).1, "Invalid value in parameter: amount.");
+    assert_eq!(sb.control().sessions_in_campaign(CAMPAIGN), 0);
+    // Every date form the docs and clients use is accepted.
+    for (start, end) in [
+        ("2020-01-01 00:00", "2999-12-31 23:59"),
+        ("2020-01-01 00-00", "2999-12-31 23-59"),
+        ("2020-01-01", "2999-12-31"),
+    ] {
+        let (_, ok) = v3(
+            &sb,
+            "campaign/data",
+            json!({"campaign": CAMPAIGN, "start_date": start, "end_date": end, "page": 2}),
+        )
+        .await;
+        assert!(is_ok(&ok), "{start} {end}: {ok}");
+    }
+    sb.stop().await;
+}
+
+#[tokio::test]
+async fn reads_answer_get_and_writes_refuse_it() {
+    let sb = sandbox().await;
+    let (status, list) = v3_get(&sb, "coupon/list").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(is_ok(&list) && campaign_count(&list) >= 2, "{list}");
+    let (_, info) = v3_get(&sb, &format!("coupon/info?campaign={CAMPAIGN}")).await;
+    assert_eq!(info["coupon_info"]["ID"], CAMPAIGN);
+
+    let (_, made) = v3(&sb, "singleuse/create", json!({"campaign": CAMPAIGN})).await;
+    let code = made["single_use_code"].as_str().unwrap().to_owned();
+    let (status, data) = v3_get(&sb, &format!("couponsession/data?couponsession={code}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(data["session"], code);
+    let (_, listed) = v3_get(&sb, &format!("campaign/data?campaign={CAMPAIGN}&page=1")).await;
+    assert_eq!(listed["amount_of_results"], "1");
+    let (_, searched) = v3_get(&sb, "couponsession/search?search=nobody%40shop.test").await;
+    assert_eq!(searched["amount_of_results"], "0");
+    // A GET without credentials is refused like a POST without them.
+    let reply = http()
+        .get(url(&sb, "coupon/list"))
+        .send()
+        .await
+        .expect("reply");
+    let (_, body) = decode(reply).await;
+    assert_auth_failure(&body);
+
+    for write in [
+        "singleuse/create",
+        "multiplesingleuse/create",
+        "singleuse/remove",
+        "send/email",
+    ] {
+        let reply = http()
+            .get(url(
+                &sb,
+                &format!("{write}?campaign={CAMPAIGN}&couponsession={code}&email=a%40b.test"),
+            ))
+            .header("X-Client-Id", DEMO_CLIENT_ID)
+            .header("X-Client-Secret", DEMO_CLIENT_SECRET)
+            .send()
+            .await
+            .expect("reply");
+        assert_eq!(reply.status(), StatusCode::METHOD_NOT_ALLOWED, "{write}");
+        let (_, body) = decode(reply).await;
+        assert_eq!(body["status"]["status"], "failed");
+    }
+    assert!(sb.control().session_exists(&code), "nothing was removed");
+    assert_eq!(
+        sb.control().sessions_in_campaign(CAMPAIGN),
+        1,
+        "nothing was made"
+    );
+    let reply = http()
+        .delete(url(&sb, "coupon/list"))
+        .header("X-Client-Id", DEMO_CLIENT_ID)
+        .header("X-Client-Secret", DEMO_CLIENT_SECRET)
+        .send()
+        .await
+        .expect("reply");
+    assert_eq!(reply.status(), StatusCode::METHOD_NOT_ALLOWED);
+    sb.stop().await;
 }

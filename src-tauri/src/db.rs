@@ -106,6 +106,15 @@ const MIGRATIONS: &[&str] = &[
      DROP TABLE email_jobs;
      CREATE INDEX job_rows_queue ON job_rows(job_id, status, attempts, row);
      CREATE INDEX jobs_state ON jobs(state);",
+    // 4: what one call made for a row when it makes many (the links of a chunk of single-use
+    // links), numbered across the job in the order they were recorded.
+    "CREATE TABLE job_items (
+        job_id  TEXT    NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+        item    INTEGER NOT NULL,   -- 1-based across the job
+        row     INTEGER NOT NULL,   -- the row that made it
+        data    TEXT    NOT NULL,   -- JSON object, the kind's item
+        PRIMARY KEY (job_id, item)
+     );",
 ];
 
 /// The schema step that made the journal generic; tests build older databases with the steps

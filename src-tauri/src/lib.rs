@@ -77,6 +77,12 @@ pub fn build<R: Runtime>(builder: tauri::Builder<R>, options: AppOptions) -> tau
             commands::bulk::unfinished_jobs,
             commands::bulk::job_rows,
             commands::bulk::export_job_results,
+            commands::single_use::create_single_use_link,
+            commands::single_use::start_links_job,
+            commands::single_use::check_links_to_remove,
+            commands::single_use::start_removal_job,
+            commands::single_use::save_link_qr,
+            commands::single_use::export_links_qr_zip,
         ])
 }
 

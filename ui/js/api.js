@@ -91,6 +91,14 @@ export const startEmailJob = (input, onProgress) => call('start_email_job', { in
 export const pauseJob = (jobId) => call('pause_job', { jobId });
 export const resumeJob = (jobId, onProgress) => call('resume_job', { jobId, onProgress });
 export const cancelJob = (jobId) => call('cancel_job', { jobId });
-export const unfinishedJobs = () => call('unfinished_jobs');
+export const unfinishedJobs = (kind) => call('unfinished_jobs', { kind: kind ?? null });
 export const jobRows = (jobId, offset, limit) => call('job_rows', { jobId, offset, limit });
 export const exportJobResults = (jobId) => call('export_job_results', { jobId });
+
+// Single-use links.
+export const createSingleUseLink = (input) => call('create_single_use_link', { input });
+export const startLinksJob = (input, onProgress) => call('start_links_job', { input, onProgress });
+export const checkLinksToRemove = (text) => call('check_links_to_remove', { text });
+export const startRemovalJob = (links, onProgress) => call('start_removal_job', { links, onProgress });
+export const saveLinkQr = (url, format) => call('save_link_qr', { url, format });
+export const exportLinksQrZip = (jobId) => call('export_links_qr_zip', { jobId });

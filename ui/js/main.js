@@ -9,11 +9,12 @@ import { state, setStatus, setConnection, subscribe, activeAccount, accounts, pr
 import * as welcome from './screens/welcome.js';
 import * as send from './screens/send.js';
 import * as bulk from './screens/bulk.js';
+import * as links from './screens/links.js';
 import * as history from './screens/history.js';
 import * as settings from './screens/settings.js';
 
-const SCREENS = { welcome, send, bulk, history, settings };
-const NEEDS_ACCOUNT = new Set(['send', 'bulk', 'history']);
+const SCREENS = { welcome, send, bulk, links, history, settings };
+const NEEDS_ACCOUNT = new Set(['send', 'bulk', 'links', 'history']);
 const LAST_SCREEN_KEY = 'coupon-desk.last-screen';
 
 let currentScreen = null;

@@ -67,10 +67,31 @@ pub enum Endpoint {
     CouponInfo,
     SendEmail,
     CouponSessionSearch,
+    CouponSessionData,
+    CampaignData,
+    SingleUseCreate,
+    MultipleSingleUseCreate,
+    SingleUseRemove,
     LoyaltyUsersList,
     DirectoryUsersList,
     CategoryMainList,
     V4LoyaltyCards,
+    // Loyalty (the `client.loyalty()` handler).
+    LoyaltyList,
+    LoyaltyInfo,
+    LoyaltyUsersUpdate,
+    LoyaltyPushSingle,
+    LoyaltyPushAll,
+    V4LoyaltyCardCopy,
+    V4LoyaltyMembers,
+    V4LoyaltyMember,
+    V4LoyaltyMemberCreate,
+    V4LoyaltyMembersBulk,
+    V4LoyaltyMemberUpdate,
+    V4LoyaltyRewardsUse,
+    V4LoyaltyMemberVoid,
+    V4LoyaltyMemberDelete,
+    V4LoyaltyPush,
 }
 
 impl Endpoint {
@@ -80,10 +101,30 @@ impl Endpoint {
         Endpoint::CouponInfo,
         Endpoint::SendEmail,
         Endpoint::CouponSessionSearch,
+        Endpoint::CouponSessionData,
+        Endpoint::CampaignData,
+        Endpoint::SingleUseCreate,
+        Endpoint::MultipleSingleUseCreate,
+        Endpoint::SingleUseRemove,
         Endpoint::LoyaltyUsersList,
         Endpoint::DirectoryUsersList,
         Endpoint::CategoryMainList,
         Endpoint::V4LoyaltyCards,
+        Endpoint::LoyaltyList,
+        Endpoint::LoyaltyInfo,
+        Endpoint::LoyaltyUsersUpdate,
+        Endpoint::LoyaltyPushSingle,
+        Endpoint::LoyaltyPushAll,
+        Endpoint::V4LoyaltyCardCopy,
+        Endpoint::V4LoyaltyMembers,
+        Endpoint::V4LoyaltyMember,
+        Endpoint::V4LoyaltyMemberCreate,
+        Endpoint::V4LoyaltyMembersBulk,
+        Endpoint::V4LoyaltyMemberUpdate,
+        Endpoint::V4LoyaltyRewardsUse,
+        Endpoint::V4LoyaltyMemberVoid,
+        Endpoint::V4LoyaltyMemberDelete,
+        Endpoint::V4LoyaltyPush,
     ];
 
     pub fn spec(self) -> EndpointSpec {
@@ -129,6 +170,53 @@ impl Endpoint {
                 Source::Inferred("§10 couponsession/search: `search` Req (custom validation code, phone or e-mail), `campaign` Opt restricts to one campaign"),
                 Source::Inferred("§10 couponsession/search: `amount_of_results` + `data` array of sessions shaped like couponsession/data (session, session_url, campaign, status.created_date_utc, …)"),
             ),
+            // A read: `couponsession` is the 21-character code or its 6-character short form.
+            Endpoint::CouponSessionData => (
+                V3,
+                Post,
+                "/couponsession/data",
+                true,
+                Source::Doc,
+                // Doc-old example plus the help article's fuller `data.status`; where the
+                // customer sits is not documented (sandbox decision: `user_data`).
+                Source::Doc,
+            ),
+            // A read, paged: `campaign` Req, `page`, `start_date`/`end_date` (UTC, inclusive).
+            Endpoint::CampaignData => (
+                V3,
+                Post,
+                "/campaign/data",
+                true,
+                Source::Doc,
+                Source::Inferred("§10 Paging of campaign/data and friends: page=1,2,… until a page returns fewer rows than the first page or none; `amount_of_results` + `data` rows per §5.3"),
+            ),
+            // WRITES from here: each call may make or remove links, so never repeated blindly.
+            Endpoint::SingleUseCreate => (
+                V3,
+                Post,
+                "/singleuse/create",
+                false,
+                Source::Doc,
+                // Reply fields seen in two public clients (§5.4).
+                Source::Client,
+            ),
+            Endpoint::MultipleSingleUseCreate => (
+                V3,
+                Post,
+                "/multiplesingleuse/create",
+                false,
+                Source::Doc,
+                // `action` comes with a leading space and `sequence_id` as an integer (§4, §5.4).
+                Source::Doc,
+            ),
+            Endpoint::SingleUseRemove => (
+                V3,
+                Post,
+                "/singleuse/remove",
+                false,
+                Source::Inferred("§10 singleuse/remove: POST /v3/singleuse/remove with `campaign` + `couponsession` (full 21-char code)"),
+                Source::Inferred("§10 singleuse/remove: envelope + action \"single_use_code_removed\"; unknown session: error 505"),
+            ),
             Endpoint::LoyaltyUsersList => {
                 (V3, Post, "/loyaltyusers/list", true, Source::Seed, Source::Seed)
             }
@@ -145,6 +233,130 @@ impl Endpoint {
                 true,
                 Source::Seed,
                 Source::Inferred("§10 v4 card object: as §6.1 (id, code, name, domain, type)"),
+            ),
+            // ---- Loyalty, v3 (§5.6, §10). Reads are retried; updates and pushes never are.
+            Endpoint::LoyaltyList => (
+                V3,
+                Post,
+                "/loyalty/list",
+                true,
+                Source::Doc,
+                Source::Inferred("§10 loyalty/list: `loyaltycards` array of the §0.1 card object"),
+            ),
+            Endpoint::LoyaltyInfo => (
+                V3,
+                Post,
+                "/loyalty/info",
+                true,
+                Source::Doc,
+                Source::Inferred("§10 loyalty/info: `loyaltycard` object of the §0.1 card object"),
+            ),
+            Endpoint::LoyaltyUsersUpdate => (
+                V3,
+                Post,
+                "/loyaltyusers/update",
+                false,
+                Source::Inferred("§10 loyaltyusers/update: `loyaltycard`, `user` (lus_…) Req; `stamps` = the new count, `voided` \"0\"/\"1\""),
+                Source::Inferred("§10 loyaltyusers/update: reply not documented; the sandbox answers envelope + `user` (read if present)"),
+            ),
+            Endpoint::LoyaltyPushSingle => (
+                V3,
+                Post,
+                "/loyalty/pushnotification/single",
+                false,
+                Source::Inferred("§10 v3 loyalty push: `loyaltycard`, `user`, `message`"),
+                Source::Inferred("§10 v3 loyalty push: envelope; `amount_of_recipients` read if present"),
+            ),
+            Endpoint::LoyaltyPushAll => (
+                V3,
+                Post,
+                "/loyalty/pushnotification/all",
+                false,
+                Source::Inferred("§10 v3 loyalty push: `loyaltycard`, `message`"),
+                Source::Inferred("§10 v3 loyalty push: envelope; `amount_of_recipients` read if present"),
+            ),
+            // ---- Loyalty, v4 (§0.5 seed 002; shapes per §10).
+            Endpoint::V4LoyaltyCardCopy => (
+                V4,
+                Post,
+                "/loyalty/loyalty-cards/{id}/copy",
+                false,
+                Source::Seed,
+                Source::Inferred("§10 v4 card object: the new card"),
+            ),
+            Endpoint::V4LoyaltyMembers => (
+                V4,
+                Get,
+                "/loyalty/loyalty-cards/{loyaltyCardId}/stats",
+                true,
+                Source::Inferred("§10 v4 list users filter/pagination: pagination[page], pagination[per_page], filter[search], include_voided=true"),
+                Source::Inferred("§10 v4 list users filter/pagination: bare array or {data, pagination: {page, per_page, total}}"),
+            ),
+            Endpoint::V4LoyaltyMember => (
+                V4,
+                Get,
+                "/loyalty/loyalty-cards/{loyaltyCardId}/stats/{userId}",
+                true,
+                Source::Seed,
+                Source::Inferred("§10 v4 user object"),
+            ),
+            Endpoint::V4LoyaltyMemberCreate => (
+                V4,
+                Post,
+                "/loyalty/loyalty-cards/{id}/stats",
+                false,
+                Source::Seed,
+                Source::Inferred("§10 v4 user object: the created user"),
+            ),
+            Endpoint::V4LoyaltyMembersBulk => (
+                V4,
+                Post,
+                "/loyalty/loyalty-cards/{id}/stats/bulk",
+                false,
+                Source::Inferred("§10 v4 bulk create body: {\"users\": [...]}, at most 100 per request"),
+                Source::Inferred("§10 v4 bulk create body: created users as an array or {data}; per-user refusals as `errors: [{index, message}]` (project decision, sandbox)"),
+            ),
+            // Update AND add stamps: one method and path, the body tells them apart (§0.5).
+            Endpoint::V4LoyaltyMemberUpdate => (
+                V4,
+                Post,
+                "/loyalty/loyalty-cards/{loyaltyCardId}/stats/{userId}",
+                false,
+                Source::Seed,
+                Source::Inferred("§10 v4 replies to update / add stamps: the updated user object"),
+            ),
+            // PUT, but using a reward twice is refused: a write, never repeated blindly.
+            Endpoint::V4LoyaltyRewardsUse => (
+                V4,
+                Put,
+                "/loyalty/loyalty-cards/{loyaltyCardId}/stats/{userId}/rewards",
+                false,
+                Source::Seed,
+                Source::Inferred("§10 v4 replies to use rewards: the updated user object"),
+            ),
+            Endpoint::V4LoyaltyMemberVoid => (
+                V4,
+                Put,
+                "/loyalty/loyalty-cards/{loyaltyCardId}/stats/{userId}/void",
+                false,
+                Source::Seed,
+                Source::Inferred("§10 v4 replies to void: the updated user object"),
+            ),
+            Endpoint::V4LoyaltyMemberDelete => (
+                V4,
+                Delete,
+                "/loyalty/loyalty-cards/{loyaltyCardId}/stats/{userId}",
+                false,
+                Source::Seed,
+                Source::Inferred("§10 v4 replies: delete answers 2xx with any body"),
+            ),
+            Endpoint::V4LoyaltyPush => (
+                V4,
+                Post,
+                "/loyalty/loyalty-cards/{id}/push-notifications",
+                false,
+                Source::Seed,
+                Source::Inferred("§10 v4 replies: push answers 2xx with any body (a count of recipients read if present)"),
             ),
         };
         EndpointSpec {
@@ -261,6 +473,37 @@ mod tests {
         assert_eq!(
             Endpoint::CouponSessionSearch.to_string(),
             "POST v3/couponsession/search"
+        );
+    }
+
+    #[test]
+    fn single_use_rows_are_writes_and_session_reads_are_reads() {
+        for write in [
+            Endpoint::SingleUseCreate,
+            Endpoint::MultipleSingleUseCreate,
+            Endpoint::SingleUseRemove,
+        ] {
+            assert!(Endpoint::ALL.contains(&write));
+            assert!(!write.spec().idempotent, "{write:?} is a write");
+        }
+        for read in [Endpoint::CouponSessionData, Endpoint::CampaignData] {
+            assert!(Endpoint::ALL.contains(&read));
+            assert!(read.spec().idempotent, "{read:?} is a read");
+        }
+        let remove = Endpoint::SingleUseRemove.spec();
+        for source in [remove.source, remove.reply] {
+            assert!(
+                matches!(source, Source::Inferred(note) if note.starts_with("§10 singleuse/remove")),
+                "{source:?}"
+            );
+        }
+        assert!(matches!(
+            Endpoint::CampaignData.spec().reply,
+            Source::Inferred(note) if note.starts_with("§10 Paging of campaign/data")
+        ));
+        assert_eq!(
+            Endpoint::MultipleSingleUseCreate.to_string(),
+            "POST v3/multiplesingleuse/create"
         );
     }
 

@@ -72,6 +72,10 @@ pub enum ApiError {
 
     #[error("internal error: {detail}")]
     Internal { detail: String },
+
+    /// A value the client refused before sending anything (the same checks the commands run).
+    #[error("not sent, invalid {}: {}", .0.field, .0.message)]
+    Invalid(super::validate::FieldProblem),
 }
 
 impl ApiError {
@@ -93,6 +97,15 @@ impl ApiError {
             ApiError::OutcomeUnknown { .. } => "outcome_unknown",
             ApiError::InvalidBaseUrl { .. } | ApiError::UnusableCredentials => "config",
             ApiError::Internal { .. } => "internal",
+            ApiError::Invalid(_) => "validation",
+        }
+    }
+
+    /// The form field a refusal is about, when the client refused a value itself.
+    pub fn field(&self) -> Option<&'static str> {
+        match self {
+            ApiError::Invalid(problem) => Some(problem.field),
+            _ => None,
         }
     }
 
@@ -130,6 +143,7 @@ impl ApiError {
 
     fn words(&self) -> (String, String) {
         match self {
+            ApiError::Invalid(problem) => (problem.message.clone(), problem.hint.clone()),
             ApiError::Coupontools { code, description } => coupontools_words(*code, description),
             ApiError::V4 { status: 401 | 403, .. } => credentials_words(),
             ApiError::V4 { status: 404, message } => (

@@ -1,4 +1,5 @@
-//! Loyalty cards: the v3 user list (§0.1, seed 000) and the v4 card list (§0.5, §6.1).
+//! Loyalty cards: the v3 user list (§0.1, seed 000) and the v4 card list (§0.5, §6.1). The rest
+//! of the loyalty API sits on the `client.loyalty()` handler (`loyalty_v4.rs`, `loyalty_v3.rs`).
 
 use serde::{Deserialize, Serialize};
 
@@ -69,6 +70,10 @@ pub struct LoyaltyUser {
     pub stamps: u32,
     #[serde(default, deserialize_with = "lenient::boolean")]
     pub subscribed_for_marketing: bool,
+    /// Not in seed 000; the sandbox adds `"voided": "0"/"1"` (§10 `loyaltyusers/update`).
+    /// False when absent.
+    #[serde(default, deserialize_with = "lenient::boolean")]
+    pub voided: bool,
 }
 
 /// The reply of `loyaltyusers/list`: the card and its holders.
@@ -162,6 +167,7 @@ mod tests {
                 social_type: "Google".into(),
                 stamps: 2,
                 subscribed_for_marketing: true,
+                voided: false,
             }]
         );
     }

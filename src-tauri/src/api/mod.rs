@@ -15,8 +15,11 @@ pub mod envelope;
 pub mod error;
 pub mod lenient;
 pub mod loyalty;
+pub mod loyalty_v3;
+pub mod loyalty_v4;
 pub mod retry;
 pub mod sessions;
+pub mod single_use;
 mod transport;
 pub mod validate;
 
@@ -31,7 +34,16 @@ pub use email::{EmailAction, EmailCouponRequest, EmailedCoupon};
 pub use endpoints::{Endpoint, EndpointSpec};
 pub use error::ApiError;
 pub use loyalty::{LoyaltyCard, LoyaltyCardUsers, LoyaltyCardV4, LoyaltyUser};
+pub use loyalty_v3::MemberChangeV3;
+pub use loyalty_v4::{
+    BulkBatch, BulkCreated, BulkRejection, LoyaltyApi, LoyaltyMember, MemberFields, MemberPage,
+    MemberQuery, PushReceipt, Reward, MAX_BULK_MEMBERS,
+};
 pub use retry::RetryPolicy;
 pub use sessions::{CouponSession, SessionSearch};
+pub use single_use::{
+    AutomatedCodes, CampaignSessionsQuery, CodeType, ManySingleUseRequest, SessionData,
+    SingleUseLink, SingleUseRequest, SingleUseStatus,
+};
 pub use transport::CONNECT_TIMEOUT;
 pub use validate::FieldProblem;

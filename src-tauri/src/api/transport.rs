@@ -135,6 +135,53 @@ impl Transport {
         query: &[(&str, String)],
         body: Option<&Value>,
     ) -> Result<T, ApiError> {
+        self.v4_with(endpoint, path_params, query, body, read_v4::<T>)
+            .await
+    }
+
+    /// A v4 call whose 2xx reply may carry any body, or none (§10: delete and push): the body
+    /// comes back raw. Non-2xx replies are errors as for [`Transport::v4`].
+    pub(crate) async fn v4_any_body(
+        &self,
+        endpoint: Endpoint,
+        path_params: &[&str],
+        query: &[(&str, String)],
+        body: Option<&Value>,
+    ) -> Result<Vec<u8>, ApiError> {
+        self.v4_with(
+            endpoint,
+            path_params,
+            query,
+            body,
+            |status, headers, bytes| {
+                if (200..300).contains(&status) {
+                    return Attempt::Done(Ok(bytes.to_vec()));
+                }
+                match read_v4::<serde::de::IgnoredAny>(status, headers, bytes) {
+                    Attempt::Done(result) => Attempt::Done(result.map(|_| bytes.to_vec())),
+                    Attempt::Failed {
+                        outcome,
+                        error,
+                        maybe_took_effect,
+                    } => Attempt::Failed {
+                        outcome,
+                        error,
+                        maybe_took_effect,
+                    },
+                }
+            },
+        )
+        .await
+    }
+
+    async fn v4_with<T>(
+        &self,
+        endpoint: Endpoint,
+        path_params: &[&str],
+        query: &[(&str, String)],
+        body: Option<&Value>,
+        read: impl Fn(u16, &HeaderMap, &[u8]) -> Attempt<T>,
+    ) -> Result<T, ApiError> {
         let spec = endpoint.spec();
         debug_assert_eq!(spec.family, Family::V4, "{endpoint:?} is not a v4 row");
         let mut url = reqwest::Url::parse(&format!(
@@ -165,7 +212,7 @@ impl Transport {
                 None => request,
             }
         };
-        self.run(endpoint, build, read_v4::<T>).await
+        self.run(endpoint, build, read).await
     }
 
     async fn run<T>(

@@ -107,6 +107,243 @@ pub fn campaign_id(input: &str) -> Result<String, FieldProblem> {
     Ok(format!("{}{}", id[..4].to_ascii_lowercase(), &id[4..]))
 }
 
+/// A campaign that single-use links and session lists are made for: `cam_` + digits only.
+/// (A directory, `dir_…`, has no single-use links.)
+pub fn coupon_campaign_id(input: &str) -> Result<String, FieldProblem> {
+    let id = campaign_id(input)?;
+    if id.starts_with("dir_") {
+        return Err(FieldProblem::new(
+            "campaign",
+            format!("“{id}” is a directory, and single-use links belong to a campaign."),
+            "Pick a campaign: its ID looks like cam_12345.",
+        ));
+    }
+    Ok(id)
+}
+
+/// The most single-use links Coupontools makes in one `multiplesingleuse/create` call (§1, §5.4).
+pub const MAX_SINGLE_USE_AMOUNT: u32 = 100_000;
+
+/// How many single-use links to make at once: digits only, from 1 to 100 000. Spaces between
+/// digit groups ("100 000") are tolerated; `.` and `,` are not, since "1.5" could mean 15 or 1.5.
+pub fn single_use_amount(text: &str) -> Result<u32, FieldProblem> {
+    let hint = "Type a whole number from 1 to 100 000, for example 250.";
+    let trimmed = text.trim();
+    if trimmed.is_empty() {
+        return Err(FieldProblem::new(
+            "amount",
+            "Enter how many links to make.",
+            hint,
+        ));
+    }
+    let digits: String = trimmed
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '\u{a0}' | '\u{202f}'))
+        .collect();
+    let separators_ok = trimmed.starts_with(|c: char| c.is_ascii_digit())
+        && trimmed.ends_with(|c: char| c.is_ascii_digit());
+    if digits.is_empty() || !separators_ok || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(FieldProblem::new(
+            "amount",
+            format!("“{trimmed}” is not a number of links: use digits only."),
+            hint,
+        ));
+    }
+    let digits = digits.trim_start_matches('0');
+    let amount = if digits.len() > 9 {
+        u64::MAX
+    } else {
+        digits.parse::<u64>().unwrap_or(0)
+    };
+    if amount == 0 {
+        return Err(FieldProblem::new("amount", "Make at least 1 link.", hint));
+    }
+    if amount > u64::from(MAX_SINGLE_USE_AMOUNT) {
+        return Err(FieldProblem::new(
+            "amount",
+            "The most Coupontools makes at once is 100 000 links.",
+            "Make 100 000 now and the rest in another run: split the number into parts of at most 100 000.",
+        ));
+    }
+    Ok(amount as u32)
+}
+
+/// The length of the generated part of an automated validation code (after the prefix): 10–25.
+pub fn code_length(length: u8) -> Result<u8, FieldProblem> {
+    if (10..=25).contains(&length) {
+        Ok(length)
+    } else {
+        Err(FieldProblem::new(
+            "codeLength",
+            format!("A validation code of {length} characters is not possible."),
+            "Choose a length from 10 to 25 characters (the prefix comes on top).",
+        ))
+    }
+}
+
+/// The fixed start of every automated validation code: letters, digits, `-` and `_`, at most 10
+/// characters; may be empty. Returned trimmed.
+pub fn code_prefix(text: &str) -> Result<String, FieldProblem> {
+    let hint = "Use only letters, digits, - and _ (at most 10), for example SPRING-.";
+    let prefix = text.trim();
+    if let Some(bad) = prefix
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || *c == '-' || *c == '_'))
+    {
+        let shown = match bad {
+            ' ' => "a space".to_owned(),
+            c if c.is_control() => "a line break or tab".to_owned(),
+            c => format!("“{c}”"),
+        };
+        return Err(FieldProblem::new(
+            "codePrefix",
+            format!("The code prefix cannot contain {shown}."),
+            hint,
+        ));
+    }
+    if prefix.chars().count() > 10 {
+        return Err(FieldProblem::new(
+            "codePrefix",
+            format!(
+                "The code prefix is {} characters long; at most 10 fit.",
+                prefix.chars().count()
+            ),
+            hint,
+        ));
+    }
+    Ok(prefix.to_owned())
+}
+
+/// An optional phone number: digits with the usual `+ - . ( )` and spaces, 6 to 20 digits.
+/// Returned trimmed, as typed (Coupontools keeps it as text).
+pub fn optional_phone(input: Option<&str>) -> Result<Option<String>, FieldProblem> {
+    let hint = "Write the number with digits, for example +32 470 12 34 56.";
+    let Some(phone) = input.map(str::trim).filter(|t| !t.is_empty()) else {
+        return Ok(None);
+    };
+    if let Some(bad) = phone
+        .chars()
+        .find(|c| !(c.is_ascii_digit() || " +-.()/".contains(*c)))
+    {
+        return Err(FieldProblem::new(
+            "phone",
+            format!("A phone number cannot contain “{bad}”."),
+            hint,
+        ));
+    }
+    let digits = phone.chars().filter(char::is_ascii_digit).count();
+    if !(6..=20).contains(&digits) || phone[1..].contains('+') {
+        return Err(FieldProblem::new(
+            "phone",
+            format!("“{phone}” does not look like a phone number."),
+            hint,
+        ));
+    }
+    Ok(Some(phone.to_owned()))
+}
+
+/// The start of a list of sessions must not come after its end.
+pub fn date_range(
+    start: Option<time::OffsetDateTime>,
+    end: Option<time::OffsetDateTime>,
+) -> Result<(), FieldProblem> {
+    match (start, end) {
+        (Some(start), Some(end)) if start > end => Err(FieldProblem::new(
+            "start",
+            "The start date is after the end date.",
+            "Swap the two dates, or clear one of them.",
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// What pasted text names: a whole 21-character session code, or only its 6-character short form.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum PastedCode {
+    Full(String),
+    Short(String),
+}
+
+const SESSION_CODE_HINT: &str =
+    "Paste the whole link (https://digicpn.com/p/abc123/…) or its 21-character code.";
+
+/// Reads pasted text: a bare code, or a link whose last path segment is the code. Spaces, a
+/// trailing comma or slash, and a `?query` or `#part` are dropped.
+fn pasted_code(text: &str) -> Result<PastedCode, FieldProblem> {
+    let not_a_code = |shown: &str| {
+        FieldProblem::new(
+            "code",
+            format!("“{shown}” is not a coupon code or link."),
+            SESSION_CODE_HINT,
+        )
+    };
+    let cleaned = text
+        .trim()
+        .trim_end_matches(|c: char| c == ',' || c == '/' || c.is_whitespace());
+    if cleaned.is_empty() {
+        return Err(FieldProblem::new(
+            "code",
+            "Paste a coupon link or code.",
+            SESSION_CODE_HINT,
+        ));
+    }
+    let without_extras = cleaned
+        .split(['?', '#'])
+        .next()
+        .unwrap_or("")
+        .trim_end_matches(|c: char| c == ',' || c == '/');
+    let is_link = without_extras.contains('/');
+    let segment = without_extras
+        .rsplit('/')
+        .next()
+        .unwrap_or("")
+        .trim_end_matches(',')
+        .trim();
+    let shown: String = cleaned.chars().take(80).collect();
+    if !segment.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return Err(not_a_code(&shown));
+    }
+    match segment.len() {
+        21 => Ok(PastedCode::Full(segment.to_owned())),
+        6 if is_link => {
+            // `https://digicpn.com/p/abc123`: the campaign's own link, not one customer's coupon.
+            let segments: Vec<&str> = without_extras.split('/').collect();
+            if segments.len() >= 2 && segments[segments.len() - 2] == "p" {
+                Err(FieldProblem::new(
+                    "code",
+                    "This is the link of the campaign itself, not of one customer's coupon.",
+                    SESSION_CODE_HINT,
+                ))
+            } else {
+                Ok(PastedCode::Short(segment.to_owned()))
+            }
+        }
+        6 => Ok(PastedCode::Short(segment.to_owned())),
+        _ => Err(not_a_code(&shown)),
+    }
+}
+
+/// The 21-character session code in pasted text: the code itself, or a link
+/// `https://<host>/p/<6-char>/<21-char>`. A 6-character short code is not enough to remove a link.
+pub fn session_code_from_text(text: &str) -> Result<super::SingleUseCode, FieldProblem> {
+    match pasted_code(text)? {
+        PastedCode::Full(code) => Ok(super::SingleUseCode::new(code)),
+        PastedCode::Short(_) => Err(FieldProblem::new(
+            "code",
+            "A 6-character short code is not enough to remove a link: paste the whole link or its 21-character code.",
+            SESSION_CODE_HINT,
+        )),
+    }
+}
+
+/// A code to look a session up with `couponsession/data`: the 21-character code, its
+/// 6-character short form, or a link holding the code.
+pub fn session_lookup_code(text: &str) -> Result<String, FieldProblem> {
+    match pasted_code(text)? {
+        PastedCode::Full(code) | PastedCode::Short(code) => Ok(code),
+    }
+}
+
 const CREDENTIALS_HINT: &str = "Copy it again from Coupontools → Settings → API.";
 
 /// The API client ID: non-empty, one word of visible characters, a sensible length.
@@ -151,6 +388,128 @@ pub fn optional_text(
         ));
     }
     Ok(Some(text.to_owned()))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Loyalty (the `client.loyalty()` handler)
+
+/// Longest name a copied loyalty card may get (§0.5 #2).
+pub const MAX_CARD_NAME_CHARS: usize = 50;
+/// Longest loyalty push notification the client sends (project limit; the docs give none).
+pub const MAX_PUSH_MESSAGE_CHARS: usize = 500;
+/// Longest member first / last name, address, postal code, city and custom field (project
+/// limits, the same in the sandbox; the docs give none).
+pub const MAX_MEMBER_NAME_CHARS: usize = 100;
+pub const MAX_MEMBER_ADDRESS_CHARS: usize = 200;
+pub const MAX_MEMBER_ZIP_CHARS: usize = 12;
+pub const MAX_MEMBER_CITY_CHARS: usize = 60;
+pub const MAX_MEMBER_CUSTOM_CHARS: usize = 255;
+
+/// The name for a copied loyalty card: optional, one line, at most 50 characters.
+pub fn loyalty_card_name(input: Option<&str>) -> Result<Option<String>, FieldProblem> {
+    optional_text(input, "name", "card name", MAX_CARD_NAME_CHARS)
+}
+
+/// A loyalty push notification: required, at most 500 characters (line breaks are fine).
+pub fn push_message(input: &str) -> Result<String, FieldProblem> {
+    let hint = "Write a short message, for example “Double stamps this Saturday!”.";
+    let message = input.trim();
+    if message.is_empty() {
+        return Err(FieldProblem::new(
+            "message",
+            "Write the message to send.",
+            hint,
+        ));
+    }
+    let length = message.chars().count();
+    if length > MAX_PUSH_MESSAGE_CHARS {
+        return Err(FieldProblem::new(
+            "message",
+            format!(
+                "The message is {length} characters long; at most {MAX_PUSH_MESSAGE_CHARS} fit."
+            ),
+            "Shorten the message.",
+        ));
+    }
+    Ok(message.to_owned())
+}
+
+/// Stamps to add at once: at least 1.
+pub fn stamp_amount(amount: u32) -> Result<u32, FieldProblem> {
+    if amount == 0 {
+        return Err(FieldProblem::new(
+            "amount",
+            "Add at least 1 stamp.",
+            "Enter how many stamps the customer earned, for example 1.",
+        ));
+    }
+    Ok(amount)
+}
+
+/// The fields of a loyalty member to create or change: each optional; names, address, city and
+/// custom fields one line and not too long; a postal code of letters, digits, spaces and `-`;
+/// the e-mail address and phone number checked as everywhere else. Returned trimmed, blank
+/// fields left out.
+pub fn member_fields(
+    fields: &super::loyalty_v4::MemberFields,
+) -> Result<super::loyalty_v4::MemberFields, FieldProblem> {
+    let text = |input: &Option<String>, field, label, max| {
+        optional_text(input.as_deref(), field, label, max)
+    };
+    let email = match fields
+        .email
+        .as_deref()
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+    {
+        Some(email) => Some(email_address(email)?),
+        None => None,
+    };
+    let zip = text(&fields.zip, "zip", "postal code", MAX_MEMBER_ZIP_CHARS)?;
+    if let Some(zip) = &zip {
+        if !zip
+            .chars()
+            .all(|c| c.is_alphanumeric() || c == ' ' || c == '-')
+        {
+            return Err(FieldProblem::new(
+                "zip",
+                format!("“{zip}” is not a postal code."),
+                "Use letters, digits, spaces and - only, for example 9000 or SW1A 1AA.",
+            ));
+        }
+    }
+    let mut custom: [Option<String>; 8] = Default::default();
+    for (n, (slot, value)) in custom.iter_mut().zip(&fields.custom).enumerate() {
+        const FIELDS: [&str; 8] = [
+            "custom1", "custom2", "custom3", "custom4", "custom5", "custom6", "custom7", "custom8",
+        ];
+        *slot = text(value, FIELDS[n], "custom field", MAX_MEMBER_CUSTOM_CHARS)?;
+    }
+    Ok(super::loyalty_v4::MemberFields {
+        first_name: text(
+            &fields.first_name,
+            "firstName",
+            "first name",
+            MAX_MEMBER_NAME_CHARS,
+        )?,
+        last_name: text(
+            &fields.last_name,
+            "lastName",
+            "last name",
+            MAX_MEMBER_NAME_CHARS,
+        )?,
+        address: text(
+            &fields.address,
+            "address",
+            "address",
+            MAX_MEMBER_ADDRESS_CHARS,
+        )?,
+        zip,
+        city: text(&fields.city, "city", "city", MAX_MEMBER_CITY_CHARS)?,
+        phone: optional_phone(fields.phone.as_deref())?,
+        email,
+        custom,
+    })
 }
 
 fn check_key(
@@ -333,6 +692,193 @@ mod tests {
             let problem = campaign_id(bad).expect_err(bad);
             assert_eq!(problem.field, "campaign");
             assert!(problem.hint.contains("cam_12345"));
+        }
+    }
+
+    #[test]
+    fn single_use_amounts() {
+        for (input, expected) in [
+            ("1", 1),
+            (" 250 ", 250),
+            ("100000", 100_000),
+            ("100 000", 100_000),
+            ("0010", 10),
+        ] {
+            assert_eq!(single_use_amount(input), Ok(expected), "{input}");
+        }
+        let too_many = single_use_amount("100001").unwrap_err();
+        assert_eq!(too_many.field, "amount");
+        assert!(
+            too_many.message.contains("100 000") && too_many.message.contains("at once"),
+            "{}",
+            too_many.message
+        );
+        assert!(too_many.hint.contains("split"), "{}", too_many.hint);
+        assert!(single_use_amount("99999999999999999999")
+            .unwrap_err()
+            .message
+            .contains("100 000"));
+        for (input, words) in [
+            ("", "Enter how many"),
+            ("0", "at least 1"),
+            ("000", "at least 1"),
+            ("-5", "digits only"),
+            ("1.5", "digits only"),
+            ("1,000", "digits only"),
+            ("ten", "digits only"),
+            ("+7", "digits only"),
+            ("１２", "digits only"),
+        ] {
+            let problem = single_use_amount(input).expect_err(input);
+            assert!(
+                problem.message.contains(words),
+                "{input}: {}",
+                problem.message
+            );
+            assert_eq!(problem.field, "amount");
+        }
+    }
+
+    #[test]
+    fn code_lengths() {
+        for ok in [10, 17, 25] {
+            assert_eq!(code_length(ok), Ok(ok));
+        }
+        for bad in [0, 9, 26, 255] {
+            let problem = code_length(bad).expect_err("out of range");
+            assert_eq!(problem.field, "codeLength");
+            assert!(problem.hint.contains("10 to 25"), "{}", problem.hint);
+        }
+    }
+
+    #[test]
+    fn code_prefixes() {
+        for (input, expected) in [
+            ("", ""),
+            (" SPR-2025_ ", "SPR-2025_"),
+            ("abcdefghij", "abcdefghij"),
+        ] {
+            assert_eq!(code_prefix(input).as_deref(), Ok(expected), "{input}");
+        }
+        for (input, words) in [
+            ("SPR 25", "cannot contain a space"),
+            ("SPR#", "cannot contain “#”"),
+            ("é", "cannot contain “é”"),
+            ("A\tB", "line break or tab"),
+            ("abcdefghijk", "11 characters"),
+        ] {
+            let problem = code_prefix(input).expect_err(input);
+            assert_eq!(problem.field, "codePrefix");
+            assert!(
+                problem.message.contains(words),
+                "{input}: {}",
+                problem.message
+            );
+        }
+    }
+
+    #[test]
+    fn phones() {
+        assert_eq!(optional_phone(None), Ok(None));
+        assert_eq!(optional_phone(Some("  ")), Ok(None));
+        assert_eq!(
+            optional_phone(Some(" +32 (0)470 12.34.56 ")),
+            Ok(Some("+32 (0)470 12.34.56".to_owned()))
+        );
+        for bad in ["12345", "call me", "+32 470 + 12", "0470123456789012345678"] {
+            let problem = optional_phone(Some(bad)).expect_err(bad);
+            assert_eq!(problem.field, "phone");
+        }
+    }
+
+    #[test]
+    fn coupon_campaigns_refuse_directories() {
+        assert_eq!(coupon_campaign_id(" CAM_7 ").as_deref(), Ok("cam_7"));
+        let problem = coupon_campaign_id("dir_7002").unwrap_err();
+        assert_eq!(problem.field, "campaign");
+        assert!(problem.message.contains("directory"));
+        assert_eq!(coupon_campaign_id("").unwrap_err().field, "campaign");
+    }
+
+    #[test]
+    fn date_ranges() {
+        use time::macros::datetime;
+        let a = datetime!(2025-01-01 0:00 UTC);
+        let b = datetime!(2025-01-02 0:00 UTC);
+        assert!(date_range(Some(a), Some(b)).is_ok());
+        assert!(date_range(Some(a), Some(a)).is_ok());
+        assert!(date_range(None, Some(a)).is_ok());
+        assert_eq!(date_range(Some(b), Some(a)).unwrap_err().field, "start");
+    }
+
+    const CODE: &str = "kkfiznr8yp8630h82es8d";
+
+    #[test]
+    fn session_codes_from_pasted_text() {
+        for input in [
+            CODE.to_owned(),
+            format!("  {CODE} "),
+            format!("{CODE},"),
+            format!("https://digicpn.com/p/v6n7gn/{CODE}"),
+            format!(" https://digicpn.com/p/v6n7gn/{CODE}/ "),
+            format!("https://digicpn.com/p/v6n7gn/{CODE},"),
+            format!("https://digicpn.com/p/v6n7gn/{CODE}?utm_source=mail#top"),
+            format!("digicpn.com/p/v6n7gn/{CODE}"),
+        ] {
+            assert_eq!(
+                session_code_from_text(&input).map(|c| c.as_str().to_owned()),
+                Ok(CODE.to_owned()),
+                "{input}"
+            );
+        }
+        // The doc's example has a capital letter: kept as pasted.
+        assert_eq!(
+            session_code_from_text("kkfiznr8Yp8630h82es8d")
+                .unwrap()
+                .as_str(),
+            "kkfiznr8Yp8630h82es8d"
+        );
+    }
+
+    #[test]
+    fn a_short_code_is_not_enough_to_remove() {
+        for input in [
+            "kkfizn",
+            " kkfizn, ",
+            "https://digicpn.com/p/v6n7gn/kkfizn/x/kkfizn",
+        ] {
+            let problem = session_code_from_text(input).expect_err(input);
+            assert_eq!(problem.field, "code");
+            assert_eq!(
+                problem.message,
+                "A 6-character short code is not enough to remove a link: paste the whole link or its 21-character code."
+            );
+        }
+        assert_eq!(session_lookup_code(" kkfizn ").as_deref(), Ok("kkfizn"));
+        assert_eq!(
+            session_lookup_code(&format!("https://digicpn.com/p/v6n7gn/{CODE}")).as_deref(),
+            Ok(CODE)
+        );
+    }
+
+    #[test]
+    fn not_a_session_code() {
+        for (input, words) in [
+            ("", "Paste a coupon link or code"),
+            ("  , / ", "Paste a coupon link or code"),
+            ("kkfiznr8yp8630h82es8", "is not a coupon code or link"),
+            ("kkfiznr8yp8630h82es8d1", "is not a coupon code or link"),
+            ("kkfiznr8yp8630h82-s8d", "is not a coupon code or link"),
+            ("https://digicpn.com/p/v6n7gn", "the campaign itself"),
+            ("https://digicpn.com/p/v6n7gn/", "the campaign itself"),
+        ] {
+            let problem = session_code_from_text(input).expect_err(input);
+            assert!(
+                problem.message.contains(words),
+                "{input}: {}",
+                problem.message
+            );
+            assert!(problem.hint.contains("21-character"), "{}", problem.hint);
         }
     }
 

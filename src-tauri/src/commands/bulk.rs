@@ -47,7 +47,7 @@ impl From<JobError> for UiError {
 }
 
 /// Forwards progress to the window. A window that went away just stops listening; the job goes on.
-struct ChannelSink(Channel<JobProgress>);
+pub(crate) struct ChannelSink(pub(crate) Channel<JobProgress>);
 
 impl ProgressSink for ChannelSink {
     fn report(&self, progress: &JobProgress) {
@@ -55,7 +55,7 @@ impl ProgressSink for ChannelSink {
     }
 }
 
-fn manager(state: &AppState) -> Result<&JobManager, UiError> {
+pub(crate) fn manager(state: &AppState) -> Result<&JobManager, UiError> {
     state.jobs.as_ref().ok_or_else(|| {
         UiError::new(
             "storage",
@@ -238,10 +238,18 @@ pub async fn resume_job(
     blocking(move || Ok(manager.run(&job_id, client, Arc::new(ChannelSink(on_progress)))?)).await
 }
 
+/// Jobs waiting for the user; `kind` (e.g. "email") keeps each screen to its own.
 #[tauri::command]
-pub async fn unfinished_jobs(state: State<'_, AppState>) -> Result<Vec<JobSummary>, UiError> {
+pub async fn unfinished_jobs(
+    state: State<'_, AppState>,
+    kind: Option<String>,
+) -> Result<Vec<JobSummary>, UiError> {
     let manager = manager(&state)?.clone();
-    blocking(move || Ok(manager.unfinished()?)).await
+    let mut jobs = blocking(move || Ok(manager.unfinished()?)).await?;
+    if let Some(kind) = kind {
+        jobs.retain(|job| job.kind == kind);
+    }
+    Ok(jobs)
 }
 
 #[tauri::command]

@@ -67,7 +67,7 @@ impl From<ApiError> for UiError {
             message: e.user_message(),
             hint: e.hint(),
             code: e.code(),
-            field: None,
+            field: e.field().map(str::to_owned),
         }
     }
 }

@@ -6,6 +6,7 @@ pub mod email;
 pub mod error;
 pub mod history;
 pub mod preferences;
+pub mod single_use;
 
 use tauri::{AppHandle, Runtime, State};
 

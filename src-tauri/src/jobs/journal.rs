@@ -492,6 +492,54 @@ impl Journal {
         Ok(now)
     }
 
+    /// Part of a row's request is known to exist (`items`); what is left to ask is `rest`.
+    /// One commit, so a crash never loses the items or asks for them again.
+    pub fn add_items(
+        &mut self,
+        job: &JobRecord,
+        row: usize,
+        items: &[Map<String, Value>],
+        rest: &Value,
+    ) -> Result<(), JobError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        insert_items(&tx, job, row, items)?;
+        tx.execute(
+            "UPDATE job_rows SET input = ?3, updated_at = ?4 WHERE job_id = ?1 AND row = ?2",
+            params![
+                job.id.as_str(),
+                row as i64,
+                rest.to_string(),
+                history::now_rfc3339()
+            ],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The values of `key` over the job's items (e.g. every code made so far).
+    pub fn item_keys(
+        &self,
+        job_id: &JobId,
+        key: &str,
+    ) -> Result<std::collections::HashSet<String>, JobError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT json_extract(data, '$.' || ?2) FROM job_items WHERE job_id = ?1",
+        )?;
+        let keys = stmt
+            .query_map(params![job_id.as_str(), key], |r| {
+                r.get::<_, Option<String>>(0)
+            })?
+            .filter_map(|k| k.transpose())
+            .collect::<Result<_, _>>()?;
+        Ok(keys)
+    }
+
+    pub fn item_count(&self, job_id: &JobId) -> Result<usize, JobError> {
+        item_count(&self.conn, job_id)
+    }
+
     /// A cancelled job: rows never sent say so; rows in doubt (on their way, or waiting with an
     /// earlier request that may have taken effect) become unknown, with a history line. One
     /// transaction: a crash halfway must not leave a half-cancelled job that a resume would send.
@@ -579,6 +627,10 @@ impl Journal {
             })?
             .collect::<Result<Vec<_>, _>>()?;
         Ok(jobs)
+    }
+
+    pub(crate) fn connection(&self) -> &Connection {
+        &self.conn
     }
 
     /// A history line written by a command (a single send, a connection test): through this
@@ -705,17 +757,96 @@ fn finish_in(
         )
         .optional()?;
     if let Some(target) = target {
-        // The link (or whatever the kind's first output is) says most; else the message.
-        let detail = outcome
-            .output
-            .values()
-            .filter_map(Value::as_str)
-            .find(|v| v.starts_with("http"))
-            .map(str::to_owned)
-            .or_else(|| outcome.message.clone());
-        record_history(tx, job, &target, outcome.status, detail.as_deref())?;
+        if outcome.items.is_empty() {
+            // The link (or whatever the kind's first output is) says most; else the message.
+            let detail = link_in(&outcome.output).or_else(|| outcome.message.clone());
+            record_history(tx, job, &target, outcome.status, detail.as_deref())?;
+        } else {
+            insert_items(tx, job, row, &outcome.items)?;
+        }
     }
     Ok(())
+}
+
+fn link_in(fields: &Map<String, Value>) -> Option<String> {
+    fields
+        .values()
+        .filter_map(Value::as_str)
+        .find(|v| v.starts_with("http"))
+        .map(str::to_owned)
+}
+
+/// Appends items to the job, each with its history line (target: the item's key, e.g. the
+/// code; detail: its link), in the caller's transaction.
+fn insert_items(
+    tx: &rusqlite::Transaction<'_>,
+    job: &JobRecord,
+    row: usize,
+    items: &[Map<String, Value>],
+) -> Result<(), JobError> {
+    let key = crate::jobs::kinds::find(&job.kind).and_then(|k| k.item_key);
+    let next: i64 = tx.query_row(
+        "SELECT coalesce(max(item), 0) + 1 FROM job_items WHERE job_id = ?1",
+        [job.id.as_str()],
+        |r| r.get(0),
+    )?;
+    let mut insert = tx.prepare_cached(
+        "INSERT INTO job_items (job_id, item, row, data) VALUES (?1, ?2, ?3, ?4)",
+    )?;
+    for (i, item) in items.iter().enumerate() {
+        insert.execute(params![
+            job.id.as_str(),
+            next + i as i64,
+            row as i64,
+            Value::Object(item.clone()).to_string()
+        ])?;
+        let target = key
+            .and_then(|k| item.get(k))
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        record_history(tx, job, target, RowStatus::Sent, link_in(item).as_deref())?;
+    }
+    Ok(())
+}
+
+/// Items `offset + 1 ..= offset + limit` of a job, as rows of the results table.
+pub(crate) fn items_in(
+    conn: &Connection,
+    job_id: &JobId,
+    offset: usize,
+    limit: usize,
+) -> Result<Vec<JobRow>, JobError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT item, data FROM job_items WHERE job_id = ?1 AND item > ?2 AND item <= ?3 ORDER BY item",
+    )?;
+    let rows = stmt
+        .query_map(
+            params![
+                job_id.as_str(),
+                offset as i64,
+                offset.saturating_add(limit) as i64
+            ],
+            |r| {
+                Ok(JobRow {
+                    row: r.get::<_, i64>(0)? as usize,
+                    status: RowStatus::Sent,
+                    in_doubt: false,
+                    message: None,
+                    fields: object(&r.get::<_, String>(1)?),
+                })
+            },
+        )?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(rows)
+}
+
+pub(crate) fn item_count(conn: &Connection, job_id: &JobId) -> Result<usize, JobError> {
+    let n: i64 = conn.query_row(
+        "SELECT count(*) FROM job_items WHERE job_id = ?1",
+        [job_id.as_str()],
+        |r| r.get(0),
+    )?;
+    Ok(n as usize)
 }
 
 fn set_state_in(

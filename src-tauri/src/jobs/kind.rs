@@ -5,6 +5,7 @@
 //! request, how a reply becomes per-row verdicts, and how a row in doubt is looked up on the
 //! server before anything is sent again.
 
+use std::collections::HashSet;
 use std::future::Future;
 use std::time::Duration;
 
@@ -12,7 +13,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use crate::api::Client;
+use crate::api::{ApiError, Client};
 use crate::jobs::journal::{PauseReason, RowStatus};
 
 /// A row as a worker holds it: `in_flight` in the journal.
@@ -37,6 +38,9 @@ pub struct RowOutcome {
     /// The kind's output fields (e.g. `singleUseCode`, `singleUseUrl`).
     pub output: Map<String, Value>,
     pub message: Option<String>,
+    /// What one call made for the row when it makes many (e.g. the links of a chunk): kept in
+    /// the journal in the same commit, each with a history line.
+    pub items: Vec<Map<String, Value>>,
 }
 
 impl RowOutcome {
@@ -45,7 +49,13 @@ impl RowOutcome {
             status,
             output: Map::new(),
             message,
+            items: Vec::new(),
         }
+    }
+
+    pub fn with_items(mut self, items: Vec<Map<String, Value>>) -> RowOutcome {
+        self.items = items;
+        self
     }
 
     pub fn with(mut self, key: &str, value: Option<String>) -> RowOutcome {
@@ -77,11 +87,16 @@ pub enum Verdict {
 
 /// What the server's state says about a row in doubt.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Reconciled {
+pub enum Reconciled<I> {
     /// The request had taken effect (or the server already had what the row asks for).
     Done(RowOutcome),
     /// The server has nothing for the row: it is safe to send it again.
     NotThere,
+    /// Part of what the row asks for exists (these items); only `rest` is still to be asked.
+    Partly {
+        items: Vec<Map<String, Value>>,
+        rest: I,
+    },
     /// The look-up could not tell; the row ends Unknown with this message.
     CantTell(String),
     /// The look-up was refused for the whole account; the row stays in doubt for a later run.
@@ -97,6 +112,15 @@ pub trait JobKind: Send + Sync + 'static {
     /// The results export's columns: (header, field). `row`, `status` and `message` are the
     /// engine's fields; any other names a field of the row's input or output.
     const EXPORT_COLUMNS: &'static [(&'static str, &'static str)];
+
+    /// What the export calls a row that is done ("sent", "removed", ...).
+    const DONE_WORD: &'static str = "sent";
+    /// For kinds whose rows make many items: the item field that identifies one (e.g. `code`).
+    /// The engine hands the identifiers already in the journal to [`JobKind::reconcile`].
+    const ITEM_KEY: Option<&'static str> = None;
+    /// A row that cannot be told (`CantTell`) also pauses the job, for the person to check
+    /// before anything more is made.
+    const STOP_ON_DOUBT: bool = false;
 
     /// Job-wide parameters (campaign, subject, ...), stored as JSON.
     type Spec: Serialize + DeserializeOwned + Send + Sync + 'static;
@@ -123,10 +147,69 @@ pub trait JobKind: Send + Sync + 'static {
     ) -> impl Future<Output = Vec<Verdict>> + Send;
 
     /// Reads the server's state for a row whose earlier request may have taken effect. Only
-    /// called once that request can no longer be running.
+    /// called once that request can no longer be running. `known`: the identifiers of the
+    /// job's items so far (empty unless [`JobKind::ITEM_KEY`] is set).
     fn reconcile(
         client: &Client,
         spec: &Self::Spec,
         row: &Claimed<Self::Input>,
-    ) -> impl Future<Output = Reconciled> + Send;
+        known: &HashSet<String>,
+    ) -> impl Future<Output = Reconciled<Self::Input>> + Send;
+}
+
+/// What an error from a write means for its row(s), for every kind. Pure and table-tested. No catch-all: a
+/// new kind of error must be placed here on purpose, because a wrong guess either e-mails
+/// someone twice or marks a whole list "maybe sent" when nothing went out.
+pub fn verdict_of_write_error(error: &ApiError) -> Verdict {
+    match error {
+        // The account is refused (bad keys, expired, no e-mail provider): every row would be too.
+        ApiError::Coupontools { .. } | ApiError::V4 { .. } if error.is_account_failure() => {
+            Verdict::PauseJob(reason_of(error))
+        }
+        // Coupontools refused this row in its own words (305 bad address, 604 not delivered, ...).
+        ApiError::Coupontools { .. } | ApiError::V4 { .. } => Verdict::Refused {
+            code: error.code().map(i64::from).or(match error {
+                ApiError::V4 { status, .. } => Some(i64::from(*status)),
+                _ => None,
+            }),
+            outcome: RowOutcome::new(RowStatus::Failed, Some(error.user_message())),
+        },
+        // Nothing left the computer, the settings are wrong, or something that is not the API
+        // (a wrong address, a redirect, a proxy) turned the request away: nothing was sent, and
+        // every row would fail the same way.
+        ApiError::NotTheApi {
+            status: 300..=499, ..
+        }
+        | ApiError::Connect { .. }
+        | ApiError::Timeout { sent: false }
+        | ApiError::InvalidBaseUrl { .. }
+        | ApiError::UnusableCredentials
+        | ApiError::Internal { .. } => Verdict::PauseJob(reason_of(error)),
+        // The client refused a value before sending: nothing went out, the row cannot be sent.
+        ApiError::Invalid(problem) => Verdict::Done(RowOutcome::new(
+            RowStatus::Failed,
+            Some(format!("{} {}", problem.message, problem.hint)),
+        )),
+        // Refused before it was handled: safe to send again, after the pause it asked for.
+        ApiError::RateLimited { retry_after } => Verdict::RetryAfter(
+            retry_after
+                .unwrap_or(Duration::from_secs(5))
+                .min(Duration::from_secs(60)),
+        ),
+        // The request reached the server and may have been carried out: the reply was lost,
+        // garbled or not the documented shape, came too late, or was a 5xx.
+        ApiError::OutcomeUnknown { .. }
+        | ApiError::ReplyLost { .. }
+        | ApiError::Timeout { sent: true }
+        | ApiError::Server { .. }
+        | ApiError::Decode { .. }
+        | ApiError::NotTheApi { .. } => Verdict::MaybeDone,
+    }
+}
+
+pub fn reason_of(error: &ApiError) -> PauseReason {
+    PauseReason {
+        message: error.user_message(),
+        hint: error.hint(),
+    }
 }

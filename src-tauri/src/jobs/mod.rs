@@ -17,7 +17,10 @@ pub use email_list::{template_csv, ColumnMapping, EmailList, EmailListRow, RowPr
 pub use error::{JobError, ListError};
 pub use journal::{JobId, JobRow, JobRows, JobState, JobSummary, PauseReason, RowStatus};
 pub use kind::{Claimed, JobKind, Reconciled, RowOutcome, Verdict};
-pub use kinds::{EmailInput, EmailJobSpec, EmailKind, EmailSpec};
+pub use kinds::{
+    AutomatedCodesSpec, CreateLinksSpec, EmailInput, EmailJobSpec, EmailKind, EmailSpec,
+    RemoveInput,
+};
 pub use progress::{JobProgress, NoProgress, ProgressSink};
 pub use runner::{
     JobManager, DEFAULT_CONCURRENCY, MAX_CONCURRENCY, MIN_CONCURRENCY, SAME_REFUSAL_PAUSE_AFTER,

@@ -42,6 +42,8 @@ pub struct JobProgress {
     pub rate_per_minute: f64,
     pub eta_seconds: Option<u64>,
     pub pause_reason: Option<PauseReason>,
+    /// What the job has made so far, for kinds whose rows make many items (links of chunks).
+    pub items: usize,
 }
 
 impl JobProgress {
@@ -68,6 +70,7 @@ impl JobProgress {
                 None
             },
             pause_reason: reason,
+            items: 0,
         }
     }
 

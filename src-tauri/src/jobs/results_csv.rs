@@ -12,6 +12,7 @@ use crate::jobs::journal::{JobRow, RowStatus};
 pub fn write_results(
     path: &Path,
     columns: &[(&str, &str)],
+    done_word: &str,
     rows: &[JobRow],
 ) -> Result<(), JobError> {
     let header: Vec<&str> = columns.iter().map(|(name, _)| *name).collect();
@@ -20,7 +21,10 @@ pub fn write_results(
             .iter()
             .map(|(_, field)| match *field {
                 "row" => row.row.to_string(),
-                "status" => status_word(row).to_string(),
+                "status" => match row.status {
+                    RowStatus::Sent => done_word.to_string(),
+                    _ => status_word(row).to_string(),
+                },
                 "message" => row.message.clone().unwrap_or_default(),
                 other => row.field(other).unwrap_or_default().to_owned(),
             })
@@ -176,7 +180,7 @@ mod tests {
         let mut doubt = row(4, "cid@example.com", RowStatus::Pending, None, None);
         doubt.in_doubt = true;
         rows.push(doubt);
-        write_results(&path, COLUMNS, &rows).unwrap();
+        write_results(&path, COLUMNS, "sent", &rows).unwrap();
         let text = std::fs::read_to_string(&path).unwrap();
         assert!(text.starts_with('\u{feff}'));
         assert!(!dir.path().join("results.csv.part").exists());
@@ -217,7 +221,13 @@ mod tests {
     #[test]
     fn a_folder_that_does_not_exist_is_a_plain_export_error() {
         let dir = tempfile::tempdir().unwrap();
-        let err = write_results(&dir.path().join("missing/results.csv"), COLUMNS, &[]).unwrap_err();
+        let err = write_results(
+            &dir.path().join("missing/results.csv"),
+            COLUMNS,
+            "sent",
+            &[],
+        )
+        .unwrap_err();
         assert!(matches!(err, JobError::Export(_)));
         assert_eq!(err.kind(), "export");
     }

@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -13,8 +14,8 @@ use crate::api::Client;
 use crate::history::NewEntry;
 use crate::jobs::error::JobError;
 use crate::jobs::journal::{
-    Counts, JobId, JobRecord, JobRows, JobState, JobSummary, Journal, NewJob, NewRow, PauseReason,
-    RowStatus,
+    item_count, items_in, rows_in, Counts, JobId, JobRecord, JobRows, JobState, JobSummary,
+    Journal, NewJob, NewRow, PauseReason, RowStatus,
 };
 use crate::jobs::kind::JobKind;
 use crate::jobs::progress::{JobProgress, ProgressSink};
@@ -70,6 +71,8 @@ pub(crate) struct LiveRun {
     done_at_start: usize,
     /// The latest run of rows refused with one code: (code, how many).
     refusals: Mutex<(Option<i64>, usize)>,
+    /// Items the job has made (links of chunks), for kinds that make them.
+    items: AtomicUsize,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -143,13 +146,23 @@ impl LiveRun {
         }
     }
 
+    pub fn items_added(&self, n: usize) {
+        if n > 0 {
+            self.items.fetch_add(n, Ordering::Relaxed);
+            self.changed.notify_one();
+        }
+    }
+
     fn progress(&self, state: JobState) -> JobProgress {
         let counts = *lock(&self.counts);
         let reason = lock(&self.pause_reason).clone();
-        JobProgress::new(&self.job.id, state, self.job.total, &counts, reason).with_rate(
-            counts.done().saturating_sub(self.done_at_start),
-            self.started.elapsed().as_secs_f64(),
-        )
+        let mut progress = JobProgress::new(&self.job.id, state, self.job.total, &counts, reason)
+            .with_rate(
+                counts.done().saturating_sub(self.done_at_start),
+                self.started.elapsed().as_secs_f64(),
+            );
+        progress.items = self.items.load(Ordering::Relaxed);
+        progress
     }
 
     fn report(&self, progress: &JobProgress) {
@@ -228,7 +241,7 @@ impl JobManager {
             run.report(&run.progress(JobState::Running));
             return Ok(());
         }
-        let (job, counts) = {
+        let (job, counts, items) = {
             let mut journal = self.journal();
             let job = journal.job(job_id)?;
             match job.state {
@@ -245,6 +258,7 @@ impl JobManager {
             journal.recover_in_flight(&job.id)?;
             journal.set_state(job_id, JobState::Running, None)?;
             let counts = journal.counts(job_id)?;
+            let items = journal.item_count(job_id)?;
             (
                 JobRecord {
                     state: JobState::Running,
@@ -252,6 +266,7 @@ impl JobManager {
                     ..job
                 },
                 counts,
+                items,
             )
         };
         let run = Arc::new(LiveRun {
@@ -265,6 +280,7 @@ impl JobManager {
             started: Instant::now(),
             done_at_start: counts.done(),
             refusals: Mutex::new((None, 0)),
+            items: AtomicUsize::new(items),
         });
         let drive = kinds::find(&run.job.kind)
             .ok_or_else(|| JobError::UnknownKind {
@@ -324,14 +340,21 @@ impl JobManager {
         self.journal().summary(job_id)
     }
 
-    /// Rows `offset + 1 ..= offset + limit` (at most [`MAX_PAGE`]), for a virtualized table.
+    /// Rows `offset + 1 ..= offset + limit` (at most [`MAX_PAGE`]), for a virtualized table;
+    /// for kinds whose rows make many items, the items.
     pub fn rows(&self, job_id: &JobId, offset: usize, limit: usize) -> Result<JobRows, JobError> {
         let journal = self.journal();
         let job = journal.job(job_id)?;
-        let rows = journal.rows(job_id, offset, limit.min(MAX_PAGE))?;
+        let limit = limit.min(MAX_PAGE);
+        if kinds::find(&job.kind).is_some_and(|k| k.item_key.is_some()) {
+            return Ok(JobRows {
+                total: journal.item_count(job_id)?,
+                rows: items_in(journal.connection(), job_id, offset, limit)?,
+            });
+        }
         Ok(JobRows {
             total: job.total,
-            rows,
+            rows: journal.rows(job_id, offset, limit)?,
         })
     }
 
@@ -342,13 +365,10 @@ impl JobManager {
         let journal = self.journal();
         let job = journal.job(job_id)?;
         let counts = journal.counts(job_id)?;
-        Ok(JobProgress::new(
-            job_id,
-            job.state,
-            job.total,
-            &counts,
-            job.pause_reason,
-        ))
+        let mut progress =
+            JobProgress::new(job_id, job.state, job.total, &counts, job.pause_reason);
+        progress.items = journal.item_count(job_id)?;
+        Ok(progress)
     }
 
     /// Writes every row's outcome to `path`: `row`, the kind's columns, `status`, `message`.
@@ -359,12 +379,14 @@ impl JobManager {
             let job = journal.job(job_id)?;
             (job.kind, job.total)
         };
-        let columns = kinds::find(&kind)
-            .ok_or(JobError::UnknownKind { kind })?
-            .export_columns;
+        let entry = kinds::find(&kind).ok_or(JobError::UnknownKind { kind })?;
         let reader = crate::db::open_reader(&self.inner.db_path).map_err(JobError::Open)?;
-        let rows = crate::jobs::journal::rows_in(&reader, job_id, 0, total)?;
-        results_csv::write_results(path, columns, &rows)
+        let rows = if entry.item_key.is_some() {
+            items_in(&reader, job_id, 0, item_count(&reader, job_id)?)?
+        } else {
+            rows_in(&reader, job_id, 0, total)?
+        };
+        results_csv::write_results(path, entry.export_columns, entry.done_word, &rows)
     }
 
     /// Writes a history line through the journal's connection (the app's one writer).

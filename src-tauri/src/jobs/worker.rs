@@ -2,6 +2,7 @@
 //! takes the next. A row in doubt is never sent again while its earlier request may still be
 //! running, and never before the server has been asked whether that request took effect.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -9,7 +10,7 @@ use tokio::sync::watch;
 
 use crate::api::Client;
 use crate::jobs::error::JobError;
-use crate::jobs::journal::{now_ms, ClaimedRow, RowStatus};
+use crate::jobs::journal::{now_ms, ClaimedRow, PauseReason, RowStatus};
 use crate::jobs::kind::{Claimed, JobKind, Reconciled, RowOutcome, Verdict};
 use crate::jobs::runner::{JobManager, LiveRun, Stop};
 
@@ -185,56 +186,64 @@ async fn settle_one<K: JobKind>(
                 requeue(manager, run, &row, false).await?;
                 return Ok(None);
             }
-            match K::reconcile(client, spec, &row).await {
+            let known = match K::ITEM_KEY {
+                Some(key) => {
+                    let id = run.job.id.clone();
+                    manager.with_journal(move |j| j.item_keys(&id, key)).await?
+                }
+                None => HashSet::new(),
+            };
+            let settled = match K::reconcile(client, spec, &row, &known).await {
                 Reconciled::Done(outcome) => {
                     run.note_settled(None);
-                    return finish(
-                        manager,
-                        run,
-                        row.row,
-                        outcome,
-                        claim_if_going(run, then_claim),
-                    )
-                    .await
-                    .map(Some);
+                    outcome
                 }
                 Reconciled::CantTell(message) => {
-                    let outcome = RowOutcome::new(RowStatus::Unknown, Some(message));
-                    return finish(
-                        manager,
-                        run,
-                        row.row,
-                        outcome,
-                        claim_if_going(run, then_claim),
-                    )
-                    .await
-                    .map(Some);
+                    if K::STOP_ON_DOUBT {
+                        run.pause_with(PauseReason {
+                            message: message.clone(),
+                            hint: "Check in Coupontools what was made, then resume or cancel the rest."
+                                .into(),
+                        });
+                    }
+                    RowOutcome::new(RowStatus::Unknown, Some(message))
                 }
                 Reconciled::PauseJob(reason) => {
                     requeue(manager, run, &row, false).await?;
                     run.pause_with(reason);
                     return Ok(None);
                 }
+                Reconciled::Partly { items, rest } => {
+                    let rest_json = serde_json::to_value(&rest).map_err(|_| JobError::Internal)?;
+                    let (job, number, count) = (run.job.clone(), row.row, items.len());
+                    manager
+                        .with_journal(move |j| j.add_items(&job, number, &items, &rest_json))
+                        .await?;
+                    run.items_added(count);
+                    row.input = rest;
+                    if row.attempts >= MAX_TRIES {
+                        RowOutcome::new(RowStatus::Failed, Some(GAVE_UP_MESSAGE.to_owned()))
+                    } else {
+                        RowOutcome::new(RowStatus::Pending, None)
+                    }
+                }
                 Reconciled::NotThere if row.attempts >= MAX_TRIES => {
-                    let outcome =
-                        RowOutcome::new(RowStatus::Failed, Some(GAVE_UP_MESSAGE.to_owned()));
-                    return finish(
-                        manager,
-                        run,
-                        row.row,
-                        outcome,
-                        claim_if_going(run, then_claim),
-                    )
+                    RowOutcome::new(RowStatus::Failed, Some(GAVE_UP_MESSAGE.to_owned()))
+                }
+                Reconciled::NotThere => RowOutcome::new(RowStatus::Pending, None),
+            };
+            // Pending: nothing (more) exists for the row, so it is asked again below.
+            if settled.status != RowStatus::Pending {
+                let claim = claim_if_going(run, then_claim);
+                return finish(manager, run, row.row, settled, claim)
                     .await
                     .map(Some);
-                }
-                Reconciled::NotThere => {}
             }
         } else if let Some(after) = wait.take() {
             if row.attempts >= MAX_TRIES {
                 // Turned away every time: nothing was done, the job waits for a better moment.
                 requeue(manager, run, &row, false).await?;
-                run.pause_with(crate::jobs::journal::PauseReason {
+                run.pause_with(PauseReason {
                     message: "Coupontools asked to slow down several times in a row.".into(),
                     hint: "Wait a few minutes, lower “sending at once”, then press Resume.".into(),
                 });
@@ -294,11 +303,13 @@ async fn finish(
     then_claim: usize,
 ) -> Result<Vec<ClaimedRow>, JobError> {
     let status = outcome.status;
+    let items = outcome.items.len();
     let job = run.job.clone();
     let claimed = manager
         .with_journal(move |j| j.finish_row(&job, row, &outcome, then_claim))
         .await?;
     run.counted(RowStatus::InFlight, status);
+    run.items_added(items);
     for _ in &claimed {
         run.counted(RowStatus::Pending, RowStatus::InFlight);
     }

@@ -67,11 +67,16 @@ impl Params {
         }
     }
 
-    fn from_form(bytes: &[u8]) -> Params {
+    /// Form-encoded pairs; also a GET's query string.
+    pub(crate) fn from_form(bytes: &[u8]) -> Params {
         let map = url::form_urlencoded::parse(bytes)
             .map(|(k, v)| (k.into_owned(), Value::String(v.into_owned())))
             .collect();
         Params { map }
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.map.is_empty()
     }
 
     #[cfg(test)]
@@ -100,6 +105,11 @@ impl Params {
         } else {
             Some(text)
         }
+    }
+
+    /// The raw value, for lists and objects (v4 bodies).
+    pub(crate) fn get(&self, key: &str) -> Option<&Value> {
+        self.map.get(key)
     }
 
     /// A yes/no value: JSON booleans, "true"/"false", "1"/"0" (and 1/0 as numbers).

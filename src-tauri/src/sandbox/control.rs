@@ -19,6 +19,11 @@ impl SandboxControl {
         SandboxControl { shared }
     }
 
+    /// For the control methods that live next to their state (e.g. `loyalty_members`).
+    pub(crate) fn shared(&self) -> &Shared {
+        &self.shared
+    }
+
     /// Delay added to every /v3 and /v4 request from now on.
     pub fn set_latency(&self, d: Duration) {
         self.shared.update_settings(|s| s.latency = d);
@@ -83,6 +88,17 @@ impl SandboxControl {
     /// being handled at the same moment, since the sandbox started.
     pub fn max_concurrent_sends_for_one_address(&self) -> u32 {
         self.shared.send_requests().max_in_flight()
+    }
+
+    /// Live sessions of the campaign: made by `send/email`, `singleuse/create` or
+    /// `multiplesingleuse/create` and not removed (nor forgotten past the store's cap).
+    pub fn sessions_in_campaign(&self, campaign: &str) -> usize {
+        self.shared.sessions().live_in_campaign(campaign)
+    }
+
+    /// Whether a live session has this full 21-character code.
+    pub fn session_exists(&self, code: &str) -> bool {
+        self.shared.sessions().exists(code)
     }
 
     /// Requests received on /v3 and /v4 paths ending with `path_suffix`, faulted ones included.

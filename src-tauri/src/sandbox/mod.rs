@@ -16,7 +16,8 @@
 //! ```
 //!
 //! What it answers: v3 `coupon/list`, `coupon/info`, `send/email`, `couponsession/search`,
-//! `loyaltyusers/list`, `directoryusers/list`, `category/main/list`; v4
+//! `couponsession/data`, `campaign/data`, `singleuse/create`, `multiplesingleuse/create`,
+//! `singleuse/remove`, `loyaltyusers/list`, `directoryusers/list`, `category/main/list`; v4
 //! `GET loyalty/loyalty-cards`; and the control API under `/_sandbox/` (see `control_http`).
 //!
 //! Switches (in `SandboxConfig`, `SandboxControl`, `/_sandbox/settings` and the binary's flags):
@@ -30,16 +31,29 @@
 //! (`send_requests_for`) and the most handled at once for one address.
 //!
 //! Behaviour the docs do not fix, chosen here (sandbox-only):
-//! - Unknown v3 path: HTTP 404, failure envelope without an error code; non-POST: HTTP 405.
+//! - Unknown v3 path: HTTP 404, failure envelope without an error code. Reads answer GET and
+//!   POST (a GET may carry its parameters in the query string); writes (`send/email`,
+//!   `singleuse/*`, `multiplesingleuse/create`) answer POST only; other methods: HTTP 405.
 //! - v3 body that is not a JSON object or form data, or above 1 MiB: code 300.
 //! - A boolean parameter that is not true/false/1/0: code 302.
 //! - `send/email` with `check_unique` and an earlier send: OK, `action: "already_sent"`, the
 //!   earlier code and URL, nothing sent (see `v3_email`). Addresses at `bounce.test` bounce (604).
+//! - One session store (`sessions.rs`) holds every session `send/email`, `singleuse/create`
+//!   and `multiplesingleuse/create` made: 21 lower-case alphanumerics, URL
+//!   `https://digicpn.com/p/<campaign code>/<code>`, one increasing `sequenceid` for all.
+//!   `singleuse/remove` takes a session out of every read.
 //! - `couponsession/search`: `search` Req, `campaign` Opt (`cam_`/`dir_`; 301, 502); finds the
-//!   sessions `send/email` created for that address (any case), newest first, within the
-//!   campaign if given; `created_date_utc` is the send time. The recipient sits in
-//!   `user_data: {email, firstname, lastname}` (sandbox decision). Phone numbers and custom
-//!   validation codes match nothing (the sandbox hands out no such sessions).
+//!   live sessions whose e-mail (any case), phone (by its digits) or custom validation code is
+//!   the search text, newest first, within the campaign if given; `created_date_utc` is the
+//!   creation (for an e-mail: send) time. The customer sits in
+//!   `user_data: {email, firstname, lastname, phone}` (sandbox decision).
+//! - `singleuse/create` with `duplicate_check` and an earlier session of the campaign for the
+//!   same e-mail / phone / custom ID: that session, `action: "single_use_code_exists"`.
+//! - `multiplesingleuse/create`: bad `amount`/`status`/`code_length` range/`code_type` 302,
+//!   bad `code_prefix`/`code_length` format 303, missing `code_length`/`code_type` 200.
+//! - `campaign/data`: dates in another form 303, a bad `page` 302, past the end an empty page;
+//!   `page_size` rows a page (default 100), oldest first.
+//! - `singleuse/remove` and `couponsession/data` of an unknown or removed session: 505.
 //! - `directoryusers/list`: `amount_of_users` counts the whole directory, not the page.
 //! - v4: 401 bad keys, 404 unknown path, 405 wrong method, 422 unreadable body, all `{"message"}`.
 
@@ -50,9 +64,11 @@ mod control;
 mod control_http;
 mod envelope;
 mod faults;
+mod loyalty_members;
 mod seed;
 mod sends;
 mod server;
+mod sessions;
 mod state;
 mod v3_coupons;
 mod v3_directory;
@@ -60,11 +76,13 @@ mod v3_email;
 mod v3_loyalty;
 mod v3_routes;
 mod v3_sessions;
+mod v3_single_use;
 mod v4_loyalty;
 mod v4_routes;
 
 pub use config::{FailureStatus, SandboxConfig, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET};
 pub use control::SandboxControl;
 pub use faults::Fault;
+pub use loyalty_members::{MemberSnapshot, PushSent};
 pub use sends::SentEmail;
 pub use server::Sandbox;

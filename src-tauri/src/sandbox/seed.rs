@@ -1,5 +1,5 @@
-//! Demo data of a small coffee shop and bakery: campaigns, folders, categories, two loyalty
-//! cards and two directories. Deterministic, so tests and screenshots see the same shop each run.
+//! Demo data of a small coffee shop and bakery: campaigns, folders, categories, five loyalty
+//! cards (one with 10 000 members, for benchmarks) and two directories. Deterministic, so tests and screenshots see the same shop each run.
 
 use time::macros::{datetime, format_description};
 use time::{Duration, OffsetDateTime};
@@ -76,16 +76,6 @@ pub(crate) struct LoyaltyCard {
     pub(crate) users: Vec<LoyaltyUser>,
 }
 
-impl LoyaltyCard {
-    pub(crate) fn v3_id(&self) -> String {
-        format!("loy_{}", self.id)
-    }
-
-    pub(crate) fn url(&self) -> String {
-        format!("https://loyaltycard.mobi/ac/{}", self.code)
-    }
-}
-
 pub(crate) struct LoyaltyUser {
     /// The digits of `lus_…`.
     pub(crate) id: u32,
@@ -94,7 +84,7 @@ pub(crate) struct LoyaltyUser {
     pub(crate) gender: &'static str,
     pub(crate) age_range: &'static str,
     pub(crate) profile_picture: &'static str,
-    pub(crate) email: &'static str,
+    pub(crate) email: String,
     pub(crate) phone: &'static str,
     pub(crate) social_type: &'static str,
     pub(crate) stamps: u32,
@@ -149,10 +139,6 @@ impl Shop {
 
     pub(crate) fn directory(&self, id: &str) -> Option<&Directory> {
         self.directories.iter().find(|d| d.id == id)
-    }
-
-    pub(crate) fn loyalty_card_by_v3_id(&self, id: &str) -> Option<&LoyaltyCard> {
-        self.loyalty_cards.iter().find(|c| c.v3_id() == id)
     }
 }
 
@@ -221,7 +207,7 @@ fn loyalty_cards() -> Vec<LoyaltyCard> {
                 gender,
                 age_range: "",
                 profile_picture: "",
-                email,
+                email: String::from(email),
                 phone,
                 social_type,
                 stamps,
@@ -339,7 +325,108 @@ fn loyalty_cards() -> Vec<LoyaltyCard> {
                 ),
             ],
         },
+        LoyaltyCard {
+            id: 48215,
+            code: "lp9t3c",
+            name: "Lunch points",
+            v3_type: "pointscard",
+            v4_type: "points",
+            domain: "loyalty.coupontools.com",
+            amount_of_stamps: 0,
+            users: vec![
+                user(
+                    910201,
+                    "Elena",
+                    "Mertens",
+                    "female",
+                    "elena.mertens@example.com",
+                    "+32473101010",
+                    "",
+                    40,
+                    true,
+                ),
+                user(
+                    910202,
+                    "Victor",
+                    "Aerts",
+                    "male",
+                    "victor.aerts@example.com",
+                    "",
+                    "Google",
+                    15,
+                    false,
+                ),
+            ],
+        },
+        LoyaltyCard {
+            id: 48216,
+            code: "rg10kx",
+            name: "Regulars club (10 000 members)",
+            v3_type: "stampcard",
+            v4_type: "stamp",
+            domain: "loyalty.coupontools.com",
+            amount_of_stamps: 10,
+            users: (1..=BIG_CARD_MEMBERS).map(big_card_member).collect(),
+        },
+        LoyaltyCard {
+            id: 48217,
+            code: "tq4z7w",
+            name: "Tasting club",
+            v3_type: "stampcard",
+            v4_type: "stamp",
+            domain: "save2wallet.link",
+            amount_of_stamps: 5,
+            users: vec![
+                // Markup in a name must reach the window as text, never as HTML.
+                user(
+                    910301,
+                    "<img src=x onerror=alert(1)>",
+                    "Tester",
+                    "unknown",
+                    "markup.tester@example.com",
+                    "",
+                    "",
+                    4,
+                    false,
+                ),
+                user(
+                    910302,
+                    "Zoë",
+                    "Ångström-Nuñez",
+                    "female",
+                    "zoe.angstrom@example.com",
+                    "+32 474 55 66 77",
+                    "Facebook",
+                    5,
+                    true,
+                ),
+            ],
+        },
     ]
+}
+
+/// Members of the big card (48216), for paging benchmarks.
+pub(crate) const BIG_CARD_MEMBERS: u32 = 10_000;
+/// Their IDs are this + 1 ..= this + 10 000.
+pub(crate) const BIG_CARD_FIRST_ID: u32 = 1_000_000;
+
+/// Member `i` (1-based) of the big card: deterministic names, `member00001@example.com` …
+fn big_card_member(i: u32) -> LoyaltyUser {
+    let idx = i as usize;
+    let (first_name, gender) = FIRST_NAMES[idx % FIRST_NAMES.len()];
+    LoyaltyUser {
+        id: BIG_CARD_FIRST_ID + i,
+        first_name,
+        last_name: LAST_NAMES[(idx / FIRST_NAMES.len() + idx) % LAST_NAMES.len()],
+        gender,
+        age_range: "",
+        profile_picture: "",
+        email: format!("member{i:05}@example.com"),
+        phone: "",
+        social_type: "",
+        stamps: (i * 7) % 23,
+        subscribed_for_marketing: i % 3 != 0,
+    }
 }
 
 const FIRST_NAMES: [(&str, &str); 25] = [
@@ -504,13 +591,26 @@ mod tests {
         let shop = Shop::demo();
         assert_eq!(shop.campaigns.len(), 5);
         assert_eq!(shop.campaigns.iter().filter(|c| !c.active).count(), 1);
-        assert_eq!(shop.loyalty_cards.len(), 2);
+        assert_eq!(shop.loyalty_cards.len(), 5);
         assert_eq!(
             shop.loyalty_cards
                 .iter()
                 .map(|c| c.users.len())
                 .sum::<usize>(),
-            8
+            12 + BIG_CARD_MEMBERS as usize
+        );
+        let big = shop.loyalty_cards.iter().find(|c| c.id == 48216).unwrap();
+        assert_eq!(big.users[0].email, "member00001@example.com");
+        assert_eq!(big.users[9_999].email, "member10000@example.com");
+        let ids: HashSet<u32> = shop
+            .loyalty_cards
+            .iter()
+            .flat_map(|c| c.users.iter().map(|u| u.id))
+            .collect();
+        assert_eq!(
+            ids.len(),
+            12 + BIG_CARD_MEMBERS as usize,
+            "member IDs are unique"
         );
         assert_eq!(shop.directory("dir_7001").map(|d| d.users.len()), Some(150));
     }

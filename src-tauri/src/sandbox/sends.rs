@@ -12,8 +12,8 @@ pub(crate) const MAX_REMEMBERED_SENDS: usize = 100_000;
 /// are not counted (a test never comes near this).
 pub(crate) const MAX_COUNTED_ADDRESSES: usize = 100_000;
 
-/// The first session's `sequenceid` (the doc example's number), counting up per send.
-const FIRST_SEQUENCE_ID: u64 = 19_878_460;
+#[cfg(test)]
+use super::sessions::FIRST_SEQUENCE_ID;
 
 /// One e-mail the sandbox "sent": the coupon session it created for the recipient.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,6 +55,7 @@ pub(crate) struct SendLog {
     latest: HashMap<(String, String), Delivery>,
     /// lower-cased address → sends still remembered.
     per_address: HashMap<String, u32>,
+    #[cfg(test)]
     next_sequence_id: u64,
 }
 
@@ -71,6 +72,7 @@ impl SendLog {
             sent: VecDeque::new(),
             latest: HashMap::new(),
             per_address: HashMap::new(),
+            #[cfg(test)]
             next_sequence_id: FIRST_SEQUENCE_ID,
         }
     }
@@ -80,16 +82,30 @@ impl SendLog {
             .get(&(campaign.to_owned(), email.to_lowercase()))
     }
 
-    /// Remembers a send made now.
+    /// Remembers a send made now, numbered by the log itself (tests; the server numbers sends
+    /// by their session, see [`SendLog::record_as`]).
+    #[cfg(test)]
     pub(crate) fn record(&mut self, campaign: &str, to: &Recipient, delivery: Delivery) {
+        let sequence_id = self.next_sequence_id;
+        self.next_sequence_id = self.next_sequence_id.saturating_add(1);
+        self.record_as(campaign, to, delivery, sequence_id, SystemTime::now());
+    }
+
+    /// Remembers a send whose session has this `sequenceid` and creation time.
+    pub(crate) fn record_as(
+        &mut self,
+        campaign: &str,
+        to: &Recipient,
+        delivery: Delivery,
+        sequence_id: u64,
+        at: SystemTime,
+    ) {
         if self.sent.len() >= self.cap {
             self.forget_oldest();
         }
         let address = to.email.to_lowercase();
         let count = self.per_address.entry(address.clone()).or_insert(0);
         *count = count.saturating_add(1);
-        let sequence_id = self.next_sequence_id;
-        self.next_sequence_id = self.next_sequence_id.saturating_add(1);
         self.sent.push_back(SentEmail {
             campaign: campaign.to_owned(),
             email: to.email.clone(),
@@ -98,12 +114,14 @@ impl SendLog {
             single_use_code: delivery.single_use_code.clone(),
             single_use_url: delivery.single_use_url.clone(),
             sequence_id,
-            at: SystemTime::now(),
+            at,
         });
         self.latest.insert((campaign.to_owned(), address), delivery);
     }
 
     /// Every remembered send to `email` (any case), within `campaign` if given, newest first.
+    /// (`couponsession/search` reads the session store, which knows removals.)
+    #[cfg(test)]
     pub(crate) fn sends_to(&self, email: &str, campaign: Option<&str>) -> Vec<SentEmail> {
         let address = email.to_lowercase();
         if !self.per_address.contains_key(&address) {

@@ -7,8 +7,10 @@ use std::time::Duration;
 
 use super::config::{FailureStatus, SandboxConfig};
 use super::faults::FaultQueue;
+use super::loyalty_members::Loyalty;
 use super::seed::Shop;
-use super::sends::{SendLog, SendRequests};
+use super::sends::{Delivery, Recipient, SendLog, SendRequests};
+use super::sessions::{Customer, NewSession, SessionStore};
 
 /// Distinct paths whose requests are counted one by one; any further paths share one bucket,
 /// so a client inventing endless paths cannot grow the table.
@@ -32,20 +34,25 @@ pub(crate) struct Shared {
     pub(crate) client_secret: String,
     pub(crate) page_size: usize,
     pub(crate) shop: Shop,
+    /// Loyalty cards and members, shared by v3 and v4 (`loyalty_members`).
+    pub(crate) loyalty: Loyalty,
     settings: Mutex<Settings>,
     faults: Mutex<FaultQueue>,
     sends: Mutex<SendLog>,
+    sessions: Mutex<SessionStore>,
     send_requests: Mutex<SendRequests>,
     requests: Mutex<HashMap<String, u32>>,
 }
 
 impl Shared {
     pub(crate) fn new(config: SandboxConfig) -> Shared {
+        let shop = Shop::demo();
         Shared {
+            loyalty: Loyalty::new(&shop),
             client_id: config.client_id,
             client_secret: config.client_secret,
             page_size: config.page_size.max(1),
-            shop: Shop::demo(),
+            shop,
             settings: Mutex::new(Settings {
                 latency: config.latency,
                 failure_status: config.failure_status,
@@ -55,6 +62,7 @@ impl Shared {
             }),
             faults: Mutex::new(FaultQueue::default()),
             sends: Mutex::new(SendLog::default()),
+            sessions: Mutex::new(SessionStore::default()),
             send_requests: Mutex::new(SendRequests::default()),
             requests: Mutex::new(HashMap::new()),
         }
@@ -76,6 +84,50 @@ impl Shared {
 
     pub(crate) fn sends(&self) -> MutexGuard<'_, SendLog> {
         lock(&self.sends)
+    }
+
+    /// Lock order: whoever holds the send log may take the sessions, never the other way round.
+    pub(crate) fn sessions(&self) -> MutexGuard<'_, SessionStore> {
+        lock(&self.sessions)
+    }
+
+    /// Records an e-mail sent now: its coupon session in the store (which numbers it) and the
+    /// send in the log. The caller holds the send log. Returns the delivery as recorded.
+    pub(crate) fn record_send(
+        &self,
+        sends: &mut SendLog,
+        campaign: &str,
+        slug: &str,
+        to: &Recipient,
+        delivery: &Delivery,
+    ) -> Delivery {
+        let now = std::time::SystemTime::now();
+        let new = NewSession {
+            campaign: campaign.to_owned(),
+            slug: slug.to_owned(),
+            customer: Customer {
+                email: to.email.clone(),
+                first_name: to.first_name.clone(),
+                last_name: to.last_name.clone(),
+                phone: String::new(),
+            },
+            ..NewSession::default()
+        };
+        let (sequence_id, code, url) = {
+            let mut sessions = self.sessions();
+            let session = sessions.insert(new, delivery.single_use_code.clone(), now);
+            (
+                session.sequence_id,
+                session.code.clone(),
+                session.url.clone(),
+            )
+        };
+        let delivery = Delivery {
+            single_use_code: code,
+            single_use_url: url,
+        };
+        sends.record_as(campaign, to, delivery.clone(), sequence_id, now);
+        delivery
     }
 
     pub(crate) fn send_requests(&self) -> MutexGuard<'_, SendRequests> {

@@ -3,12 +3,12 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use rand::Rng;
 use serde_json::{Map, Value};
 
 use super::body::Params;
 use super::envelope::{V3Error, V3Result};
 use super::sends::{Delivery, Recipient};
+use super::sessions::{new_single_use_code, session_url};
 use super::state::{Settings, Shared};
 use super::v3_coupons::is_prefixed_id;
 
@@ -17,9 +17,6 @@ pub(crate) const BOUNCE_DOMAIN: &str = "bounce.test";
 
 const NO_INTEGRATION: &str = "No Email integration has been setup in your Coupontools account. \
 Go to 'integrations' and 'Email marketing' to setup an Email provider.";
-
-const SINGLE_USE_CODE_LEN: usize = 21;
-const CODE_ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
 
 /// `POST /v3/send/email`. The checks run in this order, one error per reply:
 /// 104 (no e-mail integration), 200 campaign, 200 email, 301 campaign, 502 unknown campaign or
@@ -153,9 +150,9 @@ async fn decide(shared: &Shared, send: &ValidSend, settings: Settings) -> Map<St
             return reply(send, &earlier, "already_sent");
         }
         let delivery = new_delivery(&send.slug);
-        shared
-            .sends()
-            .record(&send.campaign, &send.to, delivery.clone());
+        let mut sends = shared.sends();
+        let delivery =
+            shared.record_send(&mut sends, &send.campaign, &send.slug, &send.to, &delivery);
         return reply(send, &delivery, "email_sent");
     }
     wait(settings.slow_handling).await;
@@ -166,7 +163,7 @@ async fn decide(shared: &Shared, send: &ValidSend, settings: Settings) -> Map<St
         }
     }
     let delivery = new_delivery(&send.slug);
-    sends.record(&send.campaign, &send.to, delivery.clone());
+    let delivery = shared.record_send(&mut sends, &send.campaign, &send.slug, &send.to, &delivery);
     reply(send, &delivery, "email_sent")
 }
 
@@ -179,7 +176,7 @@ async fn wait(d: Duration) {
 fn new_delivery(slug: &str) -> Delivery {
     let code = new_single_use_code();
     Delivery {
-        single_use_url: format!("https://digicpn.com/p/{slug}/{code}"),
+        single_use_url: session_url(slug, &code),
         single_use_code: code,
     }
 }
@@ -196,14 +193,6 @@ fn reply(send: &ValidSend, delivery: &Delivery, action: &str) -> Map<String, Val
     put("single_use_url", &delivery.single_use_url);
     put("action", action);
     payload
-}
-
-/// 21 lower-case alphanumerics, like the session codes in §3.
-pub(crate) fn new_single_use_code() -> String {
-    let mut rng = rand::rng();
-    (0..SINGLE_USE_CODE_LEN)
-        .map(|_| char::from(CODE_ALPHABET[rng.random_range(0..CODE_ALPHABET.len())]))
-        .collect()
 }
 
 fn domain_of(email: &str) -> &str {

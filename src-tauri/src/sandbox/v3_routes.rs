@@ -1,4 +1,7 @@
 //! The v3 route table and what every v3 call goes through: path, method, body, credentials.
+//!
+//! Reads answer GET as well as POST (§1 "GET on v3": a public client fetches `coupon/list`
+//! with GET); a GET's parameters may come in the query string. Writes answer POST only.
 
 use std::sync::Arc;
 
@@ -7,10 +10,10 @@ use axum::http::{Method, StatusCode};
 use axum::response::Response;
 
 use super::auth::is_authorized;
-use super::body::{self, BodyError};
+use super::body::{self, BodyError, Params};
 use super::envelope::{v3_auth_failure, v3_reply, v3_transport_failure, V3Error};
 use super::state::Shared;
-use super::{v3_coupons, v3_directory, v3_email, v3_loyalty, v3_sessions};
+use super::{v3_coupons, v3_directory, v3_email, v3_loyalty, v3_sessions, v3_single_use};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Endpoint {
@@ -18,20 +21,75 @@ enum Endpoint {
     CouponInfo,
     SendEmail,
     CouponSessionSearch,
+    CouponSessionData,
+    CampaignData,
+    SingleUseCreate,
+    MultipleSingleUseCreate,
+    SingleUseRemove,
     LoyaltyUsersList,
+    LoyaltyUsersUpdate,
+    LoyaltyList,
+    LoyaltyInfo,
+    LoyaltyPushSingle,
+    LoyaltyPushAll,
     DirectoryUsersList,
     MainCategoryList,
 }
 
+/// Whether a call only reads (answers GET too) or changes something (POST only).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Read,
+    Write,
+}
+
 /// Every v3 path the sandbox answers, relative to `/v3/`.
-const ENDPOINTS: &[(&str, Endpoint)] = &[
-    ("coupon/list", Endpoint::CouponList),
-    ("coupon/info", Endpoint::CouponInfo),
-    ("send/email", Endpoint::SendEmail),
-    ("couponsession/search", Endpoint::CouponSessionSearch),
-    ("loyaltyusers/list", Endpoint::LoyaltyUsersList),
-    ("directoryusers/list", Endpoint::DirectoryUsersList),
-    ("category/main/list", Endpoint::MainCategoryList),
+const ENDPOINTS: &[(&str, Endpoint, Kind)] = &[
+    ("coupon/list", Endpoint::CouponList, Kind::Read),
+    ("coupon/info", Endpoint::CouponInfo, Kind::Read),
+    ("send/email", Endpoint::SendEmail, Kind::Write),
+    (
+        "couponsession/search",
+        Endpoint::CouponSessionSearch,
+        Kind::Read,
+    ),
+    (
+        "couponsession/data",
+        Endpoint::CouponSessionData,
+        Kind::Read,
+    ),
+    ("campaign/data", Endpoint::CampaignData, Kind::Read),
+    ("singleuse/create", Endpoint::SingleUseCreate, Kind::Write),
+    (
+        "multiplesingleuse/create",
+        Endpoint::MultipleSingleUseCreate,
+        Kind::Write,
+    ),
+    ("singleuse/remove", Endpoint::SingleUseRemove, Kind::Write),
+    ("loyaltyusers/list", Endpoint::LoyaltyUsersList, Kind::Read),
+    (
+        "loyaltyusers/update",
+        Endpoint::LoyaltyUsersUpdate,
+        Kind::Write,
+    ),
+    ("loyalty/list", Endpoint::LoyaltyList, Kind::Read),
+    ("loyalty/info", Endpoint::LoyaltyInfo, Kind::Read),
+    (
+        "loyalty/pushnotification/single",
+        Endpoint::LoyaltyPushSingle,
+        Kind::Write,
+    ),
+    (
+        "loyalty/pushnotification/all",
+        Endpoint::LoyaltyPushAll,
+        Kind::Write,
+    ),
+    (
+        "directoryusers/list",
+        Endpoint::DirectoryUsersList,
+        Kind::Read,
+    ),
+    ("category/main/list", Endpoint::MainCategoryList, Kind::Read),
 ];
 
 /// Paths echoed in error texts are cut to this length.
@@ -44,21 +102,37 @@ pub(crate) async fn handle(State(shared): State<Arc<Shared>>, request: Request) 
         .strip_prefix("/v3/")
         .unwrap_or("")
         .trim_end_matches('/');
-    let Some(endpoint) = ENDPOINTS.iter().find(|(p, _)| *p == route).map(|(_, e)| *e) else {
+    let Some((endpoint, kind)) = ENDPOINTS
+        .iter()
+        .find(|(p, _, _)| *p == route)
+        .map(|(_, e, k)| (*e, *k))
+    else {
         // Sandbox-only: the real service's answer to an unknown path is not documented.
         return v3_transport_failure(
             StatusCode::NOT_FOUND,
             format!("Sandbox: there is no API call at {}.", echo(path)),
         );
     };
-    if parts.method != Method::POST {
+    let get = parts.method == Method::GET && kind == Kind::Read;
+    if parts.method != Method::POST && !get {
+        let allowed = match kind {
+            Kind::Read => "GET and POST",
+            Kind::Write => "POST",
+        };
         return v3_transport_failure(
             StatusCode::METHOD_NOT_ALLOWED,
-            format!("Sandbox: {} only answers POST requests.", echo(path)),
+            format!("Sandbox: {} only answers {allowed} requests.", echo(path)),
         );
     }
     let settings = shared.settings();
-    let parsed = body::read(&parts.headers, body).await;
+    let mut parsed = body::read(&parts.headers, body).await;
+    if get {
+        if let (Ok(params), Some(query)) = (&parsed, parts.uri.query()) {
+            if params.is_empty() {
+                parsed = Ok(Params::from_form(query.as_bytes()));
+            }
+        }
+    }
     let params = parsed.clone().unwrap_or_default();
     if !is_authorized(
         &parts.headers,
@@ -76,7 +150,17 @@ pub(crate) async fn handle(State(shared): State<Arc<Shared>>, request: Request) 
         Endpoint::CouponInfo => v3_coupons::info(&shared.shop, &params),
         Endpoint::SendEmail => v3_email::send(Arc::clone(&shared), params).await,
         Endpoint::CouponSessionSearch => v3_sessions::search(&shared, &params),
-        Endpoint::LoyaltyUsersList => v3_loyalty::users_list(&shared.shop, &params),
+        Endpoint::CouponSessionData => v3_sessions::data(&shared, &params),
+        Endpoint::CampaignData => v3_sessions::campaign_data(&shared, &params, shared.page_size),
+        Endpoint::SingleUseCreate => v3_single_use::create(&shared, &params),
+        Endpoint::MultipleSingleUseCreate => v3_single_use::create_many(&shared, &params),
+        Endpoint::SingleUseRemove => v3_single_use::remove(&shared, &params),
+        Endpoint::LoyaltyUsersList => v3_loyalty::users_list(&shared, &params),
+        Endpoint::LoyaltyUsersUpdate => v3_loyalty::users_update(&shared, &params),
+        Endpoint::LoyaltyList => v3_loyalty::list(&shared, &params),
+        Endpoint::LoyaltyInfo => v3_loyalty::info(&shared, &params),
+        Endpoint::LoyaltyPushSingle => v3_loyalty::push_single(&shared, &params),
+        Endpoint::LoyaltyPushAll => v3_loyalty::push_all(&shared, &params),
         Endpoint::DirectoryUsersList => {
             v3_directory::users_list(&shared.shop, &params, shared.page_size)
         }

@@ -1,24 +1,24 @@
-//! v3 `couponsession/search` (API reference §5.3; params and reply per §10).
-//!
-//! The sandbox's sessions are the coupons it e-mailed through `send/email`, so a search finds
-//! them by the recipient's address. Phone numbers and custom validation codes, which the real
-//! service also searches, match nothing here: the sandbox never hands out such sessions.
+//! v3 session reads: `couponsession/search` (§5.3, params and reply per §10),
+//! `couponsession/data` (§5.3) and `campaign/data` (§5.3, paging per §10), all over the one
+//! session store (`sessions.rs`): what `send/email`, `singleuse/create` and
+//! `multiplesingleuse/create` made, without what `singleuse/remove` removed.
 
 use std::time::SystemTime;
 
 use serde_json::{json, Map, Value};
 use time::macros::format_description;
-use time::OffsetDateTime;
+use time::{Date, Duration, OffsetDateTime, PrimitiveDateTime, Time};
 
 use super::body::Params;
 use super::envelope::{V3Error, V3Result};
-use super::sends::SentEmail;
+use super::sessions::Session;
 use super::state::Shared;
 use super::v3_coupons::is_prefixed_id;
 
 /// `POST /v3/couponsession/search`: `search` Req (200 when missing), `campaign` Opt (301 when it
 /// is not a `cam_`/`dir_` ID, 502 when unknown). Reply: `amount_of_results` (numeric string) and
-/// `data`, the sessions created for that address (any case), newest first.
+/// `data`, the live sessions whose e-mail (any case), phone or custom validation code is the
+/// search text, newest first.
 pub(crate) fn search(shared: &Shared, params: &Params) -> V3Result {
     let search = params
         .text("search")
@@ -39,7 +39,8 @@ pub(crate) fn search(shared: &Shared, params: &Params) -> V3Result {
             return Err(V3Error::invalid_character("campaign"));
         }
     }
-    let found = shared.sends().sends_to(search.trim(), campaign.as_deref());
+    let sessions = shared.sessions();
+    let found = sessions.search(search.trim(), campaign.as_deref());
     let mut payload = Map::new();
     payload.insert(
         "amount_of_results".into(),
@@ -47,51 +48,189 @@ pub(crate) fn search(shared: &Shared, params: &Params) -> V3Result {
     );
     payload.insert(
         "data".into(),
-        Value::Array(found.iter().map(session_json).collect()),
+        Value::Array(found.into_iter().map(session_json).collect()),
     );
     Ok(payload)
 }
 
-/// A session shaped like `couponsession/data` / `campaign/data` (§5.3). Nothing happens to an
-/// e-mailed coupon in the sandbox after the send, so every later date is `""`.
+/// `POST /v3/couponsession/data`: `couponsession` Req (200), the 21-character code or its
+/// 6-character short form; unknown or removed: 505 "Couponsession not found." (§5.3's error
+/// text of the push call). Reply per §5.3: `campaign`, `action`, `session`, `session_url`,
+/// `sequenceid` (numeric string), `customid`, `data.status` (strings, `""` for unset dates),
+/// and the customer in `user_data` (sandbox decision, as in search).
+pub(crate) fn data(shared: &Shared, params: &Params) -> V3Result {
+    let code = params
+        .text("couponsession")
+        .ok_or_else(|| V3Error::missing("couponsession"))?;
+    let sessions = shared.sessions();
+    let session = sessions.find(code.trim()).ok_or_else(session_not_found)?;
+    let mut payload = Map::new();
+    payload.insert("campaign".into(), json!(session.campaign));
+    payload.insert("action".into(), json!("retrieve_all_session_data"));
+    payload.insert("session".into(), json!(session.code));
+    payload.insert("session_url".into(), json!(session.url));
+    payload.insert("sequenceid".into(), json!(session.sequence_id.to_string()));
+    payload.insert("customid".into(), json!(session.custom_id));
+    payload.insert("data".into(), json!({ "status": status_json(session) }));
+    payload.insert("user_data".into(), user_json(session));
+    Ok(payload)
+}
+
+pub(crate) fn session_not_found() -> V3Error {
+    V3Error::new(505, "Couponsession not found.")
+}
+
+/// `POST /v3/campaign/data`: `campaign` Req (200, 301 not `cam_` + digits, 502 unknown);
+/// `start_date` / `end_date` Opt, UTC, inclusive, as `YYYY-MM-DD HH:MM`, `YYYY-MM-DD HH-MM`
+/// (the doc's spelling) or `YYYY-MM-DD`; `page` Opt, 1-based, `page_size` rows a page (§10).
+/// Reply: `amount_of_results` (numeric string, every matching session, not just this page) and
+/// `data`, this page's sessions oldest first.
 ///
-/// SANDBOX DECISION (the docs do not show where a session keeps its customer): the recipient
-/// sits in `user_data: {email, firstname, lastname}`.
-fn session_json(sent: &SentEmail) -> Value {
+/// SANDBOX DECISIONS (the docs give no texts): a date in another form is 303 "Invalid date
+/// format in parameter: start_date."; a page that is not a whole number from 1 up is 302
+/// "Invalid value in parameter: page."; a page past the end is an empty `data`.
+pub(crate) fn campaign_data(shared: &Shared, params: &Params, page_size: usize) -> V3Result {
+    let id = params
+        .text("campaign")
+        .ok_or_else(|| V3Error::missing("campaign"))?;
+    if !is_prefixed_id(&id, "cam_") {
+        return Err(V3Error::invalid_character("campaign"));
+    }
+    shared
+        .shop
+        .campaign(&id)
+        .ok_or_else(|| V3Error::new(502, "Campaign ID not found."))?;
+    let from = match params.text("start_date") {
+        Some(text) => Some(parse_bound(&text, Bound::Start).ok_or_else(|| bad_date("start_date"))?),
+        None => None,
+    };
+    let until = match params.text("end_date") {
+        Some(text) => Some(parse_bound(&text, Bound::End).ok_or_else(|| bad_date("end_date"))?),
+        None => None,
+    };
+    let page = match params.text("page") {
+        None => 1,
+        Some(text) => text
+            .trim()
+            .parse::<usize>()
+            .ok()
+            .filter(|p| *p >= 1)
+            .ok_or_else(|| V3Error::new(302, "Invalid value in parameter: page."))?,
+    };
+    let sessions = shared.sessions();
+    let matching: Vec<&Session> = sessions
+        .in_campaign(&id)
+        .filter(|s| {
+            let at = OffsetDateTime::from(s.created);
+            from.is_none_or(|from| at >= from) && until.is_none_or(|until| at < until)
+        })
+        .collect();
+    let rows: Vec<Value> = matching
+        .iter()
+        .skip(page_size.saturating_mul(page - 1))
+        .take(page_size)
+        .map(|s| session_json(s))
+        .collect();
+    let mut payload = Map::new();
+    payload.insert(
+        "amount_of_results".into(),
+        Value::String(matching.len().to_string()),
+    );
+    payload.insert("data".into(), Value::Array(rows));
+    Ok(payload)
+}
+
+fn bad_date(param: &str) -> V3Error {
+    V3Error::new(303, format!("Invalid date format in parameter: {param}."))
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Bound {
+    /// The first instant named: the minute's or day's start.
+    Start,
+    /// The instant right after the named minute or day (the end is inclusive).
+    End,
+}
+
+fn parse_bound(text: &str, bound: Bound) -> Option<OffsetDateTime> {
+    let text = text.trim();
+    let minute = format_description!("[year]-[month]-[day] [hour]:[minute]");
+    let minute_hyphen = format_description!("[year]-[month]-[day] [hour]-[minute]");
+    let second = format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");
+    let day = format_description!("[year]-[month]-[day]");
+    let (at, step) = if let Ok(at) = PrimitiveDateTime::parse(text, minute)
+        .or_else(|_| PrimitiveDateTime::parse(text, minute_hyphen))
+    {
+        (at, Duration::MINUTE)
+    } else if let Ok(at) = PrimitiveDateTime::parse(text, second) {
+        (at, Duration::SECOND)
+    } else {
+        let date = Date::parse(text, day).ok()?;
+        (PrimitiveDateTime::new(date, Time::MIDNIGHT), Duration::DAY)
+    };
+    let at = at.assume_utc();
+    Some(match bound {
+        Bound::Start => at,
+        Bound::End => at + step,
+    })
+}
+
+/// A session row as `couponsession/search` and `campaign/data` answer it: §5.3's fields with
+/// `status` at the row's top.
+///
+/// SANDBOX DECISION (the docs do not show where a session keeps its customer): the customer
+/// sits in `user_data: {email, firstname, lastname, phone}`.
+fn session_json(session: &Session) -> Value {
     json!({
-        "campaign": sent.campaign,
-        "session": sent.single_use_code,
-        "session_url": sent.single_use_url,
-        "sequenceid": sent.sequence_id.to_string(),
-        "customid": "",
-        "status": {
-            "created_date_utc": utc_text(sent.at),
-            "opened": "0",
-            "open_date_utc": "",
-            "played": "0",
-            "played_date_utc": "",
-            "claimed": "0",
-            "claim_date_utc": "",
-            "claimtype": "",
-            "validated": "0",
-            "validation_date_utc": "",
-            "voided": "0",
-            "voided_date_utc": "",
-            "locked": "0",
-            "validation_value": "",
-            "value": "",
-            "own_validation_code": "",
-        },
-        "user_data": {
-            "email": sent.email,
-            "firstname": sent.first_name,
-            "lastname": sent.last_name,
-        },
+        "campaign": session.campaign,
+        "session": session.code,
+        "session_url": session.url,
+        "sequenceid": session.sequence_id.to_string(),
+        "customid": session.custom_id,
+        "status": status_json(session),
+        "user_data": user_json(session),
+    })
+}
+
+/// §5.3's status fields, every one a string; `""` for dates that did not happen. Nothing but
+/// creation, voiding and activation happens to a sandbox session.
+fn status_json(s: &Session) -> Value {
+    let flag = |at: Option<SystemTime>| if at.is_some() { "1" } else { "0" };
+    let date = |at: Option<SystemTime>| at.map(utc_text).unwrap_or_default();
+    json!({
+        "created_date_utc": utc_text(s.created),
+        "opened": flag(s.opened),
+        "open_date_utc": date(s.opened),
+        "played": "0",
+        "played_date_utc": "",
+        "claimed": "0",
+        "claim_date_utc": "",
+        "claimtype": "",
+        "saved_to_passbook": "0",
+        "validated": "0",
+        "validation_date_utc": "",
+        "voided": flag(s.voided),
+        "voided_date_utc": date(s.voided),
+        "locked": "0",
+        "validation_value": "",
+        "value": "",
+        "own_validation_code": s.custom_validation_code,
+        "customid": s.custom_id,
+        "expiration_date": "",
+    })
+}
+
+fn user_json(s: &Session) -> Value {
+    json!({
+        "email": s.customer.email,
+        "firstname": s.customer.first_name,
+        "lastname": s.customer.last_name,
+        "phone": s.customer.phone,
     })
 }
 
 /// `YYYY-MM-DD HH:MM:SS` in UTC, as §5.3's example writes `created_date_utc`.
-fn utc_text(at: SystemTime) -> String {
+pub(crate) fn utc_text(at: SystemTime) -> String {
     let format = format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");
     OffsetDateTime::from(at).format(&format).unwrap_or_default()
 }
@@ -111,14 +250,16 @@ mod tests {
             ("cam_104211", "bob@shop.test", "bbbbbbbbbbbbbbbbbbbb1"),
             ("dir_7002", "ANN@shop.test", "aaaaaaaaaaaaaaaaaaaa3"),
         ] {
-            sends.record(
+            shared.record_send(
+                &mut sends,
                 campaign,
+                "fc7k2p",
                 &Recipient {
                     email: email.into(),
                     first_name: "Ann".into(),
                     last_name: String::new(),
                 },
-                Delivery {
+                &Delivery {
                     single_use_code: code.into(),
                     single_use_url: format!("https://digicpn.com/p/fc7k2p/{code}"),
                 },

@@ -1,4 +1,7 @@
 //! The v4 REST route table: bare JSON, and errors as `{"message": "..."}` (API reference §10).
+//!
+//! Paths hold IDs (`{id}` below); a path that matches a pattern but not its method is 405, one
+//! that matches no pattern is 404. Credentials are checked before anything is looked up.
 
 use std::sync::Arc;
 
@@ -8,18 +11,115 @@ use axum::response::Response;
 
 use super::auth::is_authorized;
 use super::body;
-use super::envelope::{v4_json, v4_message};
+use super::envelope::v4_message;
 use super::state::Shared;
 use super::v4_loyalty;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Endpoint {
+pub(crate) enum Endpoint {
     LoyaltyCards,
+    CopyCard,
+    ListMembers,
+    CreateMember,
+    BulkCreateMembers,
+    GetMember,
+    /// Update a member, or add stamps when the body has `amount` (§0.5 #7 and #8).
+    UpdateMember,
+    DeleteMember,
+    UseRewards,
+    VoidMember,
+    Push,
 }
 
-/// Every v4 path the sandbox answers, relative to `/v4/`, with its method.
-const ENDPOINTS: &[(&str, Method, Endpoint)] =
-    &[("loyalty/loyalty-cards", Method::GET, Endpoint::LoyaltyCards)];
+/// Every v4 path the sandbox answers, relative to `/v4/`, with its method. `{id}` is one path
+/// segment.
+const ENDPOINTS: &[(&str, Method, Endpoint)] = &[
+    ("loyalty/loyalty-cards", Method::GET, Endpoint::LoyaltyCards),
+    (
+        "loyalty/loyalty-cards/{id}/copy",
+        Method::POST,
+        Endpoint::CopyCard,
+    ),
+    (
+        "loyalty/loyalty-cards/{id}/stats",
+        Method::GET,
+        Endpoint::ListMembers,
+    ),
+    (
+        "loyalty/loyalty-cards/{id}/stats",
+        Method::POST,
+        Endpoint::CreateMember,
+    ),
+    (
+        "loyalty/loyalty-cards/{id}/stats/bulk",
+        Method::POST,
+        Endpoint::BulkCreateMembers,
+    ),
+    (
+        "loyalty/loyalty-cards/{id}/stats/{id}",
+        Method::GET,
+        Endpoint::GetMember,
+    ),
+    (
+        "loyalty/loyalty-cards/{id}/stats/{id}",
+        Method::POST,
+        Endpoint::UpdateMember,
+    ),
+    (
+        "loyalty/loyalty-cards/{id}/stats/{id}",
+        Method::DELETE,
+        Endpoint::DeleteMember,
+    ),
+    (
+        "loyalty/loyalty-cards/{id}/stats/{id}/rewards",
+        Method::PUT,
+        Endpoint::UseRewards,
+    ),
+    (
+        "loyalty/loyalty-cards/{id}/stats/{id}/void",
+        Method::PUT,
+        Endpoint::VoidMember,
+    ),
+    (
+        "loyalty/loyalty-cards/{id}/push-notifications",
+        Method::POST,
+        Endpoint::Push,
+    ),
+];
+
+/// The path segments that stand for `{id}` when `route` fits `pattern`. A literal segment wins
+/// over `{id}` (`stats/bulk` is never member "bulk").
+fn fit<'a>(pattern: &str, route: &'a str) -> Option<Vec<&'a str>> {
+    let mut ids = Vec::new();
+    let mut want = pattern.split('/');
+    let mut have = route.split('/');
+    loop {
+        match (want.next(), have.next()) {
+            (None, None) => return Some(ids),
+            (Some("{id}"), Some(segment)) if !segment.is_empty() => ids.push(segment),
+            (Some(w), Some(h)) if w == h => {}
+            _ => return None,
+        }
+    }
+}
+
+fn find(route: &str) -> Vec<(&'static Method, Endpoint, Vec<&str>)> {
+    let fitting = ENDPOINTS
+        .iter()
+        .filter_map(|(p, m, e)| fit(p, route).map(|ids| (m, *e, ids)))
+        .collect::<Vec<_>>();
+    // `stats/bulk` fits both `stats/bulk` and `stats/{id}`: keep the patterns with the most
+    // literal segments.
+    let best = fitting
+        .iter()
+        .map(|(_, _, ids)| ids.len())
+        .min()
+        .unwrap_or(0);
+    fitting
+        .into_iter()
+        .filter(|(_, _, ids)| ids.len() == best)
+        .collect()
+}
 
 pub(crate) async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response {
     let (parts, body) = request.into_parts();
@@ -29,18 +129,22 @@ pub(crate) async fn handle(State(shared): State<Arc<Shared>>, request: Request) 
         .strip_prefix("/v4/")
         .unwrap_or("")
         .trim_end_matches('/');
-    let Some((_, method, endpoint)) = ENDPOINTS.iter().find(|(p, _, _)| *p == route) else {
+    let candidates = find(route);
+    if candidates.is_empty() {
         return v4_message(
             StatusCode::NOT_FOUND,
             "Not found: the sandbox has nothing at this address.",
         );
-    };
-    if parts.method != *method {
+    }
+    let Some((_, endpoint, ids)) = candidates
+        .into_iter()
+        .find(|(method, _, _)| **method == parts.method)
+    else {
         return v4_message(
             StatusCode::METHOD_NOT_ALLOWED,
             "This address does not take that method.",
         );
-    }
+    };
     let parsed = body::read(&parts.headers, body).await;
     let params = parsed.clone().unwrap_or_default();
     if !is_authorized(
@@ -48,7 +152,8 @@ pub(crate) async fn handle(State(shared): State<Arc<Shared>>, request: Request) 
         &params,
         &shared.client_id,
         &shared.client_secret,
-    ) {
+    ) || shared.loyalty.v4_refused()
+    {
         return v4_message(
             StatusCode::UNAUTHORIZED,
             "The API key or secret is not correct.",
@@ -60,7 +165,46 @@ pub(crate) async fn handle(State(shared): State<Arc<Shared>>, request: Request) 
             "The request body is not valid JSON.",
         );
     }
-    match endpoint {
-        Endpoint::LoyaltyCards => v4_json(StatusCode::OK, v4_loyalty::cards(&shared.shop)),
+    let query: Vec<(String, String)> = parts
+        .uri
+        .query()
+        .map(|q| {
+            url::form_urlencoded::parse(q.as_bytes())
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect()
+        })
+        .unwrap_or_default();
+    v4_loyalty::handle(&shared, endpoint, &ids, &query, &params)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn routes_take_ids_and_prefer_literal_segments() {
+        let one = |route: &str| {
+            find(route)
+                .into_iter()
+                .map(|(m, e, ids)| (m.clone(), e, ids.join(",")))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            one("loyalty/loyalty-cards/5/stats/bulk"),
+            vec![(Method::POST, Endpoint::BulkCreateMembers, "5".into())]
+        );
+        let member = one("loyalty/loyalty-cards/5/stats/77");
+        assert_eq!(member.len(), 3);
+        assert!(member.iter().all(|(_, _, ids)| ids == "5,77"));
+        assert_eq!(
+            one("loyalty/loyalty-cards/5/stats/77/void"),
+            vec![(Method::PUT, Endpoint::VoidMember, "5,77".into())]
+        );
+        assert!(one("loyalty/loyalty-cards//stats").is_empty());
+        assert!(one("loyalty/loyalty-cards/5/stats/77/nothing").is_empty());
+        assert_eq!(
+            one("loyalty/loyalty-cards"),
+            vec![(Method::GET, Endpoint::LoyaltyCards, String::new())]
+        );
     }
 }

@@ -607,7 +607,7 @@ function renderPlaceholderRow() {
 export async function checkUnfinishedJobs() {
   let list;
   try {
-    list = await api.unfinishedJobs();
+    list = await api.unfinishedJobs('email');
   } catch (err) {
     console.warn('could not ask for unfinished jobs', err);
     return;

@@ -7,6 +7,7 @@ import { t, onLanguageChange } from '../i18n.js';
 import { showError, clearError, showProblem, showFieldError, clearFieldErrors, clearFieldErrorsOnInput } from '../errors.js';
 import { loadCampaigns, fillCampaignSelect, showLoadingCampaigns } from '../campaigns.js';
 import { activeAccount, subscribe } from '../state.js';
+import { copyText } from '../clipboard.js';
 
 const FIELDS = {
   campaign: 'campaign',
@@ -169,31 +170,6 @@ function renderResult(result, { focus }) {
   $('#send-result').hidden = false;
   $('#send-announce').textContent = t(already ? 'send.announceAlready' : 'send.announceSent', { email: result.receiver || '' });
   if (focus) $('#send-result-title').focus();
-}
-
-async function copyText(text) {
-  try {
-    if (navigator.clipboard && navigator.clipboard.writeText) {
-      await navigator.clipboard.writeText(text);
-      return true;
-    }
-  } catch {
-    // Fall through to the old way; some webviews refuse the async clipboard.
-  }
-  const area = document.createElement('textarea');
-  area.value = text;
-  area.setAttribute('readonly', '');
-  area.className = 'visually-hidden';
-  document.body.append(area);
-  area.select();
-  let ok = false;
-  try {
-    ok = document.execCommand('copy');
-  } catch {
-    ok = false;
-  }
-  area.remove();
-  return ok;
 }
 
 async function copyUrl() {

@@ -1,7 +1,7 @@
 //! E-mail a coupon to every address of a list: one `send/email` per row, reconciled through
 //! `couponsession/search` (§10) whenever a send may have gone out unseen.
 
-use std::time::Duration;
+use std::collections::HashSet;
 
 use serde::{Deserialize, Serialize};
 
@@ -10,8 +10,10 @@ use crate::api::{
 };
 use crate::jobs::email_list::{EmailList, RowProblem};
 use crate::jobs::error::JobError;
-use crate::jobs::journal::{JobId, PauseReason, RowStatus, UNKNOWN_MESSAGE};
-use crate::jobs::kind::{Claimed, JobKind, Reconciled, RowOutcome, Verdict};
+use crate::jobs::journal::{JobId, RowStatus, UNKNOWN_MESSAGE};
+use crate::jobs::kind::{
+    reason_of, verdict_of_write_error, Claimed, JobKind, Reconciled, RowOutcome, Verdict,
+};
 use crate::jobs::runner::{JobManager, MAX_CONCURRENCY, MIN_CONCURRENCY};
 
 pub(crate) const ALREADY_HAD_MESSAGE: &str = "Already had this coupon.";
@@ -93,7 +95,12 @@ impl JobKind for EmailKind {
         verdicts
     }
 
-    async fn reconcile(client: &Client, spec: &EmailSpec, row: &Claimed<EmailInput>) -> Reconciled {
+    async fn reconcile(
+        client: &Client,
+        spec: &EmailSpec,
+        row: &Claimed<EmailInput>,
+        _known: &HashSet<String>,
+    ) -> Reconciled<EmailInput> {
         match look_up(client, spec, &row.input.email).await {
             Ok(sessions) => judge_lookup(spec, row, &sessions),
             Err(error) if error.is_account_failure() => Reconciled::PauseJob(reason_of(&error)),
@@ -116,7 +123,7 @@ async fn send(client: &Client, spec: &EmailSpec, row: &Claimed<EmailInput>) -> V
     };
     let coupon = match client.send_coupon_email(&request).await {
         Ok(coupon) => coupon,
-        Err(error) => return classify(&error),
+        Err(error) => return verdict_of_write_error(&error),
     };
     let code = coupon.single_use_code.to_string();
     match coupon.outcome {
@@ -186,7 +193,7 @@ pub(crate) fn judge_lookup(
     spec: &EmailSpec,
     row: &Claimed<EmailInput>,
     sessions: &[CouponSession],
-) -> Reconciled {
+) -> Reconciled<EmailInput> {
     if let Some(session) = newest(ours(sessions, row.first_sent_at)) {
         return Reconciled::Done(sent_with(session, Some(CONFIRMED_MESSAGE)));
     }
@@ -236,58 +243,6 @@ fn sent_with(session: &CouponSession, message: Option<&str>) -> RowOutcome {
     RowOutcome::new(RowStatus::Sent, message.map(str::to_owned))
         .with("singleUseCode", Some(session.code.to_string()))
         .with("singleUseUrl", Some(session.url.clone()))
-}
-
-/// What an error from `send/email` means for the row. Pure and table-tested. No catch-all: a
-/// new kind of error must be placed here on purpose, because a wrong guess either e-mails
-/// someone twice or marks a whole list "maybe sent" when nothing went out.
-pub(crate) fn classify(error: &ApiError) -> Verdict {
-    match error {
-        // The account is refused (bad keys, expired, no e-mail provider): every row would be too.
-        ApiError::Coupontools { .. } | ApiError::V4 { .. } if error.is_account_failure() => {
-            Verdict::PauseJob(reason_of(error))
-        }
-        // Coupontools refused this row in its own words (305 bad address, 604 not delivered, ...).
-        ApiError::Coupontools { .. } | ApiError::V4 { .. } => Verdict::Refused {
-            code: error.code().map(i64::from).or(match error {
-                ApiError::V4 { status, .. } => Some(i64::from(*status)),
-                _ => None,
-            }),
-            outcome: RowOutcome::new(RowStatus::Failed, Some(error.user_message())),
-        },
-        // Nothing left the computer, the settings are wrong, or something that is not the API
-        // (a wrong address, a redirect, a proxy) turned the request away: nothing was sent, and
-        // every row would fail the same way.
-        ApiError::NotTheApi {
-            status: 300..=499, ..
-        }
-        | ApiError::Connect { .. }
-        | ApiError::Timeout { sent: false }
-        | ApiError::InvalidBaseUrl { .. }
-        | ApiError::UnusableCredentials
-        | ApiError::Internal { .. } => Verdict::PauseJob(reason_of(error)),
-        // Refused before it was handled: safe to send again, after the pause it asked for.
-        ApiError::RateLimited { retry_after } => Verdict::RetryAfter(
-            retry_after
-                .unwrap_or(Duration::from_secs(5))
-                .min(Duration::from_secs(60)),
-        ),
-        // The request reached the server and may have been carried out: the reply was lost,
-        // garbled or not the documented shape, came too late, or was a 5xx.
-        ApiError::OutcomeUnknown { .. }
-        | ApiError::ReplyLost { .. }
-        | ApiError::Timeout { sent: true }
-        | ApiError::Server { .. }
-        | ApiError::Decode { .. }
-        | ApiError::NotTheApi { .. } => Verdict::MaybeDone,
-    }
-}
-
-fn reason_of(error: &ApiError) -> PauseReason {
-    PauseReason {
-        message: error.user_message(),
-        hint: error.hint(),
-    }
 }
 
 impl JobManager {
@@ -357,6 +312,7 @@ impl JobManager {
 mod tests {
     use super::*;
     use crate::api::{Endpoint, SingleUseCode};
+    use std::time::Duration;
 
     fn spec(check_unique: bool) -> EmailSpec {
         EmailSpec {
@@ -395,7 +351,7 @@ mod tests {
         }
     }
 
-    fn status(r: &Reconciled) -> Option<RowStatus> {
+    fn status(r: &Reconciled<EmailInput>) -> Option<RowStatus> {
         match r {
             Reconciled::Done(o) => Some(o.status),
             _ => None,
@@ -497,7 +453,7 @@ mod tests {
             },
         ];
         for e in maybe {
-            assert_eq!(classify(&e), Verdict::MaybeDone, "{e:?}");
+            assert_eq!(verdict_of_write_error(&e), Verdict::MaybeDone, "{e:?}");
         }
     }
 
@@ -525,14 +481,17 @@ mod tests {
                 description: "x".into(),
             },
         ] {
-            assert!(matches!(classify(&e), Verdict::PauseJob(_)), "{e:?}");
+            assert!(
+                matches!(verdict_of_write_error(&e), Verdict::PauseJob(_)),
+                "{e:?}"
+            );
         }
         for code in [305, 604, 502] {
             let e = ApiError::Coupontools {
                 code,
                 description: "x".into(),
             };
-            match classify(&e) {
+            match verdict_of_write_error(&e) {
                 Verdict::Refused { code: c, outcome } => {
                     assert_eq!(c, Some(i64::from(code)));
                     assert_eq!(outcome.status, RowStatus::Failed);
@@ -541,7 +500,7 @@ mod tests {
             }
         }
         assert_eq!(
-            classify(&ApiError::RateLimited {
+            verdict_of_write_error(&ApiError::RateLimited {
                 retry_after: Some(Duration::from_secs(2))
             }),
             Verdict::RetryAfter(Duration::from_secs(2))

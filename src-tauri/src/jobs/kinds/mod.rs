@@ -2,6 +2,7 @@
 //! Adding a kind: its file here and one line in [`KINDS`].
 
 pub mod email;
+pub mod single_use;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -12,6 +13,10 @@ use crate::jobs::kind::JobKind;
 use crate::jobs::runner::{self, JobManager, LiveRun};
 
 pub use email::{EmailInput, EmailJobSpec, EmailKind, EmailSpec};
+pub use single_use::{
+    AutomatedCodesSpec, ChunkInput, CreateLinksKind, CreateLinksSpec, RemoveInput, RemoveLinksKind,
+    CHUNK,
+};
 
 type Drive = fn(JobManager, Arc<LiveRun>, Client) -> Pin<Box<dyn Future<Output = ()> + Send>>;
 
@@ -20,6 +25,9 @@ pub(crate) struct KindEntry {
     pub name: &'static str,
     pub history_action: &'static str,
     pub export_columns: &'static [(&'static str, &'static str)],
+    /// Set for kinds whose rows make many items; the table and export then list the items.
+    pub item_key: Option<&'static str>,
+    pub done_word: &'static str,
     pub drive: Drive,
 }
 
@@ -28,6 +36,8 @@ const fn entry<K: JobKind>() -> KindEntry {
         name: K::NAME,
         history_action: K::HISTORY_ACTION,
         export_columns: K::EXPORT_COLUMNS,
+        item_key: K::ITEM_KEY,
+        done_word: K::DONE_WORD,
         drive: drive_boxed::<K>,
     }
 }
@@ -40,7 +50,11 @@ fn drive_boxed<K: JobKind>(
     Box::pin(runner::drive::<K>(manager, run, client))
 }
 
-const KINDS: &[KindEntry] = &[entry::<EmailKind>()];
+const KINDS: &[KindEntry] = &[
+    entry::<EmailKind>(),
+    entry::<CreateLinksKind>(),
+    entry::<RemoveLinksKind>(),
+];
 
 pub(crate) fn find(name: &str) -> Option<&'static KindEntry> {
     KINDS.iter().find(|k| k.name == name)

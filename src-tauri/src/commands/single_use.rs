@@ -1,0 +1,638 @@
+//! "Single-use links" screen: make one link for a customer, make many as a job, remove links.
+
+use std::io::Write;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use tauri::ipc::Channel;
+use tauri::{AppHandle, Runtime, State};
+
+use super::bulk::{manager, ChannelSink, StartedJob};
+use super::history::{export_path, write_file, SavedFile};
+use super::{active_account, blocking, record_history, UiError};
+use crate::api::{validate, ApiError, Client, SessionSearch, SingleUseLink, SingleUseRequest};
+use crate::history::{Line, Outcome};
+use crate::jobs::{AutomatedCodesSpec, CreateLinksSpec, JobId, JobProgress, RemoveInput};
+use crate::state::AppState;
+
+/// Links in a ZIP of QR codes at most: a print run, not a whole 100 000 (that would be ~2 GB).
+pub const MAX_QR_ZIP: usize = 5_000;
+/// Lines a removal list may have.
+const MAX_REMOVE_LINES: usize = 10_000;
+/// Look-ups of pasted codes at once.
+const CHECK_CONCURRENCY: usize = 4;
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct OneLinkInput {
+    pub campaign: String,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub custom_id: Option<String>,
+    pub custom_validation_code: Option<String>,
+    pub duplicate_check: bool,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OneLinkResult {
+    pub url: String,
+    pub code: String,
+    pub widget_validation_code: String,
+    pub custom_validation_code: Option<String>,
+    pub qr_data_url: Option<String>,
+    /// Found after a lost reply instead of made by this click.
+    pub confirmed_after_interruption: bool,
+}
+
+fn optional(
+    text: &Option<String>,
+    field: &'static str,
+    label: &str,
+    max: usize,
+) -> Result<Option<String>, UiError> {
+    Ok(validate::optional_text(text.as_deref(), field, label, max)?)
+}
+
+#[tauri::command]
+pub async fn create_single_use_link(
+    state: State<'_, AppState>,
+    input: OneLinkInput,
+) -> Result<OneLinkResult, UiError> {
+    let campaign = validate::coupon_campaign_id(&input.campaign)?;
+    let email = match input
+        .email
+        .as_deref()
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+    {
+        Some(email) => Some(validate::email_address(email)?),
+        None => None,
+    };
+    let request = SingleUseRequest {
+        campaign: campaign.clone(),
+        first_name: optional(&input.first_name, "firstName", "first name", 100)?,
+        last_name: optional(&input.last_name, "lastName", "last name", 100)?,
+        email: email.clone(),
+        phone: validate::optional_phone(input.phone.as_deref())?,
+        custom_id: optional(&input.custom_id, "customId", "custom ID", 100)?,
+        custom_validation_code: optional(
+            &input.custom_validation_code,
+            "customValidationCode",
+            "custom validation code",
+            100,
+        )?,
+        duplicate_check: input.duplicate_check,
+    };
+    let account = active_account(&state).await?;
+    let client = state.client_for(&account).await?;
+    let (link, confirmed) = match client.create_single_use(&request).await {
+        Ok(link) => (link, false),
+        Err(error) if may_have_taken_effect(&error) => {
+            match find_after_lost_reply(&client, &request).await {
+                Some(link) => (link, true),
+                None => {
+                    record_history(
+                        &state,
+                        line(&account, &campaign, &request, Outcome::Unknown, None),
+                    )
+                    .await;
+                    return Err(UiError::new(
+                    "unknown",
+                    "The answer from Coupontools did not arrive, so the link may or may not have been made.",
+                    "Look in the campaign's sessions in Coupontools before making another one for this customer.",
+                ));
+                }
+            }
+        }
+        Err(error) => {
+            record_history(
+                &state,
+                line(
+                    &account,
+                    &campaign,
+                    &request,
+                    Outcome::Failed,
+                    Some(error.user_message()),
+                ),
+            )
+            .await;
+            return Err(error.into());
+        }
+    };
+    record_history(
+        &state,
+        line(
+            &account,
+            &campaign,
+            &request,
+            Outcome::Ok,
+            Some(link.url.clone()),
+        ),
+    )
+    .await;
+    Ok(OneLinkResult {
+        qr_data_url: crate::qr::svg_data_url(&link.url).ok(),
+        url: link.url,
+        code: link.code.to_string(),
+        widget_validation_code: link.widget_validation_code,
+        custom_validation_code: link.custom_validation_code,
+        confirmed_after_interruption: confirmed,
+    })
+}
+
+fn may_have_taken_effect(error: &ApiError) -> bool {
+    matches!(
+        error,
+        ApiError::OutcomeUnknown { .. }
+            | ApiError::ReplyLost { .. }
+            | ApiError::Timeout { sent: true }
+            | ApiError::Server { .. }
+            | ApiError::Decode { .. }
+    )
+}
+
+/// After a lost reply, the link is looked up by what identifies the customer, once the request
+/// can no longer be running. Without e-mail, phone or own ID nothing can tell it apart.
+async fn find_after_lost_reply(
+    client: &Client,
+    request: &SingleUseRequest,
+) -> Option<SingleUseLink> {
+    let search = request
+        .email
+        .clone()
+        .or_else(|| request.phone.clone())
+        .or_else(|| request.custom_id.clone())?;
+    let grace = client.request_timeout() / 2;
+    tokio::time::sleep(grace.max(Duration::from_secs(2))).await;
+    let sessions = client
+        .search_sessions(&SessionSearch {
+            search,
+            campaign: Some(request.campaign.clone()),
+        })
+        .await
+        .ok()?;
+    let newest = sessions.into_iter().max_by_key(|s| s.created_at)?;
+    Some(SingleUseLink {
+        widget_validation_code: newest.code.short_code().to_owned(),
+        code: newest.code,
+        url: newest.url,
+        custom_validation_code: request.custom_validation_code.clone(),
+        custom_id: request.custom_id.clone(),
+        sequence_id: None,
+    })
+}
+
+fn line(
+    account: &crate::settings::AccountRecord,
+    campaign: &str,
+    request: &SingleUseRequest,
+    outcome: Outcome,
+    detail: Option<String>,
+) -> Line {
+    Line {
+        account_id: account.id.clone(),
+        account: account.name.clone(),
+        action: "single_use_create",
+        campaign: Some(campaign.to_owned()),
+        // The customer, for "did we make Mrs Peeters a link?"; else the own ID.
+        target: request
+            .email
+            .clone()
+            .or_else(|| request.phone.clone())
+            .or_else(|| request.custom_id.clone()),
+        outcome,
+        detail,
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ManyLinksInput {
+    pub campaign: String,
+    /// As typed: checked here (digits only, 1–100 000).
+    pub amount: String,
+    pub status: String,
+    pub automated_codes: bool,
+    pub code_prefix: String,
+    pub code_length: u8,
+    pub code_type: String,
+}
+
+#[tauri::command]
+pub async fn start_links_job(
+    state: State<'_, AppState>,
+    input: ManyLinksInput,
+    on_progress: Channel<JobProgress>,
+) -> Result<StartedJob, UiError> {
+    let spec = links_spec(&input)?;
+    let manager = manager(&state)?.clone();
+    let account = active_account(&state).await?;
+    let client = state.client_for(&account).await?;
+    let job_id = blocking(move || {
+        let job_id = manager.create_links_job(&account.id, &account.name, &spec)?;
+        manager.run(&job_id, client, Arc::new(ChannelSink(on_progress)))?;
+        Ok(job_id)
+    })
+    .await?;
+    log::info!("links job {} started", job_id.as_str());
+    Ok(StartedJob { job_id })
+}
+
+/// Every field of the "many links" form, checked before anything is stored or sent.
+pub fn links_spec(input: &ManyLinksInput) -> Result<CreateLinksSpec, UiError> {
+    let campaign = validate::coupon_campaign_id(&input.campaign)?;
+    let amount = validate::single_use_amount(&input.amount)?;
+    let status = match input.status.trim() {
+        "" | "normal" => "normal",
+        "voided" => "voided",
+        "activated" => "activated",
+        _ => {
+            return Err(UiError {
+                field: Some("status".into()),
+                ..UiError::new(
+                    "validation",
+                    "Choose the links' status: normal, voided or activated.",
+                    "Normal links work at once; voided ones only after you activate them.",
+                )
+            })
+        }
+    };
+    let automated_codes = if input.automated_codes {
+        let code_type = match input.code_type.trim() {
+            "numeric" => "numeric",
+            "" | "alphanumeric" => "alphanumeric",
+            _ => return Err(UiError {
+                field: Some("codeType".into()),
+                ..UiError::new(
+                    "validation",
+                    "Choose digits only or letters and digits for the codes.",
+                    "Digits only suit a barcode scanner; letters and digits make shorter codes.",
+                )
+            }),
+        };
+        Some(AutomatedCodesSpec {
+            prefix: validate::code_prefix(&input.code_prefix)?,
+            length: validate::code_length(input.code_length)?,
+            code_type: code_type.to_owned(),
+        })
+    } else {
+        None
+    };
+    Ok(CreateLinksSpec {
+        campaign,
+        amount,
+        status: status.to_owned(),
+        automated_codes,
+    })
+}
+
+/// One pasted line of a removal list, as the window shows it before asking to confirm.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LinkCheck {
+    pub line: usize,
+    pub text: String,
+    pub code: Option<String>,
+    pub campaign: Option<String>,
+    /// `active`, `used`, `voided`, `not_found`, `invalid`, `duplicate`, `unchecked`.
+    pub state: String,
+    pub message: Option<String>,
+    pub removable: bool,
+}
+
+#[tauri::command]
+pub async fn check_links_to_remove(
+    state: State<'_, AppState>,
+    text: String,
+) -> Result<Vec<LinkCheck>, UiError> {
+    let lines: Vec<(usize, String)> = text
+        .lines()
+        .enumerate()
+        .map(|(i, l)| (i + 1, l.trim().to_owned()))
+        .filter(|(_, l)| !l.is_empty())
+        .collect();
+    if lines.is_empty() {
+        return Err(UiError {
+            field: Some("removeList".into()),
+            ..UiError::new(
+                "validation",
+                "Paste at least one link or code to remove.",
+                "One per line: the whole link (https://…/p/…/…) or its 21-character code.",
+            )
+        });
+    }
+    if lines.len() > MAX_REMOVE_LINES {
+        return Err(UiError {
+            field: Some("removeList".into()),
+            ..UiError::new(
+                "validation",
+                format!(
+                    "That is {} lines; at most {MAX_REMOVE_LINES} can be removed at once.",
+                    lines.len()
+                ),
+                "Split the list and remove it in parts.",
+            )
+        });
+    }
+    let account = active_account(&state).await?;
+    let client = state.client_for(&account).await?;
+    let mut seen = std::collections::HashSet::new();
+    let mut checks = Vec::with_capacity(lines.len());
+    let mut to_look_up = Vec::new();
+    for (line, text) in lines {
+        let check = match validate::session_code_from_text(&text) {
+            Err(problem) => LinkCheck {
+                line,
+                text,
+                code: None,
+                campaign: None,
+                state: "invalid".into(),
+                message: Some(problem.message),
+                removable: false,
+            },
+            Ok(code) if !seen.insert(code.to_string()) => LinkCheck {
+                line,
+                text,
+                code: Some(code.to_string()),
+                campaign: None,
+                state: "duplicate".into(),
+                message: Some("Also on an earlier line.".into()),
+                removable: false,
+            },
+            Ok(code) => {
+                to_look_up.push(checks.len());
+                LinkCheck {
+                    line,
+                    text,
+                    code: Some(code.to_string()),
+                    campaign: None,
+                    state: "unchecked".into(),
+                    message: None,
+                    removable: false,
+                }
+            }
+        };
+        checks.push(check);
+    }
+    // Bounded concurrency: CHECK_CONCURRENCY look-ups at a time, order kept.
+    for batch in to_look_up.chunks(CHECK_CONCURRENCY) {
+        let answers = futures_util::future::join_all(batch.iter().map(|&i| {
+            let code = checks[i].code.clone().unwrap_or_default();
+            let client = client.clone();
+            async move { client.session_data(&code).await }
+        }))
+        .await;
+        for (&i, answer) in batch.iter().zip(answers) {
+            let check = &mut checks[i];
+            match answer {
+                Ok(session) => {
+                    check.campaign = Some(session.campaign.clone());
+                    check.removable = true;
+                    check.state = if session.voided_at.is_some() {
+                        "voided"
+                    } else if session.validated_at.is_some() {
+                        "used"
+                    } else {
+                        "active"
+                    }
+                    .into();
+                }
+                Err(ApiError::Coupontools { code: 505, .. }) => {
+                    check.state = "not_found".into();
+                    check.message = Some(
+                        "Coupontools does not know this link (or it was removed already).".into(),
+                    );
+                }
+                Err(error) if error.is_account_failure() => return Err(error.into()),
+                Err(error) => {
+                    check.state = "unchecked".into();
+                    check.message = Some(error.user_message());
+                }
+            }
+        }
+    }
+    Ok(checks)
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RemoveLink {
+    pub code: String,
+    pub campaign: String,
+}
+
+#[tauri::command]
+pub async fn start_removal_job(
+    state: State<'_, AppState>,
+    links: Vec<RemoveLink>,
+    on_progress: Channel<JobProgress>,
+) -> Result<StartedJob, UiError> {
+    let mut inputs = Vec::with_capacity(links.len());
+    for link in links {
+        let code = validate::session_code_from_text(&link.code)?;
+        let campaign = validate::coupon_campaign_id(&link.campaign)?;
+        inputs.push(RemoveInput {
+            code: code.to_string(),
+            campaign,
+        });
+    }
+    let manager = manager(&state)?.clone();
+    let account = active_account(&state).await?;
+    let client = state.client_for(&account).await?;
+    let job_id = blocking(move || {
+        let job_id = manager.create_removal_job(&account.id, &account.name, inputs, 4)?;
+        manager.run(&job_id, client, Arc::new(ChannelSink(on_progress)))?;
+        Ok(job_id)
+    })
+    .await?;
+    Ok(StartedJob { job_id })
+}
+
+/// Saves a link's QR code to Downloads, as `png` (for screens and most printers) or `svg`
+/// (scales to any size, for a print shop).
+#[tauri::command]
+pub async fn save_link_qr<R: Runtime>(
+    app: AppHandle<R>,
+    url: String,
+    format: String,
+) -> Result<SavedFile, UiError> {
+    let url = checked_link(&url)?;
+    let (bytes, ext) = match format.as_str() {
+        "svg" => (crate::qr::svg(&url).map_err(qr_error)?.into_bytes(), "svg"),
+        _ => (
+            crate::qr::png(&url, crate::qr::PNG_SCALE).map_err(qr_error)?,
+            "png",
+        ),
+    };
+    let path = export_path(&app, "coupon-qr", ext)?;
+    let target = path.clone();
+    blocking(move || write_file(&target, &bytes)).await?;
+    Ok(SavedFile {
+        path: path.display().to_string(),
+    })
+}
+
+fn checked_link(url: &str) -> Result<String, UiError> {
+    match url::Url::parse(url.trim()) {
+        Ok(parsed) if matches!(parsed.scheme(), "http" | "https") => Ok(parsed.to_string()),
+        _ => Err(UiError::new(
+            "validation",
+            "Only web links (https://…) can be made into a QR code here.",
+            "Make the link first, then save its QR code.",
+        )),
+    }
+}
+
+fn qr_error(_: crate::qr::QrError) -> UiError {
+    UiError::new(
+        "qr",
+        "This link is too long for a QR code.",
+        "Copy the link instead and share it as text.",
+    )
+}
+
+/// A ZIP with one QR PNG per link of a "many links" job (named by row and code), for a print run.
+#[tauri::command]
+pub async fn export_links_qr_zip<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    job_id: JobId,
+) -> Result<SavedFile, UiError> {
+    let manager = manager(&state)?.clone();
+    let path = export_path(&app, "coupon-qr-codes", "zip")?;
+    let target = path.clone();
+    blocking(move || {
+        let page = manager.rows(&job_id, 0, 1)?;
+        if page.total > MAX_QR_ZIP {
+            return Err(UiError::new(
+                "validation",
+                format!("{} links are too many for one ZIP of QR codes (at most {MAX_QR_ZIP}).", page.total),
+                "Export the links as CSV instead: print shops make the QR codes from the link column.",
+            ));
+        }
+        let mut links = Vec::with_capacity(page.total);
+        let mut offset = 0;
+        while offset < page.total {
+            let rows = manager.rows(&job_id, offset, crate::jobs::runner::MAX_PAGE)?.rows;
+            if rows.is_empty() {
+                break;
+            }
+            offset += rows.len();
+            links.extend(rows);
+        }
+        write_qr_zip(&target, &links)
+    })
+    .await?;
+    Ok(SavedFile {
+        path: path.display().to_string(),
+    })
+}
+
+fn write_qr_zip(path: &std::path::Path, links: &[crate::jobs::JobRow]) -> Result<(), UiError> {
+    let cannot = |e: &dyn std::fmt::Display| {
+        log::warn!("QR zip: {e}");
+        UiError::new(
+            "export",
+            "The ZIP of QR codes could not be saved.",
+            "Check that the Downloads folder is not full and that you may write in it.",
+        )
+    };
+    let file = std::fs::File::create(path).map_err(|e| cannot(&e))?;
+    let mut zip = zip::ZipWriter::new(file);
+    let options =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    for link in links {
+        let (Some(url), Some(code)) = (link.field("url"), link.field("code")) else {
+            continue;
+        };
+        let png = crate::qr::png(url, crate::qr::PNG_SCALE).map_err(qr_error)?;
+        zip.start_file(format!("{:05}-{code}.png", link.row), options)
+            .map_err(|e| cannot(&e))?;
+        zip.write_all(&png).map_err(|e| cannot(&e))?;
+    }
+    zip.finish().map_err(|e| cannot(&e))?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn input(amount: &str) -> ManyLinksInput {
+        ManyLinksInput {
+            campaign: "cam_100101".into(),
+            amount: amount.into(),
+            status: "normal".into(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn the_many_links_form_is_checked_field_by_field_in_plain_words() {
+        assert_eq!(
+            links_spec(&input("2 500")).map(|s| s.amount).ok(),
+            Some(2_500)
+        );
+        let too_many = links_spec(&input("100001")).unwrap_err();
+        assert_eq!(too_many.field.as_deref(), Some("amount"));
+        assert!(too_many.message.contains("100 000"), "{too_many:?}");
+        let letters = links_spec(&input("12a")).unwrap_err();
+        assert!(letters.message.contains("digits"), "{letters:?}");
+        let mut bad_length = input("10");
+        bad_length.automated_codes = true;
+        bad_length.code_length = 9;
+        assert_eq!(
+            links_spec(&bad_length).unwrap_err().field.as_deref(),
+            Some("codeLength")
+        );
+        let mut bad_prefix = input("10");
+        bad_prefix.automated_codes = true;
+        bad_prefix.code_length = 12;
+        bad_prefix.code_prefix = "XMAS 24".into();
+        assert_eq!(
+            links_spec(&bad_prefix).unwrap_err().field.as_deref(),
+            Some("codePrefix")
+        );
+        let mut status = input("10");
+        status.status = "used".into();
+        assert_eq!(
+            links_spec(&status).unwrap_err().field.as_deref(),
+            Some("status")
+        );
+    }
+
+    #[test]
+    fn a_qr_zip_holds_one_png_per_link() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("qr.zip");
+        let links: Vec<crate::jobs::JobRow> = (1..=3)
+            .map(|i| {
+                let mut fields = serde_json::Map::new();
+                fields.insert(
+                    "url".into(),
+                    format!("https://digicpn.com/p/abc123/{i:0>21}").into(),
+                );
+                fields.insert("code".into(), format!("{i:0>21}").into());
+                crate::jobs::JobRow {
+                    row: i,
+                    status: crate::jobs::RowStatus::Sent,
+                    in_doubt: false,
+                    message: None,
+                    fields,
+                }
+            })
+            .collect();
+        write_qr_zip(&path, &links).unwrap();
+        let mut archive = zip::ZipArchive::new(std::fs::File::open(&path).unwrap()).unwrap();
+        assert_eq!(archive.len(), 3);
+        let mut first = archive.by_index(0).unwrap();
+        assert_eq!(first.name(), "00001-000000000000000000001.png");
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut first, &mut bytes).unwrap();
+        assert!(bytes.starts_with(b"\x89PNG"));
+    }
+}
