@@ -990,7 +990,7 @@ async fn v4_loyalty_cards_need_keys() {
     let (status, body) = decode(reply).await;
     assert_eq!(status, StatusCode::OK);
     let cards = body.as_array().expect("a bare array, no envelope");
-    assert_eq!(cards.len(), 2);
+    assert_eq!(cards.len(), 5);
     assert!(cards[0]["id"].is_u64());
     for key in ["code", "name", "domain", "type"] {
         assert!(cards[0][key].is_string(), "{key}");
@@ -1544,4 +1544,378 @@ async fn reads_answer_get_and_writes_refuse_it() {
         .expect("reply");
     assert_eq!(reply.status(), StatusCode::METHOD_NOT_ALLOWED);
     sb.stop().await;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Loyalty members over v4 and v3: raw shapes
+
+mod loyalty {
+    use super::*;
+
+    /// A v4 call with the documented headers; `body` None sends none.
+    async fn v4(
+        sb: &Sandbox,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let mut request = http()
+            .request(method, format!("{}/{path}", sb.v4_url()))
+            .header("x-api-key", DEMO_CLIENT_ID)
+            .header("x-api-secret", DEMO_CLIENT_SECRET);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        decode(request.send().await.expect("reply")).await
+    }
+
+    use reqwest::Method;
+
+    #[tokio::test]
+    async fn loyalty_v4_member_list_has_the_section_10_shape() {
+        let sb = sandbox().await;
+        let (status, body) = v4(
+            &sb,
+            Method::GET,
+            "loyalty/loyalty-cards/48216/stats?pagination[page]=2&pagination[per_page]=3",
+            None,
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(
+            body["pagination"],
+            json!({"page": 2, "per_page": 3, "total": 10_000})
+        );
+        let data = body["data"].as_array().expect("data list");
+        assert_eq!(data.len(), 3);
+        let member = &data[0];
+        assert_eq!(member["email"], "member00004@example.com");
+        assert!(member["id"].is_u64() && member["stamps"].is_u64());
+        assert!(member["voided"].is_boolean() && member["rewards"].is_array());
+        for key in [
+            "first_name",
+            "last_name",
+            "address",
+            "zip",
+            "city",
+            "phone",
+            "custom_1",
+            "custom_8",
+            "created_at",
+        ] {
+            assert!(member[key].is_string(), "{key}: {member}");
+        }
+        // Default and capped page sizes; bracket names URL-encoded work too.
+        let (_, body) = v4(&sb, Method::GET, "loyalty/loyalty-cards/48216/stats", None).await;
+        assert_eq!(body["pagination"]["per_page"], 50);
+        let (_, body) = v4(
+            &sb,
+            Method::GET,
+            "loyalty/loyalty-cards/48216/stats?pagination%5Bper_page%5D=1000&filter%5Bsearch%5D=Member0000",
+            None,
+        )
+        .await;
+        assert_eq!(body["pagination"]["per_page"], 100);
+        assert_eq!(body["pagination"]["total"], 9, "member00001 … member00009");
+        let (status, body) = v4(
+            &sb,
+            Method::GET,
+            "loyalty/loyalty-cards/48216/stats?pagination[page]=zero",
+            None,
+        )
+        .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(body["message"].is_string());
+        let (status, body) = v4(&sb, Method::GET, "loyalty/loyalty-cards/1/stats", None).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        assert!(body["message"].is_string());
+        sb.stop().await;
+    }
+
+    #[tokio::test]
+    async fn loyalty_v4_writes_and_their_refusals() {
+        let sb = sandbox().await;
+        let (status, made) = v4(
+            &sb,
+            Method::POST,
+            "loyalty/loyalty-cards/48213/stats",
+            Some(json!({"first_name": "Raw", "email": "raw@example.com", "custom_2": 42})),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED);
+        assert_eq!(made["custom_2"], "42", "numbers are kept as text");
+        let id = made["id"].as_u64().unwrap();
+        let member = format!("loyalty/loyalty-cards/48213/stats/{id}");
+
+        // Same path: `amount` = add stamps, else update.
+        let (status, body) = v4(&sb, Method::POST, &member, Some(json!({"amount": 8}))).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(body["stamps"], 8);
+        let reward = body["rewards"][0].clone();
+        assert_eq!(reward["used"], false);
+        assert!(reward["id"].is_u64() && reward["name"].is_string());
+        let (_, body) = v4(&sb, Method::POST, &member, Some(json!({"city": "Gent"}))).await;
+        assert_eq!(
+            (body["city"].as_str(), body["stamps"].as_u64()),
+            (Some("Gent"), Some(8))
+        );
+        for bad in [
+            json!({"amount": 0}),
+            json!({"email": "nope"}),
+            json!({"zip": "1234567890123"}),
+        ] {
+            let (status, body) = v4(&sb, Method::POST, &member, Some(bad.clone())).await;
+            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
+            assert!(body["message"].is_string());
+        }
+
+        let rewards = format!("{member}/rewards");
+        let (status, body) = v4(
+            &sb,
+            Method::PUT,
+            &rewards,
+            Some(json!({"reward_ids": [reward["id"]]})),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(body["rewards"][0]["used"], true);
+        let (status, _) = v4(
+            &sb,
+            Method::PUT,
+            &rewards,
+            Some(json!({"reward_ids": [reward["id"]]})),
+        )
+        .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "used twice");
+        let (status, _) = v4(&sb, Method::PUT, &rewards, Some(json!({"reward_ids": [1]}))).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "unknown reward");
+
+        let (status, body) = v4(&sb, Method::PUT, &format!("{member}/void"), None).await;
+        assert_eq!(
+            (status, body["voided"].as_bool()),
+            (StatusCode::OK, Some(true))
+        );
+        let (status, body) = v4(&sb, Method::DELETE, &member, None).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(body["deleted"], true);
+        let (status, _) = v4(&sb, Method::GET, &member, None).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+
+        // Copy, bulk, push.
+        let (status, copy) = v4(
+            &sb,
+            Method::POST,
+            "loyalty/loyalty-cards/48213/copy",
+            Some(json!({"name": "n".repeat(51)})),
+        )
+        .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{copy}");
+        let (status, copy) = v4(
+            &sb,
+            Method::POST,
+            "loyalty/loyalty-cards/48213/copy",
+            Some(json!({"name": "Copy"})),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED);
+        assert_eq!(
+            (copy["name"].as_str(), copy["type"].as_str()),
+            (Some("Copy"), Some("stamp"))
+        );
+
+        let (status, body) = v4(
+            &sb,
+            Method::POST,
+            "loyalty/loyalty-cards/48214/stats/bulk",
+            Some(json!({"users": [{"first_name": "A"}, {"email": "bad"}, "not an object"]})),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(body["data"].as_array().map(Vec::len), Some(1));
+        assert_eq!(body["errors"][0]["index"], 1);
+        assert_eq!(body["errors"][1]["index"], 2);
+        let (status, _) = v4(
+            &sb,
+            Method::POST,
+            "loyalty/loyalty-cards/48214/stats/bulk",
+            Some(json!([{}])),
+        )
+        .await;
+        assert_eq!(
+            status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "a bare array is not the §10 body"
+        );
+        let (status, _) = v4(
+            &sb,
+            Method::GET,
+            "loyalty/loyalty-cards/48214/stats/bulk",
+            None,
+        )
+        .await;
+        assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
+
+        let push = "loyalty/loyalty-cards/48213/push-notifications";
+        let (status, body) = v4(
+            &sb,
+            Method::POST,
+            push,
+            Some(json!({"message": "Hi", "recipient_stat_ids": [910001]})),
+        )
+        .await;
+        assert_eq!(
+            (status, body["recipients"].as_u64()),
+            (StatusCode::OK, Some(1))
+        );
+        let (status, _) = v4(&sb, Method::POST, push, Some(json!({"message": ""}))).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        let (status, _) = v4(
+            &sb,
+            Method::POST,
+            push,
+            Some(json!({"message": "Hi", "recipient_stat_ids": [1]})),
+        )
+        .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        let pushes = sb.control().pushes_sent();
+        assert_eq!(pushes.len(), 1);
+        assert_eq!(
+            (pushes[0].card_id, pushes[0].recipients.clone()),
+            (48213, vec![910001])
+        );
+        sb.stop().await;
+    }
+
+    #[tokio::test]
+    async fn loyalty_lost_reply_on_add_stamps_adds_them() {
+        let sb = sandbox().await;
+        sb.control()
+            .inject_on("stats/910002", Fault::DropAfterHandling, 1);
+        let sent = http()
+            .post(format!(
+                "{}/loyalty/loyalty-cards/48213/stats/910002",
+                sb.v4_url()
+            ))
+            .header("x-api-key", DEMO_CLIENT_ID)
+            .header("x-api-secret", DEMO_CLIENT_SECRET)
+            .json(&json!({"amount": 2}))
+            .send()
+            .await;
+        let lost = match sent {
+            Err(_) => true,
+            Ok(reply) => reply.bytes().await.is_err(),
+        };
+        assert!(lost, "the reply is cut");
+        assert_eq!(
+            sb.control().loyalty_member(48213, 910002).unwrap().stamps,
+            9
+        );
+        sb.stop().await;
+    }
+
+    #[tokio::test]
+    async fn loyalty_v3_calls_share_the_members() {
+        let sb = sandbox().await;
+        let (_, body) = v3(&sb, "loyalty/list", json!({})).await;
+        assert!(is_ok(&body), "{body}");
+        let cards = body["loyaltycards"].as_array().unwrap();
+        assert_eq!(cards.len(), 5);
+        assert_eq!(cards[0]["ID"], "loy_48213");
+        assert_eq!(cards[0]["amount_of_stamps"], "8");
+        let (_, body) = v3(&sb, "loyalty/info", json!({"loyaltycard": "loy_48217"})).await;
+        assert_eq!(body["loyaltycard"]["name"], "Tasting club");
+        let (_, body) = v3(&sb, "loyalty/info", json!({"loyaltycard": "loy_9"})).await;
+        assert_eq!(failure(&body).0, 507);
+
+        let (_, body) = v3(
+            &sb,
+            "loyaltyusers/update",
+            json!({"loyaltycard": "loy_48213", "user": "lus_910003", "stamps": "8", "voided": "1"}),
+        )
+        .await;
+        assert!(is_ok(&body), "{body}");
+        assert_eq!(body["user"]["stamps"], "8");
+        assert_eq!(body["user"]["voided"], "1");
+        let snapshot = sb.control().loyalty_member(48213, 910003).unwrap();
+        assert_eq!(
+            (snapshot.stamps, snapshot.voided, snapshot.rewards_total),
+            (8, true, 1)
+        );
+        // v4 hides the voided member; v3 lists it, marked.
+        assert_eq!(sb.control().loyalty_member_count(48213, false), 4);
+        let (_, body) = v3(
+            &sb,
+            "loyaltyusers/list",
+            json!({"loyaltycard": "loy_48213"}),
+        )
+        .await;
+        let olivia = body["users"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|u| u["ID"] == "lus_910003")
+            .expect("listed")
+            .clone();
+        assert_eq!(olivia["voided"], "1");
+        let (_, body) = v3(
+            &sb,
+            "loyaltyusers/update",
+            json!({"loyaltycard": "loy_48213", "user": "910003"}),
+        )
+        .await;
+        assert_eq!(failure(&body).0, 301);
+        let (_, body) = v3(
+            &sb,
+            "loyaltyusers/update",
+            json!({"loyaltycard": "loy_48213"}),
+        )
+        .await;
+        assert_eq!(failure(&body).0, 200);
+
+        let (_, body) = v3(
+            &sb,
+            "loyalty/pushnotification/single",
+            json!({"loyaltycard": "loy_48213", "user": "lus_910001", "message": "Hi Emma"}),
+        )
+        .await;
+        assert_eq!(body["action"], "pushnotification_sent");
+        assert_eq!(body["amount_of_recipients"], "1");
+        let (_, body) = v3(
+            &sb,
+            "loyalty/pushnotification/all",
+            json!({"loyaltycard": "loy_48213", "message": "Hi all"}),
+        )
+        .await;
+        assert_eq!(body["amount_of_recipients"], "4", "not the voided one");
+        let (_, body) = v3(
+            &sb,
+            "loyalty/pushnotification/all",
+            json!({"loyaltycard": "loy_48213"}),
+        )
+        .await;
+        assert_eq!(failure(&body).0, 200);
+        let vias: Vec<&str> = sb.control().pushes_sent().iter().map(|p| p.via).collect();
+        assert_eq!(vias, vec!["v3 single", "v3 all"]);
+        sb.stop().await;
+    }
+
+    #[tokio::test]
+    async fn loyalty_v4_refused_switch_answers_401_on_v4_only() {
+        let sb = sandbox().await;
+        sb.control().set_v4_refused(true);
+        let (status, body) = v4(&sb, Method::GET, "loyalty/loyalty-cards", None).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        assert!(body["message"].is_string());
+        let (_, body) = v3(
+            &sb,
+            "loyaltyusers/list",
+            json!({"loyaltycard": "loy_48213"}),
+        )
+        .await;
+        assert!(is_ok(&body));
+        sb.control().set_v4_refused(false);
+        let (status, _) = v4(&sb, Method::GET, "loyalty/loyalty-cards", None).await;
+        assert_eq!(status, StatusCode::OK);
+        sb.stop().await;
+    }
 }

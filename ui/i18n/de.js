@@ -200,4 +200,6 @@ export default {
   'links.jobState.paused': "Pausiert",
   'links.jobState.finished': "Fertig",
   'links.jobState.cancelled': "Gestoppt",
+  'history.action.single_use_create': "Einmal-Link erstellt",
+  'history.action.single_use_remove': "Einmal-Link entfernt",
 };

@@ -345,4 +345,6 @@ export default {
   'links.jobState.paused': "Paused",
   'links.jobState.finished': "Finished",
   'links.jobState.cancelled': "Stopped",
+  'history.action.single_use_create': "Single-use link made",
+  'history.action.single_use_remove': "Single-use link removed",
 };

@@ -200,4 +200,6 @@ export default {
   'links.jobState.paused': "En pausa",
   'links.jobState.finished': "Terminado",
   'links.jobState.cancelled': "Detenido",
+  'history.action.single_use_create': "Enlace creado",
+  'history.action.single_use_remove': "Enlace eliminado",
 };

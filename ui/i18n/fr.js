@@ -200,4 +200,6 @@ export default {
   'links.jobState.paused': "En pause",
   'links.jobState.finished': "Terminé",
   'links.jobState.cancelled': "Arrêté",
+  'history.action.single_use_create': "Lien créé",
+  'history.action.single_use_remove': "Lien supprimé",
 };

@@ -205,4 +205,6 @@ export default {
   'links.jobState.paused': "Gepauzeerd",
   'links.jobState.finished': "Klaar",
   'links.jobState.cancelled': "Gestopt",
+  'history.action.single_use_create': "Link gemaakt",
+  'history.action.single_use_remove': "Link verwijderd",
 };

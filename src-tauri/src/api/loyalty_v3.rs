@@ -42,13 +42,9 @@ struct UpdateReply {
     user: Option<LoyaltyUser>,
 }
 
-/// A v3 request the checks refuse is never sent; the same decision as `single_use.rs`
-/// (`refused_locally`): code 300 with the check's sentence.
+/// A v3 request the checks refuse is never sent: the error names the field and says why.
 fn refused_locally(problem: FieldProblem) -> ApiError {
-    ApiError::Coupontools {
-        code: 300,
-        description: problem.message,
-    }
+    ApiError::Invalid(problem)
 }
 
 impl<'a> LoyaltyApi<'a> {

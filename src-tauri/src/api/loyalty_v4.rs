@@ -6,11 +6,9 @@
 //! is `OutcomeUnknown`, and the caller re-reads the member (`member`) before doing anything
 //! again (pattern 5).
 //!
-//! PROJECT DECISION (mirrors `single_use.rs`'s `refused_locally`): a request the client's own
-//! checks refuse (a copy name over 50 characters, 0 stamps, an empty push message) is never
-//! sent and comes back as `ApiError::V4 { status: 422, message }` with the check's plain
-//! sentence — the same shape as the server's own refusal, so the window and bulk jobs treat it
-//! alike. Commands run the same `validate` checks first and show the field itself.
+//! A request the client's own checks refuse (a copy name over 50 characters, 0 stamps, an empty
+//! push message) is never sent and comes back as `ApiError::Invalid` with the check's field and
+//! plain sentence; commands run the same `validate` checks first and show it beside the field.
 
 use std::collections::HashSet;
 use std::fmt;
@@ -467,10 +465,7 @@ impl Client {
 
 /// See the module notes.
 pub(crate) fn refused_locally(problem: FieldProblem) -> ApiError {
-    ApiError::V4 {
-        status: 422,
-        message: problem.message,
-    }
+    ApiError::Invalid(problem)
 }
 
 impl<'a> LoyaltyApi<'a> {

@@ -24,6 +24,7 @@ struct Options {
     latency: Duration,
     concurrency: Vec<u8>,
     create_rows: usize,
+    link_amount: u32,
 }
 
 fn parse_args() -> Result<Options, String> {
@@ -32,6 +33,7 @@ fn parse_args() -> Result<Options, String> {
         latency: Duration::from_millis(100),
         concurrency: vec![1, 8],
         create_rows: 100_000,
+        link_amount: 100_000,
     };
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
@@ -62,9 +64,16 @@ fn parse_args() -> Result<Options, String> {
                     .parse()
                     .map_err(|_| "--create-rows takes a number".to_string())?
             }
+            "--links" => {
+                options.link_amount = value()?
+                    .parse()
+                    .ok()
+                    .filter(|n| (1..=100_000).contains(n))
+                    .ok_or_else(|| "--links takes a number from 1 to 100000".to_string())?
+            }
             "--help" | "-h" => {
                 return Err(
-                    "usage: coupon-desk-bench [--rows N] [--latency-ms N] [--concurrency 1,8] [--create-rows 100000]"
+                    "usage: coupon-desk-bench [--rows N] [--latency-ms N] [--concurrency 1,8] [--create-rows 100000] [--links 100000]"
                         .to_string(),
                 )
             }
@@ -114,6 +123,85 @@ fn bench_create(rows: usize, folder: &std::path::Path) -> Result<String, String>
         wrote.as_secs_f64(),
         peak_rss().map_or_else(|| "unknown".to_string(), |kb| format!("{:.1} MB", kb as f64 / 1024.0)),
     ))
+}
+
+/// Single-use links: one job of `amount` links against an in-process sandbox without latency,
+/// so the time is the app's own work (decoding, journal, history) plus the sandbox's; then the
+/// CSV export of every link.
+async fn bench_links(amount: u32, folder: &std::path::Path) -> Result<Vec<String>, String> {
+    let sandbox = Sandbox::start(SandboxConfig::default())
+        .await
+        .map_err(|e| format!("sandbox: {e}"))?;
+    let client = Client::new(ClientConfig::new(
+        Credentials::new(DEMO_CLIENT_ID, DEMO_CLIENT_SECRET),
+        sandbox.v3_url(),
+        sandbox.v4_url(),
+    ))
+    .map_err(|e| format!("client: {e}"))?;
+    let campaign = client
+        .list_campaigns(&CampaignFilter::default())
+        .await
+        .map_err(|e| format!("campaigns: {e}"))?
+        .first()
+        .ok_or("the sandbox has no campaign")?
+        .id
+        .to_string();
+    // One call of the whole amount: server, transfer and decoding of the biggest reply there is.
+    let started = Instant::now();
+    let links = client
+        .create_many_single_use(&coupon_desk::api::ManySingleUseRequest {
+            campaign: campaign.clone(),
+            amount,
+            status: coupon_desk::api::SingleUseStatus::Normal,
+            automated_codes: None,
+        })
+        .await
+        .map_err(|e| format!("{e:?}"))?;
+    let one_call = started.elapsed();
+    drop(links);
+    let jobs =
+        JobManager::open(folder.join("bench-links.sqlite3")).map_err(|e| format!("{e:?}"))?;
+    let spec = coupon_desk::jobs::CreateLinksSpec {
+        campaign,
+        amount,
+        status: "normal".into(),
+        automated_codes: None,
+    };
+    let started = Instant::now();
+    let job = jobs
+        .create_links_job("bench", "Benchmark", &spec)
+        .map_err(|e| format!("{e:?}"))?;
+    jobs.run(&job, client, Arc::new(NoProgress))
+        .map_err(|e| format!("{e:?}"))?;
+    let end = jobs
+        .wait_until_settled(&job)
+        .await
+        .map_err(|e| format!("{e:?}"))?;
+    let whole_job = started.elapsed();
+    if end.items != amount as usize {
+        return Err(format!("the job made {} links, not {amount}", end.items));
+    }
+    let csv = folder.join("links.csv");
+    let started = Instant::now();
+    jobs.export_results_csv(&job, &csv)
+        .map_err(|e| format!("{e:?}"))?;
+    let export = started.elapsed();
+    sandbox.stop().await;
+    Ok(vec![
+        format!(
+            "single-use links: one call of {amount} (sandbox, transfer, decoding) {:.2} s",
+            one_call.as_secs_f64()
+        ),
+        format!(
+            "single-use links: a job of {amount} in {} chunks, decoded, journalled and in the history: {:.2} s (target for decoding + journal ≤ 2 s)",
+            end.total,
+            whole_job.as_secs_f64()
+        ),
+        format!(
+            "single-use links: CSV export of {amount} links {:.2} s (target ≤ 1 s)",
+            export.as_secs_f64()
+        ),
+    ])
 }
 
 /// VmHWM of this process in kB (Linux); None elsewhere.
@@ -253,6 +341,17 @@ async fn main() -> ExitCode {
                 eprintln!("concurrency {concurrency}: {message}");
                 failed = true;
             }
+        }
+    }
+    match bench_links(options.link_amount, &folder).await {
+        Ok(lines) => {
+            for line in lines {
+                println!("{line}");
+            }
+        }
+        Err(message) => {
+            eprintln!("making {} single-use links: {message}", options.link_amount);
+            failed = true;
         }
     }
     match bench_create(options.create_rows, &folder) {

@@ -19,6 +19,11 @@
 //! `couponsession/data`, `campaign/data`, `singleuse/create`, `multiplesingleuse/create`,
 //! `singleuse/remove`, `loyaltyusers/list`, `directoryusers/list`, `category/main/list`; v4
 //! `GET loyalty/loyalty-cards`; and the control API under `/_sandbox/` (see `control_http`).
+//! Loyalty: v4 cards, copy, members ("stats": list, get, create, bulk, update / add stamps,
+//! rewards, void, delete), push notifications, and v3 `loyalty/list|info`,
+//! `loyaltyusers/list|update`, `loyalty/pushnotification/single|all`, all over ONE member store
+//! (`loyalty_members`; decisions in `v4_loyalty` and `v3_loyalty`). `set_v4_refused` answers
+//! every /v4 request 401 while v3 keeps working.
 //!
 //! Switches (in `SandboxConfig`, `SandboxControl`, `/_sandbox/settings` and the binary's flags):
 //! `latency` before every request; `slow_handling`, a wait inside `send/email`'s handling (a
