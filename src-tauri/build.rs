@@ -32,6 +32,20 @@ const COMMANDS: &[&str] = &[
     "start_removal_job",
     "save_link_qr",
     "export_links_qr_zip",
+    "loyalty_cards",
+    "loyalty_members",
+    "loyalty_member",
+    "create_loyalty_member",
+    "update_loyalty_member",
+    "add_loyalty_stamps",
+    "use_loyalty_rewards",
+    "void_loyalty_member",
+    "delete_loyalty_member",
+    "push_loyalty_message",
+    "copy_loyalty_card",
+    "preview_member_import",
+    "start_member_import",
+    "export_loyalty_members",
 ];
 
 fn main() {

@@ -318,3 +318,165 @@ fn changing_an_accounts_address_takes_effect_at_once() {
         "the old client is not reused"
     );
 }
+
+/// The loyalty member panel's commands against a real sandbox: every change is re-read and
+/// shown, a lost reply on "add stamps" is settled by a re-read (never a second stamp), and a
+/// delete needs the member's name typed.
+#[test]
+fn loyalty_member_panel_commands_change_the_member_and_show_what_the_server_has() {
+    let t = TestApp::new("loyalty");
+    let sb = sandbox();
+    t.ok(
+        "add_account",
+        account_input("Coffee bar", &sb, DEMO_CLIENT_SECRET),
+    );
+    let ctl = sb.control();
+    let (card, lucas) = ("48213", "910002");
+
+    let overview = t.ok("loyalty_cards", json!({}));
+    assert_eq!(overview["v3Only"], false);
+    assert!(overview["cards"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|c| c["id"] == card));
+
+    let before = t.ok("loyalty_member", json!({ "card": card, "member": lucas }));
+    assert_eq!(before["stamps"], 7);
+
+    // Fields are checked in Rust, with the field named.
+    let bad = t.err(
+        "update_loyalty_member",
+        json!({ "card": card, "member": lucas, "fields": { "email": "lucas@" } }),
+    );
+    assert_eq!(
+        (bad["kind"].as_str(), bad["field"].as_str()),
+        (Some("validation"), Some("email"))
+    );
+    let saved = t.ok(
+        "update_loyalty_member",
+        json!({ "card": card, "member": lucas, "fields": { "city": "Gent" } }),
+    );
+    assert_eq!(saved["city"], "Gent");
+
+    // Two stamps; the reply of the next call is lost, and the re-read shows they arrived once.
+    let added = t.ok(
+        "add_loyalty_stamps",
+        json!({ "card": card, "member": lucas, "amount": 2, "before": 7, "note": "birthday" }),
+    );
+    assert_eq!(added["member"]["stamps"], 9);
+    assert_eq!(added["confirmedAfterInterruption"], false);
+    ctl.inject_on(
+        "stats/910002",
+        coupon_desk::sandbox::Fault::DropAfterHandling,
+        1,
+    );
+    let confirmed = t.ok(
+        "add_loyalty_stamps",
+        json!({ "card": card, "member": lucas, "amount": 1, "before": 9 }),
+    );
+    assert_eq!(confirmed["confirmedAfterInterruption"], true, "{confirmed}");
+    assert_eq!(confirmed["member"]["stamps"], 10);
+    assert_eq!(
+        ctl.loyalty_member(48213, 910002).unwrap().stamps,
+        10,
+        "one stamp, not two"
+    );
+    let zero = t.err(
+        "add_loyalty_stamps",
+        json!({ "card": card, "member": lucas, "amount": 0, "before": 10 }),
+    );
+    assert_eq!(zero["field"], "amount");
+
+    // 8 stamps per reward: one reward is available now; using it marks it used.
+    let rewards = confirmed["member"]["rewards"].as_array().unwrap().clone();
+    let open: Vec<u64> = rewards
+        .iter()
+        .filter(|r| r["used"] == false)
+        .map(|r| r["id"].as_u64().unwrap())
+        .collect();
+    assert_eq!(open.len(), 1, "{rewards:?}");
+    let used = t.ok(
+        "use_loyalty_rewards",
+        json!({ "card": card, "member": lucas, "rewardIds": open }),
+    );
+    assert!(used["rewards"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|r| r["used"] == true));
+
+    let voided = t.ok(
+        "void_loyalty_member",
+        json!({ "card": card, "member": lucas }),
+    );
+    assert_eq!(voided["voided"], true);
+    assert!(ctl.loyalty_member(48213, 910002).unwrap().voided);
+
+    let wrong = t.err(
+        "delete_loyalty_member",
+        json!({ "card": card, "member": lucas, "typedName": "Lucas" }),
+    );
+    assert_eq!(wrong["field"], "deleteName");
+    assert!(
+        ctl.loyalty_member(48213, 910002).is_some(),
+        "not deleted on a wrong name"
+    );
+    t.ok(
+        "delete_loyalty_member",
+        json!({ "card": card, "member": lucas, "typedName": "lucas janssens" }),
+    );
+    assert!(ctl.loyalty_member(48213, 910002).is_none());
+
+    let made = t.ok(
+        "create_loyalty_member",
+        json!({ "card": card, "fields": { "firstName": "Nina", "email": "nina@example.com" } }),
+    );
+    assert_eq!(made["email"], "nina@example.com");
+    let pushed = t.ok(
+        "push_loyalty_message",
+        json!({ "card": card, "message": "Double stamps today!", "members": [made["id"]] }),
+    );
+    assert_eq!(pushed["recipients"], 1);
+    let empty = t.err(
+        "push_loyalty_message",
+        json!({ "card": card, "message": "  " }),
+    );
+    assert_eq!(empty["field"], "message");
+
+    // The history has every change.
+    let history = t.ok("list_history", json!({ "filter": { "text": "" } }));
+    let actions: Vec<&str> = history
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["action"].as_str())
+        .collect();
+    for action in [
+        "loyalty_member_update",
+        "loyalty_add_stamps",
+        "loyalty_use_rewards",
+        "loyalty_void",
+        "loyalty_delete",
+        "loyalty_member_create",
+        "loyalty_push",
+    ] {
+        assert!(actions.contains(&action), "{action} in {actions:?}");
+    }
+
+    // Keys the v4 API refuses: the v3 operations take over, the others say so.
+    ctl.set_v4_refused(true);
+    let v3 = t.ok("loyalty_cards", json!({}));
+    assert_eq!(v3["v3Only"], true, "{v3}");
+    let emma = "lus_910001";
+    let stamped = t.ok(
+        "add_loyalty_stamps",
+        json!({ "card": "loy_48213", "member": emma, "amount": 1, "before": 3 }),
+    );
+    assert_eq!(stamped["member"]["stamps"], 4);
+    let not_here = t.err(
+        "create_loyalty_member",
+        json!({ "card": "loy_48213", "fields": { "firstName": "X" } }),
+    );
+    assert_eq!(not_here["kind"], "not_available");
+}

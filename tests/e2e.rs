@@ -590,3 +590,186 @@ async fn single_use_links_one_with_its_qr_a_thousand_exported_one_removed_and_to
     assert!(history.contains(&code), "{history}");
     desk.close().await;
 }
+
+/// Clicks the element as soon as it exists, in one step (rows of a virtualised table are
+/// redrawn, so a found element can be gone by the time a second WebDriver call clicks it).
+async fn click_when_there(desk: &Desk, css: &str) {
+    let deadline = std::time::Instant::now() + desk::TIMEOUT;
+    loop {
+        let clicked = desk
+            .client
+            .execute(
+                "const e = document.querySelector(arguments[0]); if (e) { e.click(); return true; } return false;",
+                vec![serde_json::json!(css)],
+            )
+            .await
+            .unwrap();
+        if clicked == serde_json::json!(true) {
+            return;
+        }
+        assert!(std::time::Instant::now() < deadline, "{css} never appeared");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+/// Picks the option of `select` whose value is `value`, as a person choosing it would.
+async fn choose(desk: &Desk, select: &str, value: &str) {
+    let deadline = std::time::Instant::now() + desk::TIMEOUT;
+    loop {
+        let done = desk
+            .client
+            .execute(
+                "const s = document.querySelector(arguments[0]);
+                 if (!s || ![...s.options].some(o => o.value === arguments[1])) return false;
+                 s.value = arguments[1]; s.dispatchEvent(new Event('change', { bubbles: true }));
+                 return true;",
+                vec![serde_json::json!(select), serde_json::json!(value)],
+            )
+            .await
+            .unwrap();
+        if done == serde_json::json!(true) {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no option {value} in {select}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "end-to-end: needs tauri-driver and a display; run scripts/test.sh"]
+async fn loyalty_find_a_member_stamp_reward_void_delete_import_and_show_hostile_names_as_text() {
+    let desk = Desk::launch("loyalty").await;
+    practice_on(&desk, "loyalty").await;
+    let practice = practice_client(&desk);
+    choose(&desk, "#loyalty-card", "48213").await;
+    desk.wait_text("#loyalty-count", "the members loaded", |t| {
+        t.contains(" of ")
+    })
+    .await;
+
+    // Search by part of the e-mail; the table filters as the person types.
+    desk.fill("#loyalty-search", "lucas.jan").await;
+    desk.wait_text("#loyalty-count", "one member shown", |t| {
+        t.starts_with("1 of")
+    })
+    .await;
+    // The virtualised table redraws its rows as they load: click the row once it is there.
+    click_when_there(&desk, "#loyalty-members tr[data-member='910002']").await;
+    desk.wait_text("#loyalty-member-title", "the member panel", |t| {
+        t.contains("Lucas")
+    })
+    .await;
+
+    // Two stamps: 7 → 9, which crosses the 8 of a reward.
+    desk.fill("#loyalty-stamp-amount", "2").await;
+    let total = desk.text("#loyalty-stamp-total").await;
+    assert!(
+        total.contains('9'),
+        "the new total is shown before adding: {total}"
+    );
+    desk.click("#loyalty-add-stamps").await;
+    desk.wait_text("#loyalty-member-state", "9 stamps", |t| t.starts_with('9'))
+        .await;
+    let member = practice.loyalty().member(48213, 910002).await.unwrap();
+    assert_eq!(member.stamps, 9, "the sandbox agrees");
+    desk.screenshot_at("#loyalty-member", "loyalty-member")
+        .await;
+
+    // Use the reward that became available.
+    desk.click("#loyalty-rewards input[type='checkbox']").await;
+    desk.click("#loyalty-use-rewards").await;
+    desk.wait_text("#loyalty-member-result", "reward used", |t| {
+        t.contains("Rewards used")
+    })
+    .await;
+    let member = practice.loyalty().member(48213, 910002).await.unwrap();
+    assert!(member.rewards.iter().all(|r| r.used) && !member.rewards.is_empty());
+
+    // Void, confirmed once.
+    desk.click("#loyalty-void").await;
+    desk.click("#loyalty-void-confirm").await;
+    desk.wait_text("#loyalty-member-result", "voided", |t| t.contains("voided"))
+        .await;
+    assert!(
+        practice
+            .loyalty()
+            .member(48213, 910002)
+            .await
+            .unwrap()
+            .voided
+    );
+
+    // Delete: only after typing the name.
+    desk.fill("#loyalty-delete-name", "Lucas Janssens").await;
+    desk.click("#loyalty-delete").await;
+    desk.wait_text("#loyalty-count", "deleted", |t| t.contains("deleted"))
+        .await;
+    assert!(practice.loyalty().member(48213, 910002).await.is_err());
+
+    // Import 250 members from pasted rows; the list then has 250 more.
+    let before = practice
+        .loyalty()
+        .all_members(48213, None, false, 4, |_, _| {})
+        .await
+        .unwrap()
+        .len();
+    let mut rows = String::from("First name;Last name;E-mail\n");
+    for i in 1..=250 {
+        rows.push_str(&format!("Guest{i};Import;import{i:03}@example.com\n"));
+    }
+    desk.paste("#loyalty-search", "").await;
+    desk.click("#loyalty-import-toggle").await;
+    desk.paste("#loyalty-import-text", &rows).await;
+    desk.click("#loyalty-import-check").await;
+    desk.wait_text("#loyalty-import-summary", "250 can be imported", |t| {
+        t.starts_with("250")
+    })
+    .await;
+    desk.click("#loyalty-import-start").await;
+    desk.wait_text_for(
+        "#loyalty-import-job-summary",
+        "250 added",
+        std::time::Duration::from_secs(60),
+        |t| t.starts_with("Added 250"),
+    )
+    .await;
+    let after = practice
+        .loyalty()
+        .all_members(48213, None, false, 4, |_, _| {})
+        .await
+        .unwrap()
+        .len();
+    assert_eq!(after, before + 250);
+    let total = (before + 250).to_string();
+    desk.wait_text("#loyalty-count", "the new members in the list", |t| {
+        t.replace([',', '\u{a0}', '\u{202f}'], "").contains(&total)
+    })
+    .await;
+
+    // A member named like HTML is shown as text and runs nothing.
+    choose(&desk, "#loyalty-card", "48217").await;
+    let table = desk
+        .wait_text("#loyalty-members", "the odd names", |t| {
+            t.contains("onerror")
+        })
+        .await;
+    assert!(table.contains("<img src=x onerror=alert(1)>"), "{table}");
+    let images = desk
+        .client
+        .execute(
+            "return document.querySelectorAll('#loyalty-members img').length;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        images,
+        serde_json::json!(0),
+        "no element was made from the name"
+    );
+    desk.screenshot_at("#loyalty", "loyalty").await;
+    desk.close().await;
+}

@@ -83,6 +83,20 @@ pub fn build<R: Runtime>(builder: tauri::Builder<R>, options: AppOptions) -> tau
             commands::single_use::start_removal_job,
             commands::single_use::save_link_qr,
             commands::single_use::export_links_qr_zip,
+            commands::loyalty::loyalty_cards,
+            commands::loyalty::loyalty_members,
+            commands::loyalty::loyalty_member,
+            commands::loyalty::create_loyalty_member,
+            commands::loyalty::update_loyalty_member,
+            commands::loyalty::add_loyalty_stamps,
+            commands::loyalty::use_loyalty_rewards,
+            commands::loyalty::void_loyalty_member,
+            commands::loyalty::delete_loyalty_member,
+            commands::loyalty::push_loyalty_message,
+            commands::loyalty::copy_loyalty_card,
+            commands::loyalty::preview_member_import,
+            commands::loyalty::start_member_import,
+            commands::loyalty::export_loyalty_members,
         ])
 }
 

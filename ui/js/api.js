@@ -102,3 +102,19 @@ export const checkLinksToRemove = (text) => call('check_links_to_remove', { text
 export const startRemovalJob = (links, onProgress) => call('start_removal_job', { links, onProgress });
 export const saveLinkQr = (url, format) => call('save_link_qr', { url, format });
 export const exportLinksQrZip = (jobId) => call('export_links_qr_zip', { jobId });
+
+// Loyalty cards and members.
+export const loyaltyCards = () => call('loyalty_cards');
+export const loyaltyMembers = (card, includeVoided, onProgress) => call('loyalty_members', { card, includeVoided: Boolean(includeVoided), onProgress });
+export const loyaltyMember = (card, member) => call('loyalty_member', { card, member });
+export const createLoyaltyMember = (card, fields) => call('create_loyalty_member', { card, fields });
+export const updateLoyaltyMember = (card, member, fields) => call('update_loyalty_member', { card, member, fields });
+export const addLoyaltyStamps = (card, member, amount, before, note) => call('add_loyalty_stamps', { card, member, amount, before, note: note || null });
+export const useLoyaltyRewards = (card, member, rewardIds) => call('use_loyalty_rewards', { card, member, rewardIds });
+export const voidLoyaltyMember = (card, member) => call('void_loyalty_member', { card, member });
+export const deleteLoyaltyMember = (card, member, typedName) => call('delete_loyalty_member', { card, member, typedName });
+export const pushLoyaltyMessage = (card, message, members) => call('push_loyalty_message', { card, message, members: members ?? null });
+export const copyLoyaltyCard = (card, name) => call('copy_loyalty_card', { card, name: name || null });
+export const previewMemberImport = (text) => call('preview_member_import', { text });
+export const startMemberImport = (card, cardName, text, onProgress) => call('start_member_import', { card, cardName, text, onProgress });
+export const exportLoyaltyMembers = (card, includeVoided) => call('export_loyalty_members', { card, includeVoided: Boolean(includeVoided) });

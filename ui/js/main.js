@@ -10,11 +10,12 @@ import * as welcome from './screens/welcome.js';
 import * as send from './screens/send.js';
 import * as bulk from './screens/bulk.js';
 import * as links from './screens/links.js';
+import * as loyalty from './screens/loyalty.js';
 import * as history from './screens/history.js';
 import * as settings from './screens/settings.js';
 
-const SCREENS = { welcome, send, bulk, links, history, settings };
-const NEEDS_ACCOUNT = new Set(['send', 'bulk', 'links', 'history']);
+const SCREENS = { welcome, send, bulk, links, loyalty, history, settings };
+const NEEDS_ACCOUNT = new Set(['send', 'bulk', 'links', 'loyalty', 'history']);
 const LAST_SCREEN_KEY = 'coupon-desk.last-screen';
 
 let currentScreen = null;

@@ -5,6 +5,7 @@ pub mod bulk;
 pub mod email;
 pub mod error;
 pub mod history;
+pub mod loyalty;
 pub mod preferences;
 pub mod single_use;
 
@@ -55,6 +56,19 @@ pub(crate) async fn record_history(state: &State<'_, AppState>, entry: crate::hi
     if let Err(e) = written {
         log::warn!("could not write the history entry: {}", e.message);
     }
+}
+
+/// A write whose reply was lost or garbled may have taken effect: the same judgement the bulk
+/// engine makes (`verdict_of_write_error`).
+pub(crate) fn may_have_taken_effect(error: &crate::api::ApiError) -> bool {
+    crate::jobs::verdict_of_write_error(error) == crate::jobs::Verdict::MaybeDone
+}
+
+/// After a lost reply: wait until the request can no longer be running on the server before
+/// reading what it did (the engine's grace: half the timeout, at least two seconds).
+pub(crate) async fn settle_time(client: &crate::api::Client) {
+    let grace = (client.request_timeout() / 2).max(std::time::Duration::from_secs(2));
+    tokio::time::sleep(grace).await;
 }
 
 /// Serde default for switches that are on unless the window says otherwise.

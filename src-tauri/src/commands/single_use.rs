@@ -2,7 +2,6 @@
 
 use std::io::Write;
 use std::sync::Arc;
-use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use tauri::ipc::Channel;
@@ -10,7 +9,9 @@ use tauri::{AppHandle, Runtime, State};
 
 use super::bulk::{manager, ChannelSink, StartedJob};
 use super::history::{export_path, write_file, SavedFile};
-use super::{active_account, blocking, record_history, UiError};
+use super::{
+    active_account, blocking, may_have_taken_effect, record_history, settle_time, UiError,
+};
 use crate::api::{validate, ApiError, Client, SessionSearch, SingleUseLink, SingleUseRequest};
 use crate::history::{Line, Outcome};
 use crate::jobs::{AutomatedCodesSpec, CreateLinksSpec, JobId, JobProgress, RemoveInput};
@@ -89,10 +90,11 @@ pub async fn create_single_use_link(
     };
     let account = active_account(&state).await?;
     let client = state.client_for(&account).await?;
+    let asked_at = time::OffsetDateTime::now_utc();
     let (link, confirmed) = match client.create_single_use(&request).await {
         Ok(link) => (link, false),
         Err(error) if may_have_taken_effect(&error) => {
-            match find_after_lost_reply(&client, &request).await {
+            match find_after_lost_reply(&client, &request, asked_at).await {
                 Some(link) => (link, true),
                 None => {
                     record_history(
@@ -144,30 +146,21 @@ pub async fn create_single_use_link(
     })
 }
 
-fn may_have_taken_effect(error: &ApiError) -> bool {
-    matches!(
-        error,
-        ApiError::OutcomeUnknown { .. }
-            | ApiError::ReplyLost { .. }
-            | ApiError::Timeout { sent: true }
-            | ApiError::Server { .. }
-            | ApiError::Decode { .. }
-    )
-}
-
 /// After a lost reply, the link is looked up by what identifies the customer, once the request
-/// can no longer be running. Without e-mail, phone or own ID nothing can tell it apart.
+/// can no longer be running: a session made since the request (give or take the clocks'
+/// difference) is ours. Without e-mail, phone or own ID nothing can tell it apart.
 async fn find_after_lost_reply(
     client: &Client,
     request: &SingleUseRequest,
+    asked_at: time::OffsetDateTime,
 ) -> Option<SingleUseLink> {
+    let since = asked_at - time::Duration::minutes(5);
     let search = request
         .email
         .clone()
         .or_else(|| request.phone.clone())
         .or_else(|| request.custom_id.clone())?;
-    let grace = client.request_timeout() / 2;
-    tokio::time::sleep(grace.max(Duration::from_secs(2))).await;
+    settle_time(client).await;
     let sessions = client
         .search_sessions(&SessionSearch {
             search,
@@ -175,7 +168,10 @@ async fn find_after_lost_reply(
         })
         .await
         .ok()?;
-    let newest = sessions.into_iter().max_by_key(|s| s.created_at)?;
+    let newest = sessions
+        .into_iter()
+        .filter(|s| s.created_at.is_some_and(|at| at >= since))
+        .max_by_key(|s| s.created_at)?;
     Some(SingleUseLink {
         widget_validation_code: newest.code.short_code().to_owned(),
         code: newest.code,
@@ -550,6 +546,12 @@ fn write_qr_zip(path: &std::path::Path, links: &[crate::jobs::JobRow]) -> Result
             continue;
         };
         let png = crate::qr::png(url, crate::qr::PNG_SCALE).map_err(qr_error)?;
+        // The code came from the server: only its letters and digits go into a file name.
+        let code: String = code
+            .chars()
+            .filter(char::is_ascii_alphanumeric)
+            .take(32)
+            .collect();
         zip.start_file(format!("{:05}-{code}.png", link.row), options)
             .map_err(|e| cannot(&e))?;
         zip.write_all(&png).map_err(|e| cannot(&e))?;

@@ -84,6 +84,10 @@ pub enum JobError {
     Internal,
     #[error("The results file could not be written.")]
     Export(#[source] std::io::Error),
+    /// Another job already makes links in this campaign: two at once could not tell their
+    /// links apart after a lost reply.
+    #[error("Links for this campaign are already being made by another job.")]
+    SameCampaignBusy,
     /// A job saved by another version of the app, of a kind this one cannot run.
     #[error(
         "This job was saved by a different version of Coupon Desk and cannot be continued here."
@@ -102,7 +106,7 @@ impl JobError {
             JobError::StillStopping | JobError::AlreadyDone { .. } => "job_state",
             JobError::NoRuntime | JobError::Internal => "internal",
             JobError::Export(_) => "export",
-            JobError::UnknownKind { .. } => "job_state",
+            JobError::UnknownKind { .. } | JobError::SameCampaignBusy => "job_state",
         }
     }
 
@@ -135,6 +139,10 @@ impl JobError {
             }
             JobError::Export(_) => {
                 "Choose another folder, or close the file if it is open in a spreadsheet."
+                    .to_string()
+            }
+            JobError::SameCampaignBusy => {
+                "Let that job finish (or stop it) first; it is listed on the Single-use links screen."
                     .to_string()
             }
             JobError::UnknownKind { .. } => {

@@ -382,13 +382,14 @@ impl Journal {
     }
 
     /// Rows that were on their way when a run ended or the app stopped go back to the queue
-    /// marked `maybe_sent`: the next run looks each one up before sending anything. A row whose
-    /// request time was never written (an older journal) counts as sent just now, so the look-up
-    /// waits as long as a request could still run. Returns how many rows were recovered.
+    /// marked `maybe_sent`: the next run looks each one up before sending anything. Their last
+    /// request counts as sent just now: the client may have retried it (after a refused
+    /// connection or a 429) well after the claim, so the look-up waits as long as such a
+    /// request could still run. Returns how many rows were recovered.
     pub fn recover_in_flight(&mut self, job_id: &JobId) -> Result<usize, JobError> {
         let changed = self.conn.execute(
             "UPDATE job_rows SET status = 'pending', maybe_sent = 1,
-                    last_sent_at = coalesce(last_sent_at, ?2), updated_at = ?3
+                    last_sent_at = max(coalesce(last_sent_at, 0), ?2), updated_at = ?3
              WHERE job_id = ?1 AND status = 'in_flight'",
             params![job_id.as_str(), now_ms(), history::now_rfc3339()],
         )?;
@@ -413,8 +414,8 @@ impl Journal {
         Ok(recovered)
     }
 
-    /// Marks up to `max` pending rows `in_flight` and commits. Rows tried less come first. A row
-    /// not in doubt is sent right after, so its request time is written now.
+    /// Marks up to `max` pending rows `in_flight` and commits. Rows in doubt come first (they
+    /// are settled before anything new is asked), then rows tried less. A row not in doubt is sent right after, so its request time is written now.
     pub fn claim(&mut self, job_id: &JobId, max: usize) -> Result<Vec<ClaimedRow>, JobError> {
         let tx = self
             .conn
@@ -443,7 +444,9 @@ impl Journal {
     }
 
     /// Puts an `in_flight` row back in the queue. `counts_as_attempt` false: the request was
-    /// refused before it had any effect (the account paused, or it never left).
+    /// refused before it had any effect (the account paused, or it never left); a row left with
+    /// no attempt also forgets the request times its claim wrote, so a later look-up does not
+    /// count what others made since then as its own.
     pub fn requeue(
         &mut self,
         job_id: &JobId,
@@ -454,7 +457,10 @@ impl Journal {
         self.conn.execute(
             "UPDATE job_rows
              SET status = 'pending', maybe_sent = max(maybe_sent, ?3),
-                 attempts = max(attempts - ?4, 0), updated_at = ?5
+                 attempts = max(attempts - ?4, 0),
+                 first_sent_at = CASE WHEN max(attempts - ?4, 0) = 0 THEN NULL ELSE first_sent_at END,
+                 last_sent_at = CASE WHEN max(attempts - ?4, 0) = 0 THEN NULL ELSE last_sent_at END,
+                 updated_at = ?5
              WHERE job_id = ?1 AND row = ?2 AND status = 'in_flight'",
             params![
                 job_id.as_str(),
@@ -468,14 +474,16 @@ impl Journal {
     }
 
     /// The row's request may have taken effect: from now on, until a look-up says otherwise,
-    /// it is never sent again blind, by this run or after a crash.
-    pub fn note_maybe_sent(&mut self, job_id: &JobId, row: usize) -> Result<(), JobError> {
+    /// it is never sent again blind, by this run or after a crash. Its last request counts as
+    /// sent now (the client may have retried it after the claim). Returns the time written.
+    pub fn note_maybe_sent(&mut self, job_id: &JobId, row: usize) -> Result<i64, JobError> {
+        let now = now_ms();
         self.conn.execute(
-            "UPDATE job_rows SET maybe_sent = 1, updated_at = ?3
+            "UPDATE job_rows SET maybe_sent = 1, last_sent_at = ?3, updated_at = ?4
              WHERE job_id = ?1 AND row = ?2 AND status = 'in_flight'",
-            params![job_id.as_str(), row as i64, history::now_rfc3339()],
+            params![job_id.as_str(), row as i64, now, history::now_rfc3339()],
         )?;
-        Ok(())
+        Ok(now)
     }
 
     /// Another request for the row is about to leave: the server was looked up and has nothing
@@ -674,7 +682,8 @@ pub(crate) fn rows_in(
                 Ok(JobRow {
                     row: r.get::<_, i64>(0)? as usize,
                     status: if waiting { RowStatus::Pending } else { status },
-                    in_doubt: waiting && maybe_sent,
+                    // On its way right now, or waiting with an earlier request in doubt.
+                    in_doubt: status == RowStatus::InFlight || (waiting && maybe_sent),
                     message: r.get(5)?,
                     fields,
                 })
@@ -885,7 +894,7 @@ fn claim_in(
                 updated_at = ?4
          WHERE job_id = ?1 AND row IN (
              SELECT row FROM job_rows WHERE job_id = ?1 AND status = 'pending'
-             ORDER BY attempts, row LIMIT ?2)
+             ORDER BY maybe_sent DESC, attempts, row LIMIT ?2)
          RETURNING row, input, attempts, maybe_sent, first_sent_at, last_sent_at",
     )?;
     let mut claimed = stmt

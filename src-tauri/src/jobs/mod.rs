@@ -16,10 +16,10 @@ mod worker;
 pub use email_list::{template_csv, ColumnMapping, EmailList, EmailListRow, RowProblem};
 pub use error::{JobError, ListError};
 pub use journal::{JobId, JobRow, JobRows, JobState, JobSummary, PauseReason, RowStatus};
-pub use kind::{Claimed, JobKind, Reconciled, RowOutcome, Verdict};
+pub use kind::{verdict_of_write_error, Claimed, JobKind, Reconciled, RowOutcome, Verdict};
 pub use kinds::{
     AutomatedCodesSpec, CreateLinksSpec, EmailInput, EmailJobSpec, EmailKind, EmailSpec,
-    RemoveInput,
+    ImportSpec, RemoveInput,
 };
 pub use progress::{JobProgress, NoProgress, ProgressSink};
 pub use runner::{

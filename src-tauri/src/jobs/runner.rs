@@ -334,6 +334,11 @@ impl JobManager {
         Ok(jobs)
     }
 
+    /// Every job not finished or cancelled, those running in this process included.
+    pub(crate) fn not_done(&self) -> Result<Vec<JobSummary>, JobError> {
+        self.journal().unfinished()
+    }
+
     /// One job as [`JobManager::unfinished`] describes it (who started it, on which account),
     /// whatever its state.
     pub fn summary(&self, job_id: &JobId) -> Result<JobSummary, JobError> {

@@ -98,7 +98,9 @@ pub(crate) async fn work<K: JobKind>(
             for raw in std::mem::take(&mut claimed) {
                 let (id, number, maybe) = (run.job.id.clone(), raw.row, raw.maybe_sent);
                 manager
-                    .with_journal(move |j| j.requeue(&id, number, maybe, false))
+                    // Claimed but not sent: the claim's attempt is taken back, unless the row
+                    // was in doubt (its claim made no attempt).
+                    .with_journal(move |j| j.requeue(&id, number, maybe, maybe))
                     .await?;
                 run.counted(RowStatus::InFlight, RowStatus::Pending);
             }
@@ -146,11 +148,12 @@ async fn apply<I: Clone + Send + 'static>(
         }
         Verdict::MaybeDone => {
             let (id, number) = (run.job.id.clone(), row.row);
-            manager
+            let now = manager
                 .with_journal(move |j| j.note_maybe_sent(&id, number))
                 .await?;
             let mut again = row;
             again.maybe_sent = true;
+            again.last_sent_at = Some(now);
             Ok(Applied::Again(again, None))
         }
         Verdict::RetryAfter(after) => Ok(Applied::Again(row, Some(after))),
@@ -340,7 +343,8 @@ async fn requeue<I>(
     let id = run.job.id.clone();
     let (number, maybe_sent) = (row.row, row.maybe_sent);
     manager
-        .with_journal(move |j| j.requeue(&id, number, maybe_sent, counts_as_attempt && !maybe_sent))
+        // A row in doubt made its request (or its claim counted none): nothing to take back.
+        .with_journal(move |j| j.requeue(&id, number, maybe_sent, counts_as_attempt || maybe_sent))
         .await?;
     run.counted(RowStatus::InFlight, RowStatus::Pending);
     Ok(())

@@ -2,6 +2,7 @@
 //! Adding a kind: its file here and one line in [`KINDS`].
 
 pub mod email;
+pub mod loyalty_import;
 pub mod single_use;
 
 use std::future::Future;
@@ -13,6 +14,7 @@ use crate::jobs::kind::JobKind;
 use crate::jobs::runner::{self, JobManager, LiveRun};
 
 pub use email::{EmailInput, EmailJobSpec, EmailKind, EmailSpec};
+pub use loyalty_import::{ImportMembersKind, ImportSpec};
 pub use single_use::{
     AutomatedCodesSpec, ChunkInput, CreateLinksKind, CreateLinksSpec, RemoveInput, RemoveLinksKind,
     CHUNK,
@@ -54,6 +56,7 @@ const KINDS: &[KindEntry] = &[
     entry::<EmailKind>(),
     entry::<CreateLinksKind>(),
     entry::<RemoveLinksKind>(),
+    entry::<ImportMembersKind>(),
 ];
 
 pub(crate) fn find(name: &str) -> Option<&'static KindEntry> {

@@ -348,6 +348,15 @@ impl JobManager {
         account_name: &str,
         spec: &CreateLinksSpec,
     ) -> Result<JobId, JobError> {
+        // A chunk in doubt is told apart by time: another job making links in the same campaign
+        // at the same time would be counted as its own.
+        let busy = self.not_done()?.into_iter().any(|job| {
+            job.kind == CreateLinksKind::NAME
+                && job.label.as_deref() == Some(spec.campaign.as_str())
+        });
+        if busy {
+            return Err(JobError::SameCampaignBusy);
+        }
         let chunks = (0..spec.amount.div_ceil(CHUNK)).map(|i| {
             let amount = (spec.amount - i * CHUNK).min(CHUNK);
             (i as usize + 1, ChunkInput { amount }, None)
