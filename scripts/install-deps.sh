@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what a fresh Debian/Ubuntu machine lacks to build and run Coupon Desk.
 #   scripts/install-deps.sh          build + run (WebKitGTK, a virtual display for headless machines)
-#   scripts/install-deps.sh --test   also the test tools (WebKitWebDriver, tauri-driver, gnome-keyring)
+#   scripts/install-deps.sh --test   also the test tools (WebKitWebDriver, tauri-driver, gnome-keyring,
+#                                    and axe-core for the accessibility test, in target/test-tools)
 # Safe to run again: it installs only what is missing.
 set -euo pipefail
 
@@ -51,4 +52,17 @@ fi
 if (( want_test_tools )) && ! command -v tauri-driver >/dev/null 2>&1; then
   say "Installing tauri-driver (WebDriver for the app window)"
   cargo install tauri-driver --version "^2" --locked --quiet
+fi
+
+# axe-core (the accessibility rules the end-to-end test runs in the app window) is an npm package
+# used only by the tests and never shipped: it goes into the git-ignored target/test-tools.
+axe_dir="$(cd "$(dirname "$0")/.." && pwd)/target/test-tools"
+if (( want_test_tools )) && [[ ! -s "$axe_dir/node_modules/axe-core/axe.min.js" ]]; then
+  if ! command -v npm >/dev/null 2>&1; then
+    echo "npm is missing; it fetches axe-core for the accessibility test. Install Node.js 18 or newer (with npm) and run this again." >&2
+    exit 1
+  fi
+  say "Installing axe-core (accessibility checks for the tests) into target/test-tools"
+  mkdir -p "$axe_dir"
+  npm install --prefix "$axe_dir" --no-save --no-audit --no-fund --loglevel=error "axe-core@4"
 fi

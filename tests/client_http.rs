@@ -1750,7 +1750,7 @@ mod loyalty {
         let started = Instant::now();
         let members = client
             .loyalty()
-            .all_members(BIG, None, false, 4, |loaded, total| {
+            .all_members(BIG, None, false, 4, |_, loaded, total| {
                 progress.push((loaded, total))
             })
             .await
@@ -1774,7 +1774,7 @@ mod loyalty {
         // With a search, only the matches, in one page.
         let some = client
             .loyalty()
-            .all_members(BIG, Some("member0999"), false, 4, |_, _| {})
+            .all_members(BIG, Some("member0999"), false, 4, |_, _, _| {})
             .await
             .unwrap();
         assert_eq!(some.len(), 10, "member09990 … member09999");
@@ -2005,6 +2005,432 @@ mod loyalty {
 
         sb.control().set_v4_refused(false);
         assert_eq!(api.cards().await.unwrap().len(), 5);
+        sb.stop().await;
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// At the counter and behind it: `client.sessions()` and `client.campaigns()` (§5.3, §10).
+
+mod counter {
+    use super::*;
+    use coupon_desk::api::{
+        ManySessionsUpdate, Operation, SessionList, SessionUpdate, SessionUpdateOutcome,
+    };
+    use time::OffsetDateTime;
+
+    const LUNCH: &str = "cam_104250";
+    const COFFEE: &str = "cam_104211";
+
+    async fn fresh(client: &Client) -> SingleUseCode {
+        client
+            .create_single_use(&SingleUseRequest {
+                campaign: COFFEE.into(),
+                ..SingleUseRequest::default()
+            })
+            .await
+            .expect("a link")
+            .code
+    }
+
+    fn code_of(result: Result<impl std::fmt::Debug, ApiError>) -> u32 {
+        match result {
+            Err(e @ ApiError::Coupontools { .. }) => e.code().unwrap_or(0),
+            other => panic!("expected a Coupontools refusal, got {other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn validate_with_the_short_code_then_twice_is_refused() {
+        let sb = sandbox().await;
+        let client = client(&sb);
+        let code = fresh(&client).await;
+        let session = client
+            .sessions()
+            .update(&SessionUpdate::validate(code.short_code(), Some("12,5")))
+            .await
+            .expect("validated");
+        assert_eq!(session.code, code);
+        assert!(session.validated_at.is_some() && session.claimed_at.is_some());
+        let state = sb.control().session_state(code.as_str()).unwrap();
+        assert_eq!(state.validation_value.as_deref(), Some("12.50"));
+
+        let again = client
+            .sessions()
+            .update(&SessionUpdate::validate(code.as_str(), None))
+            .await;
+        assert_eq!(code_of(again), 306);
+        assert_eq!(
+            sb.control()
+                .session_state(code.as_str())
+                .unwrap()
+                .times_validated,
+            1
+        );
+        assert_eq!(sb.control().request_count("couponsession/update"), 2);
+        sb.stop().await;
+    }
+
+    #[tokio::test]
+    async fn a_lost_validate_reply_is_unknown_and_a_reread_shows_it_validated_once() {
+        let sb = sandbox().await;
+        let client = client(&sb);
+        let code = fresh(&client).await;
+        sb.control()
+            .inject_on("couponsession/update", Fault::DropAfterHandling, 1);
+        let lost = client
+            .sessions()
+            .update(&SessionUpdate::validate(code.as_str(), Some("9.50")))
+            .await;
+        match &lost {
+            Err(e) => assert!(e.outcome_unknown(), "{e:?}"),
+            Ok(s) => panic!("the reply was cut, yet: {s:?}"),
+        }
+        assert_eq!(
+            sb.control().request_count("couponsession/update"),
+            1,
+            "a write is never repeated"
+        );
+        let reread = client.sessions().get(code.as_str()).await.expect("re-read");
+        assert!(reread.validated_at.is_some());
+        assert_eq!(
+            reread,
+            client.session_data(code.short_code()).await.unwrap()
+        );
+        let state = sb.control().session_state(code.as_str()).unwrap();
+        assert_eq!(state.times_validated, 1);
+        assert_eq!(state.validation_value.as_deref(), Some("9.50"));
+        sb.stop().await;
+    }
+
+    #[tokio::test]
+    async fn voided_expired_and_locked_sessions_are_refused_and_unvoid_works() {
+        for failure_status in [FailureStatus::Http200, FailureStatus::Semantic] {
+            let sb = Sandbox::start(SandboxConfig {
+                failure_status,
+                ..SandboxConfig::default()
+            })
+            .await
+            .unwrap();
+            let client = client(&sb);
+            let code = fresh(&client).await;
+            let sessions = client.sessions();
+            let void = |on: bool| SessionUpdate {
+                code: code.to_string(),
+                void: Some(on),
+                ..SessionUpdate::default()
+            };
+            let voided = sessions.update(&void(true)).await.unwrap();
+            assert!(voided.voided_at.is_some());
+            let claim = SessionUpdate {
+                code: code.to_string(),
+                operation: Some(Operation::Claimed),
+                ..SessionUpdate::default()
+            };
+            assert_eq!(code_of(sessions.update(&claim).await), 307);
+            let back = sessions
+                .update(&SessionUpdate {
+                    void: Some(false),
+                    ..claim.clone()
+                })
+                .await
+                .expect("un-voided and claimed in one go");
+            assert!(back.voided_at.is_none() && back.claimed_at.is_some());
+
+            sb.control().set_session_expiration(
+                code.as_str(),
+                Some(OffsetDateTime::now_utc() - time::Duration::minutes(5)),
+            );
+            let expired = sessions
+                .update(&SessionUpdate::validate(code.as_str(), None))
+                .await;
+            assert_eq!(code_of(expired), 308);
+            sb.control().set_session_expiration(code.as_str(), None);
+            sb.control().set_session_locked(code.as_str(), true);
+            let locked = sessions
+                .update(&SessionUpdate::validate(code.as_str(), None))
+                .await;
+            assert_eq!(code_of(locked), 309);
+            let unknown = sessions
+                .update(&SessionUpdate::validate("zzzzzzzzzzzzzzzzzzzzz", None))
+                .await;
+            assert_eq!(code_of(unknown), 505);
+            assert!(sb
+                .control()
+                .session_state(code.as_str())
+                .unwrap()
+                .validated_at
+                .is_none());
+
+            // Refused before sending: nothing reaches the sandbox.
+            let before = sb.control().request_count("couponsession/update");
+            for bad in [
+                SessionUpdate::validate(code.as_str(), Some("12.345")),
+                SessionUpdate::validate("not a code", None),
+                SessionUpdate {
+                    code: code.to_string(),
+                    ..SessionUpdate::default()
+                },
+            ] {
+                match sessions.update(&bad).await {
+                    Err(ApiError::Invalid(problem)) => assert!(!problem.message.is_empty()),
+                    other => panic!("{bad:?}: {other:?}"),
+                }
+            }
+            assert_eq!(sb.control().request_count("couponsession/update"), before);
+            sb.stop().await;
+        }
+    }
+
+    #[tokio::test]
+    async fn update_many_reports_each_code() {
+        let sb = sandbox().await;
+        let client = client(&sb);
+        let a = fresh(&client).await;
+        let b = fresh(&client).await;
+        client
+            .sessions()
+            .update(&SessionUpdate::validate(b.as_str(), None))
+            .await
+            .unwrap();
+        let results = client
+            .sessions()
+            .update_many(&ManySessionsUpdate {
+                codes: vec![
+                    a.short_code().to_owned(),
+                    b.to_string(),
+                    "zzzzzzzzzzzzzzzzzzzzz".into(),
+                ],
+                operation: Some(Operation::Validated),
+                validation_value: Some("4".into()),
+                void: None,
+            })
+            .await
+            .expect("a reply");
+        assert_eq!(results.len(), 3);
+        assert_eq!(results[0].code, a.short_code());
+        match &results[0].outcome {
+            SessionUpdateOutcome::Updated { session } => {
+                assert_eq!(session.code, a);
+                assert!(session.validated_at.is_some());
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(
+            results[1].outcome,
+            SessionUpdateOutcome::Refused { code: 306, .. }
+        ));
+        assert!(matches!(
+            results[2].outcome,
+            SessionUpdateOutcome::Refused { code: 505, .. }
+        ));
+        assert_eq!(
+            sb.control()
+                .session_state(a.as_str())
+                .unwrap()
+                .validation_value
+                .as_deref(),
+            Some("4.00")
+        );
+
+        sb.control()
+            .inject_on("couponsession/updatemultiple", Fault::DropAfterHandling, 1);
+        let lost = client
+            .sessions()
+            .update_many(&ManySessionsUpdate {
+                codes: vec![a.to_string()],
+                void: Some(true),
+                ..ManySessionsUpdate::default()
+            })
+            .await;
+        assert!(lost.unwrap_err().outcome_unknown());
+        assert!(sb.control().session_state(a.as_str()).unwrap().voided);
+        sb.stop().await;
+    }
+
+    #[tokio::test]
+    async fn campaign_lists_page_to_the_last_page_and_match_the_counts() {
+        let sb = Sandbox::start(SandboxConfig {
+            page_size: 250,
+            ..SandboxConfig::default()
+        })
+        .await
+        .unwrap();
+        let client = client(&sb);
+        let counts = sb.control().campaign_counts(LUNCH);
+        let query = CampaignSessionsQuery {
+            campaign: LUNCH.into(),
+            ..CampaignSessionsQuery::default()
+        };
+        for (list, expected) in [
+            (SessionList::All, counts.sessions),
+            (SessionList::Opens, counts.opened),
+            (SessionList::Claims, counts.claimed),
+            (SessionList::Validations, counts.validated),
+        ] {
+            let rows = client.campaigns().sessions(list, &query).await.unwrap();
+            assert_eq!(rows.len(), expected, "{list:?}");
+            assert!(rows.iter().all(|r| r.campaign == LUNCH));
+            match list {
+                SessionList::Opens => assert!(rows.iter().all(|r| r.opened_at.is_some())),
+                SessionList::Claims => assert!(rows.iter().all(|r| r.claimed_at.is_some())),
+                SessionList::Validations => {
+                    assert!(rows.iter().all(|r| r.validated_at.is_some()));
+                    assert!(rows
+                        .windows(2)
+                        .all(|w| w[0].validated_at <= w[1].validated_at));
+                }
+                SessionList::All => assert_eq!(rows.len(), 3000),
+            }
+        }
+        let pages = (counts.sessions as u32).div_ceil(250);
+        let (last, total) = client
+            .campaigns()
+            .sessions_page(SessionList::All, &query, pages)
+            .await
+            .unwrap();
+        assert_eq!(total, Some(counts.sessions as u64));
+        assert_eq!(last.len(), counts.sessions - 250 * (pages as usize - 1));
+        let (past, _) = client
+            .campaigns()
+            .sessions_page(SessionList::All, &query, pages + 1)
+            .await
+            .unwrap();
+        assert!(past.is_empty());
+
+        let week = CampaignSessionsQuery {
+            start: Some(OffsetDateTime::now_utc() - time::Duration::days(7)),
+            ..query.clone()
+        };
+        let recent = client
+            .campaigns()
+            .sessions(SessionList::Validations, &week)
+            .await
+            .unwrap();
+        assert!(!recent.is_empty() && recent.len() < counts.validated);
+        assert!(recent
+            .iter()
+            .all(|r| r.validated_at.unwrap() >= week.start.unwrap() - time::Duration::minutes(1)));
+        sb.stop().await;
+    }
+
+    #[tokio::test]
+    async fn search_within_and_across_campaigns() {
+        let sb = sandbox().await;
+        let client = client(&sb);
+        client
+            .create_single_use(&SingleUseRequest {
+                campaign: COFFEE.into(),
+                email: Some("guest0100@lunch.test".into()),
+                ..SingleUseRequest::default()
+            })
+            .await
+            .unwrap();
+        let across = client
+            .sessions()
+            .search(&SessionSearch {
+                search: "guest0100@lunch.test".into(),
+                campaign: None,
+            })
+            .await
+            .unwrap();
+        assert_eq!(across.len(), 2);
+        assert_eq!(across[0].campaign, COFFEE, "newest first");
+        let within = client
+            .sessions()
+            .search(&SessionSearch {
+                search: "guest0100@lunch.test".into(),
+                campaign: Some(LUNCH.into()),
+            })
+            .await
+            .unwrap();
+        assert_eq!(within.len(), 1);
+        assert_eq!(within[0].campaign, LUNCH);
+        let seeded = client
+            .sessions()
+            .get(within[0].code.as_str())
+            .await
+            .unwrap();
+        assert_eq!(seeded.own_validation_code.as_deref(), Some("LD-00100"));
+        sb.stop().await;
+    }
+
+    #[tokio::test]
+    async fn campaign_filters_usage_and_pushes() {
+        let sb = sandbox().await;
+        let client = client(&sb);
+        let lunch = client
+            .campaigns()
+            .list(&CampaignFilter {
+                only_active: true,
+                tags: Some("lunch".into()),
+                category: Some("cat_32".into()),
+                folder: Some("1201".into()),
+            })
+            .await
+            .unwrap();
+        assert_eq!(lunch.len(), 1);
+        assert_eq!(
+            (lunch[0].id.as_str(), lunch[0].name.as_str()),
+            (LUNCH, "Lunch deal")
+        );
+        let missing = client
+            .campaigns()
+            .list(&CampaignFilter {
+                folder: Some("999".into()),
+                ..CampaignFilter::default()
+            })
+            .await;
+        assert_eq!(code_of(missing), 515);
+
+        let info = client.campaigns().info_with_usage(LUNCH).await.unwrap();
+        let counts = sb.control().campaign_counts(LUNCH);
+        assert_eq!(info.campaign.id, LUNCH);
+        assert_eq!(info.usage.sessions, Some(counts.sessions as u64));
+        assert_eq!(info.usage.opened, Some(counts.opened as u64));
+        assert_eq!(info.usage.claimed, Some(counts.claimed as u64));
+        assert_eq!(info.usage.validated, Some(counts.validated as u64));
+        assert_eq!(info.usage.custom_codes, Some(600));
+        assert!(info.usage.claimed_custom_codes.unwrap() < 600);
+        assert_eq!(
+            code_of(client.campaigns().info_with_usage("cam_1").await),
+            502
+        );
+
+        let code = fresh(&client).await;
+        client
+            .sessions()
+            .push(COFFEE, code.short_code(), "Your free coffee is waiting")
+            .await
+            .unwrap();
+        assert_eq!(
+            code_of(client.sessions().push(LUNCH, code.as_str(), "Hi").await),
+            505
+        );
+        let receipt = client
+            .campaigns()
+            .push_all(LUNCH, "Soup of the day: tomato")
+            .await
+            .unwrap();
+        let pushes = sb.control().pushes_to_sessions();
+        assert_eq!(pushes.len(), 2);
+        assert_eq!(pushes[0].sessions, [code.to_string()]);
+        assert_eq!(receipt.recipients, Some(pushes[1].sessions.len() as u64));
+        assert!(matches!(
+            client.campaigns().push_all(LUNCH, " ").await,
+            Err(ApiError::Invalid(_))
+        ));
+
+        sb.control()
+            .inject_on("coupon/pushnotification/all", Fault::DropAfterHandling, 1);
+        let lost = client.campaigns().push_all(LUNCH, "Again").await;
+        assert!(lost.unwrap_err().outcome_unknown());
+        assert_eq!(
+            sb.control().request_count("coupon/pushnotification/all"),
+            2,
+            "the blank message was never sent, the lost push not repeated"
+        );
+        assert_eq!(sb.control().pushes_to_sessions().len(), 3);
         sb.stop().await;
     }
 }

@@ -712,7 +712,7 @@ async fn loyalty_find_a_member_stamp_reward_void_delete_import_and_show_hostile_
     // Import 250 members from pasted rows; the list then has 250 more.
     let before = practice
         .loyalty()
-        .all_members(48213, None, false, 4, |_, _| {})
+        .all_members(48213, None, false, 4, |_, _, _| {})
         .await
         .unwrap()
         .len();
@@ -738,7 +738,7 @@ async fn loyalty_find_a_member_stamp_reward_void_delete_import_and_show_hostile_
     .await;
     let after = practice
         .loyalty()
-        .all_members(48213, None, false, 4, |_, _| {})
+        .all_members(48213, None, false, 4, |_, _, _| {})
         .await
         .unwrap()
         .len();

@@ -87,7 +87,7 @@ async fn json_form_and_empty_bodies_are_all_accepted() {
     let (status, body) = v3(&sb, "coupon/list", json!({"only_active": true})).await;
     assert_eq!(status, StatusCode::OK);
     assert!(is_ok(&body), "{body}");
-    assert_eq!(campaign_count(&body), 4);
+    assert_eq!(campaign_count(&body), 5);
     let first = &body["coupon_info"][0];
     for key in ["ID", "code", "name", "title", "status", "url"] {
         assert!(first[key].is_string(), "{key} in {first}");
@@ -115,7 +115,7 @@ async fn json_form_and_empty_bodies_are_all_accepted() {
         .expect("reply");
     let (_, body) = decode(empty).await;
     assert!(is_ok(&body));
-    assert_eq!(campaign_count(&body), 5);
+    assert_eq!(campaign_count(&body), 6);
     sb.stop().await;
 }
 
@@ -1916,6 +1916,416 @@ mod loyalty {
         sb.control().set_v4_refused(false);
         let (status, _) = v4(&sb, Method::GET, "loyalty/loyalty-cards", None).await;
         assert_eq!(status, StatusCode::OK);
+        sb.stop().await;
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sessions at the counter: couponsession/update|updatemultiple, campaign usage lists, pushes
+// and the seeded "Lunch deal" campaign (§5.3, §7, §10).
+
+mod counter {
+    use super::*;
+    use time::OffsetDateTime;
+
+    const LUNCH: &str = "cam_104250";
+
+    async fn fresh_session(sb: &Sandbox) -> String {
+        let (_, made) = v3(sb, "singleuse/create", json!({"campaign": CAMPAIGN})).await;
+        made["single_use_code"].as_str().expect("a code").to_owned()
+    }
+
+    #[tokio::test]
+    async fn update_walks_the_life_cycle_and_refuses_validating_twice() {
+        let sb = sandbox().await;
+        let code = fresh_session(&sb).await;
+        let (_, claimed) = v3(
+            &sb,
+            "couponsession/update",
+            json!({"couponsession": code, "operation": "claimed"}),
+        )
+        .await;
+        assert!(is_ok(&claimed), "{claimed}");
+        assert_eq!(claimed["session"], code);
+        assert_eq!(claimed["data"]["status"]["claimed"], "1");
+        assert_eq!(claimed["data"]["status"]["validated"], "0");
+
+        // The 6-character short code, form-encoded, with a comma as decimal separator.
+        let reply = http()
+            .post(url(&sb, "couponsession/update"))
+            .header("X-Client-Id", DEMO_CLIENT_ID)
+            .header("X-Client-Secret", DEMO_CLIENT_SECRET)
+            .form(&[
+                ("couponsession", &code[..6]),
+                ("operation", "validated"),
+                ("validation_value", "7,5"),
+            ])
+            .send()
+            .await
+            .expect("reply");
+        let (_, validated) = decode(reply).await;
+        assert!(is_ok(&validated), "{validated}");
+        let status = &validated["data"]["status"];
+        assert_eq!(status["validated"], "1");
+        assert_eq!(status["validation_value"], "7.50");
+        assert_ne!(status["validation_date_utc"], "");
+
+        let (_, again) = v3(
+            &sb,
+            "couponsession/update",
+            json!({"couponsession": code, "validate": "true"}),
+        )
+        .await;
+        assert_eq!(
+            failure(&again),
+            (306, "Couponsession already validated.".into())
+        );
+        let state = sb.control().session_state(&code).expect("the session");
+        assert_eq!(state.times_validated, 1);
+        assert_eq!(state.validation_value.as_deref(), Some("7.50"));
+        assert!(state.claimed_at.is_some() && state.validated_at.is_some());
+
+        // The older guess `validate=true` works on a fresh session.
+        let other = fresh_session(&sb).await;
+        let (_, old_style) = v3(
+            &sb,
+            "couponsession/update",
+            json!({"couponsession": other, "validate": true}),
+        )
+        .await;
+        assert_eq!(old_style["data"]["status"]["validated"], "1", "{old_style}");
+
+        // A write: GET is refused.
+        let reply = http()
+            .get(url(
+                &sb,
+                &format!("couponsession/update?couponsession={code}&void=true"),
+            ))
+            .header("X-Client-Id", DEMO_CLIENT_ID)
+            .header("X-Client-Secret", DEMO_CLIENT_SECRET)
+            .send()
+            .await
+            .expect("reply");
+        assert_eq!(reply.status(), StatusCode::METHOD_NOT_ALLOWED);
+        sb.stop().await;
+    }
+
+    #[tokio::test]
+    async fn voided_expired_locked_and_unknown_sessions_are_refused() {
+        let sb = sandbox().await;
+        let code = fresh_session(&sb).await;
+        let update = |body: Value| {
+            let sb = &sb;
+            async move { v3(sb, "couponsession/update", body).await.1 }
+        };
+        let voided = update(json!({"couponsession": code, "void": "true"})).await;
+        assert_eq!(voided["data"]["status"]["voided"], "1", "{voided}");
+        assert_ne!(voided["data"]["status"]["voided_date_utc"], "");
+        let refused = update(json!({"couponsession": code, "operation": "validated"})).await;
+        assert_eq!(failure(&refused), (307, "Couponsession is voided.".into()));
+        let unvoided = update(json!({"couponsession": code, "void": "false"})).await;
+        assert_eq!(unvoided["data"]["status"]["voided"], "0");
+        assert_ne!(unvoided["data"]["status"]["unvoided_date_utc"], "");
+
+        assert!(sb.control().set_session_expiration(
+            &code,
+            Some(OffsetDateTime::now_utc() - time::Duration::hours(1))
+        ));
+        let refused = update(json!({"couponsession": code, "operation": "validated"})).await;
+        assert_eq!(
+            failure(&refused),
+            (308, "Couponsession has expired.".into())
+        );
+        assert!(sb.control().set_session_expiration(&code, None));
+        assert!(sb.control().set_session_locked(&code, true));
+        let refused = update(json!({"couponsession": code, "operation": "claimed"})).await;
+        assert_eq!(failure(&refused), (309, "Couponsession is locked.".into()));
+        let state = sb.control().session_state(&code).unwrap();
+        assert!(state.validated_at.is_none() && state.claimed_at.is_none());
+
+        let unknown =
+            update(json!({"couponsession": "zzzzzzzzzzzzzzzzzzzzz", "operation": "claimed"})).await;
+        assert_eq!(failure(&unknown), (505, "Couponsession not found.".into()));
+        let missing = update(json!({"operation": "claimed"})).await;
+        assert_eq!(failure(&missing).0, 200);
+        let nothing = update(json!({"couponsession": code})).await;
+        assert_eq!(
+            failure(&nothing),
+            (200, "Missing parameter: operation".into())
+        );
+        let bad = update(json!({"couponsession": code, "operation": "eaten"})).await;
+        assert_eq!(failure(&bad).0, 302);
+        let bad_money = update(
+            json!({"couponsession": code, "operation": "validated", "validation_value": "1.234"}),
+        )
+        .await;
+        assert_eq!(failure(&bad_money).0, 303);
+
+        // A seeded Lunch deal session past its 30 days, never validated, is expired.
+        let (_, oldest) = v3(&sb, "campaign/data", json!({"campaign": LUNCH, "page": 1})).await;
+        let expired = oldest["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|row| row["status"]["validated"] == "0" && row["status"]["voided"] == "0")
+            .expect("an old unvalidated session")["session"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let refused = update(json!({"couponsession": expired, "operation": "validated"})).await;
+        assert_eq!(failure(&refused).0, 308, "{refused}");
+        sb.stop().await;
+    }
+
+    #[tokio::test]
+    async fn update_multiple_answers_one_row_per_code() {
+        let sb = sandbox().await;
+        let a = fresh_session(&sb).await;
+        let b = fresh_session(&sb).await;
+        v3(
+            &sb,
+            "couponsession/update",
+            json!({"couponsession": b, "void": true}),
+        )
+        .await;
+        let (_, reply) = v3(
+            &sb,
+            "couponsession/updatemultiple",
+            json!({"couponsessions": [a, &b[..6], "nosuch"], "operation": "validated", "validation_value": "3"}),
+        )
+        .await;
+        assert!(is_ok(&reply), "{reply}");
+        assert_eq!(reply["amount_of_results"], "1");
+        let rows = reply["data"].as_array().unwrap();
+        assert_eq!(rows.len(), 3);
+        assert_eq!(rows[0]["couponsession"], a.as_str());
+        assert_eq!(rows[0]["status"], "OK");
+        assert_eq!(rows[0]["session"]["status"]["validation_value"], "3.00");
+        assert_eq!(rows[1]["status"], "failed");
+        assert_eq!(rows[1]["error_code"], 307);
+        assert_eq!(rows[2]["error_code"], 505);
+        assert_eq!(sb.control().session_state(&a).unwrap().times_validated, 1);
+
+        let (_, missing) = v3(
+            &sb,
+            "couponsession/updatemultiple",
+            json!({"operation": "validated"}),
+        )
+        .await;
+        assert_eq!(failure(&missing).0, 200);
+        let many: Vec<String> = vec![a.clone(); 101];
+        let (_, too_many) = v3(
+            &sb,
+            "couponsession/updatemultiple",
+            json!({"couponsessions": many, "void": true}),
+        )
+        .await;
+        assert_eq!(failure(&too_many).0, 302);
+        sb.stop().await;
+    }
+
+    #[tokio::test]
+    async fn drop_after_handling_on_update_validates_once() {
+        let sb = sandbox().await;
+        let code = fresh_session(&sb).await;
+        sb.control()
+            .inject_on("couponsession/update", Fault::DropAfterHandling, 1);
+        let sent = http()
+            .post(url(&sb, "couponsession/update"))
+            .header("X-Client-Id", DEMO_CLIENT_ID)
+            .header("X-Client-Secret", DEMO_CLIENT_SECRET)
+            .json(&json!({"couponsession": code, "operation": "validated"}))
+            .send()
+            .await;
+        let lost = match sent {
+            Err(_) => true,
+            Ok(reply) => reply.text().await.is_err(),
+        };
+        assert!(lost, "the reply is cut");
+        let state = sb.control().session_state(&code).unwrap();
+        assert_eq!(state.times_validated, 1);
+        assert!(state.validated_at.is_some());
+        sb.stop().await;
+    }
+
+    /// Every page of a list until an empty one; (rows, amount_of_results of page 1).
+    async fn all_pages(sb: &Sandbox, path: &str, extra: Value) -> (Vec<Value>, u64) {
+        let mut rows = Vec::new();
+        let mut total = None;
+        for page in 1.. {
+            let mut body = json!({"campaign": LUNCH, "page": page});
+            for (k, v) in extra.as_object().unwrap() {
+                body[k] = v.clone();
+            }
+            let (_, reply) = v3(sb, path, body).await;
+            assert!(is_ok(&reply), "{reply}");
+            total.get_or_insert_with(|| {
+                reply["amount_of_results"]
+                    .as_str()
+                    .unwrap()
+                    .parse::<u64>()
+                    .unwrap()
+            });
+            let data = reply["data"].as_array().unwrap().clone();
+            if data.is_empty() {
+                break;
+            }
+            assert!(data.len() <= 250, "page size");
+            rows.extend(data);
+        }
+        (rows, total.unwrap())
+    }
+
+    #[tokio::test]
+    async fn lunch_deal_lists_page_to_the_end_and_match_the_counts() {
+        let sb = sandbox_with(SandboxConfig {
+            page_size: 250,
+            ..SandboxConfig::default()
+        })
+        .await;
+        let counts = sb.control().campaign_counts(LUNCH);
+        assert_eq!(counts.sessions, 3000);
+        assert!(counts.opened > counts.claimed && counts.claimed > counts.validated);
+        assert!(counts.validated > 500, "{counts:?}");
+        for (path, flag, date, expected) in [
+            ("campaign/data", None, "created_date_utc", counts.sessions),
+            (
+                "campaign/opens",
+                Some("opened"),
+                "open_date_utc",
+                counts.opened,
+            ),
+            (
+                "campaign/claims",
+                Some("claimed"),
+                "claim_date_utc",
+                counts.claimed,
+            ),
+            (
+                "campaign/validations",
+                Some("validated"),
+                "validation_date_utc",
+                counts.validated,
+            ),
+        ] {
+            let (rows, total) = all_pages(&sb, path, json!({})).await;
+            assert_eq!((rows.len(), total as usize), (expected, expected), "{path}");
+            if let Some(flag) = flag {
+                assert!(rows.iter().all(|r| r["status"][flag] == "1"), "{path}");
+            }
+            let dates: Vec<&str> = rows
+                .iter()
+                .map(|r| r["status"][date].as_str().unwrap())
+                .collect();
+            assert!(
+                dates.windows(2).all(|w| w[0] <= w[1]),
+                "{path} in date order"
+            );
+        }
+
+        // The dates apply to the list's own date: validations of the last 7 days.
+        let since = (OffsetDateTime::now_utc() - time::Duration::days(7))
+            .format(time::macros::format_description!(
+                "[year]-[month]-[day] [hour]:[minute]"
+            ))
+            .unwrap();
+        let (recent, total) =
+            all_pages(&sb, "campaign/validations", json!({"start_date": since})).await;
+        assert_eq!(recent.len() as u64, total);
+        assert!(!recent.is_empty() && recent.len() < counts.validated);
+        assert!(recent
+            .iter()
+            .all(|r| r["status"]["validation_date_utc"].as_str().unwrap() >= since.as_str()));
+        sb.stop().await;
+    }
+
+    #[tokio::test]
+    async fn search_finds_lunch_guests_within_and_across_campaigns() {
+        let sb = sandbox().await;
+        v3(
+            &sb,
+            "singleuse/create",
+            json!({"campaign": CAMPAIGN, "email": "guest0042@lunch.test"}),
+        )
+        .await;
+        let (_, across) = v3(
+            &sb,
+            "couponsession/search",
+            json!({"search": "GUEST0042@lunch.test"}),
+        )
+        .await;
+        assert_eq!(across["amount_of_results"], "2", "{across}");
+        let (_, within) = v3(
+            &sb,
+            "couponsession/search",
+            json!({"search": "guest0042@lunch.test", "campaign": LUNCH}),
+        )
+        .await;
+        assert_eq!(within["amount_of_results"], "1");
+        assert_eq!(within["data"][0]["campaign"], LUNCH);
+        let (_, by_code) = v3(
+            &sb,
+            "couponsession/search",
+            json!({"search": "LD-00045", "campaign": LUNCH}),
+        )
+        .await;
+        assert_eq!(
+            by_code["data"][0]["user_data"]["email"],
+            "guest0045@lunch.test"
+        );
+        sb.stop().await;
+    }
+
+    #[tokio::test]
+    async fn coupon_pushes_are_recorded_and_usage_stats_counted() {
+        let sb = sandbox().await;
+        let code = fresh_session(&sb).await;
+        let (_, one) = v3(
+            &sb,
+            "coupon/pushnotification/single",
+            json!({"campaign": CAMPAIGN, "couponsession": &code[..6], "message": "Your coffee is waiting"}),
+        )
+        .await;
+        assert!(is_ok(&one), "{one}");
+        let (_, wrong) = v3(
+            &sb,
+            "coupon/pushnotification/single",
+            json!({"campaign": LUNCH, "couponsession": code, "message": "Hi"}),
+        )
+        .await;
+        assert_eq!(failure(&wrong), (505, "Couponsession not found.".into()));
+        let (_, all) = v3(
+            &sb,
+            "coupon/pushnotification/all",
+            json!({"campaign": LUNCH, "message": "Soup of the day: tomato"}),
+        )
+        .await;
+        assert!(is_ok(&all), "{all}");
+        let reached: usize = all["amount_of_recipients"]
+            .as_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        let pushes = sb.control().pushes_to_sessions();
+        assert_eq!(pushes.len(), 2);
+        assert_eq!(pushes[0].sessions, [code.clone()]);
+        assert_eq!(pushes[0].message, "Your coffee is waiting");
+        assert_eq!((pushes[1].via, pushes[1].sessions.len()), ("all", reached));
+        assert!(reached > 0);
+
+        let (_, info) = v3(
+            &sb,
+            "coupon/info",
+            json!({"campaign": LUNCH, "show_usage_stats": true}),
+        )
+        .await;
+        let stats = &info["coupon_info"]["usage_stats"];
+        let counts = sb.control().campaign_counts(LUNCH);
+        assert_eq!(stats["amount_of_sessions"], counts.sessions.to_string());
+        assert_eq!(stats["amount_of_validations"], counts.validated.to_string());
+        assert_eq!(stats["amount_of_custom_codes"], "600");
+        let (_, plain) = v3(&sb, "coupon/info", json!({"campaign": LUNCH})).await;
+        assert!(plain["coupon_info"].get("usage_stats").is_none());
         sb.stop().await;
     }
 }

@@ -17,6 +17,8 @@ pub mod sandbox;
 pub mod secrets;
 pub mod settings;
 pub mod state;
+#[cfg(test)]
+mod ui_dictionaries;
 
 use tauri::{Manager, Runtime};
 

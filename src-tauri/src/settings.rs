@@ -41,6 +41,15 @@ pub struct AccountRecord {
 pub struct Preferences {
     pub language: String,
     pub bulk_concurrency: u8,
+    /// True once the user picked a language in Settings. Until then the UI follows the
+    /// computer's language (when it is one of [`LANGUAGES`]) instead of `language`.
+    /// Left out of the JSON while false.
+    #[serde(skip_serializing_if = "is_false")]
+    pub language_chosen: bool,
+}
+
+fn is_false(value: &bool) -> bool {
+    !*value
 }
 
 impl Default for Preferences {
@@ -48,6 +57,7 @@ impl Default for Preferences {
         Self {
             language: "en".into(),
             bulk_concurrency: DEFAULT_BULK_CONCURRENCY,
+            language_chosen: false,
         }
     }
 }
@@ -171,6 +181,11 @@ fn sanitize(settings: &mut Settings) {
     if !LANGUAGES.contains(&settings.preferences.language.as_str()) {
         settings.preferences.language = "en".into();
     }
+    // Files from before `languageChosen` existed: English was the default, so any other saved
+    // language was picked by the user and must keep winning over the computer's language.
+    if settings.preferences.language != "en" {
+        settings.preferences.language_chosen = true;
+    }
     settings.preferences.bulk_concurrency = settings
         .preferences
         .bulk_concurrency
@@ -200,10 +215,12 @@ mod tests {
             preferences: Preferences {
                 language: "xx".into(),
                 bulk_concurrency: 99,
+                language_chosen: false,
             },
         };
         sanitize(&mut s);
         assert_eq!(s.preferences.language, "en");
+        assert!(!s.preferences.language_chosen);
         assert_eq!(s.preferences.bulk_concurrency, MAX_BULK_CONCURRENCY);
         assert_eq!(s.active_account.as_deref(), Some("acc_1"));
     }
@@ -213,5 +230,47 @@ mod tests {
         let s: Settings = serde_json::from_str(r#"{"accounts":[]}"#).unwrap();
         assert_eq!(s.preferences, Preferences::default());
         assert!(s.active_account.is_none());
+    }
+
+    #[test]
+    fn language_chosen_defaults_to_false_and_is_only_written_once_true() {
+        let prefs: Preferences =
+            serde_json::from_str(r#"{"language":"en","bulkConcurrency":4}"#).unwrap();
+        assert!(
+            !prefs.language_chosen,
+            "never saved in Settings: follow the computer"
+        );
+        let json = serde_json::to_value(&prefs).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"language": "en", "bulkConcurrency": 4})
+        );
+
+        let chosen = Preferences {
+            language_chosen: true,
+            ..prefs
+        };
+        let json = serde_json::to_value(&chosen).unwrap();
+        assert_eq!(json["languageChosen"], true);
+        let back: Preferences = serde_json::from_value(json).unwrap();
+        assert!(back.language_chosen);
+    }
+
+    #[test]
+    fn a_non_english_language_saved_before_the_flag_existed_counts_as_chosen() {
+        let mut old: Settings =
+            serde_json::from_str(r#"{"preferences":{"language":"nl","bulkConcurrency":4}}"#)
+                .unwrap();
+        sanitize(&mut old);
+        assert!(old.preferences.language_chosen);
+
+        let mut untouched: Settings =
+            serde_json::from_str(r#"{"preferences":{"language":"en","bulkConcurrency":4}}"#)
+                .unwrap();
+        sanitize(&mut untouched);
+        assert!(
+            !untouched.preferences.language_chosen,
+            "English was only the default"
+        );
     }
 }

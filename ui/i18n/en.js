@@ -454,4 +454,8 @@ export default {
   'history.action.loyalty_push': "Loyalty message",
   'history.action.loyalty_copy_card': "Card copied",
   'history.action.loyalty_member_import': "Member imported",
+
+  // Accessibility
+  'a11y.skip': 'Skip to main content',
+  'history.tableLabel': 'History list',
 };

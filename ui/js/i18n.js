@@ -23,6 +23,24 @@ export function normaliseLanguage(lang) {
   return LANGUAGES.includes(code) ? code : 'en';
 }
 
+/**
+ * The computer's language for a first start: the first of `navigator.languages` (the user's
+ * order) that Coupon Desk has, else English.
+ */
+export function systemLanguage(nav = globalThis.navigator) {
+  const wanted = [...((nav && nav.languages) || []), nav && nav.language].filter(Boolean);
+  for (const lang of wanted) {
+    const code = String(lang).toLowerCase().slice(0, 2);
+    if (LANGUAGES.includes(code)) return code;
+  }
+  return 'en';
+}
+
+/** The language to show: the one saved in Settings, or the computer's until one was saved. */
+export function preferredLanguage(prefs, nav) {
+  return prefs && prefs.languageChosen ? normaliseLanguage(prefs.language) : systemLanguage(nav);
+}
+
 function lookup(key) {
   const dict = dictionaries[current];
   if (dict && Object.prototype.hasOwnProperty.call(dict, key)) return dict[key];

@@ -2,7 +2,7 @@
 // module, so there are no import cycles.
 
 import * as api from './api.js';
-import { setLanguage, t, onLanguageChange } from './i18n.js';
+import { setLanguage, t, onLanguageChange, preferredLanguage } from './i18n.js';
 import { $, $$, withBusy } from './dom.js';
 import { showError, clearError } from './errors.js';
 import { state, setStatus, setConnection, subscribe, activeAccount, accounts, preferences } from './state.js';
@@ -138,6 +138,19 @@ function wireSidebar() {
   }
 }
 
+/** "Skip to main content": past the sidebar and the status bar, straight into the screen. */
+function wireSkipLink() {
+  const link = $('#skip-link');
+  if (!link) return;
+  link.addEventListener('click', (event) => {
+    event.preventDefault();
+    const main = $('#main');
+    if (!main) return;
+    main.focus();
+    main.scrollTop = 0;
+  });
+}
+
 function wireStatusArea() {
   const button = $('#check-connection');
   button.addEventListener('click', () =>
@@ -170,7 +183,8 @@ async function boot() {
     document.body.dataset.ready = 'true';
     return;
   }
-  setLanguage(preferences().language || 'en');
+  // Until a language is saved in Settings, follow the computer's language (if we have it).
+  setLanguage(preferredLanguage(preferences()));
   const firstStart = Boolean(status.firstStart) || accounts().length === 0;
   if (firstStart) {
     navigate('welcome');
@@ -184,6 +198,7 @@ async function boot() {
 }
 
 function start() {
+  wireSkipLink();
   wireSidebar();
   wireStatusArea();
   for (const module of Object.values(SCREENS)) {

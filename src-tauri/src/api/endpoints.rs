@@ -92,6 +92,14 @@ pub enum Endpoint {
     V4LoyaltyMemberVoid,
     V4LoyaltyMemberDelete,
     V4LoyaltyPush,
+    // Sessions and campaign usage (the `client.sessions()` / `client.campaigns()` handlers).
+    CampaignOpens,
+    CampaignClaims,
+    CampaignValidations,
+    CouponSessionUpdate,
+    CouponSessionUpdateMultiple,
+    CouponPushSingle,
+    CouponPushAll,
 }
 
 impl Endpoint {
@@ -125,6 +133,13 @@ impl Endpoint {
         Endpoint::V4LoyaltyMemberVoid,
         Endpoint::V4LoyaltyMemberDelete,
         Endpoint::V4LoyaltyPush,
+        Endpoint::CampaignOpens,
+        Endpoint::CampaignClaims,
+        Endpoint::CampaignValidations,
+        Endpoint::CouponSessionUpdate,
+        Endpoint::CouponSessionUpdateMultiple,
+        Endpoint::CouponPushSingle,
+        Endpoint::CouponPushAll,
     ];
 
     pub fn spec(self) -> EndpointSpec {
@@ -358,6 +373,66 @@ impl Endpoint {
                 Source::Seed,
                 Source::Inferred("§10 v4 replies: push answers 2xx with any body (a count of recipients read if present)"),
             ),
+            // ---- Campaign usage lists (§5.3): reads, paged like campaign/data.
+            Endpoint::CampaignOpens => (
+                V3,
+                Post,
+                "/campaign/opens",
+                true,
+                Source::Doc,
+                Source::Inferred("§10 Paging of campaign/data and friends: as campaign/data; only opened sessions, the dates apply to the open date"),
+            ),
+            Endpoint::CampaignClaims => (
+                V3,
+                Post,
+                "/campaign/claims",
+                true,
+                Source::Doc,
+                Source::Inferred("§10 Paging of campaign/data and friends: as campaign/data; only claimed sessions, the dates apply to the claim date"),
+            ),
+            Endpoint::CampaignValidations => (
+                V3,
+                Post,
+                "/campaign/validations",
+                true,
+                Source::Doc,
+                Source::Inferred("§10 Paging of campaign/data and friends: as campaign/data; only validated sessions, the dates apply to the validation date"),
+            ),
+            // ---- Session writes (§5.3, §10): never repeated blindly; a lost reply is
+            // reconciled by re-reading the session (`couponsession/data`).
+            Endpoint::CouponSessionUpdate => (
+                V3,
+                Post,
+                "/couponsession/update",
+                false,
+                Source::Inferred("§10 couponsession/update: `couponsession` Req (21-char or 6-char), `operation` validated|claimed, `validation_value` (money spent), `void` \"true\"/\"false\""),
+                Source::Inferred("§10 couponsession/update: the session as couponsession/data returns it; already validated / voided / expired refused with codes the sandbox invents (306 / 307 / 308, locked 309)"),
+            ),
+            Endpoint::CouponSessionUpdateMultiple => (
+                V3,
+                Post,
+                "/couponsession/updatemultiple",
+                false,
+                Source::Inferred("§10 update multiple sessions (v3): `couponsessions` array of codes + the flags of couponsession/update"),
+                Source::Inferred("§10 update multiple sessions (v3): reply not documented; project decision: `data` rows {couponsession, status OK|failed, session | error_code + error_message}, one per code sent"),
+            ),
+            Endpoint::CouponPushSingle => (
+                V3,
+                Post,
+                "/coupon/pushnotification/single",
+                false,
+                Source::Doc,
+                // Bare envelope on success; 505 in envelope shape B (§2.2).
+                Source::Doc,
+            ),
+            Endpoint::CouponPushAll => (
+                V3,
+                Post,
+                "/coupon/pushnotification/all",
+                false,
+                Source::Inferred("§10 Campaign push to all (v3): `campaign`, `message`"),
+                Source::Inferred("§10 Campaign push to all (v3): envelope; `amount_of_recipients` read if present (project decision)"),
+            ),
         };
         EndpointSpec {
             family,
@@ -504,6 +579,42 @@ mod tests {
         assert_eq!(
             Endpoint::MultipleSingleUseCreate.to_string(),
             "POST v3/multiplesingleuse/create"
+        );
+    }
+
+    #[test]
+    fn session_writes_are_never_retried_and_usage_lists_are_reads() {
+        for write in [
+            Endpoint::CouponSessionUpdate,
+            Endpoint::CouponSessionUpdateMultiple,
+            Endpoint::CouponPushSingle,
+            Endpoint::CouponPushAll,
+        ] {
+            assert!(Endpoint::ALL.contains(&write));
+            assert!(!write.spec().idempotent, "{write:?} is a write");
+        }
+        for read in [
+            Endpoint::CampaignOpens,
+            Endpoint::CampaignClaims,
+            Endpoint::CampaignValidations,
+        ] {
+            assert!(Endpoint::ALL.contains(&read));
+            assert!(read.spec().idempotent, "{read:?} is a read");
+        }
+        let update = Endpoint::CouponSessionUpdate.spec();
+        for source in [update.source, update.reply] {
+            assert!(
+                matches!(source, Source::Inferred(note) if note.starts_with("§10 couponsession/update")),
+                "{source:?}"
+            );
+        }
+        assert_eq!(
+            Endpoint::CouponSessionUpdateMultiple.to_string(),
+            "POST v3/couponsession/updatemultiple"
+        );
+        assert_eq!(
+            Endpoint::CouponPushAll.to_string(),
+            "POST v3/coupon/pushnotification/all"
         );
     }
 

@@ -543,7 +543,8 @@ impl<'a> LoyaltyApi<'a> {
     }
 
     /// Every member of a card: page 1 first, then the remaining pages up to `concurrency` at a
-    /// time (at least 1), in page order. `on_page(loaded, total)` is called after each page.
+    /// time (at least 1), in page order. `on_page(new, loaded, total)` is called after each page
+    /// with the members that page added, so a window can show the first rows at once.
     /// A member seen twice (the list shifted while paging) is kept once.
     ///
     /// When the server gives no total, pages are read one after the other until one comes
@@ -554,7 +555,7 @@ impl<'a> LoyaltyApi<'a> {
         search: Option<&str>,
         include_voided: bool,
         concurrency: usize,
-        mut on_page: impl FnMut(usize, Option<u64>),
+        mut on_page: impl FnMut(&[LoyaltyMember], usize, Option<u64>),
     ) -> Result<Vec<LoyaltyMember>, ApiError> {
         let query = |page: u32| MemberQuery {
             search: search.map(str::to_owned),
@@ -566,14 +567,17 @@ impl<'a> LoyaltyApi<'a> {
         let total = first.total;
         let mut seen = HashSet::new();
         let mut members = Vec::with_capacity(total.map_or(0, |t| t.min(1_000_000) as usize));
+        // Returns where the page's new members start in `members`.
         let mut keep = |page: Vec<LoyaltyMember>, members: &mut Vec<LoyaltyMember>| {
+            let start = members.len();
             members.extend(page.into_iter().filter(|m| seen.insert(m.id)));
+            start
         };
         let short = (first.members.len() as u32) < first.per_page;
         let per_page = first.per_page;
         let page_count = first.page_count();
-        keep(first.members, &mut members);
-        on_page(members.len(), total);
+        let start = keep(first.members, &mut members);
+        on_page(&members[start..], members.len(), total);
 
         match page_count {
             Some(pages) => {
@@ -585,8 +589,8 @@ impl<'a> LoyaltyApi<'a> {
                     })
                     .buffered(concurrency.max(1));
                 while let Some(page) = rest.try_next().await? {
-                    keep(page.members, &mut members);
-                    on_page(members.len(), total);
+                    let start = keep(page.members, &mut members);
+                    on_page(&members[start..], members.len(), total);
                 }
             }
             None if short => {}
@@ -594,9 +598,8 @@ impl<'a> LoyaltyApi<'a> {
                 for page in 2..=MAX_PAGES {
                     let next = self.members(card, &query(page)).await?;
                     let done = next.members.is_empty() || (next.members.len() as u32) < per_page;
-                    let before = members.len();
-                    keep(next.members, &mut members);
-                    on_page(members.len(), total);
+                    let before = keep(next.members, &mut members);
+                    on_page(&members[before..], members.len(), total);
                     // A server that ignores the page number repeats page 1: stop there.
                     if done || members.len() == before {
                         break;

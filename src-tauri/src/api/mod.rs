@@ -4,6 +4,7 @@
 //! This room knows nothing of Tauri; the command layer maps [`ApiError`] to
 //! `{ kind, message, hint, code }` for the window.
 
+pub mod campaign_usage;
 pub mod categories;
 pub mod client;
 pub mod config;
@@ -18,11 +19,13 @@ pub mod loyalty;
 pub mod loyalty_v3;
 pub mod loyalty_v4;
 pub mod retry;
+pub mod session_ops;
 pub mod sessions;
 pub mod single_use;
 mod transport;
 pub mod validate;
 
+pub use campaign_usage::{CampaignUsage, CampaignWithUsage, CampaignsApi, SessionList};
 pub use categories::Category;
 pub use client::Client;
 pub use config::{
@@ -40,6 +43,10 @@ pub use loyalty_v4::{
     MemberQuery, PushReceipt, Reward, MAX_BULK_MEMBERS,
 };
 pub use retry::RetryPolicy;
+pub use session_ops::{
+    ManySessionsUpdate, Operation, SessionUpdate, SessionUpdateOutcome, SessionUpdateResult,
+    SessionsApi, MAX_SESSIONS_PER_UPDATE,
+};
 pub use sessions::{CouponSession, SessionSearch};
 pub use single_use::{
     AutomatedCodes, CampaignSessionsQuery, CodeType, ManySingleUseRequest, SessionData,

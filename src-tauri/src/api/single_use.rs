@@ -334,7 +334,7 @@ struct Removed {}
 /// A session row of `couponsession/data` (fields at the top, status under `data.status`) or of
 /// `campaign/data` (status at the row's top).
 #[derive(Deserialize)]
-struct SessionRow {
+pub(crate) struct SessionRow {
     #[serde(default, deserialize_with = "lenient::string")]
     campaign: String,
     #[serde(default, deserialize_with = "lenient::string")]
@@ -400,7 +400,7 @@ struct UserRow {
 
 impl SessionRow {
     /// None for a row that names no session.
-    fn into_session(self, campaign_asked: &str) -> Option<SessionData> {
+    pub(crate) fn into_session(self, campaign_asked: &str) -> Option<SessionData> {
         let url = self.session_url.trim().to_owned();
         let code = code_of(&self.session, &url);
         if code.is_empty() {
@@ -569,8 +569,20 @@ impl Client {
         query: &CampaignSessionsQuery,
         page: u32,
     ) -> Result<(Vec<SessionData>, Option<u64>), ApiError> {
+        self.sessions_page_of(Endpoint::CampaignData, query, page)
+            .await
+    }
+
+    /// One page of `campaign/data` or of its siblings `campaign/opens|claims|validations`
+    /// (the same query and rows), with the reply's `amount_of_results`.
+    pub(crate) async fn sessions_page_of(
+        &self,
+        endpoint: Endpoint,
+        query: &CampaignSessionsQuery,
+        page: u32,
+    ) -> Result<(Vec<SessionData>, Option<u64>), ApiError> {
         let body = query.to_body(page).map_err(refused_locally)?;
-        let reply: SessionsPage = self.transport().v3(Endpoint::CampaignData, &body).await?;
+        let reply: SessionsPage = self.transport().v3(endpoint, &body).await?;
         let total = reply.amount_of_results;
         let campaign = body["campaign"].as_str().unwrap_or_default().to_owned();
         Ok((reply.into_sessions(&campaign), total))
@@ -584,11 +596,20 @@ impl Client {
         &self,
         query: &CampaignSessionsQuery,
     ) -> Result<Vec<SessionData>, ApiError> {
+        self.all_sessions_of(Endpoint::CampaignData, query).await
+    }
+
+    /// Every page of `campaign/data` or a sibling, by the rules of [`Self::campaign_sessions`].
+    pub(crate) async fn all_sessions_of(
+        &self,
+        endpoint: Endpoint,
+        query: &CampaignSessionsQuery,
+    ) -> Result<Vec<SessionData>, ApiError> {
         let mut all: Vec<SessionData> = Vec::new();
         let mut seen: HashSet<SingleUseCode> = HashSet::new();
         let mut first_len = None;
         for page in 1..=MAX_PAGES {
-            let (rows, total) = self.sessions_page(query, page).await?;
+            let (rows, total) = self.sessions_page_of(endpoint, query, page).await?;
             let len = rows.len();
             let first = *first_len.get_or_insert(len);
             let mut new = 0;

@@ -344,6 +344,101 @@ pub fn session_lookup_code(text: &str) -> Result<String, FieldProblem> {
     }
 }
 
+/// The most digits a money amount may have before its decimals (project limit).
+pub const MAX_MONEY_DIGITS: usize = 10;
+
+/// The money a customer spent, for `couponsession/update`'s `validation_value`: digits, then
+/// optionally a `.` or `,` and one or two decimals ("12", "12.5", "12,50"). Sent with a `.` and
+/// two decimals ("12.50"), whichever separator was typed.
+pub fn validation_value(text: &str) -> Result<String, FieldProblem> {
+    let hint = "Enter the amount in digits, for example 12.50 or 12,50.";
+    let text = text.trim();
+    let (whole, decimals) = match text.find(['.', ',']) {
+        Some(at) => (&text[..at], Some(&text[at + 1..])),
+        None => (text, None),
+    };
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    if text.is_empty() {
+        return Err(FieldProblem::new(
+            "validationValue",
+            "Enter the amount spent, or leave the field out.",
+            hint,
+        ));
+    }
+    let ok = digits(whole)
+        && whole.len() <= MAX_MONEY_DIGITS
+        && decimals.is_none_or(|d| digits(d) && d.len() <= 2);
+    if !ok {
+        let shown: String = text.chars().take(30).collect();
+        return Err(FieldProblem::new(
+            "validationValue",
+            format!("“{shown}” is not an amount of money (digits, with at most 2 decimals)."),
+            hint,
+        ));
+    }
+    let whole = whole.trim_start_matches('0');
+    let whole = if whole.is_empty() { "0" } else { whole };
+    Ok(format!("{whole}.{:0<2}", decimals.unwrap_or("")))
+}
+
+/// What one session update asks for must be something: an operation or a void change, and
+/// an amount only when validating.
+pub fn session_change(
+    operation: bool,
+    validating: bool,
+    value: bool,
+    void: bool,
+) -> Result<(), FieldProblem> {
+    if value && !validating {
+        return Err(FieldProblem::new(
+            "validationValue",
+            "An amount spent only goes with validating the coupon.",
+            "Choose “validate”, or clear the amount.",
+        ));
+    }
+    if !operation && !void {
+        return Err(FieldProblem::new(
+            "operation",
+            "Choose what to do with the coupon: validate, claim, void or un-void it.",
+            "Pick one of the actions.",
+        ));
+    }
+    Ok(())
+}
+
+/// The codes of one `couponsession/updatemultiple`: each a 21-character code, its 6-character
+/// short form or a link holding one; 1 to `max`.
+pub fn session_codes(codes: &[String], max: usize) -> Result<Vec<String>, FieldProblem> {
+    if codes.iter().all(|c| c.trim().is_empty()) {
+        return Err(FieldProblem::new(
+            "codes",
+            "Add at least one coupon code.",
+            SESSION_CODE_HINT,
+        ));
+    }
+    let codes: Vec<String> = codes
+        .iter()
+        .filter(|c| !c.trim().is_empty())
+        .map(|c| {
+            session_lookup_code(c).map_err(|p| FieldProblem {
+                field: "codes",
+                ..p
+            })
+        })
+        .collect::<Result<_, _>>()?;
+    if codes.len() > max {
+        return Err(FieldProblem::new(
+            "codes",
+            format!(
+                "{} codes at once is too many; at most {max} fit in one go.",
+                codes.len()
+            ),
+            "Split the codes into smaller groups.",
+        ));
+    }
+    Ok(codes)
+}
+
 const CREDENTIALS_HINT: &str = "Copy it again from Coupontools → Settings → API.";
 
 /// The API client ID: non-empty, one word of visible characters, a sensible length.

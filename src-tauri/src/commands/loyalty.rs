@@ -236,6 +236,9 @@ pub async fn loyalty_cards(state: State<'_, AppState>) -> Result<LoyaltyOverview
 pub struct LoadProgress {
     pub loaded: usize,
     pub total: Option<u64>,
+    /// The members this page added, so the window shows the first rows at once. The command's
+    /// answer is still the whole list (a channel message can arrive after it).
+    pub members: Vec<MemberView>,
 }
 
 /// Every member of the card (all pages, several at a time), reporting as pages arrive.
@@ -256,8 +259,13 @@ pub async fn loyalty_members(
                     None,
                     include_voided,
                     PAGE_CONCURRENCY,
-                    |loaded, total| {
-                        let _ = on_progress.send(LoadProgress { loaded, total });
+                    |new, loaded, total| {
+                        let members = new.iter().cloned().map(Into::into).collect();
+                        let _ = on_progress.send(LoadProgress {
+                            loaded,
+                            total,
+                            members,
+                        });
                     },
                 )
                 .await?;
@@ -268,6 +276,7 @@ pub async fn loyalty_members(
             let _ = on_progress.send(LoadProgress {
                 loaded: list.users.len(),
                 total: Some(list.users.len() as u64),
+                members: Vec::new(),
             });
             Ok(list
                 .users
@@ -1097,7 +1106,7 @@ pub async fn export_loyalty_members<R: Runtime>(
     let members: Vec<MemberView> = match card_of(&card)? {
         Card::V4(id) => client
             .loyalty()
-            .all_members(id, None, include_voided, PAGE_CONCURRENCY, |_, _| {})
+            .all_members(id, None, include_voided, PAGE_CONCURRENCY, |_, _, _| {})
             .await?
             .into_iter()
             .map(Into::into)

@@ -2,11 +2,14 @@
 
 use std::fmt;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
+
+use time::OffsetDateTime;
 
 use super::config::FailureStatus;
 use super::faults::Fault;
 use super::sends::SentEmail;
+use super::sessions::SessionPush;
 use super::state::Shared;
 
 #[derive(Clone)]
@@ -101,10 +104,109 @@ impl SandboxControl {
         self.shared.sessions().exists(code)
     }
 
+    /// A live session's life cycle, by its 21-character code or 6-character short form.
+    pub fn session_state(&self, code: &str) -> Option<SessionSnapshot> {
+        let sessions = self.shared.sessions();
+        let s = sessions.find(code.trim())?;
+        let at = |t: Option<SystemTime>| t.map(OffsetDateTime::from);
+        Some(SessionSnapshot {
+            campaign: s.campaign.clone(),
+            code: s.code.clone(),
+            created_at: OffsetDateTime::from(s.created),
+            opened_at: at(s.opened),
+            claimed_at: at(s.claimed),
+            validated_at: at(s.validated),
+            validation_value: (!s.validation_value.is_empty()).then(|| s.validation_value.clone()),
+            times_validated: s.times_validated,
+            voided: s.voided.is_some(),
+            voided_at: at(s.voided),
+            unvoided_at: at(s.unvoided),
+            expires_at: at(s.expires),
+            locked: s.locked,
+            in_wallet: s.saved_to_wallet.is_some(),
+        })
+    }
+
+    /// How many of the campaign's live sessions reached each step.
+    pub fn campaign_counts(&self, campaign: &str) -> CampaignCounts {
+        let sessions = self.shared.sessions();
+        let mut counts = CampaignCounts::default();
+        for s in sessions.in_campaign(campaign) {
+            counts.sessions += 1;
+            counts.opened += usize::from(s.opened.is_some());
+            counts.claimed += usize::from(s.claimed.is_some());
+            counts.validated += usize::from(s.validated.is_some());
+            counts.voided += usize::from(s.voided.is_some());
+        }
+        counts
+    }
+
+    /// Locks or unlocks a live session (a locked one cannot be claimed or validated: 309).
+    /// False when there is no such session.
+    pub fn set_session_locked(&self, code: &str, locked: bool) -> bool {
+        match self.shared.sessions().find_mut(code.trim()) {
+            Some(s) => {
+                s.locked = locked;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Sets (or clears) a live session's `expiration_date`; past it, claiming and validating
+    /// are refused with 308. False when there is no such session.
+    pub fn set_session_expiration(&self, code: &str, at: Option<OffsetDateTime>) -> bool {
+        match self.shared.sessions().find_mut(code.trim()) {
+            Some(s) => {
+                s.expires = at.map(SystemTime::from);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Every `coupon/pushnotification/single|all` that went through, oldest first.
+    pub fn pushes_to_sessions(&self) -> Vec<SessionPush> {
+        self.shared.sessions().pushes()
+    }
+
     /// Requests received on /v3 and /v4 paths ending with `path_suffix`, faulted ones included.
     pub fn request_count(&self, path_suffix: &str) -> u32 {
         self.shared.request_count(path_suffix)
     }
+}
+
+/// One coupon session's life cycle, as a test reads it back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionSnapshot {
+    pub campaign: String,
+    /// The full 21-character code.
+    pub code: String,
+    pub created_at: OffsetDateTime,
+    pub opened_at: Option<OffsetDateTime>,
+    pub claimed_at: Option<OffsetDateTime>,
+    pub validated_at: Option<OffsetDateTime>,
+    /// The money spent, two decimals with a `.` (e.g. "12.50").
+    pub validation_value: Option<String>,
+    /// Validations accepted (a second one is refused, so at most 1).
+    pub times_validated: u32,
+    pub voided: bool,
+    pub voided_at: Option<OffsetDateTime>,
+    pub unvoided_at: Option<OffsetDateTime>,
+    pub expires_at: Option<OffsetDateTime>,
+    pub locked: bool,
+    /// Saved to a wallet: `coupon/pushnotification/all` reaches it.
+    pub in_wallet: bool,
+}
+
+/// A campaign's live sessions and how many were opened, claimed, validated and are voided.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CampaignCounts {
+    pub sessions: usize,
+    pub opened: usize,
+    pub claimed: usize,
+    pub validated: usize,
+    pub voided: usize,
 }
 
 impl fmt::Debug for SandboxControl {

@@ -61,6 +61,13 @@
 //! - `singleuse/remove` and `couponsession/data` of an unknown or removed session: 505.
 //! - `directoryusers/list`: `amount_of_users` counts the whole directory, not the page.
 //! - v4: 401 bad keys, 404 unknown path, 405 wrong method, 422 unreadable body, all `{"message"}`.
+//! - Coupon sessions have a life cycle (created → opened → claimed → validated, voided /
+//!   un-voided, expired, locked) driven by `couponsession/update|updatemultiple`, with invented
+//!   refusals 306 already validated, 307 voided, 308 expired, 309 locked (`v3_session_ops`);
+//!   `campaign/opens|claims|validations` list by their own date; `coupon/pushnotification/
+//!   single|all` are recorded; `coupon/info` with `show_usage_stats` adds `usage_stats`. The
+//!   seeded campaign `cam_104250` "Lunch deal" holds 3 000 sessions of the last 60 days
+//!   (`lunch_deal`).
 
 mod auth;
 mod body;
@@ -70,6 +77,7 @@ mod control_http;
 mod envelope;
 mod faults;
 mod loyalty_members;
+mod lunch_deal;
 mod seed;
 mod sends;
 mod server;
@@ -80,6 +88,7 @@ mod v3_directory;
 mod v3_email;
 mod v3_loyalty;
 mod v3_routes;
+mod v3_session_ops;
 mod v3_sessions;
 mod v3_single_use;
 mod v4_loyalty;
@@ -87,7 +96,9 @@ mod v4_routes;
 
 pub use config::{FailureStatus, SandboxConfig, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET};
 pub use control::SandboxControl;
+pub use control::{CampaignCounts, SessionSnapshot};
 pub use faults::Fault;
 pub use loyalty_members::{MemberSnapshot, PushSent};
 pub use sends::SentEmail;
 pub use server::Sandbox;
+pub use sessions::SessionPush;

@@ -194,6 +194,17 @@ fn campaigns() -> Vec<Campaign> {
             category: "32",
             folder: "1203",
         },
+        // The POS campaign: `lunch_deal::seed` gives it 3 000 sessions over the last 60 days.
+        Campaign {
+            id: super::lunch_deal::CAMPAIGN,
+            code: super::lunch_deal::SLUG,
+            name: "Lunch deal",
+            title: "Lunch deal: soup and a sandwich for 9.50",
+            active: true,
+            tags: &["lunch"],
+            category: "32",
+            folder: "1201",
+        },
     ]
 }
 
@@ -589,7 +600,7 @@ mod tests {
     #[test]
     fn the_shop_has_what_the_brief_promises() {
         let shop = Shop::demo();
-        assert_eq!(shop.campaigns.len(), 5);
+        assert_eq!(shop.campaigns.len(), 6);
         assert_eq!(shop.campaigns.iter().filter(|c| !c.active).count(), 1);
         assert_eq!(shop.loyalty_cards.len(), 5);
         assert_eq!(

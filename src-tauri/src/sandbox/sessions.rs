@@ -58,6 +58,20 @@ pub(crate) struct Session {
     pub(crate) customer: Customer,
     pub(crate) custom_id: String,
     pub(crate) custom_validation_code: String,
+    /// The life cycle a POS drives with `couponsession/update` (§5.3, §10): created → opened
+    /// → claimed → validated; voided / un-voided at any time; expired past `expires`; a locked
+    /// session cannot be claimed or validated.
+    pub(crate) claimed: Option<SystemTime>,
+    pub(crate) validated: Option<SystemTime>,
+    /// The money spent, as the request spelled it with a `.` (e.g. "12.50"); empty if none.
+    pub(crate) validation_value: String,
+    pub(crate) unvoided: Option<SystemTime>,
+    pub(crate) expires: Option<SystemTime>,
+    pub(crate) locked: bool,
+    /// Saved to Apple / Google Wallet: a push notification reaches it (sandbox decision).
+    pub(crate) saved_to_wallet: Option<SystemTime>,
+    /// How often a validation was accepted (at most 1: a second one is refused).
+    pub(crate) times_validated: u32,
     removed: bool,
 }
 
@@ -70,6 +84,23 @@ pub(crate) struct SessionStore {
     by_code: HashMap<String, u64>,
     /// Sequence ids per campaign, oldest first (removed ones included until forgotten).
     per_campaign: HashMap<String, VecDeque<u64>>,
+    /// `coupon/pushnotification/single|all`, oldest first, at most [`MAX_REMEMBERED_PUSHES`].
+    pushes: VecDeque<SessionPush>,
+}
+
+/// Pushes remembered for `SandboxControl::pushes_to_sessions`; older ones are forgotten.
+const MAX_REMEMBERED_PUSHES: usize = 1000;
+
+/// A push notification the sandbox "sent" to coupon holders.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionPush {
+    /// `cam_…`.
+    pub campaign: String,
+    /// The 21-character codes of the sessions it reached, oldest session first.
+    pub sessions: Vec<String>,
+    pub message: String,
+    /// "single" or "all".
+    pub via: &'static str,
 }
 
 impl Default for SessionStore {
@@ -101,7 +132,19 @@ impl SessionStore {
             first_sequence_id: FIRST_SEQUENCE_ID,
             by_code: HashMap::new(),
             per_campaign: HashMap::new(),
+            pushes: VecDeque::new(),
         }
+    }
+
+    pub(crate) fn record_push(&mut self, push: SessionPush) {
+        if self.pushes.len() >= MAX_REMEMBERED_PUSHES {
+            self.pushes.pop_front();
+        }
+        self.pushes.push_back(push);
+    }
+
+    pub(crate) fn pushes(&self) -> Vec<SessionPush> {
+        self.pushes.iter().cloned().collect()
     }
 
     fn next_sequence_id(&self) -> u64 {
@@ -156,7 +199,23 @@ impl SessionStore {
         }
     }
 
-    fn push(&mut self, new: NewSession, code: String, at: SystemTime) -> &Session {
+    /// Adds a session made at `at` with a code the caller chose (the seed's deterministic
+    /// codes), for the caller to set its life cycle.
+    pub(crate) fn insert_seeded(
+        &mut self,
+        new: NewSession,
+        code: String,
+        at: SystemTime,
+    ) -> &mut Session {
+        let code = if self.by_code.contains_key(&code) || code.len() != SINGLE_USE_CODE_LEN {
+            self.fresh_code(&mut rand::rng())
+        } else {
+            code
+        };
+        self.push(new, code, at)
+    }
+
+    fn push(&mut self, new: NewSession, code: String, at: SystemTime) -> &mut Session {
         if self.sessions.len() >= self.cap {
             self.forget_oldest();
         }
@@ -177,9 +236,17 @@ impl SessionStore {
             customer: new.customer,
             custom_id: new.custom_id,
             custom_validation_code: new.custom_validation_code,
+            claimed: None,
+            validated: None,
+            validation_value: String::new(),
+            unvoided: None,
+            expires: None,
+            locked: false,
+            saved_to_wallet: None,
+            times_validated: 0,
             removed: false,
         });
-        self.sessions.back().expect("just pushed")
+        self.sessions.back_mut().expect("just pushed")
     }
 
     fn forget_oldest(&mut self) {
@@ -218,6 +285,13 @@ impl SessionStore {
             .get(code)
             .and_then(|&id| self.by_sequence(id))
             .filter(|s| !s.removed)
+    }
+
+    /// A live session to change, found as [`find`](Self::find) finds it.
+    pub(crate) fn find_mut(&mut self, code: &str) -> Option<&mut Session> {
+        let id = self.find(code)?.sequence_id;
+        let index = usize::try_from(id.checked_sub(self.first_sequence_id)?).ok()?;
+        self.sessions.get_mut(index)
     }
 
     /// Removes a live session of that campaign by its full code; false when there is none.

@@ -62,7 +62,11 @@ impl Shared {
             }),
             faults: Mutex::new(FaultQueue::default()),
             sends: Mutex::new(SendLog::default()),
-            sessions: Mutex::new(SessionStore::default()),
+            sessions: Mutex::new({
+                let mut store = SessionStore::default();
+                super::lunch_deal::seed(&mut store, std::time::SystemTime::now());
+                store
+            }),
             send_requests: Mutex::new(SendRequests::default()),
             requests: Mutex::new(HashMap::new()),
         }

@@ -65,6 +65,48 @@ pub(crate) fn info(shop: &Shop, params: &Params) -> V3Result {
     Ok(payload)
 }
 
+/// `coupon/info` with `show_usage_stats`: the §5.3 doc says it adds "the total number of
+/// custom validation codes and the number of claimed custom codes".
+///
+/// SANDBOX DECISION (the field list is not captured): with `show_usage_stats` true,
+/// `coupon_info` gains `usage_stats`, an object of numeric strings over the campaign's live
+/// sessions: `amount_of_sessions`, `amount_of_opens`, `amount_of_claims`,
+/// `amount_of_validations`, `amount_of_custom_codes` (sessions with a custom validation code)
+/// and `amount_of_claimed_custom_codes`.
+pub(crate) fn info_with_usage(shared: &super::state::Shared, params: &Params) -> V3Result {
+    let mut payload = info(&shared.shop, params)?;
+    if params.flag("show_usage_stats") == Ok(Some(true)) {
+        let id = params.text("campaign").unwrap_or_default();
+        let sessions = shared.sessions();
+        let (mut all, mut opens, mut claims, mut validations, mut custom, mut custom_claimed) =
+            (0usize, 0usize, 0usize, 0usize, 0usize, 0usize);
+        for s in sessions.in_campaign(&id) {
+            all += 1;
+            opens += usize::from(s.opened.is_some());
+            claims += usize::from(s.claimed.is_some());
+            validations += usize::from(s.validated.is_some());
+            if !s.custom_validation_code.is_empty() {
+                custom += 1;
+                custom_claimed += usize::from(s.claimed.is_some());
+            }
+        }
+        if let Some(Value::Object(info)) = payload.get_mut("coupon_info") {
+            info.insert(
+                "usage_stats".into(),
+                json!({
+                    "amount_of_sessions": all.to_string(),
+                    "amount_of_opens": opens.to_string(),
+                    "amount_of_claims": claims.to_string(),
+                    "amount_of_validations": validations.to_string(),
+                    "amount_of_custom_codes": custom.to_string(),
+                    "amount_of_claimed_custom_codes": custom_claimed.to_string(),
+                }),
+            );
+        }
+    }
+    Ok(payload)
+}
+
 fn campaign_json(c: &Campaign) -> Value {
     json!({
         "ID": c.id,
@@ -99,14 +141,14 @@ mod tests {
     #[test]
     fn list_filters_combine() {
         let shop = Shop::demo();
-        assert_eq!(ids(list(&shop, &Params::default())).len(), 5);
+        assert_eq!(ids(list(&shop, &Params::default())).len(), 6);
         assert_eq!(
             ids(list(&shop, &Params::from_pairs(&[("only_active", "true")]))).len(),
-            4
+            5
         );
         assert_eq!(
             ids(list(&shop, &Params::from_pairs(&[("only_active", "0")]))).len(),
-            5
+            6
         );
         assert_eq!(
             ids(list(

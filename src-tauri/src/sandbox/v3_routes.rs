@@ -13,7 +13,10 @@ use super::auth::is_authorized;
 use super::body::{self, BodyError, Params};
 use super::envelope::{v3_auth_failure, v3_reply, v3_transport_failure, V3Error};
 use super::state::Shared;
-use super::{v3_coupons, v3_directory, v3_email, v3_loyalty, v3_sessions, v3_single_use};
+use super::v3_sessions::Listed;
+use super::{
+    v3_coupons, v3_directory, v3_email, v3_loyalty, v3_session_ops, v3_sessions, v3_single_use,
+};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Endpoint {
@@ -23,6 +26,13 @@ enum Endpoint {
     CouponSessionSearch,
     CouponSessionData,
     CampaignData,
+    CampaignOpens,
+    CampaignClaims,
+    CampaignValidations,
+    CouponSessionUpdate,
+    CouponSessionUpdateMultiple,
+    CouponPushSingle,
+    CouponPushAll,
     SingleUseCreate,
     MultipleSingleUseCreate,
     SingleUseRemove,
@@ -59,6 +69,33 @@ const ENDPOINTS: &[(&str, Endpoint, Kind)] = &[
         Kind::Read,
     ),
     ("campaign/data", Endpoint::CampaignData, Kind::Read),
+    ("campaign/opens", Endpoint::CampaignOpens, Kind::Read),
+    ("campaign/claims", Endpoint::CampaignClaims, Kind::Read),
+    (
+        "campaign/validations",
+        Endpoint::CampaignValidations,
+        Kind::Read,
+    ),
+    (
+        "couponsession/update",
+        Endpoint::CouponSessionUpdate,
+        Kind::Write,
+    ),
+    (
+        "couponsession/updatemultiple",
+        Endpoint::CouponSessionUpdateMultiple,
+        Kind::Write,
+    ),
+    (
+        "coupon/pushnotification/single",
+        Endpoint::CouponPushSingle,
+        Kind::Write,
+    ),
+    (
+        "coupon/pushnotification/all",
+        Endpoint::CouponPushAll,
+        Kind::Write,
+    ),
     ("singleuse/create", Endpoint::SingleUseCreate, Kind::Write),
     (
         "multiplesingleuse/create",
@@ -147,11 +184,24 @@ pub(crate) async fn handle(State(shared): State<Arc<Shared>>, request: Request) 
     }
     let result = match endpoint {
         Endpoint::CouponList => v3_coupons::list(&shared.shop, &params),
-        Endpoint::CouponInfo => v3_coupons::info(&shared.shop, &params),
+        Endpoint::CouponInfo => v3_coupons::info_with_usage(&shared, &params),
         Endpoint::SendEmail => v3_email::send(Arc::clone(&shared), params).await,
         Endpoint::CouponSessionSearch => v3_sessions::search(&shared, &params),
         Endpoint::CouponSessionData => v3_sessions::data(&shared, &params),
         Endpoint::CampaignData => v3_sessions::campaign_data(&shared, &params, shared.page_size),
+        Endpoint::CampaignOpens => {
+            v3_sessions::campaign_list(&shared, &params, shared.page_size, Listed::Opens)
+        }
+        Endpoint::CampaignClaims => {
+            v3_sessions::campaign_list(&shared, &params, shared.page_size, Listed::Claims)
+        }
+        Endpoint::CampaignValidations => {
+            v3_sessions::campaign_list(&shared, &params, shared.page_size, Listed::Validations)
+        }
+        Endpoint::CouponSessionUpdate => v3_session_ops::update(&shared, &params),
+        Endpoint::CouponSessionUpdateMultiple => v3_session_ops::update_multiple(&shared, &params),
+        Endpoint::CouponPushSingle => v3_session_ops::push_single(&shared, &params),
+        Endpoint::CouponPushAll => v3_session_ops::push_all(&shared, &params),
         Endpoint::SingleUseCreate => v3_single_use::create(&shared, &params),
         Endpoint::MultipleSingleUseCreate => v3_single_use::create_many(&shared, &params),
         Endpoint::SingleUseRemove => v3_single_use::remove(&shared, &params),

@@ -196,17 +196,34 @@ async function loadMembers() {
   $('#loyalty-load-text').textContent = '';
   const started = performance.now();
   try {
+    let firstPainted = false;
+    let finished = false;
     const channel = api.progressChannel((p) => {
-      if (token !== loadToken || !p) return;
+      // A page message can arrive after the whole list: the list is the truth then.
+      if (token !== loadToken || finished || !p) return;
       const total = Number(p.total) || 0;
       bar.max = Math.max(1, total);
       bar.value = Number(p.loaded) || 0;
       $('#loyalty-load-text').textContent = total ? t('loyalty.loading', { loaded: formatNumber(p.loaded), total: formatNumber(total) }) : formatNumber(p.loaded);
+      // Rows as the pages arrive: the first ones can be searched while the rest load.
+      if (Array.isArray(p.members) && p.members.length) {
+        members.push(...p.members);
+        p.members.forEach(haystack); // ready before the first key is typed
+        scheduleFilter();
+        if (!firstPainted) {
+          firstPainted = true;
+          requestAnimationFrame(() => {
+            document.body.dataset.membersFirstPaintedMs = String(Math.round(performance.now() - started));
+          });
+        }
+      }
     });
     const list = await api.loyaltyMembers(card(), $('#loyalty-include-voided').checked, channel);
     if (token !== loadToken) return;
+    finished = true;
     members = Array.isArray(list) ? list : [];
-    applyFilter();
+    members.forEach(haystack);
+    applyFilter({ keepScroll: firstPainted });
     document.body.dataset.membersLoadedMs = String(Math.round(performance.now() - started));
   } catch (err) {
     if (token === loadToken) showError(errorArea, err, { retry: loadMembers });
@@ -215,30 +232,70 @@ async function loadMembers() {
   }
 }
 
-function matches(member, words) {
-  const hay = `${member.firstName} ${member.lastName} ${member.email} ${member.phone} ${member.id}`.toLowerCase();
-  return words.every((w) => hay.includes(w));
+let filterFrame = 0;
+
+/** Many pages can arrive within one frame: filter and draw once per frame. */
+function scheduleFilter() {
+  if (filterFrame) return;
+  filterFrame = requestAnimationFrame(() => {
+    filterFrame = 0;
+    applyFilter({ keepScroll: true });
+  });
 }
 
-function applyFilter() {
+// Search text per member, made once per member object (the list is searched on every key).
+const haystacks = new WeakMap();
+const collator = new Intl.Collator(undefined, { sensitivity: 'base', numeric: true });
+let sortedFor = null; // { list, key, dir, length } the cache below was made for
+let sorted = [];
+
+function haystack(member) {
+  let text = haystacks.get(member);
+  if (text === undefined) {
+    text = `${member.firstName} ${member.lastName} ${member.email} ${member.phone} ${member.id}`.toLowerCase();
+    haystacks.set(member, text);
+  }
+  return text;
+}
+
+/** The members in the chosen order; sorted again only when the list or the order changed. */
+function sortedMembers() {
+  const fresh = sortedFor && sortedFor.list === members && sortedFor.length === members.length && sortedFor.key === sort.key && sortedFor.dir === sort.dir;
+  if (!fresh) {
+    const column = COLUMNS.find((c) => c.key === sort.key) || COLUMNS[0];
+    const keyed = members.map((m) => [column.value(m), m]);
+    keyed.sort((a, b) => (column.numeric ? Number(a[0]) - Number(b[0]) : collator.compare(String(a[0]), String(b[0]))) * sort.dir);
+    sorted = keyed.map((pair) => pair[1]);
+    sortedFor = { list: members, length: members.length, key: sort.key, dir: sort.dir };
+  }
+  return sorted;
+}
+
+function applyFilter({ keepScroll = false } = {}) {
   const started = performance.now();
   const words = $('#loyalty-search').value.trim().toLowerCase().split(/\s+/).filter(Boolean);
-  const column = COLUMNS.find((c) => c.key === sort.key) || COLUMNS[0];
-  shown = words.length ? members.filter((m) => matches(m, words)) : members.slice();
-  shown.sort((a, b) => {
-    const x = column.value(a);
-    const y = column.value(b);
-    const order = column.numeric ? Number(x) - Number(y) : String(x).localeCompare(String(y), undefined, { sensitivity: 'base' });
-    return order * sort.dir;
-  });
-  table.reset(shown.length);
+  const all = sortedMembers();
+  shown = words.length ? all.filter((m) => {
+    const text = haystack(m);
+    return words.every((w) => text.includes(w));
+  }) : all.slice();
+  if (keepScroll) {
+    // More rows arrived: the page cache is stale, the scroll position stays.
+    table.pages.clear();
+    table.setTotal(shown.length);
+    table.refreshVisible();
+    table.schedule(true);
+  } else {
+    table.reset(shown.length);
+  }
   $('#loyalty-count').textContent = members.length
     ? t('loyalty.count', { shown: formatNumber(shown.length), total: formatNumber(members.length) })
     : '';
-  // The end-to-end benchmark reads when the filtered table was painted.
-  requestAnimationFrame(() => {
+  // The benchmark reads when the filtered rows were painted: the table draws placeholders in
+  // the next frame and the rows in the one after (its pages arrive as promises).
+  requestAnimationFrame(() => requestAnimationFrame(() => {
     document.body.dataset.filterPaintedMs = String(Math.round(performance.now() - started));
-  });
+  }));
 }
 
 function renderHead() {
@@ -260,12 +317,14 @@ function sortBy(key) {
 }
 
 function renderMemberRow(member) {
-  const cells = COLUMNS.map((column) => {
+  const cells = COLUMNS.map((column, i) => {
     const value = column.value(member);
-    const text = value === null || value === undefined ? '' : String(value);
+    let text = value === null || value === undefined ? '' : String(value);
+    // Not by colour alone: a voided card says so in words.
+    if (i === 0 && member.voided) text = `${text} (${t('loyalty.voided')})`;
     return h('td', { class: column.numeric ? 'num' : null, title: text || null }, text);
   });
-  const classes = [member.voided ? 'row-unknown' : '', selected && selected.id === member.id ? 'selected' : ''].filter(Boolean).join(' ');
+  const classes = [member.voided ? 'row-voided' : '', selected && selected.id === member.id ? 'selected' : ''].filter(Boolean).join(' ');
   return h('tr', { tabindex: '0', class: classes || null, dataset: { member: member.id } }, cells);
 }
 
@@ -335,6 +394,7 @@ function renderStampTotal() {
 function replaceMember(member, message) {
   const i = members.findIndex((m) => m.id === member.id);
   if (i >= 0) members[i] = member;
+  sortedFor = null; // the order may change with the member's new values
   applyFilter();
   renderMember(member);
   if (message) {

@@ -4,7 +4,7 @@
 
 import * as api from '../api.js';
 import { $, h, clear, withBusy, debounce } from '../dom.js';
-import { t, setLanguage, onLanguageChange, normaliseLanguage } from '../i18n.js';
+import { t, setLanguage, onLanguageChange, normaliseLanguage, preferredLanguage } from '../i18n.js';
 import {
   showError, clearError, showProblem, showFieldError, clearFieldErrors, clearFieldErrorsOnInput, errorBox,
 } from '../errors.js';
@@ -71,7 +71,7 @@ function render() {
   renderAccounts();
   const prefs = preferences();
   const language = $('#language');
-  if (document.activeElement !== language) language.value = normaliseLanguage(prefs.language);
+  if (document.activeElement !== language) language.value = preferredLanguage(prefs);
   const concurrency = $('#pref-bulk-concurrency');
   // Leave a half-typed or rejected value alone: the user is still working on it.
   if (document.activeElement !== concurrency && concurrency.getAttribute('aria-invalid') !== 'true') {
@@ -532,7 +532,11 @@ async function savePreferences(changes) {
   clearError(errorArea);
   saved.textContent = '';
   const prefs = { ...preferences(), ...changes };
-  const next = await api.setPreferences({ language: prefs.language, bulkConcurrency: prefs.bulkConcurrency });
+  const next = await api.setPreferences({
+    language: prefs.language,
+    bulkConcurrency: prefs.bulkConcurrency,
+    languageChosen: Boolean(prefs.languageChosen),
+  });
   const result = next && typeof next === 'object' ? next : prefs;
   setPreferencesInState(result);
   return result;
@@ -544,11 +548,11 @@ function wirePreferences() {
     const chosen = normaliseLanguage(language.value);
     language.disabled = true;
     try {
-      const prefs = await savePreferences({ language: chosen });
+      const prefs = await savePreferences({ language: chosen, languageChosen: true });
       setLanguage(prefs.language || chosen);
       $('#preferences-saved').textContent = t('settings.prefs.saved');
     } catch (err) {
-      language.value = normaliseLanguage(preferences().language);
+      language.value = preferredLanguage(preferences());
       showError($('#preferences-error'), err);
     } finally {
       language.disabled = false;

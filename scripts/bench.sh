@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Benchmarks that print figures (not part of the test suite): the bulk engine and single-use
+# links in a release build, and the loyalty screen measured inside the real app window.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install-deps.sh --test
+export PATH="$HOME/.cargo/bin:$PATH"
+out_dir="$PWD/target/test-output"
+mkdir -p "$out_dir"
+export COUPON_DESK_TEST_OUTPUT="$out_dir"
+
+echo "==> Bulk engine and single-use links (release build)"
+cargo run --release --bin coupon-desk-bench
+
+echo "==> In the app window"
+cargo test --test e2e_bench --no-run
+inner='keyring_home=$(mktemp -d); echo coupon-desk-bench | XDG_DATA_HOME="$keyring_home" gnome-keyring-daemon --unlock --components=secrets >/dev/null; cargo test --test e2e_bench -- --ignored --test-threads=1 --nocapture'
+dbus-run-session -- xvfb-run -a -s "-screen 0 1400x1000x24" bash -c "$inner" 2>&1 | grep -Ev 'portal|Gtk-WARNING|dbus-daemon|pw.conf|^$'

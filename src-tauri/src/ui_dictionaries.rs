@@ -1,0 +1,451 @@
+//! Checks the UI dictionaries (`ui/i18n/*.js`) against each other and against the keys the UI
+//! uses, so a screen never shows a raw key or silently falls back to English:
+//! every language has every English key, with the same `{placeholders}`; no translation is still
+//! the English text unless it is listed in [`SAME_AS_ENGLISH`]; and every literal key in
+//! `ui/index.html` and `ui/js/**/*.js` exists in `en.js`.
+//!
+//! The dictionaries are `export default { 'key': 'value', ... }` with one entry per line, so a
+//! small line parser is enough (no JavaScript engine needed).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+/// (language, source) for every dictionary; English first.
+const DICTIONARIES: &[(&str, &str)] = &[
+    ("en", include_str!("../../ui/i18n/en.js")),
+    ("nl", include_str!("../../ui/i18n/nl.js")),
+    ("fr", include_str!("../../ui/i18n/fr.js")),
+    ("de", include_str!("../../ui/i18n/de.js")),
+    ("es", include_str!("../../ui/i18n/es.js")),
+];
+
+const INDEX_HTML: &str = include_str!("../../ui/index.html");
+
+/// Every script of the UI (`ui/js/*.js`, `ui/js/screens/*.js`); a test checks none is missing.
+const SCRIPTS: &[(&str, &str)] = &[
+    ("api.js", include_str!("../../ui/js/api.js")),
+    ("campaigns.js", include_str!("../../ui/js/campaigns.js")),
+    ("clipboard.js", include_str!("../../ui/js/clipboard.js")),
+    ("concurrency.js", include_str!("../../ui/js/concurrency.js")),
+    ("dom.js", include_str!("../../ui/js/dom.js")),
+    ("errors.js", include_str!("../../ui/js/errors.js")),
+    ("format.js", include_str!("../../ui/js/format.js")),
+    ("i18n.js", include_str!("../../ui/js/i18n.js")),
+    ("job-panel.js", include_str!("../../ui/js/job-panel.js")),
+    ("main.js", include_str!("../../ui/js/main.js")),
+    ("state.js", include_str!("../../ui/js/state.js")),
+    (
+        "virtual-table.js",
+        include_str!("../../ui/js/virtual-table.js"),
+    ),
+    (
+        "screens/bulk.js",
+        include_str!("../../ui/js/screens/bulk.js"),
+    ),
+    (
+        "screens/history.js",
+        include_str!("../../ui/js/screens/history.js"),
+    ),
+    (
+        "screens/links.js",
+        include_str!("../../ui/js/screens/links.js"),
+    ),
+    (
+        "screens/loyalty.js",
+        include_str!("../../ui/js/screens/loyalty.js"),
+    ),
+    (
+        "screens/send.js",
+        include_str!("../../ui/js/screens/send.js"),
+    ),
+    (
+        "screens/settings.js",
+        include_str!("../../ui/js/screens/settings.js"),
+    ),
+    (
+        "screens/welcome.js",
+        include_str!("../../ui/js/screens/welcome.js"),
+    ),
+];
+
+/// Translations that really are the same word as in English: (language, key); "*" = every language.
+/// Entries without any letters outside `{placeholders}` ("#", "{n} %") need no listing.
+const SAME_AS_ENGLISH: &[(&str, &str)] = &[
+    ("*", "app.name"),                  // the product's name
+    ("*", "settings.kind.coupontools"), // a brand
+    ("nl", "status.account"),
+    ("nl", "history.col.account"),
+    ("nl", "settings.host"),
+    ("nl", "settings.add.preset"),
+    ("nl", "links.col.url"),
+    ("nl", "links.col.code"),
+    ("nl", "loyalty.col.id"),
+    ("fr", "bulk.problem.none"),
+    ("fr", "links.col.code"),
+    ("fr", "loyalty.col.email"),
+    ("de", "bulk.problem.none"),
+    ("de", "bulk.col.problem"),
+    ("de", "settings.host"),
+    ("de", "settings.add.preset"),
+    ("de", "links.col.url"),
+    ("de", "links.col.code"),
+    ("de", "loyalty.col.name"),
+    ("de", "loyalty.col.id"),
+    ("es", "loyalty.col.id"),
+];
+
+/// HTML attributes whose value is a dictionary key (see `applyTranslations` in ui/js/i18n.js).
+const HTML_KEY_ATTRIBUTES: &[&str] = &[
+    "data-i18n",
+    "data-i18n-placeholder",
+    "data-i18n-alt",
+    "data-i18n-aria-label",
+    "data-i18n-title",
+];
+
+type Dictionary = BTreeMap<String, String>;
+
+/// Reads a JS string literal starting at the quote `chars[0]`; returns the text and the number of
+/// chars consumed, or None when the literal is not closed on this line.
+fn read_string(chars: &[char]) -> Option<(String, usize)> {
+    let quote = *chars.first()?;
+    let mut out = String::new();
+    let mut i = 1;
+    while i < chars.len() {
+        match chars[i] {
+            c if c == quote => return Some((out, i + 1)),
+            '\\' => {
+                let next = *chars.get(i + 1)?;
+                i += 2;
+                match next {
+                    'n' => out.push('\n'),
+                    't' => out.push('\t'),
+                    'r' => out.push('\r'),
+                    'u' => {
+                        let hex: String = chars.get(i..i + 4)?.iter().collect();
+                        out.push(char::from_u32(u32::from_str_radix(&hex, 16).ok()?)?);
+                        i += 4;
+                    }
+                    other => out.push(other), // \' \" \\ and friends
+                }
+            }
+            c => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    None
+}
+
+fn bad_line(name: &str, number: usize, line: &str, why: &str) -> ! {
+    panic!("{name}:{number}: {why}: {line}")
+}
+
+/// `'key': 'value',` / `"key": "value",` lines of a dictionary, in file order. Panics on a line
+/// that starts like an entry but cannot be read, so nothing is skipped silently.
+fn parse_entries(name: &str, source: &str) -> Vec<(String, String)> {
+    let mut entries = Vec::new();
+    for (n, line) in source.lines().enumerate() {
+        let trimmed = line.trim_start();
+        if !(trimmed.starts_with('\'') || trimmed.starts_with('"')) {
+            continue;
+        }
+        let chars: Vec<char> = trimmed.chars().collect();
+        let (key, used) =
+            read_string(&chars).unwrap_or_else(|| bad_line(name, n + 1, line, "unterminated key"));
+        let rest = &chars[used..];
+        let colon = rest.iter().position(|c| !c.is_whitespace());
+        if colon.map(|i| rest[i]) != Some(':') {
+            bad_line(name, n + 1, line, "expected `:` after the key");
+        }
+        let rest = &rest[colon.unwrap() + 1..];
+        let start = rest
+            .iter()
+            .position(|c| !c.is_whitespace())
+            .unwrap_or_else(|| bad_line(name, n + 1, line, "the value must be on the same line"));
+        if !matches!(rest[start], '\'' | '"') {
+            bad_line(name, n + 1, line, "the value must be a quoted string");
+        }
+        let (value, used) = read_string(&rest[start..])
+            .unwrap_or_else(|| bad_line(name, n + 1, line, "unterminated value"));
+        let tail: String = rest[start + used..].iter().collect();
+        let tail = tail.trim();
+        if !(tail.is_empty() || tail == "," || tail.starts_with("//") || tail.starts_with(", //")) {
+            bad_line(name, n + 1, line, "unexpected text after the value");
+        }
+        entries.push((key, value));
+    }
+    entries
+}
+
+fn parse(name: &str, source: &str) -> Dictionary {
+    let mut dict = Dictionary::new();
+    for (key, value) in parse_entries(name, source) {
+        assert!(
+            dict.insert(key.clone(), value).is_none(),
+            "{name}: key {key:?} appears twice (the later one silently wins in JavaScript)"
+        );
+    }
+    dict
+}
+
+fn dictionaries() -> Vec<(&'static str, Dictionary)> {
+    DICTIONARIES
+        .iter()
+        .map(|(lang, source)| (*lang, parse(&format!("{lang}.js"), source)))
+        .collect()
+}
+
+fn english() -> Dictionary {
+    parse("en.js", DICTIONARIES[0].1)
+}
+
+/// The `{name}` placeholders of a text, sorted, repeats kept.
+fn placeholders(text: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut rest = text;
+    while let Some(open) = rest.find('{') {
+        rest = &rest[open + 1..];
+        if let Some(close) = rest.find('}') {
+            let name = &rest[..close];
+            if !name.is_empty() && name.chars().all(|c| c.is_alphanumeric() || c == '_') {
+                found.push(name.to_string());
+                rest = &rest[close + 1..];
+            }
+        }
+    }
+    found.sort();
+    found
+}
+
+/// True when the text has a letter outside its placeholders, i.e. something to translate.
+fn has_words(text: &str) -> bool {
+    let mut stripped = text.to_string();
+    for name in placeholders(text) {
+        stripped = stripped.replace(&format!("{{{name}}}"), "");
+    }
+    stripped.chars().any(char::is_alphabetic)
+}
+
+fn allowed_same(lang: &str, key: &str) -> bool {
+    SAME_AS_ENGLISH
+        .iter()
+        .any(|(l, k)| (*l == "*" || *l == lang) && *k == key)
+}
+
+/// A key the code asks for exists in English, directly or as a plural family (`key.other`).
+fn english_has(en: &Dictionary, key: &str) -> bool {
+    en.contains_key(key) || en.contains_key(&format!("{key}.other"))
+}
+
+/// Keys in `attr="…"` attributes of the HTML.
+fn html_keys(html: &str, attr: &str) -> Vec<String> {
+    let needle = format!("{attr}=\"");
+    let mut keys = Vec::new();
+    let mut rest = html;
+    while let Some(at) = rest.find(&needle) {
+        let before = rest[..at].chars().next_back();
+        rest = &rest[at + needle.len()..];
+        let end = rest
+            .find('"')
+            .expect("unterminated attribute in index.html");
+        // `data-i18n="` must not match the tail of a longer attribute name.
+        if !matches!(before, Some(c) if c.is_alphanumeric() || c == '-') {
+            keys.push(rest[..end].to_string());
+        }
+        rest = &rest[end..];
+    }
+    keys
+}
+
+/// Plain literal keys in `t('…')`, `tOr('…'` and `label: '…'` (template strings with `${}` are
+/// built at run time and cannot be checked here).
+fn script_keys(source: &str) -> Vec<String> {
+    let chars: Vec<char> = source.chars().collect();
+    let ident = |c: char| c.is_alphanumeric() || c == '_' || c == '$';
+    let mut keys = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        let starts_word = i == 0 || !ident(chars[i - 1]);
+        let prefix_len = ["t(", "tOr(", "label: "].iter().find_map(|p| {
+            let p: Vec<char> = p.chars().collect();
+            (starts_word && chars[i..].starts_with(&p)).then_some(p.len())
+        });
+        if let Some(len) = prefix_len {
+            let at = i + len;
+            if matches!(chars.get(at), Some('\'' | '"' | '`')) {
+                if let Some((text, used)) = read_string(&chars[at..]) {
+                    if !(chars[at] == '`' && text.contains("${")) {
+                        keys.push(text);
+                    }
+                    i = at + used;
+                    continue;
+                }
+            }
+        }
+        i += 1;
+    }
+    keys
+}
+
+#[test]
+fn the_parser_reads_both_quote_styles_and_escapes() {
+    let source = r#"export default {
+  // a comment
+  'a': 'plain',
+  "b": "double",
+  'c': 'it\'s',
+  "d": "say \"hi\" {name}",
+  'e': "mixed 'inner'", // trailing comment
+  'f': 'back\\slash\u00e9',
+};"#;
+    let d = parse("sample", source);
+    assert_eq!(d["a"], "plain");
+    assert_eq!(d["b"], "double");
+    assert_eq!(d["c"], "it's");
+    assert_eq!(d["d"], "say \"hi\" {name}");
+    assert_eq!(d["e"], "mixed 'inner'");
+    assert_eq!(d["f"], "back\\slashé");
+    assert_eq!(d.len(), 6);
+    assert_eq!(placeholders("{b} of {a} and {b}"), vec!["a", "b", "b"]);
+    assert!(!has_words("{n} %"));
+    assert!(has_words("{n} per minute"));
+    assert_eq!(
+        script_keys("t('a.b'); x.tOr(\"c\", 1); label: 'd', t(`e.${f}`), t(`g`); split('x')"),
+        vec!["a.b", "c", "d", "g"]
+    );
+    assert_eq!(
+        html_keys(r#"<p data-i18n="x.y" data-i18n-alt="z"></p>"#, "data-i18n"),
+        vec!["x.y"]
+    );
+}
+
+#[test]
+#[should_panic(expected = "unterminated value")]
+fn a_value_split_over_lines_is_reported() {
+    parse("sample", "  'a': 'no end\n  here',\n");
+}
+
+#[test]
+fn every_language_has_every_english_key() {
+    let en = english();
+    assert!(en.len() > 100, "en.js parsed to only {} keys", en.len());
+    let mut problems = Vec::new();
+    for (lang, dict) in dictionaries().iter().skip(1) {
+        for key in en.keys().filter(|k| !dict.contains_key(*k)) {
+            problems.push(format!("{lang}.js is missing {key:?}"));
+        }
+        for key in dict.keys().filter(|k| !en.contains_key(*k)) {
+            problems.push(format!("{lang}.js has {key:?}, which en.js does not have"));
+        }
+    }
+    assert!(problems.is_empty(), "\n{}", problems.join("\n"));
+}
+
+#[test]
+fn placeholders_are_the_same_in_every_language() {
+    let en = english();
+    let mut problems = Vec::new();
+    for (lang, dict) in dictionaries().iter().skip(1) {
+        for (key, text) in dict {
+            let Some(english) = en.get(key) else { continue };
+            let (want, got) = (placeholders(english), placeholders(text));
+            if want != got {
+                problems.push(format!(
+                    "{lang}.js {key:?}: has {got:?}, English has {want:?}"
+                ));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "\n{}", problems.join("\n"));
+}
+
+#[test]
+fn no_translation_is_still_the_english_text() {
+    let en = english();
+    let mut problems = Vec::new();
+    let mut used_allowances: BTreeSet<&(&str, &str)> = BTreeSet::new();
+    for (lang, dict) in dictionaries().iter().skip(1) {
+        for (key, text) in dict {
+            if en.get(key) != Some(text) || !has_words(text) {
+                continue;
+            }
+            if allowed_same(lang, key) {
+                used_allowances.extend(
+                    SAME_AS_ENGLISH
+                        .iter()
+                        .filter(|(l, k)| (*l == "*" || l == lang) && *k == key.as_str()),
+                );
+            } else {
+                problems.push(format!(
+                    "{lang}.js {key:?} is still English ({text:?}); translate it, or add it to SAME_AS_ENGLISH if the word really is the same"
+                ));
+            }
+        }
+    }
+    for entry in SAME_AS_ENGLISH
+        .iter()
+        .filter(|e| !used_allowances.contains(e))
+    {
+        problems.push(format!(
+            "SAME_AS_ENGLISH has {entry:?}, which is no longer needed"
+        ));
+    }
+    assert!(problems.is_empty(), "\n{}", problems.join("\n"));
+}
+
+#[test]
+fn every_key_in_index_html_exists_in_english() {
+    let en = english();
+    let mut problems = Vec::new();
+    let mut seen = 0;
+    for attr in HTML_KEY_ATTRIBUTES {
+        for key in html_keys(INDEX_HTML, attr) {
+            seen += 1;
+            if !en.contains_key(&key) {
+                problems.push(format!("index.html {attr}={key:?} is not in en.js"));
+            }
+        }
+    }
+    assert!(seen > 50, "found only {seen} keys in index.html");
+    assert!(problems.is_empty(), "\n{}", problems.join("\n"));
+}
+
+#[test]
+fn every_literal_key_in_the_scripts_exists_in_english() {
+    let en = english();
+    let mut problems = Vec::new();
+    let mut seen = 0;
+    for (file, source) in SCRIPTS {
+        for key in script_keys(source) {
+            seen += 1;
+            if !english_has(&en, &key) {
+                problems.push(format!("ui/js/{file}: {key:?} is not in en.js"));
+            }
+        }
+    }
+    assert!(seen > 50, "found only {seen} literal keys in the scripts");
+    assert!(problems.is_empty(), "\n{}", problems.join("\n"));
+}
+
+#[test]
+fn the_script_list_covers_every_ui_script() {
+    // Resolved like the include_str! paths above: relative to this source file.
+    let here = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(file!());
+    let root = here.parent().expect("source folder").join("../../ui/js");
+    let listed: BTreeSet<&str> = SCRIPTS.iter().map(|(name, _)| *name).collect();
+    let mut missing = Vec::new();
+    for sub in ["", "screens/"] {
+        for entry in std::fs::read_dir(root.join(sub)).expect("ui/js is readable") {
+            let name = entry.expect("directory entry").file_name();
+            let name = format!("{sub}{}", name.to_string_lossy());
+            if name.ends_with(".js") && !listed.contains(name.as_str()) {
+                missing.push(name);
+            }
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "add these to SCRIPTS in ui_dictionaries.rs: {missing:?}"
+    );
+}
