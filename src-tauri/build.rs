@@ -46,6 +46,10 @@ const COMMANDS: &[&str] = &[
     "preview_member_import",
     "start_member_import",
     "export_loyalty_members",
+    "redeem_lookup",
+    "redeem_mark_used",
+    "redeem_void",
+    "export_shift",
 ];
 
 fn main() {

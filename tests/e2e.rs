@@ -773,3 +773,92 @@ async fn loyalty_find_a_member_stamp_reward_void_delete_import_and_show_hostile_
     desk.screenshot_at("#loyalty", "loyalty").await;
     desk.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "end-to-end: needs tauri-driver and a display; run scripts/test.sh"]
+async fn redeem_a_scanned_coupon_with_the_keyboard_then_see_it_used_and_unknown_codes_not_found() {
+    let desk = Desk::launch("redeem").await;
+    practice_on(&desk, "redeem").await;
+    let practice = practice_client(&desk);
+    let now = time::OffsetDateTime::now_utc();
+    let fresh: Vec<_> = practice
+        .campaigns()
+        .sessions(
+            coupon_desk::api::SessionList::All,
+            &coupon_desk::api::CampaignSessionsQuery {
+                campaign: "cam_104250".into(),
+                start: None,
+                end: None,
+            },
+        )
+        .await
+        .expect("the seeded campaign's sessions")
+        .into_iter()
+        .filter(|s| {
+            s.validated_at.is_none()
+                && s.voided_at.is_none()
+                && !s.locked
+                && s.expires_at
+                    .is_some_and(|at| at > now + time::Duration::days(1))
+        })
+        .take(2)
+        .collect();
+    assert_eq!(fresh.len(), 2, "the seeded campaign has fresh coupons");
+    let code = fresh[0].code.to_string();
+
+    // A scanner: the code typed in one burst, then Enter; no click anywhere.
+    let input = desk.wait_visible("#redeem-input").await;
+    input.send_keys(&format!("{code}\u{E007}")).await.unwrap();
+    desk.wait_text("#redeem-answer", "valid", |t| t.starts_with("Valid"))
+        .await;
+    let started = std::time::Instant::now();
+    // "Mark as used" has the focus: Enter confirms.
+    desk.client
+        .active_element()
+        .await
+        .unwrap()
+        .send_keys("\u{E007}")
+        .await
+        .unwrap();
+    desk.wait_text("#redeem-answer", "marked as used", |t| {
+        t.starts_with("Marked")
+    })
+    .await;
+    println!("marked as used in {:?}", started.elapsed());
+    let state = practice.sessions().get(&code).await.unwrap();
+    assert!(state.validated_at.is_some(), "the sandbox has it validated");
+    desk.screenshot_at("#redeem", "redeem").await;
+
+    // The same code again: already used, with the time.
+    let input = desk.find("#redeem-input").await;
+    input.send_keys(&format!("{code}\u{E007}")).await.unwrap();
+    desk.wait_text("#redeem-answer", "already used", |t| {
+        t.starts_with("Already used on")
+    })
+    .await;
+
+    // The 6-character short code of another coupon works too.
+    let short = &fresh[1].code.to_string()[..6];
+    input.send_keys(&format!("{short}\u{E007}")).await.unwrap();
+    desk.wait_text("#redeem-answer", "valid by short code", |t| {
+        t.starts_with("Valid")
+    })
+    .await;
+
+    // An unknown code.
+    desk.find("#redeem-input")
+        .await
+        .send_keys("zzzzzzzzzzzzzzzzzzzzz\u{E007}")
+        .await
+        .unwrap();
+    desk.wait_text("#redeem-answer", "not found", |t| {
+        t.starts_with("Not found")
+    })
+    .await;
+    let shift = desk.text("#redeem-shift").await;
+    assert!(
+        shift.contains(&code) && shift.contains("Marked as used"),
+        "{shift}"
+    );
+    desk.close().await;
+}

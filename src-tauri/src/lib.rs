@@ -99,6 +99,10 @@ pub fn build<R: Runtime>(builder: tauri::Builder<R>, options: AppOptions) -> tau
             commands::loyalty::preview_member_import,
             commands::loyalty::start_member_import,
             commands::loyalty::export_loyalty_members,
+            commands::redeem::redeem_lookup,
+            commands::redeem::redeem_mark_used,
+            commands::redeem::redeem_void,
+            commands::redeem::export_shift,
         ])
 }
 

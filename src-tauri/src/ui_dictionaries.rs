@@ -54,6 +54,10 @@ const SCRIPTS: &[(&str, &str)] = &[
         include_str!("../../ui/js/screens/loyalty.js"),
     ),
     (
+        "screens/redeem.js",
+        include_str!("../../ui/js/screens/redeem.js"),
+    ),
+    (
         "screens/send.js",
         include_str!("../../ui/js/screens/send.js"),
     ),

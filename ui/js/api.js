@@ -118,3 +118,9 @@ export const copyLoyaltyCard = (card, name) => call('copy_loyalty_card', { card,
 export const previewMemberImport = (text) => call('preview_member_import', { text });
 export const startMemberImport = (card, cardName, text, onProgress) => call('start_member_import', { card, cardName, text, onProgress });
 export const exportLoyaltyMembers = (card, includeVoided) => call('export_loyalty_members', { card, includeVoided: Boolean(includeVoided) });
+
+// At the counter.
+export const redeemLookup = (text) => call('redeem_lookup', { text });
+export const redeemMarkUsed = (code, amount) => call('redeem_mark_used', { code, amount: amount || null });
+export const redeemVoid = (code, voided) => call('redeem_void', { code, void: Boolean(voided) });
+export const exportShift = (scans) => call('export_shift', { scans });

@@ -7,6 +7,7 @@ import { $, $$, withBusy } from './dom.js';
 import { showError, clearError } from './errors.js';
 import { state, setStatus, setConnection, subscribe, activeAccount, accounts, preferences } from './state.js';
 import * as welcome from './screens/welcome.js';
+import * as redeem from './screens/redeem.js';
 import * as send from './screens/send.js';
 import * as bulk from './screens/bulk.js';
 import * as links from './screens/links.js';
@@ -14,8 +15,8 @@ import * as loyalty from './screens/loyalty.js';
 import * as history from './screens/history.js';
 import * as settings from './screens/settings.js';
 
-const SCREENS = { welcome, send, bulk, links, loyalty, history, settings };
-const NEEDS_ACCOUNT = new Set(['send', 'bulk', 'links', 'loyalty', 'history']);
+const SCREENS = { welcome, redeem, send, bulk, links, loyalty, history, settings };
+const NEEDS_ACCOUNT = new Set(['redeem', 'send', 'bulk', 'links', 'loyalty', 'history']);
 const LAST_SCREEN_KEY = 'coupon-desk.last-screen';
 
 let currentScreen = null;

@@ -7,6 +7,7 @@ pub mod error;
 pub mod history;
 pub mod loyalty;
 pub mod preferences;
+pub mod redeem;
 pub mod single_use;
 
 use tauri::{AppHandle, Runtime, State};
