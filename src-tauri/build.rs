@@ -50,6 +50,12 @@ const COMMANDS: &[&str] = &[
     "redeem_mark_used",
     "redeem_void",
     "export_shift",
+    "campaign_details",
+    "campaign_usage",
+    "cancel_campaign_usage",
+    "export_campaign_usage",
+    "find_sessions",
+    "push_campaign_message",
 ];
 
 fn main() {

@@ -862,3 +862,86 @@ async fn redeem_a_scanned_coupon_with_the_keyboard_then_see_it_used_and_unknown_
     );
     desk.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "end-to-end: needs tauri-driver and a display; run scripts/test.sh"]
+async fn campaign_usage_counts_match_the_server_and_the_export_has_a_line_per_session() {
+    let desk = Desk::launch("campaigns").await;
+    practice_on(&desk, "campaigns").await;
+    let practice = practice_client(&desk);
+    let sessions = practice
+        .campaigns()
+        .sessions(
+            coupon_desk::api::SessionList::All,
+            &coupon_desk::api::CampaignSessionsQuery {
+                campaign: "cam_104250".into(),
+                start: None,
+                end: None,
+            },
+        )
+        .await
+        .expect("the seeded campaign's sessions");
+    let count = |f: fn(&coupon_desk::api::SessionData) -> bool| {
+        sessions.iter().filter(|s| f(s)).count().to_string()
+    };
+    let plain = |t: String| t.replace([',', '.', '\u{a0}', '\u{202f}', ' '], "");
+
+    choose(&desk, "#campaigns-campaign", "cam_104250").await;
+    desk.wait_text("#campaigns-url", "the campaign's link", |t| {
+        t.starts_with("https://")
+    })
+    .await;
+    desk.click("#campaigns-load").await;
+    desk.wait_text_for(
+        "#campaigns-count-sessions",
+        "every session counted",
+        std::time::Duration::from_secs(90),
+        |t| !t.is_empty(),
+    )
+    .await;
+    assert_eq!(
+        plain(desk.text("#campaigns-count-sessions").await),
+        sessions.len().to_string()
+    );
+    assert_eq!(
+        plain(desk.text("#campaigns-count-opened").await),
+        count(|s| s.opened_at.is_some())
+    );
+    assert_eq!(
+        plain(desk.text("#campaigns-count-claimed").await),
+        count(|s| s.claimed_at.is_some())
+    );
+    assert_eq!(
+        plain(desk.text("#campaigns-count-validated").await),
+        count(|s| s.validated_at.is_some())
+    );
+    let bars = desk
+        .client
+        .execute(
+            "return document.querySelectorAll('#campaigns-chart rect').length;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert!(bars.as_u64().unwrap_or(0) > 30, "a chart per day: {bars}");
+    desk.screenshot_at("#campaigns-usage-form", "campaigns")
+        .await;
+
+    desk.click("#campaigns-export").await;
+    let said = desk
+        .wait_text(
+            "#campaigns-export-path",
+            "where the sessions were saved",
+            |t| t.ends_with(".csv"),
+        )
+        .await;
+    let csv = desk::read(std::path::Path::new(&said[said.find('/').unwrap()..]));
+    let lines: Vec<&str> = csv.trim_start_matches('\u{feff}').lines().collect();
+    assert!(
+        lines[0].starts_with("code,campaign,created"),
+        "{}",
+        lines[0]
+    );
+    assert_eq!(lines.len(), sessions.len() + 1, "one line per session");
+    desk.close().await;
+}

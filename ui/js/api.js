@@ -124,3 +124,11 @@ export const redeemLookup = (text) => call('redeem_lookup', { text });
 export const redeemMarkUsed = (code, amount) => call('redeem_mark_used', { code, amount: amount || null });
 export const redeemVoid = (code, voided) => call('redeem_void', { code, void: Boolean(voided) });
 export const exportShift = (scans) => call('export_shift', { scans });
+
+// Campaigns and their usage.
+export const campaignDetails = (campaign) => call('campaign_details', { campaign });
+export const campaignUsage = (campaign, list, start, end, onProgress) => call('campaign_usage', { campaign, list, start: start || null, end: end || null, onProgress });
+export const cancelCampaignUsage = () => call('cancel_campaign_usage');
+export const exportCampaignUsage = (campaign, list, start, end) => call('export_campaign_usage', { campaign, list, start: start || null, end: end || null });
+export const findSessions = (search, campaign) => call('find_sessions', { search, campaign: campaign || null });
+export const pushCampaignMessage = (campaign, message, session) => call('push_campaign_message', { campaign, message, session: session || null });

@@ -10,13 +10,14 @@ import * as welcome from './screens/welcome.js';
 import * as redeem from './screens/redeem.js';
 import * as send from './screens/send.js';
 import * as bulk from './screens/bulk.js';
+import * as campaignsScreen from './screens/campaigns.js';
 import * as links from './screens/links.js';
 import * as loyalty from './screens/loyalty.js';
 import * as history from './screens/history.js';
 import * as settings from './screens/settings.js';
 
-const SCREENS = { welcome, redeem, send, bulk, links, loyalty, history, settings };
-const NEEDS_ACCOUNT = new Set(['redeem', 'send', 'bulk', 'links', 'loyalty', 'history']);
+const SCREENS = { welcome, redeem, send, bulk, campaigns: campaignsScreen, links, loyalty, history, settings };
+const NEEDS_ACCOUNT = new Set(['redeem', 'send', 'bulk', 'campaigns', 'links', 'loyalty', 'history']);
 const LAST_SCREEN_KEY = 'coupon-desk.last-screen';
 
 let currentScreen = null;

@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod bulk;
+pub mod campaigns;
 pub mod email;
 pub mod error;
 pub mod history;

@@ -1,0 +1,540 @@
+//! "Campaigns" screen: a campaign's details, link and QR; its usage (all sessions, or opens,
+//! claims, validations) for a date range, fetched page by page several at a time with progress
+//! and cancel, summed up per day; finding a session; push messages.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use futures_util::{StreamExt, TryStreamExt};
+use serde::Serialize;
+use tauri::ipc::Channel;
+use tauri::{AppHandle, Runtime, State};
+
+use super::history::{export_path, SavedFile};
+use super::{active_account, blocking, may_have_taken_effect, record_history, UiError};
+use crate::api::{
+    validate, CampaignSessionsQuery, CampaignUsage, Client, CouponSession, SessionData,
+    SessionList, SessionSearch,
+};
+use crate::history::{Line, Outcome};
+use crate::state::AppState;
+
+/// Pages of a usage list asked for at once: four keeps 20 000 sessions (200 pages) near four
+/// times faster than one by one without pressing the server.
+const PAGE_CONCURRENCY: usize = 4;
+/// The most pages one usage list reads (1 000 000 sessions at 100 a page... the server's cap).
+const MAX_PAGES: u32 = 10_000;
+
+/// Bumped by "Cancel": a usage load that sees a newer number stops between pages.
+static USAGE_GENERATION: AtomicU64 = AtomicU64::new(0);
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CampaignDetails {
+    pub id: String,
+    pub name: String,
+    pub title: String,
+    pub status: String,
+    pub url: String,
+    pub usage: CampaignUsage,
+    pub qr_data_url: Option<String>,
+}
+
+#[tauri::command]
+pub async fn campaign_details(
+    state: State<'_, AppState>,
+    campaign: String,
+) -> Result<CampaignDetails, UiError> {
+    let campaign = validate::coupon_campaign_id(&campaign)?;
+    let account = active_account(&state).await?;
+    let client = state.client_for(&account).await?;
+    let info = client.campaigns().info_with_usage(&campaign).await?;
+    Ok(CampaignDetails {
+        qr_data_url: (!info.campaign.url.is_empty())
+            .then(|| crate::qr::svg_data_url(&info.campaign.url).ok())
+            .flatten(),
+        id: info.campaign.id,
+        name: info.campaign.name,
+        title: info.campaign.title,
+        status: info.campaign.status,
+        url: info.campaign.url,
+        usage: info.usage,
+    })
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UsageProgress {
+    pub pages: u32,
+    pub pages_total: Option<u32>,
+    pub sessions: usize,
+}
+
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct DayCount {
+    /// `YYYY-MM-DD`, UTC.
+    pub day: String,
+    pub opened: u32,
+    pub claimed: u32,
+    pub validated: u32,
+}
+
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct UsageSummary {
+    pub sessions: usize,
+    pub opened: usize,
+    pub claimed: usize,
+    pub validated: usize,
+    pub voided: usize,
+    /// Claimed of opened, used of claimed; None when there is nothing to divide by.
+    pub claim_rate: Option<f64>,
+    pub use_rate: Option<f64>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Usage {
+    pub sessions: Vec<SessionData>,
+    pub summary: UsageSummary,
+    pub per_day: Vec<DayCount>,
+    /// Stopped by "Cancel": the lists hold what had arrived.
+    pub cancelled: bool,
+}
+
+fn list_of(word: &str) -> Result<SessionList, UiError> {
+    match word {
+        "" | "all" => Ok(SessionList::All),
+        "opens" => Ok(SessionList::Opens),
+        "claims" => Ok(SessionList::Claims),
+        "validations" => Ok(SessionList::Validations),
+        _ => Err(UiError::new(
+            "validation",
+            "Choose which sessions to show: all, opened, claimed or used.",
+            "Pick one in the list.",
+        )),
+    }
+}
+
+fn date_of(
+    text: Option<&str>,
+    field: &'static str,
+    end_of_day: bool,
+) -> Result<Option<time::OffsetDateTime>, UiError> {
+    let Some(text) = text.map(str::trim).filter(|t| !t.is_empty()) else {
+        return Ok(None);
+    };
+    let date = time::Date::parse(
+        text,
+        time::macros::format_description!("[year]-[month]-[day]"),
+    )
+    .map_err(|_| UiError {
+        field: Some(field.into()),
+        ..UiError::new(
+            "validation",
+            format!("“{text}” is not a date."),
+            "Pick the date in the calendar, or type it as 2026-11-30.",
+        )
+    })?;
+    let time = if end_of_day {
+        time::Time::from_hms(23, 59, 0)
+    } else {
+        time::Time::from_hms(0, 0, 0)
+    }
+    .unwrap_or(time::Time::MIDNIGHT);
+    Ok(Some(date.with_time(time).assume_utc()))
+}
+
+fn query(
+    campaign: &str,
+    start: Option<&str>,
+    end: Option<&str>,
+) -> Result<CampaignSessionsQuery, UiError> {
+    let campaign = validate::coupon_campaign_id(campaign)?;
+    let start = date_of(start, "usageStart", false)?;
+    let end = date_of(end, "usageEnd", true)?;
+    validate::date_range(start, end)?;
+    Ok(CampaignSessionsQuery {
+        campaign,
+        start,
+        end,
+    })
+}
+
+/// Every page of the list: page 1 tells how many there are, the rest come
+/// [`PAGE_CONCURRENCY`] at a time, in order. Stops between pages when cancelled.
+async fn all_pages(
+    client: &Client,
+    list: SessionList,
+    query: &CampaignSessionsQuery,
+    generation: u64,
+    mut on_page: impl FnMut(u32, Option<u32>, usize),
+) -> Result<(Vec<SessionData>, bool), UiError> {
+    let api = client.campaigns();
+    let (first, total) = api.sessions_page(list, query, 1).await?;
+    let per_page = first.len().max(1) as u64;
+    let pages_total = total.map(|t| (t.div_ceil(per_page) as u32).clamp(1, MAX_PAGES));
+    let mut sessions = first;
+    on_page(1, pages_total, sessions.len());
+    let cancelled = || USAGE_GENERATION.load(Ordering::SeqCst) != generation;
+    let Some(pages) = pages_total else {
+        return Ok((sessions, false));
+    };
+    if (sessions.len() as u64) < per_page || pages <= 1 {
+        return Ok((sessions, false));
+    }
+    let mut rest = futures_util::stream::iter(2..=pages)
+        .map(|page| async move { api.sessions_page(list, query, page).await })
+        .buffered(PAGE_CONCURRENCY);
+    let mut done = 1;
+    while let Some((page, _)) = rest.try_next().await? {
+        done += 1;
+        let empty = page.is_empty();
+        sessions.extend(page);
+        on_page(done, pages_total, sessions.len());
+        if cancelled() {
+            return Ok((sessions, true));
+        }
+        if empty {
+            break;
+        }
+    }
+    Ok((sessions, false))
+}
+
+/// Sums per day (UTC) and overall. Pure, so the chart's numbers are tested here.
+pub fn summarize(sessions: &[SessionData]) -> (UsageSummary, Vec<DayCount>) {
+    let day = |t: Option<time::OffsetDateTime>| t.map(|t| t.date().to_string());
+    let mut days: BTreeMap<String, DayCount> = BTreeMap::new();
+    let mut bump = |d: Option<String>, f: fn(&mut DayCount)| {
+        if let Some(d) = d {
+            let entry = days.entry(d.clone()).or_insert_with(|| DayCount {
+                day: d,
+                ..DayCount::default()
+            });
+            f(entry);
+        }
+    };
+    for s in sessions {
+        bump(day(s.opened_at), |c| c.opened += 1);
+        bump(day(s.claimed_at), |c| c.claimed += 1);
+        bump(day(s.validated_at), |c| c.validated += 1);
+    }
+    let count = |f: fn(&SessionData) -> bool| sessions.iter().filter(|s| f(s)).count();
+    let opened = count(|s| s.opened_at.is_some());
+    let claimed = count(|s| s.claimed_at.is_some());
+    let validated = count(|s| s.validated_at.is_some());
+    let rate = |part: usize, whole: usize| (whole > 0).then(|| part as f64 / whole as f64);
+    let summary = UsageSummary {
+        sessions: sessions.len(),
+        opened,
+        claimed,
+        validated,
+        voided: count(|s| s.voided_at.is_some()),
+        claim_rate: rate(claimed, opened),
+        use_rate: rate(validated, claimed),
+    };
+    (summary, days.into_values().collect())
+}
+
+#[tauri::command]
+pub async fn campaign_usage(
+    state: State<'_, AppState>,
+    campaign: String,
+    list: String,
+    start: Option<String>,
+    end: Option<String>,
+    on_progress: Channel<UsageProgress>,
+) -> Result<Usage, UiError> {
+    let list = list_of(&list)?;
+    let query = query(&campaign, start.as_deref(), end.as_deref())?;
+    let account = active_account(&state).await?;
+    let client = state.client_for(&account).await?;
+    let generation = USAGE_GENERATION.fetch_add(1, Ordering::SeqCst) + 1;
+    let (sessions, cancelled) = all_pages(
+        &client,
+        list,
+        &query,
+        generation,
+        |pages, pages_total, sessions| {
+            let _ = on_progress.send(UsageProgress {
+                pages,
+                pages_total,
+                sessions,
+            });
+        },
+    )
+    .await?;
+    let (summary, per_day) = summarize(&sessions);
+    Ok(Usage {
+        sessions,
+        summary,
+        per_day,
+        cancelled,
+    })
+}
+
+/// Stops a usage load between two pages.
+#[tauri::command]
+pub fn cancel_campaign_usage() {
+    USAGE_GENERATION.fetch_add(1, Ordering::SeqCst);
+}
+
+/// The usage list as CSV in Downloads, one line per session (machine-readable ISO times).
+#[tauri::command]
+pub async fn export_campaign_usage<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    campaign: String,
+    list: String,
+    start: Option<String>,
+    end: Option<String>,
+) -> Result<SavedFile, UiError> {
+    let list = list_of(&list)?;
+    let query = query(&campaign, start.as_deref(), end.as_deref())?;
+    let account = active_account(&state).await?;
+    let client = state.client_for(&account).await?;
+    let generation = USAGE_GENERATION.load(Ordering::SeqCst);
+    let (sessions, _) = all_pages(&client, list, &query, generation, |_, _, _| {}).await?;
+    let path = export_path(&app, "coupon-desk-sessions", "csv")?;
+    let target = path.clone();
+    blocking(move || {
+        let iso = |t: Option<time::OffsetDateTime>| {
+            t.and_then(|t| {
+                t.format(&time::format_description::well_known::Rfc3339)
+                    .ok()
+            })
+            .unwrap_or_default()
+        };
+        let records = sessions.iter().map(|s| {
+            [
+                s.code.to_string(),
+                s.campaign.clone(),
+                iso(s.created_at),
+                iso(s.opened_at),
+                iso(s.claimed_at),
+                iso(s.validated_at),
+                iso(s.voided_at),
+                s.own_validation_code.clone().unwrap_or_default(),
+                s.email.clone().unwrap_or_default(),
+            ]
+        });
+        let header = [
+            "code",
+            "campaign",
+            "created",
+            "opened",
+            "claimed",
+            "validated",
+            "voided",
+            "own_code",
+            "email",
+        ];
+        crate::jobs::results_csv::write_csv_atomically(&target, &header, records).map_err(|e| {
+            log::warn!("usage export: {e}");
+            UiError::new(
+                "export",
+                "The sessions could not be saved.",
+                "Check that the Downloads folder is not full and that you may write in it.",
+            )
+        })
+    })
+    .await?;
+    Ok(SavedFile {
+        path: path.display().to_string(),
+    })
+}
+
+/// Sessions by e-mail, phone or own code, in one campaign or all.
+#[tauri::command]
+pub async fn find_sessions(
+    state: State<'_, AppState>,
+    search: String,
+    campaign: Option<String>,
+) -> Result<Vec<CouponSession>, UiError> {
+    let search = search.trim().to_owned();
+    if search.chars().count() < 3 {
+        return Err(UiError {
+            field: Some("findSearch".into()),
+            ..UiError::new(
+                "validation",
+                "Type at least 3 characters to search.",
+                "An e-mail address, a phone number or your own validation code.",
+            )
+        });
+    }
+    let campaign = match campaign.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
+        Some(c) => Some(validate::coupon_campaign_id(c)?),
+        None => None,
+    };
+    let account = active_account(&state).await?;
+    let client = state.client_for(&account).await?;
+    Ok(client
+        .sessions()
+        .search(&SessionSearch { search, campaign })
+        .await?)
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CampaignPushResult {
+    pub recipients: Option<u64>,
+}
+
+/// A push message to one session's wallet holder (`session` given) or to all of the campaign's.
+#[tauri::command]
+pub async fn push_campaign_message(
+    state: State<'_, AppState>,
+    campaign: String,
+    message: String,
+    session: Option<String>,
+) -> Result<CampaignPushResult, UiError> {
+    let campaign = validate::coupon_campaign_id(&campaign)?;
+    let message = validate::push_message(&message)?;
+    let account = active_account(&state).await?;
+    let client = state.client_for(&account).await?;
+    let (result, target) = match session.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        Some(code) => (
+            client
+                .sessions()
+                .push(&campaign, code, &message)
+                .await
+                .map(|()| Some(1)),
+            code.to_owned(),
+        ),
+        None => (
+            client
+                .campaigns()
+                .push_all(&campaign, &message)
+                .await
+                .map(|r| r.recipients),
+            "all wallet holders".to_owned(),
+        ),
+    };
+    let outcome = match &result {
+        Ok(_) => Outcome::Ok,
+        Err(e) if may_have_taken_effect(e) => Outcome::Unknown,
+        Err(_) => Outcome::Failed,
+    };
+    record_history(
+        &state,
+        Line {
+            account_id: account.id.clone(),
+            account: account.name.clone(),
+            action: "campaign_push",
+            campaign: Some(campaign),
+            target: Some(target),
+            outcome,
+            detail: None,
+        },
+    )
+    .await;
+    match result {
+        Ok(recipients) => Ok(CampaignPushResult { recipients }),
+        Err(e) if may_have_taken_effect(&e) => Err(UiError::new(
+            "unknown",
+            "The answer from Coupontools did not arrive, so the message may have been sent.",
+            "Do not send it again straight away: ask a customer whether it arrived.",
+        )),
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::SingleUseCode;
+
+    fn at(text: &str) -> Option<time::OffsetDateTime> {
+        Some(
+            time::PrimitiveDateTime::parse(
+                text,
+                time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]"),
+            )
+            .unwrap()
+            .assume_utc(),
+        )
+    }
+
+    fn session(
+        opened: Option<&str>,
+        claimed: Option<&str>,
+        validated: Option<&str>,
+    ) -> SessionData {
+        SessionData {
+            campaign: "cam_1".into(),
+            code: SingleUseCode::new("x"),
+            url: String::new(),
+            sequence_id: None,
+            custom_id: None,
+            created_at: None,
+            opened_at: opened.and_then(at),
+            claimed_at: claimed.and_then(at),
+            validated_at: validated.and_then(at),
+            voided_at: None,
+            expires_at: None,
+            own_validation_code: None,
+            locked: false,
+            email: None,
+            first_name: None,
+            last_name: None,
+            phone: None,
+        }
+    }
+
+    #[test]
+    fn usage_is_counted_per_day_and_in_rates() {
+        let sessions = vec![
+            session(
+                Some("2026-11-01 10:00"),
+                Some("2026-11-01 10:05"),
+                Some("2026-11-02 12:00"),
+            ),
+            session(Some("2026-11-01 11:00"), None, None),
+            session(None, None, None),
+        ];
+        let (summary, days) = summarize(&sessions);
+        assert_eq!(
+            (
+                summary.sessions,
+                summary.opened,
+                summary.claimed,
+                summary.validated
+            ),
+            (3, 2, 1, 1)
+        );
+        assert_eq!(summary.claim_rate, Some(0.5));
+        assert_eq!(summary.use_rate, Some(1.0));
+        assert_eq!(
+            days,
+            vec![
+                DayCount {
+                    day: "2026-11-01".into(),
+                    opened: 2,
+                    claimed: 1,
+                    validated: 0
+                },
+                DayCount {
+                    day: "2026-11-02".into(),
+                    opened: 0,
+                    claimed: 0,
+                    validated: 1
+                },
+            ]
+        );
+        let (empty, none) = summarize(&[]);
+        assert_eq!((empty.claim_rate, none.len()), (None, 0));
+    }
+
+    #[test]
+    fn dates_and_lists_are_checked_in_plain_words() {
+        assert!(date_of(Some("2026-13-01"), "usageStart", false).is_err());
+        assert!(date_of(Some(" "), "usageStart", false).unwrap().is_none());
+        assert!(list_of("used").is_err());
+        let end = date_of(Some("2026-11-30"), "usageEnd", true)
+            .unwrap()
+            .unwrap();
+        assert_eq!((end.hour(), end.minute()), (23, 59));
+    }
+}
