@@ -137,3 +137,173 @@ async fn loyalty_ten_thousand_members_load_and_search_in_the_window() {
     desk.close().await;
     sandbox.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "benchmark: run scripts/bench.sh"]
+async fn redeem_scan_to_answer_and_campaign_usage_of_many_sessions() {
+    let sandbox = Sandbox::start(SandboxConfig::default()).await.unwrap();
+    let desk = Desk::launch("bench-counter").await;
+    connect(&desk, &sandbox).await;
+    // Codes of fresh coupons of the seeded campaign, read before the latency is switched on.
+    let mut config = coupon_desk::api::ClientConfig::new(
+        coupon_desk::api::Credentials::new(DEMO_CLIENT_ID, DEMO_CLIENT_SECRET),
+        sandbox.v3_url(),
+        sandbox.v4_url(),
+    );
+    config.timeout = Duration::from_secs(60);
+    let client = coupon_desk::api::Client::new(config).unwrap();
+    let query = coupon_desk::api::CampaignSessionsQuery {
+        campaign: "cam_104250".into(),
+        start: None,
+        end: None,
+    };
+    let sessions = client
+        .campaigns()
+        .sessions(coupon_desk::api::SessionList::All, &query)
+        .await
+        .unwrap();
+    sandbox.control().set_latency(LATENCY);
+
+    desk.click("a[data-screen='redeem']").await;
+    let input = desk.wait_visible("#redeem-input").await;
+    let mut answers = Vec::new();
+    for session in sessions.iter().take(10) {
+        desk.client
+            .execute("delete document.body.dataset.scanToAnswerMs;", vec![])
+            .await
+            .unwrap();
+        input
+            .send_keys(&format!("{}\u{E007}", session.code))
+            .await
+            .unwrap();
+        answers.push(wait_body_number(&desk, "scanToAnswerMs", Duration::from_secs(10)).await);
+        desk.find("#redeem-input").await.click().await.unwrap();
+    }
+    answers.sort_by(f64::total_cmp);
+    println!(
+        "redeem, {} ms per call: scan → answer painted median {:.0} ms, worst {:.0} ms (target ≤ {} ms)",
+        LATENCY.as_millis(),
+        answers[answers.len() / 2],
+        answers[answers.len() - 1],
+        LATENCY.as_millis() + 50
+    );
+
+    // Usage of the seeded campaign: every page, four at a time.
+    let pages = sessions.len().div_ceil(100);
+    desk.click("a[data-screen='campaigns']").await;
+    let deadline = Instant::now() + desk::TIMEOUT;
+    loop {
+        let picked = desk
+            .client
+            .execute(
+                "const s = document.querySelector('#campaigns-campaign');
+                 if (![...s.options].some(o => o.value === 'cam_104250')) return false;
+                 s.value = 'cam_104250'; s.dispatchEvent(new Event('change', { bubbles: true }));
+                 delete document.body.dataset.usageLoadedMs; delete document.body.dataset.usagePaintedMs;
+                 return true;",
+                vec![],
+            )
+            .await
+            .unwrap();
+        if picked == serde_json::json!(true) {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the seeded campaign never appeared"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    desk.click("#campaigns-load").await;
+    let loaded = wait_body_number(&desk, "usageLoadedMs", Duration::from_secs(120)).await;
+    let painted = wait_body_number(&desk, "usagePaintedMs", Duration::from_secs(10)).await;
+    let ideal = LATENCY.as_secs_f64() * 1000.0 * (1 + (pages - 1).div_ceil(CONCURRENCY)) as f64;
+    println!(
+        "campaign usage, {} sessions ({pages} pages of 100 at {} ms, {CONCURRENCY} at a time): all pages in {loaded:.0} ms, ideal {ideal:.0} ms (ratio {:.2}, target ≤ 1.2); chart and table painted {painted:.0} ms after the last page (target ≤ 200 ms)",
+        sessions.len(),
+        LATENCY.as_millis(),
+        loaded / ideal
+    );
+    desk.close().await;
+    sandbox.stop().await;
+}
+
+/// Peak resident memory of the app's process (VmHWM), in MB; Linux only.
+fn app_peak_rss_mb() -> Option<f64> {
+    let out = std::process::Command::new("pgrep")
+        .args(["-n", "-f", "target/debug/coupon-desk"])
+        .output()
+        .ok()?;
+    let pid = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let kb: f64 = status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()?;
+    Some(kb / 1024.0)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "benchmark: run scripts/bench.sh"]
+async fn single_use_a_hundred_thousand_links_in_the_window() {
+    let sandbox = Sandbox::start(SandboxConfig::default()).await.unwrap();
+    let desk = Desk::launch("bench-links").await;
+    connect(&desk, &sandbox).await;
+    desk.click("a[data-screen='links']").await;
+    let deadline = Instant::now() + desk::TIMEOUT;
+    loop {
+        let picked = desk
+            .client
+            .execute(
+                "const s = document.querySelector('#links-campaign');
+                 const o = s && [...s.options].find(o => o.value.startsWith('cam_'));
+                 if (!o) return false; s.value = o.value; return true;",
+                vec![],
+            )
+            .await
+            .unwrap();
+        if picked == serde_json::json!(true) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "no campaign");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    desk.fill("#links-amount", "100000").await;
+    desk.click("#links-many-button").await;
+    desk.wait_text_for(
+        "#links-job-state",
+        "finished",
+        Duration::from_secs(300),
+        |t| t.contains("Finished"),
+    )
+    .await;
+    let finished = Instant::now();
+    desk.wait_text("#links-results", "the first links painted", |t| {
+        t.contains("https://digicpn.com/p/")
+    })
+    .await;
+    let first_rows = finished.elapsed();
+    let started = Instant::now();
+    desk.click("#links-export").await;
+    desk.wait_text_for(
+        "#links-export-path",
+        "the export",
+        Duration::from_secs(60),
+        |t| t.ends_with(".csv"),
+    )
+    .await;
+    let export = started.elapsed();
+    let rss = app_peak_rss_mb();
+    println!(
+        "single-use links, 100 000 in the window: first rows painted {:.0} ms after the job finished (as WebDriver sees it); CSV export {:.2} s from the click (target ≤ 1 s); app process peak memory {} (target ≤ 250 MB)",
+        first_rows.as_secs_f64() * 1000.0,
+        export.as_secs_f64(),
+        rss.map_or_else(|| "unknown".to_owned(), |mb| format!("{mb:.0} MB"))
+    );
+    desk.close().await;
+    sandbox.stop().await;
+}

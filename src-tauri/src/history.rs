@@ -157,7 +157,7 @@ fn query(conn: &Connection, filter: &Filter, limit: i64) -> rusqlite::Result<Vec
     let mut stmt = conn.prepare(
         "SELECT id, at, account, action, campaign, target, outcome, detail, job_id FROM history
          WHERE (?1 IS NULL OR target LIKE ?1 ESCAPE '\\' OR campaign LIKE ?1 ESCAPE '\\'
-                OR account LIKE ?1 ESCAPE '\\' OR detail LIKE ?1 ESCAPE '\\')
+                OR account LIKE ?1 ESCAPE '\\' OR detail LIKE ?1 ESCAPE '\\' OR at LIKE ?1 ESCAPE '\\')
            AND (?2 IS NULL OR outcome = ?2)
          ORDER BY id DESC LIMIT ?3",
     )?;

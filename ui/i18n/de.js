@@ -532,4 +532,5 @@ export default {
   'campaigns.pushSendOne': "An diesen Inhaber senden",
   'campaigns.pushSendAll': "An alle Inhaber senden",
   'history.action.campaign_push': "Kampagnennachricht",
+  'loyalty.importMapping': "Welche Spalte enthält was",
 };

@@ -546,4 +546,5 @@ export default {
   'campaigns.pushSendOne': "Send to this holder",
   'campaigns.pushSendAll': "Send to all holders",
   'history.action.campaign_push': "Campaign message",
+  'loyalty.importMapping': "Which column holds what",
 };

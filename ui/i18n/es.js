@@ -532,4 +532,5 @@ export default {
   'campaigns.pushSendOne': "Enviar a este titular",
   'campaigns.pushSendAll': "Enviar a todos los titulares",
   'history.action.campaign_push': "Mensaje de campaña",
+  'loyalty.importMapping': "Qué columna contiene qué",
 };

@@ -532,4 +532,5 @@ export default {
   'campaigns.pushSendOne': "Envoyer à ce détenteur",
   'campaigns.pushSendAll': "Envoyer à tous les détenteurs",
   'history.action.campaign_push': "Message de campagne",
+  'loyalty.importMapping': "Quelle colonne contient quoi",
 };

@@ -532,4 +532,5 @@ export default {
   'campaigns.pushSendOne': "Naar deze houder sturen",
   'campaigns.pushSendAll': "Naar alle houders sturen",
   'history.action.campaign_push': "Campagnebericht",
+  'loyalty.importMapping': "Welke kolom bevat wat",
 };

@@ -115,8 +115,8 @@ export const voidLoyaltyMember = (card, member) => call('void_loyalty_member', {
 export const deleteLoyaltyMember = (card, member, typedName) => call('delete_loyalty_member', { card, member, typedName });
 export const pushLoyaltyMessage = (card, message, members) => call('push_loyalty_message', { card, message, members: members ?? null });
 export const copyLoyaltyCard = (card, name) => call('copy_loyalty_card', { card, name: name || null });
-export const previewMemberImport = (text) => call('preview_member_import', { text });
-export const startMemberImport = (card, cardName, text, onProgress) => call('start_member_import', { card, cardName, text, onProgress });
+export const previewMemberImport = (text, mapping) => call('preview_member_import', { text, mapping: mapping ?? null });
+export const startMemberImport = (card, cardName, text, mapping, onProgress) => call('start_member_import', { card, cardName, text, mapping: mapping ?? null, onProgress });
 export const exportLoyaltyMembers = (card, includeVoided) => call('export_loyalty_members', { card, includeVoided: Boolean(includeVoided) });
 
 // At the counter.

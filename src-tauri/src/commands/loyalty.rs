@@ -837,6 +837,9 @@ pub struct ImportRow {
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ImportPreview {
+    /// The file's column names, and which of them holds which field.
+    pub headers: Vec<String>,
+    pub mapping: ImportMapping,
     pub total: usize,
     pub valid: usize,
     pub problems: usize,
@@ -933,10 +936,17 @@ const COLUMNS: &[(&str, &[&str])] = &[
     ),
 ];
 
-/// Reads a member file: its header names the columns (any of the five languages), `,` `;` or
-/// tab separated. Each row is checked like the form; rows with the e-mail of an earlier row are
-/// marked twice.
-pub fn parse_member_file(text: &str) -> Result<Vec<ImportRow>, UiError> {
+/// Which column of the file holds which field: field name (`first_name`, `email`, …) → column
+/// index. Guessed from the header (any of the five languages); the window may correct it.
+pub type ImportMapping = std::collections::BTreeMap<String, usize>;
+
+/// Reads a member file: its header names the columns (any of the five languages; `mapping`
+/// overrides the guess), `,` `;` or tab separated. Each row is checked like the form; rows with
+/// the e-mail of an earlier row are marked twice. Returns the header and the mapping used too.
+pub fn parse_member_file(
+    text: &str,
+    mapping: Option<&ImportMapping>,
+) -> Result<(Vec<String>, ImportMapping, Vec<ImportRow>), UiError> {
     let text = text.trim_start_matches('\u{feff}');
     let first = text.lines().next().unwrap_or_default();
     let delimiter = [b'\t', b';', b',']
@@ -951,14 +961,26 @@ pub fn parse_member_file(text: &str) -> Result<Vec<ImportRow>, UiError> {
         .headers()
         .map_err(|_| file_problem("The file's first line could not be read as column names."))?
         .clone();
-    let mut index = std::collections::HashMap::new();
-    for (i, header) in headers.iter().enumerate() {
-        let header = header.trim().to_lowercase();
-        if let Some((field, _)) = COLUMNS
-            .iter()
-            .find(|(_, names)| names.contains(&header.as_str()))
-        {
-            index.entry(*field).or_insert(i);
+    let mut index: ImportMapping = ImportMapping::new();
+    match mapping {
+        Some(chosen) => {
+            for (field, &column) in chosen {
+                let known = COLUMNS.iter().any(|(f, _)| f == field);
+                if known && column < headers.len() {
+                    index.insert(field.clone(), column);
+                }
+            }
+        }
+        None => {
+            for (i, header) in headers.iter().enumerate() {
+                let header = header.trim().to_lowercase();
+                if let Some((field, _)) = COLUMNS
+                    .iter()
+                    .find(|(_, names)| names.contains(&header.as_str()))
+                {
+                    index.entry((*field).to_owned()).or_insert(i);
+                }
+            }
         }
     }
     if !index.contains_key("email")
@@ -1021,7 +1043,7 @@ pub fn parse_member_file(text: &str) -> Result<Vec<ImportRow>, UiError> {
             problem,
         });
     }
-    Ok(rows)
+    Ok((headers.iter().map(str::to_owned).collect(), index, rows))
 }
 
 fn file_problem(message: &str) -> UiError {
@@ -1036,11 +1058,16 @@ fn file_problem(message: &str) -> UiError {
 }
 
 #[tauri::command]
-pub async fn preview_member_import(text: String) -> Result<ImportPreview, UiError> {
+pub async fn preview_member_import(
+    text: String,
+    mapping: Option<ImportMapping>,
+) -> Result<ImportPreview, UiError> {
     blocking(move || {
-        let rows = parse_member_file(&text)?;
+        let (headers, mapping, rows) = parse_member_file(&text, mapping.as_ref())?;
         let problems = rows.iter().filter(|r| r.problem.is_some()).count();
         Ok(ImportPreview {
+            headers,
+            mapping,
             total: rows.len(),
             valid: rows.len() - problems,
             problems,
@@ -1056,6 +1083,7 @@ pub async fn start_member_import(
     card: String,
     card_name: String,
     text: String,
+    mapping: Option<ImportMapping>,
     on_progress: Channel<JobProgress>,
 ) -> Result<StartedJob, UiError> {
     let Card::V4(id) = card_of(&card)? else {
@@ -1072,7 +1100,8 @@ pub async fn start_member_import(
         },
     };
     let job_id = blocking(move || {
-        let rows = parse_member_file(&text)?
+        let rows = parse_member_file(&text, mapping.as_ref())?
+            .2
             .into_iter()
             .map(|r| {
                 let settled = r.problem.map(|p| {
@@ -1180,18 +1209,27 @@ mod tests {
 
     #[test]
     fn a_member_file_is_read_by_its_headers_in_any_language_and_checked_row_by_row() {
-        let rows = parse_member_file(
+        let (headers, mapping, rows) = parse_member_file(
             "\u{feff}Voornaam;Achternaam;E-mail;Telefoon\nAnn;Peeters;ann@example.com;+32 470 12 34 56\nBob;;not-an-address;\nCid;;ANN@example.com;\n",
+            None,
         )
         .unwrap();
+        assert_eq!(headers[2], "E-mail");
+        assert_eq!(mapping.get("email"), Some(&2));
         assert_eq!(rows.len(), 3);
         assert_eq!(rows[0].member.first_name.as_deref(), Some("Ann"));
         assert_eq!(rows[0].member.phone.as_deref(), Some("+32 470 12 34 56"));
         assert!(rows[0].problem.is_none());
         assert!(rows[1].problem.is_some(), "{rows:?}");
         assert!(rows[2].problem.as_deref().unwrap().contains("earlier row"));
-        let none = parse_member_file("colour,size\nred,L\n").unwrap_err();
+        let none = parse_member_file("colour,size\nred,L\n", None).unwrap_err();
         assert_eq!(none.field.as_deref(), Some("importText"));
+        // The person says which column is what; the header no longer has to.
+        let chosen: ImportMapping = [("email".to_owned(), 1), ("first_name".to_owned(), 0)].into();
+        let (_, _, rows) =
+            parse_member_file("a,b\nNina,nina@example.com\n", Some(&chosen)).unwrap();
+        assert_eq!(rows[0].member.email.as_deref(), Some("nina@example.com"));
+        assert_eq!(rows[0].member.first_name.as_deref(), Some("Nina"));
     }
 
     #[test]

@@ -104,9 +104,13 @@ export function init() {
   $('#loyalty-import-toggle').addEventListener('click', () => toggle('#loyalty-import-form', '#loyalty-import-title'));
   $('#loyalty-import-form').addEventListener('submit', (e) => {
     e.preventDefault();
-    previewImport();
+    previewImport(importMapping);
   });
-  $('#loyalty-import-text').addEventListener('input', () => ($('#loyalty-import-start').hidden = true));
+  $('#loyalty-import-text').addEventListener('input', () => {
+    $('#loyalty-import-start').hidden = true;
+    $('#loyalty-import-mapping').hidden = true;
+    importMapping = null;
+  });
   $('#loyalty-import-start').addEventListener('click', startImport);
   $('#loyalty-export').addEventListener('click', (e) => exportMembers(e.currentTarget));
   subscribe(() => {
@@ -128,6 +132,33 @@ export function init() {
 export function show() {
   if (cardsFor !== accountId()) refreshCards();
   $('#loyalty-search').focus();
+  offerResume();
+}
+
+let offered = false;
+
+/** An import interrupted by a crash or a close is offered here, paused, for Resume. */
+async function offerResume() {
+  if (offered || importPanel.job) return;
+  offered = true;
+  try {
+    const [job] = await api.unfinishedJobs('loyalty_import');
+    if (!job) return;
+    importPanel.attach(job.jobId, { state: 'paused' });
+    importPanel.onProgress({
+      jobId: job.jobId,
+      state: 'paused',
+      total: job.total,
+      remaining: job.total - job.done,
+      sent: 0,
+      skipped: 0,
+      failed: 0,
+      unknown: 0,
+      pauseReason: job.pauseReason || { message: t('links.job.interrupted'), hint: t('links.job.interruptedHint') },
+    });
+  } catch {
+    // Nothing to offer, or the journal is not readable; the screen works without it.
+  }
 }
 
 function accountId() {
@@ -588,22 +619,45 @@ function sendPush() {
   });
 }
 
-function previewImport() {
+let importMapping = null; // field → column, as the last preview used it
+
+function previewImport(mapping = null) {
   const errorArea = $('#loyalty-import-error');
   clearError(errorArea);
   clearFieldErrors($('#loyalty-import-form'));
   withBusy($('#loyalty-import-check'), async () => {
     try {
-      const preview = await api.previewMemberImport($('#loyalty-import-text').value);
+      const preview = await api.previewMemberImport($('#loyalty-import-text').value, mapping);
+      importMapping = preview.mapping || {};
+      renderImportMapping(preview.headers || [], importMapping);
       $('#loyalty-import-summary').textContent = t('loyalty.importSummary', { valid: formatNumber(preview.valid), problems: formatNumber(preview.problems), total: formatNumber(preview.total) });
       const start = $('#loyalty-import-start');
       start.hidden = preview.valid === 0;
       start.textContent = t('loyalty.importStartN', { count: formatNumber(preview.valid) });
-      if (preview.valid) start.focus();
+      if (preview.valid && !mapping) start.focus();
     } catch (err) {
       showProblem(err, { fields: { importText: 'loyalty-import-text' }, box: errorArea });
     }
   });
+}
+
+/** The columns the file has, and which one was taken for each field (the person may change it). */
+function renderImportMapping(headers, mapping) {
+  $('#loyalty-import-mapping').hidden = false;
+  for (const select of $$('#loyalty-import-mapping select')) {
+    const field = select.dataset.field;
+    clear(select);
+    select.append(h('option', { value: '' }, t('bulk.mapNone')));
+    headers.forEach((name, i) => select.append(h('option', { value: String(i) }, name || `#${i + 1}`)));
+    select.value = mapping[field] === undefined ? '' : String(mapping[field]);
+    select.onchange = () => {
+      const chosen = {};
+      for (const other of $$('#loyalty-import-mapping select')) {
+        if (other.value !== '') chosen[other.dataset.field] = Number(other.value);
+      }
+      previewImport(chosen);
+    };
+  }
 }
 
 function startImport() {
@@ -611,7 +665,7 @@ function startImport() {
   const info = cardInfo();
   withBusy($('#loyalty-import-start'), async () => {
     try {
-      const started = await api.startMemberImport(card(), info ? info.name : '', $('#loyalty-import-text').value, importPanel.channel());
+      const started = await api.startMemberImport(card(), info ? info.name : '', $('#loyalty-import-text').value, importMapping, importPanel.channel());
       importPanel.started(started.jobId);
       $('#loyalty-import-start').hidden = true;
     } catch (err) {
