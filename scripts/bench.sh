@@ -12,7 +12,9 @@ export COUPON_DESK_TEST_OUTPUT="$out_dir"
 echo "==> Bulk engine and single-use links (release build)"
 cargo run --release --bin coupon-desk-bench
 
-echo "==> In the app window"
+echo "==> In the app window (the release build of the app)"
+cargo build --release --bin coupon-desk
+export COUPON_DESK_APP="$PWD/target/release/coupon-desk"
 cargo test --test e2e_bench --no-run
 inner='keyring_home=$(mktemp -d); echo coupon-desk-bench | XDG_DATA_HOME="$keyring_home" gnome-keyring-daemon --unlock --components=secrets >/dev/null; cargo test --test e2e_bench -- --ignored --test-threads=1 --nocapture'
 dbus-run-session -- xvfb-run -a -s "-screen 0 1400x1000x24" bash -c "$inner" 2>&1 | grep -Ev 'portal|Gtk-WARNING|dbus-daemon|pw.conf|^$'

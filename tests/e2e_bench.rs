@@ -3,6 +3,7 @@
 //! the README, not in a pass/fail of CI).
 
 #[path = "support/desk.rs"]
+#[allow(dead_code)] // each test file uses part of the harness
 mod desk;
 
 use std::time::{Duration, Instant};
@@ -232,7 +233,7 @@ async fn redeem_scan_to_answer_and_campaign_usage_of_many_sessions() {
 /// Peak resident memory of the app's process (VmHWM), in MB; Linux only.
 fn app_peak_rss_mb() -> Option<f64> {
     let out = std::process::Command::new("pgrep")
-        .args(["-n", "-f", "target/debug/coupon-desk"])
+        .args(["-n", "-x", "coupon-desk"])
         .output()
         .ok()?;
     let pid = String::from_utf8_lossy(&out.stdout).trim().to_owned();
