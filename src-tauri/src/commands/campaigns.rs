@@ -10,8 +10,8 @@ use serde::Serialize;
 use tauri::ipc::Channel;
 use tauri::{AppHandle, Runtime, State};
 
-use super::history::{export_path, SavedFile};
-use super::{active_account, blocking, may_have_taken_effect, record_history, UiError};
+use super::history::{save_csv, SavedFile};
+use super::{active_account, may_have_taken_effect, record_history, UiError};
 use crate::api::{
     validate, CampaignSessionsQuery, CampaignUsage, Client, CouponSession, SessionData,
     SessionList, SessionSearch,
@@ -297,18 +297,17 @@ pub async fn export_campaign_usage<R: Runtime>(
     let client = state.client_for(&account).await?;
     let generation = USAGE_GENERATION.load(Ordering::SeqCst);
     let (sessions, _) = all_pages(&client, list, &query, generation, |_, _, _| {}).await?;
-    let path = export_path(&app, "coupon-desk-sessions", "csv")?;
-    let target = path.clone();
-    blocking(move || {
-        let iso = |t: Option<time::OffsetDateTime>| {
-            t.and_then(|t| {
-                t.format(&time::format_description::well_known::Rfc3339)
-                    .ok()
-            })
-            .unwrap_or_default()
-        };
-        let records = sessions.iter().map(|s| {
-            [
+    let iso = |t: Option<time::OffsetDateTime>| {
+        t.and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_default()
+    };
+    let rows = sessions
+        .iter()
+        .map(|s| {
+            vec![
                 s.code.to_string(),
                 s.campaign.clone(),
                 iso(s.created_at),
@@ -319,31 +318,20 @@ pub async fn export_campaign_usage<R: Runtime>(
                 s.own_validation_code.clone().unwrap_or_default(),
                 s.email.clone().unwrap_or_default(),
             ]
-        });
-        let header = [
-            "code",
-            "campaign",
-            "created",
-            "opened",
-            "claimed",
-            "validated",
-            "voided",
-            "own_code",
-            "email",
-        ];
-        crate::jobs::results_csv::write_csv_atomically(&target, &header, records).map_err(|e| {
-            log::warn!("usage export: {e}");
-            UiError::new(
-                "export",
-                "The sessions could not be saved.",
-                "Check that the Downloads folder is not full and that you may write in it.",
-            )
         })
-    })
-    .await?;
-    Ok(SavedFile {
-        path: path.display().to_string(),
-    })
+        .collect();
+    const HEADER: &[&str] = &[
+        "code",
+        "campaign",
+        "created",
+        "opened",
+        "claimed",
+        "validated",
+        "voided",
+        "own_code",
+        "email",
+    ];
+    save_csv(&app, "coupon-desk-sessions", HEADER, rows, "sessions").await
 }
 
 /// Sessions by e-mail, phone or own code, in one campaign or all.

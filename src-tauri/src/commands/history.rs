@@ -46,6 +46,33 @@ pub async fn export_history<R: Runtime>(
     })
 }
 
+/// A table saved as CSV in Downloads the one way the app writes CSV for people (BOM, CRLF,
+/// cells defused against formulas), off the async threads; `what` names it in the error.
+pub(crate) async fn save_csv<R: Runtime>(
+    app: &AppHandle<R>,
+    stem: &str,
+    header: &'static [&'static str],
+    rows: Vec<Vec<String>>,
+    what: &'static str,
+) -> Result<SavedFile, UiError> {
+    let path = export_path(app, stem, "csv")?;
+    let target = path.clone();
+    blocking(move || {
+        crate::jobs::results_csv::write_csv_atomically(&target, header, rows).map_err(|e| {
+            log::warn!("{what} export: {e}");
+            UiError::new(
+                "export",
+                format!("The {what} could not be saved."),
+                "Check that the Downloads folder is not full and that you may write in it.",
+            )
+        })
+    })
+    .await?;
+    Ok(SavedFile {
+        path: path.display().to_string(),
+    })
+}
+
 /// Exports go to the Downloads folder, like a browser's downloads, with a time in the name so
 /// nothing is overwritten; the window shows where.
 pub(crate) fn export_path<R: Runtime>(

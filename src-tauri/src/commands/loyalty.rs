@@ -9,7 +9,7 @@ use tauri::ipc::Channel;
 use tauri::{AppHandle, Runtime, State};
 
 use super::bulk::{manager, ChannelSink, StartedJob};
-use super::history::{export_path, SavedFile};
+use super::history::{save_csv, SavedFile};
 use super::{
     active_account, blocking, may_have_taken_effect, record_history, settle_time, UiError,
 };
@@ -488,20 +488,22 @@ pub async fn add_loyalty_stamps(
         Some(note) => format!("+{amount} stamps — {note}"),
         None => format!("+{amount} stamps"),
     });
+    let remember = |outcome, detail| {
+        record_history(
+            &state,
+            line(
+                &account,
+                "loyalty_add_stamps",
+                &card,
+                &member,
+                outcome,
+                detail,
+            ),
+        )
+    };
     match result {
         Ok(_) => {
-            record_history(
-                &state,
-                line(
-                    &account,
-                    "loyalty_add_stamps",
-                    &card,
-                    &member,
-                    Outcome::Ok,
-                    detail,
-                ),
-            )
-            .await;
+            remember(Outcome::Ok, detail).await;
             Ok(StampResult {
                 member: reread(&client, &card, &member).await?,
                 confirmed_after_interruption: false,
@@ -511,53 +513,20 @@ pub async fn add_loyalty_stamps(
             settle_time(&client).await;
             let now = reread(&client, &card, &member).await?;
             if now.stamps == before.saturating_add(amount) {
-                record_history(
-                    &state,
-                    line(
-                        &account,
-                        "loyalty_add_stamps",
-                        &card,
-                        &member,
-                        Outcome::Ok,
-                        detail,
-                    ),
-                )
-                .await;
+                remember(Outcome::Ok, detail).await;
                 Ok(StampResult {
                     member: now,
                     confirmed_after_interruption: true,
                 })
             } else if now.stamps == before {
-                record_history(
-                    &state,
-                    line(
-                        &account,
-                        "loyalty_add_stamps",
-                        &card,
-                        &member,
-                        Outcome::Failed,
-                        detail,
-                    ),
-                )
-                .await;
+                remember(Outcome::Failed, detail).await;
                 Err(UiError::new(
                     "not_added",
                     format!("The stamps did not arrive: the card still shows {before}."),
                     "Press Add stamps again.",
                 ))
             } else {
-                record_history(
-                    &state,
-                    line(
-                        &account,
-                        "loyalty_add_stamps",
-                        &card,
-                        &member,
-                        Outcome::Unknown,
-                        detail,
-                    ),
-                )
-                .await;
+                remember(Outcome::Unknown, detail).await;
                 Err(UiError::new(
                     "unknown",
                     format!(
@@ -1150,25 +1119,10 @@ pub async fn export_loyalty_members<R: Runtime>(
             .map(Into::into)
             .collect(),
     };
-    let path = export_path(&app, "coupon-desk-members", "csv")?;
-    let target = path.clone();
-    blocking(move || {
-        let header = [
-            "id",
-            "first_name",
-            "last_name",
-            "email",
-            "phone",
-            "address",
-            "zip",
-            "city",
-            "stamps",
-            "rewards_available",
-            "voided",
-            "created_at",
-        ];
-        let records = members.iter().map(|m| {
-            [
+    let rows = members
+        .iter()
+        .map(|m| {
+            vec![
                 m.id.clone(),
                 m.first_name.clone(),
                 m.last_name.clone(),
@@ -1187,20 +1141,23 @@ pub async fn export_loyalty_members<R: Runtime>(
                     })
                     .unwrap_or_default(),
             ]
-        });
-        crate::jobs::results_csv::write_csv_atomically(&target, &header, records).map_err(|e| {
-            log::warn!("members export: {e}");
-            UiError::new(
-                "export",
-                "The members could not be saved.",
-                "Check that the Downloads folder is not full and that you may write in it.",
-            )
         })
-    })
-    .await?;
-    Ok(SavedFile {
-        path: path.display().to_string(),
-    })
+        .collect();
+    const HEADER: &[&str] = &[
+        "id",
+        "first_name",
+        "last_name",
+        "email",
+        "phone",
+        "address",
+        "zip",
+        "city",
+        "stamps",
+        "rewards_available",
+        "voided",
+        "created_at",
+    ];
+    save_csv(&app, "coupon-desk-members", HEADER, rows, "members").await
 }
 
 #[cfg(test)]

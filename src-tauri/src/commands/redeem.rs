@@ -5,10 +5,8 @@
 use serde::{Deserialize, Serialize};
 use tauri::{AppHandle, Runtime, State};
 
-use super::history::{export_path, SavedFile};
-use super::{
-    active_account, blocking, may_have_taken_effect, record_history, settle_time, UiError,
-};
+use super::history::{save_csv, SavedFile};
+use super::{active_account, may_have_taken_effect, record_history, settle_time, UiError};
 use crate::api::{validate, ApiError, SessionData, SessionSearch, SessionUpdate};
 use crate::history::{Line, Outcome};
 use crate::settings::AccountRecord;
@@ -273,30 +271,18 @@ pub async fn export_shift<R: Runtime>(
     app: AppHandle<R>,
     scans: Vec<ShiftScan>,
 ) -> Result<SavedFile, UiError> {
-    let path = export_path(&app, "coupon-desk-scans", "csv")?;
-    let target = path.clone();
-    blocking(move || {
-        let records = scans
-            .iter()
-            .map(|s| [s.at.clone(), s.code.clone(), s.result.clone()]);
-        crate::jobs::results_csv::write_csv_atomically(
-            &target,
-            &["time", "code", "result"],
-            records,
-        )
-        .map_err(|e| {
-            log::warn!("shift export: {e}");
-            UiError::new(
-                "export",
-                "The scans could not be saved.",
-                "Check that the Downloads folder is not full and that you may write in it.",
-            )
-        })
-    })
-    .await?;
-    Ok(SavedFile {
-        path: path.display().to_string(),
-    })
+    let rows = scans
+        .into_iter()
+        .map(|s| vec![s.at, s.code, s.result])
+        .collect();
+    save_csv(
+        &app,
+        "coupon-desk-scans",
+        &["time", "code", "result"],
+        rows,
+        "scans",
+    )
+    .await
 }
 
 #[cfg(test)]

@@ -13,17 +13,17 @@ pub fn write_results(
     path: &Path,
     columns: &[(&str, &str)],
     done_word: &str,
-    rows: &[JobRow],
+    rows: impl IntoIterator<Item = JobRow>,
 ) -> Result<(), JobError> {
     let header: Vec<&str> = columns.iter().map(|(name, _)| *name).collect();
-    let records = rows.iter().map(|row| {
+    let records = rows.into_iter().map(|row| {
         columns
             .iter()
             .map(|(_, field)| match *field {
                 "row" => row.row.to_string(),
                 "status" => match row.status {
                     RowStatus::Sent => done_word.to_string(),
-                    _ => status_word(row).to_string(),
+                    _ => status_word(&row).to_string(),
                 },
                 "message" => row.message.clone().unwrap_or_default(),
                 other => row.field(other).unwrap_or_default().to_owned(),
@@ -180,7 +180,7 @@ mod tests {
         let mut doubt = row(4, "cid@example.com", RowStatus::Pending, None, None);
         doubt.in_doubt = true;
         rows.push(doubt);
-        write_results(&path, COLUMNS, "sent", &rows).unwrap();
+        write_results(&path, COLUMNS, "sent", rows.clone()).unwrap();
         let text = std::fs::read_to_string(&path).unwrap();
         assert!(text.starts_with('\u{feff}'));
         assert!(!dir.path().join("results.csv.part").exists());

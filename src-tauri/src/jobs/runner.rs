@@ -386,12 +386,34 @@ impl JobManager {
         };
         let entry = kinds::find(&kind).ok_or(JobError::UnknownKind { kind })?;
         let reader = crate::db::open_reader(&self.inner.db_path).map_err(JobError::Open)?;
-        let rows = if entry.item_key.is_some() {
-            items_in(&reader, job_id, 0, item_count(&reader, job_id)?)?
+        let items = entry.item_key.is_some();
+        let count = if items {
+            item_count(&reader, job_id)?
         } else {
-            rows_in(&reader, job_id, 0, total)?
+            total
         };
-        results_csv::write_results(path, entry.export_columns, entry.done_word, &rows)
+        // Page by page into the file: 100 000 links never sit in memory at once.
+        let failed = std::cell::RefCell::new(None);
+        let rows = (0..count).step_by(MAX_PAGE).flat_map(|offset| {
+            let page = if items {
+                items_in(&reader, job_id, offset, MAX_PAGE)
+            } else {
+                rows_in(&reader, job_id, offset, MAX_PAGE)
+            };
+            page.unwrap_or_else(|e| {
+                failed.borrow_mut().get_or_insert(e);
+                Vec::new()
+            })
+        });
+        results_csv::write_results(path, entry.export_columns, entry.done_word, rows)?;
+        match failed.into_inner() {
+            Some(error) => {
+                // A file that misses rows must not look like the results.
+                let _ = std::fs::remove_file(path);
+                Err(error)
+            }
+            None => Ok(()),
+        }
     }
 
     /// Writes a history line through the journal's connection (the app's one writer).
