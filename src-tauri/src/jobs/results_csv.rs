@@ -225,7 +225,7 @@ mod tests {
             &dir.path().join("missing/results.csv"),
             COLUMNS,
             "sent",
-            &[],
+            Vec::new(),
         )
         .unwrap_err();
         assert!(matches!(err, JobError::Export(_)));
