@@ -11,7 +11,9 @@ use tauri::ipc::Channel;
 use tauri::{AppHandle, Runtime, State};
 
 use super::history::{save_csv, SavedFile};
-use super::{active_account, may_have_taken_effect, record_history, UiError};
+use super::{
+    active_account, may_have_taken_effect, push_result, record_history, PushResult, UiError,
+};
 use crate::api::{
     validate, CampaignSessionsQuery, CampaignUsage, Client, CouponSession, SessionData,
     SessionList, SessionSearch,
@@ -364,12 +366,6 @@ pub async fn find_sessions(
         .await?)
 }
 
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct CampaignPushResult {
-    pub recipients: Option<u64>,
-}
-
 /// A push message to one session's wallet holder (`session` given) or to all of the campaign's.
 #[tauri::command]
 pub async fn push_campaign_message(
@@ -377,7 +373,7 @@ pub async fn push_campaign_message(
     campaign: String,
     message: String,
     session: Option<String>,
-) -> Result<CampaignPushResult, UiError> {
+) -> Result<PushResult, UiError> {
     let campaign = validate::coupon_campaign_id(&campaign)?;
     let message = validate::push_message(&message)?;
     let account = active_account(&state).await?;
@@ -418,15 +414,7 @@ pub async fn push_campaign_message(
         },
     )
     .await;
-    match result {
-        Ok(recipients) => Ok(CampaignPushResult { recipients }),
-        Err(e) if may_have_taken_effect(&e) => Err(UiError::new(
-            "unknown",
-            "The answer from Coupontools did not arrive, so the message may have been sent.",
-            "Do not send it again straight away: ask a customer whether it arrived.",
-        )),
-        Err(e) => Err(e.into()),
-    }
+    push_result(result)
 }
 
 #[cfg(test)]

@@ -11,7 +11,8 @@ use tauri::{AppHandle, Runtime, State};
 use super::bulk::{manager, ChannelSink, StartedJob};
 use super::history::{save_csv, SavedFile};
 use super::{
-    active_account, blocking, may_have_taken_effect, record_history, settle_time, UiError,
+    active_account, blocking, may_have_taken_effect, push_result, record_history, settle_time,
+    PushResult, UiError,
 };
 use crate::api::{
     validate, ApiError, Client, LoyaltyMember, LoyaltyUser, MemberChangeV3, MemberFields,
@@ -708,12 +709,6 @@ async fn settle_write<T>(
     }
 }
 
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct PushResult {
-    pub recipients: Option<u64>,
-}
-
 /// A push message to the given members, or to all when `members` is None.
 #[tauri::command]
 pub async fn push_loyalty_message(
@@ -750,17 +745,7 @@ pub async fn push_loyalty_message(
         (Card::V3(id), None) => client.loyalty().push_all_v3(&id, &message).await,
     };
     write_outcome(&state, &account, "loyalty_push", &card, &who, &result).await;
-    match result {
-        Ok(receipt) => Ok(PushResult {
-            recipients: receipt.recipients,
-        }),
-        Err(e) if may_have_taken_effect(&e) => Err(UiError::new(
-            "unknown",
-            "The answer from Coupontools did not arrive, so the message may have been sent.",
-            "Do not send it again straight away: ask a customer whether it arrived.",
-        )),
-        Err(e) => Err(e.into()),
-    }
+    push_result(result.map(|receipt| receipt.recipients))
 }
 
 #[tauri::command]

@@ -73,6 +73,29 @@ pub(crate) async fn settle_time(client: &crate::api::Client) {
     tokio::time::sleep(grace).await;
 }
 
+/// What a push message reached, as every screen that sends one reports it.
+#[derive(Debug, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PushResult {
+    pub recipients: Option<u64>,
+}
+
+/// A push message's answer: the recipients, or after a lost reply a plain "may have been sent"
+/// (a push cannot be looked up afterwards, so it is never sent again on its own).
+pub(crate) fn push_result(
+    result: Result<Option<u64>, crate::api::ApiError>,
+) -> Result<PushResult, UiError> {
+    match result {
+        Ok(recipients) => Ok(PushResult { recipients }),
+        Err(e) if may_have_taken_effect(&e) => Err(UiError::new(
+            "unknown",
+            "The answer from Coupontools did not arrive, so the message may have been sent.",
+            "Do not send it again straight away: ask a customer whether it arrived.",
+        )),
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// Serde default for switches that are on unless the window says otherwise.
 pub(crate) fn default_true() -> bool {
     true
