@@ -11,6 +11,7 @@ const COMMANDS: &[&str] = &[
     "start_practice_mode",
     "get_preferences",
     "set_preferences",
+    "set_ui_language",
     "list_campaigns",
     "send_coupon_email",
     "open_url",

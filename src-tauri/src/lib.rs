@@ -10,6 +10,7 @@ pub mod api;
 pub mod commands;
 pub mod db;
 pub mod history;
+pub mod i18n;
 pub mod jobs;
 pub mod practice;
 pub mod qr;
@@ -64,6 +65,7 @@ pub fn build<R: Runtime>(builder: tauri::Builder<R>, options: AppOptions) -> tau
             commands::accounts::start_practice_mode,
             commands::preferences::get_preferences,
             commands::preferences::set_preferences,
+            commands::preferences::set_ui_language,
             commands::email::list_campaigns,
             commands::email::send_coupon_email,
             commands::email::open_url,

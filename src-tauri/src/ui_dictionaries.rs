@@ -9,6 +9,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::i18n::{self, read_string};
+
 /// (language, source) for every dictionary; English first.
 const DICTIONARIES: &[(&str, &str)] = &[
     ("en", include_str!("../../ui/i18n/en.js")),
@@ -116,78 +118,13 @@ const HTML_KEY_ATTRIBUTES: &[&str] = &[
 
 type Dictionary = BTreeMap<String, String>;
 
-/// Reads a JS string literal starting at the quote `chars[0]`; returns the text and the number of
-/// chars consumed, or None when the literal is not closed on this line.
-fn read_string(chars: &[char]) -> Option<(String, usize)> {
-    let quote = *chars.first()?;
-    let mut out = String::new();
-    let mut i = 1;
-    while i < chars.len() {
-        match chars[i] {
-            c if c == quote => return Some((out, i + 1)),
-            '\\' => {
-                let next = *chars.get(i + 1)?;
-                i += 2;
-                match next {
-                    'n' => out.push('\n'),
-                    't' => out.push('\t'),
-                    'r' => out.push('\r'),
-                    'u' => {
-                        let hex: String = chars.get(i..i + 4)?.iter().collect();
-                        out.push(char::from_u32(u32::from_str_radix(&hex, 16).ok()?)?);
-                        i += 4;
-                    }
-                    other => out.push(other), // \' \" \\ and friends
-                }
-            }
-            c => {
-                out.push(c);
-                i += 1;
-            }
-        }
-    }
-    None
-}
-
-fn bad_line(name: &str, number: usize, line: &str, why: &str) -> ! {
-    panic!("{name}:{number}: {why}: {line}")
-}
-
-/// `'key': 'value',` / `"key": "value",` lines of a dictionary, in file order. Panics on a line
-/// that starts like an entry but cannot be read, so nothing is skipped silently.
+/// Entries in file order; panics on a line that starts like an entry but cannot be read, so
+/// nothing is skipped silently.
 fn parse_entries(name: &str, source: &str) -> Vec<(String, String)> {
-    let mut entries = Vec::new();
-    for (n, line) in source.lines().enumerate() {
-        let trimmed = line.trim_start();
-        if !(trimmed.starts_with('\'') || trimmed.starts_with('"')) {
-            continue;
-        }
-        let chars: Vec<char> = trimmed.chars().collect();
-        let (key, used) =
-            read_string(&chars).unwrap_or_else(|| bad_line(name, n + 1, line, "unterminated key"));
-        let rest = &chars[used..];
-        let colon = rest.iter().position(|c| !c.is_whitespace());
-        if colon.map(|i| rest[i]) != Some(':') {
-            bad_line(name, n + 1, line, "expected `:` after the key");
-        }
-        let rest = &rest[colon.unwrap() + 1..];
-        let start = rest
-            .iter()
-            .position(|c| !c.is_whitespace())
-            .unwrap_or_else(|| bad_line(name, n + 1, line, "the value must be on the same line"));
-        if !matches!(rest[start], '\'' | '"') {
-            bad_line(name, n + 1, line, "the value must be a quoted string");
-        }
-        let (value, used) = read_string(&rest[start..])
-            .unwrap_or_else(|| bad_line(name, n + 1, line, "unterminated value"));
-        let tail: String = rest[start + used..].iter().collect();
-        let tail = tail.trim();
-        if !(tail.is_empty() || tail == "," || tail.starts_with("//") || tail.starts_with(", //")) {
-            bad_line(name, n + 1, line, "unexpected text after the value");
-        }
-        entries.push((key, value));
-    }
-    entries
+    i18n::parse_entries(source)
+        .into_iter()
+        .map(|entry| entry.unwrap_or_else(|(line, why)| panic!("{name}:{line}: {why}")))
+        .collect()
 }
 
 fn parse(name: &str, source: &str) -> Dictionary {

@@ -7,6 +7,8 @@ export default {
 
   'error.unexpected.message': 'In Coupon Desk ist etwas schiefgegangen.',
   'error.unexpected.hint': 'Versuchen Sie es erneut. Wenn es wieder passiert, starten Sie Coupon Desk neu.',
+  'error.language.message': 'Diese Sprache ist nicht verfügbar.',
+  'error.language.hint': 'Wählen Sie eine von: {choices}.',
 
   'nav.label': 'Hauptmenü',
   'nav.send': 'Gutschein senden',

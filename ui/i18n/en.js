@@ -12,6 +12,8 @@ export default {
   // Errors made in the page itself (the app's own errors arrive worded from Rust)
   'error.unexpected.message': 'Something went wrong inside Coupon Desk.',
   'error.unexpected.hint': 'Try again. If it keeps happening, restart Coupon Desk.',
+  'error.language.message': 'That language is not available.',
+  'error.language.hint': 'Choose one of: {choices}.',
   'error.noBackend.message': 'Coupon Desk is not fully started.',
   'error.noBackend.hint': 'Close the window and open Coupon Desk again.',
 

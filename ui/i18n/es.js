@@ -7,6 +7,8 @@ export default {
 
   'error.unexpected.message': 'Algo salió mal dentro de Coupon Desk.',
   'error.unexpected.hint': 'Inténtelo de nuevo. Si sigue pasando, reinicie Coupon Desk.',
+  'error.language.message': 'Ese idioma no está disponible.',
+  'error.language.hint': 'Elija uno de: {choices}.',
 
   'nav.label': 'Menú principal',
   'nav.send': 'Enviar un cupón',

@@ -7,6 +7,8 @@ export default {
 
   'error.unexpected.message': 'Un problème est survenu dans Coupon Desk.',
   'error.unexpected.hint': 'Réessayez. Si cela se reproduit, redémarrez Coupon Desk.',
+  'error.language.message': 'Cette langue n’est pas disponible.',
+  'error.language.hint': 'Choisissez parmi : {choices}.',
 
   'nav.label': 'Menu principal',
   'nav.send': 'Envoyer un coupon',

@@ -7,6 +7,8 @@ export default {
 
   'error.unexpected.message': 'Er ging iets mis in Coupon Desk.',
   'error.unexpected.hint': 'Probeer het opnieuw. Blijft het gebeuren, start Coupon Desk dan opnieuw.',
+  'error.language.message': 'Die taal is niet beschikbaar.',
+  'error.language.hint': 'Kies een van: {choices}.',
 
   'nav.label': 'Hoofdmenu',
   'nav.send': 'Coupon versturen',

@@ -77,6 +77,7 @@ export const testConnection = (id) => call('test_connection', { id });
 export const startPracticeMode = () => call('start_practice_mode');
 export const getPreferences = () => call('get_preferences');
 export const setPreferences = (prefs) => call('set_preferences', { prefs });
+export const setUiLanguage = (lang) => call('set_ui_language', { lang });
 
 // Phase 2: e-mail coupons, history, list jobs.
 export const listCampaigns = (onlyActive) => call('list_campaigns', { onlyActive: Boolean(onlyActive) });

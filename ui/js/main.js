@@ -176,6 +176,15 @@ function showBootError(err) {
   });
 }
 
+async function tellRustTheLanguage(lang) {
+  try {
+    await api.setUiLanguage(lang);
+  } catch (err) {
+    // Messages from Rust stay in the previous language; the screen itself is still translated.
+    console.error('could not tell the app the language', err);
+  }
+}
+
 async function boot() {
   let status;
   try {
@@ -186,7 +195,9 @@ async function boot() {
     return;
   }
   // Until a language is saved in Settings, follow the computer's language (if we have it).
-  setLanguage(preferredLanguage(preferences()));
+  // Rust words its messages in the same language, so it is told before the first screen.
+  onLanguageChange(tellRustTheLanguage);
+  await tellRustTheLanguage(setLanguage(preferredLanguage(preferences())));
   const firstStart = Boolean(status.firstStart) || accounts().length === 0;
   if (firstStart) {
     navigate('welcome');

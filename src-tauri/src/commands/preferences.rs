@@ -3,6 +3,7 @@
 use tauri::{AppHandle, Runtime, State};
 
 use super::{change_settings, UiError};
+use crate::i18n::{self, t, tf, Lang};
 use crate::settings::{Preferences, LANGUAGES, MAX_BULK_CONCURRENCY};
 use crate::state::AppState;
 
@@ -48,5 +49,21 @@ fn check(prefs: &Preferences) -> Result<(), UiError> {
             )
         });
     }
+    Ok(())
+}
+
+/// The language the window shows, for the words Rust writes (errors, row messages, CSV). Called
+/// on start and on every change; the computer's language counts until one is chosen in Settings.
+#[tauri::command]
+pub fn set_ui_language(lang: String) -> Result<(), UiError> {
+    let lang = Lang::from_code(&lang).ok_or_else(|| UiError {
+        field: Some("language".into()),
+        ..UiError::new(
+            "validation",
+            t("error.language.message"),
+            tf("error.language.hint", &[("choices", &LANGUAGES.join(", "))]),
+        )
+    })?;
+    i18n::set_language(lang);
     Ok(())
 }
