@@ -33,6 +33,10 @@ echo "==> Building the app and the tests"
 cargo test --no-run --all-targets
 stage "app and tests built"
 
+# Every end-to-end suite: tests/e2e*.rs except the benchmark (scripts/bench.sh runs that one).
+E2E_SUITES=$(cd tests && ls e2e*.rs | sed 's/\.rs$//' | grep -vx e2e_bench | tr '\n' ' ')
+export E2E_SUITES
+
 # A private D-Bus session with an unlocked gnome-keyring (the real Secret Service), and a virtual
 # display for the app window.
 # The app follows the computer's language on first start: the end-to-end tests expect English.
@@ -51,12 +55,11 @@ echo coupon-desk-tests | XDG_DATA_HOME="$keyring_home" gnome-keyring-daemon --un
 echo "==> Unit, integration, command and keychain tests"
 cargo test --all-targets 2>&1 | tee "$COUPON_DESK_TEST_OUTPUT/cargo-test.log"
 stage "unit, integration, command and keychain tests done"
-echo "==> End-to-end tests in the real app window"
-cargo test --test e2e -- --ignored --test-threads=1 2>&1 | tee "$COUPON_DESK_TEST_OUTPUT/e2e.log"
-stage "end-to-end tests done"
-echo "==> Accessibility checks (axe-core) of every screen in the real app window"
-cargo test --test e2e_a11y -- --ignored --test-threads=1 2>&1 | tee "$COUPON_DESK_TEST_OUTPUT/e2e_a11y.log"
-stage "accessibility checks done"
+for suite in $E2E_SUITES; do
+  echo "==> End-to-end tests in the real app window: tests/$suite.rs"
+  cargo test --test "$suite" -- --ignored --test-threads=1 2>&1 | tee "$COUPON_DESK_TEST_OUTPUT/$suite.log"
+  stage "tests/$suite.rs done"
+done
 INNER
 )
 dbus-run-session -- xvfb-run -a -s "-screen 0 1400x1000x24" bash -c "$inner"
@@ -64,7 +67,7 @@ stage_started=$(date +%s)
 
 # The end-to-end tests are #[ignore]d for plain `cargo test`; make sure every one of them ran here.
 e2e_total=0
-for suite in e2e e2e_a11y; do
+for suite in $E2E_SUITES; do
   expected=$(grep -c '#\[ignore = "end-to-end' "tests/$suite.rs")
   passed=$(grep -Eo 'test result: ok\. [0-9]+ passed' "$out_dir/$suite.log" | grep -Eo '[0-9]+' | head -n1 || true)
   if [[ -z "$passed" || "$passed" -ne "$expected" ]]; then

@@ -4,9 +4,14 @@
 
 #[path = "support/desk.rs"]
 mod desk;
+#[path = "support/steps.rs"]
+mod steps;
 
 use coupon_desk::sandbox::{Sandbox, SandboxConfig, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET};
 use desk::Desk;
+use steps::{
+    choose, click_when_there, pick_first_campaign, practice_client, practice_on, selected,
+};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "end-to-end: needs tauri-driver and a display; run scripts/test.sh"]
@@ -165,13 +170,6 @@ async fn wrong_secret_shows_the_code_1000_message_and_the_right_one_connects() {
     );
 }
 
-/// From the welcome screen into practice mode, then to `screen`.
-async fn practice_on(desk: &Desk, screen: &str) {
-    desk.click("#start-practice").await;
-    desk.wait_visible("#practice-badge").await;
-    desk.click(&format!("a[data-screen='{screen}']")).await;
-}
-
 /// Practice mode, the list screen, a pasted list checked until the preview counts `rows`.
 async fn practice_list_ready(desk: &Desk, list: &str, rows: usize) {
     practice_on(desk, "bulk").await;
@@ -203,32 +201,6 @@ async fn export_results(desk: &Desk) -> (std::path::PathBuf, String) {
     let path = std::path::PathBuf::from(&said[said.find('/').expect("a path in the sentence")..]);
     let text = desk::read(&path);
     (path, text)
-}
-
-/// Waits until the campaign picker has loaded real campaigns, then picks the first.
-async fn pick_first_campaign(desk: &Desk, select: &str) {
-    let deadline = std::time::Instant::now() + desk::TIMEOUT;
-    loop {
-        let value = desk
-            .client
-            .execute(
-                "const s = document.querySelector(arguments[0]);
-                 const o = s && [...s.options].find(o => o.value.startsWith('cam_'));
-                 if (o) { s.value = o.value; s.dispatchEvent(new Event('change', { bubbles: true })); return o.value; }
-                 return null;",
-                vec![serde_json::json!(select)],
-            )
-            .await
-            .unwrap();
-        if value.is_string() {
-            return;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "no campaign appeared in {select}"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -399,42 +371,6 @@ async fn a_list_interrupted_by_closing_the_app_is_offered_for_resume_and_finishe
     desk.close().await;
 }
 
-/// The practice sandbox the app started, found through the line it logs, and a client for it.
-fn practice_client(desk: &Desk) -> coupon_desk::api::Client {
-    let logs = desk.home.path().join("data/com.coupondesk.app/logs");
-    let text: String = std::fs::read_dir(&logs)
-        .unwrap_or_else(|e| panic!("log folder {}: {e}", logs.display()))
-        .filter_map(|f| std::fs::read_to_string(f.ok()?.path()).ok())
-        .collect();
-    let at = text
-        .rfind("practice sandbox listening on ")
-        .expect("the app logs where its practice sandbox listens");
-    let addr: String = text[at + "practice sandbox listening on ".len()..]
-        .chars()
-        .take_while(|c| !c.is_whitespace())
-        .collect();
-    let mut config = coupon_desk::api::ClientConfig::new(
-        coupon_desk::api::Credentials::new(DEMO_CLIENT_ID, DEMO_CLIENT_SECRET),
-        format!("http://{addr}/v3"),
-        format!("http://{addr}/v4"),
-    );
-    config.timeout = std::time::Duration::from_secs(30);
-    coupon_desk::api::Client::new(config).expect("a client for the practice sandbox")
-}
-
-async fn selected(desk: &Desk, select: &str) -> String {
-    desk.client
-        .execute(
-            "return document.querySelector(arguments[0]).value;",
-            vec![serde_json::json!(select)],
-        )
-        .await
-        .unwrap()
-        .as_str()
-        .unwrap_or_default()
-        .to_owned()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "end-to-end: needs tauri-driver and a display; run scripts/test.sh"]
 async fn single_use_links_one_with_its_qr_a_thousand_exported_one_removed_and_too_many_refused() {
@@ -589,53 +525,6 @@ async fn single_use_links_one_with_its_qr_a_thousand_exported_one_removed_and_to
         .await;
     assert!(history.contains(&code), "{history}");
     desk.close().await;
-}
-
-/// Clicks the element as soon as it exists, in one step (rows of a virtualised table are
-/// redrawn, so a found element can be gone by the time a second WebDriver call clicks it).
-async fn click_when_there(desk: &Desk, css: &str) {
-    let deadline = std::time::Instant::now() + desk::TIMEOUT;
-    loop {
-        let clicked = desk
-            .client
-            .execute(
-                "const e = document.querySelector(arguments[0]); if (e) { e.click(); return true; } return false;",
-                vec![serde_json::json!(css)],
-            )
-            .await
-            .unwrap();
-        if clicked == serde_json::json!(true) {
-            return;
-        }
-        assert!(std::time::Instant::now() < deadline, "{css} never appeared");
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-}
-
-/// Picks the option of `select` whose value is `value`, as a person choosing it would.
-async fn choose(desk: &Desk, select: &str, value: &str) {
-    let deadline = std::time::Instant::now() + desk::TIMEOUT;
-    loop {
-        let done = desk
-            .client
-            .execute(
-                "const s = document.querySelector(arguments[0]);
-                 if (!s || ![...s.options].some(o => o.value === arguments[1])) return false;
-                 s.value = arguments[1]; s.dispatchEvent(new Event('change', { bubbles: true }));
-                 return true;",
-                vec![serde_json::json!(select), serde_json::json!(value)],
-            )
-            .await
-            .unwrap();
-        if done == serde_json::json!(true) {
-            return;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "no option {value} in {select}"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

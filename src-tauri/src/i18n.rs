@@ -185,7 +185,11 @@ fn fill(template: &str, value: impl Fn(&str) -> Option<String>) -> String {
         out.push_str(&rest[..open]);
         let after = &rest[open + 1..];
         match after.find('}') {
-            Some(close) if after[..close].chars().all(|c| c.is_alphanumeric() || c == '_') => {
+            Some(close)
+                if after[..close]
+                    .chars()
+                    .all(|c| c.is_alphanumeric() || c == '_') =>
+            {
                 let name = &after[..close];
                 match value(name) {
                     Some(v) => out.push_str(&v),
@@ -358,7 +362,10 @@ mod tests {
     #[test]
     fn words_come_from_the_chosen_language_with_english_behind() {
         let key = "error.unexpected.message";
-        assert_eq!(t_in(Lang::En, key, &[]), "Something went wrong inside Coupon Desk.");
+        assert_eq!(
+            t_in(Lang::En, key, &[]),
+            "Something went wrong inside Coupon Desk."
+        );
         assert_eq!(t_in(Lang::Nl, key, &[]), "Er ging iets mis in Coupon Desk.");
         assert_eq!(t_in(Lang::De, "no.such.key", &[]), "no.such.key");
     }
