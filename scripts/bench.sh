@@ -10,7 +10,7 @@ mkdir -p "$out_dir"
 export COUPON_DESK_TEST_OUTPUT="$out_dir"
 
 echo "==> Bulk engine and single-use links (release build)"
-cargo run --release --bin coupon-desk-bench
+cargo run --release --example coupon-desk-bench
 
 echo "==> In the app window (the release build of the app)"
 cargo build --release --bin coupon-desk

@@ -57,9 +57,16 @@ const COMMANDS: &[&str] = &[
     "export_campaign_usage",
     "find_sessions",
     "push_campaign_message",
+    "about_info",
+    "open_app_folder",
+    "dependency_licences",
+    "check_for_update",
+    "install_update",
+    "pending_update",
 ];
 
 fn main() {
+    write_licences();
     println!("cargo:rerun-if-changed=src-tauri/capabilities");
     println!("cargo:rerun-if-changed=tauri.conf.json");
     println!("cargo:rerun-if-changed=ui");
@@ -69,4 +76,77 @@ fn main() {
             .app_manifest(tauri_build::AppManifest::new().commands(COMMANDS)),
     )
     .expect("tauri-build failed: check tauri.conf.json, icons/ and src-tauri/capabilities/");
+}
+
+/// Writes `$OUT_DIR/licences.json`: name, version, licence and repository of every crate the app
+/// is built from on this target, from `cargo tree -e normal` (the real feature resolution, without
+/// build tools and test crates, which are not shipped). Settings → About shows it and a unit test
+/// checks it against `src-tauri/licence-allow-list.txt`.
+fn write_licences() {
+    use std::collections::BTreeSet;
+    use std::path::PathBuf;
+
+    println!("cargo:rerun-if-changed=Cargo.lock");
+    println!("cargo:rerun-if-changed=Cargo.toml");
+    let out = PathBuf::from(std::env::var("OUT_DIR").expect("OUT_DIR")).join("licences.json");
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let manifest = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("manifest dir"))
+        .join("Cargo.toml");
+    let target = std::env::var("TARGET").expect("TARGET");
+    let me = std::env::var("CARGO_PKG_NAME").expect("package name");
+    let output = std::process::Command::new(cargo)
+        .args([
+            "tree",
+            "--offline",
+            "--locked",
+            "-e",
+            "normal",
+            "--prefix",
+            "none",
+        ])
+        .args(["--format", "{p}\t{l}\t{r}", "--target"])
+        .arg(&target)
+        .arg("--manifest-path")
+        .arg(&manifest)
+        .output();
+    let text = match output {
+        Ok(o) if o.status.success() => String::from_utf8(o.stdout).expect("cargo tree output"),
+        Ok(o) => panic!("cargo tree failed: {}", String::from_utf8_lossy(&o.stderr)),
+        Err(e) => panic!("cargo tree could not run: {e}"),
+    };
+
+    let mut crates = BTreeSet::new();
+    for line in text.lines() {
+        let line = line.trim_end().trim_end_matches(" (*)");
+        let mut fields = line.split('\t');
+        let package = fields.next().unwrap_or_default();
+        let licence = fields.next().unwrap_or_default().trim();
+        let repository = fields.next().unwrap_or_default().trim();
+        let mut words = package.split_whitespace();
+        let (Some(name), Some(version)) = (words.next(), words.next()) else {
+            continue;
+        };
+        if name == me {
+            continue;
+        }
+        crates.insert((
+            name.to_owned(),
+            version.trim_start_matches('v').to_owned(),
+            licence.to_owned(),
+            repository.to_owned(),
+        ));
+    }
+    let optional = |s: &str| (!s.is_empty()).then(|| s.to_owned());
+    let list: Vec<serde_json::Value> = crates
+        .into_iter()
+        .map(|(name, version, licence, repository)| {
+            serde_json::json!({
+                "name": name,
+                "version": version,
+                "licence": optional(&licence),
+                "repository": optional(&repository),
+            })
+        })
+        .collect();
+    std::fs::write(&out, serde_json::to_vec(&list).expect("json")).expect("write licences.json");
 }

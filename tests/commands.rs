@@ -216,7 +216,10 @@ fn bad_input_is_refused_with_the_field_named_and_nothing_saved() {
         "set_preferences",
         json!({ "prefs": { "language": "nl", "bulkConcurrency": 8 } }),
     );
-    assert_eq!(prefs, json!({ "language": "nl", "bulkConcurrency": 8 }));
+    assert_eq!(
+        prefs,
+        json!({ "language": "nl", "bulkConcurrency": 8, "checkUpdates": true })
+    );
     assert_eq!(t.ok("get_preferences", json!({})), prefs);
 }
 

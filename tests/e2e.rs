@@ -155,7 +155,7 @@ async fn wrong_secret_shows_the_code_1000_message_and_the_right_one_connects() {
     sandbox.stop().await;
 
     // The app logged its work to the log folder, and no secret reached it.
-    let logs = home.path().join("data/com.coupondesk.app/logs");
+    let logs = home.path().join("data/com.coupondesk.desk/logs");
     let text: String = std::fs::read_dir(&logs)
         .unwrap_or_else(|e| panic!("log folder {}: {e}", logs.display()))
         .filter_map(|f| std::fs::read_to_string(f.ok()?.path()).ok())

@@ -23,6 +23,7 @@ async fn sandbox_with(config: SandboxConfig) -> Sandbox {
 }
 
 fn http() -> Client {
+    coupon_desk::api::tls::install_provider();
     Client::builder()
         .timeout(Duration::from_secs(10))
         .build()
@@ -590,6 +591,7 @@ async fn with_atomic_check_unique_two_racing_sends_go_out_once() {
 async fn a_client_that_gives_up_does_not_stop_a_slow_send() {
     let sb = sandbox().await;
     sb.control().set_slow_handling(Duration::from_millis(600));
+    coupon_desk::api::tls::install_provider();
     let impatient = Client::builder()
         .timeout(Duration::from_millis(150))
         .build()

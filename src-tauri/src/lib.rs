@@ -12,6 +12,7 @@ pub mod db;
 pub mod history;
 pub mod i18n;
 pub mod jobs;
+pub mod licences;
 pub mod practice;
 pub mod qr;
 pub mod sandbox;
@@ -20,6 +21,7 @@ pub mod settings;
 pub mod state;
 #[cfg(test)]
 mod ui_dictionaries;
+pub mod updates;
 
 use tauri::{Manager, Runtime};
 
@@ -49,9 +51,13 @@ pub fn build<R: Runtime>(builder: tauri::Builder<R>, options: AppOptions) -> tau
         // permission of these plugins.
         .plugin(tauri_plugin_opener::init())
         .plugin(tauri_plugin_dialog::init())
+        // Used from Rust only, through `commands::updates`; the public key and the address of
+        // `latest.json` are in tauri.conf.json (`plugins.updater`).
+        .plugin(tauri_plugin_updater::Builder::new().build())
         .setup(move |app| {
             let state = init_state(app.handle(), &options);
             app.manage(state);
+            commands::about::quiet_check_at_start(app.handle());
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
@@ -111,6 +117,12 @@ pub fn build<R: Runtime>(builder: tauri::Builder<R>, options: AppOptions) -> tau
             commands::campaigns::export_campaign_usage,
             commands::campaigns::find_sessions,
             commands::campaigns::push_campaign_message,
+            commands::about::about_info,
+            commands::about::open_app_folder,
+            commands::about::dependency_licences,
+            commands::about::check_for_update,
+            commands::about::install_update,
+            commands::about::pending_update,
         ])
 }
 
@@ -119,7 +131,7 @@ pub fn build<R: Runtime>(builder: tauri::Builder<R>, options: AppOptions) -> tau
 pub fn init_state<R: Runtime>(app: &tauri::AppHandle<R>, options: &AppOptions) -> AppState {
     let data_dir = app.path().app_data_dir().unwrap_or_else(|e| {
         log::error!("no app data folder ({e}); using the temp folder");
-        std::env::temp_dir().join("com.coupondesk.app")
+        std::env::temp_dir().join("com.coupondesk.desk")
     });
     let settings = settings::load(app).unwrap_or_else(|e| {
         log::error!("settings: {e}");
@@ -158,6 +170,7 @@ fn log_plugin<R: Runtime>() -> tauri::plugin::TauriPlugin<R> {
 }
 
 pub fn run() {
+    api::tls::install_provider();
     let builder = tauri::Builder::default()
         // Must be first: a second launch hands over to the running window and exits.
         .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {

@@ -10,7 +10,7 @@ use std::sync::{OnceLock, RwLock};
 use crate::api::Secret;
 
 /// Service name under which the app's entries are filed in the keychain.
-pub const SERVICE: &str = "com.coupondesk.app";
+pub const SERVICE: &str = "com.coupondesk.desk";
 
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]

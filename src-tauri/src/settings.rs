@@ -46,6 +46,8 @@ pub struct Preferences {
     /// Left out of the JSON while false.
     #[serde(skip_serializing_if = "is_false")]
     pub language_chosen: bool,
+    /// Look for a new version quietly at start, at most once a day (Settings → About).
+    pub check_updates: bool,
 }
 
 fn is_false(value: &bool) -> bool {
@@ -58,6 +60,7 @@ impl Default for Preferences {
             language: "en".into(),
             bulk_concurrency: DEFAULT_BULK_CONCURRENCY,
             language_chosen: false,
+            check_updates: true,
         }
     }
 }
@@ -69,6 +72,10 @@ pub struct Settings {
     pub accounts: Vec<AccountRecord>,
     pub active_account: Option<String>,
     pub preferences: Preferences,
+    /// When the app last asked for a new version (Unix seconds), so the quiet check at start
+    /// runs at most once a day.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_update_check: Option<u64>,
 }
 
 impl Default for Settings {
@@ -78,6 +85,7 @@ impl Default for Settings {
             accounts: Vec::new(),
             active_account: None,
             preferences: Preferences::default(),
+            last_update_check: None,
         }
     }
 }
@@ -216,7 +224,9 @@ mod tests {
                 language: "xx".into(),
                 bulk_concurrency: 99,
                 language_chosen: false,
+                check_updates: true,
             },
+            last_update_check: None,
         };
         sanitize(&mut s);
         assert_eq!(s.preferences.language, "en");
@@ -243,7 +253,7 @@ mod tests {
         let json = serde_json::to_value(&prefs).unwrap();
         assert_eq!(
             json,
-            serde_json::json!({"language": "en", "bulkConcurrency": 4})
+            serde_json::json!({"language": "en", "bulkConcurrency": 4, "checkUpdates": true})
         );
 
         let chosen = Preferences {

@@ -21,6 +21,8 @@ pub struct AppState {
     pub data_dir: PathBuf,
     /// Bulk jobs; `None` when the journal could not be opened (the list screen then says so).
     pub jobs: Option<crate::jobs::JobManager>,
+    /// Updates found and waiting (Settings → About).
+    pub updates: crate::updates::UpdateState,
     clients: StdMutex<HashMap<String, CachedClient>>,
     /// Bumped whenever a secret is saved: a client built from an older secret is never reused.
     secret_generation: AtomicU64,
@@ -64,9 +66,15 @@ impl AppState {
             practice: Practice::default(),
             data_dir,
             jobs,
+            updates: crate::updates::UpdateState::default(),
             clients: StdMutex::new(HashMap::new()),
             secret_generation: AtomicU64::new(0),
         }
+    }
+
+    /// True while a bulk job runs in this process: an update must wait for it.
+    pub fn bulk_job_running(&self) -> bool {
+        self.jobs.as_ref().is_some_and(|jobs| jobs.any_running())
     }
 
     pub fn db_path(&self) -> PathBuf {

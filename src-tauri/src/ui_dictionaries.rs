@@ -40,6 +40,10 @@ const SCRIPTS: &[(&str, &str)] = &[
         include_str!("../../ui/js/virtual-table.js"),
     ),
     (
+        "screens/about.js",
+        include_str!("../../ui/js/screens/about.js"),
+    ),
+    (
         "screens/bulk.js",
         include_str!("../../ui/js/screens/bulk.js"),
     ),
@@ -105,6 +109,15 @@ const SAME_AS_ENGLISH: &[(&str, &str)] = &[
     ("de", "loyalty.col.name"),
     ("de", "loyalty.col.id"),
     ("es", "loyalty.col.id"),
+    // Shipping (updates, About, licences)
+    ("nl", "update.banner.later"),
+    ("nl", "about.updates.title"),
+    ("fr", "about.version"),
+    ("fr", "about.licences.col.version"),
+    ("fr", "about.licences.col.licence"),
+    ("de", "about.version"),
+    ("de", "about.updates.title"),
+    ("de", "about.licences.col.version"),
 ];
 
 /// HTML attributes whose value is a dictionary key (see `applyTranslations` in ui/js/i18n.js).

@@ -40,7 +40,7 @@ pub async fn pick_first_campaign(desk: &Desk, select: &str) {
 
 /// The practice sandbox the app started, found through the line it logs, and a client for it.
 pub fn practice_client(desk: &Desk) -> coupon_desk::api::Client {
-    let logs = desk.home.path().join("data/com.coupondesk.app/logs");
+    let logs = desk.home.path().join("data/com.coupondesk.desk/logs");
     let text: String = std::fs::read_dir(&logs)
         .unwrap_or_else(|e| panic!("log folder {}: {e}", logs.display()))
         .filter_map(|f| std::fs::read_to_string(f.ok()?.path()).ok())

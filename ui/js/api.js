@@ -133,3 +133,11 @@ export const cancelCampaignUsage = () => call('cancel_campaign_usage');
 export const exportCampaignUsage = (campaign, list, start, end) => call('export_campaign_usage', { campaign, list, start: start || null, end: end || null });
 export const findSessions = (search, campaign) => call('find_sessions', { search, campaign: campaign || null });
 export const pushCampaignMessage = (campaign, message, session) => call('push_campaign_message', { campaign, message, session: session || null });
+
+// Settings → About: version, folders, licences, updates
+export const aboutInfo = () => call('about_info');
+export const openAppFolder = (which) => call('open_app_folder', { which });
+export const dependencyLicences = () => call('dependency_licences');
+export const checkForUpdate = () => call('check_for_update');
+export const installUpdate = () => call('install_update');
+export const pendingUpdate = () => call('pending_update');

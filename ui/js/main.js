@@ -206,6 +206,8 @@ async function boot() {
     navigate(last && last !== 'welcome' && canShow(last) ? last : activeAccount() ? 'send' : 'settings');
   }
   if (activeAccount()) bulk.checkUnfinishedJobs();
+  // An update found by the quiet check at start is announced once, in a banner.
+  settings.announcePendingUpdate();
   // Marks the first screen as drawn (end-to-end tests wait for it).
   document.body.dataset.ready = 'true';
 }

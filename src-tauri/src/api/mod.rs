@@ -22,6 +22,7 @@ pub mod retry;
 pub mod session_ops;
 pub mod sessions;
 pub mod single_use;
+pub mod tls;
 mod transport;
 pub mod validate;
 

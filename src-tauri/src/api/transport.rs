@@ -70,6 +70,7 @@ impl Transport {
         v4_headers.insert(HeaderName::from_static("x-api-secret"), secret);
         v4_headers.insert(ACCEPT, accept);
 
+        super::tls::install_provider();
         let http = reqwest::Client::builder()
             // reqwest strips only standard auth headers on a cross-host redirect, not our
             // X-Client-Secret / x-api-secret; and a redirected POST would lose its body anyway.

@@ -5,7 +5,7 @@
 //! Last, it creates one job of 100 000 rows and prints the time to write its journal and the
 //! peak memory.
 //!
-//! `cargo run --release --bin coupon-desk-bench -- [--rows 1000] [--latency-ms 100] [--concurrency 1,8] [--create-rows 100000]`
+//! `cargo run --release --example coupon-desk-bench -- [--rows 1000] [--latency-ms 100] [--concurrency 1,8] [--create-rows 100000]`
 
 use std::path::PathBuf;
 use std::process::ExitCode;

@@ -1,5 +1,6 @@
 //! Thin Tauri commands, one file per screen. Each parses, calls the library, maps the result.
 
+pub mod about;
 pub mod accounts;
 pub mod bulk;
 pub mod campaigns;

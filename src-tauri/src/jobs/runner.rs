@@ -443,6 +443,11 @@ impl JobManager {
         lock(&self.inner.runs).contains_key(job_id)
     }
 
+    /// True while any job runs in this process (paused and finished jobs do not count).
+    pub fn any_running(&self) -> bool {
+        !lock(&self.inner.runs).is_empty()
+    }
+
     fn journal(&self) -> MutexGuard<'_, Journal> {
         lock(&self.inner.journal)
     }

@@ -11,6 +11,9 @@ import {
 import { hostOf } from '../format.js';
 import { state, accounts, activeAccount, preferences, setPreferencesInState, subscribe } from '../state.js';
 import { parseConcurrency, savedConcurrency, forgetJobConcurrency } from '../concurrency.js';
+import * as about from './about.js';
+
+export { announcePendingUpdate } from './about.js';
 
 // The preset only picks the v3 host: the v4 REST API is documented on api.coupontools.com only.
 const V3_PRESETS = {
@@ -49,6 +52,7 @@ export function init(context) {
   wireRemoveDialog();
   wirePractice();
   wirePreferences();
+  about.init({ save: savePreferences, go: (screen, options) => ctx.navigate(screen, options) });
   subscribe(render);
   onLanguageChange(() => {
     renderedAccountsKey = null;
@@ -61,6 +65,7 @@ export function show(options = {}) {
   // A fresh visit shows the saved default, not a value that was rejected last time.
   clearFieldErrors($('#pref-bulk-concurrency').closest('.field'));
   render();
+  about.show();
   if (options.openAddForm) openAddForm();
 }
 
@@ -536,6 +541,7 @@ async function savePreferences(changes) {
     language: prefs.language,
     bulkConcurrency: prefs.bulkConcurrency,
     languageChosen: Boolean(prefs.languageChosen),
+    checkUpdates: prefs.checkUpdates !== false,
   });
   const result = next && typeof next === 'object' ? next : prefs;
   setPreferencesInState(result);
