@@ -130,6 +130,9 @@ impl Desk {
             json!({ "application": std::env::var("COUPON_DESK_APP")
                 .unwrap_or_else(|_| env!("CARGO_BIN_EXE_coupon-desk").to_owned()) }),
         );
+        // rustls has two providers in the test build (ring for the app, aws-lc for fantoccini's
+        // defaults) and then picks none by itself.
+        coupon_desk::api::tls::install_provider();
         let client = ClientBuilder::rustls()
             .expect("tls")
             .capabilities(caps)
