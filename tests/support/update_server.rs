@@ -57,28 +57,27 @@ pub type Files = Arc<Mutex<HashMap<String, Vec<u8>>>>;
 
 pub struct UpdateServer {
     addr: SocketAddr,
-    _runtime: tokio::runtime::Runtime,
 }
 
 impl UpdateServer {
+    /// Serves on a thread of its own with its own runtime, so it works from plain and from async
+    /// tests alike; it lives until the test process ends.
     pub fn start_shared(files: Files) -> Self {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()
-            .expect("runtime");
-        let listener = runtime
-            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-            .expect("a free port");
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
+        listener.set_nonblocking(true).expect("non-blocking");
         let addr = listener.local_addr().expect("address");
         let app = Router::new().route("/{name}", get(serve)).with_state(files);
-        runtime.spawn(async move {
-            let _ = axum::serve(listener, app).await;
+        std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            runtime.block_on(async move {
+                let listener = tokio::net::TcpListener::from_std(listener).expect("listener");
+                let _ = axum::serve(listener, app).await;
+            });
         });
-        Self {
-            addr,
-            _runtime: runtime,
-        }
+        Self { addr }
     }
 
     pub fn url(&self, name: &str) -> String {
