@@ -256,3 +256,80 @@ fn assert_plain(text: &str) {
         );
     }
 }
+
+#[test]
+fn an_update_waits_while_a_bulk_job_runs_and_is_tried_only_once_the_job_has_stopped() {
+    use coupon_desk::api::{CampaignFilter, ClientConfig, Credentials};
+    use coupon_desk::jobs::{EmailJobSpec, EmailList, NoProgress};
+    use coupon_desk::sandbox::{Sandbox, SandboxConfig, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET};
+    use std::time::{Duration, Instant};
+
+    let keys = Keys::new();
+    let server = Server::new(&keys, artifact(), "9.9.9");
+    let t = TestApp::new("waits-for-jobs", &server.latest(), &keys.public_b64());
+    let state = t.app.state::<coupon_desk::state::AppState>();
+    let jobs = state.jobs.clone().expect("the job journal opens");
+
+    // A list that takes a while: every send answers after a second, one at a time.
+    let sandbox =
+        tauri::async_runtime::block_on(Sandbox::start(SandboxConfig::default())).expect("sandbox");
+    let client = coupon_desk::api::Client::new(ClientConfig::new(
+        Credentials::new(DEMO_CLIENT_ID, DEMO_CLIENT_SECRET),
+        sandbox.v3_url(),
+        sandbox.v4_url(),
+    ))
+    .expect("client");
+    let campaign = tauri::async_runtime::block_on(client.list_campaigns(&CampaignFilter {
+        only_active: true,
+        ..Default::default()
+    }))
+    .expect("campaigns")
+    .first()
+    .expect("an active campaign")
+    .id
+    .to_string();
+    sandbox.control().set_slow_handling(Duration::from_secs(1));
+    let mut text = String::from("email\n");
+    for i in 0..30 {
+        text.push_str(&format!("waiting{i}@example.com\n"));
+    }
+    let list = EmailList::parse(&text, None).expect("list");
+    let spec = EmailJobSpec {
+        campaign,
+        subject: None,
+        check_unique: false,
+        concurrency: 1,
+    };
+    let job = jobs
+        .create_email_job("acc_test", "Test shop", spec, &list)
+        .expect("job");
+    tauri::async_runtime::block_on(async {
+        jobs.run(&job, client.clone(), std::sync::Arc::new(NoProgress))
+    })
+    .expect("job runs");
+    assert!(state.bulk_job_running());
+    let before = fingerprint_of_installation();
+
+    // Downloaded and verified, but held back while the list is being sent.
+    let outcome = t.invoke("install_update", json!({})).expect("waiting");
+    assert_eq!(outcome["status"], "waiting", "{outcome}");
+    assert_eq!(outcome["offer"]["version"], "9.9.9");
+    let about = t.invoke("about_info", json!({})).expect("about");
+    assert_eq!(about["waitingUpdate"]["version"], "9.9.9", "{about}");
+    std::thread::sleep(Duration::from_secs(4));
+    assert!(
+        t.invoke("about_info", json!({})).expect("about")["waitingUpdate"]["version"] == "9.9.9",
+        "still waiting while the job runs"
+    );
+
+    // Once the job stops, the waiting update is installed. This artifact is no real package, so
+    // the installer refuses it; the update stops waiting and nothing was replaced.
+    jobs.cancel(&job).expect("cancel");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !t.invoke("about_info", json!({})).expect("about")["waitingUpdate"].is_null() {
+        assert!(Instant::now() < deadline, "the update never left the queue");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    assert!(!state.bulk_job_running());
+    assert_eq!(fingerprint_of_installation(), before);
+}
