@@ -9,7 +9,7 @@ use tauri::{AppHandle, Manager, Runtime, State};
 use tauri_plugin_opener::OpenerExt;
 
 use super::{change_settings, UiError};
-use crate::i18n::t;
+use crate::i18n::{t, tf};
 use crate::licences::{self, Dependency};
 use crate::state::AppState;
 use crate::updates::{self, UpdateError, UpdateOffer};
@@ -89,19 +89,15 @@ pub async fn open_app_folder<R: Runtime>(
         .open_path(dir.display().to_string(), None::<&str>)
         .map_err(|e| {
             log::warn!("opening {}: {e}", dir.display());
-            UiError {
-                field: None,
-                ..UiError::new(
-                    "open",
-                    t("about.error.open"),
-                    tf_path("about.error.openHint", &dir),
-                )
-            }
+            UiError::new(
+                "open",
+                t("about.error.open"),
+                tf(
+                    "about.error.openHint",
+                    &[("path", &dir.display().to_string())],
+                ),
+            )
         })
-}
-
-fn tf_path(key: &str, dir: &std::path::Path) -> String {
-    crate::i18n::tf(key, &[("path", &dir.display().to_string())])
 }
 
 #[tauri::command]
