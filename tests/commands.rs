@@ -27,7 +27,6 @@ fn data_home() -> &'static PathBuf {
 struct TestApp {
     app: tauri::App<tauri::test::MockRuntime>,
     webview: tauri::WebviewWindow<tauri::test::MockRuntime>,
-    identifier: String,
     service: String,
 }
 
@@ -39,7 +38,7 @@ impl TestApp {
         // The real context: the app's capabilities and command permissions, so a command the
         // window is not granted fails here as it would in the app.
         let mut context: tauri::Context<tauri::test::MockRuntime> = tauri::generate_context!();
-        context.config_mut().identifier = identifier.clone();
+        context.config_mut().identifier = identifier;
         let options = coupon_desk::AppOptions {
             keyring_service: service.clone(),
         };
@@ -54,7 +53,6 @@ impl TestApp {
         Self {
             app,
             webview,
-            identifier,
             service,
         }
     }
@@ -85,8 +83,14 @@ impl TestApp {
         }
     }
 
+    /// `$XDG_DATA_HOME/<identifier>/settings.json` on Linux; asked from Tauri so that the test
+    /// also finds it on Windows and macOS (ci.yml), which have no XDG folders.
     fn settings_file(&self) -> PathBuf {
-        data_home().join(&self.identifier).join("settings.json")
+        self.app
+            .path()
+            .app_data_dir()
+            .expect("app data folder")
+            .join("settings.json")
     }
 
     fn keychain(&self) -> SecretStore {
