@@ -398,3 +398,78 @@ fn the_script_list_covers_every_ui_script() {
         "add these to SCRIPTS in ui_dictionaries.rs: {missing:?}"
     );
 }
+
+/// Literal keys Rust asks for: `t("…")` and `tf("…", …)` (the string may start on the next line
+/// after rustfmt). Keys built at run time (`t(&format!(…))`) cannot be checked here.
+fn rust_keys(source: &str) -> Vec<String> {
+    let chars: Vec<char> = source.chars().collect();
+    let ident = |c: char| c.is_alphanumeric() || c == '_';
+    let mut keys = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        let starts_word = i == 0 || !(ident(chars[i - 1]) || chars[i - 1] == '.');
+        let len = ["t(", "tf("].iter().find_map(|p| {
+            let p: Vec<char> = p.chars().collect();
+            (starts_word && chars[i..].starts_with(&p)).then_some(p.len())
+        });
+        if let Some(len) = len {
+            let mut at = i + len;
+            while chars.get(at).is_some_and(|c| c.is_whitespace()) {
+                at += 1;
+            }
+            if chars.get(at) == Some(&'"') {
+                if let Some((text, used)) = read_string(&chars[at..]) {
+                    keys.push(text);
+                    i = at + used;
+                    continue;
+                }
+            }
+        }
+        i += 1;
+    }
+    keys
+}
+
+fn rust_sources(dir: &std::path::Path, out: &mut Vec<(String, String)>) {
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .collect();
+    entries.sort();
+    for path in entries {
+        if path.is_dir() {
+            rust_sources(&path, out);
+        } else if path.extension().is_some_and(|x| x == "rs") {
+            let text = std::fs::read_to_string(&path).unwrap_or_default();
+            out.push((path.display().to_string(), text));
+        }
+    }
+}
+
+#[test]
+fn every_key_rust_asks_for_exists_in_english() {
+    assert_eq!(
+        rust_keys("t(\"a.b\"); tf(\n    \"c.d\", &[]); x.t(\"no\"); set(\"no\"); t(&k)"),
+        vec!["a.b", "c.d"]
+    );
+    let en = english();
+    let mut sources = Vec::new();
+    rust_sources(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src-tauri/src"),
+        &mut sources,
+    );
+    let mut problems = Vec::new();
+    let mut seen = 0;
+    // This file's own test strings are not requests for words.
+    for (file, text) in sources.iter().filter(|(f, _)| !f.ends_with("ui_dictionaries.rs")) {
+        for key in rust_keys(text) {
+            seen += 1;
+            if !english_has(&en, &key) {
+                problems.push(format!("{file} asks for {key:?}, which is not in en.js"));
+            }
+        }
+    }
+    assert!(seen > 1, "found only {seen} keys in the Rust sources");
+    assert!(problems.is_empty(), "\n{}", problems.join("\n"));
+}

@@ -535,4 +535,16 @@ export default {
   'campaigns.pushSendAll': "An alle Inhaber senden",
   'history.action.campaign_push': "Kampagnennachricht",
   'loyalty.importMapping': "Welche Spalte enthält was",
+
+  // ── Words written by Rust: API errors (src-tauri/src/api/error.rs, commands/error.rs) ──
+
+  // ── Words written by Rust: field checks (src-tauri/src/api/validate.rs, other api/*.rs) ──
+
+  // ── Words written by Rust: bulk jobs (src-tauri/src/jobs/) ──
+
+  // ── Words written by Rust: commands (src-tauri/src/commands/) ──
+
+  // ── Words written by Rust: accounts, keychain, settings, database (src-tauri/src/*.rs) ──
+
+  // ── End of the words written by Rust ──
 };

@@ -535,4 +535,16 @@ export default {
   'campaigns.pushSendAll': "Enviar a todos los titulares",
   'history.action.campaign_push': "Mensaje de campaña",
   'loyalty.importMapping': "Qué columna contiene qué",
+
+  // ── Words written by Rust: API errors (src-tauri/src/api/error.rs, commands/error.rs) ──
+
+  // ── Words written by Rust: field checks (src-tauri/src/api/validate.rs, other api/*.rs) ──
+
+  // ── Words written by Rust: bulk jobs (src-tauri/src/jobs/) ──
+
+  // ── Words written by Rust: commands (src-tauri/src/commands/) ──
+
+  // ── Words written by Rust: accounts, keychain, settings, database (src-tauri/src/*.rs) ──
+
+  // ── End of the words written by Rust ──
 };
