@@ -49,7 +49,8 @@ impl Lang {
         Lang::ALL.into_iter().find(|l| l.code() == prefix)
     }
 
-    fn source(self) -> &'static str {
+    /// The dictionary file, compiled in (`Lang::ALL` is English first).
+    pub(crate) fn source(self) -> &'static str {
         match self {
             Lang::En => include_str!("../../ui/i18n/en.js"),
             Lang::Nl => include_str!("../../ui/i18n/nl.js"),

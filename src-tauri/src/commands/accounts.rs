@@ -9,6 +9,7 @@ use super::{change_settings, UiError};
 use crate::accounts::{self, AccountChanges, AccountView, NewAccount, PRACTICE_ACCOUNT_ID};
 use crate::api::CampaignFilter;
 use crate::history;
+use crate::i18n::tf;
 use crate::settings::{AccountKind, Preferences};
 use crate::state::AppState;
 
@@ -261,7 +262,7 @@ pub async fn test_connection(
         history::Outcome::Failed
     };
     let detail = match &result {
-        Ok(list) => format!("{} campaigns", list.len()),
+        Ok(list) => tf("cmd.accounts.history.campaigns", &[("count", &list.len())]),
         Err(e) => e.user_message(),
     };
     let line = history::Line {

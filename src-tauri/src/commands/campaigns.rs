@@ -19,6 +19,7 @@ use crate::api::{
     SessionList, SessionSearch,
 };
 use crate::history::{Line, Outcome};
+use crate::i18n::{t, tf};
 use crate::state::AppState;
 
 /// Pages of a usage list asked for at once: four keeps 20 000 sessions (200 pages) near four
@@ -113,8 +114,8 @@ fn list_of(word: &str) -> Result<SessionList, UiError> {
         "validations" => Ok(SessionList::Validations),
         _ => Err(UiError::new(
             "validation",
-            "Choose which sessions to show: all, opened, claimed or used.",
-            "Pick one in the list.",
+            t("cmd.campaigns.list.message"),
+            t("cmd.campaigns.list.hint"),
         )),
     }
 }
@@ -135,8 +136,8 @@ fn date_of(
         field: Some(field.into()),
         ..UiError::new(
             "validation",
-            format!("“{text}” is not a date."),
-            "Pick the date in the calendar, or type it as 2026-11-30.",
+            tf("cmd.campaigns.date.message", &[("text", &text)]),
+            t("cmd.campaigns.date.hint"),
         )
     })?;
     let time = if end_of_day {
@@ -333,7 +334,14 @@ pub async fn export_campaign_usage<R: Runtime>(
         "own_code",
         "email",
     ];
-    save_csv(&app, "coupon-desk-sessions", HEADER, rows, "sessions").await
+    save_csv(
+        &app,
+        "coupon-desk-sessions",
+        HEADER,
+        rows,
+        t("cmd.campaigns.exportFailed"),
+    )
+    .await
 }
 
 /// Sessions by e-mail, phone or own code, in one campaign or all.
@@ -349,8 +357,8 @@ pub async fn find_sessions(
             field: Some("findSearch".into()),
             ..UiError::new(
                 "validation",
-                "Type at least 3 characters to search.",
-                "An e-mail address, a phone number or your own validation code.",
+                tf("cmd.campaigns.find.tooShort.message", &[("min", &3)]),
+                t("cmd.campaigns.find.tooShort.hint"),
             )
         });
     }
@@ -393,7 +401,7 @@ pub async fn push_campaign_message(
                 .push_all(&campaign, &message)
                 .await
                 .map(|r| r.recipients),
-            "all wallet holders".to_owned(),
+            t("cmd.campaigns.history.allHolders"),
         ),
     };
     let outcome = match &result {

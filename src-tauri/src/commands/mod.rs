@@ -15,6 +15,7 @@ use tauri::{AppHandle, Runtime, State};
 
 pub use error::UiError;
 
+use crate::i18n::t;
 use crate::settings::{self, AccountRecord, Settings};
 use crate::state::AppState;
 
@@ -89,8 +90,8 @@ pub(crate) fn push_result(
         Ok(recipients) => Ok(PushResult { recipients }),
         Err(e) if may_have_taken_effect(&e) => Err(UiError::new(
             "unknown",
-            "The answer from Coupontools did not arrive, so the message may have been sent.",
-            "Do not send it again straight away: ask a customer whether it arrived.",
+            t("cmd.push.unknown.message"),
+            t("cmd.push.unknown.hint"),
         )),
         Err(e) => Err(e.into()),
     }

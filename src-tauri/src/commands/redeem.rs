@@ -9,6 +9,7 @@ use super::history::{save_csv, SavedFile};
 use super::{active_account, may_have_taken_effect, record_history, settle_time, UiError};
 use crate::api::{validate, ApiError, SessionData, SessionSearch, SessionUpdate};
 use crate::history::{Line, Outcome};
+use crate::i18n::{t, tf};
 use crate::settings::AccountRecord;
 use crate::state::AppState;
 
@@ -68,8 +69,8 @@ pub async fn redeem_lookup(
             field: Some("code".into()),
             ..UiError::new(
                 "validation",
-                "Scan the coupon's barcode or type its code.",
-                "The code is on the coupon under the barcode: 6 or 21 letters and digits, or your own validation code.",
+                t("cmd.redeem.empty.message"),
+                t("cmd.redeem.empty.hint"),
             )
         });
     }
@@ -104,8 +105,11 @@ pub async fn redeem_lookup(
         }
         n => Err(UiError::new(
             "ambiguous",
-            format!("{n} coupons carry “{scanned}”."),
-            "Scan the coupon's barcode or type its 21-character code instead.",
+            tf(
+                "cmd.redeem.ambiguous.message",
+                &[("count", &n), ("code", &scanned)],
+            ),
+            t("cmd.redeem.ambiguous.hint"),
         )),
     }
 }
@@ -187,8 +191,8 @@ async fn change(
     let code = code_in(code).ok_or_else(|| {
         UiError::new(
             "validation",
-            "Look the coupon up first.",
-            "Scan it or type its code, then choose what to do.",
+            t("cmd.redeem.lookUpFirst.message"),
+            t("cmd.redeem.lookUpFirst.hint"),
         )
     })?;
     let account = active_account(state).await?;
@@ -229,8 +233,8 @@ async fn change(
             } else {
                 Err(UiError::new(
                     "not_changed",
-                    "The answer from Coupontools was lost, and the coupon is unchanged.",
-                    "Press the button again.",
+                    t("cmd.redeem.unchanged.message"),
+                    t("cmd.redeem.unchanged.hint"),
                 ))
             }
         }
@@ -280,7 +284,7 @@ pub async fn export_shift<R: Runtime>(
         "coupon-desk-scans",
         &["time", "code", "result"],
         rows,
-        "scans",
+        t("cmd.redeem.exportFailed"),
     )
     .await
 }

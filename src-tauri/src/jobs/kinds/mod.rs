@@ -29,7 +29,8 @@ pub(crate) struct KindEntry {
     pub export_columns: &'static [(&'static str, &'static str)],
     /// Set for kinds whose rows make many items; the table and export then list the items.
     pub item_key: Option<&'static str>,
-    pub done_word: &'static str,
+    /// The export's status word for a row that is done, in the window's language.
+    pub done_word: fn() -> String,
     pub drive: Drive,
 }
 
@@ -39,7 +40,7 @@ const fn entry<K: JobKind>() -> KindEntry {
         history_action: K::HISTORY_ACTION,
         export_columns: K::EXPORT_COLUMNS,
         item_key: K::ITEM_KEY,
-        done_word: K::DONE_WORD,
+        done_word: K::done_word,
         drive: drive_boxed::<K>,
     }
 }
