@@ -65,6 +65,18 @@ impl Lang {
     }
 }
 
+/// The computer's languages (the OS settings; on Linux LANGUAGE, LC_ALL, LC_MESSAGES, LANG) that
+/// Coupon Desk has, most preferred first, as codes ("nl").
+pub fn system_languages() -> Vec<&'static str> {
+    let mut found = Vec::new();
+    for lang in sys_locale::get_locales().filter_map(|l| Lang::from_code(&l)) {
+        if !found.contains(&lang.code()) {
+            found.push(lang.code());
+        }
+    }
+    found
+}
+
 static CURRENT: AtomicU8 = AtomicU8::new(0);
 
 pub fn set_language(lang: Lang) {

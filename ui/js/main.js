@@ -2,7 +2,7 @@
 // module, so there are no import cycles.
 
 import * as api from './api.js';
-import { setLanguage, t, onLanguageChange, preferredLanguage } from './i18n.js';
+import { setLanguage, t, onLanguageChange, preferredLanguage, setSystemLanguages } from './i18n.js';
 import { $, $$, withBusy } from './dom.js';
 import { showError, clearError } from './errors.js';
 import { state, setStatus, setConnection, subscribe, activeAccount, accounts, preferences } from './state.js';
@@ -196,6 +196,7 @@ async function boot() {
   }
   // Until a language is saved in Settings, follow the computer's language (if we have it).
   // Rust words its messages in the same language, so it is told before the first screen.
+  setSystemLanguages(status.systemLanguages);
   onLanguageChange(tellRustTheLanguage);
   await tellRustTheLanguage(setLanguage(preferredLanguage(preferences())));
   const firstStart = Boolean(status.firstStart) || accounts().length === 0;

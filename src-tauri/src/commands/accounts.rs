@@ -31,6 +31,8 @@ pub struct AppStatus {
     pub accounts: Vec<AccountView>,
     pub keychain: KeychainStatus,
     pub preferences: Preferences,
+    /// The computer's languages that Coupon Desk has, most preferred first (may be empty).
+    pub system_languages: Vec<&'static str>,
 }
 
 #[derive(Debug, Serialize)]
@@ -80,6 +82,7 @@ pub async fn app_status(state: State<'_, AppState>) -> Result<AppStatus, UiError
         accounts: accounts::views(&settings),
         keychain,
         preferences: settings.preferences.clone(),
+        system_languages: crate::i18n::system_languages(),
     })
 }
 
