@@ -790,6 +790,7 @@ export default {
   'job.row.unreadable': 'Nicht gesendet — diese Zeile konnte nicht aus den Daten des Auftrags gelesen werden.',
   'job.row.gaveUp': 'Nicht gesendet — Coupontools hat nach mehreren Versuchen nicht geantwortet. Prüfen Sie Ihre Verbindung und senden Sie diese Zeile erneut.',
   'job.row.unknown': 'Unklar — die E-Mail wurde vielleicht gesendet. Prüfen Sie das, bevor Sie erneut senden.',
+  'job.row.unknownGeneric': 'Unklar — das ist in Coupontools vielleicht schon geschehen. Prüfen Sie es dort, bevor Sie es erneut versuchen.',
   'job.row.cancelled': 'Nicht gesendet — der Auftrag wurde gestoppt.',
   'job.email.alreadyHad': 'Hatte diesen Gutschein bereits.',
   'job.email.confirmed': 'Gesendet (nach einer Unterbrechung bestätigt).',

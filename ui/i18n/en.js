@@ -804,6 +804,7 @@ export default {
   'job.row.unreadable': "Not sent — this row could not be read back from the job's record.",
   'job.row.gaveUp': 'Not sent — Coupontools did not answer after several tries. Check your connection and send this one again.',
   'job.row.unknown': 'Unknown — the e-mail may have been sent. Check before resending.',
+  'job.row.unknownGeneric': 'Unknown — this may already have been done in Coupontools. Check there before trying again.',
   'job.row.cancelled': 'Not sent — the job was cancelled.',
   'job.email.alreadyHad': 'Already had this coupon.',
   'job.email.confirmed': 'Sent (confirmed after an interruption).',

@@ -790,6 +790,7 @@ export default {
   'job.row.unreadable': 'No enviado — no se pudo volver a leer esta fila de los datos del trabajo.',
   'job.row.gaveUp': 'No enviado — Coupontools no respondió tras varios intentos. Compruebe su conexión y vuelva a enviar este.',
   'job.row.unknown': 'Dudoso — puede que el correo se haya enviado. Compruébelo antes de volver a enviarlo.',
+  'job.row.unknownGeneric': 'Dudoso — puede que ya se haya hecho en Coupontools. Compruébelo allí antes de volver a intentarlo.',
   'job.row.cancelled': 'No enviado — el trabajo se detuvo.',
   'job.email.alreadyHad': 'Ya tenía este cupón.',
   'job.email.confirmed': 'Enviado (confirmado tras una interrupción).',

@@ -790,6 +790,7 @@ export default {
   'job.row.unreadable': 'Non envoyé — cette ligne n’a pas pu être relue dans les données de la tâche.',
   'job.row.gaveUp': 'Non envoyé — Coupontools n’a pas répondu après plusieurs essais. Vérifiez votre connexion et renvoyez celui-ci.',
   'job.row.unknown': 'Incertain — l’e-mail a peut-être été envoyé. Vérifiez avant de renvoyer.',
+  'job.row.unknownGeneric': 'Incertain — cela a peut-être déjà été fait dans Coupontools. Vérifiez-y avant de réessayer.',
   'job.row.cancelled': 'Non envoyé — la tâche a été arrêtée.',
   'job.email.alreadyHad': 'Avait déjà ce coupon.',
   'job.email.confirmed': 'Envoyé (confirmé après une interruption).',

@@ -790,6 +790,7 @@ export default {
   'job.row.unreadable': 'Niet verstuurd — deze rij kon niet worden teruggelezen uit de gegevens van de taak.',
   'job.row.gaveUp': 'Niet verstuurd — Coupontools antwoordde niet na meerdere pogingen. Kijk uw verbinding na en verstuur deze opnieuw.',
   'job.row.unknown': 'Onduidelijk — de e-mail is mogelijk verstuurd. Kijk dit na voordat u opnieuw verstuurt.',
+  'job.row.unknownGeneric': 'Onduidelijk — dit is in Coupontools mogelijk al gebeurd. Kijk het daar na voordat u het opnieuw probeert.',
   'job.row.cancelled': 'Niet verstuurd — de taak werd gestopt.',
   'job.email.alreadyHad': 'Had deze coupon al.',
   'job.email.confirmed': 'Verstuurd (bevestigd na een onderbreking).',

@@ -563,7 +563,9 @@ impl Journal {
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let at = history::now_rfc3339();
-        let (unknown, cancelled) = (unknown_message(), cancelled_message());
+        let unknown = crate::jobs::kinds::find(&job.kind)
+            .map_or_else(unknown_message, |kind| (kind.unknown_message)());
+        let cancelled = cancelled_message();
         let doubtful: Vec<String> = tx
             .prepare(
                 "UPDATE job_rows SET status = 'unknown', maybe_sent = 1, message = ?2, updated_at = ?3

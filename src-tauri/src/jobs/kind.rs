@@ -132,6 +132,11 @@ pub trait JobKind: Send + Sync + 'static {
         t("job.csvStatus.sent")
     }
 
+    /// What a row that may or may not have taken effect says when the job is cancelled.
+    fn unknown_message() -> String {
+        t("job.row.unknownGeneric")
+    }
+
     /// Rows per request: 1 for one call per row, more for a batch call.
     fn batch_size(_spec: &Self::Spec) -> usize {
         1

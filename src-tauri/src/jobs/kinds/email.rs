@@ -56,6 +56,10 @@ pub struct EmailInput {
 pub struct EmailKind;
 
 impl JobKind for EmailKind {
+    fn unknown_message() -> String {
+        unknown_message()
+    }
+
     const NAME: &'static str = "email";
     const HISTORY_ACTION: &'static str = "email_coupon";
     const EXPORT_COLUMNS: &'static [(&'static str, &'static str)] = &[

@@ -31,6 +31,7 @@ pub(crate) struct KindEntry {
     pub item_key: Option<&'static str>,
     /// The export's status word for a row that is done, in the window's language.
     pub done_word: fn() -> String,
+    pub unknown_message: fn() -> String,
     pub drive: Drive,
 }
 
@@ -41,6 +42,7 @@ const fn entry<K: JobKind>() -> KindEntry {
         export_columns: K::EXPORT_COLUMNS,
         item_key: K::ITEM_KEY,
         done_word: K::done_word,
+        unknown_message: K::unknown_message,
         drive: drive_boxed::<K>,
     }
 }
