@@ -3,6 +3,12 @@
 
 use std::fmt;
 
+mod directory;
+mod subaccount;
+
+pub use directory::*;
+pub use subaccount::*;
+
 /// What is wrong with one field, in words for the person who typed it.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct FieldProblem {

@@ -5,12 +5,18 @@ use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
+use axum::http::HeaderMap;
+
+use super::auth::is_authorized;
+use super::body::Params;
 use super::config::{FailureStatus, SandboxConfig};
+use super::directories::Directories;
 use super::faults::FaultQueue;
 use super::loyalty_members::Loyalty;
 use super::seed::Shop;
 use super::sends::{Delivery, Recipient, SendLog, SendRequests};
 use super::sessions::{Customer, NewSession, SessionStore};
+use super::subaccounts::Subaccounts;
 
 /// Distinct paths whose requests are counted one by one; any further paths share one bucket,
 /// so a client inventing endless paths cannot grow the table.
@@ -29,6 +35,14 @@ pub(crate) struct Settings {
     pub(crate) atomic_check_unique: bool,
 }
 
+/// Whose API keys a request carries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Caller {
+    Main,
+    /// `sub_…`: sees the shop's data but may not manage subaccounts (102).
+    Subaccount(String),
+}
+
 pub(crate) struct Shared {
     pub(crate) client_id: String,
     pub(crate) client_secret: String,
@@ -36,6 +50,10 @@ pub(crate) struct Shared {
     pub(crate) shop: Shop,
     /// Loyalty cards and members, shared by v3 and v4 (`loyalty_members`).
     pub(crate) loyalty: Loyalty,
+    /// Directories and their members (`directories`).
+    pub(crate) directories: Directories,
+    /// Subaccounts and their SSO tokens (`subaccounts`).
+    pub(crate) subaccounts: Subaccounts,
     settings: Mutex<Settings>,
     faults: Mutex<FaultQueue>,
     sends: Mutex<SendLog>,
@@ -49,6 +67,8 @@ impl Shared {
         let shop = Shop::demo();
         Shared {
             loyalty: Loyalty::new(&shop),
+            directories: Directories::new(&shop),
+            subaccounts: Subaccounts::new(),
             client_id: config.client_id,
             client_secret: config.client_secret,
             page_size: config.page_size.max(1),
@@ -70,6 +90,16 @@ impl Shared {
             send_requests: Mutex::new(SendRequests::default()),
             requests: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// Who is calling: the main account, a subaccount (by its own API keys), or nobody.
+    pub(crate) fn caller(&self, headers: &HeaderMap, params: &Params) -> Option<Caller> {
+        if is_authorized(headers, params, &self.client_id, &self.client_secret) {
+            return Some(Caller::Main);
+        }
+        self.subaccounts
+            .owner_of(|id, secret| is_authorized(headers, params, id, secret))
+            .map(Caller::Subaccount)
     }
 
     pub(crate) fn settings(&self) -> Settings {
