@@ -105,6 +105,7 @@ const SAME_AS_ENGLISH: &[(&str, &str)] = &[
     ("de", "loyalty.col.name"),
     ("de", "loyalty.col.id"),
     ("es", "loyalty.col.id"),
+    ("nl", "subaccounts.accountName"), // "subaccount" is the Dutch word too
 ];
 
 /// HTML attributes whose value is a dictionary key (see `applyTranslations` in ui/js/i18n.js).
