@@ -102,7 +102,15 @@ fn keys_for(id: u32) -> (String, String) {
     )
 }
 
-fn seeded(id: u32, email: &str, first: &str, last: &str, company: &str, status: &str) -> Sub {
+fn seeded(
+    id: u32,
+    email: &str,
+    first: &str,
+    last: &str,
+    company: &str,
+    status: &str,
+    expiry_date: &str,
+) -> Sub {
     let (api_key, api_secret) = keys_for(id);
     Sub {
         id,
@@ -113,7 +121,7 @@ fn seeded(id: u32, email: &str, first: &str, last: &str, company: &str, status: 
         country: "BE".to_owned(),
         status: status.to_owned(),
         package: String::new(),
-        expiry_date: "2027-12-31".to_owned(),
+        expiry_date: expiry_date.to_owned(),
         last_login: "2025-11-02 08:14:00".to_owned(),
         logins: 12 + id % 7,
         max_campaigns: 10,

@@ -41,6 +41,7 @@ let loadToken = 0;
 let table = null;
 let jobPanel = null;
 let categoriesFor = null;
+let focusedId = null; // the member row that has keyboard focus, kept across redraws
 const haystacks = new Map();
 
 export function init() {
@@ -69,6 +70,14 @@ export function init() {
     }
     const tr = e.target.closest('tr[data-member]');
     if (tr) openMember(tr.dataset.member);
+  });
+  // The table redraws its rows as it scrolls; the row a keyboard user is on gets focus back.
+  $('#directories-members').addEventListener('focusin', (e) => {
+    const tr = e.target.closest('tr[data-member]');
+    focusedId = tr && e.target === tr ? tr.dataset.member : null;
+  });
+  $('#directories-members').addEventListener('focusout', (e) => {
+    if (e.relatedTarget) focusedId = null;
   });
   $('#directories-members').addEventListener('keydown', (e) => {
     if (e.target.matches('input[data-tick]')) return;
@@ -332,7 +341,14 @@ function renderRow(m) {
     h('td', null, m.id),
   ];
   const classes = selected && selected.id === m.id ? 'selected' : null;
-  return h('tr', { tabindex: '0', class: classes, dataset: { member: m.id, payment: m.paymentStatus } }, cells);
+  const tr = h('tr', { tabindex: '0', class: classes, dataset: { member: m.id, payment: m.paymentStatus } }, cells);
+  if (m.id === focusedId) {
+    queueMicrotask(() => {
+      const active = document.activeElement;
+      if (tr.isConnected && (!active || active === document.body)) tr.focus({ preventScroll: true });
+    });
+  }
+  return tr;
 }
 
 function tick(id, on) {
