@@ -165,6 +165,7 @@ impl Subaccounts {
                     "Peeters",
                     "Corner Bakery Gent",
                     "customer",
+                    "2027-12-31",
                 ),
                 seeded(
                     1537,
@@ -173,6 +174,7 @@ impl Subaccounts {
                     "Claes",
                     "Corner Bakery Brugge",
                     "customer",
+                    "2026-06-30",
                 ),
                 seeded(
                     1538,
@@ -181,6 +183,7 @@ impl Subaccounts {
                     "Willems",
                     "Corner Bakery pop-up",
                     "trial",
+                    "2026-01-15",
                 ),
             ]),
             tokens: Mutex::new(Tokens::default()),
