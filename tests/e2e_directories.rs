@@ -222,3 +222,64 @@ async fn a_subaccount_with_a_bad_expiry_date_is_refused_plainly_then_created_and
     assert_eq!(desk.text("#active-account-name").await, "Practice shop");
     desk.close().await;
 }
+
+/// "Update data from multiple coupon sessions" from a screen: the Redeem screen's "Several
+/// coupons at once".
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "end-to-end: needs tauri-driver and a display; run scripts/test.sh"]
+async fn several_pasted_coupons_are_marked_used_at_once_and_an_unknown_code_is_reported() {
+    let desk = Desk::launch("redeem-many").await;
+    practice_on(&desk, "redeem").await;
+    let practice = practice_client(&desk);
+    let now = time::OffsetDateTime::now_utc();
+    let fresh: Vec<String> = practice
+        .campaigns()
+        .sessions(
+            coupon_desk::api::SessionList::All,
+            &coupon_desk::api::CampaignSessionsQuery {
+                campaign: "cam_104250".into(),
+                start: None,
+                end: None,
+            },
+        )
+        .await
+        .expect("the seeded campaign's sessions")
+        .into_iter()
+        .filter(|s| {
+            s.validated_at.is_none()
+                && s.voided_at.is_none()
+                && !s.locked
+                && s.expires_at
+                    .is_some_and(|at| at > now + time::Duration::days(1))
+        })
+        .map(|s| s.code.to_string())
+        .take(2)
+        .collect();
+    assert_eq!(fresh.len(), 2);
+
+    desk.click("#redeem-many > summary").await;
+    desk.paste(
+        "#redeem-many-codes",
+        &format!(
+            "{}\nhttps://digicpn.com/p/lnch42/{}\nzzzzzz\n",
+            fresh[0], fresh[1]
+        ),
+    )
+    .await;
+    choose(&desk, "#redeem-many-action", "use").await;
+    desk.click("#redeem-many-start").await;
+    desk.wait_text("#redeem-many-summary", "one result per code", |t| {
+        t == "2 done, 1 not done, 0 unclear."
+    })
+    .await;
+    assert_eq!(
+        desk.text("#redeem-many-rows tr[data-result='refused']")
+            .await,
+        "zzzzzzNot doneNo coupon has this code."
+    );
+    for code in &fresh {
+        let session = practice.sessions().get(code).await.unwrap();
+        assert!(session.validated_at.is_some(), "{code} is used now");
+    }
+    desk.close().await;
+}
