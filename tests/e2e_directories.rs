@@ -127,6 +127,41 @@ async fn directory_members_load_completely_filter_and_one_is_set_to_paid() {
     .await;
     let shot = desk.screenshot_at("#directories", "directories").await;
     keep_for_docs(&shot, "directories");
+
+    // The categories are the campaign pickers' filter too.
+    let celebrations: Vec<String> = practice
+        .list_campaigns(&coupon_desk::api::CampaignFilter {
+            only_active: true,
+            category: Some("cat_33".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| c.id)
+        .collect();
+    assert!(!celebrations.is_empty());
+    desk.click("a[data-screen='send']").await;
+    choose(&desk, "#campaign-category", "cat_33").await;
+    let deadline = std::time::Instant::now() + desk::TIMEOUT;
+    loop {
+        let listed = desk
+            .client
+            .execute(
+                "return [...document.querySelectorAll('#campaign option')].map(o => o.value).filter(v => v.startsWith('cam_'));",
+                vec![],
+            )
+            .await
+            .unwrap();
+        if listed == serde_json::json!(celebrations) {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the picker shows {listed}, not the category's {celebrations:?}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
     desk.close().await;
 }
 

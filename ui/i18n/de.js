@@ -749,4 +749,8 @@ export default {
   'redeem.many.none.hint': "Ein Code oder Link pro Zeile, wie unter dem Strichcode gedruckt.",
   'redeem.many.tooMany.message': "{n} Codes sind zu viele auf einmal (höchstens {max}).",
   'redeem.many.tooMany.hint': "Teilen Sie sie in kleinere Gruppen auf.",
+  'campaigns.category': "Kategorie",
+  'campaigns.allCategories': "Alle Kategorien",
+  'check.category.bad': "„{id}“ ist keine Kategorie-ID.",
+  'check.category.hint': "Wählen Sie die Kategorie in der Liste.",
 };

@@ -763,4 +763,8 @@ export default {
   'redeem.many.none.hint': "One code or link per line, as printed under the barcode.",
   'redeem.many.tooMany.message': "{n} codes are too many for one go (at most {max}).",
   'redeem.many.tooMany.hint': "Split them into smaller groups.",
+  'campaigns.category': "Category",
+  'campaigns.allCategories': "All categories",
+  'check.category.bad': "“{id}” is not a category ID.",
+  'check.category.hint': "Pick the category from the list.",
 };

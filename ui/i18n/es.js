@@ -749,4 +749,8 @@ export default {
   'redeem.many.none.hint': "Un código o enlace por línea, como aparece bajo el código de barras.",
   'redeem.many.tooMany.message': "{n} códigos son demasiados de una vez (como máximo {max}).",
   'redeem.many.tooMany.hint': "Divídalos en grupos más pequeños.",
+  'campaigns.category': "Categoría",
+  'campaigns.allCategories': "Todas las categorías",
+  'check.category.bad': "«{id}» no es un ID de categoría.",
+  'check.category.hint': "Elija la categoría de la lista.",
 };

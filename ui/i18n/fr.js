@@ -749,4 +749,8 @@ export default {
   'redeem.many.none.hint': "Un code ou lien par ligne, tel qu’imprimé sous le code-barres.",
   'redeem.many.tooMany.message': "{n} codes, c’est trop en une fois ({max} au plus).",
   'redeem.many.tooMany.hint': "Divisez-les en groupes plus petits.",
+  'campaigns.category': "Catégorie",
+  'campaigns.allCategories': "Toutes les catégories",
+  'check.category.bad': "« {id} » n’est pas un identifiant de catégorie.",
+  'check.category.hint': "Choisissez la catégorie dans la liste.",
 };

@@ -749,4 +749,8 @@ export default {
   'redeem.many.none.hint': "Eén code of link per regel, zoals gedrukt onder de streepjescode.",
   'redeem.many.tooMany.message': "{n} codes zijn te veel in één keer (hoogstens {max}).",
   'redeem.many.tooMany.hint': "Verdeel ze in kleinere groepen.",
+  'campaigns.category': "Categorie",
+  'campaigns.allCategories': "Alle categorieën",
+  'check.category.bad': "“{id}” is geen categorie-ID.",
+  'check.category.hint': "Kies de categorie in de lijst.",
 };

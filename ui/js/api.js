@@ -80,7 +80,7 @@ export const setPreferences = (prefs) => call('set_preferences', { prefs });
 export const setUiLanguage = (lang) => call('set_ui_language', { lang });
 
 // Phase 2: e-mail coupons, history, list jobs.
-export const listCampaigns = (onlyActive) => call('list_campaigns', { onlyActive: Boolean(onlyActive) });
+export const listCampaigns = (onlyActive, category) => call('list_campaigns', { onlyActive: Boolean(onlyActive), category: category || null });
 export const sendCouponEmail = (input) => call('send_coupon_email', { input });
 export const openUrl = (url) => call('open_url', { url });
 export const listHistory = (filter) => call('list_history', { filter });

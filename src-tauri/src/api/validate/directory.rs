@@ -85,6 +85,27 @@ pub(super) fn prefixed_id(
     Ok(format!("{prefix}{}", &id[n..]))
 }
 
+/// A category to filter campaigns by (`coupon/list`'s `category`, §5.3): the `cat_…` ID as
+/// `category/list` gives it. Empty = no filter.
+pub fn category_filter(input: &str) -> Result<Option<String>, FieldProblem> {
+    let id = input.trim();
+    if id.is_empty() {
+        return Ok(None);
+    }
+    if id.len() > 44
+        || !id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+    {
+        return Err(FieldProblem::new(
+            "category",
+            tf("check.category.bad", &[("id", &id)]),
+            t("check.category.hint"),
+        ));
+    }
+    Ok(Some(id.to_owned()))
+}
+
 /// A payment status as the window or a pasted list writes it: paid / unpaid / pending, or
 /// none (also "" and "-").
 pub fn payment_status(input: &str) -> Result<PaymentStatus, FieldProblem> {
@@ -151,6 +172,16 @@ mod tests {
         for s in PaymentStatus::ALL {
             assert_eq!(PaymentStatus::from_api(s.as_api()), Some(s));
         }
+    }
+
+    #[test]
+    fn category_filters() {
+        assert_eq!(category_filter(" ").unwrap(), None);
+        assert_eq!(
+            category_filter("cat_31").unwrap().as_deref(),
+            Some("cat_31")
+        );
+        assert_eq!(category_filter("cat 31").unwrap_err().field, "category");
     }
 
     #[test]
