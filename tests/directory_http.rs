@@ -109,8 +109,9 @@ async fn all_2500_members_arrive_several_pages_at_a_time() {
     assert_eq!(ids.len(), 2500, "no member twice");
     assert_eq!(users[0].id, "reg_592500", "newest first");
     assert_eq!(users[2499].id, "reg_590001");
-    // One page, then 24 in rounds of 4: about 7 latencies; one at a time would be 25.
-    assert!(took < Duration::from_millis(80 * 15), "{took:?}");
+    // One page, then 24 four at a time: about 7 latencies; one at a time would take 25. The
+    // bound leaves room for a busy machine (the benchmark measures it closely).
+    assert!(took < Duration::from_millis(80 * 19), "{took:?}");
 
     // Stopping between pages keeps what has arrived.
     let partial = api
