@@ -69,15 +69,15 @@ async fn a_selection_and_a_pasted_list_are_set_and_a_lost_reply_is_reconciled() 
         (4, 1, 2, 0),
         "{end:?}"
     );
-    for i in 0..4 {
+    for member in &members[..4] {
         let now = ctl
-            .directory_member_payment("dir_7001", &members[i].id)
+            .directory_member_payment("dir_7001", &member.id)
             .unwrap();
         assert_eq!(
             (now.status.as_str(), now.confirmation_id.as_str()),
             ("paid", "batch-11"),
             "{}",
-            members[i].id
+            member.id
         );
     }
     assert_eq!(

@@ -21,7 +21,7 @@ use crate::api::{
 };
 use crate::history::{Line, Outcome};
 use crate::i18n::t;
-use crate::jobs::{JobProgress, PaymentInput, PaymentJobSpec, RowStatus};
+use crate::jobs::{JobProgress, PaymentInput, PaymentJobSpec, PaymentRow, RowStatus};
 use crate::settings::AccountRecord;
 use crate::state::AppState;
 
@@ -280,6 +280,9 @@ pub async fn set_member_payment(
     })
 }
 
+/// A line of a pasted list: its number, and whom it names or why it names nobody.
+pub type PastedLine = (usize, Result<PastedMember, String>);
+
 /// Who a line of a pasted list means: a `reg_…` ID or an e-mail address of the directory.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PastedMember {
@@ -289,9 +292,7 @@ pub enum PastedMember {
 
 /// Reads a pasted list: one member per line (the first cell of a CSV/TSV line), as `reg_…` or
 /// as e-mail; blank lines and a header are skipped. Returns (line number, what it names).
-pub fn parse_pasted_members(
-    text: &str,
-) -> Result<Vec<(usize, Result<PastedMember, String>)>, UiError> {
+pub fn parse_pasted_members(text: &str) -> Result<Vec<PastedLine>, UiError> {
     let mut rows = Vec::new();
     for (i, line) in text.lines().enumerate() {
         let cell = line
@@ -333,9 +334,9 @@ pub fn parse_pasted_members(
 /// `members`). Members named twice are skipped the second time; unknown ones fail at once.
 pub fn payment_rows(
     selection: &[String],
-    pasted: &[(usize, Result<PastedMember, String>)],
+    pasted: &[PastedLine],
     members: &[DirectoryUser],
-) -> Vec<(usize, PaymentInput, Option<(RowStatus, String)>)> {
+) -> Vec<PaymentRow> {
     let by_id: HashMap<&str, &DirectoryUser> = members.iter().map(|m| (m.id.as_str(), m)).collect();
     let by_email: HashMap<String, &DirectoryUser> = members
         .iter()

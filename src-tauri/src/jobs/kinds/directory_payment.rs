@@ -37,6 +37,10 @@ pub struct PaymentInput {
 
 pub struct PaymentStatusKind;
 
+/// A row of a payment job as it is stored: row number, member, and a problem found already
+/// (the row is then settled without a request).
+pub type PaymentRow = (usize, PaymentInput, Option<(RowStatus, String)>);
+
 fn status_word(update: &PaymentUpdate) -> String {
     t(&format!("directories.payment.{}", status_key(update)))
 }
@@ -143,7 +147,7 @@ impl JobManager {
         account_name: &str,
         spec: &PaymentJobSpec,
         concurrency: u8,
-        rows: Vec<(usize, PaymentInput, Option<(RowStatus, String)>)>,
+        rows: Vec<PaymentRow>,
     ) -> Result<JobId, JobError> {
         if rows.iter().all(|(_, _, problem)| problem.is_some()) {
             return Err(JobError::NothingToSend);

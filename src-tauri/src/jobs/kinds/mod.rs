@@ -14,7 +14,7 @@ use crate::api::Client;
 use crate::jobs::kind::JobKind;
 use crate::jobs::runner::{self, JobManager, LiveRun};
 
-pub use directory_payment::{PaymentInput, PaymentJobSpec, PaymentStatusKind};
+pub use directory_payment::{PaymentInput, PaymentJobSpec, PaymentRow, PaymentStatusKind};
 pub use email::{EmailInput, EmailJobSpec, EmailKind, EmailSpec};
 pub use loyalty_import::{ImportMembersKind, ImportSpec};
 pub use single_use::{
