@@ -309,6 +309,18 @@ async fn categories_and_third_level_categories() {
         .await
         .unwrap();
     assert_eq!(raw["main_categories"], serde_json::json!({}));
+    // The same switch for a sandbox run as its own process.
+    let settings: serde_json::Value = reqwest::Client::new()
+        .post(format!("http://{}/_sandbox/settings", sb.addr()))
+        .json(&serde_json::json!({"third_level_categories": true}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(settings["third_level_categories"], true);
+    assert_eq!(api.categories().main().await.unwrap().len(), 3);
     sb.stop().await;
 }
 

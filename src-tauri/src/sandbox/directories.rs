@@ -127,6 +127,10 @@ impl Directories {
         self.third_level.load(Ordering::Relaxed)
     }
 
+    pub(crate) fn set_third_level(&self, on: bool) {
+        self.third_level.store(on, Ordering::Relaxed);
+    }
+
     pub(crate) fn count_per_page(&self) -> bool {
         self.count_per_page.load(Ordering::Relaxed)
     }
@@ -204,9 +208,6 @@ impl SandboxControl {
 
     /// Off: `category/main/list` answers `{}`, as for an account without 3rd-level categories.
     pub fn set_third_level_categories(&self, on: bool) {
-        self.shared()
-            .directories
-            .third_level
-            .store(on, Ordering::Relaxed);
+        self.shared().directories.set_third_level(on);
     }
 }
