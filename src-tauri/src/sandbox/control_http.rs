@@ -156,18 +156,11 @@ async fn change_settings(State(shared): State<Arc<Shared>>, body: Body) -> Respo
         if let Some(on) = request.atomic_check_unique {
             s.atomic_check_unique = on;
         }
+        if let Some(on) = request.third_level_categories {
+            s.third_level_categories = on;
+        }
     });
-    if let Some(on) = request.third_level_categories {
-        shared.directories.set_third_level(on);
-    }
-    let mut reply = settings_json(settings);
-    if let Some(map) = reply.as_object_mut() {
-        map.insert(
-            "third_level_categories".into(),
-            Value::Bool(shared.directories.third_level()),
-        );
-    }
-    json_response(StatusCode::OK, reply)
+    json_response(StatusCode::OK, settings_json(settings))
 }
 
 async fn stats(State(shared): State<Arc<Shared>>, RawQuery(query): RawQuery) -> Response {
@@ -241,6 +234,7 @@ fn settings_json(s: Settings) -> Value {
         "email_integration": s.email_integration,
         "slow_handling_ms": u64::try_from(s.slow_handling.as_millis()).unwrap_or(u64::MAX),
         "atomic_check_unique": s.atomic_check_unique,
+        "third_level_categories": s.third_level_categories,
     })
 }
 

@@ -7,8 +7,9 @@
 //! - `directory/campaigns` lists the shop's campaigns the directory shows.
 //! - Directories the store holds at most: [`MAX_DIRECTORIES`]; members per directory at most
 //!   [`MAX_MEMBERS`] (keeps memory bounded).
-//! - `category/main/list` answers `{}` while `set_third_level_categories(false)` is in force,
-//!   as for an account that does not use 3rd-level categories.
+//! - `category/main/list` answers `{}` while `set_third_level_categories(false)` (or
+//!   `third_level_categories: false` in `/_sandbox/settings`) is in force, as for an account
+//!   that does not use 3rd-level categories.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, MutexGuard};
@@ -82,7 +83,6 @@ impl Dir {
 
 pub(crate) struct Directories {
     dirs: Mutex<Vec<Dir>>,
-    third_level: AtomicBool,
     count_per_page: AtomicBool,
 }
 
@@ -114,21 +114,12 @@ impl Directories {
             .collect();
         Directories {
             dirs: Mutex::new(dirs),
-            third_level: AtomicBool::new(true),
             count_per_page: AtomicBool::new(false),
         }
     }
 
     pub(crate) fn store(&self) -> MutexGuard<'_, Vec<Dir>> {
         lock(&self.dirs)
-    }
-
-    pub(crate) fn third_level(&self) -> bool {
-        self.third_level.load(Ordering::Relaxed)
-    }
-
-    pub(crate) fn set_third_level(&self, on: bool) {
-        self.third_level.store(on, Ordering::Relaxed);
     }
 
     pub(crate) fn count_per_page(&self) -> bool {
@@ -208,6 +199,7 @@ impl SandboxControl {
 
     /// Off: `category/main/list` answers `{}`, as for an account without 3rd-level categories.
     pub fn set_third_level_categories(&self, on: bool) {
-        self.shared().directories.set_third_level(on);
+        self.shared()
+            .update_settings(|s| s.third_level_categories = on);
     }
 }

@@ -33,6 +33,8 @@ pub(crate) struct Settings {
     pub(crate) email_integration: bool,
     pub(crate) slow_handling: Duration,
     pub(crate) atomic_check_unique: bool,
+    /// Off: `category/main/list` answers `{}`, as for an account without 3rd-level categories.
+    pub(crate) third_level_categories: bool,
 }
 
 /// Whose API keys a request carries.
@@ -79,6 +81,7 @@ impl Shared {
                 email_integration: config.email_integration,
                 slow_handling: config.slow_handling,
                 atomic_check_unique: config.atomic_check_unique,
+                third_level_categories: true,
             }),
             faults: Mutex::new(FaultQueue::default()),
             sends: Mutex::new(SendLog::default()),

@@ -305,7 +305,7 @@ async fn serve(
             v3_directory::users_list(&shared, &params, shared.page_size)
         }
         Endpoint::MainCategoryList => {
-            v3_directory::main_categories(&shared.shop, shared.directories.third_level())
+            v3_directory::main_categories(&shared.shop, settings.third_level_categories)
         }
         Endpoint::DirectoryList => v3_directory::list(&shared),
         Endpoint::DirectoryInfo => v3_directory::info(&shared, &params),
