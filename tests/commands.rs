@@ -514,6 +514,18 @@ fn a_subaccount_added_as_an_account_keeps_its_keys_in_the_keychain_only_and_conn
     );
     assert_eq!(bad_date["field"], "expiryDate", "{bad_date}");
 
+    // A lost update reply: the subaccount is read back and shows the change.
+    sb.control().inject_on(
+        "subaccount/update",
+        coupon_desk::sandbox::Fault::DropAfterHandling,
+        1,
+    );
+    let changed = t.ok(
+        "update_subaccount",
+        json!({ "subaccount": "sub_1537", "input": { "expiryDate": "2028-02-29" } }),
+    );
+    assert_eq!(changed["expiryDate"], "2028-02-29");
+    assert_eq!(sb.control().request_count("subaccount/update"), 1);
     let added = t.ok(
         "add_subaccount_as_account",
         json!({ "subaccount": "sub_1537" }),

@@ -256,6 +256,31 @@ impl SubaccountFields {
     }
 }
 
+impl SubaccountFields {
+    /// Whether `sub` already shows every field given (the re-read after a lost update reply).
+    /// The password cannot be read back: it never decides.
+    pub fn are_shown_by(&self, sub: &Subaccount) -> bool {
+        let Ok(body) = self.to_body(false) else {
+            return false;
+        };
+        body.iter().all(|(key, value)| {
+            let want = value.as_str().unwrap_or_default();
+            let have = match key.as_str() {
+                "email" => &sub.email,
+                "status" => &sub.status,
+                "first_name" => &sub.first_name,
+                "last_name" => &sub.last_name,
+                "company_name" => &sub.company_name,
+                "country" => &sub.country,
+                "expiry_date" => &sub.expiry_date,
+                // Not shown by the info reply (§5.2): cannot tell, so it does not decide.
+                _ => return true,
+            };
+            have.trim().eq_ignore_ascii_case(want)
+        })
+    }
+}
+
 /// Where "Log in as this subaccount" goes. The URL carries a one-time token: shown to nobody,
 /// opened once in the browser.
 #[derive(Clone, Deserialize)]
@@ -491,6 +516,17 @@ mod tests {
             .to_body(false)
             .unwrap()
             .is_empty());
+        let mut shown = Subaccount {
+            email: "shop2@example.com".into(),
+            status: "trial".into(),
+            country: "BE".into(),
+            expiry_date: "2027-06-30".into(),
+            company_name: "Corner Bakery Gent".into(),
+            ..Subaccount::default()
+        };
+        assert!(fields.are_shown_by(&shown));
+        shown.expiry_date = "2027-01-01".into();
+        assert!(!fields.are_shown_by(&shown));
         let with_password = SubaccountFields {
             password: Some("secret-pass".into()),
             ..SubaccountFields::default()

@@ -195,8 +195,8 @@ pub async fn create_subaccount(
     })
 }
 
-/// Changes the fields given. After a lost reply, re-reads the subaccount and reports it as it
-/// is (the change may or may not be in).
+/// Changes the fields given. After a lost reply, re-reads the subaccount: when it shows every
+/// change, that is the answer; otherwise the person is told to look before trying again.
 #[tauri::command]
 pub async fn update_subaccount(
     state: State<'_, AppState>,
@@ -216,7 +216,11 @@ pub async fn update_subaccount(
         Ok(_) => Ok(client.subaccounts().info(&id).await?.into()),
         Err(e) if may_have_taken_effect(&e) => {
             settle_time(&client).await;
-            Err(words("unknown", "error.subaccounts.updateUnknown"))
+            // Read back: the change is either all there (done) or the person decides.
+            match client.subaccounts().info(&id).await {
+                Ok(now) if input.are_shown_by(&now) => Ok(now.into()),
+                _ => Err(words("unknown", "error.subaccounts.updateUnknown")),
+            }
         }
         Err(e) => Err(refusal(e)),
     }
