@@ -337,7 +337,7 @@ function renderRow(m) {
     h('td', { title: m.email || null }, m.email),
     // Not by colour alone: the word is always there.
     h('td', null, h('span', { class: STATUS_CLASS[m.paymentStatus] || 'status' }, statusWord(m.paymentStatus))),
-    h('td', null, m.lastSeen ? formatDateTime(m.lastSeen) : '—'),
+    h('td', { title: m.lastSeen ? formatDateTime(m.lastSeen) : null }, m.lastSeen ? formatDateTime(m.lastSeen) : '—'),
     h('td', null, m.id),
   ];
   const classes = selected && selected.id === m.id ? 'selected' : null;
