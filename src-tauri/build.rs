@@ -51,7 +51,6 @@ const COMMANDS: &[&str] = &[
     "redeem_mark_used",
     "redeem_void",
     "export_shift",
-    "redeem_many",
     "campaign_details",
     "campaign_usage",
     "cancel_campaign_usage",

@@ -57,8 +57,7 @@ async fn a_selection_and_a_pasted_list_are_set_and_a_lost_reply_is_reconciled() 
     let job = jobs
         .create_payment_job("acc", "Shop", &spec, 2, rows)
         .unwrap();
-    jobs.run(&job, client.clone(), Arc::new(NoProgress))
-        .unwrap();
+    jobs.run(&job, client.clone(), Arc::new(NoProgress)).unwrap();
     let end = tokio::time::timeout(Duration::from_secs(120), jobs.wait_until_settled(&job))
         .await
         .expect("the job settles")

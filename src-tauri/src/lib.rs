@@ -105,7 +105,6 @@ pub fn build<R: Runtime>(builder: tauri::Builder<R>, options: AppOptions) -> tau
             commands::redeem::redeem_mark_used,
             commands::redeem::redeem_void,
             commands::redeem::export_shift,
-            commands::redeem_many::redeem_many,
             commands::campaigns::campaign_details,
             commands::campaigns::campaign_usage,
             commands::campaigns::cancel_campaign_usage,

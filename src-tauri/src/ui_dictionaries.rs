@@ -68,10 +68,6 @@ const SCRIPTS: &[(&str, &str)] = &[
         include_str!("../../ui/js/screens/loyalty.js"),
     ),
     (
-        "screens/redeem-many.js",
-        include_str!("../../ui/js/screens/redeem-many.js"),
-    ),
-    (
         "screens/redeem.js",
         include_str!("../../ui/js/screens/redeem.js"),
     ),

@@ -152,6 +152,3 @@ export const updateSubaccount = (subaccount, input) => call('update_subaccount',
 export const subaccountResetUrl = (subaccount) => call('subaccount_reset_url', { subaccount });
 export const subaccountLogin = (subaccount) => call('subaccount_login', { subaccount });
 export const addSubaccountAsAccount = (subaccount) => call('add_subaccount_as_account', { subaccount });
-
-// Several coupons at once (Redeem).
-export const redeemMany = (codes, action) => call('redeem_many', { codes, action });

@@ -7,7 +7,6 @@ import { t, onLanguageChange } from '../i18n.js';
 import { showError, clearError, showProblem, clearFieldErrors } from '../errors.js';
 import { formatDateTime } from '../format.js';
 import { loadCampaigns } from '../campaigns.js';
-import * as many from './redeem-many.js';
 
 const STATES = new Set(['valid', 'used', 'voided', 'expired', 'locked', 'not_found']);
 const RESULTS = new Set([...STATES, 'marked', 'markedVoided', 'markedUnvoided']);
@@ -16,7 +15,6 @@ let current = null; // the RedeemView on screen
 let names = new Map(); // campaign id → name, from the (cached) campaign list
 
 export function init() {
-  many.init();
   $('#redeem-form').addEventListener('submit', (event) => {
     event.preventDefault();
     lookup();
