@@ -57,6 +57,21 @@ const COMMANDS: &[&str] = &[
     "export_campaign_usage",
     "find_sessions",
     "push_campaign_message",
+    "list_directories",
+    "directory_details",
+    "directory_members",
+    "cancel_directory_members",
+    "set_member_payment",
+    "start_payment_job",
+    "export_directory_members",
+    "category_lists",
+    "list_subaccounts",
+    "subaccount_details",
+    "create_subaccount",
+    "update_subaccount",
+    "subaccount_reset_url",
+    "subaccount_login",
+    "add_subaccount_as_account",
 ];
 
 fn main() {

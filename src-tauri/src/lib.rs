@@ -111,6 +111,21 @@ pub fn build<R: Runtime>(builder: tauri::Builder<R>, options: AppOptions) -> tau
             commands::campaigns::export_campaign_usage,
             commands::campaigns::find_sessions,
             commands::campaigns::push_campaign_message,
+            commands::directories::list_directories,
+            commands::directories::directory_details,
+            commands::directories::directory_members,
+            commands::directories::cancel_directory_members,
+            commands::directories::set_member_payment,
+            commands::directories::start_payment_job,
+            commands::directories::export_directory_members,
+            commands::directories::category_lists,
+            commands::subaccounts::list_subaccounts,
+            commands::subaccounts::subaccount_details,
+            commands::subaccounts::create_subaccount,
+            commands::subaccounts::update_subaccount,
+            commands::subaccounts::subaccount_reset_url,
+            commands::subaccounts::subaccount_login,
+            commands::subaccounts::add_subaccount_as_account,
         ])
 }
 

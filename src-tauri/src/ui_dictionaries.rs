@@ -39,6 +39,14 @@ const SCRIPTS: &[(&str, &str)] = &[
         include_str!("../../ui/js/screens/campaigns.js"),
     ),
     (
+        "screens/directories.js",
+        include_str!("../../ui/js/screens/directories.js"),
+    ),
+    (
+        "screens/subaccounts.js",
+        include_str!("../../ui/js/screens/subaccounts.js"),
+    ),
+    (
         "screens/history.js",
         include_str!("../../ui/js/screens/history.js"),
     ),
@@ -96,6 +104,22 @@ const SAME_AS_ENGLISH: &[(&str, &str)] = &[
     ("de", "loyalty.col.name"),
     ("de", "loyalty.col.id"),
     ("es", "loyalty.col.id"),
+    ("nl", "subaccounts.accountName"), // "subaccount" is the Dutch word too
+    ("nl", "nav.subaccounts"),
+    ("nl", "subaccounts.title"),
+    ("nl", "directories.status"),
+    ("nl", "subaccounts.col.status"),
+    ("nl", "subaccounts.field.status"),
+    ("nl", "subaccounts.fact.id"),
+    ("de", "directories.status"),
+    ("de", "subaccounts.col.status"),
+    ("de", "subaccounts.field.status"),
+    ("de", "directories.col.name"),
+    ("de", "subaccounts.col.name"),
+    ("de", "subaccounts.fact.name"),
+    ("de", "subaccounts.fact.id"),
+    ("es", "subaccounts.fact.id"),
+    ("es", "subaccounts.accessOff"), // "no" is Spanish too
 ];
 
 /// HTML attributes whose value is a dictionary key (see `applyTranslations` in ui/js/i18n.js).

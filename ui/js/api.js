@@ -80,7 +80,7 @@ export const setPreferences = (prefs) => call('set_preferences', { prefs });
 export const setUiLanguage = (lang) => call('set_ui_language', { lang });
 
 // Phase 2: e-mail coupons, history, list jobs.
-export const listCampaigns = (onlyActive) => call('list_campaigns', { onlyActive: Boolean(onlyActive) });
+export const listCampaigns = (onlyActive, category) => call('list_campaigns', { onlyActive: Boolean(onlyActive), category: category || null });
 export const sendCouponEmail = (input) => call('send_coupon_email', { input });
 export const openUrl = (url) => call('open_url', { url });
 export const listHistory = (filter) => call('list_history', { filter });
@@ -133,3 +133,22 @@ export const cancelCampaignUsage = () => call('cancel_campaign_usage');
 export const exportCampaignUsage = (campaign, list, start, end) => call('export_campaign_usage', { campaign, list, start: start || null, end: end || null });
 export const findSessions = (search, campaign) => call('find_sessions', { search, campaign: campaign || null });
 export const pushCampaignMessage = (campaign, message, session) => call('push_campaign_message', { campaign, message, session: session || null });
+
+// Directories and categories.
+export const listDirectories = () => call('list_directories');
+export const directoryDetails = (directory) => call('directory_details', { directory });
+export const directoryMembers = (directory, onProgress) => call('directory_members', { directory, onProgress });
+export const cancelDirectoryMembers = () => call('cancel_directory_members');
+export const setMemberPayment = (directory, user, payment) => call('set_member_payment', { directory, user, payment });
+export const startPaymentJob = (input, onProgress) => call('start_payment_job', { input, onProgress });
+export const exportDirectoryMembers = (directory, paymentStatus) => call('export_directory_members', { directory, paymentStatus: paymentStatus || null });
+export const categoryLists = () => call('category_lists');
+
+// Subaccounts.
+export const listSubaccounts = () => call('list_subaccounts');
+export const subaccountDetails = (subaccount) => call('subaccount_details', { subaccount });
+export const createSubaccount = (input) => call('create_subaccount', { input });
+export const updateSubaccount = (subaccount, input) => call('update_subaccount', { subaccount, input });
+export const subaccountResetUrl = (subaccount) => call('subaccount_reset_url', { subaccount });
+export const subaccountLogin = (subaccount) => call('subaccount_login', { subaccount });
+export const addSubaccountAsAccount = (subaccount) => call('add_subaccount_as_account', { subaccount });

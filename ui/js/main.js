@@ -13,11 +13,13 @@ import * as bulk from './screens/bulk.js';
 import * as campaignsScreen from './screens/campaigns.js';
 import * as links from './screens/links.js';
 import * as loyalty from './screens/loyalty.js';
+import * as directoriesScreen from './screens/directories.js';
+import * as subaccounts from './screens/subaccounts.js';
 import * as history from './screens/history.js';
 import * as settings from './screens/settings.js';
 
-const SCREENS = { welcome, redeem, send, bulk, campaigns: campaignsScreen, links, loyalty, history, settings };
-const NEEDS_ACCOUNT = new Set(['redeem', 'send', 'bulk', 'campaigns', 'links', 'loyalty', 'history']);
+const SCREENS = { welcome, redeem, send, bulk, campaigns: campaignsScreen, links, loyalty, directories: directoriesScreen, subaccounts, history, settings };
+const NEEDS_ACCOUNT = new Set(['redeem', 'send', 'bulk', 'campaigns', 'links', 'loyalty', 'directories', 'subaccounts', 'history']);
 const LAST_SCREEN_KEY = 'coupon-desk.last-screen';
 
 let currentScreen = null;

@@ -9,6 +9,7 @@ pub mod categories;
 pub mod client;
 pub mod config;
 pub mod coupons;
+pub mod directories;
 pub mod directory;
 pub mod email;
 pub mod endpoints;
@@ -22,17 +23,19 @@ pub mod retry;
 pub mod session_ops;
 pub mod sessions;
 pub mod single_use;
+pub mod subaccounts;
 mod transport;
 pub mod validate;
 
 pub use campaign_usage::{CampaignUsage, CampaignWithUsage, CampaignsApi, SessionList};
-pub use categories::Category;
+pub use categories::{CategoriesApi, Category};
 pub use client::Client;
 pub use config::{
     ClientConfig, Credentials, Secret, ALT_V3_BASE, DEFAULT_V3_BASE, DEFAULT_V4_BASE,
 };
 pub use coupons::{Campaign, CampaignFilter, SingleUseCode};
-pub use directory::{DirectoryUser, DirectoryUsersPage};
+pub use directories::{DirectoriesApi, Directory, PaymentUpdate};
+pub use directory::{DirectoryUser, DirectoryUsersPage, DIRECTORY_PAGE_SIZE};
 pub use email::{EmailAction, EmailCouponRequest, EmailedCoupon};
 pub use endpoints::{Endpoint, EndpointSpec};
 pub use error::ApiError;
@@ -52,5 +55,6 @@ pub use single_use::{
     AutomatedCodes, CampaignSessionsQuery, CodeType, ManySingleUseRequest, SessionData,
     SingleUseLink, SingleUseRequest, SingleUseStatus,
 };
+pub use subaccounts::{SsoLogin, Subaccount, SubaccountCampaign, SubaccountFields, SubaccountsApi};
 pub use transport::CONNECT_TIMEOUT;
-pub use validate::FieldProblem;
+pub use validate::{FieldProblem, PaymentStatus};

@@ -5,6 +5,12 @@ use std::fmt;
 
 use crate::i18n::{t, tf};
 
+mod directory;
+mod subaccount;
+
+pub use directory::*;
+pub use subaccount::*;
+
 /// What is wrong with one field, in words for the person who typed it.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct FieldProblem {

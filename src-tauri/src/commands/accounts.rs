@@ -98,19 +98,32 @@ pub async fn add_account<R: Runtime>(
     state: State<'_, AppState>,
     input: NewAccount,
 ) -> Result<AccountView, UiError> {
+    save_new_account(&app, &state, &input, true).await
+}
+
+/// Checks and saves a new account: its secret to the keychain first, then the settings; a
+/// failed save takes the secret out again. `make_active`: switch to it.
+pub(crate) async fn save_new_account<R: Runtime>(
+    app: &AppHandle<R>,
+    state: &State<'_, AppState>,
+    input: &NewAccount,
+    make_active: bool,
+) -> Result<AccountView, UiError> {
     let checked = {
         let settings = state.settings.lock().await;
-        accounts::check_new(&input, &settings, accounts::new_account_id())?
+        accounts::check_new(input, &settings, accounts::new_account_id())?
     };
     let store = state.secrets.clone();
     let (id, secret) = (checked.record.id.clone(), checked.secret);
     tokio::task::spawn_blocking(move || store.save(&id, &secret)).await??;
     let record = checked.record;
-    let saved = change_settings(&app, &state, |s| {
+    let saved = change_settings(app, state, |s| {
         // The name was checked above; check again in case another window added the same name.
         accounts::check_name(&record.name, s, None)?;
         s.accounts.push(record.clone());
-        s.active_account = Some(record.id.clone());
+        if make_active {
+            s.active_account = Some(record.id.clone());
+        }
         Ok(accounts::view(&record, s))
     })
     .await;

@@ -41,11 +41,14 @@ impl From<api::Campaign> for CampaignView {
 pub async fn list_campaigns(
     state: State<'_, AppState>,
     only_active: Option<bool>,
+    category: Option<String>,
 ) -> Result<Vec<CampaignView>, UiError> {
+    let category = crate::api::validate::category_filter(category.as_deref().unwrap_or(""))?;
     let account = active_account(&state).await?;
     let client = state.client_for(&account).await?;
     let filter = CampaignFilter {
         only_active: only_active.unwrap_or(true),
+        category,
         ..CampaignFilter::default()
     };
     let mut campaigns: Vec<CampaignView> = client

@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod bulk;
 pub mod campaigns;
+pub mod directories;
 pub mod email;
 pub mod error;
 pub mod history;
@@ -10,6 +11,7 @@ pub mod loyalty;
 pub mod preferences;
 pub mod redeem;
 pub mod single_use;
+pub mod subaccounts;
 
 use tauri::{AppHandle, Runtime, State};
 

@@ -6,7 +6,7 @@ import * as api from '../api.js';
 import { $, h, clear, withBusy } from '../dom.js';
 import { t, onLanguageChange } from '../i18n.js';
 import { showError, clearError, showProblem, clearFieldErrors, clearFieldErrorsOnInput } from '../errors.js';
-import { loadCampaigns, fillCampaignSelect, showLoadingCampaigns } from '../campaigns.js';
+import { loadCampaigns, fillCampaignSelect, showLoadingCampaigns, fillCategorySelect } from '../campaigns.js';
 import { activeAccount } from '../state.js';
 import { formatNumber, formatDateTime, formatPercent } from '../format.js';
 import { VirtualTable } from '../virtual-table.js';
@@ -33,6 +33,7 @@ export function init(context) {
   for (const form of ['#campaigns-usage-form', '#campaigns-find-form', '#campaigns-push-form']) clearFieldErrorsOnInput($(form));
   $('#campaigns-search').addEventListener('input', renderCampaigns);
   $('#campaigns-only-active').addEventListener('change', () => refreshCampaigns());
+  $('#campaigns-category').addEventListener('change', () => refreshCampaigns());
   $('#campaigns-campaign').addEventListener('change', showDetails);
   $('#campaigns-copy').addEventListener('click', async () => {
     if (!details || !details.url) return;
@@ -64,7 +65,8 @@ export function init(context) {
 }
 
 export function show() {
-  const key = `${activeAccount() ? activeAccount().id : ''}|${$('#campaigns-only-active').checked}`;
+  fillCategorySelect($('#campaigns-category'));
+  const key = `${activeAccount() ? activeAccount().id : ''}|${$('#campaigns-only-active').checked}|${$('#campaigns-category').value}`;
   if (loadedFor !== key) refreshCampaigns();
 }
 
@@ -78,8 +80,9 @@ async function refreshCampaigns() {
   showLoadingCampaigns(select);
   select.disabled = true;
   try {
-    campaigns = await loadCampaigns($('#campaigns-only-active').checked);
-    loadedFor = `${activeAccount() ? activeAccount().id : ''}|${$('#campaigns-only-active').checked}`;
+    const category = $('#campaigns-category').value;
+    campaigns = await loadCampaigns($('#campaigns-only-active').checked, { category });
+    loadedFor = `${activeAccount() ? activeAccount().id : ''}|${$('#campaigns-only-active').checked}|${category}`;
     renderCampaigns();
     await showDetails();
   } catch (err) {

@@ -1,6 +1,7 @@
 //! The kinds of bulk work, and the one table the engine looks a stored job's kind up in.
 //! Adding a kind: its file here and one line in [`KINDS`].
 
+pub mod directory_payment;
 pub mod email;
 pub mod loyalty_import;
 pub mod single_use;
@@ -13,6 +14,7 @@ use crate::api::Client;
 use crate::jobs::kind::JobKind;
 use crate::jobs::runner::{self, JobManager, LiveRun};
 
+pub use directory_payment::{PaymentInput, PaymentJobSpec, PaymentRow, PaymentStatusKind};
 pub use email::{EmailInput, EmailJobSpec, EmailKind, EmailSpec};
 pub use loyalty_import::{ImportMembersKind, ImportSpec};
 pub use single_use::{
@@ -60,6 +62,7 @@ const KINDS: &[KindEntry] = &[
     entry::<CreateLinksKind>(),
     entry::<RemoveLinksKind>(),
     entry::<ImportMembersKind>(),
+    entry::<PaymentStatusKind>(),
 ];
 
 pub(crate) fn find(name: &str) -> Option<&'static KindEntry> {
