@@ -51,12 +51,15 @@ const COMMANDS: &[&str] = &[
     "redeem_mark_used",
     "redeem_void",
     "export_shift",
+    "check_redeem_many",
+    "start_redeem_many_job",
     "campaign_details",
     "campaign_usage",
     "cancel_campaign_usage",
     "export_campaign_usage",
     "find_sessions",
     "push_campaign_message",
+    "list_campaigns_filtered",
 ];
 
 fn main() {

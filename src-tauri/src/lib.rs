@@ -105,12 +105,15 @@ pub fn build<R: Runtime>(builder: tauri::Builder<R>, options: AppOptions) -> tau
             commands::redeem::redeem_mark_used,
             commands::redeem::redeem_void,
             commands::redeem::export_shift,
+            commands::redeem_many::check_redeem_many,
+            commands::redeem_many::start_redeem_many_job,
             commands::campaigns::campaign_details,
             commands::campaigns::campaign_usage,
             commands::campaigns::cancel_campaign_usage,
             commands::campaigns::export_campaign_usage,
             commands::campaigns::find_sessions,
             commands::campaigns::push_campaign_message,
+            commands::campaigns::list_campaigns_filtered,
         ])
 }
 

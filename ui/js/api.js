@@ -125,6 +125,8 @@ export const redeemLookup = (text) => call('redeem_lookup', { text });
 export const redeemMarkUsed = (code, amount) => call('redeem_mark_used', { code, amount: amount || null });
 export const redeemVoid = (code, voided) => call('redeem_void', { code, void: Boolean(voided) });
 export const exportShift = (scans) => call('export_shift', { scans });
+export const checkRedeemMany = (text) => call('check_redeem_many', { text });
+export const startRedeemManyJob = (lines, onProgress) => call('start_redeem_many_job', { lines, onProgress });
 
 // Campaigns and their usage.
 export const campaignDetails = (campaign) => call('campaign_details', { campaign });
@@ -133,3 +135,4 @@ export const cancelCampaignUsage = () => call('cancel_campaign_usage');
 export const exportCampaignUsage = (campaign, list, start, end) => call('export_campaign_usage', { campaign, list, start: start || null, end: end || null });
 export const findSessions = (search, campaign) => call('find_sessions', { search, campaign: campaign || null });
 export const pushCampaignMessage = (campaign, message, session) => call('push_campaign_message', { campaign, message, session: session || null });
+export const listCampaignsFiltered = (filter) => call('list_campaigns_filtered', { filter });

@@ -15,8 +15,8 @@ use super::{
     active_account, may_have_taken_effect, push_result, record_history, PushResult, UiError,
 };
 use crate::api::{
-    validate, CampaignSessionsQuery, CampaignUsage, Client, CouponSession, SessionData,
-    SessionList, SessionSearch,
+    validate, Campaign, CampaignFilter, CampaignSessionsQuery, CampaignUsage, Client,
+    CouponSession, SessionData, SessionList, SessionSearch,
 };
 use crate::history::{Line, Outcome};
 use crate::state::AppState;
@@ -417,6 +417,123 @@ pub async fn push_campaign_message(
     push_result(result)
 }
 
+/// A campaign in the filtered list, with what its filters read.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FilteredCampaign {
+    pub id: String,
+    pub code: String,
+    pub name: String,
+    pub title: String,
+    pub status: String,
+    pub url: String,
+    pub tags: Vec<String>,
+    pub category: String,
+    pub category_name: String,
+    pub folder: String,
+    pub folder_name: String,
+}
+
+impl From<Campaign> for FilteredCampaign {
+    fn from(c: Campaign) -> Self {
+        FilteredCampaign {
+            id: c.id,
+            code: c.code,
+            name: c.name,
+            title: c.title,
+            status: c.status,
+            url: c.url,
+            tags: c.tags,
+            category: c.category,
+            category_name: c.coupon_category_name,
+            folder: c.folder,
+            folder_name: c.folder_name,
+        }
+    }
+}
+
+/// The filters of `coupon/list` as the screen sends them; blanks are no filter.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct CampaignFilterInput {
+    pub only_active: bool,
+    pub tags: String,
+    pub category: String,
+    pub folder: String,
+}
+
+/// Checks the typed filters: tags are words split by commas, category and folder IDs.
+pub fn filter_of(input: &CampaignFilterInput) -> Result<CampaignFilter, UiError> {
+    let blank = |v: &str| {
+        let v = v.trim();
+        (!v.is_empty()).then(|| v.to_owned())
+    };
+    let tags = blank(&input.tags).map(|t| {
+        t.split(',')
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .collect::<Vec<_>>()
+            .join(",")
+    });
+    let fits = |v: &str, extra: &[char]| {
+        v.chars().count() <= 100
+            && v.chars()
+                .all(|c| c.is_alphanumeric() || extra.contains(&c) || c == '_' || c == '-')
+    };
+    if let Some(tags) = &tags {
+        if !fits(tags, &[',', ' ']) {
+            return Err(UiError {
+                field: Some("tags".into()),
+                ..UiError::new(
+                    "validation",
+                    crate::i18n::t("campaignFilters.error.tags"),
+                    crate::i18n::t("campaignFilters.error.tagsHint"),
+                )
+            });
+        }
+    }
+    let category = blank(&input.category);
+    let folder = blank(&input.folder);
+    for (value, field) in [(&category, "category"), (&folder, "folder")] {
+        if value.as_deref().is_some_and(|v| !fits(v, &[])) {
+            return Err(UiError {
+                field: Some(field.into()),
+                ..UiError::new(
+                    "validation",
+                    crate::i18n::t("campaignFilters.error.choice"),
+                    crate::i18n::t("campaignFilters.error.choiceHint"),
+                )
+            });
+        }
+    }
+    Ok(CampaignFilter {
+        only_active: input.only_active,
+        tags,
+        // The list carries `cat_31`; the filter takes it so (§5.3), and a bare number too.
+        category,
+        folder,
+    })
+}
+
+/// `coupon/list` with its filters (active, tags, category, folder), sorted by name.
+#[tauri::command]
+pub async fn list_campaigns_filtered(
+    state: State<'_, AppState>,
+    filter: CampaignFilterInput,
+) -> Result<Vec<FilteredCampaign>, UiError> {
+    let filter = filter_of(&filter)?;
+    let account = active_account(&state).await?;
+    let client = state.client_for(&account).await?;
+    let mut campaigns: Vec<FilteredCampaign> = client
+        .list_campaigns(&filter)
+        .await?
+        .into_iter()
+        .map(Into::into)
+        .collect();
+    campaigns.sort_by_key(|c| c.name.to_lowercase());
+    Ok(campaigns)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -501,6 +618,32 @@ mod tests {
         );
         let (empty, none) = summarize(&[]);
         assert_eq!((empty.claim_rate, none.len()), (None, 0));
+    }
+
+    #[test]
+    fn filters_are_trimmed_and_odd_characters_refused() {
+        let filter = filter_of(&CampaignFilterInput {
+            only_active: true,
+            tags: " coffee , ,breakfast ".into(),
+            category: "cat_31".into(),
+            folder: " ".into(),
+        })
+        .unwrap();
+        assert_eq!(filter.tags.as_deref(), Some("coffee,breakfast"));
+        assert_eq!(filter.category.as_deref(), Some("cat_31"));
+        assert_eq!(filter.folder, None);
+        let bad = filter_of(&CampaignFilterInput {
+            folder: "12/../x".into(),
+            ..CampaignFilterInput::default()
+        })
+        .unwrap_err();
+        assert_eq!(bad.field.as_deref(), Some("folder"));
+        let bad = filter_of(&CampaignFilterInput {
+            tags: "a<b".into(),
+            ..CampaignFilterInput::default()
+        })
+        .unwrap_err();
+        assert_eq!(bad.field.as_deref(), Some("tags"));
     }
 
     #[test]

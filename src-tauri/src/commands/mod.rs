@@ -9,6 +9,7 @@ pub mod history;
 pub mod loyalty;
 pub mod preferences;
 pub mod redeem;
+pub mod redeem_many;
 pub mod single_use;
 
 use tauri::{AppHandle, Runtime, State};

@@ -6,7 +6,7 @@ import * as api from '../api.js';
 import { $, h, clear, withBusy } from '../dom.js';
 import { t, onLanguageChange } from '../i18n.js';
 import { showError, clearError, showProblem, clearFieldErrors, clearFieldErrorsOnInput } from '../errors.js';
-import { loadCampaigns, fillCampaignSelect, showLoadingCampaigns } from '../campaigns.js';
+import { fillCampaignSelect, showLoadingCampaigns } from '../campaigns.js';
 import { activeAccount } from '../state.js';
 import { formatNumber, formatDateTime, formatPercent } from '../format.js';
 import { VirtualTable } from '../virtual-table.js';
@@ -33,6 +33,15 @@ export function init(context) {
   for (const form of ['#campaigns-usage-form', '#campaigns-find-form', '#campaigns-push-form']) clearFieldErrorsOnInput($(form));
   $('#campaigns-search').addEventListener('input', renderCampaigns);
   $('#campaigns-only-active').addEventListener('change', () => refreshCampaigns());
+  $('#campaigns-tags').addEventListener('change', () => refreshCampaigns());
+  $('#campaigns-category').addEventListener('change', () => refreshCampaigns());
+  $('#campaigns-folder').addEventListener('change', () => refreshCampaigns());
+  $('#campaigns-clear-filters').addEventListener('click', () => {
+    $('#campaigns-tags').value = '';
+    $('#campaigns-category').value = '';
+    $('#campaigns-folder').value = '';
+    refreshCampaigns();
+  });
   $('#campaigns-campaign').addEventListener('change', showDetails);
   $('#campaigns-copy').addEventListener('click', async () => {
     if (!details || !details.url) return;
@@ -58,14 +67,63 @@ export function init(context) {
   $('#campaigns-push-send').addEventListener('click', sendPush);
   onLanguageChange(() => {
     renderCampaigns();
+    fillChoices();
     if (details) renderDetails();
     if (usage) renderUsage();
   });
 }
 
 export function show() {
+  if (loadedFor !== listKey()) refreshCampaigns();
+}
+
+/** The filters as the screen shows them; blanks are no filter. */
+function filters() {
+  return {
+    onlyActive: $('#campaigns-only-active').checked,
+    tags: $('#campaigns-tags').value.trim(),
+    category: $('#campaigns-category').value,
+    folder: $('#campaigns-folder').value,
+  };
+}
+
+function filtering() {
+  const f = filters();
+  return Boolean(f.tags || f.category || f.folder);
+}
+
+function listKey() {
+  return `${activeAccount() ? activeAccount().id : ''}|${JSON.stringify(filters())}`;
+}
+
+/** The categories and folders the account's campaigns carry, for the filter selects. Asked
+ * once per account and "only active"; the filtered list comes from Coupontools itself. */
+let choicesFor = null;
+let unfiltered = [];
+
+async function loadChoices() {
   const key = `${activeAccount() ? activeAccount().id : ''}|${$('#campaigns-only-active').checked}`;
-  if (loadedFor !== key) refreshCampaigns();
+  if (choicesFor === key) return;
+  unfiltered = await api.listCampaignsFiltered({ onlyActive: $('#campaigns-only-active').checked });
+  choicesFor = key;
+  fillChoices();
+}
+
+function fillChoices() {
+  fillChoice($('#campaigns-category'), unfiltered.map((c) => [c.category, c.categoryName]));
+  fillChoice($('#campaigns-folder'), unfiltered.map((c) => [c.folder, c.folderName]));
+}
+
+function fillChoice(select, pairs) {
+  const previous = select.value;
+  const seen = new Map();
+  for (const [id, name] of pairs) if (id && !seen.has(id)) seen.set(id, name || id);
+  const sorted = [...seen.entries()].sort((a, b) => String(a[1]).localeCompare(String(b[1])));
+  clear(select);
+  select.append(h('option', { value: '' }, t('campaignFilters.any')));
+  for (const [id, name] of sorted) select.append(h('option', { value: id }, name === id ? id : `${name} (${id})`));
+  select.value = seen.has(previous) ? previous : '';
+  select.disabled = seen.size === 0;
 }
 
 function campaign() {
@@ -78,12 +136,17 @@ async function refreshCampaigns() {
   showLoadingCampaigns(select);
   select.disabled = true;
   try {
-    campaigns = await loadCampaigns($('#campaigns-only-active').checked);
-    loadedFor = `${activeAccount() ? activeAccount().id : ''}|${$('#campaigns-only-active').checked}`;
+    await loadChoices();
+    campaigns = filtering() ? await api.listCampaignsFiltered(filters()) : unfiltered;
+    loadedFor = listKey();
+    $('#campaigns-filter-note').textContent = filtering()
+      ? t('campaignFilters.shown', { shown: formatNumber(campaigns.length), total: formatNumber(unfiltered.length) })
+      : '';
     renderCampaigns();
     await showDetails();
   } catch (err) {
-    showError($('#campaigns-error'), err, { retry: refreshCampaigns });
+    if (err && err.kind === 'validation' && err.field) showProblem(err, { fields: { tags: 'campaigns-tags', category: 'campaigns-category', folder: 'campaigns-folder' }, box: $('#campaigns-error') });
+    else showError($('#campaigns-error'), err, { retry: refreshCampaigns });
   } finally {
     select.disabled = false;
   }

@@ -7,6 +7,7 @@ import { t, onLanguageChange } from '../i18n.js';
 import { showError, clearError, showProblem, clearFieldErrors } from '../errors.js';
 import { formatDateTime } from '../format.js';
 import { loadCampaigns } from '../campaigns.js';
+import { initMany, showMany } from './redeem-many.js';
 
 const STATES = new Set(['valid', 'used', 'voided', 'expired', 'locked', 'not_found']);
 const RESULTS = new Set([...STATES, 'marked', 'markedVoided', 'markedUnvoided']);
@@ -30,6 +31,7 @@ export function init() {
     }
   });
   $('#redeem-export').addEventListener('click', exportShift);
+  initMany();
   onLanguageChange(() => {
     if (current) render(current);
     renderShift();
@@ -38,6 +40,7 @@ export function init() {
 
 export function show() {
   $('#redeem-input').focus();
+  showMany();
   // Names for the answers, without a call between the scan and the answer.
   loadCampaigns(false)
     .then((list) => {

@@ -3,6 +3,7 @@
 
 pub mod email;
 pub mod loyalty_import;
+pub mod redeem_many;
 pub mod single_use;
 
 use std::future::Future;
@@ -15,6 +16,7 @@ use crate::jobs::runner::{self, JobManager, LiveRun};
 
 pub use email::{EmailInput, EmailJobSpec, EmailKind, EmailSpec};
 pub use loyalty_import::{ImportMembersKind, ImportSpec};
+pub use redeem_many::{RedeemInput, RedeemManyKind, RedeemManySpec};
 pub use single_use::{
     AutomatedCodesSpec, ChunkInput, CreateLinksKind, CreateLinksSpec, RemoveInput, RemoveLinksKind,
     CHUNK,
@@ -57,6 +59,7 @@ const KINDS: &[KindEntry] = &[
     entry::<CreateLinksKind>(),
     entry::<RemoveLinksKind>(),
     entry::<ImportMembersKind>(),
+    entry::<RedeemManyKind>(),
 ];
 
 pub(crate) fn find(name: &str) -> Option<&'static KindEntry> {
