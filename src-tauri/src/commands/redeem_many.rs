@@ -155,6 +155,11 @@ pub async fn check_redeem_many(
     let lines = stack_lines(&text)?;
     let account = active_account(&state).await?;
     let client = state.client_for(&account).await?;
+    check_stack(&client, lines).await
+}
+
+/// The look-up behind [`check_redeem_many`], Tauri-free (the job tests start from it).
+pub async fn check_stack(client: &Client, lines: Vec<String>) -> Result<Vec<StackLine>, UiError> {
     let mut checked: Vec<StackLine> = futures_util::stream::iter(lines.into_iter().enumerate())
         .map(|(i, text)| {
             let client = client.clone();
