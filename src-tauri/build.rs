@@ -60,6 +60,7 @@ const COMMANDS: &[&str] = &[
     "find_sessions",
     "push_campaign_message",
     "list_campaigns_filtered",
+    "campaign_usage_rows",
 ];
 
 fn main() {

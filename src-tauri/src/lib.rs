@@ -114,6 +114,7 @@ pub fn build<R: Runtime>(builder: tauri::Builder<R>, options: AppOptions) -> tau
             commands::campaigns::find_sessions,
             commands::campaigns::push_campaign_message,
             commands::campaigns::list_campaigns_filtered,
+            commands::campaigns::campaign_usage_rows,
         ])
 }
 

@@ -136,3 +136,4 @@ export const exportCampaignUsage = (campaign, list, start, end) => call('export_
 export const findSessions = (search, campaign) => call('find_sessions', { search, campaign: campaign || null });
 export const pushCampaignMessage = (campaign, message, session) => call('push_campaign_message', { campaign, message, session: session || null });
 export const listCampaignsFiltered = (filter) => call('list_campaigns_filtered', { filter });
+export const campaignUsageRows = (offset, limit) => call('campaign_usage_rows', { offset, limit });

@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
 use futures_util::{StreamExt, TryStreamExt};
 use serde::Serialize;
@@ -98,11 +99,47 @@ pub struct UsageSummary {
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Usage {
-    pub sessions: Vec<SessionData>,
+    /// How many sessions the list holds; the table asks for them page by page
+    /// ([`campaign_usage_rows`]), so 20 000 sessions never cross to the window at once.
+    pub rows: usize,
+    /// The first rows, so the table paints without asking.
+    pub first_rows: Vec<SessionData>,
     pub summary: UsageSummary,
     pub per_day: Vec<DayCount>,
     /// Stopped by "Cancel": the lists hold what had arrived.
     pub cancelled: bool,
+    /// How long reading every page took, in ms.
+    pub pages_ms: u64,
+    /// Unix ms when the last page arrived: the window measures its painting from there.
+    pub last_page_at_ms: i64,
+}
+
+/// Rows sent with the usage itself: a screenful and then some.
+const FIRST_ROWS: usize = 100;
+/// The most rows one [`campaign_usage_rows`] call returns.
+const MAX_ROWS_PAGE: usize = 1_000;
+
+/// The usage list last read, for the table's pages and the export. One window, one list.
+struct UsageCache {
+    /// Campaign, list and range it was read for.
+    key: String,
+    sessions: Arc<Vec<SessionData>>,
+}
+
+static LAST_USAGE: Mutex<Option<UsageCache>> = Mutex::new(None);
+
+fn cache_key(account: &str, list: SessionList, query: &CampaignSessionsQuery) -> String {
+    format!(
+        "{account}|{}|{list:?}|{:?}|{:?}",
+        query.campaign, query.start, query.end
+    )
+}
+
+fn last_usage() -> std::sync::MutexGuard<'static, Option<UsageCache>> {
+    // The cache holds plain data: a panic elsewhere leaves it usable.
+    LAST_USAGE
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 fn list_of(word: &str) -> Result<SessionList, UiError> {
@@ -254,6 +291,7 @@ pub async fn campaign_usage(
     let account = active_account(&state).await?;
     let client = state.client_for(&account).await?;
     let generation = USAGE_GENERATION.fetch_add(1, Ordering::SeqCst) + 1;
+    let started = std::time::Instant::now();
     let (sessions, cancelled) = all_pages(
         &client,
         list,
@@ -268,13 +306,58 @@ pub async fn campaign_usage(
         },
     )
     .await?;
+    let pages_ms = started.elapsed().as_millis() as u64;
+    let last_page_at_ms =
+        (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64;
     let (summary, per_day) = summarize(&sessions);
+    let first_rows = sessions.iter().take(FIRST_ROWS).cloned().collect();
+    let rows = sessions.len();
+    *last_usage() = Some(UsageCache {
+        // A list cut short by "Cancel" is shown, but never exported as the whole list.
+        key: if cancelled {
+            String::new()
+        } else {
+            cache_key(&account.id, list, &query)
+        },
+        sessions: Arc::new(sessions),
+    });
     Ok(Usage {
-        sessions,
+        rows,
+        first_rows,
         summary,
         per_day,
         cancelled,
+        pages_ms,
+        last_page_at_ms,
     })
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UsageRows {
+    pub total: usize,
+    pub rows: Vec<SessionData>,
+}
+
+/// Rows `offset + 1 ..= offset + limit` of the usage list last shown, for the table.
+#[tauri::command]
+pub fn campaign_usage_rows(offset: usize, limit: usize) -> UsageRows {
+    let cache = last_usage();
+    let Some(cache) = cache.as_ref() else {
+        return UsageRows {
+            total: 0,
+            rows: Vec::new(),
+        };
+    };
+    let all = &cache.sessions;
+    let start = offset.min(all.len());
+    let end = start
+        .saturating_add(limit.min(MAX_ROWS_PAGE))
+        .min(all.len());
+    UsageRows {
+        total: all.len(),
+        rows: all[start..end].to_vec(),
+    }
 }
 
 /// Stops a usage load between two pages.
@@ -297,8 +380,22 @@ pub async fn export_campaign_usage<R: Runtime>(
     let query = query(&campaign, start.as_deref(), end.as_deref())?;
     let account = active_account(&state).await?;
     let client = state.client_for(&account).await?;
-    let generation = USAGE_GENERATION.load(Ordering::SeqCst);
-    let (sessions, _) = all_pages(&client, list, &query, generation, |_, _, _| {}).await?;
+    // The list on screen, when it is this one: no second reading of every page.
+    let shown = last_usage()
+        .as_ref()
+        .filter(|c| c.key == cache_key(&account.id, list, &query))
+        .map(|c| c.sessions.clone());
+    let sessions = match shown {
+        Some(sessions) => sessions,
+        None => {
+            let generation = USAGE_GENERATION.load(Ordering::SeqCst);
+            Arc::new(
+                all_pages(&client, list, &query, generation, |_, _, _| {})
+                    .await?
+                    .0,
+            )
+        }
+    };
     let iso = |t: Option<time::OffsetDateTime>| {
         t.and_then(|t| {
             t.format(&time::format_description::well_known::Rfc3339)
