@@ -209,6 +209,7 @@ function loadUsage() {
     $('#campaigns-loading').hidden = false;
     $('#campaigns-cancel').hidden = false;
     bar.value = 0;
+    placeUsage();
     const started = performance.now();
     try {
       const channel = api.progressChannel((p) => {
@@ -236,6 +237,18 @@ function loadUsage() {
       $('#campaigns-cancel').hidden = true;
     }
   });
+}
+
+/** The usage area laid out, empty, while the pages come: the page moves once, at the click,
+ * not again when the last page arrives and the figures should appear at once. */
+function placeUsage() {
+  usage = null;
+  for (const id of ['sessions', 'opened', 'claimed', 'validated']) $(`#campaigns-count-${id}`).textContent = '…';
+  $('#campaigns-rates').textContent = '';
+  clear($('#campaigns-chart'));
+  $('#campaigns-chart-caption').textContent = '';
+  table.reset(0);
+  $('#campaigns-usage').hidden = false;
 }
 
 function renderUsage() {
