@@ -13,6 +13,9 @@ const STATES = new Set(['valid', 'used', 'voided', 'expired', 'locked', 'not_fou
 const RESULTS = new Set([...STATES, 'marked', 'markedVoided', 'markedUnvoided']);
 const shift = []; // { at, code, result } newest first
 let current = null; // the RedeemView on screen
+// The scan input takes the focus whenever the screen is shown, not the heading: a scanner types
+// into whatever has the focus. Its label and the screen's intro say where the person is.
+export const ownsFocus = true;
 let names = new Map(); // campaign id → name, from the (cached) campaign list
 
 export function init() {
