@@ -243,7 +243,8 @@ function loadUsage() {
  * not again when the last page arrives and the figures should appear at once. */
 function placeUsage() {
   usage = null;
-  for (const id of ['sessions', 'opened', 'claimed', 'validated']) $(`#campaigns-count-${id}`).textContent = '…';
+  // A no-break space keeps each count's height while it is still unknown.
+  for (const id of ['sessions', 'opened', 'claimed', 'validated']) $(`#campaigns-count-${id}`).textContent = '\u00a0';
   $('#campaigns-rates').textContent = '';
   clear($('#campaigns-chart'));
   $('#campaigns-chart-caption').textContent = '';
