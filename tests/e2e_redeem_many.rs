@@ -157,6 +157,12 @@ async fn a_stack_of_codes_is_checked_confirmed_once_and_each_fresh_coupon_used_o
     }
     assert!(rows[3].contains("Already used on"), "{rows:?}");
     assert!(rows[4].contains("Not found"), "{rows:?}");
+    // The shift's list of scans holds the coupons the job marked.
+    let codes: Vec<String> = fresh.iter().map(|s| s.code.to_string()).collect();
+    desk.wait_text("#redeem-shift", "the marked coupons in the shift", |t| {
+        codes.iter().all(|c| t.contains(c.as_str())) && t.matches("Marked as used").count() == 3
+    })
+    .await;
     // The results in view, the pointer on the heading (a tooltip of a row would cover them).
     desk.client
         .execute(

@@ -219,7 +219,8 @@ function loadUsage() {
         bar.value = Number(p.pages) || 0;
         $('#campaigns-progress-text').textContent = t('campaigns.usageLoading', { sessions: formatNumber(p.sessions) });
       });
-      usage = await api.campaignUsage(campaign(), list, start, end, channel);
+      const got = await api.campaignUsage(campaign(), list, start, end, channel);
+      usage = got;
       const arrived = performance.now();
       renderUsage();
       requestAnimationFrame(() => requestAnimationFrame(() => {
@@ -227,10 +228,12 @@ function loadUsage() {
         document.body.dataset.usageLoadedMs = String(Math.round(arrived - started));
         // The benchmark's figures: painted after the last page arrived (one clock: the same
         // computer), and how long the pages took in Rust.
-        document.body.dataset.usageSinceLastPageMs = String(Math.max(0, Date.now() - Number(usage.lastPageAtMs)));
-        document.body.dataset.usagePagesMs = String(Number(usage.pagesMs) || 0);
+        document.body.dataset.usageSinceLastPageMs = String(Math.max(0, Date.now() - Number(got.lastPageAtMs)));
+        document.body.dataset.usagePagesMs = String(Number(got.pagesMs) || 0);
       }));
     } catch (err) {
+      // The area laid out for the figures goes again: there are none to show.
+      if (!usage) $('#campaigns-usage').hidden = true;
       showProblem(err, { fields: FIELDS, box: errorArea });
     } finally {
       $('#campaigns-loading').hidden = true;

@@ -22,8 +22,12 @@ let checked = []; // the last look-up of the stack
 let panel = null;
 let names = new Map(); // campaign id → name
 let offered = false;
+let remember = () => {}; // adds a scan to the shift's list (redeem.js)
+const remembered = new Set(); // jobs whose marked coupons are in the shift's list
 
-export function initMany() {
+/** `options.remember(code, result)`: the shift's list of scans, which lists what a job marked. */
+export function initMany(options = {}) {
+  if (typeof options.remember === 'function') remember = options.remember;
   panel = new JobPanel({ prefix: 'redeem-many', root: 'redeem-many-job', summary, onSettled, stateWords: 'redeemMany.jobState' });
   panel.setColumns(COLUMNS);
   $('#redeem-many-form').addEventListener('submit', (event) => {
@@ -132,6 +136,19 @@ function summary(message) {
 
 function onSettled(message) {
   $('#redeem-many-job-title').textContent = t(message.state === 'finished' ? 'redeemMany.job.done' : 'redeemMany.job.title');
+  if (message.state === 'finished' || message.state === 'cancelled') addToShift(message.jobId);
+}
+
+/** The coupons a job marked join this shift's scans, so the list holds every coupon used. */
+async function addToShift(jobId) {
+  if (remembered.has(jobId) || !panel.job || panel.job.id !== jobId) return;
+  remembered.add(jobId);
+  try {
+    const rows = await panel.allRows();
+    for (const row of rows) if (row.status === 'sent' && row.code) remember(row.code, 'marked');
+  } catch {
+    // The job panel keeps every result; the shift's list is a convenience.
+  }
 }
 
 async function resumeOffer() {

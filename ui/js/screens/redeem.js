@@ -34,7 +34,7 @@ export function init() {
     }
   });
   $('#redeem-export').addEventListener('click', exportShift);
-  initMany();
+  initMany({ remember: (code, result) => remember(code, result, null) });
   onLanguageChange(() => {
     if (current) render(current);
     renderShift();
