@@ -51,6 +51,8 @@ const COMMANDS: &[&str] = &[
     "redeem_mark_used",
     "redeem_void",
     "export_shift",
+    "check_redeem_many",
+    "start_redeem_many_job",
     "campaign_details",
     "campaign_usage",
     "cancel_campaign_usage",
@@ -72,6 +74,8 @@ const COMMANDS: &[&str] = &[
     "subaccount_reset_url",
     "subaccount_login",
     "add_subaccount_as_account",
+    "list_campaigns_filtered",
+    "campaign_usage_rows",
 ];
 
 fn main() {

@@ -600,3 +600,52 @@ fn a_member_set_to_paid_is_read_back_and_the_history_has_it() {
     assert_eq!(lists["usesThirdLevel"], false);
     assert_eq!(lists["mainCategories"], json!([]));
 }
+
+#[test]
+fn the_counter_checks_a_stack_and_the_campaign_list_takes_its_filters() {
+    let sb = sandbox();
+    let t = TestApp::new("counter");
+    t.ok(
+        "add_account",
+        account_input("Counter shop", &sb, DEMO_CLIENT_SECRET),
+    );
+    // An own validation code of the Lunch deal, an unknown code, the first one again.
+    let checked = t.ok(
+        "check_redeem_many",
+        json!({ "text": "LD-00005\nzzzzzzzzzzzzzzzzzzzz9\r\nLD-00005\n" }),
+    );
+    let states: Vec<&str> = checked
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["state"].as_str().unwrap())
+        .collect();
+    assert_eq!(states.len(), 3, "{checked}");
+    assert!(
+        !["not_found", "unchecked"].contains(&states[0]),
+        "{checked}"
+    );
+    assert_eq!(&states[1..], ["not_found", "duplicate"], "{checked}");
+    assert_eq!(checked[0]["campaign"], "cam_104250");
+    assert_eq!(checked[0]["code"].as_str().map(str::len), Some(21));
+    let empty = t.err("check_redeem_many", json!({ "text": " \n " }));
+    assert_eq!(empty["field"], "stack", "{empty}");
+
+    let folder = t.ok(
+        "list_campaigns_filtered",
+        json!({ "filter": { "onlyActive": false, "folder": "1201" } }),
+    );
+    let folder = folder.as_array().unwrap();
+    assert!(!folder.is_empty());
+    assert!(folder
+        .iter()
+        .all(|c| c["folder"] == "1201" && c["folderName"] == "At the counter"));
+    let bad = t.err(
+        "list_campaigns_filtered",
+        json!({ "filter": { "folder": "12/../x" } }),
+    );
+    assert_eq!(bad["field"], "folder", "{bad}");
+    let rows = t.ok("campaign_usage_rows", json!({ "offset": 0, "limit": 10 }));
+    assert!(rows["rows"].is_array(), "{rows}");
+    drop(t.app);
+}

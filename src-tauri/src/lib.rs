@@ -105,6 +105,8 @@ pub fn build<R: Runtime>(builder: tauri::Builder<R>, options: AppOptions) -> tau
             commands::redeem::redeem_mark_used,
             commands::redeem::redeem_void,
             commands::redeem::export_shift,
+            commands::redeem_many::check_redeem_many,
+            commands::redeem_many::start_redeem_many_job,
             commands::campaigns::campaign_details,
             commands::campaigns::campaign_usage,
             commands::campaigns::cancel_campaign_usage,
@@ -126,6 +128,8 @@ pub fn build<R: Runtime>(builder: tauri::Builder<R>, options: AppOptions) -> tau
             commands::subaccounts::subaccount_reset_url,
             commands::subaccounts::subaccount_login,
             commands::subaccounts::add_subaccount_as_account,
+            commands::campaigns::list_campaigns_filtered,
+            commands::campaigns::campaign_usage_rows,
         ])
 }
 

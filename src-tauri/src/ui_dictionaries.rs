@@ -63,6 +63,10 @@ const SCRIPTS: &[(&str, &str)] = &[
         include_str!("../../ui/js/screens/redeem.js"),
     ),
     (
+        "screens/redeem-many.js",
+        include_str!("../../ui/js/screens/redeem-many.js"),
+    ),
+    (
         "screens/send.js",
         include_str!("../../ui/js/screens/send.js"),
     ),

@@ -125,6 +125,8 @@ export const redeemLookup = (text) => call('redeem_lookup', { text });
 export const redeemMarkUsed = (code, amount) => call('redeem_mark_used', { code, amount: amount || null });
 export const redeemVoid = (code, voided) => call('redeem_void', { code, void: Boolean(voided) });
 export const exportShift = (scans) => call('export_shift', { scans });
+export const checkRedeemMany = (text) => call('check_redeem_many', { text });
+export const startRedeemManyJob = (lines, onProgress) => call('start_redeem_many_job', { lines, onProgress });
 
 // Campaigns and their usage.
 export const campaignDetails = (campaign) => call('campaign_details', { campaign });
@@ -152,3 +154,5 @@ export const updateSubaccount = (subaccount, input) => call('update_subaccount',
 export const subaccountResetUrl = (subaccount) => call('subaccount_reset_url', { subaccount });
 export const subaccountLogin = (subaccount) => call('subaccount_login', { subaccount });
 export const addSubaccountAsAccount = (subaccount) => call('add_subaccount_as_account', { subaccount });
+export const listCampaignsFiltered = (filter) => call('list_campaigns_filtered', { filter });
+export const campaignUsageRows = (offset, limit) => call('campaign_usage_rows', { offset, limit });

@@ -71,7 +71,8 @@ function navigate(screen, options = {}) {
   if (module && typeof module.show === 'function') {
     Promise.resolve(module.show(options)).catch((err) => console.error(`showing ${target} failed`, err));
   }
-  if (options.focus) {
+  // A screen that keeps its own focus (the counter's scan input) is left to it.
+  if (options.focus && !(module && module.ownsFocus)) {
     const heading = document.getElementById(`${target}-title`);
     if (heading) heading.focus();
   }

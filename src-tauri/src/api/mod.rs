@@ -20,6 +20,7 @@ pub mod loyalty;
 pub mod loyalty_v3;
 pub mod loyalty_v4;
 pub mod retry;
+pub mod session_lookup;
 pub mod session_ops;
 pub mod sessions;
 pub mod single_use;
@@ -46,6 +47,7 @@ pub use loyalty_v4::{
     MemberQuery, PushReceipt, Reward, MAX_BULK_MEMBERS,
 };
 pub use retry::RetryPolicy;
+pub use session_lookup::{code_in, CounterState, Found, MAX_SCAN_CHARS};
 pub use session_ops::{
     ManySessionsUpdate, Operation, SessionUpdate, SessionUpdateOutcome, SessionUpdateResult,
     SessionsApi, MAX_SESSIONS_PER_UPDATE,

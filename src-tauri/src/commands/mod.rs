@@ -10,6 +10,7 @@ pub mod history;
 pub mod loyalty;
 pub mod preferences;
 pub mod redeem;
+pub mod redeem_many;
 pub mod single_use;
 pub mod subaccounts;
 

@@ -74,7 +74,8 @@
 //!   `campaign/opens|claims|validations` list by their own date; `coupon/pushnotification/
 //!   single|all` are recorded; `coupon/info` with `show_usage_stats` adds `usage_stats`. The
 //!   seeded campaign `cam_104250` "Lunch deal" holds 3 000 sessions of the last 60 days
-//!   (`lunch_deal`).
+//!   (`lunch_deal`); the benchmark's `cam_104299` "Lunch deal XL" exists only when
+//!   `SandboxConfig::big_campaign_sessions` asks for it.
 
 mod auth;
 mod body;
@@ -109,6 +110,7 @@ pub use control::{CampaignCounts, SessionSnapshot};
 pub use directories::PaymentSnapshot;
 pub use faults::Fault;
 pub use loyalty_members::{MemberSnapshot, PushSent};
+pub use lunch_deal::BIG_CAMPAIGN;
 pub use sends::SentEmail;
 pub use server::Sandbox;
 pub use sessions::SessionPush;

@@ -214,6 +214,21 @@ fn campaigns() -> Vec<Campaign> {
     ]
 }
 
+/// The benchmark's big campaign, listed only when the sandbox is asked for it
+/// (`SandboxConfig::big_campaign_sessions`).
+pub(crate) fn big_campaign() -> Campaign {
+    Campaign {
+        id: super::lunch_deal::BIG_CAMPAIGN,
+        code: super::lunch_deal::BIG_SLUG,
+        name: "Lunch deal XL",
+        title: "Lunch deal XL: the benchmark's campaign of many coupons",
+        active: true,
+        tags: &["lunch", "benchmark"],
+        category: "32",
+        folder: "1203",
+    }
+}
+
 fn loyalty_cards() -> Vec<LoyaltyCard> {
     let user =
         |id, first_name, last_name, gender, email, phone, social_type, stamps, subscribed| {

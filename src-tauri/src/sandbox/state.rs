@@ -66,7 +66,11 @@ pub(crate) struct Shared {
 
 impl Shared {
     pub(crate) fn new(config: SandboxConfig) -> Shared {
-        let shop = Shop::demo();
+        let mut shop = Shop::demo();
+        if config.big_campaign_sessions > 0 {
+            shop.campaigns.push(super::seed::big_campaign());
+        }
+        let big = config.big_campaign_sessions;
         Shared {
             loyalty: Loyalty::new(&shop),
             directories: Directories::new(&shop),
@@ -87,7 +91,9 @@ impl Shared {
             sends: Mutex::new(SendLog::default()),
             sessions: Mutex::new({
                 let mut store = SessionStore::default();
-                super::lunch_deal::seed(&mut store, std::time::SystemTime::now());
+                let now = std::time::SystemTime::now();
+                super::lunch_deal::seed(&mut store, now);
+                super::lunch_deal::seed_big(&mut store, now, big);
                 store
             }),
             send_requests: Mutex::new(SendRequests::default()),

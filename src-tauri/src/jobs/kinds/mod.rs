@@ -4,6 +4,7 @@
 pub mod directory_payment;
 pub mod email;
 pub mod loyalty_import;
+pub mod redeem_many;
 pub mod single_use;
 
 use std::future::Future;
@@ -17,6 +18,7 @@ use crate::jobs::runner::{self, JobManager, LiveRun};
 pub use directory_payment::{PaymentInput, PaymentJobSpec, PaymentRow, PaymentStatusKind};
 pub use email::{EmailInput, EmailJobSpec, EmailKind, EmailSpec};
 pub use loyalty_import::{ImportMembersKind, ImportSpec};
+pub use redeem_many::{RedeemInput, RedeemManyKind, RedeemManySpec};
 pub use single_use::{
     AutomatedCodesSpec, ChunkInput, CreateLinksKind, CreateLinksSpec, RemoveInput, RemoveLinksKind,
     CHUNK,
@@ -63,6 +65,7 @@ const KINDS: &[KindEntry] = &[
     entry::<RemoveLinksKind>(),
     entry::<ImportMembersKind>(),
     entry::<PaymentStatusKind>(),
+    entry::<RedeemManyKind>(),
 ];
 
 pub(crate) fn find(name: &str) -> Option<&'static KindEntry> {
