@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Benchmarks that print figures (not part of the test suite): the bulk engine and single-use
-# links in a release build, and the loyalty screen measured inside the real app window.
+# links in a release build, directory paging, and the loyalty screen measured inside the real
+# app window.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh --test
@@ -11,6 +12,10 @@ export COUPON_DESK_TEST_OUTPUT="$out_dir"
 
 echo "==> Bulk engine and single-use links (release build)"
 cargo run --release --example coupon-desk-bench
+
+echo "==> Directory members: every page of 10 000 (100 per page, 100 ms latency), one at a time vs several"
+# Bound by the latency, not the CPU: the debug build measures the same.
+cargo test --test directory_bench -- --ignored --nocapture
 
 echo "==> In the app window (the release build of the app)"
 cargo build --release --bin coupon-desk

@@ -107,6 +107,79 @@ async fn good_credentials_list_and_read_campaigns() {
 }
 
 #[tokio::test]
+async fn the_campaign_list_filters_by_tags_category_and_folder_and_says_what_each_carries() {
+    let sb = sandbox().await;
+    let client = client(&sb);
+    let all = client
+        .list_campaigns(&CampaignFilter::default())
+        .await
+        .unwrap();
+    // Every campaign says what the filters take, so the screen offers them from the list.
+    assert!(
+        all.iter().all(|c| c.category.starts_with("cat_")
+            && !c.coupon_category_name.is_empty()
+            && !c.folder.is_empty()
+            && !c.folder_name.is_empty()
+            && !c.tags.is_empty()),
+        "{all:?}"
+    );
+    let lunch = all
+        .iter()
+        .find(|c| c.id == "cam_104250")
+        .expect("Lunch deal");
+    let filtered = |filter: CampaignFilter| {
+        let client = client.clone();
+        async move { client.list_campaigns(&filter).await.unwrap() }
+    };
+    let by_category = filtered(CampaignFilter {
+        category: Some(lunch.category.clone()),
+        ..CampaignFilter::default()
+    })
+    .await;
+    assert!(!by_category.is_empty() && by_category.len() < all.len());
+    assert!(by_category.iter().all(|c| c.category == lunch.category));
+    assert!(by_category.iter().any(|c| c.id == lunch.id));
+    let by_folder = filtered(CampaignFilter {
+        folder: Some(lunch.folder.clone()),
+        ..CampaignFilter::default()
+    })
+    .await;
+    assert!(by_folder.len() < all.len());
+    assert!(by_folder.iter().all(|c| c.folder == lunch.folder));
+    // Tags: any of them matches, whatever the case.
+    let by_tags = filtered(CampaignFilter {
+        tags: Some("LUNCH, birthday".into()),
+        ..CampaignFilter::default()
+    })
+    .await;
+    assert!(by_tags.len() >= 2, "{by_tags:?}");
+    assert!(by_tags
+        .iter()
+        .all(|c| c.tags.iter().any(|t| t == "lunch" || t == "birthday")));
+    let all_three = filtered(CampaignFilter {
+        only_active: true,
+        tags: Some("lunch".into()),
+        category: Some(lunch.category.clone()),
+        folder: Some(lunch.folder.clone()),
+    })
+    .await;
+    assert_eq!(
+        all_three.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(),
+        ["cam_104250"]
+    );
+    let (code, _) = coupontools_code(
+        client
+            .list_campaigns(&CampaignFilter {
+                folder: Some("999".into()),
+                ..CampaignFilter::default()
+            })
+            .await,
+    );
+    assert_eq!(code, 515, "an unknown folder");
+    sb.stop().await;
+}
+
+#[tokio::test]
 async fn bad_credentials_are_1000_in_both_failure_modes_and_not_retried() {
     let sb = sandbox().await;
     let wrong = client_with(&sb, DEMO_CLIENT_ID, "definitelyNotTheSecret000000000");

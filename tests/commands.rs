@@ -487,3 +487,172 @@ fn loyalty_member_panel_commands_change_the_member_and_show_what_the_server_has(
     );
     assert_eq!(not_here["kind"], "not_available");
 }
+
+#[test]
+fn a_subaccount_added_as_an_account_keeps_its_keys_in_the_keychain_only_and_connects() {
+    let t = TestApp::new("subaccount");
+    let sb = sandbox();
+    let main = t.ok(
+        "add_account",
+        account_input("Head office", &sb, DEMO_CLIENT_SECRET),
+    );
+
+    // The window never receives a subaccount's keys.
+    let list = t.ok("list_subaccounts", json!({}));
+    let key = sb.control().subaccount_api_key("sub_1537").unwrap();
+    assert!(!list.to_string().contains(&key), "{list}");
+    let details = t.ok("subaccount_details", json!({ "subaccount": "sub_1537" }));
+    assert_eq!(details["hasApiKeys"], true);
+    assert!(!details.to_string().contains(&key), "{details}");
+
+    // Coupontools' refusals come back beside their field.
+    let taken = t.err(
+        "create_subaccount",
+        json!({ "input": { "email": "gent@cornerbakery.test" } }),
+    );
+    assert_eq!(
+        (taken["field"].as_str(), taken["code"].as_u64()),
+        (Some("email"), Some(304)),
+        "{taken}"
+    );
+    let bad_date = t.err(
+        "create_subaccount",
+        json!({ "input": { "email": "new@cornerbakery.test", "expiryDate": "2027-13-01" } }),
+    );
+    assert_eq!(bad_date["field"], "expiryDate", "{bad_date}");
+
+    // A lost update reply: the subaccount is read back and shows the change.
+    sb.control().inject_on(
+        "subaccount/update",
+        coupon_desk::sandbox::Fault::DropAfterHandling,
+        1,
+    );
+    let changed = t.ok(
+        "update_subaccount",
+        json!({ "subaccount": "sub_1537", "input": { "expiryDate": "2028-02-29" } }),
+    );
+    assert_eq!(changed["expiryDate"], "2028-02-29");
+    assert_eq!(sb.control().request_count("subaccount/update"), 1);
+    let added = t.ok(
+        "add_subaccount_as_account",
+        json!({ "subaccount": "sub_1537" }),
+    );
+    assert_eq!(added["name"], "Corner Bakery Brugge (subaccount)");
+    assert_eq!(added["active"], false, "the main account stays active");
+    assert!(!added.to_string().contains(&key));
+    let id = added["id"].as_str().unwrap().to_owned();
+    // The secret is in the keychain, and nowhere in the settings file.
+    let secret = t
+        .keychain()
+        .load(&id)
+        .expect("the secret is in the keychain");
+    let settings = std::fs::read_to_string(t.settings_file()).unwrap();
+    assert!(!settings.contains(secret.expose()));
+    // The stored keys work: the sandbox knows them as the subaccount's.
+    let report = t.ok("test_connection", json!({ "id": id }));
+    assert!(report["campaigns"].as_u64().unwrap() > 0, "{report}");
+    // Once is enough.
+    let again = t.err(
+        "add_subaccount_as_account",
+        json!({ "subaccount": "sub_1537" }),
+    );
+    assert_eq!(again["kind"], "validation");
+    let status = t.ok("app_status", json!({}));
+    assert_eq!(status["activeAccount"]["id"], main["id"]);
+}
+
+#[test]
+fn a_member_set_to_paid_is_read_back_and_the_history_has_it() {
+    let t = TestApp::new("directory");
+    let sb = sandbox();
+    t.ok(
+        "add_account",
+        account_input("Head office", &sb, DEMO_CLIENT_SECRET),
+    );
+    let bad = t.err(
+        "set_member_payment",
+        json!({ "directory": "dir_7001", "user": "reg_560005", "payment": { "status": "refunded" } }),
+    );
+    assert_eq!(bad["field"], "paymentStatus", "{bad}");
+    let set = t.ok(
+        "set_member_payment",
+        json!({ "directory": "dir_7001", "user": "reg_560005",
+                "payment": { "status": "paid", "confirmationId": "pi_42", "confirmationAccount": "Stripe" } }),
+    );
+    assert_eq!(set["member"]["paymentStatus"], "paid");
+    assert_eq!(set["member"]["confirmationId"], "pi_42");
+    assert_eq!(set["confirmedAfterLoss"], false);
+    // A lost reply: the member is read again, and the change is confirmed, not sent twice.
+    sb.control().inject_on(
+        "directoryusers/update",
+        coupon_desk::sandbox::Fault::DropAfterHandling,
+        1,
+    );
+    let lost = t.ok(
+        "set_member_payment",
+        json!({ "directory": "dir_7001", "user": "reg_560006", "payment": { "status": "pending" } }),
+    );
+    assert_eq!(lost["member"]["paymentStatus"], "pending");
+    assert_eq!(lost["confirmedAfterLoss"], true);
+    assert_eq!(sb.control().request_count("directoryusers/update"), 2);
+    let history = t.ok("list_history", json!({ "filter": {} }));
+    assert!(
+        history.to_string().contains("directory_payment"),
+        "{history}"
+    );
+    let lists = t.ok("category_lists", json!({}));
+    assert_eq!(lists["usesThirdLevel"], true);
+    sb.control().set_third_level_categories(false);
+    let lists = t.ok("category_lists", json!({}));
+    assert_eq!(lists["usesThirdLevel"], false);
+    assert_eq!(lists["mainCategories"], json!([]));
+}
+
+#[test]
+fn the_counter_checks_a_stack_and_the_campaign_list_takes_its_filters() {
+    let sb = sandbox();
+    let t = TestApp::new("counter");
+    t.ok(
+        "add_account",
+        account_input("Counter shop", &sb, DEMO_CLIENT_SECRET),
+    );
+    // An own validation code of the Lunch deal, an unknown code, the first one again.
+    let checked = t.ok(
+        "check_redeem_many",
+        json!({ "text": "LD-00005\nzzzzzzzzzzzzzzzzzzzz9\r\nLD-00005\n" }),
+    );
+    let states: Vec<&str> = checked
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["state"].as_str().unwrap())
+        .collect();
+    assert_eq!(states.len(), 3, "{checked}");
+    assert!(
+        !["not_found", "unchecked"].contains(&states[0]),
+        "{checked}"
+    );
+    assert_eq!(&states[1..], ["not_found", "duplicate"], "{checked}");
+    assert_eq!(checked[0]["campaign"], "cam_104250");
+    assert_eq!(checked[0]["code"].as_str().map(str::len), Some(21));
+    let empty = t.err("check_redeem_many", json!({ "text": " \n " }));
+    assert_eq!(empty["field"], "stack", "{empty}");
+
+    let folder = t.ok(
+        "list_campaigns_filtered",
+        json!({ "filter": { "onlyActive": false, "folder": "1201" } }),
+    );
+    let folder = folder.as_array().unwrap();
+    assert!(!folder.is_empty());
+    assert!(folder
+        .iter()
+        .all(|c| c["folder"] == "1201" && c["folderName"] == "At the counter"));
+    let bad = t.err(
+        "list_campaigns_filtered",
+        json!({ "filter": { "folder": "12/../x" } }),
+    );
+    assert_eq!(bad["field"], "folder", "{bad}");
+    let rows = t.ok("campaign_usage_rows", json!({ "offset": 0, "limit": 10 }));
+    assert!(rows["rows"].is_array(), "{rows}");
+    drop(t.app);
+}

@@ -413,6 +413,51 @@ async fn walk(axe: &str, scheme: &str, theme: &str) -> Vec<String> {
     .await;
     check(&desk, axe, &n("loyalty-member"), &mut found).await;
 
+    go(&desk, "directories").await;
+    until(
+        &desk,
+        "the directory members loaded",
+        "const c = document.querySelector('#directories-count');
+         return !!c && Number(c.dataset.total) > 0 &&
+           document.querySelector('#directories-loading').hidden &&
+           !!document.querySelector('#directories-members tbody tr[data-member]') &&
+           !!document.querySelector('#directories-campaigns li') &&
+           !!document.querySelector('#directories-categories li');",
+    )
+    .await;
+    check(&desk, axe, &n("directories"), &mut found).await;
+    desk.client
+        .execute(
+            "document.querySelector('#directories-members tbody tr[data-member]').focus(); return true;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    press(&desk, Key::Enter).await;
+    until(
+        &desk,
+        "a directory member opened with Enter",
+        "const f = document.querySelector('#directories-member'); return !!f && !f.hidden;",
+    )
+    .await;
+    desk.click("#directories-bulk-toggle").await;
+    check(&desk, axe, &n("directories-member"), &mut found).await;
+
+    go(&desk, "subaccounts").await;
+    desk.wait_for("#subaccounts-rows tr[data-sub]").await;
+    check(&desk, axe, &n("subaccounts"), &mut found).await;
+    desk.client
+        .execute(
+            "document.querySelector('#subaccounts-rows tr[data-sub]').click(); return true;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    desk.wait_visible("#subaccounts-details").await;
+    desk.click("#subaccounts-edit").await;
+    desk.wait_visible("#subaccounts-form").await;
+    check(&desk, axe, &n("subaccounts-details"), &mut found).await;
+
     go(&desk, "history").await;
     desk.wait_text("#history-table", "the sent coupon in the history", |t| {
         t.contains("@example.com")

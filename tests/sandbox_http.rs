@@ -1161,7 +1161,7 @@ async fn control_api_over_http() {
     assert_eq!(
         now,
         json!({"latency_ms": 0, "failure_status": "semantic", "email_integration": false,
-               "slow_handling_ms": 0, "atomic_check_unique": true})
+               "slow_handling_ms": 0, "atomic_check_unique": true, "third_level_categories": true})
     );
     let (status, body) = v3(
         &sb,

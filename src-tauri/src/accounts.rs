@@ -1,6 +1,7 @@
 //! Accounts as the desk sees them: what the user types in, what is checked before anything is
 //! saved, and what the window is shown (never a secret; the client ID only as a hint).
 
+use crate::i18n::{t, tf};
 use serde::{Deserialize, Serialize};
 
 use crate::api::{self, validate::FieldProblem};
@@ -109,15 +110,18 @@ pub fn check_name(
     if name.is_empty() {
         return Err(FieldProblem {
             field: "name",
-            message: "Give the account a name.".into(),
-            hint: "For example the name of your shop, so you can tell accounts apart.".into(),
+            message: t("core.account.name.empty.message"),
+            hint: t("core.account.name.empty.hint"),
         });
     }
     if name.chars().count() > MAX_NAME_CHARS {
         return Err(FieldProblem {
             field: "name",
-            message: format!("The name is too long (at most {MAX_NAME_CHARS} characters)."),
-            hint: "Use a shorter name.".into(),
+            message: tf(
+                "core.account.name.tooLong.message",
+                &[("max", &MAX_NAME_CHARS)],
+            ),
+            hint: t("core.account.name.tooLong.hint"),
         });
     }
     let taken = settings
@@ -127,8 +131,8 @@ pub fn check_name(
     if taken {
         return Err(FieldProblem {
             field: "name",
-            message: format!("There is already an account called “{name}”."),
-            hint: "Choose another name.".into(),
+            message: tf("core.account.name.taken.message", &[("name", &name)]),
+            hint: t("core.account.name.taken.hint"),
         });
     }
     Ok(name.to_owned())
@@ -224,7 +228,7 @@ pub fn new_account_id() -> String {
 pub fn practice_record() -> AccountRecord {
     AccountRecord {
         id: PRACTICE_ACCOUNT_ID.into(),
-        name: "Practice shop".into(),
+        name: t("core.practiceShop"),
         kind: AccountKind::Practice,
         client_id: crate::sandbox::DEMO_CLIENT_ID.into(),
         // The sandbox listens on a new port each start; the real URLs are filled in at run time.

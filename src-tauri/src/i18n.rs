@@ -49,7 +49,8 @@ impl Lang {
         Lang::ALL.into_iter().find(|l| l.code() == prefix)
     }
 
-    fn source(self) -> &'static str {
+    /// The dictionary file, compiled in (`Lang::ALL` is English first).
+    pub(crate) fn source(self) -> &'static str {
         match self {
             Lang::En => include_str!("../../ui/i18n/en.js"),
             Lang::Nl => include_str!("../../ui/i18n/nl.js"),
@@ -62,6 +63,18 @@ impl Lang {
     fn index(self) -> u8 {
         Lang::ALL.iter().position(|l| *l == self).unwrap_or(0) as u8
     }
+}
+
+/// The computer's languages (the OS settings; on Linux LANGUAGE, LC_ALL, LC_MESSAGES, LANG) that
+/// Coupon Desk has, most preferred first, as codes ("nl").
+pub fn system_languages() -> Vec<&'static str> {
+    let mut found = Vec::new();
+    for lang in sys_locale::get_locales().filter_map(|l| Lang::from_code(&l)) {
+        if !found.contains(&lang.code()) {
+            found.push(lang.code());
+        }
+    }
+    found
 }
 
 static CURRENT: AtomicU8 = AtomicU8::new(0);

@@ -5,6 +5,7 @@
 //! UI, to disk in clear, or into a log line: every secret that passes through here is also
 //! registered with [`redact`], which the log formatter runs over each message.
 
+use crate::i18n::t;
 use std::sync::{OnceLock, RwLock};
 
 use crate::api::Secret;
@@ -28,15 +29,9 @@ pub enum SecretsError {
 impl SecretsError {
     pub fn user_message(&self) -> String {
         match self {
-            SecretsError::Unavailable { .. } => {
-                "Coupon Desk cannot reach this computer's password store (keychain), so it cannot save or read your API secret.".into()
-            }
-            SecretsError::Missing => {
-                "The API secret of this account is no longer in this computer's password store.".into()
-            }
-            SecretsError::Refused { .. } => {
-                "This computer's password store refused to save or read the API secret.".into()
-            }
+            SecretsError::Unavailable { .. } => t("core.keychain.unavailable.message"),
+            SecretsError::Missing => t("core.keychain.missing.message"),
+            SecretsError::Refused { .. } => t("core.keychain.refused.message"),
         }
     }
 
@@ -44,17 +39,13 @@ impl SecretsError {
         match self {
             SecretsError::Unavailable { .. } => {
                 if cfg!(target_os = "linux") {
-                    "Install and start a password store such as GNOME Keyring (package gnome-keyring) or KeePassXC with Secret Service enabled, log out and in again, then reopen Coupon Desk.".into()
+                    t("core.keychain.unavailable.hintLinux")
                 } else {
-                    "Unlock your keychain (log in to your computer account) and try again.".into()
+                    t("core.keychain.unavailable.hint")
                 }
             }
-            SecretsError::Missing => {
-                "Open Settings, choose the account and enter its API secret again.".into()
-            }
-            SecretsError::Refused { .. } => {
-                "Unlock your password store (keychain) when it asks, then try again.".into()
-            }
+            SecretsError::Missing => t("core.keychain.missing.hint"),
+            SecretsError::Refused { .. } => t("core.keychain.refused.hint"),
         }
     }
 }

@@ -2,6 +2,7 @@
 //! the accounts' names, client IDs and URLs, which account is active, and the preferences.
 //! Secrets are never here; they live in the keychain (`secrets.rs`).
 
+use crate::i18n::t;
 use serde::{Deserialize, Serialize};
 use tauri::{AppHandle, Manager, Runtime};
 use tauri_plugin_store::StoreExt;
@@ -114,13 +115,13 @@ pub enum SettingsError {
 impl SettingsError {
     pub fn user_message(&self) -> String {
         match self {
-            SettingsError::Open(_) => "Coupon Desk could not read its settings file.".into(),
-            SettingsError::Save(_) => "Coupon Desk could not save its settings.".into(),
+            SettingsError::Open(_) => t("core.settings.open.message"),
+            SettingsError::Save(_) => t("core.settings.save.message"),
         }
     }
 
     pub fn hint(&self) -> String {
-        "Check that your user folder is not full or read-only, then try again. The log file has the details.".into()
+        t("core.settings.hint")
     }
 }
 

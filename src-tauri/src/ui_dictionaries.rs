@@ -11,15 +11,6 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::i18n::{self, read_string};
 
-/// (language, source) for every dictionary; English first.
-const DICTIONARIES: &[(&str, &str)] = &[
-    ("en", include_str!("../../ui/i18n/en.js")),
-    ("nl", include_str!("../../ui/i18n/nl.js")),
-    ("fr", include_str!("../../ui/i18n/fr.js")),
-    ("de", include_str!("../../ui/i18n/de.js")),
-    ("es", include_str!("../../ui/i18n/es.js")),
-];
-
 const INDEX_HTML: &str = include_str!("../../ui/index.html");
 
 /// Every script of the UI (`ui/js/*.js`, `ui/js/screens/*.js`); a test checks none is missing.
@@ -52,6 +43,14 @@ const SCRIPTS: &[(&str, &str)] = &[
         include_str!("../../ui/js/screens/campaigns.js"),
     ),
     (
+        "screens/directories.js",
+        include_str!("../../ui/js/screens/directories.js"),
+    ),
+    (
+        "screens/subaccounts.js",
+        include_str!("../../ui/js/screens/subaccounts.js"),
+    ),
+    (
         "screens/history.js",
         include_str!("../../ui/js/screens/history.js"),
     ),
@@ -66,6 +65,10 @@ const SCRIPTS: &[(&str, &str)] = &[
     (
         "screens/redeem.js",
         include_str!("../../ui/js/screens/redeem.js"),
+    ),
+    (
+        "screens/redeem-many.js",
+        include_str!("../../ui/js/screens/redeem-many.js"),
     ),
     (
         "screens/send.js",
@@ -118,6 +121,22 @@ const SAME_AS_ENGLISH: &[(&str, &str)] = &[
     ("de", "about.version"),
     ("de", "about.updates.title"),
     ("de", "about.licences.col.version"),
+    ("nl", "subaccounts.accountName"), // "subaccount" is the Dutch word too
+    ("nl", "nav.subaccounts"),
+    ("nl", "subaccounts.title"),
+    ("nl", "directories.status"),
+    ("nl", "subaccounts.col.status"),
+    ("nl", "subaccounts.field.status"),
+    ("nl", "subaccounts.fact.id"),
+    ("de", "directories.status"),
+    ("de", "subaccounts.col.status"),
+    ("de", "subaccounts.field.status"),
+    ("de", "directories.col.name"),
+    ("de", "subaccounts.col.name"),
+    ("de", "subaccounts.fact.name"),
+    ("de", "subaccounts.fact.id"),
+    ("es", "subaccounts.fact.id"),
+    ("es", "subaccounts.accessOff"), // "no" is Spanish too
 ];
 
 /// HTML attributes whose value is a dictionary key (see `applyTranslations` in ui/js/i18n.js).
@@ -152,14 +171,19 @@ fn parse(name: &str, source: &str) -> Dictionary {
 }
 
 fn dictionaries() -> Vec<(&'static str, Dictionary)> {
-    DICTIONARIES
+    i18n::Lang::ALL
         .iter()
-        .map(|(lang, source)| (*lang, parse(&format!("{lang}.js"), source)))
+        .map(|lang| {
+            (
+                lang.code(),
+                parse(&format!("{}.js", lang.code()), lang.source()),
+            )
+        })
         .collect()
 }
 
 fn english() -> Dictionary {
-    parse("en.js", DICTIONARIES[0].1)
+    parse("en.js", i18n::Lang::En.source())
 }
 
 /// The `{name}` placeholders of a text, sorted, repeats kept.
@@ -410,4 +434,82 @@ fn the_script_list_covers_every_ui_script() {
         missing.is_empty(),
         "add these to SCRIPTS in ui_dictionaries.rs: {missing:?}"
     );
+}
+
+/// Literal keys Rust asks for: `t("…")` and `tf("…", …)` (the string may start on the next line
+/// after rustfmt). Keys built at run time (`t(&format!(…))`) cannot be checked here.
+fn rust_keys(source: &str) -> Vec<String> {
+    let chars: Vec<char> = source.chars().collect();
+    let ident = |c: char| c.is_alphanumeric() || c == '_';
+    let mut keys = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        let starts_word = i == 0 || !(ident(chars[i - 1]) || chars[i - 1] == '.');
+        let len = ["t(", "tf("].iter().find_map(|p| {
+            let p: Vec<char> = p.chars().collect();
+            (starts_word && chars[i..].starts_with(&p)).then_some(p.len())
+        });
+        if let Some(len) = len {
+            let mut at = i + len;
+            while chars.get(at).is_some_and(|c| c.is_whitespace()) {
+                at += 1;
+            }
+            if chars.get(at) == Some(&'"') {
+                if let Some((text, used)) = read_string(&chars[at..]) {
+                    keys.push(text);
+                    i = at + used;
+                    continue;
+                }
+            }
+        }
+        i += 1;
+    }
+    keys
+}
+
+fn rust_sources(dir: &std::path::Path, out: &mut Vec<(String, String)>) {
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .collect();
+    entries.sort();
+    for path in entries {
+        if path.is_dir() {
+            rust_sources(&path, out);
+        } else if path.extension().is_some_and(|x| x == "rs") {
+            let text = std::fs::read_to_string(&path).unwrap_or_default();
+            out.push((path.display().to_string(), text));
+        }
+    }
+}
+
+#[test]
+fn every_key_rust_asks_for_exists_in_english() {
+    assert_eq!(
+        rust_keys("t(\"a.b\"); tf(\n    \"c.d\", &[]); x.t(\"no\"); set(\"no\"); t(&k)"),
+        vec!["a.b", "c.d"]
+    );
+    let en = english();
+    let mut sources = Vec::new();
+    rust_sources(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src-tauri/src"),
+        &mut sources,
+    );
+    let mut problems = Vec::new();
+    let mut seen = 0;
+    // This file's own test strings are not requests for words.
+    for (file, text) in sources
+        .iter()
+        .filter(|(f, _)| !f.ends_with("ui_dictionaries.rs"))
+    {
+        for key in rust_keys(text) {
+            seen += 1;
+            if !english_has(&en, &key) {
+                problems.push(format!("{file} asks for {key:?}, which is not in en.js"));
+            }
+        }
+    }
+    assert!(seen > 300, "found only {seen} keys in the Rust sources");
+    assert!(problems.is_empty(), "\n{}", problems.join("\n"));
 }

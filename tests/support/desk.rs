@@ -85,6 +85,11 @@ impl Desk {
     }
 
     pub async fn launch_in(name: &str, home: tempfile::TempDir) -> Desk {
+        Self::launch_with(name, home, &[]).await
+    }
+
+    /// Launches with extra environment for the app (e.g. `LANGUAGE=nl`: the computer's language).
+    pub async fn launch_with(name: &str, home: tempfile::TempDir, env: &[(&str, &str)]) -> Desk {
         let port = free_port();
         let native_port = free_port();
         let log = std::fs::File::create(output_dir().join(format!("tauri-driver-{name}.log")))
@@ -103,6 +108,7 @@ impl Desk {
             .env("XDG_CONFIG_HOME", h.join("config"))
             .env("XDG_CACHE_HOME", h.join("cache"))
             .env("XDG_DOWNLOAD_DIR", h.join("Downloads"))
+            .envs(env.iter().copied())
             .stdin(Stdio::null())
             .process_group(0)
             .stdout(log)

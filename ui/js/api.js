@@ -80,7 +80,7 @@ export const setPreferences = (prefs) => call('set_preferences', { prefs });
 export const setUiLanguage = (lang) => call('set_ui_language', { lang });
 
 // Phase 2: e-mail coupons, history, list jobs.
-export const listCampaigns = (onlyActive) => call('list_campaigns', { onlyActive: Boolean(onlyActive) });
+export const listCampaigns = (onlyActive, category) => call('list_campaigns', { onlyActive: Boolean(onlyActive), category: category || null });
 export const sendCouponEmail = (input) => call('send_coupon_email', { input });
 export const openUrl = (url) => call('open_url', { url });
 export const listHistory = (filter) => call('list_history', { filter });
@@ -125,6 +125,8 @@ export const redeemLookup = (text) => call('redeem_lookup', { text });
 export const redeemMarkUsed = (code, amount) => call('redeem_mark_used', { code, amount: amount || null });
 export const redeemVoid = (code, voided) => call('redeem_void', { code, void: Boolean(voided) });
 export const exportShift = (scans) => call('export_shift', { scans });
+export const checkRedeemMany = (text) => call('check_redeem_many', { text });
+export const startRedeemManyJob = (lines, onProgress) => call('start_redeem_many_job', { lines, onProgress });
 
 // Campaigns and their usage.
 export const campaignDetails = (campaign) => call('campaign_details', { campaign });
@@ -141,3 +143,23 @@ export const dependencyLicences = () => call('dependency_licences');
 export const checkForUpdate = () => call('check_for_update');
 export const installUpdate = () => call('install_update');
 export const pendingUpdate = () => call('pending_update');
+// Directories and categories.
+export const listDirectories = () => call('list_directories');
+export const directoryDetails = (directory) => call('directory_details', { directory });
+export const directoryMembers = (directory, onProgress) => call('directory_members', { directory, onProgress });
+export const cancelDirectoryMembers = () => call('cancel_directory_members');
+export const setMemberPayment = (directory, user, payment) => call('set_member_payment', { directory, user, payment });
+export const startPaymentJob = (input, onProgress) => call('start_payment_job', { input, onProgress });
+export const exportDirectoryMembers = (directory, paymentStatus) => call('export_directory_members', { directory, paymentStatus: paymentStatus || null });
+export const categoryLists = () => call('category_lists');
+
+// Subaccounts.
+export const listSubaccounts = () => call('list_subaccounts');
+export const subaccountDetails = (subaccount) => call('subaccount_details', { subaccount });
+export const createSubaccount = (input) => call('create_subaccount', { input });
+export const updateSubaccount = (subaccount, input) => call('update_subaccount', { subaccount, input });
+export const subaccountResetUrl = (subaccount) => call('subaccount_reset_url', { subaccount });
+export const subaccountLogin = (subaccount) => call('subaccount_login', { subaccount });
+export const addSubaccountAsAccount = (subaccount) => call('add_subaccount_as_account', { subaccount });
+export const listCampaignsFiltered = (filter) => call('list_campaigns_filtered', { filter });
+export const campaignUsageRows = (offset, limit) => call('campaign_usage_rows', { offset, limit });

@@ -6,24 +6,29 @@ import { activeAccount, subscribe } from './state.js';
 import { h, clear } from './dom.js';
 import { t } from './i18n.js';
 
-const cache = new Map(); // `${accountId}|${onlyActive}` → Promise<Campaign[]>
+const cache = new Map(); // `${accountId}|${onlyActive}|${category}` → Promise<Campaign[]>
 let cachedFor = null;
+let categories = null; // Promise<Category[]> of the account, for the pickers' category filter
 
 subscribe(() => {
   const id = activeAccount() ? activeAccount().id : null;
   if (id !== cachedFor) {
     cache.clear();
+    categories = null;
     cachedFor = id;
   }
 });
 
-/** Campaigns of the active account; `force` asks the server again. Rejects with an app error. */
-export function loadCampaigns(onlyActive, { force = false } = {}) {
+/**
+ * Campaigns of the active account, of one category when `category` (a `cat_…` ID) is given;
+ * `force` asks the server again. Rejects with an app error.
+ */
+export function loadCampaigns(onlyActive, { force = false, category = '' } = {}) {
   const account = activeAccount();
-  const key = `${account ? account.id : ''}|${Boolean(onlyActive)}`;
+  const key = `${account ? account.id : ''}|${Boolean(onlyActive)}|${category || ''}`;
   if (force) cache.delete(key);
   if (!cache.has(key)) {
-    const promise = api.listCampaigns(Boolean(onlyActive)).then((list) => (Array.isArray(list) ? list : []));
+    const promise = api.listCampaigns(Boolean(onlyActive), category || null).then((list) => (Array.isArray(list) ? list : []));
     // A failed fetch must not stay cached, or the screen could never recover.
     promise.catch(() => {
       if (cache.get(key) === promise) cache.delete(key);
@@ -76,4 +81,29 @@ export function fillCampaignSelect(select, campaigns, query = '') {
 export function showLoadingCampaigns(select) {
   clear(select);
   select.append(h('option', { value: '' }, t('campaigns.loading')));
+}
+
+/**
+ * Fill a picker's category filter with the account's categories (asked once per account).
+ * The first option is "All categories" (value ''); the chosen one is kept when still listed.
+ * A failure leaves only "All categories": the picker works without the filter.
+ */
+export async function fillCategorySelect(select) {
+  if (!categories) {
+    categories = api.categoryLists().then((lists) => (lists && Array.isArray(lists.categories) ? lists.categories : []));
+    categories.catch(() => {
+      categories = null;
+    });
+  }
+  const previous = select.value;
+  let list = [];
+  try {
+    list = await categories;
+  } catch {
+    list = [];
+  }
+  clear(select);
+  select.append(h('option', { value: '' }, t('campaigns.allCategories')));
+  for (const c of list) select.append(h('option', { value: String(c.id) }, c.name || c.id));
+  if (list.some((c) => String(c.id) === previous)) select.value = previous;
 }

@@ -27,8 +27,15 @@ export function normaliseLanguage(lang) {
  * The computer's language for a first start: the first of `navigator.languages` (the user's
  * order) that Coupon Desk has, else English.
  */
+let systemLanguages = [];
+
+/** The computer's languages as the app reads them from the OS (the web view may not know them). */
+export function setSystemLanguages(codes) {
+  systemLanguages = Array.isArray(codes) ? codes.map(String) : [];
+}
+
 export function systemLanguage(nav = globalThis.navigator) {
-  const wanted = [...((nav && nav.languages) || []), nav && nav.language].filter(Boolean);
+  const wanted = [...systemLanguages, ...((nav && nav.languages) || []), nav && nav.language].filter(Boolean);
   for (const lang of wanted) {
     const code = String(lang).toLowerCase().slice(0, 2);
     if (LANGUAGES.includes(code)) return code;

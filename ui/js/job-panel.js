@@ -70,8 +70,9 @@ export class JobPanel {
     return h('tr', { class: `row-${row.status || 'sent'}` }, cells);
   }
 
-  /** A job this panel now shows (just started, or resumed). */
-  attach(jobId, { state = 'running' } = {}) {
+  /** A job this panel now shows (just started, or resumed). `quiet`: shown where it is,
+   * without scrolling to it or taking the focus (a screen whose own input keeps the focus). */
+  attach(jobId, { state = 'running', quiet = false } = {}) {
     this.job = { id: jobId, state, last: null };
     this.root.hidden = false;
     clearError(this.el('job-error'));
@@ -80,6 +81,7 @@ export class JobPanel {
     this.el('job-summary').textContent = '';
     this.table.reset(0);
     this.renderState();
+    if (quiet) return;
     const heading = this.el('job-title');
     heading.scrollIntoView({ block: 'start', behavior: 'smooth' });
     heading.focus({ preventScroll: true });

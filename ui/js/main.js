@@ -2,7 +2,7 @@
 // module, so there are no import cycles.
 
 import * as api from './api.js';
-import { setLanguage, t, onLanguageChange, preferredLanguage } from './i18n.js';
+import { setLanguage, t, onLanguageChange, preferredLanguage, setSystemLanguages } from './i18n.js';
 import { $, $$, withBusy } from './dom.js';
 import { showError, clearError } from './errors.js';
 import { state, setStatus, setConnection, subscribe, activeAccount, accounts, preferences } from './state.js';
@@ -13,11 +13,13 @@ import * as bulk from './screens/bulk.js';
 import * as campaignsScreen from './screens/campaigns.js';
 import * as links from './screens/links.js';
 import * as loyalty from './screens/loyalty.js';
+import * as directoriesScreen from './screens/directories.js';
+import * as subaccounts from './screens/subaccounts.js';
 import * as history from './screens/history.js';
 import * as settings from './screens/settings.js';
 
-const SCREENS = { welcome, redeem, send, bulk, campaigns: campaignsScreen, links, loyalty, history, settings };
-const NEEDS_ACCOUNT = new Set(['redeem', 'send', 'bulk', 'campaigns', 'links', 'loyalty', 'history']);
+const SCREENS = { welcome, redeem, send, bulk, campaigns: campaignsScreen, links, loyalty, directories: directoriesScreen, subaccounts, history, settings };
+const NEEDS_ACCOUNT = new Set(['redeem', 'send', 'bulk', 'campaigns', 'links', 'loyalty', 'directories', 'subaccounts', 'history']);
 const LAST_SCREEN_KEY = 'coupon-desk.last-screen';
 
 let currentScreen = null;
@@ -69,7 +71,8 @@ function navigate(screen, options = {}) {
   if (module && typeof module.show === 'function') {
     Promise.resolve(module.show(options)).catch((err) => console.error(`showing ${target} failed`, err));
   }
-  if (options.focus) {
+  // A screen that keeps its own focus (the counter's scan input) is left to it.
+  if (options.focus && !(module && module.ownsFocus)) {
     const heading = document.getElementById(`${target}-title`);
     if (heading) heading.focus();
   }
@@ -196,6 +199,7 @@ async function boot() {
   }
   // Until a language is saved in Settings, follow the computer's language (if we have it).
   // Rust words its messages in the same language, so it is told before the first screen.
+  setSystemLanguages(status.systemLanguages);
   onLanguageChange(tellRustTheLanguage);
   await tellRustTheLanguage(setLanguage(preferredLanguage(preferences())));
   const firstStart = Boolean(status.firstStart) || accounts().length === 0;

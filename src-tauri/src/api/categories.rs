@@ -1,4 +1,5 @@
-//! Third-level ("main") categories: `POST category/main/list` (§0.3, seed 003).
+//! Categories, `client.categories()`: `POST category/list` (§5.7, reply per §10) and the
+//! third-level ("main") categories of `POST category/main/list` (§0.3, seed 003).
 
 use std::fmt;
 
@@ -21,6 +22,12 @@ pub struct Category {
     pub id: String,
     #[serde(default, deserialize_with = "lenient::string")]
     pub name: String,
+}
+
+#[derive(Deserialize)]
+struct CategoriesReply {
+    #[serde(default, deserialize_with = "categories")]
+    categories: Vec<Category>,
 }
 
 #[derive(Deserialize)]
@@ -75,6 +82,38 @@ struct Name(String);
 impl<'de> Deserialize<'de> for Name {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         lenient::string(d).map(Name)
+    }
+}
+
+/// The category domain of the API, `client.categories()`. Cheap: a borrowed client.
+#[derive(Clone, Copy, Debug)]
+pub struct CategoriesApi<'a> {
+    client: &'a Client,
+}
+
+impl Client {
+    /// The account's categories and third-level categories.
+    pub fn categories(&self) -> CategoriesApi<'_> {
+        CategoriesApi { client: self }
+    }
+}
+
+impl<'a> CategoriesApi<'a> {
+    /// `POST category/list`: every category (`cat_…` IDs, the `category` filter of
+    /// `coupon/list`), in Coupontools' order. Read as an object id → name (§10) or a list.
+    pub async fn list(&self) -> Result<Vec<Category>, ApiError> {
+        let reply: CategoriesReply = self
+            .client
+            .transport()
+            .v3(Endpoint::CategoryList, &serde_json::json!({}))
+            .await?;
+        Ok(reply.categories)
+    }
+
+    /// `POST category/main/list`: the third-level categories; empty (`{}`) for an account that
+    /// does not use them.
+    pub async fn main(&self) -> Result<Vec<Category>, ApiError> {
+        self.client.list_main_categories().await
     }
 }
 
@@ -135,6 +174,25 @@ mod tests {
             let reply: MainCategoriesReply = decode_v3(200, body.as_bytes()).unwrap();
             assert!(reply.main_categories.is_empty(), "{tail}");
         }
+    }
+
+    #[test]
+    fn category_list_is_an_object_or_a_list() {
+        let reply: CategoriesReply = decode_v3(
+            200,
+            br#"{"status":{"status":"OK"},"categories":{"cat_31":"Coffee","cat_32":"Deals"}}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            reply.categories,
+            vec![cat("cat_31", "Coffee"), cat("cat_32", "Deals")]
+        );
+        let reply: CategoriesReply = decode_v3(
+            200,
+            br#"{"status":{"status":"OK"},"categories":[{"ID":"cat_1","name":"A"}]}"#,
+        )
+        .unwrap();
+        assert_eq!(reply.categories, vec![cat("cat_1", "A")]);
     }
 
     #[test]

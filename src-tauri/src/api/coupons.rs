@@ -31,6 +31,51 @@ pub struct Campaign {
     pub status: String,
     #[serde(default, deserialize_with = "lenient::string")]
     pub url: String,
+    /// `coupon_tags`: a list, or one comma-separated text. §5.3 lists it among the fields a
+    /// client probes (unverified); absent, the campaign simply shows no tags.
+    #[serde(
+        default,
+        rename(deserialize = "coupon_tags"),
+        deserialize_with = "tag_list"
+    )]
+    pub tags: Vec<String>,
+    /// `coupon_category`: the category ID the `category` filter takes (`cat_31`). Project
+    /// decision (§10 is silent); empty when the reply does not carry it.
+    #[serde(
+        default,
+        rename(deserialize = "coupon_category"),
+        deserialize_with = "lenient::string"
+    )]
+    pub category: String,
+    /// `coupon_category_name` (§5.3, unverified).
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub coupon_category_name: String,
+    /// `folder`: the folder ID the `folder` filter takes. Project decision, as `coupon_category`.
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub folder: String,
+    /// `folder_name`. Project decision, as `coupon_category`.
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub folder_name: String,
+}
+
+/// Tags as a list or as one comma-separated text; anything else (null, a number) is no tags.
+fn tag_list<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    let split = |text: &str| -> Vec<String> {
+        text.split(',')
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(str::to_owned)
+            .collect()
+    };
+    Ok(match Value::deserialize(d)? {
+        Value::String(text) => split(&text),
+        Value::Array(items) => items
+            .iter()
+            .filter_map(Value::as_str)
+            .flat_map(split)
+            .collect(),
+        _ => Vec::new(),
+    })
 }
 
 /// The optional filters of `coupon/list`; the default lists every campaign.
@@ -162,6 +207,7 @@ mod tests {
                 title: "10% off".into(),
                 status: "active".into(),
                 url: "https://digicpn.com/p/abc123".into(),
+                ..Campaign::default()
             }
         );
         assert_eq!(list[1].url, "", "missing fields are empty");
@@ -169,6 +215,32 @@ mod tests {
             (list[2].id.as_str(), list[2].name.as_str()),
             ("1234567", "42")
         );
+    }
+
+    #[test]
+    fn tags_category_and_folder_are_read_when_the_reply_has_them() {
+        let body = br#"{"status":{"status":"OK"},"coupon_info":[
+            {"ID":"cam_1","coupon_tags":"coffee, breakfast","coupon_category":"cat_31","coupon_category_name":"Coffee","folder":1201,"folder_name":"At the counter"},
+            {"ID":"cam_2","coupon_tags":["lunch","a,b"]},
+            {"ID":"cam_3","coupon_tags":null}
+        ]}"#;
+        let list = decode_v3::<CampaignListReply>(200, body)
+            .unwrap()
+            .coupon_info;
+        assert_eq!(list[0].tags, ["coffee", "breakfast"]);
+        assert_eq!(
+            (
+                list[0].category.as_str(),
+                list[0].coupon_category_name.as_str()
+            ),
+            ("cat_31", "Coffee")
+        );
+        assert_eq!(
+            (list[0].folder.as_str(), list[0].folder_name.as_str()),
+            ("1201", "At the counter")
+        );
+        assert_eq!(list[1].tags, ["lunch", "a", "b"]);
+        assert!(list[2].tags.is_empty() && list[2].category.is_empty());
     }
 
     #[test]

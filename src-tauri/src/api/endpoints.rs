@@ -12,6 +12,9 @@ pub enum Family {
     V3,
     /// REST verbs, `x-api-*` headers, bare JSON.
     V4,
+    /// On the v4 base but in the v3 style: `POST` + body, `X-Client-*` headers, `status`
+    /// envelope (§5.2, §6.4: `/v4/subaccount…`).
+    V4Envelope,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -100,6 +103,19 @@ pub enum Endpoint {
     CouponSessionUpdateMultiple,
     CouponPushSingle,
     CouponPushAll,
+    // Directories and categories (the `client.directories()` / `client.categories()` handlers).
+    DirectoryList,
+    DirectoryInfo,
+    DirectoryCampaigns,
+    DirectoryUsersUpdate,
+    CategoryList,
+    // Subaccounts (the `client.subaccounts()` handler).
+    SubaccountList,
+    SubaccountInfo,
+    SubaccountCreate,
+    SubaccountUpdate,
+    SubaccountResetUrl,
+    SubaccountSso,
 }
 
 impl Endpoint {
@@ -140,6 +156,17 @@ impl Endpoint {
         Endpoint::CouponSessionUpdateMultiple,
         Endpoint::CouponPushSingle,
         Endpoint::CouponPushAll,
+        Endpoint::DirectoryList,
+        Endpoint::DirectoryInfo,
+        Endpoint::DirectoryCampaigns,
+        Endpoint::DirectoryUsersUpdate,
+        Endpoint::CategoryList,
+        Endpoint::SubaccountList,
+        Endpoint::SubaccountInfo,
+        Endpoint::SubaccountCreate,
+        Endpoint::SubaccountUpdate,
+        Endpoint::SubaccountResetUrl,
+        Endpoint::SubaccountSso,
     ];
 
     pub fn spec(self) -> EndpointSpec {
@@ -433,6 +460,101 @@ impl Endpoint {
                 Source::Inferred("§10 Campaign push to all (v3): `campaign`, `message`"),
                 Source::Inferred("§10 Campaign push to all (v3): envelope; `amount_of_recipients` read if present (project decision)"),
             ),
+            // ---- Directories and categories (§5.7, §10). Reads are retried; the payment-status
+            // update never is: after a lost reply the member is re-read first.
+            Endpoint::DirectoryList => (
+                V3,
+                Post,
+                "/directory/list",
+                true,
+                Source::Doc,
+                Source::Inferred("§10 directory/list, directory/info: `directories` array of {ID, name, url, status, amount_of_users}"),
+            ),
+            Endpoint::DirectoryInfo => (
+                V3,
+                Post,
+                "/directory/info",
+                true,
+                Source::Doc,
+                Source::Inferred("§10 directory/list, directory/info: `directory` object of {ID, name, url, status, amount_of_users}"),
+            ),
+            Endpoint::DirectoryCampaigns => (
+                V3,
+                Post,
+                "/directory/campaigns",
+                true,
+                Source::Inferred("§10 Campaigns of a directory (v3): POST /v3/directory/campaigns with `directory`"),
+                Source::Inferred("§10 Campaigns of a directory (v3): `campaigns` array of {ID, code, name, url, status}"),
+            ),
+            Endpoint::DirectoryUsersUpdate => (
+                V3,
+                Post,
+                "/directoryusers/update",
+                false,
+                Source::Inferred("§10 directoryusers/update (v3): `directory`, `user` (reg_…) Req; `payment_status` paid|unpaid|pending|\"\"; `payment_confirmation_id`, `payment_confirmation_account` Opt"),
+                Source::Inferred("§10 directoryusers/update (v3): reply not documented; project decision: envelope + `user` (the registration as directoryusers/list shows it), read if present"),
+            ),
+            Endpoint::CategoryList => (
+                V3,
+                Post,
+                "/category/list",
+                true,
+                Source::Doc,
+                Source::Inferred("§10 category/list (v3): `categories` object id → name, like `main_categories`"),
+            ),
+            // ---- Subaccounts (§5.2, §10 "Subaccount routes"): v3 style; list/info/create/update
+            // on the v4 base, reset URL and SSO on v3. Create, update, reset and SSO are writes.
+            Endpoint::SubaccountList => (
+                V4Envelope,
+                Post,
+                "/subaccount/list",
+                true,
+                Source::Doc,
+                Source::Inferred("§10 Subaccount routes: `subaccounts` array of the §5.2 subaccount object"),
+            ),
+            Endpoint::SubaccountInfo => (
+                V4Envelope,
+                Post,
+                "/subaccount",
+                true,
+                Source::Doc,
+                // Doc-old example (§5.2 "Get subaccount"), key `subaccount`.
+                Source::Doc,
+            ),
+            Endpoint::SubaccountCreate => (
+                V4Envelope,
+                Post,
+                "/subaccount/create",
+                false,
+                Source::Doc,
+                // A public client reads `subaccount.ID` (§5.2); the rest as "Get".
+                Source::Client,
+            ),
+            Endpoint::SubaccountUpdate => (
+                V4Envelope,
+                Post,
+                "/subaccount/update",
+                false,
+                Source::Inferred("§10 Subaccount routes: update POST /v4/subaccount/update (`subaccount` + the create fields)"),
+                Source::Inferred("§10 Subaccount routes: reply `subaccount` (read if present)"),
+            ),
+            Endpoint::SubaccountResetUrl => (
+                V3,
+                Post,
+                "/subaccount/reset/url",
+                false,
+                Source::Doc,
+                Source::Inferred("§10 Subaccount routes: reset URL reply `url`"),
+            ),
+            // Each call makes a new one-time token: a write, never repeated blindly.
+            Endpoint::SubaccountSso => (
+                V3,
+                Post,
+                "/subaccount/sso",
+                false,
+                Source::Doc,
+                Source::Doc,
+            ),
         };
         EndpointSpec {
             family,
@@ -477,7 +599,7 @@ impl fmt::Display for Endpoint {
         let spec = self.spec();
         let family = match spec.family {
             Family::V3 => "v3",
-            Family::V4 => "v4",
+            Family::V4 | Family::V4Envelope => "v4",
         };
         write!(f, "{} {}{}", spec.method.as_str(), family, spec.path)
     }
@@ -508,6 +630,11 @@ mod tests {
                     spec.method,
                     HttpMethod::Post,
                     "v3 is POST-only: {endpoint:?}"
+                ),
+                Family::V4Envelope => assert_eq!(
+                    spec.method,
+                    HttpMethod::Post,
+                    "the v3 style is POST-only: {endpoint:?}"
                 ),
                 Family::V4 => {}
             }
@@ -616,6 +743,37 @@ mod tests {
             Endpoint::CouponPushAll.to_string(),
             "POST v3/coupon/pushnotification/all"
         );
+    }
+
+    #[test]
+    fn directory_and_subaccount_rows() {
+        assert_eq!(
+            Endpoint::SubaccountList.to_string(),
+            "POST v4/subaccount/list"
+        );
+        assert_eq!(
+            Endpoint::SubaccountSso.to_string(),
+            "POST v3/subaccount/sso"
+        );
+        for write in [
+            Endpoint::DirectoryUsersUpdate,
+            Endpoint::SubaccountCreate,
+            Endpoint::SubaccountUpdate,
+            Endpoint::SubaccountResetUrl,
+            Endpoint::SubaccountSso,
+        ] {
+            assert!(!write.spec().idempotent, "{write:?} is a write");
+        }
+        for read in [
+            Endpoint::DirectoryList,
+            Endpoint::DirectoryInfo,
+            Endpoint::DirectoryCampaigns,
+            Endpoint::CategoryList,
+            Endpoint::SubaccountList,
+            Endpoint::SubaccountInfo,
+        ] {
+            assert!(read.spec().idempotent, "{read:?} is a read");
+        }
     }
 
     #[test]

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use super::endpoints::Endpoint;
 use super::validate::{self, BaseUrlProblem};
+use crate::i18n::{t, tf, Arg, Plain};
 
 /// The Coupontools codes that make the whole account unusable for the moment: a bulk job must
 /// pause instead of failing row after row.
@@ -145,129 +146,136 @@ impl ApiError {
         match self {
             ApiError::Invalid(problem) => (problem.message.clone(), problem.hint.clone()),
             ApiError::Coupontools { code, description } => coupontools_words(*code, description),
-            ApiError::V4 { status: 401 | 403, .. } => credentials_words(),
-            ApiError::V4 { status: 404, message } => (
-                with_reason("Coupontools could not find what was asked for", message),
-                "It may have been deleted. Reload the list and pick it again.".into(),
+            ApiError::V4 {
+                status: 401 | 403, ..
+            } => credentials_words(),
+            ApiError::V4 {
+                status: 404,
+                message,
+            } => (
+                with_reason(&t("apiError.v4.notFound.message"), message),
+                t("apiError.v4.notFound.hint"),
             ),
             ApiError::V4 { status, message } if (400..500).contains(status) => (
-                with_reason("Coupontools did not accept the request", message),
-                "Check the details you entered and try again.".into(),
+                with_reason(&t("apiError.v4.refused.message"), message),
+                t("apiError.v4.refused.hint"),
             ),
             ApiError::V4 { status, message } => (
-                with_reason(&format!("Coupontools could not carry out the request (HTTP {status})"), message),
-                "Try again in a few minutes.".into(),
+                with_reason(
+                    &tf("apiError.v4.failed.message", &[("status", &Plain(status))]),
+                    message,
+                ),
+                t("apiError.v4.failed.hint"),
             ),
             ApiError::NotTheApi { status, excerpt } => {
+                let status_arg: [(&str, &dyn Arg); 1] = [("status", &Plain(status))];
                 if *status >= 500 {
                     (
-                        format!(
-                            "Coupontools, or a server on the way to it, is having trouble and sent an error page instead of an answer (HTTP {status})."
-                        ),
-                        "Wait a few minutes and try again.".into(),
+                        tf("apiError.notTheApi.serverTrouble.message", &status_arg),
+                        t("apiError.notTheApi.serverTrouble.hint"),
                     )
                 } else if (300..400).contains(status) {
                     (
-                        format!("The API address sends requests on to another address (HTTP {status}), so it is not the Coupontools API itself. Nothing was sent."),
-                        WRONG_ADDRESS_HINT.into(),
+                        tf("apiError.notTheApi.redirect.message", &status_arg),
+                        t("apiError.wrongAddress.hint"),
                     )
                 } else if (400..500).contains(status) {
                     (
-                        format!("The server at the API address turned the request away (HTTP {status}) and does not answer like the Coupontools API. Nothing was sent."),
-                        WRONG_ADDRESS_HINT.into(),
+                        tf("apiError.notTheApi.turnedAway.message", &status_arg),
+                        t("apiError.wrongAddress.hint"),
                     )
                 } else if excerpt.trim().is_empty() {
                     (
-                        format!("The server at the API address sent an empty answer (HTTP {status})."),
-                        "Try again in a moment. If it keeps happening, check the API addresses in Settings (for example https://api.coupontools.com/v3).".into(),
+                        tf("apiError.notTheApi.empty.message", &status_arg),
+                        t("apiError.notTheApi.empty.hint"),
                     )
                 } else {
                     (
-                        format!("The server at the API address answered with something that is not the Coupontools API (HTTP {status})."),
-                        "Check the API addresses in Settings (for example https://api.coupontools.com/v3). If they are right, try again later.".into(),
+                        tf("apiError.notTheApi.other.message", &status_arg),
+                        t("apiError.notTheApi.other.hint"),
                     )
                 }
             }
             ApiError::Decode { path, .. } => (
-                format!("Coupontools answered in a form this version of Coupon Desk does not understand (at “{path}”)."),
-                "Try again later. If it keeps happening, update Coupon Desk or report this message.".into(),
+                tf("apiError.decode.message", &[("path", path)]),
+                t("apiError.decode.hint"),
             ),
-            ApiError::Connect { .. } => (
-                "Coupon Desk could not reach Coupontools.".into(),
-                "Check the internet connection and the API addresses in Settings, then try again.".into(),
-            ),
+            ApiError::Connect { .. } => (t("apiError.connect.message"), t("apiError.connect.hint")),
             ApiError::Timeout { sent: false } => (
-                "Coupontools could not be reached in time.".into(),
-                "Check the internet connection, then try again.".into(),
+                t("apiError.timeout.connecting.message"),
+                t("apiError.timeout.connecting.hint"),
             ),
             ApiError::Timeout { sent: true } => (
-                "Coupontools took too long to answer.".into(),
-                "Try again in a moment.".into(),
+                t("apiError.timeout.reply.message"),
+                t("apiError.timeout.reply.hint"),
             ),
             ApiError::ReplyLost { .. } => (
-                "The connection to Coupontools broke before the answer arrived.".into(),
-                "Check the internet connection and try again.".into(),
+                t("apiError.replyLost.message"),
+                t("apiError.replyLost.hint"),
             ),
             ApiError::Server { status } => (
-                format!("Coupontools is having trouble right now (HTTP {status})."),
-                "Wait a few minutes and try again.".into(),
+                tf("apiError.server.message", &[("status", &Plain(status))]),
+                t("apiError.server.hint"),
             ),
             ApiError::RateLimited { retry_after } => (
-                "Coupontools asks us to slow down: too many requests in a short time.".into(),
+                t("apiError.rateLimited.message"),
                 match retry_after {
-                    Some(wait) if wait.as_secs() > 0 => format!(
-                        "Wait {} seconds and try again, or send fewer at the same time (Settings).",
-                        wait.as_secs()
+                    Some(wait) if wait.as_secs() > 0 => tf(
+                        "apiError.rateLimited.hintWait",
+                        &[("seconds", &wait.as_secs())],
                     ),
-                    _ => "Wait a minute and try again, or send fewer at the same time (Settings).".into(),
+                    _ => t("apiError.rateLimited.hint"),
                 },
             ),
-            ApiError::OutcomeUnknown { endpoint: Endpoint::SendEmail, .. } => (
-                "We cannot tell whether the e-mail was sent: Coupontools' answer did not arrive or did not say.".into(),
-                "Check in Coupontools whether this customer got the coupon before sending it again, so nobody gets it twice.".into(),
+            ApiError::OutcomeUnknown {
+                endpoint: Endpoint::SendEmail,
+                ..
+            } => (
+                t("apiError.outcomeUnknown.email.message"),
+                t("apiError.outcomeUnknown.email.hint"),
             ),
             ApiError::OutcomeUnknown { .. } => (
-                "We cannot tell whether Coupontools carried this out: its answer did not arrive or did not say.".into(),
-                "Check in Coupontools whether it went through before trying again, so nothing happens twice.".into(),
+                t("apiError.outcomeUnknown.message"),
+                t("apiError.outcomeUnknown.hint"),
             ),
             ApiError::InvalidBaseUrl { url } => match validate::normalize_base_url(url) {
                 Err(BaseUrlProblem::Unencrypted) => (
-                    format!("The API address “{url}” is not encrypted (it starts with http://), so your API secret could be read on the way."),
-                    "Change the API address in Settings to start with https://, for example https://api.coupontools.com/v3.".into(),
+                    tf("apiError.baseUrl.unencrypted.message", &[("url", url)]),
+                    t("apiError.baseUrl.unencrypted.hint"),
                 ),
                 _ => (
-                    format!("The API address “{url}” is not a web address."),
-                    "Enter an address that starts with https://, for example https://api.coupontools.com/v3.".into(),
+                    tf("apiError.baseUrl.notAnAddress.message", &[("url", url)]),
+                    t("apiError.baseUrl.notAnAddress.hint"),
                 ),
             },
             ApiError::UnusableCredentials => (
-                "The saved API client ID or secret contains characters that cannot be sent (for example a line break).".into(),
-                "Copy both again from Coupontools → Settings → API and save them in Settings.".into(),
+                t("apiError.unusableCredentials.message"),
+                t("apiError.credentials.hint"),
             ),
-            ApiError::Internal { .. } => (
-                "Something went wrong inside Coupon Desk.".into(),
-                "Try again. If it keeps happening, restart Coupon Desk.".into(),
-            ),
+            ApiError::Internal { .. } => {
+                (t("error.unexpected.message"), t("error.unexpected.hint"))
+            }
         }
     }
 }
 
-const WRONG_ADDRESS_HINT: &str = "Check the API addresses in Settings (for example https://api.coupontools.com/v3), then try again.";
-
 fn credentials_words() -> (String, String) {
     (
-        "Coupontools did not accept the API client ID or secret.".into(),
-        "Copy both again from Coupontools → Settings → API and save them in Settings.".into(),
+        t("apiError.credentials.message"),
+        t("apiError.credentials.hint"),
     )
 }
 
-/// "Lead." or "Lead: reason" when the server gave one.
+/// "Lead." or "Lead: reason" when the server gave one (the server's reason stays in its words).
 fn with_reason(lead: &str, reason: &str) -> String {
     let reason = reason.trim();
     if reason.is_empty() {
-        format!("{lead}.")
+        tf("apiError.lead", &[("lead", &lead)])
     } else {
-        format!("{lead}: {reason}")
+        tf(
+            "apiError.leadWithReason",
+            &[("lead", &lead), ("reason", &reason)],
+        )
     }
 }
 
@@ -288,118 +296,74 @@ fn mentions(description: &str, word: &str) -> bool {
 
 fn coupontools_words(code: u32, description: &str) -> (String, String) {
     let param = named_parameter(description);
-    let (message, hint): (String, &str) = match code {
+    let (message, hint) = match code {
         1000 => return credentials_words(),
-        101 => (
-            "Your Coupontools account has expired.".into(),
-            "Renew the subscription in Coupontools (or ask the account owner to), then try again.",
-        ),
-        102 => (
-            "These API keys belong to a subaccount, and a subaccount cannot manage subaccounts.".into(),
-            "Save the main account's API client ID and secret in Settings.",
-        ),
-        103 => (
-            "Your Coupontools account is not connected to the Coupontools SMS services.".into(),
-            "In Coupontools, set up SMS under Integrations, then try again.",
-        ),
-        104 => (
-            "Coupontools cannot send e-mails yet: no e-mail provider is connected to your account.".into(),
-            "In Coupontools, open Integrations → Email marketing and connect an e-mail provider, then try again.",
-        ),
+        101 => (t("apiError.code101.message"), t("apiError.code101.hint")),
+        102 => (t("apiError.code102.message"), t("apiError.code102.hint")),
+        103 => (t("apiError.code103.message"), t("apiError.code103.hint")),
+        104 => (t("apiError.code104.message"), t("apiError.code104.hint")),
         200 => (
             match param {
-                Some(name) => format!("Coupontools needs “{name}”, but it was left empty."),
-                None => with_reason("A required detail is missing", description),
+                Some(name) => tf("apiError.code200.named.message", &[("name", &name)]),
+                None => with_reason(&t("apiError.code200.message"), description),
             },
-            "Fill in the missing field and try again.",
+            t("apiError.code200.hint"),
         ),
         300 => (
-            with_reason("Coupontools did not accept one of the values", description),
-            "Check what you entered for typos and try again.",
+            with_reason(&t("apiError.code300.message"), description),
+            t("apiError.code300.hint"),
         ),
         301 => (
             match param {
-                Some(name) => format!("The value for “{name}” contains characters Coupontools does not accept."),
-                None => "A value contains characters Coupontools does not accept.".into(),
+                Some(name) => tf("apiError.code301.named.message", &[("name", &name)]),
+                None => t("apiError.code301.message"),
             },
-            "IDs look like cam_12345: check for spaces or typos, or pick it from the list.",
+            t("apiError.code301.hint"),
         ),
-        302 => (
-            "One of the values is not among the choices Coupontools allows.".into(),
-            "Pick a value from the choices offered, then try again.",
-        ),
+        302 => (t("apiError.code302.message"), t("apiError.code302.hint")),
         303 => (
-            with_reason("A value is in the wrong format", description),
-            "Dates are written year-month-day, for example 2025-12-31.",
+            with_reason(&t("apiError.code303.message"), description),
+            t("apiError.code303.hint"),
         ),
-        304 => (
-            "An account with this e-mail address already exists at Coupontools.".into(),
-            "Use a different e-mail address, or look up the existing account.",
-        ),
-        305 => (
-            "Coupontools says the e-mail address is not valid.".into(),
-            "Check the address for typos (it should look like name@example.com) and try again.",
-        ),
+        304 => (t("apiError.code304.message"), t("apiError.code304.hint")),
+        305 => (t("apiError.code305.message"), t("apiError.code305.hint")),
         502 if mentions(description, "directory") => (
-            "Coupontools could not find that directory.".into(),
-            "Check the directory ID (it starts with dir_) or pick it from the list; it may have been deleted.",
+            t("apiError.code502.directory.message"),
+            t("apiError.code502.directory.hint"),
         ),
-        502 => (
-            "Coupontools could not find that campaign.".into(),
-            "Check the campaign ID (it starts with cam_) or pick it from the list; it may have been deleted.",
-        ),
-        503 => (
-            "Coupontools could not find that teammate.".into(),
-            "Check the teammate in Coupontools under your team settings, then try again.",
-        ),
+        502 => (t("apiError.code502.message"), t("apiError.code502.hint")),
+        503 => (t("apiError.code503.message"), t("apiError.code503.hint")),
         505 if mentions(description, "session") => (
-            "Coupontools could not find that coupon code.".into(),
-            "Check the code for typos; it may have been removed.",
+            t("apiError.code505.session.message"),
+            t("apiError.code505.session.hint"),
         ),
-        505 => (
-            "Coupontools could not find that loyalty card.".into(),
-            "Pick the loyalty card from the list (IDs start with loy_); it may have been deleted.",
-        ),
+        505 => (t("apiError.code505.message"), t("apiError.code505.hint")),
         507 if mentions(description, "directory") => (
-            "Coupontools could not find that directory.".into(),
-            "Pick the directory from the list (IDs start with dir_); it may have been deleted.",
+            t("apiError.code507.directory.message"),
+            t("apiError.code507.directory.hint"),
         ),
-        507 => (
-            "Coupontools could not find that loyalty card.".into(),
-            "Pick the loyalty card from the list; it may have been deleted.",
-        ),
-        509 => (
-            "Coupontools does not know that webhook event.".into(),
-            "Check the event ID (it starts with evt_).",
-        ),
-        510 => (
-            "The subaccount ID is not correct.".into(),
-            "Pick the subaccount from the list (IDs start with sub_).",
-        ),
-        514 => (
-            "Coupontools could not find that SMS group.".into(),
-            "Pick the group from the list (IDs start with gro_).",
-        ),
-        515 => (
-            "Coupontools could not find that folder.".into(),
-            "Clear the folder filter or choose a folder that exists.",
-        ),
+        507 => (t("apiError.code507.message"), t("apiError.code507.hint")),
+        509 => (t("apiError.code509.message"), t("apiError.code509.hint")),
+        510 => (t("apiError.code510.message"), t("apiError.code510.hint")),
+        514 => (t("apiError.code514.message"), t("apiError.code514.hint")),
+        515 => (t("apiError.code515.message"), t("apiError.code515.hint")),
         604 => (
-            with_reason("The e-mail was not sent. Coupontools said", description),
-            "Check the address with the customer. If the reason mentions your balance or e-mail provider, check Integrations → Email marketing in Coupontools.",
+            with_reason(&t("apiError.code604.message"), description),
+            t("apiError.code604.hint"),
         ),
         0 => (
-            with_reason("Coupontools refused the request", description),
-            "Check the details and try again. If it keeps happening, contact Coupontools support.",
+            with_reason(&t("apiError.code0.message"), description),
+            t("apiError.code0.hint"),
         ),
-        _ => {
-            return (
-                with_reason(&format!("Coupontools refused the request (code {code})"), description),
-                format!("Check the details and try again. If it keeps happening, contact Coupontools support and mention code {code}."),
-            )
-        }
+        _ => (
+            with_reason(
+                &tf("apiError.codeOther.message", &[("code", &Plain(code))]),
+                description,
+            ),
+            tf("apiError.codeOther.hint", &[("code", &Plain(code))]),
+        ),
     };
-    (message, hint.to_owned())
+    (message, hint)
 }
 
 #[cfg(test)]
@@ -711,6 +675,95 @@ mod tests {
                 "{status}"
             );
             assert!(!refused.hint().contains("in a moment"), "{status}");
+        }
+    }
+
+    /// One error of every kind and every documented code, plus the generic ones.
+    fn every_kind_of_error() -> Vec<ApiError> {
+        let mut errors: Vec<ApiError> = DOCUMENTED_CODES
+            .iter()
+            .chain(&[0, 777])
+            .map(|code| err(*code, "Missing parameter: campaign"))
+            .collect();
+        errors.extend([
+            err(200, "You need to provide a password."),
+            err(301, ""),
+            err(502, "Directory ID not found"),
+            err(505, "Couponsession not found."),
+            err(507, "Directory ID not found."),
+        ]);
+        for status in [200, 301, 404, 502] {
+            for excerpt in ["", "<html>"] {
+                errors.push(ApiError::NotTheApi {
+                    status,
+                    excerpt: excerpt.into(),
+                });
+            }
+        }
+        for status in [401, 404, 422, 500] {
+            errors.push(ApiError::V4 {
+                status,
+                message: String::new(),
+            });
+        }
+        errors.extend([
+            ApiError::Decode {
+                status: 200,
+                path: "users[0]".into(),
+                detail: String::new(),
+            },
+            ApiError::Connect {
+                detail: String::new(),
+            },
+            ApiError::Timeout { sent: false },
+            ApiError::Timeout { sent: true },
+            ApiError::ReplyLost {
+                detail: String::new(),
+            },
+            ApiError::Server { status: 503 },
+            ApiError::RateLimited { retry_after: None },
+            ApiError::RateLimited {
+                retry_after: Some(Duration::from_secs(30)),
+            },
+            ApiError::OutcomeUnknown {
+                endpoint: Endpoint::SendEmail,
+                detail: String::new(),
+            },
+            ApiError::OutcomeUnknown {
+                endpoint: Endpoint::CouponList,
+                detail: String::new(),
+            },
+            ApiError::InvalidBaseUrl {
+                url: "http://example.com/v3".into(),
+            },
+            ApiError::InvalidBaseUrl { url: "ftp".into() },
+            ApiError::UnusableCredentials,
+            ApiError::Internal {
+                detail: String::new(),
+            },
+        ]);
+        errors
+    }
+
+    #[test]
+    fn every_error_has_its_words_in_every_language() {
+        use crate::i18n::{in_language, Lang};
+        for e in every_kind_of_error() {
+            let words = |lang| in_language(lang, || (e.user_message(), e.hint()));
+            let english = words(Lang::En);
+            for lang in Lang::ALL {
+                let (message, hint) = words(lang);
+                for text in [&message, &hint] {
+                    assert!(
+                        !text.is_empty() && !text.contains("apiError.") && !text.contains("error."),
+                        "{lang:?} {e:?}: {text:?} is a missing key"
+                    );
+                }
+                if lang != Lang::En {
+                    assert_ne!(message, english.0, "{lang:?} {e:?}: message is English");
+                    assert_ne!(hint, english.1, "{lang:?} {e:?}: hint is English");
+                }
+            }
         }
     }
 

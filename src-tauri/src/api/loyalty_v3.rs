@@ -91,8 +91,8 @@ impl<'a> LoyaltyApi<'a> {
         if change.stamps.is_none() && change.voided.is_none() {
             return Err(refused_locally(FieldProblem {
                 field: "stamps",
-                message: "There is nothing to change: give a stamp count or void / un-void.".into(),
-                hint: "Enter the new number of stamps, or choose void or un-void.".into(),
+                message: crate::i18n::t("field.stamps.nothingToChange.message"),
+                hint: crate::i18n::t("field.stamps.nothingToChange.hint"),
             }));
         }
         let mut body = Map::new();

@@ -654,7 +654,10 @@ impl<'a> LoyaltyApi<'a> {
         if users.len() > MAX_BULK_MEMBERS {
             return Err(ApiError::V4 {
                 status: 422,
-                message: format!("At most {MAX_BULK_MEMBERS} members can be added in one request."),
+                message: crate::i18n::tf(
+                    "apiWords.loyalty.tooManyMembers",
+                    &[("max", &MAX_BULK_MEMBERS)],
+                ),
             });
         }
         let body = serde_json::json!({
@@ -741,8 +744,8 @@ impl<'a> LoyaltyApi<'a> {
         if reward_ids.is_empty() {
             return Err(refused_locally(FieldProblem {
                 field: "rewards",
-                message: "Choose at least one reward to use.".into(),
-                hint: "Tick the rewards the customer takes now.".into(),
+                message: crate::i18n::t("field.rewards.none.message"),
+                hint: crate::i18n::t("field.rewards.none.hint"),
             }));
         }
         let body = serde_json::json!({ "reward_ids": reward_ids });

@@ -9,6 +9,7 @@ pub mod categories;
 pub mod client;
 pub mod config;
 pub mod coupons;
+pub mod directories;
 pub mod directory;
 pub mod email;
 pub mod endpoints;
@@ -19,21 +20,24 @@ pub mod loyalty;
 pub mod loyalty_v3;
 pub mod loyalty_v4;
 pub mod retry;
+pub mod session_lookup;
 pub mod session_ops;
 pub mod sessions;
 pub mod single_use;
+pub mod subaccounts;
 pub mod tls;
 mod transport;
 pub mod validate;
 
 pub use campaign_usage::{CampaignUsage, CampaignWithUsage, CampaignsApi, SessionList};
-pub use categories::Category;
+pub use categories::{CategoriesApi, Category};
 pub use client::Client;
 pub use config::{
     ClientConfig, Credentials, Secret, ALT_V3_BASE, DEFAULT_V3_BASE, DEFAULT_V4_BASE,
 };
 pub use coupons::{Campaign, CampaignFilter, SingleUseCode};
-pub use directory::{DirectoryUser, DirectoryUsersPage};
+pub use directories::{DirectoriesApi, Directory, PaymentUpdate};
+pub use directory::{DirectoryUser, DirectoryUsersPage, DIRECTORY_PAGE_SIZE};
 pub use email::{EmailAction, EmailCouponRequest, EmailedCoupon};
 pub use endpoints::{Endpoint, EndpointSpec};
 pub use error::ApiError;
@@ -44,6 +48,7 @@ pub use loyalty_v4::{
     MemberQuery, PushReceipt, Reward, MAX_BULK_MEMBERS,
 };
 pub use retry::RetryPolicy;
+pub use session_lookup::{code_in, CounterState, Found, MAX_SCAN_CHARS};
 pub use session_ops::{
     ManySessionsUpdate, Operation, SessionUpdate, SessionUpdateOutcome, SessionUpdateResult,
     SessionsApi, MAX_SESSIONS_PER_UPDATE,
@@ -53,5 +58,6 @@ pub use single_use::{
     AutomatedCodes, CampaignSessionsQuery, CodeType, ManySingleUseRequest, SessionData,
     SingleUseLink, SingleUseRequest, SingleUseStatus,
 };
+pub use subaccounts::{SsoLogin, Subaccount, SubaccountCampaign, SubaccountFields, SubaccountsApi};
 pub use transport::CONNECT_TIMEOUT;
-pub use validate::FieldProblem;
+pub use validate::{FieldProblem, PaymentStatus};

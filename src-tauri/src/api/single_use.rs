@@ -18,6 +18,7 @@ use super::endpoints::Endpoint;
 use super::error::ApiError;
 use super::lenient;
 use super::validate::{self, FieldProblem};
+use crate::i18n::t;
 
 /// Longest custom ID / custom validation code / name the client sends (a sanity limit; the docs
 /// give none).
@@ -55,19 +56,34 @@ impl SingleUseRequest {
         let campaign = validate::coupon_campaign_id(&self.campaign)?;
         body.insert("campaign".into(), Value::String(campaign));
         let texts = [
-            ("firstname", "firstName", "first name", &self.first_name),
-            ("lastname", "lastName", "last name", &self.last_name),
-            ("customid", "customId", "custom ID", &self.custom_id),
+            (
+                "firstname",
+                "firstName",
+                t("field.label.firstName"),
+                &self.first_name,
+            ),
+            (
+                "lastname",
+                "lastName",
+                t("field.label.lastName"),
+                &self.last_name,
+            ),
+            (
+                "customid",
+                "customId",
+                t("field.label.customId"),
+                &self.custom_id,
+            ),
             (
                 "customvalcode",
                 "customValidationCode",
-                "custom validation code",
+                t("field.label.customValidationCode"),
                 &self.custom_validation_code,
             ),
         ];
         for (key, field, label, value) in texts {
             if let Some(text) =
-                validate::optional_text(value.as_deref(), field, label, MAX_TEXT_CHARS)?
+                validate::optional_text(value.as_deref(), field, &label, MAX_TEXT_CHARS)?
             {
                 body.insert(key.into(), Value::String(text));
             }

@@ -106,15 +106,20 @@ impl Transport {
         &self.v4_base
     }
 
-    /// A v3 call: POST with a JSON body; the envelope decides, whatever the HTTP status.
+    /// A v3-style call: POST with a JSON body; the envelope decides, whatever the HTTP status.
+    /// `V4Envelope` rows (subaccounts) go to the v4 base in the same style.
     pub(crate) async fn v3<T: DeserializeOwned>(
         &self,
         endpoint: Endpoint,
         body: &Value,
     ) -> Result<T, ApiError> {
         let spec = endpoint.spec();
-        debug_assert_eq!(spec.family, Family::V3, "{endpoint:?} is not a v3 row");
-        let url = format!("{}{}", self.v3_base, spec.path);
+        debug_assert_ne!(spec.family, Family::V4, "{endpoint:?} is a REST row");
+        let base = match spec.family {
+            Family::V4Envelope => &self.v4_base,
+            Family::V3 | Family::V4 => &self.v3_base,
+        };
+        let url = format!("{}{}", base, spec.path);
         let build = || {
             self.http
                 .post(&url)

@@ -3,6 +3,14 @@
 
 use std::fmt;
 
+use crate::i18n::{t, tf};
+
+mod directory;
+mod subaccount;
+
+pub use directory::*;
+pub use subaccount::*;
+
 /// What is wrong with one field, in words for the person who typed it.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct FieldProblem {
@@ -29,43 +37,41 @@ impl fmt::Display for FieldProblem {
 
 impl std::error::Error for FieldProblem {}
 
-const EMAIL_HINT: &str = "An e-mail address looks like name@example.com, without spaces.";
+fn email_hint() -> String {
+    t("field.email.hint")
+}
 
 /// Trims and checks an e-mail address: one @, a local part, a domain with a dot, no spaces, at
 /// most 254 characters. Deliberately not the full RFC: Coupontools and the mail provider have
 /// the last word; this catches what a person mistypes.
 pub fn email_address(input: &str) -> Result<String, FieldProblem> {
-    let problem = |message: &str| FieldProblem::new("email", message, EMAIL_HINT);
+    let problem = |message: String| FieldProblem::new("email", message, email_hint());
     let address = input.trim();
     if address.is_empty() {
-        return Err(problem("Enter an e-mail address."));
+        return Err(problem(t("field.email.empty")));
     }
     if address.chars().count() > 254 {
-        return Err(problem("This e-mail address is too long."));
+        return Err(problem(t("field.email.tooLong")));
     }
     if address.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err(problem("An e-mail address cannot contain spaces."));
+        return Err(problem(t("field.email.spaces")));
     }
     let mut parts = address.split('@');
     let (Some(local), Some(domain), None) = (parts.next(), parts.next(), parts.next()) else {
-        return Err(problem("An e-mail address needs exactly one @."));
+        return Err(problem(t("field.email.oneAt")));
     };
     if local.is_empty() || local.chars().count() > 64 {
-        return Err(problem("The part before the @ is missing or too long."));
+        return Err(problem(t("field.email.localLength")));
     }
     if local.starts_with('.') || local.ends_with('.') || local.contains("..") {
-        return Err(problem("The part before the @ has a misplaced dot."));
+        return Err(problem(t("field.email.localDot")));
     }
     if local.chars().any(|c| "()<>[]\\,;:\"".contains(c)) {
-        return Err(problem(
-            "The part before the @ contains a character that is not allowed.",
-        ));
+        return Err(problem(t("field.email.localCharacter")));
     }
     let labels: Vec<&str> = domain.split('.').collect();
     if domain.is_empty() || labels.len() < 2 {
-        return Err(problem(
-            "The part after the @ needs a dot, like example.com.",
-        ));
+        return Err(problem(t("field.email.domainDot")));
     }
     let label_ok = |label: &&str| {
         !label.is_empty()
@@ -74,12 +80,10 @@ pub fn email_address(input: &str) -> Result<String, FieldProblem> {
             && label.chars().all(|c| c.is_alphanumeric() || c == '-')
     };
     if !labels.iter().all(label_ok) {
-        return Err(problem("The part after the @ is not a valid domain."));
+        return Err(problem(t("field.email.domainInvalid")));
     }
     if labels.last().is_some_and(|tld| tld.chars().count() < 2) {
-        return Err(problem(
-            "The part after the @ ends too short (like .com or .be).",
-        ));
+        return Err(problem(t("field.email.domainEnd")));
     }
     Ok(address.to_owned())
 }
@@ -88,9 +92,13 @@ pub fn email_address(input: &str) -> Result<String, FieldProblem> {
 /// case and returned in lower case, as Coupontools writes it.
 pub fn campaign_id(input: &str) -> Result<String, FieldProblem> {
     let id = input.trim();
-    let hint = "Campaign IDs look like cam_12345 (directories: dir_12345). Pick it from the list or copy it from Coupontools.";
+    let hint = || t("field.campaign.hint");
     if id.is_empty() {
-        return Err(FieldProblem::new("campaign", "Choose a campaign.", hint));
+        return Err(FieldProblem::new(
+            "campaign",
+            t("field.campaign.empty"),
+            hint(),
+        ));
     }
     let valid = id.len() > 4
         && id.is_char_boundary(4)
@@ -100,8 +108,8 @@ pub fn campaign_id(input: &str) -> Result<String, FieldProblem> {
     if !valid {
         return Err(FieldProblem::new(
             "campaign",
-            format!("“{id}” is not a campaign ID."),
-            hint,
+            tf("field.campaign.notAnId", &[("id", &id)]),
+            hint(),
         ));
     }
     Ok(format!("{}{}", id[..4].to_ascii_lowercase(), &id[4..]))
@@ -114,8 +122,8 @@ pub fn coupon_campaign_id(input: &str) -> Result<String, FieldProblem> {
     if id.starts_with("dir_") {
         return Err(FieldProblem::new(
             "campaign",
-            format!("“{id}” is a directory, and single-use links belong to a campaign."),
-            "Pick a campaign: its ID looks like cam_12345.",
+            tf("field.campaign.directory.message", &[("id", &id)]),
+            t("field.campaign.directory.hint"),
         ));
     }
     Ok(id)
@@ -127,14 +135,10 @@ pub const MAX_SINGLE_USE_AMOUNT: u32 = 100_000;
 /// How many single-use links to make at once: digits only, from 1 to 100 000. Spaces between
 /// digit groups ("100 000") are tolerated; `.` and `,` are not, since "1.5" could mean 15 or 1.5.
 pub fn single_use_amount(text: &str) -> Result<u32, FieldProblem> {
-    let hint = "Type a whole number from 1 to 100 000, for example 250.";
+    let hint = || t("field.amount.hint");
     let trimmed = text.trim();
     if trimmed.is_empty() {
-        return Err(FieldProblem::new(
-            "amount",
-            "Enter how many links to make.",
-            hint,
-        ));
+        return Err(FieldProblem::new("amount", t("field.amount.empty"), hint()));
     }
     let digits: String = trimmed
         .chars()
@@ -145,8 +149,8 @@ pub fn single_use_amount(text: &str) -> Result<u32, FieldProblem> {
     if digits.is_empty() || !separators_ok || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return Err(FieldProblem::new(
             "amount",
-            format!("“{trimmed}” is not a number of links: use digits only."),
-            hint,
+            tf("field.amount.notDigits", &[("text", &trimmed)]),
+            hint(),
         ));
     }
     let digits = digits.trim_start_matches('0');
@@ -156,13 +160,13 @@ pub fn single_use_amount(text: &str) -> Result<u32, FieldProblem> {
         digits.parse::<u64>().unwrap_or(0)
     };
     if amount == 0 {
-        return Err(FieldProblem::new("amount", "Make at least 1 link.", hint));
+        return Err(FieldProblem::new("amount", t("field.amount.zero"), hint()));
     }
     if amount > u64::from(MAX_SINGLE_USE_AMOUNT) {
         return Err(FieldProblem::new(
             "amount",
-            "The most Coupontools makes at once is 100 000 links.",
-            "Make 100 000 now and the rest in another run: split the number into parts of at most 100 000.",
+            t("field.amount.tooMany.message"),
+            t("field.amount.tooMany.hint"),
         ));
     }
     Ok(amount as u32)
@@ -175,8 +179,8 @@ pub fn code_length(length: u8) -> Result<u8, FieldProblem> {
     } else {
         Err(FieldProblem::new(
             "codeLength",
-            format!("A validation code of {length} characters is not possible."),
-            "Choose a length from 10 to 25 characters (the prefix comes on top).",
+            tf("field.codeLength.message", &[("length", &length)]),
+            t("field.codeLength.hint"),
         ))
     }
 }
@@ -184,31 +188,27 @@ pub fn code_length(length: u8) -> Result<u8, FieldProblem> {
 /// The fixed start of every automated validation code: letters, digits, `-` and `_`, at most 10
 /// characters; may be empty. Returned trimmed.
 pub fn code_prefix(text: &str) -> Result<String, FieldProblem> {
-    let hint = "Use only letters, digits, - and _ (at most 10), for example SPRING-.";
+    let hint = || t("field.codePrefix.hint");
     let prefix = text.trim();
     if let Some(bad) = prefix
         .chars()
         .find(|c| !(c.is_ascii_alphanumeric() || *c == '-' || *c == '_'))
     {
-        let shown = match bad {
-            ' ' => "a space".to_owned(),
-            c if c.is_control() => "a line break or tab".to_owned(),
-            c => format!("“{c}”"),
+        let message = match bad {
+            ' ' => t("field.codePrefix.space"),
+            c if c.is_control() => t("field.codePrefix.lineBreak"),
+            c => tf("field.codePrefix.character", &[("char", &c.to_string())]),
         };
-        return Err(FieldProblem::new(
-            "codePrefix",
-            format!("The code prefix cannot contain {shown}."),
-            hint,
-        ));
+        return Err(FieldProblem::new("codePrefix", message, hint()));
     }
     if prefix.chars().count() > 10 {
         return Err(FieldProblem::new(
             "codePrefix",
-            format!(
-                "The code prefix is {} characters long; at most 10 fit.",
-                prefix.chars().count()
+            tf(
+                "field.codePrefix.tooLong",
+                &[("length", &prefix.chars().count())],
             ),
-            hint,
+            hint(),
         ));
     }
     Ok(prefix.to_owned())
@@ -217,7 +217,7 @@ pub fn code_prefix(text: &str) -> Result<String, FieldProblem> {
 /// An optional phone number: digits with the usual `+ - . ( )` and spaces, 6 to 20 digits.
 /// Returned trimmed, as typed (Coupontools keeps it as text).
 pub fn optional_phone(input: Option<&str>) -> Result<Option<String>, FieldProblem> {
-    let hint = "Write the number with digits, for example +32 470 12 34 56.";
+    let hint = || t("field.phone.hint");
     let Some(phone) = input.map(str::trim).filter(|t| !t.is_empty()) else {
         return Ok(None);
     };
@@ -227,16 +227,16 @@ pub fn optional_phone(input: Option<&str>) -> Result<Option<String>, FieldProble
     {
         return Err(FieldProblem::new(
             "phone",
-            format!("A phone number cannot contain “{bad}”."),
-            hint,
+            tf("field.phone.character", &[("char", &bad.to_string())]),
+            hint(),
         ));
     }
     let digits = phone.chars().filter(char::is_ascii_digit).count();
     if !(6..=20).contains(&digits) || phone[1..].contains('+') {
         return Err(FieldProblem::new(
             "phone",
-            format!("“{phone}” does not look like a phone number."),
-            hint,
+            tf("field.phone.invalid", &[("phone", &phone)]),
+            hint(),
         ));
     }
     Ok(Some(phone.to_owned()))
@@ -250,8 +250,8 @@ pub fn date_range(
     match (start, end) {
         (Some(start), Some(end)) if start > end => Err(FieldProblem::new(
             "start",
-            "The start date is after the end date.",
-            "Swap the two dates, or clear one of them.",
+            t("field.dateRange.message"),
+            t("field.dateRange.hint"),
         )),
         _ => Ok(()),
     }
@@ -264,8 +264,9 @@ enum PastedCode {
     Short(String),
 }
 
-const SESSION_CODE_HINT: &str =
-    "Paste the whole link (https://digicpn.com/p/abc123/…) or its 21-character code.";
+fn session_code_hint() -> String {
+    t("field.code.hint")
+}
 
 /// Reads pasted text: a bare code, or a link whose last path segment is the code. Spaces, a
 /// trailing comma or slash, and a `?query` or `#part` are dropped.
@@ -273,8 +274,8 @@ fn pasted_code(text: &str) -> Result<PastedCode, FieldProblem> {
     let not_a_code = |shown: &str| {
         FieldProblem::new(
             "code",
-            format!("“{shown}” is not a coupon code or link."),
-            SESSION_CODE_HINT,
+            tf("field.code.notACode", &[("text", &shown)]),
+            session_code_hint(),
         )
     };
     let cleaned = text
@@ -283,8 +284,8 @@ fn pasted_code(text: &str) -> Result<PastedCode, FieldProblem> {
     if cleaned.is_empty() {
         return Err(FieldProblem::new(
             "code",
-            "Paste a coupon link or code.",
-            SESSION_CODE_HINT,
+            t("field.code.empty"),
+            session_code_hint(),
         ));
     }
     let without_extras = cleaned
@@ -311,8 +312,8 @@ fn pasted_code(text: &str) -> Result<PastedCode, FieldProblem> {
             if segments.len() >= 2 && segments[segments.len() - 2] == "p" {
                 Err(FieldProblem::new(
                     "code",
-                    "This is the link of the campaign itself, not of one customer's coupon.",
-                    SESSION_CODE_HINT,
+                    t("field.code.campaignLink"),
+                    session_code_hint(),
                 ))
             } else {
                 Ok(PastedCode::Short(segment.to_owned()))
@@ -330,8 +331,8 @@ pub fn session_code_from_text(text: &str) -> Result<super::SingleUseCode, FieldP
         PastedCode::Full(code) => Ok(super::SingleUseCode::new(code)),
         PastedCode::Short(_) => Err(FieldProblem::new(
             "code",
-            "A 6-character short code is not enough to remove a link: paste the whole link or its 21-character code.",
-            SESSION_CODE_HINT,
+            t("field.code.shortCode"),
+            session_code_hint(),
         )),
     }
 }
@@ -351,7 +352,7 @@ pub const MAX_MONEY_DIGITS: usize = 10;
 /// optionally a `.` or `,` and one or two decimals ("12", "12.5", "12,50"). Sent with a `.` and
 /// two decimals ("12.50"), whichever separator was typed.
 pub fn validation_value(text: &str) -> Result<String, FieldProblem> {
-    let hint = "Enter the amount in digits, for example 12.50 or 12,50.";
+    let hint = || t("field.validationValue.hint");
     let text = text.trim();
     let (whole, decimals) = match text.find(['.', ',']) {
         Some(at) => (&text[..at], Some(&text[at + 1..])),
@@ -361,8 +362,8 @@ pub fn validation_value(text: &str) -> Result<String, FieldProblem> {
     if text.is_empty() {
         return Err(FieldProblem::new(
             "validationValue",
-            "Enter the amount spent, or leave the field out.",
-            hint,
+            t("field.validationValue.empty"),
+            hint(),
         ));
     }
     let ok = digits(whole)
@@ -372,8 +373,8 @@ pub fn validation_value(text: &str) -> Result<String, FieldProblem> {
         let shown: String = text.chars().take(30).collect();
         return Err(FieldProblem::new(
             "validationValue",
-            format!("“{shown}” is not an amount of money (digits, with at most 2 decimals)."),
-            hint,
+            tf("field.validationValue.invalid", &[("text", &shown)]),
+            hint(),
         ));
     }
     let whole = whole.trim_start_matches('0');
@@ -392,15 +393,15 @@ pub fn session_change(
     if value && !validating {
         return Err(FieldProblem::new(
             "validationValue",
-            "An amount spent only goes with validating the coupon.",
-            "Choose “validate”, or clear the amount.",
+            t("field.validationValue.notValidating.message"),
+            t("field.validationValue.notValidating.hint"),
         ));
     }
     if !operation && !void {
         return Err(FieldProblem::new(
             "operation",
-            "Choose what to do with the coupon: validate, claim, void or un-void it.",
-            "Pick one of the actions.",
+            t("field.operation.message"),
+            t("field.operation.hint"),
         ));
     }
     Ok(())
@@ -412,8 +413,8 @@ pub fn session_codes(codes: &[String], max: usize) -> Result<Vec<String>, FieldP
     if codes.iter().all(|c| c.trim().is_empty()) {
         return Err(FieldProblem::new(
             "codes",
-            "Add at least one coupon code.",
-            SESSION_CODE_HINT,
+            t("field.codes.empty"),
+            session_code_hint(),
         ));
     }
     let codes: Vec<String> = codes
@@ -429,22 +430,20 @@ pub fn session_codes(codes: &[String], max: usize) -> Result<Vec<String>, FieldP
     if codes.len() > max {
         return Err(FieldProblem::new(
             "codes",
-            format!(
-                "{} codes at once is too many; at most {max} fit in one go.",
-                codes.len()
+            tf(
+                "field.codes.tooMany.message",
+                &[("count", &codes.len()), ("max", &max)],
             ),
-            "Split the codes into smaller groups.",
+            t("field.codes.tooMany.hint"),
         ));
     }
     Ok(codes)
 }
 
-const CREDENTIALS_HINT: &str = "Copy it again from Coupontools → Settings → API.";
-
 /// The API client ID: non-empty, one word of visible characters, a sensible length.
 pub fn client_id(input: &str) -> Result<String, FieldProblem> {
     let id = input.trim();
-    check_key("client_id", "API client ID", id, 4, 128)?;
+    check_key(Credential::ClientId, id, 4, 128)?;
     Ok(id.to_owned())
 }
 
@@ -452,13 +451,14 @@ pub fn client_id(input: &str) -> Result<String, FieldProblem> {
 /// words. The caller wraps it in a [`Secret`](super::config::Secret) at once.
 pub fn client_secret(input: &str) -> Result<String, FieldProblem> {
     let secret = input.trim();
-    check_key("client_secret", "API client secret", secret, 8, 256)?;
+    check_key(Credential::ClientSecret, secret, 8, 256)?;
     Ok(secret.to_owned())
 }
 
 /// An optional free-text field (a first name, a subject): trimmed, empty → None, at most
 /// `max_chars` characters, no line breaks or other control characters (they would end up in an
-/// e-mail header).
+/// e-mail header). `label` names the field in the problem's words, already in the current
+/// language (the translations quote it, so any noun fits).
 pub fn optional_text(
     input: Option<&str>,
     field: &'static str,
@@ -471,15 +471,15 @@ pub fn optional_text(
     if text.chars().any(char::is_control) {
         return Err(FieldProblem::new(
             field,
-            format!("The {label} cannot contain line breaks or tabs."),
-            format!("Write the {label} on one line."),
+            tf("field.text.lineBreaks.message", &[("label", &label)]),
+            tf("field.text.lineBreaks.hint", &[("label", &label)]),
         ));
     }
     if text.chars().count() > max_chars {
         return Err(FieldProblem::new(
             field,
-            format!("The {label} is too long."),
-            format!("Keep it to at most {max_chars} characters."),
+            tf("field.text.tooLong.message", &[("label", &label)]),
+            tf("field.text.tooLong.hint", &[("max", &max_chars)]),
         ));
     }
     Ok(Some(text.to_owned()))
@@ -502,28 +502,33 @@ pub const MAX_MEMBER_CUSTOM_CHARS: usize = 255;
 
 /// The name for a copied loyalty card: optional, one line, at most 50 characters.
 pub fn loyalty_card_name(input: Option<&str>) -> Result<Option<String>, FieldProblem> {
-    optional_text(input, "name", "card name", MAX_CARD_NAME_CHARS)
+    optional_text(
+        input,
+        "name",
+        &t("field.label.cardName"),
+        MAX_CARD_NAME_CHARS,
+    )
 }
 
 /// A loyalty push notification: required, at most 500 characters (line breaks are fine).
 pub fn push_message(input: &str) -> Result<String, FieldProblem> {
-    let hint = "Write a short message, for example “Double stamps this Saturday!”.";
     let message = input.trim();
     if message.is_empty() {
         return Err(FieldProblem::new(
             "message",
-            "Write the message to send.",
-            hint,
+            t("field.pushMessage.empty"),
+            t("field.pushMessage.hint"),
         ));
     }
     let length = message.chars().count();
     if length > MAX_PUSH_MESSAGE_CHARS {
         return Err(FieldProblem::new(
             "message",
-            format!(
-                "The message is {length} characters long; at most {MAX_PUSH_MESSAGE_CHARS} fit."
+            tf(
+                "field.pushMessage.tooLong.message",
+                &[("length", &length), ("max", &MAX_PUSH_MESSAGE_CHARS)],
             ),
-            "Shorten the message.",
+            t("field.pushMessage.tooLong.hint"),
         ));
     }
     Ok(message.to_owned())
@@ -534,8 +539,8 @@ pub fn stamp_amount(amount: u32) -> Result<u32, FieldProblem> {
     if amount == 0 {
         return Err(FieldProblem::new(
             "amount",
-            "Add at least 1 stamp.",
-            "Enter how many stamps the customer earned, for example 1.",
+            t("field.stamps.zero.message"),
+            t("field.stamps.zero.hint"),
         ));
     }
     Ok(amount)
@@ -548,8 +553,8 @@ pub fn stamp_amount(amount: u32) -> Result<u32, FieldProblem> {
 pub fn member_fields(
     fields: &super::loyalty_v4::MemberFields,
 ) -> Result<super::loyalty_v4::MemberFields, FieldProblem> {
-    let text = |input: &Option<String>, field, label, max| {
-        optional_text(input.as_deref(), field, label, max)
+    let text = |input: &Option<String>, field, label: String, max| {
+        optional_text(input.as_deref(), field, &label, max)
     };
     let email = match fields
         .email
@@ -560,7 +565,12 @@ pub fn member_fields(
         Some(email) => Some(email_address(email)?),
         None => None,
     };
-    let zip = text(&fields.zip, "zip", "postal code", MAX_MEMBER_ZIP_CHARS)?;
+    let zip = text(
+        &fields.zip,
+        "zip",
+        t("field.label.zip"),
+        MAX_MEMBER_ZIP_CHARS,
+    )?;
     if let Some(zip) = &zip {
         if !zip
             .chars()
@@ -568,8 +578,8 @@ pub fn member_fields(
         {
             return Err(FieldProblem::new(
                 "zip",
-                format!("“{zip}” is not a postal code."),
-                "Use letters, digits, spaces and - only, for example 9000 or SW1A 1AA.",
+                tf("field.zip.message", &[("zip", zip)]),
+                t("field.zip.hint"),
             ));
         }
     }
@@ -578,78 +588,112 @@ pub fn member_fields(
         const FIELDS: [&str; 8] = [
             "custom1", "custom2", "custom3", "custom4", "custom5", "custom6", "custom7", "custom8",
         ];
-        *slot = text(value, FIELDS[n], "custom field", MAX_MEMBER_CUSTOM_CHARS)?;
+        *slot = text(
+            value,
+            FIELDS[n],
+            t("field.label.custom"),
+            MAX_MEMBER_CUSTOM_CHARS,
+        )?;
     }
     Ok(super::loyalty_v4::MemberFields {
         first_name: text(
             &fields.first_name,
             "firstName",
-            "first name",
+            t("field.label.firstName"),
             MAX_MEMBER_NAME_CHARS,
         )?,
         last_name: text(
             &fields.last_name,
             "lastName",
-            "last name",
+            t("field.label.lastName"),
             MAX_MEMBER_NAME_CHARS,
         )?,
         address: text(
             &fields.address,
             "address",
-            "address",
+            t("field.label.address"),
             MAX_MEMBER_ADDRESS_CHARS,
         )?,
         zip,
-        city: text(&fields.city, "city", "city", MAX_MEMBER_CITY_CHARS)?,
+        city: text(
+            &fields.city,
+            "city",
+            t("field.label.city"),
+            MAX_MEMBER_CITY_CHARS,
+        )?,
         phone: optional_phone(fields.phone.as_deref())?,
         email,
         custom,
     })
 }
 
+/// The two API credentials, each with its own words (the sentences differ per language).
+#[derive(Clone, Copy)]
+enum Credential {
+    ClientId,
+    ClientSecret,
+}
+
+/// What can be wrong with a credential as typed.
+#[derive(Clone, Copy)]
+enum KeyProblem {
+    Empty,
+    Spaces,
+    Characters,
+    TooShort,
+    TooLong,
+}
+
+impl Credential {
+    fn field(self) -> &'static str {
+        match self {
+            Credential::ClientId => "client_id",
+            Credential::ClientSecret => "client_secret",
+        }
+    }
+
+    fn words(self, problem: KeyProblem) -> String {
+        use Credential::*;
+        use KeyProblem::*;
+        match (self, problem) {
+            (ClientId, Empty) => t("field.clientId.empty"),
+            (ClientId, Spaces) => t("field.clientId.spaces"),
+            (ClientId, Characters) => t("field.clientId.characters"),
+            (ClientId, TooShort) => t("field.clientId.tooShort"),
+            (ClientId, TooLong) => t("field.clientId.tooLong"),
+            (ClientSecret, Empty) => t("field.clientSecret.empty"),
+            (ClientSecret, Spaces) => t("field.clientSecret.spaces"),
+            (ClientSecret, Characters) => t("field.clientSecret.characters"),
+            (ClientSecret, TooShort) => t("field.clientSecret.tooShort"),
+            (ClientSecret, TooLong) => t("field.clientSecret.tooLong"),
+        }
+    }
+}
+
 fn check_key(
-    field: &'static str,
-    name: &str,
+    credential: Credential,
     value: &str,
     min: usize,
     max: usize,
 ) -> Result<(), FieldProblem> {
-    if value.is_empty() {
-        return Err(FieldProblem::new(
-            field,
-            format!("Enter the {name}."),
-            CREDENTIALS_HINT,
-        ));
-    }
-    if value.chars().any(char::is_whitespace) {
-        return Err(FieldProblem::new(
-            field,
-            format!("The {name} cannot contain spaces."),
-            CREDENTIALS_HINT,
-        ));
-    }
-    if !value.bytes().all(|b| b.is_ascii_graphic()) {
-        return Err(FieldProblem::new(
-            field,
-            format!("The {name} contains characters that do not belong in it."),
-            CREDENTIALS_HINT,
-        ));
-    }
-    if value.len() < min {
-        return Err(FieldProblem::new(
-            field,
-            format!("The {name} is too short."),
-            CREDENTIALS_HINT,
-        ));
-    }
-    if value.len() > max {
-        return Err(FieldProblem::new(
-            field,
-            format!("The {name} is too long."),
-            CREDENTIALS_HINT,
-        ));
-    }
-    Ok(())
+    let problem = if value.is_empty() {
+        KeyProblem::Empty
+    } else if value.chars().any(char::is_whitespace) {
+        KeyProblem::Spaces
+    } else if !value.bytes().all(|b| b.is_ascii_graphic()) {
+        KeyProblem::Characters
+    } else if value.len() < min {
+        KeyProblem::TooShort
+    } else if value.len() > max {
+        KeyProblem::TooLong
+    } else {
+        return Ok(());
+    };
+    Err(FieldProblem::new(
+        credential.field(),
+        credential.words(problem),
+        t("field.credentials.hint"),
+    ))
 }
 
 /// Why an API base address cannot be used.
@@ -661,25 +705,25 @@ pub(crate) enum BaseUrlProblem {
     Unencrypted,
 }
 
-const BASE_URL_HINT: &str =
-    "Enter an API address that starts with https://, for example https://api.coupontools.com/v3.";
-
 /// An API base address: https, or plain http to this computer only (the sandbox, practice mode);
 /// a host, no query; returned without trailing slashes.
 pub fn base_url(input: &str) -> Result<String, FieldProblem> {
     normalize_base_url(input).map_err(|problem| match problem {
         BaseUrlProblem::NotAnAddress => FieldProblem::new(
             "base_url",
-            format!("“{}” is not a web address the app can use.", input.trim()),
-            BASE_URL_HINT,
+            tf(
+                "field.baseUrl.notAnAddress.message",
+                &[("url", &input.trim())],
+            ),
+            t("field.baseUrl.notAnAddress.hint"),
         ),
         BaseUrlProblem::Unencrypted => FieldProblem::new(
             "base_url",
-            format!(
-                "The API address “{}” is not encrypted (it starts with http://), so your API secret could be read on the way.",
-                input.trim()
+            tf(
+                "field.baseUrl.unencrypted.message",
+                &[("url", &input.trim())],
             ),
-            "Change the API address to start with https://, for example https://api.coupontools.com/v3. Plain http:// is only allowed for this computer (localhost or 127.0.0.1).",
+            t("field.baseUrl.unencrypted.hint"),
         ),
     })
 }
@@ -1036,6 +1080,38 @@ mod tests {
         let broken =
             optional_text(Some("Hi\r\nBcc: x@y.z"), "subject", "subject", 100).unwrap_err();
         assert!(broken.message.contains("line breaks"));
+    }
+
+    #[test]
+    fn problems_are_worded_in_the_window_language() {
+        use crate::i18n::{in_language, Lang};
+        let samples = || {
+            vec![
+                email_address("").unwrap_err(),
+                campaign_id("x1").unwrap_err(),
+                single_use_amount("100001").unwrap_err(),
+                code_prefix("abcdefghijk").unwrap_err(),
+                session_code_from_text("kkfizn").unwrap_err(),
+                client_secret("short").unwrap_err(),
+                loyalty_card_name(Some(&"n".repeat(51))).unwrap_err(),
+                base_url("http://api.coupontools.com/v3").unwrap_err(),
+            ]
+        };
+        let english = in_language(Lang::En, samples);
+        for lang in [Lang::Nl, Lang::Fr, Lang::De, Lang::Es] {
+            for (problem, en) in in_language(lang, samples).iter().zip(&english) {
+                assert_eq!(problem.field, en.field);
+                assert_ne!(problem.message, en.message, "{lang:?}");
+                assert_ne!(problem.hint, en.hint, "{lang:?}");
+                assert!(!problem.message.contains('{'), "{}", problem.message);
+                assert!(!problem.hint.contains('{'), "{}", problem.hint);
+            }
+        }
+        let dutch = in_language(Lang::Nl, || loyalty_card_name(Some(&"n".repeat(51))));
+        assert_eq!(
+            dutch.unwrap_err().message,
+            "Het veld “naam van de kaart” is te lang."
+        );
     }
 
     #[test]

@@ -9,6 +9,7 @@ use super::{change_settings, UiError};
 use crate::accounts::{self, AccountChanges, AccountView, NewAccount, PRACTICE_ACCOUNT_ID};
 use crate::api::CampaignFilter;
 use crate::history;
+use crate::i18n::tf;
 use crate::settings::{AccountKind, Preferences};
 use crate::state::AppState;
 
@@ -30,6 +31,8 @@ pub struct AppStatus {
     pub accounts: Vec<AccountView>,
     pub keychain: KeychainStatus,
     pub preferences: Preferences,
+    /// The computer's languages that Coupon Desk has, most preferred first (may be empty).
+    pub system_languages: Vec<&'static str>,
 }
 
 #[derive(Debug, Serialize)]
@@ -79,6 +82,7 @@ pub async fn app_status(state: State<'_, AppState>) -> Result<AppStatus, UiError
         accounts: accounts::views(&settings),
         keychain,
         preferences: settings.preferences.clone(),
+        system_languages: crate::i18n::system_languages(),
     })
 }
 
@@ -94,19 +98,32 @@ pub async fn add_account<R: Runtime>(
     state: State<'_, AppState>,
     input: NewAccount,
 ) -> Result<AccountView, UiError> {
+    save_new_account(&app, &state, &input, true).await
+}
+
+/// Checks and saves a new account: its secret to the keychain first, then the settings; a
+/// failed save takes the secret out again. `make_active`: switch to it.
+pub(crate) async fn save_new_account<R: Runtime>(
+    app: &AppHandle<R>,
+    state: &State<'_, AppState>,
+    input: &NewAccount,
+    make_active: bool,
+) -> Result<AccountView, UiError> {
     let checked = {
         let settings = state.settings.lock().await;
-        accounts::check_new(&input, &settings, accounts::new_account_id())?
+        accounts::check_new(input, &settings, accounts::new_account_id())?
     };
     let store = state.secrets.clone();
     let (id, secret) = (checked.record.id.clone(), checked.secret);
     tokio::task::spawn_blocking(move || store.save(&id, &secret)).await??;
     let record = checked.record;
-    let saved = change_settings(&app, &state, |s| {
+    let saved = change_settings(app, state, |s| {
         // The name was checked above; check again in case another window added the same name.
         accounts::check_name(&record.name, s, None)?;
         s.accounts.push(record.clone());
-        s.active_account = Some(record.id.clone());
+        if make_active {
+            s.active_account = Some(record.id.clone());
+        }
         Ok(accounts::view(&record, s))
     })
     .await;
@@ -261,7 +278,7 @@ pub async fn test_connection(
         history::Outcome::Failed
     };
     let detail = match &result {
-        Ok(list) => format!("{} campaigns", list.len()),
+        Ok(list) => tf("cmd.accounts.history.campaigns", &[("count", &list.len())]),
         Err(e) => e.user_message(),
     };
     let line = history::Line {

@@ -10,6 +10,7 @@ use tauri_plugin_dialog::DialogExt;
 
 use super::history::{export_path, write_file, SavedFile};
 use super::{active_account, blocking, UiError};
+use crate::i18n::{t, tf};
 use crate::jobs::{
     self, ColumnMapping, EmailJobSpec, EmailList, JobError, JobId, JobManager, JobProgress,
     JobRows, JobSummary, ListError, ProgressSink,
@@ -59,8 +60,8 @@ pub(crate) fn manager(state: &AppState) -> Result<&JobManager, UiError> {
     state.jobs.as_ref().ok_or_else(|| {
         UiError::new(
             "storage",
-            "The job list on this computer could not be opened, so lists cannot be sent right now.",
-            "Check that the disk is not full, then close and reopen Coupon Desk.",
+            t("cmd.bulk.noJournal.message"),
+            t("cmd.bulk.noJournal.hint"),
         )
     })
 }
@@ -87,7 +88,7 @@ pub async fn pick_list_file<R: Runtime>(app: AppHandle<R>) -> Result<Option<Pick
         let picked = app
             .dialog()
             .file()
-            .add_filter("Lists (CSV, TSV, text)", &["csv", "tsv", "txt"])
+            .add_filter(t("cmd.bulk.fileFilter"), &["csv", "tsv", "txt"])
             .blocking_pick_file();
         match picked.and_then(|p| p.into_path().ok()) {
             Some(path) => read_list_file(&path).map(Some),
@@ -97,7 +98,7 @@ pub async fn pick_list_file<R: Runtime>(app: AppHandle<R>) -> Result<Option<Pick
     .await
 }
 
-fn list_problem(message: String, hint: &str) -> UiError {
+fn list_problem(message: String, hint: String) -> UiError {
     UiError {
         field: Some("list".into()),
         ..UiError::new("list", message, hint)
@@ -112,22 +113,22 @@ fn read_list_file(path: &std::path::Path) -> Result<PickedFile, UiError> {
     let unreadable = |detail: std::io::Error| {
         log::warn!("reading {}: {detail}", path.display());
         list_problem(
-            format!("“{name}” could not be read."),
-            "Check that the file is not open in another program, then try again.",
+            tf("cmd.bulk.file.unreadable.message", &[("name", &name)]),
+            t("cmd.bulk.file.unreadable.hint"),
         )
     };
     let size = std::fs::metadata(path).map_err(unreadable)?.len();
     if size > MAX_LIST_BYTES {
         return Err(list_problem(
-            format!("“{name}” is too large to be a list of customers."),
-            "Choose the CSV file with the addresses.",
+            tf("cmd.bulk.file.tooLarge.message", &[("name", &name)]),
+            t("cmd.bulk.file.tooLarge.hint"),
         ));
     }
     let bytes = std::fs::read(path).map_err(unreadable)?;
     let text = String::from_utf8(bytes).map_err(|_| {
         list_problem(
-            format!("“{name}” is not a text file in UTF-8."),
-            "In your spreadsheet choose Save as → “CSV UTF-8 (comma delimited)” and load that file.",
+            tf("cmd.bulk.file.notUtf8.message", &[("name", &name)]),
+            t("cmd.bulk.file.notUtf8.hint"),
         )
     })?;
     Ok(PickedFile { name, text })
@@ -172,7 +173,12 @@ pub async fn start_email_job(
     let manager = manager(&state)?.clone();
     let account = active_account(&state).await?;
     crate::api::validate::campaign_id(&input.campaign)?;
-    crate::api::validate::optional_text(input.subject.as_deref(), "subject", "subject", 200)?;
+    crate::api::validate::optional_text(
+        input.subject.as_deref(),
+        "subject",
+        &t("cmd.label.subject"),
+        200,
+    )?;
     let client = state.client_for(&account).await?;
     let spec = EmailJobSpec {
         campaign: input.campaign,
@@ -227,11 +233,11 @@ pub async fn resume_job(
         .ok_or_else(|| {
             UiError::new(
                 "not_found",
-                format!(
-                    "This job was started on the account “{}”, which has been removed.",
-                    summary.account_name
+                tf(
+                    "cmd.bulk.accountRemoved.message",
+                    &[("account", &summary.account_name)],
                 ),
-                "Add that account again in Settings to finish the job, or cancel it.",
+                t("cmd.bulk.accountRemoved.hint"),
             )
         })?;
     let client = state.client_for(&account).await?;

@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
 use futures_util::{StreamExt, TryStreamExt};
 use serde::Serialize;
@@ -15,10 +16,11 @@ use super::{
     active_account, may_have_taken_effect, push_result, record_history, PushResult, UiError,
 };
 use crate::api::{
-    validate, CampaignSessionsQuery, CampaignUsage, Client, CouponSession, SessionData,
-    SessionList, SessionSearch,
+    validate, Campaign, CampaignFilter, CampaignSessionsQuery, CampaignUsage, Client,
+    CouponSession, SessionData, SessionList, SessionSearch,
 };
 use crate::history::{Line, Outcome};
+use crate::i18n::{t, tf};
 use crate::state::AppState;
 
 /// Pages of a usage list asked for at once: four keeps 20 000 sessions (200 pages) near four
@@ -98,11 +100,47 @@ pub struct UsageSummary {
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Usage {
-    pub sessions: Vec<SessionData>,
+    /// How many sessions the list holds; the table asks for them page by page
+    /// ([`campaign_usage_rows`]), so 20 000 sessions never cross to the window at once.
+    pub rows: usize,
+    /// The first rows, so the table paints without asking.
+    pub first_rows: Vec<SessionData>,
     pub summary: UsageSummary,
     pub per_day: Vec<DayCount>,
     /// Stopped by "Cancel": the lists hold what had arrived.
     pub cancelled: bool,
+    /// How long reading every page took, in ms.
+    pub pages_ms: u64,
+    /// Unix ms when the last page arrived: the window measures its painting from there.
+    pub last_page_at_ms: i64,
+}
+
+/// Rows sent with the usage itself: a screenful and then some.
+const FIRST_ROWS: usize = 100;
+/// The most rows one [`campaign_usage_rows`] call returns.
+const MAX_ROWS_PAGE: usize = 1_000;
+
+/// The usage list last read, for the table's pages and the export. One window, one list.
+struct UsageCache {
+    /// Campaign, list and range it was read for.
+    key: String,
+    sessions: Arc<Vec<SessionData>>,
+}
+
+static LAST_USAGE: Mutex<Option<UsageCache>> = Mutex::new(None);
+
+fn cache_key(account: &str, list: SessionList, query: &CampaignSessionsQuery) -> String {
+    format!(
+        "{account}|{}|{list:?}|{:?}|{:?}",
+        query.campaign, query.start, query.end
+    )
+}
+
+fn last_usage() -> std::sync::MutexGuard<'static, Option<UsageCache>> {
+    // The cache holds plain data: a panic elsewhere leaves it usable.
+    LAST_USAGE
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 fn list_of(word: &str) -> Result<SessionList, UiError> {
@@ -113,8 +151,8 @@ fn list_of(word: &str) -> Result<SessionList, UiError> {
         "validations" => Ok(SessionList::Validations),
         _ => Err(UiError::new(
             "validation",
-            "Choose which sessions to show: all, opened, claimed or used.",
-            "Pick one in the list.",
+            t("cmd.campaigns.list.message"),
+            t("cmd.campaigns.list.hint"),
         )),
     }
 }
@@ -135,8 +173,8 @@ fn date_of(
         field: Some(field.into()),
         ..UiError::new(
             "validation",
-            format!("“{text}” is not a date."),
-            "Pick the date in the calendar, or type it as 2026-11-30.",
+            tf("cmd.campaigns.date.message", &[("text", &text)]),
+            t("cmd.campaigns.date.hint"),
         )
     })?;
     let time = if end_of_day {
@@ -254,6 +292,7 @@ pub async fn campaign_usage(
     let account = active_account(&state).await?;
     let client = state.client_for(&account).await?;
     let generation = USAGE_GENERATION.fetch_add(1, Ordering::SeqCst) + 1;
+    let started = std::time::Instant::now();
     let (sessions, cancelled) = all_pages(
         &client,
         list,
@@ -268,13 +307,58 @@ pub async fn campaign_usage(
         },
     )
     .await?;
+    let pages_ms = started.elapsed().as_millis() as u64;
+    let last_page_at_ms =
+        (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64;
     let (summary, per_day) = summarize(&sessions);
+    let first_rows = sessions.iter().take(FIRST_ROWS).cloned().collect();
+    let rows = sessions.len();
+    *last_usage() = Some(UsageCache {
+        // A list cut short by "Cancel" is shown, but never exported as the whole list.
+        key: if cancelled {
+            String::new()
+        } else {
+            cache_key(&account.id, list, &query)
+        },
+        sessions: Arc::new(sessions),
+    });
     Ok(Usage {
-        sessions,
+        rows,
+        first_rows,
         summary,
         per_day,
         cancelled,
+        pages_ms,
+        last_page_at_ms,
     })
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UsageRows {
+    pub total: usize,
+    pub rows: Vec<SessionData>,
+}
+
+/// Rows `offset + 1 ..= offset + limit` of the usage list last shown, for the table.
+#[tauri::command]
+pub fn campaign_usage_rows(offset: usize, limit: usize) -> UsageRows {
+    let cache = last_usage();
+    let Some(cache) = cache.as_ref() else {
+        return UsageRows {
+            total: 0,
+            rows: Vec::new(),
+        };
+    };
+    let all = &cache.sessions;
+    let start = offset.min(all.len());
+    let end = start
+        .saturating_add(limit.min(MAX_ROWS_PAGE))
+        .min(all.len());
+    UsageRows {
+        total: all.len(),
+        rows: all[start..end].to_vec(),
+    }
 }
 
 /// Stops a usage load between two pages.
@@ -297,8 +381,22 @@ pub async fn export_campaign_usage<R: Runtime>(
     let query = query(&campaign, start.as_deref(), end.as_deref())?;
     let account = active_account(&state).await?;
     let client = state.client_for(&account).await?;
-    let generation = USAGE_GENERATION.load(Ordering::SeqCst);
-    let (sessions, _) = all_pages(&client, list, &query, generation, |_, _, _| {}).await?;
+    // The list on screen, when it is this one: no second reading of every page.
+    let shown = last_usage()
+        .as_ref()
+        .filter(|c| c.key == cache_key(&account.id, list, &query))
+        .map(|c| c.sessions.clone());
+    let sessions = match shown {
+        Some(sessions) => sessions,
+        None => {
+            let generation = USAGE_GENERATION.load(Ordering::SeqCst);
+            Arc::new(
+                all_pages(&client, list, &query, generation, |_, _, _| {})
+                    .await?
+                    .0,
+            )
+        }
+    };
     let iso = |t: Option<time::OffsetDateTime>| {
         t.and_then(|t| {
             t.format(&time::format_description::well_known::Rfc3339)
@@ -333,7 +431,14 @@ pub async fn export_campaign_usage<R: Runtime>(
         "own_code",
         "email",
     ];
-    save_csv(&app, "coupon-desk-sessions", HEADER, rows, "sessions").await
+    save_csv(
+        &app,
+        "coupon-desk-sessions",
+        HEADER,
+        rows,
+        t("cmd.campaigns.exportFailed"),
+    )
+    .await
 }
 
 /// Sessions by e-mail, phone or own code, in one campaign or all.
@@ -349,8 +454,8 @@ pub async fn find_sessions(
             field: Some("findSearch".into()),
             ..UiError::new(
                 "validation",
-                "Type at least 3 characters to search.",
-                "An e-mail address, a phone number or your own validation code.",
+                tf("cmd.campaigns.find.tooShort.message", &[("min", &3)]),
+                t("cmd.campaigns.find.tooShort.hint"),
             )
         });
     }
@@ -393,7 +498,7 @@ pub async fn push_campaign_message(
                 .push_all(&campaign, &message)
                 .await
                 .map(|r| r.recipients),
-            "all wallet holders".to_owned(),
+            t("cmd.campaigns.history.allHolders"),
         ),
     };
     let outcome = match &result {
@@ -415,6 +520,123 @@ pub async fn push_campaign_message(
     )
     .await;
     push_result(result)
+}
+
+/// A campaign in the filtered list, with what its filters read.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FilteredCampaign {
+    pub id: String,
+    pub code: String,
+    pub name: String,
+    pub title: String,
+    pub status: String,
+    pub url: String,
+    pub tags: Vec<String>,
+    pub category: String,
+    pub category_name: String,
+    pub folder: String,
+    pub folder_name: String,
+}
+
+impl From<Campaign> for FilteredCampaign {
+    fn from(c: Campaign) -> Self {
+        FilteredCampaign {
+            id: c.id,
+            code: c.code,
+            name: c.name,
+            title: c.title,
+            status: c.status,
+            url: c.url,
+            tags: c.tags,
+            category: c.category,
+            category_name: c.coupon_category_name,
+            folder: c.folder,
+            folder_name: c.folder_name,
+        }
+    }
+}
+
+/// The filters of `coupon/list` as the screen sends them; blanks are no filter.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct CampaignFilterInput {
+    pub only_active: bool,
+    pub tags: String,
+    pub category: String,
+    pub folder: String,
+}
+
+/// Checks the typed filters: tags are words split by commas, category and folder IDs.
+pub fn filter_of(input: &CampaignFilterInput) -> Result<CampaignFilter, UiError> {
+    let blank = |v: &str| {
+        let v = v.trim();
+        (!v.is_empty()).then(|| v.to_owned())
+    };
+    let tags = blank(&input.tags).map(|t| {
+        t.split(',')
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .collect::<Vec<_>>()
+            .join(",")
+    });
+    let fits = |v: &str, extra: &[char]| {
+        v.chars().count() <= 100
+            && v.chars()
+                .all(|c| c.is_alphanumeric() || extra.contains(&c) || c == '_' || c == '-')
+    };
+    if let Some(tags) = &tags {
+        if !fits(tags, &[',', ' ']) {
+            return Err(UiError {
+                field: Some("tags".into()),
+                ..UiError::new(
+                    "validation",
+                    crate::i18n::t("campaignFilters.error.tags"),
+                    crate::i18n::t("campaignFilters.error.tagsHint"),
+                )
+            });
+        }
+    }
+    let category = blank(&input.category);
+    let folder = blank(&input.folder);
+    for (value, field) in [(&category, "category"), (&folder, "folder")] {
+        if value.as_deref().is_some_and(|v| !fits(v, &[])) {
+            return Err(UiError {
+                field: Some(field.into()),
+                ..UiError::new(
+                    "validation",
+                    crate::i18n::t("campaignFilters.error.choice"),
+                    crate::i18n::t("campaignFilters.error.choiceHint"),
+                )
+            });
+        }
+    }
+    Ok(CampaignFilter {
+        only_active: input.only_active,
+        tags,
+        // The list carries `cat_31`; the filter takes it so (§5.3), and a bare number too.
+        category,
+        folder,
+    })
+}
+
+/// `coupon/list` with its filters (active, tags, category, folder), sorted by name.
+#[tauri::command]
+pub async fn list_campaigns_filtered(
+    state: State<'_, AppState>,
+    filter: CampaignFilterInput,
+) -> Result<Vec<FilteredCampaign>, UiError> {
+    let filter = filter_of(&filter)?;
+    let account = active_account(&state).await?;
+    let client = state.client_for(&account).await?;
+    let mut campaigns: Vec<FilteredCampaign> = client
+        .list_campaigns(&filter)
+        .await?
+        .into_iter()
+        .map(Into::into)
+        .collect();
+    campaigns.sort_by_key(|c| c.name.to_lowercase());
+    Ok(campaigns)
 }
 
 #[cfg(test)]
@@ -501,6 +723,32 @@ mod tests {
         );
         let (empty, none) = summarize(&[]);
         assert_eq!((empty.claim_rate, none.len()), (None, 0));
+    }
+
+    #[test]
+    fn filters_are_trimmed_and_odd_characters_refused() {
+        let filter = filter_of(&CampaignFilterInput {
+            only_active: true,
+            tags: " coffee , ,breakfast ".into(),
+            category: "cat_31".into(),
+            folder: " ".into(),
+        })
+        .unwrap();
+        assert_eq!(filter.tags.as_deref(), Some("coffee,breakfast"));
+        assert_eq!(filter.category.as_deref(), Some("cat_31"));
+        assert_eq!(filter.folder, None);
+        let bad = filter_of(&CampaignFilterInput {
+            folder: "12/../x".into(),
+            ..CampaignFilterInput::default()
+        })
+        .unwrap_err();
+        assert_eq!(bad.field.as_deref(), Some("folder"));
+        let bad = filter_of(&CampaignFilterInput {
+            tags: "a<b".into(),
+            ..CampaignFilterInput::default()
+        })
+        .unwrap_err();
+        assert_eq!(bad.field.as_deref(), Some("tags"));
     }
 
     #[test]

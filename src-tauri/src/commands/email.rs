@@ -10,6 +10,7 @@ use crate::api::{
     EmailCouponRequest, EmailedCoupon, Endpoint, SessionSearch, SingleUseCode,
 };
 use crate::history;
+use crate::i18n::{t, tf};
 use crate::state::AppState;
 
 #[derive(Debug, Serialize)]
@@ -40,11 +41,14 @@ impl From<api::Campaign> for CampaignView {
 pub async fn list_campaigns(
     state: State<'_, AppState>,
     only_active: Option<bool>,
+    category: Option<String>,
 ) -> Result<Vec<CampaignView>, UiError> {
+    let category = crate::api::validate::category_filter(category.as_deref().unwrap_or(""))?;
     let account = active_account(&state).await?;
     let client = state.client_for(&account).await?;
     let filter = CampaignFilter {
         only_active: only_active.unwrap_or(true),
+        category,
         ..CampaignFilter::default()
     };
     let mut campaigns: Vec<CampaignView> = client
@@ -87,11 +91,24 @@ pub struct SendResult {
 pub fn check_send_input(input: &SendInput) -> Result<EmailCouponRequest, validate::FieldProblem> {
     let campaign = validate::campaign_id(&input.campaign)?;
     let email = validate::email_address(&input.email)?;
-    let first_name =
-        validate::optional_text(input.first_name.as_deref(), "firstName", "first name", 100)?;
-    let last_name =
-        validate::optional_text(input.last_name.as_deref(), "lastName", "last name", 100)?;
-    let subject = validate::optional_text(input.subject.as_deref(), "subject", "subject", 200)?;
+    let first_name = validate::optional_text(
+        input.first_name.as_deref(),
+        "firstName",
+        &t("cmd.label.firstName"),
+        100,
+    )?;
+    let last_name = validate::optional_text(
+        input.last_name.as_deref(),
+        "lastName",
+        &t("cmd.label.lastName"),
+        100,
+    )?;
+    let subject = validate::optional_text(
+        input.subject.as_deref(),
+        "subject",
+        &t("cmd.label.subject"),
+        200,
+    )?;
     Ok(EmailCouponRequest {
         campaign,
         email,
@@ -118,10 +135,13 @@ pub async fn send_coupon_email(
     let (outcome, detail) = match &result {
         Ok(sent) if sent.outcome == EmailAction::NotSentNow => (
             history::Outcome::Skipped,
-            format!("Already had this coupon: {}", sent.single_use_url),
+            tf(
+                "cmd.email.history.alreadyHad",
+                &[("url", &sent.single_use_url)],
+            ),
         ),
         Ok(sent) if sent.single_use_url.is_empty() => {
-            (history::Outcome::Ok, "Sent; link unknown".to_owned())
+            (history::Outcome::Ok, t("cmd.email.history.linkUnknown"))
         }
         Ok(sent) => (history::Outcome::Ok, sent.single_use_url.clone()),
         Err(e) if e.outcome_unknown() => (history::Outcome::Unknown, e.user_message()),
@@ -245,8 +265,8 @@ pub async fn open_url<R: Runtime>(app: AppHandle<R>, url: String) -> Result<(), 
             log::warn!("opening a link: {e}");
             UiError::new(
                 "open",
-                "The link could not be opened in your browser.",
-                "Copy the link and paste it into your browser instead.",
+                t("cmd.email.openFailed.message"),
+                t("cmd.email.openFailed.hint"),
             )
         })
 }
@@ -254,8 +274,8 @@ pub async fn open_url<R: Runtime>(app: AppHandle<R>, url: String) -> Result<(), 
 fn not_a_web_link() -> UiError {
     UiError::new(
         "validation",
-        "Only web links (https://…) can be opened.",
-        "Copy the link instead.",
+        t("cmd.email.notWebLink.message"),
+        t("cmd.email.notWebLink.hint"),
     )
 }
 

@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use crate::api::{validate::FieldProblem, ApiError};
 use crate::db::DbError;
+use crate::i18n::t;
 use crate::secrets::SecretsError;
 use crate::settings::SettingsError;
 use crate::state::ClientError;
@@ -36,16 +37,16 @@ impl UiError {
     pub fn no_account() -> Self {
         Self::new(
             "no_account",
-            "No Coupontools account is set up yet.",
-            "Open Settings to connect your account, or start practice mode.",
+            t("error.noAccount.message"),
+            t("error.noAccount.hint"),
         )
     }
 
     pub fn unknown_account() -> Self {
         Self::new(
             "not_found",
-            "That account no longer exists.",
-            "Open Settings and choose one of the accounts listed there.",
+            t("error.unknownAccount.message"),
+            t("error.unknownAccount.hint"),
         )
     }
 
@@ -53,8 +54,8 @@ impl UiError {
         log::error!("{context}: {detail}");
         Self::new(
             "internal",
-            "Something went wrong inside Coupon Desk.",
-            "Try again. If it keeps happening, send the log file (Settings → About) to your IT contact.",
+            t("error.internal.message"),
+            t("error.internal.hint"),
         )
     }
 }
@@ -107,12 +108,10 @@ impl From<DbError> for UiError {
     fn from(e: DbError) -> Self {
         log::error!("database: {e}");
         let message = match e {
-            DbError::TooNew { .. } => {
-                "The history on this computer was written by a newer Coupon Desk."
-            }
-            _ => "Coupon Desk could not open its history on this computer.",
+            DbError::TooNew { .. } => t("error.database.tooNew.message"),
+            _ => t("error.database.message"),
         };
-        Self::new("database", message, "Install the latest Coupon Desk, or check that your user folder is not full or read-only.")
+        Self::new("database", message, t("error.database.hint"))
     }
 }
 
@@ -131,8 +130,8 @@ impl From<ClientError> for UiError {
                 log::error!("practice sandbox: {e}");
                 Self::new(
                     "practice",
-                    "Practice mode could not start on this computer.",
-                    "Another program may be blocking local connections. Restart Coupon Desk and try again.",
+                    t("error.practice.message"),
+                    t("error.practice.hint"),
                 )
             }
         }
@@ -163,6 +162,50 @@ mod tests {
                 serde_json::json!({"kind": "validation", "message": "m", "hint": "h", "field": "email"})
             )
         );
+    }
+
+    #[test]
+    fn every_error_of_the_app_has_its_words_in_every_language() {
+        use crate::i18n::{in_language, Lang};
+        let make: Vec<fn() -> UiError> = vec![
+            UiError::no_account,
+            UiError::unknown_account,
+            || UiError::internal("test", "detail"),
+            || {
+                SecretsError::Unavailable {
+                    detail: String::new(),
+                }
+                .into()
+            },
+            || SecretsError::Missing.into(),
+            || {
+                SecretsError::Refused {
+                    detail: String::new(),
+                }
+                .into()
+            },
+            || SettingsError::Open(String::new()).into(),
+            || SettingsError::Save(String::new()).into(),
+            || {
+                DbError::TooNew {
+                    found: 99,
+                    known: 1,
+                }
+                .into()
+            },
+        ];
+        for make in make {
+            let english = in_language(Lang::En, make);
+            for lang in Lang::ALL.into_iter().skip(1) {
+                let e = in_language(lang, make);
+                assert!(
+                    !e.message.contains("error.") && !e.message.contains("core."),
+                    "{e:?}"
+                );
+                assert_ne!(e.message, english.message, "{lang:?}: still English");
+                assert_ne!(e.hint, english.hint, "{lang:?}: still English");
+            }
+        }
     }
 
     #[test]

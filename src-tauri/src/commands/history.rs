@@ -7,6 +7,7 @@ use tauri::{AppHandle, Manager, Runtime, State};
 
 use super::{blocking, UiError};
 use crate::history::{self, Entry, Filter};
+use crate::i18n::{t, tf};
 use crate::state::AppState;
 
 #[derive(Debug, Serialize)]
@@ -47,24 +48,22 @@ pub async fn export_history<R: Runtime>(
 }
 
 /// A table saved as CSV in Downloads the one way the app writes CSV for people (BOM, CRLF,
-/// cells defused against formulas), off the async threads; `what` names it in the error.
+/// cells defused against formulas), off the async threads; `failed` is the message shown when
+/// it cannot be written (a whole sentence, so each language words it its own way).
 pub(crate) async fn save_csv<R: Runtime>(
     app: &AppHandle<R>,
     stem: &str,
     header: &'static [&'static str],
     rows: Vec<Vec<String>>,
-    what: &'static str,
+    failed: String,
 ) -> Result<SavedFile, UiError> {
     let path = export_path(app, stem, "csv")?;
     let target = path.clone();
+    let stem = stem.to_owned();
     blocking(move || {
         crate::jobs::results_csv::write_csv_atomically(&target, header, rows).map_err(|e| {
-            log::warn!("{what} export: {e}");
-            UiError::new(
-                "export",
-                format!("The {what} could not be saved."),
-                "Check that the Downloads folder is not full and that you may write in it.",
-            )
+            log::warn!("{stem} export: {e}");
+            UiError::new("export", failed, downloads_hint())
         })
     })
     .await?;
@@ -88,8 +87,8 @@ pub(crate) fn export_path<R: Runtime>(
         .ok_or_else(|| {
             UiError::new(
                 "export",
-                "Coupon Desk could not find your Downloads folder.",
-                "Create a folder called Downloads in your home folder and try again.",
+                t("cmd.export.noDownloads.message"),
+                t("cmd.export.noDownloads.hint"),
             )
         })?;
     std::fs::create_dir_all(&dir).map_err(|e| cannot_write(&dir, e))?;
@@ -115,10 +114,18 @@ fn cannot_write(path: &std::path::Path, e: std::io::Error) -> UiError {
     log::warn!("writing {}: {e}", path.display());
     UiError::new(
         "export",
-        format!(
-            "The file could not be saved in {}.",
-            path.parent().unwrap_or(path).display()
+        tf(
+            "cmd.export.cannotWrite.message",
+            &[(
+                "folder",
+                &path.parent().unwrap_or(path).display().to_string(),
+            )],
         ),
-        "Check that the folder exists, is not full and that you may write in it.",
+        t("cmd.export.cannotWrite.hint"),
     )
+}
+
+/// The hint for an export that could not be written to Downloads.
+pub(crate) fn downloads_hint() -> String {
+    t("cmd.export.downloadsFull.hint")
 }

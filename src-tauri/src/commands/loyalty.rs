@@ -19,6 +19,7 @@ use crate::api::{
     MemberQuery,
 };
 use crate::history::{Line, Outcome};
+use crate::i18n::{t, tf, Plain};
 use crate::jobs::{ImportSpec, JobProgress, RowStatus};
 use crate::settings::AccountRecord;
 use crate::state::AppState;
@@ -135,8 +136,8 @@ fn card_of(id: &str) -> Result<Card, UiError> {
     id.parse().map(Card::V4).map_err(|_| {
         UiError::new(
             "validation",
-            "Choose a loyalty card from the list.",
-            "Reload the cards if the list is empty.",
+            t("cmd.loyalty.chooseCard.message"),
+            t("cmd.loyalty.chooseCard.hint"),
         )
     })
 }
@@ -145,8 +146,8 @@ fn member_of(id: &str) -> Result<u64, UiError> {
     id.trim().parse().map_err(|_| {
         UiError::new(
             "validation",
-            "Choose a member from the list.",
-            "Search the member by name, e-mail or phone, then pick them.",
+            t("cmd.loyalty.chooseMember.message"),
+            t("cmd.loyalty.chooseMember.hint"),
         )
     })
 }
@@ -154,8 +155,8 @@ fn member_of(id: &str) -> Result<u64, UiError> {
 fn v3_only_action() -> UiError {
     UiError::new(
         "not_available",
-        "This is not possible with this account's API keys (the loyalty API v4 refuses them).",
-        "Ask Coupontools to enable the v4 API for your keys; adding stamps, voiding and messages still work.",
+        t("cmd.loyalty.v3Only.message"),
+        t("cmd.loyalty.v3Only.hint"),
     )
 }
 
@@ -318,8 +319,8 @@ async fn reread(client: &Client, card: &str, member: &str) -> Result<MemberView,
             .ok_or_else(|| {
                 UiError::new(
                     "not_found",
-                    "This member is not on the card any more.",
-                    "Reload the members.",
+                    t("cmd.loyalty.memberGone.message"),
+                    t("cmd.loyalty.memberGone.hint"),
                 )
             }),
     }
@@ -336,7 +337,10 @@ pub async fn create_loyalty_member(
         return Err(v3_only_action());
     };
     let (account, client) = client(&state).await?;
-    let who = fields.email.clone().unwrap_or_else(|| "new member".into());
+    let who = fields
+        .email
+        .clone()
+        .unwrap_or_else(|| t("cmd.loyalty.history.newMember"));
     let made = match client.loyalty().create_member(id, &fields).await {
         Ok(member) => member,
         // Creating again blind could make the customer twice: look the e-mail up first.
@@ -378,14 +382,16 @@ pub async fn create_loyalty_member(
                     .await;
                     return Err(UiError::new(
                         "unknown",
-                        "The answer from Coupontools did not arrive, so the member may or may not have been added.",
-                        "Search the card for this customer before adding them again.",
+                        t("cmd.loyalty.create.unknown.message"),
+                        t("cmd.loyalty.create.unknown.hint"),
                     ));
                 }
             }
         }
         Err(error) => return Err(error.into()),
     };
+    // Worded before the await: the words' arguments may not cross it.
+    let detail = tf("cmd.loyalty.history.memberId", &[("id", &Plain(made.id))]);
     record_history(
         &state,
         line(
@@ -394,7 +400,7 @@ pub async fn create_loyalty_member(
             &card,
             &who,
             Outcome::Ok,
-            Some(format!("member {}", made.id)),
+            Some(detail),
         ),
     )
     .await;
@@ -463,7 +469,7 @@ pub async fn add_loyalty_stamps(
     note: Option<String>,
 ) -> Result<StampResult, UiError> {
     let amount = validate::stamp_amount(amount)?;
-    let note = validate::optional_text(note.as_deref(), "note", "note", 200)?;
+    let note = validate::optional_text(note.as_deref(), "note", &t("cmd.label.note"), 200)?;
     let (account, client) = client(&state).await?;
     let result = match card_of(&card)? {
         Card::V4(id) => client
@@ -486,8 +492,11 @@ pub async fn add_loyalty_stamps(
             .map(|_| ()),
     };
     let detail = Some(match &note {
-        Some(note) => format!("+{amount} stamps — {note}"),
-        None => format!("+{amount} stamps"),
+        Some(note) => tf(
+            "cmd.loyalty.history.stampsNote",
+            &[("count", &amount), ("note", note)],
+        ),
+        None => tf("cmd.loyalty.history.stamps", &[("count", &amount)]),
     });
     let remember = |outcome, detail| {
         record_history(
@@ -523,18 +532,25 @@ pub async fn add_loyalty_stamps(
                 remember(Outcome::Failed, detail).await;
                 Err(UiError::new(
                     "not_added",
-                    format!("The stamps did not arrive: the card still shows {before}."),
-                    "Press Add stamps again.",
+                    tf(
+                        "cmd.loyalty.stamps.notAdded.message",
+                        &[("before", &before)],
+                    ),
+                    t("cmd.loyalty.stamps.notAdded.hint"),
                 ))
             } else {
                 remember(Outcome::Unknown, detail).await;
                 Err(UiError::new(
                     "unknown",
-                    format!(
-                        "The card now shows {} stamps (it showed {before}); it cannot be told whether these {amount} arrived.",
-                        now.stamps
+                    tf(
+                        "cmd.loyalty.stamps.unknown.message",
+                        &[
+                            ("now", &now.stamps),
+                            ("before", &before),
+                            ("amount", &amount),
+                        ],
                     ),
-                    "Check with the customer before adding stamps again.",
+                    t("cmd.loyalty.stamps.unknown.hint"),
                 ))
             }
         }
@@ -568,8 +584,8 @@ pub async fn use_loyalty_rewards(
             field: Some("rewards".into()),
             ..UiError::new(
                 "validation",
-                "Tick the rewards the customer takes.",
-                "Only rewards that are available can be used.",
+                t("cmd.loyalty.rewards.none.message"),
+                t("cmd.loyalty.rewards.none.hint"),
             )
         });
     }
@@ -650,8 +666,8 @@ pub async fn delete_loyalty_member(
             field: Some("deleteName".into()),
             ..UiError::new(
                 "validation",
-                "The name typed does not match this member.",
-                "Type the member's name exactly as shown to delete them.",
+                t("cmd.loyalty.delete.nameMismatch.message"),
+                t("cmd.loyalty.delete.nameMismatch.hint"),
             )
         });
     }
@@ -665,8 +681,8 @@ pub async fn delete_loyalty_member(
                 Err(ApiError::V4 { status: 404, .. }) => Ok(()),
                 Ok(_) => Err(UiError::new(
                     "not_deleted",
-                    "The member was not deleted (the answer was lost and the member is still there).",
-                    "Press Delete again.",
+                    t("cmd.loyalty.delete.notDeleted.message"),
+                    t("cmd.loyalty.delete.notDeleted.hint"),
                 )),
                 Err(e) => Err(e.into()),
             }
@@ -720,8 +736,8 @@ pub async fn push_loyalty_message(
     let message = validate::push_message(&message)?;
     let (account, client) = client(&state).await?;
     let who = match &members {
-        Some(list) => format!("{} members", list.len()),
-        None => "all members".to_owned(),
+        Some(list) => tf("cmd.loyalty.history.someMembers", &[("count", &list.len())]),
+        None => t("cmd.loyalty.history.allMembers"),
     };
     let result = match (card_of(&card)?, &members) {
         (Card::V4(id), Some(list)) => {
@@ -760,15 +776,10 @@ pub async fn copy_loyalty_card(
     };
     let (account, client) = client(&state).await?;
     let copy = client.loyalty().copy_card(id, name.as_deref()).await;
-    write_outcome(
-        &state,
-        &account,
-        "loyalty_copy_card",
-        &card,
-        name.as_deref().unwrap_or("copy"),
-        &copy,
-    )
-    .await;
+    let target = name
+        .clone()
+        .unwrap_or_else(|| t("cmd.loyalty.history.copy"));
+    write_outcome(&state, &account, "loyalty_copy_card", &card, &target, &copy).await;
     let copy = copy?;
     Ok(CardView {
         id: copy.id.to_string(),
@@ -786,6 +797,10 @@ pub struct ImportRow {
     pub row: usize,
     pub member: MemberFields,
     pub problem: Option<String>,
+    /// The e-mail of an earlier row: skipped, not failed (the problem's words are in the
+    /// person's language, so the job cannot tell it from them).
+    #[serde(skip)]
+    pub duplicate: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -913,7 +928,7 @@ pub fn parse_member_file(
         .from_reader(text.as_bytes());
     let headers = reader
         .headers()
-        .map_err(|_| file_problem("The file's first line could not be read as column names."))?
+        .map_err(|_| file_problem(t("cmd.loyalty.import.noHeader")))?
         .clone();
     let mut index: ImportMapping = ImportMapping::new();
     match mapping {
@@ -941,21 +956,23 @@ pub fn parse_member_file(
         && !index.contains_key("phone")
         && !index.contains_key("first_name")
     {
-        return Err(file_problem(
-            "The file has no column for e-mail, phone or first name.",
-        ));
+        return Err(file_problem(t("cmd.loyalty.import.noColumns")));
     }
     let mut rows = Vec::new();
     let mut seen = std::collections::HashSet::new();
     for (n, record) in reader.records().enumerate() {
         let row = n + 1;
         if row > MAX_IMPORT_ROWS {
-            return Err(file_problem(&format!(
-                "The file has more than {MAX_IMPORT_ROWS} members; split it into parts."
+            return Err(file_problem(tf(
+                "cmd.loyalty.import.tooMany",
+                &[("max", &MAX_IMPORT_ROWS)],
             )));
         }
         let record = record.map_err(|_| {
-            file_problem(&format!("Line {} of the file could not be read.", row + 1))
+            file_problem(tf(
+                "cmd.loyalty.import.badLine",
+                &[("line", &Plain(row + 1))],
+            ))
         })?;
         let cell = |field: &str| {
             index
@@ -978,36 +995,30 @@ pub fn parse_member_file(
         if raw == MemberFields::default() {
             continue;
         }
-        let (member, problem) = match validate::member_fields(&raw) {
+        let (member, problem, duplicate) = match validate::member_fields(&raw) {
             Ok(member) => {
                 let twice = member
                     .email
                     .as_ref()
                     .is_some_and(|e| !seen.insert(e.to_lowercase()));
-                (
-                    member,
-                    twice.then(|| "This e-mail address is also on an earlier row.".to_owned()),
-                )
+                (member, twice.then(|| t("cmd.loyalty.import.twice")), twice)
             }
-            Err(problem) => (raw, Some(problem.message)),
+            Err(problem) => (raw, Some(problem.message), false),
         };
         rows.push(ImportRow {
             row,
             member,
             problem,
+            duplicate,
         });
     }
     Ok((headers.iter().map(str::to_owned).collect(), index, rows))
 }
 
-fn file_problem(message: &str) -> UiError {
+fn file_problem(message: String) -> UiError {
     UiError {
         field: Some("importText".into()),
-        ..UiError::new(
-            "validation",
-            message,
-            "Use a CSV file whose first line names the columns, e.g. First name;Last name;E-mail;Phone.",
-        )
+        ..UiError::new("validation", message, t("cmd.loyalty.import.hint"))
     }
 }
 
@@ -1059,7 +1070,7 @@ pub async fn start_member_import(
             .into_iter()
             .map(|r| {
                 let settled = r.problem.map(|p| {
-                    let status = if p.contains("earlier row") {
+                    let status = if r.duplicate {
                         RowStatus::Skipped
                     } else {
                         RowStatus::Failed
@@ -1142,7 +1153,14 @@ pub async fn export_loyalty_members<R: Runtime>(
         "voided",
         "created_at",
     ];
-    save_csv(&app, "coupon-desk-members", HEADER, rows, "members").await
+    save_csv(
+        &app,
+        "coupon-desk-members",
+        HEADER,
+        rows,
+        t("cmd.loyalty.exportFailed"),
+    )
+    .await
 }
 
 #[cfg(test)]
@@ -1164,6 +1182,7 @@ mod tests {
         assert!(rows[0].problem.is_none());
         assert!(rows[1].problem.is_some(), "{rows:?}");
         assert!(rows[2].problem.as_deref().unwrap().contains("earlier row"));
+        assert!(rows[2].duplicate && !rows[1].duplicate, "{rows:?}");
         let none = parse_member_file("colour,size\nred,L\n", None).unwrap_err();
         assert_eq!(none.field.as_deref(), Some("importText"));
         // The person says which column is what; the header no longer has to.
@@ -1172,6 +1191,19 @@ mod tests {
             parse_member_file("a,b\nNina,nina@example.com\n", Some(&chosen)).unwrap();
         assert_eq!(rows[0].member.email.as_deref(), Some("nina@example.com"));
         assert_eq!(rows[0].member.first_name.as_deref(), Some("Nina"));
+    }
+
+    #[test]
+    fn a_repeated_address_is_told_apart_in_any_language() {
+        let (_, _, rows) = crate::i18n::in_language(crate::i18n::Lang::De, || {
+            parse_member_file("email\nann@example.com\nANN@example.com\n", None)
+        })
+        .unwrap();
+        assert!(rows[1].duplicate && !rows[0].duplicate, "{rows:?}");
+        assert_eq!(
+            rows[1].problem.as_deref(),
+            Some("Diese E-Mail-Adresse steht auch in einer früheren Zeile.")
+        );
     }
 
     #[test]

@@ -4,18 +4,22 @@ pub mod about;
 pub mod accounts;
 pub mod bulk;
 pub mod campaigns;
+pub mod directories;
 pub mod email;
 pub mod error;
 pub mod history;
 pub mod loyalty;
 pub mod preferences;
 pub mod redeem;
+pub mod redeem_many;
 pub mod single_use;
+pub mod subaccounts;
 
 use tauri::{AppHandle, Runtime, State};
 
 pub use error::UiError;
 
+use crate::i18n::t;
 use crate::settings::{self, AccountRecord, Settings};
 use crate::state::AppState;
 
@@ -90,8 +94,8 @@ pub(crate) fn push_result(
         Ok(recipients) => Ok(PushResult { recipients }),
         Err(e) if may_have_taken_effect(&e) => Err(UiError::new(
             "unknown",
-            "The answer from Coupontools did not arrive, so the message may have been sent.",
-            "Do not send it again straight away: ask a customer whether it arrived.",
+            t("cmd.push.unknown.message"),
+            t("cmd.push.unknown.hint"),
         )),
         Err(e) => Err(e.into()),
     }

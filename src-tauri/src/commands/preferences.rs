@@ -32,8 +32,8 @@ fn check(prefs: &Preferences) -> Result<(), UiError> {
             field: Some("language".into()),
             ..UiError::new(
                 "validation",
-                "That language is not available.",
-                format!("Choose one of: {}.", LANGUAGES.join(", ")),
+                t("error.language.message"),
+                tf("error.language.hint", &[("choices", &LANGUAGES.join(", "))]),
             )
         });
     }
@@ -42,10 +42,11 @@ fn check(prefs: &Preferences) -> Result<(), UiError> {
             field: Some("concurrency".into()),
             ..UiError::new(
                 "validation",
-                format!(
-                    "Sending speed must be between 1 and {MAX_BULK_CONCURRENCY} e-mails at a time."
+                tf(
+                    "cmd.preferences.concurrency.message",
+                    &[("max", &MAX_BULK_CONCURRENCY)],
                 ),
-                "4 is a good choice; lower it if Coupontools asks you to slow down.",
+                t("cmd.preferences.concurrency.hint"),
             )
         });
     }

@@ -7,8 +7,11 @@ use tauri::{AppHandle, Runtime, State};
 
 use super::history::{save_csv, SavedFile};
 use super::{active_account, may_have_taken_effect, record_history, settle_time, UiError};
-use crate::api::{validate, ApiError, SessionData, SessionSearch, SessionUpdate};
+use crate::api::{
+    code_in, validate, ApiError, CounterState, Found, SessionData, SessionUpdate, MAX_SCAN_CHARS,
+};
 use crate::history::{Line, Outcome};
+use crate::i18n::{t, tf};
 use crate::settings::AccountRecord;
 use crate::state::AppState;
 
@@ -23,38 +26,16 @@ pub struct RedeemView {
     pub session: Option<SessionData>,
 }
 
-fn state_of(session: &SessionData) -> &'static str {
-    let now = time::OffsetDateTime::now_utc();
-    if session.voided_at.is_some() {
-        "voided"
-    } else if session.validated_at.is_some() {
-        "used"
-    } else if session.expires_at.is_some_and(|at| at <= now) {
-        "expired"
-    } else if session.locked {
-        "locked"
-    } else {
-        "valid"
-    }
-}
-
 /// The campaign's name is not asked for here: the window has the campaign list already, and
 /// every call more is 100 ms more between the scan and the answer.
 fn view_of(scanned: &str, session: Option<SessionData>) -> RedeemView {
     RedeemView {
-        state: session.as_ref().map_or("not_found", state_of),
+        state: session.as_ref().map_or("not_found", |s| {
+            CounterState::of(s, time::OffsetDateTime::now_utc()).as_str()
+        }),
         scanned: scanned.to_owned(),
         session,
     }
-}
-
-/// What the scanner or the person gave: a link, a 21- or 6-character code, or the shop's own
-/// validation code (looked up with the session search).
-fn code_in(text: &str) -> Option<String> {
-    let text = text.trim().trim_end_matches([',', '/']);
-    let last = text.rsplit('/').next().unwrap_or(text);
-    let plain = last.len() == 21 || last.len() == 6;
-    (plain && last.bytes().all(|b| b.is_ascii_alphanumeric())).then(|| last.to_owned())
 }
 
 #[tauri::command]
@@ -63,49 +44,28 @@ pub async fn redeem_lookup(
     text: String,
 ) -> Result<RedeemView, UiError> {
     let scanned = text.trim().to_owned();
-    if scanned.is_empty() || scanned.chars().count() > 300 {
+    if scanned.is_empty() || scanned.chars().count() > MAX_SCAN_CHARS {
         return Err(UiError {
             field: Some("code".into()),
             ..UiError::new(
                 "validation",
-                "Scan the coupon's barcode or type its code.",
-                "The code is on the coupon under the barcode: 6 or 21 letters and digits, or your own validation code.",
+                t("cmd.redeem.empty.message"),
+                t("cmd.redeem.empty.hint"),
             )
         });
     }
     let account = active_account(&state).await?;
     let client = state.client_for(&account).await?;
-    if let Some(code) = code_in(&scanned) {
-        match client.sessions().get(&code).await {
-            Ok(session) => return Ok(view_of(&scanned, Some(session))),
-            // Six letters and digits may also be the shop's own code: searched below.
-            Err(ApiError::Coupontools { code: 505, .. }) if code.len() == 6 => {}
-            Err(ApiError::Coupontools { code: 505, .. }) => return Ok(view_of(&scanned, None)),
-            Err(e) => return Err(e.into()),
-        }
-    }
-    // The shop's own validation code: one session must carry it exactly.
-    let found = client
-        .sessions()
-        .search(&SessionSearch {
-            search: scanned.clone(),
-            campaign: None,
-        })
-        .await?;
-    let matching: Vec<_> = found
-        .into_iter()
-        .filter(|s| s.code.as_str() != scanned)
-        .collect();
-    match matching.len() {
-        0 => Ok(view_of(&scanned, None)),
-        1 => {
-            let session = client.sessions().get(matching[0].code.as_str()).await?;
-            Ok(view_of(&scanned, Some(session)))
-        }
-        n => Err(UiError::new(
+    match client.sessions().find(&scanned).await? {
+        Found::One(session) => Ok(view_of(&scanned, Some(*session))),
+        Found::NotFound => Ok(view_of(&scanned, None)),
+        Found::Ambiguous(n) => Err(UiError::new(
             "ambiguous",
-            format!("{n} coupons carry “{scanned}”."),
-            "Scan the coupon's barcode or type its 21-character code instead.",
+            tf(
+                "cmd.redeem.ambiguous.message",
+                &[("count", &n), ("code", &scanned)],
+            ),
+            t("cmd.redeem.ambiguous.hint"),
         )),
     }
 }
@@ -187,8 +147,8 @@ async fn change(
     let code = code_in(code).ok_or_else(|| {
         UiError::new(
             "validation",
-            "Look the coupon up first.",
-            "Scan it or type its code, then choose what to do.",
+            t("cmd.redeem.lookUpFirst.message"),
+            t("cmd.redeem.lookUpFirst.hint"),
         )
     })?;
     let account = active_account(state).await?;
@@ -229,8 +189,8 @@ async fn change(
             } else {
                 Err(UiError::new(
                     "not_changed",
-                    "The answer from Coupontools was lost, and the coupon is unchanged.",
-                    "Press the button again.",
+                    t("cmd.redeem.unchanged.message"),
+                    t("cmd.redeem.unchanged.hint"),
                 ))
             }
         }
@@ -280,27 +240,7 @@ pub async fn export_shift<R: Runtime>(
         "coupon-desk-scans",
         &["time", "code", "result"],
         rows,
-        "scans",
+        t("cmd.redeem.exportFailed"),
     )
     .await
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn codes_come_out_of_links_and_plain_text_and_own_codes_do_not() {
-        assert_eq!(
-            code_in(" 0ist0ywa4t9z7rj0g8mf7\n").as_deref(),
-            Some("0ist0ywa4t9z7rj0g8mf7")
-        );
-        assert_eq!(
-            code_in("https://digicpn.com/p/abc123/0ist0ywa4t9z7rj0g8mf7/").as_deref(),
-            Some("0ist0ywa4t9z7rj0g8mf7")
-        );
-        assert_eq!(code_in("0ist0y").as_deref(), Some("0ist0y"));
-        assert_eq!(code_in("LD-00005"), None);
-        assert_eq!(code_in("DESK 0001"), None);
-    }
 }

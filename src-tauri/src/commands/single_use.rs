@@ -8,12 +8,13 @@ use tauri::ipc::Channel;
 use tauri::{AppHandle, Runtime, State};
 
 use super::bulk::{manager, ChannelSink, StartedJob};
-use super::history::{export_path, write_file, SavedFile};
+use super::history::{downloads_hint, export_path, write_file, SavedFile};
 use super::{
     active_account, blocking, may_have_taken_effect, record_history, settle_time, UiError,
 };
 use crate::api::{validate, ApiError, Client, SessionSearch, SingleUseLink, SingleUseRequest};
 use crate::history::{Line, Outcome};
+use crate::i18n::{t, tf};
 use crate::jobs::{AutomatedCodesSpec, CreateLinksSpec, JobId, JobProgress, RemoveInput};
 use crate::state::AppState;
 
@@ -75,15 +76,20 @@ pub async fn create_single_use_link(
     };
     let request = SingleUseRequest {
         campaign: campaign.clone(),
-        first_name: optional(&input.first_name, "firstName", "first name", 100)?,
-        last_name: optional(&input.last_name, "lastName", "last name", 100)?,
+        first_name: optional(
+            &input.first_name,
+            "firstName",
+            &t("cmd.label.firstName"),
+            100,
+        )?,
+        last_name: optional(&input.last_name, "lastName", &t("cmd.label.lastName"), 100)?,
         email: email.clone(),
         phone: validate::optional_phone(input.phone.as_deref())?,
-        custom_id: optional(&input.custom_id, "customId", "custom ID", 100)?,
+        custom_id: optional(&input.custom_id, "customId", &t("cmd.label.customId"), 100)?,
         custom_validation_code: optional(
             &input.custom_validation_code,
             "customValidationCode",
-            "custom validation code",
+            &t("cmd.label.customValidationCode"),
             100,
         )?,
         duplicate_check: input.duplicate_check,
@@ -103,10 +109,10 @@ pub async fn create_single_use_link(
                     )
                     .await;
                     return Err(UiError::new(
-                    "unknown",
-                    "The answer from Coupontools did not arrive, so the link may or may not have been made.",
-                    "Look in the campaign's sessions in Coupontools before making another one for this customer.",
-                ));
+                        "unknown",
+                        t("cmd.links.unknown.message"),
+                        t("cmd.links.unknown.hint"),
+                    ));
                 }
             }
         }
@@ -251,8 +257,8 @@ pub fn links_spec(input: &ManyLinksInput) -> Result<CreateLinksSpec, UiError> {
                 field: Some("status".into()),
                 ..UiError::new(
                     "validation",
-                    "Choose the links' status: normal, voided or activated.",
-                    "Normal links work at once; voided ones only after you activate them.",
+                    t("cmd.links.status.message"),
+                    t("cmd.links.status.hint"),
                 )
             })
         }
@@ -261,14 +267,16 @@ pub fn links_spec(input: &ManyLinksInput) -> Result<CreateLinksSpec, UiError> {
         let code_type = match input.code_type.trim() {
             "numeric" => "numeric",
             "" | "alphanumeric" => "alphanumeric",
-            _ => return Err(UiError {
-                field: Some("codeType".into()),
-                ..UiError::new(
-                    "validation",
-                    "Choose digits only or letters and digits for the codes.",
-                    "Digits only suit a barcode scanner; letters and digits make shorter codes.",
-                )
-            }),
+            _ => {
+                return Err(UiError {
+                    field: Some("codeType".into()),
+                    ..UiError::new(
+                        "validation",
+                        t("cmd.links.codeType.message"),
+                        t("cmd.links.codeType.hint"),
+                    )
+                })
+            }
         };
         Some(AutomatedCodesSpec {
             prefix: validate::code_prefix(&input.code_prefix)?,
@@ -316,8 +324,8 @@ pub async fn check_links_to_remove(
             field: Some("removeList".into()),
             ..UiError::new(
                 "validation",
-                "Paste at least one link or code to remove.",
-                "One per line: the whole link (https://…/p/…/…) or its 21-character code.",
+                t("cmd.links.remove.empty.message"),
+                t("cmd.links.remove.empty.hint"),
             )
         });
     }
@@ -326,11 +334,11 @@ pub async fn check_links_to_remove(
             field: Some("removeList".into()),
             ..UiError::new(
                 "validation",
-                format!(
-                    "That is {} lines; at most {MAX_REMOVE_LINES} can be removed at once.",
-                    lines.len()
+                tf(
+                    "cmd.links.remove.tooMany.message",
+                    &[("count", &lines.len()), ("max", &MAX_REMOVE_LINES)],
                 ),
-                "Split the list and remove it in parts.",
+                t("cmd.links.remove.tooMany.hint"),
             )
         });
     }
@@ -356,7 +364,7 @@ pub async fn check_links_to_remove(
                 code: Some(code.to_string()),
                 campaign: None,
                 state: "duplicate".into(),
-                message: Some("Also on an earlier line.".into()),
+                message: Some(t("cmd.links.remove.duplicate")),
                 removable: false,
             },
             Ok(code) => {
@@ -399,9 +407,7 @@ pub async fn check_links_to_remove(
                 }
                 Err(ApiError::Coupontools { code: 505, .. }) => {
                     check.state = "not_found".into();
-                    check.message = Some(
-                        "Coupontools does not know this link (or it was removed already).".into(),
-                    );
+                    check.message = Some(t("cmd.links.remove.notFound"));
                 }
                 Err(error) if error.is_account_failure() => return Err(error.into()),
                 Err(error) => {
@@ -477,8 +483,8 @@ fn checked_link(url: &str) -> Result<String, UiError> {
         Ok(parsed) if matches!(parsed.scheme(), "http" | "https") => Ok(parsed.to_string()),
         _ => Err(UiError::new(
             "validation",
-            "Only web links (https://…) can be made into a QR code here.",
-            "Make the link first, then save its QR code.",
+            t("cmd.links.qr.notWebLink.message"),
+            t("cmd.links.qr.notWebLink.hint"),
         )),
     }
 }
@@ -486,8 +492,8 @@ fn checked_link(url: &str) -> Result<String, UiError> {
 fn qr_error(_: crate::qr::QrError) -> UiError {
     UiError::new(
         "qr",
-        "This link is too long for a QR code.",
-        "Copy the link instead and share it as text.",
+        t("cmd.links.qr.tooLong.message"),
+        t("cmd.links.qr.tooLong.hint"),
     )
 }
 
@@ -506,14 +512,19 @@ pub async fn export_links_qr_zip<R: Runtime>(
         if page.total > MAX_QR_ZIP {
             return Err(UiError::new(
                 "validation",
-                format!("{} links are too many for one ZIP of QR codes (at most {MAX_QR_ZIP}).", page.total),
-                "Export the links as CSV instead: print shops make the QR codes from the link column.",
+                tf(
+                    "cmd.links.qrZip.tooMany.message",
+                    &[("count", &page.total), ("max", &MAX_QR_ZIP)],
+                ),
+                t("cmd.links.qrZip.tooMany.hint"),
             ));
         }
         let mut links = Vec::with_capacity(page.total);
         let mut offset = 0;
         while offset < page.total {
-            let rows = manager.rows(&job_id, offset, crate::jobs::runner::MAX_PAGE)?.rows;
+            let rows = manager
+                .rows(&job_id, offset, crate::jobs::runner::MAX_PAGE)?
+                .rows;
             if rows.is_empty() {
                 break;
             }
@@ -531,11 +542,7 @@ pub async fn export_links_qr_zip<R: Runtime>(
 fn write_qr_zip(path: &std::path::Path, links: &[crate::jobs::JobRow]) -> Result<(), UiError> {
     let cannot = |e: &dyn std::fmt::Display| {
         log::warn!("QR zip: {e}");
-        UiError::new(
-            "export",
-            "The ZIP of QR codes could not be saved.",
-            "Check that the Downloads folder is not full and that you may write in it.",
-        )
+        UiError::new("export", t("cmd.links.qrZip.failed"), downloads_hint())
     };
     let file = std::fs::File::create(path).map_err(|e| cannot(&e))?;
     let mut zip = zip::ZipWriter::new(file);

@@ -10,6 +10,7 @@ use std::collections::HashMap;
 use serde::{Deserialize, Serialize};
 
 use crate::api::validate;
+use crate::i18n::{t, tf, Plain};
 use crate::jobs::error::ListError;
 
 /// More rows than this is almost certainly the wrong file, and would make one job run for days.
@@ -115,7 +116,7 @@ impl EmailList {
         let headers: Vec<String> = (0..columns)
             .map(|i| match header.as_ref().and_then(|h| h.get(i)) {
                 Some(name) if !name.is_empty() => name.clone(),
-                _ => format!("Column {}", i + 1),
+                _ => tf("job.list.columnN", &[("n", &Plain(i + 1))]),
             })
             .collect();
 
@@ -164,7 +165,7 @@ impl EmailList {
             };
             if raw_email.is_empty() {
                 entry.problem = Some(RowProblem::MissingEmail);
-                entry.problem_text = Some("No e-mail address on this row.".to_string());
+                entry.problem_text = Some(t("job.list.noAddressOnRow"));
                 list.invalid += 1;
             } else {
                 match validate::email_address(&raw_email) {
@@ -178,7 +179,8 @@ impl EmailList {
                         entry.email = address;
                         if let Some(&first) = first_seen.get(&key) {
                             entry.problem = Some(RowProblem::Duplicate);
-                            entry.problem_text = Some(format!("Also on row {first} of the file."));
+                            entry.problem_text =
+                                Some(tf("job.list.duplicateOf", &[("row", &Plain(first))]));
                             entry.duplicate_of = Some(first);
                             list.duplicates += 1;
                         } else {
@@ -204,11 +206,14 @@ impl EmailList {
 }
 
 /// A list to save and fill in: the header the parser maps by itself and two example rows.
+/// The header is in the window's language (the parser knows the words of all five).
 pub fn template_csv() -> String {
-    "email,first name,last name\r\n\
-     anna.peeters@example.com,Anna,Peeters\r\n\
-     tom.janssens@example.com,Tom,Janssens\r\n"
-        .to_string()
+    format!(
+        "{}\r\n\
+         anna.peeters@example.com,Anna,Peeters\r\n\
+         tom.janssens@example.com,Tom,Janssens\r\n",
+        t("job.list.templateHeader")
+    )
 }
 
 /// Picks the delimiter that splits the first records into the same number (> 1) of fields most
@@ -641,6 +646,24 @@ mod tests {
         );
         assert_eq!((list.total, list.valid), (2, 2));
         assert_eq!(list.rows[1].first_name.as_deref(), Some("Tom"));
+    }
+
+    #[test]
+    fn the_template_round_trips_in_every_language() {
+        for lang in crate::i18n::Lang::ALL {
+            let list = crate::i18n::in_language(lang, || parse(&template_csv()));
+            assert!(list.has_header, "{lang:?}");
+            assert_eq!(
+                list.mapping,
+                ColumnMapping {
+                    email: Some(0),
+                    first_name: Some(1),
+                    last_name: Some(2)
+                },
+                "{lang:?}: {:?}",
+                list.headers
+            );
+        }
     }
 
     #[test]

@@ -1,6 +1,10 @@
 //! What can go wrong with a list or a bulk job, in words a shop assistant can act on.
+//!
+//! The `#[error]` texts are for the log; the window gets `user_message` and `hint`, worded in its
+//! language.
 
 use crate::db::DbError;
+use crate::i18n::{t, tf, Plain};
 use crate::jobs::runner::{DEFAULT_CONCURRENCY, MAX_CONCURRENCY, MIN_CONCURRENCY};
 
 /// A pasted or loaded list that cannot be used as it is.
@@ -30,26 +34,34 @@ impl ListError {
     }
 
     pub fn user_message(&self) -> String {
-        self.to_string()
+        match self {
+            ListError::Empty => t("job.list.empty.message"),
+            ListError::NoRows => t("job.list.noRows.message"),
+            ListError::NoEmailColumn => t("job.list.noEmailColumn.message"),
+            ListError::NoAddressesFound => t("job.list.noAddresses.message"),
+            ListError::NoSuchColumn { column, columns } => tf(
+                "job.list.noSuchColumn.message",
+                &[("column", &Plain(column)), ("count", columns)],
+            ),
+            ListError::TooManyRows { limit } => {
+                tf("job.list.tooManyRows.message", &[("limit", limit)])
+            }
+            ListError::Unreadable { record } => {
+                tf("job.list.unreadable.message", &[("line", &Plain(record))])
+            }
+        }
     }
 
     pub fn hint(&self) -> String {
         match self {
-            ListError::Empty => "Paste the list, or choose a CSV file saved from your spreadsheet.",
-            ListError::NoRows => "Put one address per line under the header, then try again.",
-            ListError::NoEmailColumn => {
-                "Name the column with the addresses \"email\" in the first line, or pick the e-mail column by hand."
-            }
-            ListError::NoAddressesFound => {
-                "Check that this is the right file: it should hold one e-mail address per line."
-            }
-            ListError::NoSuchColumn { .. } => "Pick the columns again from the lists above the preview.",
-            ListError::TooManyRows { .. } => "Split the list into smaller files and send them one after the other.",
-            ListError::Unreadable { .. } => {
-                "Save the list again from your spreadsheet as \"CSV UTF-8\" and load that file."
-            }
+            ListError::Empty => t("job.list.empty.hint"),
+            ListError::NoRows => t("job.list.noRows.hint"),
+            ListError::NoEmailColumn => t("job.list.noEmailColumn.hint"),
+            ListError::NoAddressesFound => t("job.list.noAddresses.hint"),
+            ListError::NoSuchColumn { .. } => t("job.list.noSuchColumn.hint"),
+            ListError::TooManyRows { .. } => t("job.list.tooManyRows.hint"),
+            ListError::Unreadable { .. } => t("job.list.unreadable.hint"),
         }
-        .to_string()
     }
 }
 
@@ -111,44 +123,53 @@ impl JobError {
     }
 
     pub fn user_message(&self) -> String {
-        self.to_string()
+        match self {
+            JobError::Open(_) => t("job.error.open.message"),
+            JobError::Database(_) => t("job.error.database.message"),
+            JobError::NotFound { .. } => t("job.error.notFound.message"),
+            JobError::InvalidConcurrency { given } => tf(
+                "job.error.concurrency.message",
+                &[
+                    ("min", &MIN_CONCURRENCY),
+                    ("max", &MAX_CONCURRENCY),
+                    ("given", given),
+                ],
+            ),
+            JobError::InvalidCampaign { message, .. } => message.clone(),
+            JobError::NothingToSend => t("job.error.nothingToSend.message"),
+            JobError::StillStopping => t("job.error.stillStopping.message"),
+            JobError::AlreadyDone { state } => match *state {
+                "cancelled" => t("job.error.alreadyCancelled.message"),
+                _ => t("job.error.alreadyFinished.message"),
+            },
+            JobError::NoRuntime => t("job.error.noRuntime.message"),
+            JobError::Internal => t("job.error.internal.message"),
+            JobError::Export(_) => t("job.error.export.message"),
+            JobError::SameCampaignBusy => t("job.error.sameCampaignBusy.message"),
+            JobError::UnknownKind { .. } => t("job.error.unknownKind.message"),
+        }
     }
 
     pub fn hint(&self) -> String {
         match self {
-            JobError::Open(_) | JobError::Database(_) => {
-                "Check that the disk is not full, then close and reopen Coupon Desk.".to_string()
-            }
-            JobError::NotFound { .. } => {
-                "It may have been removed. Start the job again from the list.".to_string()
-            }
-            JobError::InvalidConcurrency { .. } => format!(
-                "Choose a number from {MIN_CONCURRENCY} to {MAX_CONCURRENCY}; {DEFAULT_CONCURRENCY} is a good start."
+            JobError::Open(_) | JobError::Database(_) => t("job.error.storage.hint"),
+            JobError::NotFound { .. } => t("job.error.notFound.hint"),
+            JobError::InvalidConcurrency { .. } => tf(
+                "job.error.concurrency.hint",
+                &[
+                    ("min", &MIN_CONCURRENCY),
+                    ("max", &MAX_CONCURRENCY),
+                    ("default", &DEFAULT_CONCURRENCY),
+                ],
             ),
             JobError::InvalidCampaign { hint, .. } => hint.clone(),
-            JobError::NothingToSend => {
-                "Fix the addresses marked in the preview, then start again.".to_string()
-            }
-            JobError::StillStopping => "Wait a few seconds and try again.".to_string(),
-            JobError::AlreadyDone { .. } => {
-                "Its results can still be viewed and exported.".to_string()
-            }
-            JobError::NoRuntime | JobError::Internal => {
-                "Close and reopen Coupon Desk; the job will offer to resume where it stopped."
-                    .to_string()
-            }
-            JobError::Export(_) => {
-                "Choose another folder, or close the file if it is open in a spreadsheet."
-                    .to_string()
-            }
-            JobError::SameCampaignBusy => {
-                "Let that job finish (or stop it) first; it is listed on the Single-use links screen."
-                    .to_string()
-            }
-            JobError::UnknownKind { .. } => {
-                "Update Coupon Desk to the newest version, or cancel the job; its results so far can still be exported."
-                    .to_string()
-            }
+            JobError::NothingToSend => t("job.error.nothingToSend.hint"),
+            JobError::StillStopping => t("job.error.stillStopping.hint"),
+            JobError::AlreadyDone { .. } => t("job.error.alreadyDone.hint"),
+            JobError::NoRuntime | JobError::Internal => t("job.error.internal.hint"),
+            JobError::Export(_) => t("job.error.export.hint"),
+            JobError::SameCampaignBusy => t("job.error.sameCampaignBusy.hint"),
+            JobError::UnknownKind { .. } => t("job.error.unknownKind.hint"),
         }
     }
 }
@@ -197,6 +218,29 @@ mod tests {
                 "{message}"
             );
         }
+    }
+
+    #[test]
+    fn the_words_follow_the_language_and_the_log_keeps_english() {
+        use crate::i18n::{in_language, Lang};
+        let e = ListError::Unreadable { record: 1234 };
+        let dutch = in_language(Lang::Nl, || (e.user_message(), e.hint()));
+        assert_eq!(dutch.0, "Regel 1234 van de lijst kon niet worden gelezen.");
+        assert!(dutch.1.contains("CSV UTF-8"), "{}", dutch.1);
+        assert_eq!(e.to_string(), "Line 1234 of the list could not be read.");
+        let columns = ListError::NoSuchColumn {
+            column: 4,
+            columns: 1,
+        };
+        assert_eq!(
+            columns.user_message(),
+            "Column 4 was chosen, but the list has only 1 column."
+        );
+        let done = JobError::AlreadyDone { state: "cancelled" };
+        assert_eq!(
+            in_language(Lang::De, || done.user_message()),
+            "Dieser Auftrag wurde bereits gestoppt."
+        );
     }
 
     #[test]

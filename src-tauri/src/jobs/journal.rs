@@ -15,13 +15,20 @@ use serde_json::{Map, Value};
 
 use crate::db;
 use crate::history::{self, NewEntry, Outcome};
+use crate::i18n::t;
 use crate::jobs::error::JobError;
 use crate::jobs::kind::RowOutcome;
 use crate::jobs::runner::{MAX_CONCURRENCY, MIN_CONCURRENCY};
 
-pub(crate) const UNKNOWN_MESSAGE: &str =
-    "Unknown — the e-mail may have been sent. Check before resending.";
-pub(crate) const CANCELLED_MESSAGE: &str = "Not sent — the job was cancelled.";
+/// A row whose e-mail may have gone out unseen.
+pub(crate) fn unknown_message() -> String {
+    t("job.row.unknown")
+}
+
+/// A row the job never got to because it was cancelled.
+pub(crate) fn cancelled_message() -> String {
+    t("job.row.cancelled")
+}
 
 /// Identifies one bulk job; stable across restarts (it is the journal's key).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -556,20 +563,23 @@ impl Journal {
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let at = history::now_rfc3339();
+        let unknown = crate::jobs::kinds::find(&job.kind)
+            .map_or_else(unknown_message, |kind| (kind.unknown_message)());
+        let cancelled = cancelled_message();
         let doubtful: Vec<String> = tx
             .prepare(
                 "UPDATE job_rows SET status = 'unknown', maybe_sent = 1, message = ?2, updated_at = ?3
                  WHERE job_id = ?1 AND (status = 'in_flight' OR (status = 'pending' AND maybe_sent = 1))
                  RETURNING target",
             )?
-            .query_map(params![job.id.as_str(), UNKNOWN_MESSAGE, at], |r| r.get(0))?
+            .query_map(params![job.id.as_str(), unknown, at], |r| r.get(0))?
             .collect::<Result<_, _>>()?;
         for target in &doubtful {
-            record_history(&tx, job, target, RowStatus::Unknown, Some(UNKNOWN_MESSAGE))?;
+            record_history(&tx, job, target, RowStatus::Unknown, Some(&unknown))?;
         }
         tx.execute(
             "UPDATE job_rows SET message = ?2, updated_at = ?3 WHERE job_id = ?1 AND status = 'pending'",
-            params![job.id.as_str(), CANCELLED_MESSAGE, at],
+            params![job.id.as_str(), cancelled, at],
         )?;
         set_state_in(&tx, &job.id, JobState::Cancelled, None)?;
         tx.commit()?;

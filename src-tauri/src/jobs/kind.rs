@@ -14,6 +14,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::api::{ApiError, Client};
+use crate::i18n::t;
 use crate::jobs::journal::{PauseReason, RowStatus};
 
 /// A row as a worker holds it: `in_flight` in the journal.
@@ -113,8 +114,6 @@ pub trait JobKind: Send + Sync + 'static {
     /// engine's fields; any other names a field of the row's input or output.
     const EXPORT_COLUMNS: &'static [(&'static str, &'static str)];
 
-    /// What the export calls a row that is done ("sent", "removed", ...).
-    const DONE_WORD: &'static str = "sent";
     /// For kinds whose rows make many items: the item field that identifies one (e.g. `code`).
     /// The engine hands the identifiers already in the journal to [`JobKind::reconcile`].
     const ITEM_KEY: Option<&'static str> = None;
@@ -126,6 +125,17 @@ pub trait JobKind: Send + Sync + 'static {
     type Spec: Serialize + DeserializeOwned + Send + Sync + 'static;
     /// One row's input, stored as JSON.
     type Input: Serialize + DeserializeOwned + Clone + Send + Sync + 'static;
+
+    /// What the export calls a row that is done ("sent", "removed", ...), in the window's
+    /// language.
+    fn done_word() -> String {
+        t("job.csvStatus.sent")
+    }
+
+    /// What a row that may or may not have taken effect says when the job is cancelled.
+    fn unknown_message() -> String {
+        t("job.row.unknownGeneric")
+    }
 
     /// Rows per request: 1 for one call per row, more for a batch call.
     fn batch_size(_spec: &Self::Spec) -> usize {

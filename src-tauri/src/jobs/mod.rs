@@ -19,7 +19,7 @@ pub use journal::{JobId, JobRow, JobRows, JobState, JobSummary, PauseReason, Row
 pub use kind::{verdict_of_write_error, Claimed, JobKind, Reconciled, RowOutcome, Verdict};
 pub use kinds::{
     AutomatedCodesSpec, CreateLinksSpec, EmailInput, EmailJobSpec, EmailKind, EmailSpec,
-    ImportSpec, RemoveInput,
+    ImportSpec, PaymentInput, PaymentJobSpec, PaymentRow, RedeemInput, RemoveInput,
 };
 pub use progress::{JobProgress, NoProgress, ProgressSink};
 pub use runner::{

@@ -3,6 +3,7 @@
 use std::io::Write;
 use std::path::Path;
 
+use crate::i18n::t;
 use crate::jobs::error::JobError;
 use crate::jobs::journal::{JobRow, RowStatus};
 
@@ -16,15 +17,13 @@ pub fn write_results(
     rows: impl IntoIterator<Item = JobRow>,
 ) -> Result<(), JobError> {
     let header: Vec<&str> = columns.iter().map(|(name, _)| *name).collect();
+    let words = StatusWords::new(done_word);
     let records = rows.into_iter().map(|row| {
         columns
             .iter()
             .map(|(_, field)| match *field {
                 "row" => row.row.to_string(),
-                "status" => match row.status {
-                    RowStatus::Sent => done_word.to_string(),
-                    _ => status_word(&row).to_string(),
-                },
+                "status" => words.of(&row).to_owned(),
                 "message" => row.message.clone().unwrap_or_default(),
                 other => row.field(other).unwrap_or_default().to_owned(),
             })
@@ -85,16 +84,38 @@ where
         .map_err(|e| std::io::Error::other(e.to_string()))
 }
 
-/// The status as the exported file says it: rows never sent say so, and a row waiting whose
-/// earlier request may have taken effect is "unknown" until it is looked up.
-pub fn status_word(row: &JobRow) -> &'static str {
-    match row.status {
-        RowStatus::Pending | RowStatus::InFlight if row.in_doubt => "unknown",
-        RowStatus::Pending | RowStatus::InFlight => "not sent",
-        RowStatus::Sent => "sent",
-        RowStatus::Skipped => "skipped",
-        RowStatus::Failed => "failed",
-        RowStatus::Unknown => "unknown",
+/// The status words of the exported file, in the window's language, worded once per file.
+struct StatusWords {
+    done: String,
+    not_sent: String,
+    skipped: String,
+    failed: String,
+    unknown: String,
+}
+
+impl StatusWords {
+    /// `done`: the kind's word for a row that is done ("sent", "removed", ...).
+    fn new(done: &str) -> StatusWords {
+        StatusWords {
+            done: done.to_owned(),
+            not_sent: t("job.csvStatus.notSent"),
+            skipped: t("job.csvStatus.skipped"),
+            failed: t("job.csvStatus.failed"),
+            unknown: t("job.csvStatus.unknown"),
+        }
+    }
+
+    /// The status as the exported file says it: rows never sent say so, and a row waiting
+    /// whose earlier request may have taken effect is "unknown" until it is looked up.
+    fn of(&self, row: &JobRow) -> &str {
+        match row.status {
+            RowStatus::Pending | RowStatus::InFlight if row.in_doubt => &self.unknown,
+            RowStatus::Pending | RowStatus::InFlight => &self.not_sent,
+            RowStatus::Sent => &self.done,
+            RowStatus::Skipped => &self.skipped,
+            RowStatus::Failed => &self.failed,
+            RowStatus::Unknown => &self.unknown,
+        }
     }
 }
 

@@ -12,6 +12,7 @@ use tokio::sync::{watch, Notify};
 
 use crate::api::Client;
 use crate::history::NewEntry;
+use crate::i18n::tf;
 use crate::jobs::error::JobError;
 use crate::jobs::journal::{
     item_count, items_in, rows_in, Counts, JobId, JobRecord, JobRows, JobState, JobSummary,
@@ -136,12 +137,11 @@ impl LiveRun {
             let count = streak.1;
             drop(streak);
             self.pause_with(PauseReason {
-                message: format!(
-                    "Paused: the last {count} rows were all refused for the same reason — {message}"
+                message: tf(
+                    "job.pause.sameRefusal.message",
+                    &[("count", &count), ("reason", &message)],
                 ),
-                hint: format!(
-                    "This usually concerns the whole account rather than the rows. {hint} Then press Resume."
-                ),
+                hint: tf("job.pause.sameRefusal.hint", &[("hint", &hint)]),
             });
         }
     }
@@ -405,7 +405,8 @@ impl JobManager {
                 Vec::new()
             })
         });
-        results_csv::write_results(path, entry.export_columns, entry.done_word, rows)?;
+        let done_word = (entry.done_word)();
+        results_csv::write_results(path, entry.export_columns, &done_word, rows)?;
         match failed.into_inner() {
             Some(error) => {
                 // A file that misses rows must not look like the results.

@@ -9,6 +9,7 @@ use std::time::Duration;
 use tokio::sync::watch;
 
 use crate::api::Client;
+use crate::i18n::t;
 use crate::jobs::error::JobError;
 use crate::jobs::journal::{now_ms, ClaimedRow, PauseReason, RowStatus};
 use crate::jobs::kind::{Claimed, JobKind, Reconciled, RowOutcome, Verdict};
@@ -21,11 +22,6 @@ pub(crate) const MAX_TRIES: u32 = 3;
 /// How long after a request's timeout the server may still be working on it. At least this,
 /// and at least half the timeout.
 const SERVER_GRACE_MIN: Duration = Duration::from_secs(2);
-
-const UNREADABLE_ROW_MESSAGE: &str =
-    "Not sent — this row could not be read back from the job's record.";
-const GAVE_UP_MESSAGE: &str =
-    "Not sent — Coupontools did not answer after several tries. Check your connection and send this one again.";
 
 pub(crate) async fn work<K: JobKind>(
     manager: JobManager,
@@ -58,7 +54,7 @@ pub(crate) async fn work<K: JobKind>(
                     } else {
                         RowStatus::Failed
                     };
-                    let outcome = RowOutcome::new(status, Some(UNREADABLE_ROW_MESSAGE.to_owned()));
+                    let outcome = RowOutcome::new(status, Some(t("job.row.unreadable")));
                     finish(&manager, &run, raw.row, outcome, 0).await?;
                 }
             }
@@ -142,7 +138,7 @@ async fn apply<I: Clone + Send + 'static>(
             run.note_settled(Some((
                 code,
                 &message,
-                "Check the account in Coupontools (for example its e-mail balance and integrations).",
+                &t("job.pause.sameRefusal.accountHint"),
             )));
             Ok(Applied::Settled(next))
         }
@@ -205,8 +201,7 @@ async fn settle_one<K: JobKind>(
                     if K::STOP_ON_DOUBT {
                         run.pause_with(PauseReason {
                             message: message.clone(),
-                            hint: "Check in Coupontools what was made, then resume or cancel the rest."
-                                .into(),
+                            hint: t("job.pause.cantTell.hint"),
                         });
                     }
                     RowOutcome::new(RowStatus::Unknown, Some(message))
@@ -225,13 +220,13 @@ async fn settle_one<K: JobKind>(
                     run.items_added(count);
                     row.input = rest;
                     if row.attempts >= MAX_TRIES {
-                        RowOutcome::new(RowStatus::Failed, Some(GAVE_UP_MESSAGE.to_owned()))
+                        RowOutcome::new(RowStatus::Failed, Some(t("job.row.gaveUp")))
                     } else {
                         RowOutcome::new(RowStatus::Pending, None)
                     }
                 }
                 Reconciled::NotThere if row.attempts >= MAX_TRIES => {
-                    RowOutcome::new(RowStatus::Failed, Some(GAVE_UP_MESSAGE.to_owned()))
+                    RowOutcome::new(RowStatus::Failed, Some(t("job.row.gaveUp")))
                 }
                 Reconciled::NotThere => RowOutcome::new(RowStatus::Pending, None),
             };
@@ -247,8 +242,8 @@ async fn settle_one<K: JobKind>(
                 // Turned away every time: nothing was done, the job waits for a better moment.
                 requeue(manager, run, &row, false).await?;
                 run.pause_with(PauseReason {
-                    message: "Coupontools asked to slow down several times in a row.".into(),
-                    hint: "Wait a few minutes, lower “sending at once”, then press Resume.".into(),
+                    message: t("job.pause.rateLimited.message"),
+                    hint: t("job.pause.rateLimited.hint"),
                 });
                 return Ok(None);
             }

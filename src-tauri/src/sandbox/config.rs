@@ -56,6 +56,10 @@ pub struct SandboxConfig {
     /// before the `slow_handling` wait and the record after it, so racing requests both send,
     /// as a non-atomic real server could.
     pub atomic_check_unique: bool,
+    /// Sessions of the benchmark's big campaign `cam_104299` "Lunch deal XL" (the usage
+    /// benchmark asks 20 000). 0, the default: the campaign does not exist, so the practice
+    /// shop stays small.
+    pub big_campaign_sessions: usize,
 }
 
 impl Default for SandboxConfig {
@@ -69,6 +73,7 @@ impl Default for SandboxConfig {
             page_size: 100,
             slow_handling: Duration::ZERO,
             atomic_check_unique: true,
+            big_campaign_sessions: 0,
         }
     }
 }
@@ -85,6 +90,7 @@ impl fmt::Debug for SandboxConfig {
             .field("page_size", &self.page_size)
             .field("slow_handling", &self.slow_handling)
             .field("atomic_check_unique", &self.atomic_check_unique)
+            .field("big_campaign_sessions", &self.big_campaign_sessions)
             .finish()
     }
 }

@@ -7,7 +7,8 @@
 //!   `status_as_string`; `times` defaults to 1)
 //! - `DELETE /_sandbox/faults` clears them.
 //! - `GET|POST /_sandbox/settings` `{"latency_ms": 200, "failure_status": "http200"|"semantic",
-//!   "email_integration": false, "slow_handling_ms": 800, "atomic_check_unique": false}`
+//!   "email_integration": false, "slow_handling_ms": 800, "atomic_check_unique": false,
+//!   "third_level_categories": false}`
 //!   (every field optional; the reply is the settings now in force).
 //! - `GET /_sandbox/stats[?email=addr]`: the last sends, request counts, the most `send/email`
 //!   requests for one address handled at once, and for `addr` its sends and `send/email` requests.
@@ -100,6 +101,7 @@ struct SettingsRequest {
     email_integration: Option<bool>,
     slow_handling_ms: Option<u64>,
     atomic_check_unique: Option<bool>,
+    third_level_categories: Option<bool>,
 }
 
 async fn add_fault(State(shared): State<Arc<Shared>>, body: Body) -> Response {
@@ -153,6 +155,9 @@ async fn change_settings(State(shared): State<Arc<Shared>>, body: Body) -> Respo
         }
         if let Some(on) = request.atomic_check_unique {
             s.atomic_check_unique = on;
+        }
+        if let Some(on) = request.third_level_categories {
+            s.third_level_categories = on;
         }
     });
     json_response(StatusCode::OK, settings_json(settings))
@@ -229,6 +234,7 @@ fn settings_json(s: Settings) -> Value {
         "email_integration": s.email_integration,
         "slow_handling_ms": u64::try_from(s.slow_handling.as_millis()).unwrap_or(u64::MAX),
         "atomic_check_unique": s.atomic_check_unique,
+        "third_level_categories": s.third_level_categories,
     })
 }
 

@@ -10,6 +10,11 @@
 //! claimed-not-validated locked, 35 % of the claimed saved to a wallet (push notifications
 //! reach those). Every session's customer is `guestNNNN@lunch.test` (`NNNN` = 0001…3000);
 //! every 3rd has a phone `+32 470 00NNNN`, every 5th a custom validation code `LD-NNNNN`.
+//!
+//! The benchmark's campaign `cam_104299` "Lunch deal XL" is made the same way with as many
+//! sessions as `SandboxConfig::big_campaign_sessions` asks (20 000 for the usage benchmark),
+//! customers `xlNNNNN@lunch.test` and own codes `XL-NNNNN`; it exists only when asked for, so
+//! the practice shop stays small.
 
 use std::time::{Duration, SystemTime};
 
@@ -18,6 +23,9 @@ use super::sessions::{Customer, NewSession, SessionStore};
 pub(crate) const CAMPAIGN: &str = "cam_104250";
 pub(crate) const SLUG: &str = "ld4q7n";
 pub(crate) const SESSIONS: usize = 3_000;
+/// The benchmark's big campaign (see the module notes).
+pub const BIG_CAMPAIGN: &str = "cam_104299";
+pub(crate) const BIG_SLUG: &str = "xl8m2d";
 const DAYS: u64 = 60;
 const DAY: u64 = 24 * 3600;
 /// How long a Lunch deal coupon stays valid after it was handed out.
@@ -51,16 +59,62 @@ impl Sequence {
     }
 }
 
-/// Adds the campaign's sessions to `store`, oldest first, dated back from `now`.
+/// One seeded campaign: which, how many sessions, and how its customers and own codes read.
+struct Plan {
+    campaign: &'static str,
+    slug: &'static str,
+    sessions: usize,
+    seed: u64,
+    email: fn(usize) -> String,
+    own_code: fn(usize) -> String,
+}
+
+/// Adds the Lunch deal's sessions to `store`, oldest first, dated back from `now`.
 pub(crate) fn seed(store: &mut SessionStore, now: SystemTime) {
-    let mut rng = Sequence(104_250);
+    seed_plan(
+        store,
+        now,
+        &Plan {
+            campaign: CAMPAIGN,
+            slug: SLUG,
+            sessions: SESSIONS,
+            seed: 104_250,
+            email: |n| format!("guest{n:04}@lunch.test"),
+            own_code: |n| format!("LD-{n:05}"),
+        },
+    );
+}
+
+/// Adds `sessions` sessions of the benchmark's big campaign, as [`seed`] does the Lunch deal.
+pub(crate) fn seed_big(store: &mut SessionStore, now: SystemTime, sessions: usize) {
+    seed_plan(
+        store,
+        now,
+        &Plan {
+            campaign: BIG_CAMPAIGN,
+            slug: BIG_SLUG,
+            sessions,
+            seed: 104_299,
+            email: |n| format!("xl{n:05}@lunch.test"),
+            own_code: |n| format!("XL-{n:05}"),
+        },
+    );
+}
+
+fn seed_plan(store: &mut SessionStore, now: SystemTime, plan: &Plan) {
+    if plan.sessions == 0 {
+        return;
+    }
+    let mut rng = Sequence(plan.seed);
     let start = now - Duration::from_secs(DAYS * DAY);
-    let step = DAYS * DAY / SESSIONS as u64;
-    for i in 0..SESSIONS {
+    // At least a minute apart: the dates stay within the 60 days for any count.
+    let step = (DAYS * DAY / plan.sessions as u64).max(61);
+    for i in 0..plan.sessions {
         let n = i + 1;
-        let created = start + Duration::from_secs(i as u64 * step + rng.below(step - 60));
+        let created =
+            (start + Duration::from_secs(i as u64 * step + rng.below(step - 60))).min(now);
         let customer = Customer {
-            email: format!("guest{n:04}@lunch.test"),
+            email: (plan.email)(n),
             first_name: FIRST_NAMES[i % FIRST_NAMES.len()].to_owned(),
             last_name: String::new(),
             phone: if n % 3 == 0 {
@@ -70,11 +124,11 @@ pub(crate) fn seed(store: &mut SessionStore, now: SystemTime) {
             },
         };
         let new = NewSession {
-            campaign: CAMPAIGN.to_owned(),
-            slug: SLUG.to_owned(),
+            campaign: plan.campaign.to_owned(),
+            slug: plan.slug.to_owned(),
             customer,
             custom_validation_code: if n % 5 == 0 {
-                format!("LD-{n:05}")
+                (plan.own_code)(n)
             } else {
                 String::new()
             },
@@ -163,5 +217,21 @@ mod tests {
                 .collect::<Vec<_>>()
         };
         assert_eq!(codes(&a), codes(&b), "deterministic");
+    }
+
+    #[test]
+    fn the_big_campaign_is_only_there_when_asked_for_and_keeps_to_the_60_days() {
+        let now = SystemTime::now();
+        let mut store = SessionStore::default();
+        seed_big(&mut store, now, 0);
+        assert_eq!(store.in_campaign(BIG_CAMPAIGN).count(), 0);
+        seed_big(&mut store, now, 20_000);
+        let all: Vec<_> = store.in_campaign(BIG_CAMPAIGN).collect();
+        assert_eq!(all.len(), 20_000);
+        assert!(all
+            .iter()
+            .all(|s| s.created >= now - Duration::from_secs(DAYS * DAY) && s.created <= now));
+        let validated = all.iter().filter(|s| s.validated.is_some()).count();
+        assert!((5_000..7_000).contains(&validated), "{validated}");
     }
 }

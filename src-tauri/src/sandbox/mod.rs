@@ -60,6 +60,13 @@
 //!   `page_size` rows a page (default 100), oldest first.
 //! - `singleuse/remove` and `couponsession/data` of an unknown or removed session: 505.
 //! - `directoryusers/list`: `amount_of_users` counts the whole directory, not the page.
+//! - Directories (`directories`, `v3_directory`): `directory/list|info|campaigns`,
+//!   `directoryusers/update` changes a member's payment status (508 unknown member, 302 an
+//!   unknown status); the seeded `dir_7003` holds 2 500 members; `add_directory` makes one of
+//!   any size; `set_third_level_categories(false)` makes `category/main/list` answer `{}`.
+//! - Subaccounts (`subaccounts`): list/info/create/update on `/v4/subaccount…` in the v3 style,
+//!   reset URL and SSO on v3; create errors 200/303/304/305; SSO links open `/_sso/login` once;
+//!   a subaccount's own keys work on every route except the subaccount ones (102).
 //! - v4: 401 bad keys, 404 unknown path, 405 wrong method, 422 unreadable body, all `{"message"}`.
 //! - Coupon sessions have a life cycle (created → opened → claimed → validated, voided /
 //!   un-voided, expired, locked) driven by `couponsession/update|updatemultiple`, with invented
@@ -67,13 +74,15 @@
 //!   `campaign/opens|claims|validations` list by their own date; `coupon/pushnotification/
 //!   single|all` are recorded; `coupon/info` with `show_usage_stats` adds `usage_stats`. The
 //!   seeded campaign `cam_104250` "Lunch deal" holds 3 000 sessions of the last 60 days
-//!   (`lunch_deal`).
+//!   (`lunch_deal`); the benchmark's `cam_104299` "Lunch deal XL" exists only when
+//!   `SandboxConfig::big_campaign_sessions` asks for it.
 
 mod auth;
 mod body;
 mod config;
 mod control;
 mod control_http;
+mod directories;
 mod envelope;
 mod faults;
 mod loyalty_members;
@@ -83,6 +92,7 @@ mod sends;
 mod server;
 mod sessions;
 mod state;
+mod subaccounts;
 mod v3_coupons;
 mod v3_directory;
 mod v3_email;
@@ -97,8 +107,10 @@ mod v4_routes;
 pub use config::{FailureStatus, SandboxConfig, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET};
 pub use control::SandboxControl;
 pub use control::{CampaignCounts, SessionSnapshot};
+pub use directories::PaymentSnapshot;
 pub use faults::Fault;
 pub use loyalty_members::{MemberSnapshot, PushSent};
+pub use lunch_deal::BIG_CAMPAIGN;
 pub use sends::SentEmail;
 pub use server::Sandbox;
 pub use sessions::SessionPush;

@@ -128,6 +128,12 @@ impl Shop {
                     name: "Staff & friends",
                     users: staff(),
                 },
+                Directory {
+                    id: "dir_7003",
+                    code: "bkc9m3",
+                    name: "Bakery club (2 500 members)",
+                    users: generated_members(FIRST_CLUB_ID, CLUB_MEMBERS),
+                },
             ],
             loyalty_cards: loyalty_cards(),
         }
@@ -206,6 +212,21 @@ fn campaigns() -> Vec<Campaign> {
             folder: "1201",
         },
     ]
+}
+
+/// The benchmark's big campaign, listed only when the sandbox is asked for it
+/// (`SandboxConfig::big_campaign_sessions`).
+pub(crate) fn big_campaign() -> Campaign {
+    Campaign {
+        id: super::lunch_deal::BIG_CAMPAIGN,
+        code: super::lunch_deal::BIG_SLUG,
+        name: "Lunch deal XL",
+        title: "Lunch deal XL: the benchmark's campaign of many coupons",
+        active: true,
+        tags: &["lunch", "benchmark"],
+        category: "32",
+        folder: "1203",
+    }
 }
 
 fn loyalty_cards() -> Vec<LoyaltyCard> {
@@ -489,6 +510,23 @@ const LAST_NAMES: [&str; 16] = [
 
 const FIRST_MEMBER_ID: u32 = 560_001;
 const FIRST_STAFF_ID: u32 = 570_001;
+const FIRST_CLUB_ID: u32 = 590_001;
+/// The directory practice mode pages through: 25 pages of 100.
+pub(crate) const CLUB_MEMBERS: u32 = 2_500;
+
+/// `count` generated members whose `reg_` numbers start at `first_id`, oldest first.
+pub(crate) fn generated_members(first_id: u32, count: u32) -> Vec<DirectoryUser> {
+    (0..count)
+        .map(|i| DirectoryUser {
+            id: first_id + i,
+            // About four a day over the last year and a half, so nobody was "last seen" later.
+            last_seen: utc_stamp(
+                datetime!(2024-06-01 08:00:00 UTC) + Duration::minutes(i64::from(i) * 211),
+            ),
+            ..generated_member(i)
+        })
+        .collect()
+}
 
 /// Member `i` of the big directory; a larger `i` registered later.
 fn generated_member(i: u32) -> DirectoryUser {

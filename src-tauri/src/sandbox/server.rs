@@ -17,7 +17,7 @@ use super::config::SandboxConfig;
 use super::control::SandboxControl;
 use super::envelope::v4_message;
 use super::state::Shared;
-use super::{control_http, faults, v3_routes, v4_routes};
+use super::{control_http, faults, subaccounts, v3_routes, v4_routes};
 
 /// How long `stop` lets requests in flight finish before cutting them off.
 const STOP_GRACE: Duration = Duration::from_secs(5);
@@ -134,6 +134,8 @@ fn router(shared: Arc<Shared>) -> Router {
     Router::new()
         .merge(api)
         .merge(control_http::routes())
+        // Where an SSO link leads: a page that works once per token (no latency or faults).
+        .route("/_sso/login", axum::routing::get(subaccounts::login))
         .fallback(not_found)
         .with_state(shared)
 }

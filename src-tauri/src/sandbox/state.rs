@@ -5,12 +5,18 @@ use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
+use axum::http::HeaderMap;
+
+use super::auth::is_authorized;
+use super::body::Params;
 use super::config::{FailureStatus, SandboxConfig};
+use super::directories::Directories;
 use super::faults::FaultQueue;
 use super::loyalty_members::Loyalty;
 use super::seed::Shop;
 use super::sends::{Delivery, Recipient, SendLog, SendRequests};
 use super::sessions::{Customer, NewSession, SessionStore};
+use super::subaccounts::Subaccounts;
 
 /// Distinct paths whose requests are counted one by one; any further paths share one bucket,
 /// so a client inventing endless paths cannot grow the table.
@@ -27,6 +33,16 @@ pub(crate) struct Settings {
     pub(crate) email_integration: bool,
     pub(crate) slow_handling: Duration,
     pub(crate) atomic_check_unique: bool,
+    /// Off: `category/main/list` answers `{}`, as for an account without 3rd-level categories.
+    pub(crate) third_level_categories: bool,
+}
+
+/// Whose API keys a request carries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Caller {
+    Main,
+    /// `sub_…`: sees the shop's data but may not manage subaccounts (102).
+    Subaccount(String),
 }
 
 pub(crate) struct Shared {
@@ -36,6 +52,10 @@ pub(crate) struct Shared {
     pub(crate) shop: Shop,
     /// Loyalty cards and members, shared by v3 and v4 (`loyalty_members`).
     pub(crate) loyalty: Loyalty,
+    /// Directories and their members (`directories`).
+    pub(crate) directories: Directories,
+    /// Subaccounts and their SSO tokens (`subaccounts`).
+    pub(crate) subaccounts: Subaccounts,
     settings: Mutex<Settings>,
     faults: Mutex<FaultQueue>,
     sends: Mutex<SendLog>,
@@ -46,9 +66,15 @@ pub(crate) struct Shared {
 
 impl Shared {
     pub(crate) fn new(config: SandboxConfig) -> Shared {
-        let shop = Shop::demo();
+        let mut shop = Shop::demo();
+        if config.big_campaign_sessions > 0 {
+            shop.campaigns.push(super::seed::big_campaign());
+        }
+        let big = config.big_campaign_sessions;
         Shared {
             loyalty: Loyalty::new(&shop),
+            directories: Directories::new(&shop),
+            subaccounts: Subaccounts::new(),
             client_id: config.client_id,
             client_secret: config.client_secret,
             page_size: config.page_size.max(1),
@@ -59,17 +85,30 @@ impl Shared {
                 email_integration: config.email_integration,
                 slow_handling: config.slow_handling,
                 atomic_check_unique: config.atomic_check_unique,
+                third_level_categories: true,
             }),
             faults: Mutex::new(FaultQueue::default()),
             sends: Mutex::new(SendLog::default()),
             sessions: Mutex::new({
                 let mut store = SessionStore::default();
-                super::lunch_deal::seed(&mut store, std::time::SystemTime::now());
+                let now = std::time::SystemTime::now();
+                super::lunch_deal::seed(&mut store, now);
+                super::lunch_deal::seed_big(&mut store, now, big);
                 store
             }),
             send_requests: Mutex::new(SendRequests::default()),
             requests: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// Who is calling: the main account, a subaccount (by its own API keys), or nobody.
+    pub(crate) fn caller(&self, headers: &HeaderMap, params: &Params) -> Option<Caller> {
+        if is_authorized(headers, params, &self.client_id, &self.client_secret) {
+            return Some(Caller::Main);
+        }
+        self.subaccounts
+            .owner_of(|id, secret| is_authorized(headers, params, id, secret))
+            .map(Caller::Subaccount)
     }
 
     pub(crate) fn settings(&self) -> Settings {

@@ -39,7 +39,7 @@ pub(crate) fn list(shop: &Shop, params: &Params) -> V3Result {
         .filter(|c| folder.as_deref().is_none_or(|f| c.folder == f.trim()))
         .filter(|c| category.as_deref().is_none_or(|cat| c.category == cat))
         .filter(|c| tags.is_empty() || c.tags.iter().any(|t| tags.iter().any(|want| want == t)))
-        .map(campaign_json)
+        .map(|c| campaign_json(shop, c))
         .collect();
     let mut payload = Map::new();
     payload.insert("coupon_info".into(), Value::Array(campaigns));
@@ -61,7 +61,7 @@ pub(crate) fn info(shop: &Shop, params: &Params) -> V3Result {
         return Err(V3Error::not_a_boolean("show_usage_stats"));
     }
     let mut payload = Map::new();
-    payload.insert("coupon_info".into(), campaign_json(campaign));
+    payload.insert("coupon_info".into(), campaign_json(shop, campaign));
     Ok(payload)
 }
 
@@ -107,7 +107,17 @@ pub(crate) fn info_with_usage(shared: &super::state::Shared, params: &Params) ->
     Ok(payload)
 }
 
-fn campaign_json(c: &Campaign) -> Value {
+/// SANDBOX DECISION (inferred; §5.3 names only `coupon_tags` and `coupon_category_name`, as
+/// fields a client probes): besides `{ID, code, name, title, status, url}` every campaign
+/// carries what the list's filters take, so a filter can be offered from the list itself:
+/// `coupon_tags` (comma-separated text), `coupon_category` (`cat_` + ID, as the `category`
+/// filter takes it), `coupon_category_name`, `folder` (the folder ID) and `folder_name`.
+fn campaign_json(shop: &Shop, c: &Campaign) -> Value {
+    let name_of = |list: &[(&str, &str)], id: &str| {
+        list.iter()
+            .find(|(key, _)| *key == id)
+            .map_or(String::new(), |(_, name)| (*name).to_owned())
+    };
     json!({
         "ID": c.id,
         "code": c.code,
@@ -115,6 +125,11 @@ fn campaign_json(c: &Campaign) -> Value {
         "title": c.title,
         "status": c.status(),
         "url": c.url(),
+        "coupon_tags": c.tags.join(","),
+        "coupon_category": format!("cat_{}", c.category),
+        "coupon_category_name": name_of(&shop.main_categories, c.category),
+        "folder": c.folder,
+        "folder_name": name_of(&shop.folders, c.folder),
     })
 }
 

@@ -9,10 +9,10 @@ use axum::extract::{Request, State};
 use axum::http::{Method, StatusCode};
 use axum::response::Response;
 
-use super::auth::is_authorized;
 use super::body::{self, BodyError, Params};
 use super::envelope::{v3_auth_failure, v3_reply, v3_transport_failure, V3Error};
-use super::state::Shared;
+use super::state::{Caller, Shared};
+use super::subaccounts;
 use super::v3_sessions::Listed;
 use super::{
     v3_coupons, v3_directory, v3_email, v3_loyalty, v3_session_ops, v3_sessions, v3_single_use,
@@ -44,6 +44,17 @@ enum Endpoint {
     LoyaltyPushAll,
     DirectoryUsersList,
     MainCategoryList,
+    DirectoryList,
+    DirectoryInfo,
+    DirectoryCampaigns,
+    DirectoryUsersUpdate,
+    CategoryList,
+    SubaccountList,
+    SubaccountInfo,
+    SubaccountCreate,
+    SubaccountUpdate,
+    SubaccountResetUrl,
+    SubaccountSso,
 }
 
 /// Whether a call only reads (answers GET too) or changes something (POST only).
@@ -127,19 +138,75 @@ const ENDPOINTS: &[(&str, Endpoint, Kind)] = &[
         Kind::Read,
     ),
     ("category/main/list", Endpoint::MainCategoryList, Kind::Read),
+    ("directory/list", Endpoint::DirectoryList, Kind::Read),
+    ("directory/info", Endpoint::DirectoryInfo, Kind::Read),
+    (
+        "directory/campaigns",
+        Endpoint::DirectoryCampaigns,
+        Kind::Read,
+    ),
+    (
+        "directoryusers/update",
+        Endpoint::DirectoryUsersUpdate,
+        Kind::Write,
+    ),
+    ("category/list", Endpoint::CategoryList, Kind::Read),
+    (
+        "subaccount/reset/url",
+        Endpoint::SubaccountResetUrl,
+        Kind::Write,
+    ),
+    ("subaccount/sso", Endpoint::SubaccountSso, Kind::Write),
 ];
+
+/// The v3-style calls under `/v4/` (§6.4: `/v4/subaccount…`), relative to `/v4/`.
+const V4_ENVELOPE_ENDPOINTS: &[(&str, Endpoint, Kind)] = &[
+    ("subaccount/list", Endpoint::SubaccountList, Kind::Read),
+    ("subaccount", Endpoint::SubaccountInfo, Kind::Read),
+    ("subaccount/create", Endpoint::SubaccountCreate, Kind::Write),
+    ("subaccount/update", Endpoint::SubaccountUpdate, Kind::Write),
+];
+
+/// Whether `route` (relative to `/v4/`) is one of the v3-style subaccount calls.
+pub(crate) fn is_v4_envelope_route(route: &str) -> bool {
+    V4_ENVELOPE_ENDPOINTS.iter().any(|(p, _, _)| *p == route)
+}
+
+/// A v3-style call under `/v4/` (the subaccount routes).
+pub(crate) async fn handle_v4_envelope(shared: Arc<Shared>, request: Request) -> Response {
+    let route = request
+        .uri()
+        .path()
+        .strip_prefix("/v4/")
+        .unwrap_or("")
+        .trim_end_matches('/')
+        .to_owned();
+    serve(shared, request, &route, V4_ENVELOPE_ENDPOINTS).await
+}
 
 /// Paths echoed in error texts are cut to this length.
 const MAX_ECHOED_PATH_CHARS: usize = 200;
 
 pub(crate) async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response {
-    let (parts, body) = request.into_parts();
-    let path = parts.uri.path();
-    let route = path
+    let route = request
+        .uri()
+        .path()
         .strip_prefix("/v3/")
         .unwrap_or("")
-        .trim_end_matches('/');
-    let Some((endpoint, kind)) = ENDPOINTS
+        .trim_end_matches('/')
+        .to_owned();
+    serve(shared, request, &route, ENDPOINTS).await
+}
+
+async fn serve(
+    shared: Arc<Shared>,
+    request: Request,
+    route: &str,
+    table: &[(&str, Endpoint, Kind)],
+) -> Response {
+    let (parts, body) = request.into_parts();
+    let path = parts.uri.path();
+    let Some((endpoint, kind)) = table
         .iter()
         .find(|(p, _, _)| *p == route)
         .map(|(_, e, k)| (*e, *k))
@@ -171,17 +238,40 @@ pub(crate) async fn handle(State(shared): State<Arc<Shared>>, request: Request) 
         }
     }
     let params = parsed.clone().unwrap_or_default();
-    if !is_authorized(
-        &parts.headers,
-        &params,
-        &shared.client_id,
-        &shared.client_secret,
-    ) {
+    let Some(caller) = shared.caller(&parts.headers, &params) else {
         return v3_auth_failure(settings.failure_status);
-    }
+    };
     if let Err(problem) = parsed {
         return v3_reply(Err(body_failure(problem)), settings.failure_status);
     }
+    let manages_subaccounts = matches!(
+        endpoint,
+        Endpoint::SubaccountList
+            | Endpoint::SubaccountInfo
+            | Endpoint::SubaccountCreate
+            | Endpoint::SubaccountUpdate
+            | Endpoint::SubaccountResetUrl
+            | Endpoint::SubaccountSso
+    );
+    if manages_subaccounts && caller != Caller::Main {
+        return v3_reply(
+            Err(V3Error::new(
+                102,
+                "Subaccount credentials cannot be used to manage subaccounts.",
+            )),
+            settings.failure_status,
+        );
+    }
+    let host = parts
+        .headers
+        .get(axum::http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| {
+            h.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"[]:.-".contains(&b))
+        })
+        .unwrap_or("127.0.0.1")
+        .to_owned();
     let result = match endpoint {
         Endpoint::CouponList => v3_coupons::list(&shared.shop, &params),
         Endpoint::CouponInfo => v3_coupons::info_with_usage(&shared, &params),
@@ -212,9 +302,22 @@ pub(crate) async fn handle(State(shared): State<Arc<Shared>>, request: Request) 
         Endpoint::LoyaltyPushSingle => v3_loyalty::push_single(&shared, &params),
         Endpoint::LoyaltyPushAll => v3_loyalty::push_all(&shared, &params),
         Endpoint::DirectoryUsersList => {
-            v3_directory::users_list(&shared.shop, &params, shared.page_size)
+            v3_directory::users_list(&shared, &params, shared.page_size)
         }
-        Endpoint::MainCategoryList => v3_directory::main_categories(&shared.shop),
+        Endpoint::MainCategoryList => {
+            v3_directory::main_categories(&shared.shop, settings.third_level_categories)
+        }
+        Endpoint::DirectoryList => v3_directory::list(&shared),
+        Endpoint::DirectoryInfo => v3_directory::info(&shared, &params),
+        Endpoint::DirectoryCampaigns => v3_directory::campaigns(&shared, &params),
+        Endpoint::DirectoryUsersUpdate => v3_directory::users_update(&shared, &params),
+        Endpoint::CategoryList => v3_directory::categories(&shared.shop),
+        Endpoint::SubaccountList => subaccounts::list(&shared),
+        Endpoint::SubaccountInfo => subaccounts::info(&shared, &params),
+        Endpoint::SubaccountCreate => subaccounts::create(&shared, &params),
+        Endpoint::SubaccountUpdate => subaccounts::update(&shared, &params),
+        Endpoint::SubaccountResetUrl => subaccounts::reset_url(&shared, &params),
+        Endpoint::SubaccountSso => subaccounts::sso(&shared, &params, &host),
     };
     v3_reply(result, settings.failure_status)
 }

@@ -158,29 +158,43 @@ pub(crate) fn campaign_list(
             .filter(|p| *p >= 1)
             .ok_or_else(|| V3Error::new(302, "Invalid value in parameter: page."))?,
     };
+    // Compared as SystemTime: every page of a 20 000-session campaign walks all of them
+    // under the store's lock, so the walk must stay cheap.
+    let (from, until) = (from.map(SystemTime::from), until.map(SystemTime::from));
+    let in_range =
+        |at: SystemTime| from.is_none_or(|from| at >= from) && until.is_none_or(|until| at < until);
+    let skip = page_size.saturating_mul(page - 1);
     let sessions = shared.sessions();
-    let mut matching: Vec<(SystemTime, &Session)> = sessions
-        .in_campaign(&id)
-        .filter_map(|s| listed.date(s).map(|at| (at, s)))
-        .filter(|(at, _)| {
-            let at = OffsetDateTime::from(*at);
-            from.is_none_or(|from| at >= from) && until.is_none_or(|until| at < until)
-        })
-        .collect();
-    if listed != Listed::All {
+    let (total, rows) = if listed == Listed::All {
+        // Already oldest first: count them all, shape only the page's rows.
+        let mut total = 0usize;
+        let mut rows = Vec::with_capacity(page_size);
+        for s in sessions.in_campaign(&id) {
+            if listed.date(s).is_some_and(in_range) {
+                if total >= skip && rows.len() < page_size {
+                    rows.push(session_json(s));
+                }
+                total += 1;
+            }
+        }
+        (total, rows)
+    } else {
+        let mut matching: Vec<(SystemTime, &Session)> = sessions
+            .in_campaign(&id)
+            .filter_map(|s| listed.date(s).map(|at| (at, s)))
+            .filter(|(at, _)| in_range(*at))
+            .collect();
         matching.sort_by_key(|(at, s)| (*at, s.sequence_id));
-    }
-    let rows: Vec<Value> = matching
-        .iter()
-        .skip(page_size.saturating_mul(page - 1))
-        .take(page_size)
-        .map(|(_, s)| session_json(s))
-        .collect();
+        let rows: Vec<Value> = matching
+            .iter()
+            .skip(skip)
+            .take(page_size)
+            .map(|(_, s)| session_json(s))
+            .collect();
+        (matching.len(), rows)
+    };
     let mut payload = Map::new();
-    payload.insert(
-        "amount_of_results".into(),
-        Value::String(matching.len().to_string()),
-    );
+    payload.insert("amount_of_results".into(), Value::String(total.to_string()));
     payload.insert("data".into(), Value::Array(rows));
     Ok(payload)
 }

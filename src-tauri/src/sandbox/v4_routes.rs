@@ -9,7 +9,6 @@ use axum::extract::{Request, State};
 use axum::http::{Method, StatusCode};
 use axum::response::Response;
 
-use super::auth::is_authorized;
 use super::body;
 use super::envelope::v4_message;
 use super::state::Shared;
@@ -122,6 +121,16 @@ fn find(route: &str) -> Vec<(&'static Method, Endpoint, Vec<&str>)> {
 }
 
 pub(crate) async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response {
+    // `/v4/subaccount…` speaks the v3 style (§6.4).
+    let v3_style = request
+        .uri()
+        .path()
+        .strip_prefix("/v4/")
+        .map(|r| r.trim_end_matches('/'))
+        .is_some_and(super::v3_routes::is_v4_envelope_route);
+    if v3_style {
+        return super::v3_routes::handle_v4_envelope(shared, request).await;
+    }
     let (parts, body) = request.into_parts();
     let route = parts
         .uri
@@ -147,13 +156,7 @@ pub(crate) async fn handle(State(shared): State<Arc<Shared>>, request: Request) 
     };
     let parsed = body::read(&parts.headers, body).await;
     let params = parsed.clone().unwrap_or_default();
-    if !is_authorized(
-        &parts.headers,
-        &params,
-        &shared.client_id,
-        &shared.client_secret,
-    ) || shared.loyalty.v4_refused()
-    {
+    if shared.caller(&parts.headers, &params).is_none() || shared.loyalty.v4_refused() {
         return v4_message(
             StatusCode::UNAUTHORIZED,
             "The API key or secret is not correct.",

@@ -9,7 +9,7 @@ import {
   showError, clearError, showProblem, showFieldError, clearFieldErrors, clearFieldErrorsOnInput, clearFieldError,
 } from '../errors.js';
 import { formatNumber, formatDuration, formatDateTime, formatRate, percentOf } from '../format.js';
-import { loadCampaigns, fillCampaignSelect, showLoadingCampaigns } from '../campaigns.js';
+import { loadCampaigns, fillCampaignSelect, showLoadingCampaigns, fillCategorySelect } from '../campaigns.js';
 import { parseConcurrency, jobConcurrency, setJobConcurrency } from '../concurrency.js';
 import { activeAccount, subscribe } from '../state.js';
 import { VirtualTable } from '../virtual-table.js';
@@ -56,8 +56,9 @@ export function init(context) {
   });
   subscribe(() => {
     const id = activeAccount() ? activeAccount().id : null;
-    if (campaignsFor !== null && campaignsFor !== id) campaignsFor = null;
+    if (campaignsFor !== null && !campaignsFor.startsWith(`${id}|`)) campaignsFor = null;
   });
+  $('#bulk-category').addEventListener('change', () => loadBulkCampaigns());
   onLanguageChange(() => {
     if (preview) renderPreview();
     if (job && job.last) renderProgress(job.last);
@@ -272,14 +273,16 @@ function renderPreview() {
 // ---------------------------------------------------------------- step 3: start
 
 async function loadBulkCampaigns({ force = false } = {}) {
-  const id = activeAccount() ? activeAccount().id : null;
+  fillCategorySelect($('#bulk-category'));
+  const category = $('#bulk-category').value;
+  const id = activeAccount() ? `${activeAccount().id}|${category}` : null;
   if (!force && campaignsFor === id) return;
   const select = $('#bulk-campaign');
   const errorArea = $('#bulk-run-error');
   showLoadingCampaigns(select);
   select.disabled = true;
   try {
-    const list = await loadCampaigns(true, { force });
+    const list = await loadCampaigns(true, { force, category });
     fillCampaignSelect(select, list);
     campaignsFor = id;
     clearError(errorArea);

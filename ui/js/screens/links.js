@@ -5,7 +5,7 @@ import * as api from '../api.js';
 import { $, h, clear, withBusy } from '../dom.js';
 import { t, onLanguageChange } from '../i18n.js';
 import { showError, clearError, showProblem, clearFieldErrors, clearFieldErrorsOnInput, showFieldError } from '../errors.js';
-import { loadCampaigns, fillCampaignSelect, showLoadingCampaigns } from '../campaigns.js';
+import { loadCampaigns, fillCampaignSelect, showLoadingCampaigns, fillCategorySelect } from '../campaigns.js';
 import { activeAccount, subscribe } from '../state.js';
 import { formatNumber } from '../format.js';
 import { JobPanel } from '../job-panel.js';
@@ -75,6 +75,7 @@ export function init() {
     $('#links-automated-fields').hidden = !$('#links-automated').checked;
   });
   $('#links-campaign-search').addEventListener('input', renderCampaigns);
+  $('#links-category').addEventListener('change', () => refreshCampaigns());
   $('#links-campaign-search').addEventListener('keydown', (event) => {
     if (event.key === 'Enter') {
       event.preventDefault();
@@ -101,6 +102,7 @@ export function init() {
 }
 
 export function show() {
+  fillCategorySelect($('#links-category'));
   if (loadedFor !== accountId()) refreshCampaigns();
   resumeOffer();
 }
@@ -117,7 +119,7 @@ async function refreshCampaigns() {
   showLoadingCampaigns(select);
   select.disabled = true;
   try {
-    campaigns = await loadCampaigns(true);
+    campaigns = await loadCampaigns(true, { category: $('#links-category').value });
     loadedFor = accountId();
     renderCampaigns();
   } catch (err) {

@@ -7,11 +7,15 @@ import { t, onLanguageChange } from '../i18n.js';
 import { showError, clearError, showProblem, clearFieldErrors } from '../errors.js';
 import { formatDateTime } from '../format.js';
 import { loadCampaigns } from '../campaigns.js';
+import { initMany, showMany } from './redeem-many.js';
 
 const STATES = new Set(['valid', 'used', 'voided', 'expired', 'locked', 'not_found']);
 const RESULTS = new Set([...STATES, 'marked', 'markedVoided', 'markedUnvoided']);
 const shift = []; // { at, code, result } newest first
 let current = null; // the RedeemView on screen
+// The scan input takes the focus whenever the screen is shown, not the heading: a scanner types
+// into whatever has the focus. Its label and the screen's intro say where the person is.
+export const ownsFocus = true;
 let names = new Map(); // campaign id → name, from the (cached) campaign list
 
 export function init() {
@@ -30,6 +34,7 @@ export function init() {
     }
   });
   $('#redeem-export').addEventListener('click', exportShift);
+  initMany({ remember: (code, result) => remember(code, result, null) });
   onLanguageChange(() => {
     if (current) render(current);
     renderShift();
@@ -38,6 +43,7 @@ export function init() {
 
 export function show() {
   $('#redeem-input').focus();
+  showMany();
   // Names for the answers, without a call between the scan and the answer.
   loadCampaigns(false)
     .then((list) => {

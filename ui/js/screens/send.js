@@ -5,7 +5,7 @@ import * as api from '../api.js';
 import { $, withBusy } from '../dom.js';
 import { t, onLanguageChange } from '../i18n.js';
 import { showError, clearError, showProblem, showFieldError, clearFieldErrors, clearFieldErrorsOnInput } from '../errors.js';
-import { loadCampaigns, fillCampaignSelect, showLoadingCampaigns } from '../campaigns.js';
+import { loadCampaigns, fillCampaignSelect, showLoadingCampaigns, fillCategorySelect } from '../campaigns.js';
 import { activeAccount, subscribe } from '../state.js';
 import { copyText } from '../clipboard.js';
 
@@ -38,6 +38,7 @@ export function init() {
     }
   });
   $('#only-active').addEventListener('change', () => refreshCampaigns());
+  $('#campaign-category').addEventListener('change', () => refreshCampaigns());
   $('#copy-url').addEventListener('click', copyUrl);
   $('#open-url').addEventListener('click', openUrl);
   subscribe(() => {
@@ -54,7 +55,8 @@ export function init() {
 }
 
 export function show() {
-  const key = `${accountId()}|${$('#only-active').checked}`;
+  fillCategorySelect($('#campaign-category'));
+  const key = `${accountId()}|${$('#only-active').checked}|${$('#campaign-category').value}`;
   if (loadedFor !== key) refreshCampaigns();
 }
 
@@ -67,16 +69,17 @@ async function refreshCampaigns({ force = false } = {}) {
   const select = $('#campaign');
   const errorArea = $('#campaign-error');
   const onlyActive = $('#only-active').checked;
+  const category = $('#campaign-category').value;
   const token = ++loadToken;
   clearError(errorArea);
   showLoadingCampaigns(select);
   select.disabled = true;
   $('#campaign-count').textContent = '';
   try {
-    const list = await loadCampaigns(onlyActive, { force });
+    const list = await loadCampaigns(onlyActive, { force, category });
     if (token !== loadToken) return;
     campaigns = list;
-    loadedFor = `${accountId()}|${onlyActive}`;
+    loadedFor = `${accountId()}|${onlyActive}|${category}`;
     renderCampaigns();
   } catch (err) {
     if (token !== loadToken) return;

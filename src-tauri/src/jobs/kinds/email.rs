@@ -8,20 +8,14 @@ use serde::{Deserialize, Serialize};
 use crate::api::{
     validate, ApiError, Client, CouponSession, EmailAction, EmailCouponRequest, SessionSearch,
 };
+use crate::i18n::{t, tf, Plain};
 use crate::jobs::email_list::{EmailList, RowProblem};
 use crate::jobs::error::JobError;
-use crate::jobs::journal::{JobId, RowStatus, UNKNOWN_MESSAGE};
+use crate::jobs::journal::{unknown_message, JobId, RowStatus};
 use crate::jobs::kind::{
     reason_of, verdict_of_write_error, Claimed, JobKind, Reconciled, RowOutcome, Verdict,
 };
 use crate::jobs::runner::{JobManager, MAX_CONCURRENCY, MIN_CONCURRENCY};
-
-pub(crate) const ALREADY_HAD_MESSAGE: &str = "Already had this coupon.";
-pub(crate) const CONFIRMED_MESSAGE: &str = "Sent (confirmed after an interruption).";
-pub(crate) const LINK_UNKNOWN_MESSAGE: &str =
-    "Sent — Coupontools did not give the link; find it under the campaign's sessions.";
-pub(crate) const NOT_SENT_NO_LINK_MESSAGE: &str =
-    "Unknown — Coupontools answered that it sent nothing now, but shows no coupon for this address. Check before resending.";
 
 /// A session made this long before our first request still counts as ours: the computer's
 /// clock and Coupontools' need not agree to the second.
@@ -62,6 +56,10 @@ pub struct EmailInput {
 pub struct EmailKind;
 
 impl JobKind for EmailKind {
+    fn unknown_message() -> String {
+        unknown_message()
+    }
+
     const NAME: &'static str = "email";
     const HISTORY_ACTION: &'static str = "email_coupon";
     const EXPORT_COLUMNS: &'static [(&'static str, &'static str)] = &[
@@ -106,7 +104,7 @@ impl JobKind for EmailKind {
             Err(error) if error.is_account_failure() => Reconciled::PauseJob(reason_of(&error)),
             Err(error) => {
                 log::warn!("jobs: row {} could not be looked up: {error:?}", row.row);
-                Reconciled::CantTell(UNKNOWN_MESSAGE.to_owned())
+                Reconciled::CantTell(unknown_message())
             }
         }
     }
@@ -140,7 +138,7 @@ async fn send(client: &Client, spec: &EmailSpec, row: &Claimed<EmailInput>) -> V
                 .and_then(|sessions| newest(ours(&sessions, row.first_sent_at)).cloned());
             Verdict::Done(match found {
                 Some(session) => sent_with(&session, None),
-                None => RowOutcome::new(RowStatus::Sent, Some(LINK_UNKNOWN_MESSAGE.to_owned())),
+                None => RowOutcome::new(RowStatus::Sent, Some(t("job.email.linkUnknown"))),
             })
         }
         // §10: any other action word means nothing went out now. What the customer already has
@@ -151,15 +149,12 @@ async fn send(client: &Client, spec: &EmailSpec, row: &Claimed<EmailInput>) -> V
                 .map(|sessions| newest(sessions.iter()).cloned());
             Verdict::Done(match found {
                 Ok(Some(session)) => {
-                    RowOutcome::new(RowStatus::Skipped, Some(ALREADY_HAD_MESSAGE.to_owned()))
+                    RowOutcome::new(RowStatus::Skipped, Some(t("job.email.alreadyHad")))
                         .with("singleUseCode", Some(session.code.to_string()))
                         .with("singleUseUrl", Some(session.url))
                 }
-                Ok(None) => RowOutcome::new(
-                    RowStatus::Unknown,
-                    Some(NOT_SENT_NO_LINK_MESSAGE.to_owned()),
-                ),
-                Err(_) => RowOutcome::new(RowStatus::Unknown, Some(UNKNOWN_MESSAGE.to_owned())),
+                Ok(None) => RowOutcome::new(RowStatus::Unknown, Some(t("job.email.notSentNoLink"))),
+                Err(_) => RowOutcome::new(RowStatus::Unknown, Some(unknown_message())),
             })
         }
     }
@@ -195,14 +190,14 @@ pub(crate) fn judge_lookup(
     sessions: &[CouponSession],
 ) -> Reconciled<EmailInput> {
     if let Some(session) = newest(ours(sessions, row.first_sent_at)) {
-        return Reconciled::Done(sent_with(session, Some(CONFIRMED_MESSAGE)));
+        return Reconciled::Done(sent_with(session, Some(t("job.email.confirmed"))));
     }
     if spec.check_unique {
         // The address had the coupon before our request: Coupontools would skip a resend, and
         // the customer has a link.
         return match newest(sessions.iter()) {
             Some(session) => Reconciled::Done(
-                RowOutcome::new(RowStatus::Skipped, Some(ALREADY_HAD_MESSAGE.to_owned()))
+                RowOutcome::new(RowStatus::Skipped, Some(t("job.email.alreadyHad")))
                     .with("singleUseCode", Some(session.code.to_string()))
                     .with("singleUseUrl", Some(session.url.clone())),
             ),
@@ -214,7 +209,7 @@ pub(crate) fn judge_lookup(
     if sessions.iter().any(|s| s.created_at.is_none())
         || row.first_sent_at.is_none() && !sessions.is_empty()
     {
-        return Reconciled::CantTell(UNKNOWN_MESSAGE.to_owned());
+        return Reconciled::CantTell(unknown_message());
     }
     Reconciled::NotThere
 }
@@ -239,8 +234,8 @@ fn newest<'a>(sessions: impl Iterator<Item = &'a CouponSession>) -> Option<&'a C
     sessions.max_by_key(|s| s.created_at)
 }
 
-fn sent_with(session: &CouponSession, message: Option<&str>) -> RowOutcome {
-    RowOutcome::new(RowStatus::Sent, message.map(str::to_owned))
+fn sent_with(session: &CouponSession, message: Option<String>) -> RowOutcome {
+    RowOutcome::new(RowStatus::Sent, message)
         .with("singleUseCode", Some(session.code.to_string()))
         .with("singleUseUrl", Some(session.url.clone()))
 }
@@ -281,19 +276,13 @@ impl JobManager {
         };
         let rows = list.rows.iter().map(|row| {
             let settled = row.problem.map(|problem| match problem {
-                RowProblem::MissingEmail => (
-                    RowStatus::Failed,
-                    "No e-mail address on this row — not sent.".to_string(),
-                ),
-                RowProblem::InvalidEmail => (
-                    RowStatus::Failed,
-                    "Not a valid e-mail address — not sent.".to_string(),
-                ),
+                RowProblem::MissingEmail => (RowStatus::Failed, t("job.email.noAddress")),
+                RowProblem::InvalidEmail => (RowStatus::Failed, t("job.email.invalidAddress")),
                 RowProblem::Duplicate => (
                     RowStatus::Skipped,
                     match row.duplicate_of {
-                        Some(first) => format!("Also on row {first} of the file."),
-                        None => "Also earlier in the file.".to_string(),
+                        Some(first) => tf("job.list.duplicateOf", &[("row", &Plain(first))]),
+                        None => t("job.list.duplicateEarlier"),
                     },
                 ),
             });
@@ -370,7 +359,10 @@ mod tests {
                 panic!("{found:?}")
             };
             assert_eq!(outcome.status, RowStatus::Sent);
-            assert_eq!(outcome.message.as_deref(), Some(CONFIRMED_MESSAGE));
+            assert_eq!(
+                outcome.message.as_deref(),
+                Some("Sent (confirmed after an interruption).")
+            );
             assert!(outcome.output["singleUseUrl"]
                 .as_str()
                 .unwrap()

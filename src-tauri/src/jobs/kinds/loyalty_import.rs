@@ -7,6 +7,7 @@ use std::collections::HashSet;
 use serde::{Deserialize, Serialize};
 
 use crate::api::{ApiError, Client, MemberFields, MemberQuery, MAX_BULK_MEMBERS};
+use crate::i18n::{t, tf};
 use crate::jobs::error::JobError;
 use crate::jobs::journal::{JobId, RowStatus};
 use crate::jobs::kind::{
@@ -24,14 +25,9 @@ pub struct ImportSpec {
 
 pub struct ImportMembersKind;
 
-const ADDED: &str = "Added.";
-const ADDED_CONFIRMED: &str = "Added (confirmed after an interruption).";
-const CANT_TELL: &str = "Unknown — this member may have been added. The row has no e-mail or phone to look it up by: check the card before importing it again.";
-
 impl JobKind for ImportMembersKind {
     const NAME: &'static str = "loyalty_import";
     const HISTORY_ACTION: &'static str = "loyalty_member_import";
-    const DONE_WORD: &'static str = "added";
     const EXPORT_COLUMNS: &'static [(&'static str, &'static str)] = &[
         ("row", "row"),
         ("email", "email"),
@@ -44,6 +40,10 @@ impl JobKind for ImportMembersKind {
 
     type Spec = ImportSpec;
     type Input = MemberFields;
+
+    fn done_word() -> String {
+        t("job.csvStatus.added")
+    }
 
     fn batch_size(_spec: &ImportSpec) -> usize {
         MAX_BULK_MEMBERS
@@ -85,11 +85,11 @@ impl JobKind for ImportMembersKind {
                     .map(|i| match rejected.get(&i) {
                         Some(message) => Verdict::Done(RowOutcome::new(
                             RowStatus::Failed,
-                            Some(format!("Not added: {message}")),
+                            Some(tf("job.import.refused", &[("reason", message)])),
                         )),
                         None => match made.next() {
                             Some(member) => Verdict::Done(
-                                RowOutcome::new(RowStatus::Sent, Some(ADDED.to_owned()))
+                                RowOutcome::new(RowStatus::Sent, Some(t("job.import.added")))
                                     .with("memberId", Some(member.id.to_string())),
                             ),
                             // Fewer members than rows: the reply does not say which; look up.
@@ -118,7 +118,7 @@ impl JobKind for ImportMembersKind {
             .or_else(|| row.input.phone.clone())
             .filter(|k| !k.trim().is_empty())
         else {
-            return Reconciled::CantTell(CANT_TELL.to_owned());
+            return Reconciled::CantTell(t("job.import.noKey"));
         };
         let query = MemberQuery {
             search: Some(key.clone()),
@@ -132,20 +132,15 @@ impl JobKind for ImportMembersKind {
                 });
                 match found {
                     Some(member) => Reconciled::Done(
-                        RowOutcome::new(RowStatus::Sent, Some(ADDED_CONFIRMED.to_owned()))
+                        RowOutcome::new(RowStatus::Sent, Some(t("job.import.addedConfirmed")))
                             .with("memberId", Some(member.id.to_string())),
                     ),
                     None => Reconciled::NotThere,
                 }
             }
             Err(error) if error.is_account_failure() => Reconciled::PauseJob(reason_of(&error)),
-            Err(ApiError::V4 { status: 404, .. }) => Reconciled::CantTell(
-                "The loyalty card was not found any more; this member was not looked up.".into(),
-            ),
-            Err(_) => Reconciled::CantTell(CANT_TELL.replace(
-                "The row has no e-mail or phone to look it up by",
-                "Coupontools could not be asked",
-            )),
+            Err(ApiError::V4 { status: 404, .. }) => Reconciled::CantTell(t("job.import.cardGone")),
+            Err(_) => Reconciled::CantTell(t("job.import.cantAsk")),
         }
     }
 }

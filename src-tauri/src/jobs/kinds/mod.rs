@@ -1,8 +1,10 @@
 //! The kinds of bulk work, and the one table the engine looks a stored job's kind up in.
 //! Adding a kind: its file here and one line in [`KINDS`].
 
+pub mod directory_payment;
 pub mod email;
 pub mod loyalty_import;
+pub mod redeem_many;
 pub mod single_use;
 
 use std::future::Future;
@@ -13,8 +15,10 @@ use crate::api::Client;
 use crate::jobs::kind::JobKind;
 use crate::jobs::runner::{self, JobManager, LiveRun};
 
+pub use directory_payment::{PaymentInput, PaymentJobSpec, PaymentRow, PaymentStatusKind};
 pub use email::{EmailInput, EmailJobSpec, EmailKind, EmailSpec};
 pub use loyalty_import::{ImportMembersKind, ImportSpec};
+pub use redeem_many::{RedeemInput, RedeemManyKind, RedeemManySpec};
 pub use single_use::{
     AutomatedCodesSpec, ChunkInput, CreateLinksKind, CreateLinksSpec, RemoveInput, RemoveLinksKind,
     CHUNK,
@@ -29,7 +33,9 @@ pub(crate) struct KindEntry {
     pub export_columns: &'static [(&'static str, &'static str)],
     /// Set for kinds whose rows make many items; the table and export then list the items.
     pub item_key: Option<&'static str>,
-    pub done_word: &'static str,
+    /// The export's status word for a row that is done, in the window's language.
+    pub done_word: fn() -> String,
+    pub unknown_message: fn() -> String,
     pub drive: Drive,
 }
 
@@ -39,7 +45,8 @@ const fn entry<K: JobKind>() -> KindEntry {
         history_action: K::HISTORY_ACTION,
         export_columns: K::EXPORT_COLUMNS,
         item_key: K::ITEM_KEY,
-        done_word: K::DONE_WORD,
+        done_word: K::done_word,
+        unknown_message: K::unknown_message,
         drive: drive_boxed::<K>,
     }
 }
@@ -57,6 +64,8 @@ const KINDS: &[KindEntry] = &[
     entry::<CreateLinksKind>(),
     entry::<RemoveLinksKind>(),
     entry::<ImportMembersKind>(),
+    entry::<PaymentStatusKind>(),
+    entry::<RedeemManyKind>(),
 ];
 
 pub(crate) fn find(name: &str) -> Option<&'static KindEntry> {

@@ -10,8 +10,9 @@ use crate::api::{
     ApiError, AutomatedCodes, CampaignSessionsQuery, Client, CodeType, ManySingleUseRequest,
     SessionData, SingleUseCode, SingleUseLink, SingleUseStatus,
 };
+use crate::i18n::{t, tf};
 use crate::jobs::error::JobError;
-use crate::jobs::journal::{JobId, RowStatus, UNKNOWN_MESSAGE};
+use crate::jobs::journal::{JobId, RowStatus};
 use crate::jobs::kind::{
     reason_of, verdict_of_write_error, Claimed, JobKind, Reconciled, RowOutcome, Verdict,
 };
@@ -75,7 +76,7 @@ impl JobKind for CreateLinksKind {
     }
 
     fn target(input: &ChunkInput) -> String {
-        format!("{} links", input.amount)
+        tf("job.links.chunkTarget", &[("count", &input.amount)])
     }
 
     async fn attempt(
@@ -103,9 +104,9 @@ impl JobKind for CreateLinksKind {
                 Ok(links) => {
                     let made = links.len() as u32;
                     let message = (made != row.input.amount).then(|| {
-                        format!(
-                            "Coupontools made {made} links where {} were asked for.",
-                            row.input.amount
+                        tf(
+                            "job.links.madeOther",
+                            &[("made", &made), ("asked", &row.input.amount)],
                         )
                     });
                     Verdict::Done(
@@ -139,10 +140,7 @@ impl JobKind for CreateLinksKind {
             Err(error) if error.is_account_failure() => Reconciled::PauseJob(reason_of(&error)),
             Err(error) => {
                 log::warn!("jobs: chunk {} could not be looked up: {error:?}", row.row);
-                Reconciled::CantTell(format!(
-                    "Up to {} links of this part may have been made; Coupontools could not be asked. Check the campaign's sessions before making more.",
-                    row.input.amount
-                ))
+                Reconciled::CantTell(tf("job.links.cantAsk", &[("count", &row.input.amount)]))
             }
         }
     }
@@ -185,11 +183,8 @@ pub(crate) fn judge_chunk(
         Reconciled::NotThere
     } else if found == asked {
         Reconciled::Done(
-            RowOutcome::new(
-                RowStatus::Sent,
-                Some("Made (confirmed after an interruption).".to_owned()),
-            )
-            .with_items(ours.iter().map(|s| session_item(s)).collect()),
+            RowOutcome::new(RowStatus::Sent, Some(t("job.links.madeConfirmed")))
+                .with_items(ours.iter().map(|s| session_item(s)).collect()),
         )
     } else if found < asked {
         Reconciled::Partly {
@@ -199,9 +194,9 @@ pub(crate) fn judge_chunk(
             },
         }
     } else {
-        Reconciled::CantTell(format!(
-            "Coupontools shows {found} new links in this campaign since this part ({asked} links) was asked for, so up to {} links may exist beyond those shown.",
-            found
+        Reconciled::CantTell(tf(
+            "job.links.tooMany",
+            &[("found", &found), ("asked", &asked)],
         ))
     }
 }
@@ -267,13 +262,8 @@ pub struct RemoveInput {
 
 pub struct RemoveLinksKind;
 
-const REMOVED: &str = "Removed.";
-const REMOVED_CONFIRMED: &str = "Removed (confirmed after an interruption).";
-const ALREADY_GONE: &str = "This link does not exist or was already removed.";
-
 impl JobKind for RemoveLinksKind {
     const NAME: &'static str = "single_use_remove";
-    const DONE_WORD: &'static str = "removed";
     const HISTORY_ACTION: &'static str = "single_use_remove";
     const EXPORT_COLUMNS: &'static [(&'static str, &'static str)] = &[
         ("row", "row"),
@@ -285,6 +275,10 @@ impl JobKind for RemoveLinksKind {
 
     type Spec = RemoveLinksSpec;
     type Input = RemoveInput;
+
+    fn done_word() -> String {
+        t("job.csvStatus.removed")
+    }
 
     fn label(_spec: &RemoveLinksSpec) -> Option<String> {
         None
@@ -304,13 +298,14 @@ impl JobKind for RemoveLinksKind {
             let code = SingleUseCode::new(row.input.code.clone());
             verdicts.push(
                 match client.remove_single_use(&row.input.campaign, &code).await {
-                    Ok(()) => {
-                        Verdict::Done(RowOutcome::new(RowStatus::Sent, Some(REMOVED.to_owned())))
-                    }
+                    Ok(()) => Verdict::Done(RowOutcome::new(
+                        RowStatus::Sent,
+                        Some(t("job.links.removed")),
+                    )),
                     // Gone already: a fact about this link, not a pattern of the account.
                     Err(ApiError::Coupontools { code: 505, .. }) => Verdict::Done(RowOutcome::new(
                         RowStatus::Failed,
-                        Some(ALREADY_GONE.to_owned()),
+                        Some(t("job.links.alreadyGone")),
                     )),
                     Err(error) => verdict_of_write_error(&error),
                 },
@@ -330,12 +325,10 @@ impl JobKind for RemoveLinksKind {
             Ok(_) => Reconciled::NotThere,
             Err(ApiError::Coupontools { code: 505, .. }) => Reconciled::Done(RowOutcome::new(
                 RowStatus::Sent,
-                Some(REMOVED_CONFIRMED.to_owned()),
+                Some(t("job.links.removedConfirmed")),
             )),
             Err(error) if error.is_account_failure() => Reconciled::PauseJob(reason_of(&error)),
-            Err(_) => Reconciled::CantTell(
-                UNKNOWN_MESSAGE.replace("e-mail may have been sent", "link may have been removed"),
-            ),
+            Err(_) => Reconciled::CantTell(t("job.links.removeUnknown")),
         }
     }
 }

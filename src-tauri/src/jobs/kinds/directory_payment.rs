@@ -1,0 +1,160 @@
+//! Setting the payment status of many directory members: one `directoryusers/update` per
+//! member. A member whose reply was lost is re-read (`find_user`) before anything is sent again:
+//! if the member already shows the status, the row is done; if not, it is sent once more.
+
+use std::collections::HashSet;
+
+use serde::{Deserialize, Serialize};
+
+use crate::api::{Client, PaymentUpdate};
+use crate::i18n::{t, tf};
+use crate::jobs::error::JobError;
+use crate::jobs::journal::{JobId, RowStatus};
+use crate::jobs::kind::{
+    reason_of, verdict_of_write_error, Claimed, JobKind, Reconciled, RowOutcome, Verdict,
+};
+use crate::jobs::runner::JobManager;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PaymentJobSpec {
+    /// `dir_…`
+    pub directory: String,
+    pub directory_name: String,
+    pub update: PaymentUpdate,
+}
+
+/// One member to change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PaymentInput {
+    /// `reg_…`
+    pub user: String,
+    /// For the history and the export; "" when the list gave only the ID.
+    #[serde(default)]
+    pub email: String,
+}
+
+pub struct PaymentStatusKind;
+
+/// A row of a payment job as it is stored: row number, member, and a problem found already
+/// (the row is then settled without a request).
+pub type PaymentRow = (usize, PaymentInput, Option<(RowStatus, String)>);
+
+fn status_word(update: &PaymentUpdate) -> String {
+    t(&format!("directories.payment.{}", status_key(update)))
+}
+
+fn status_key(update: &PaymentUpdate) -> &'static str {
+    match update.status.as_api() {
+        "" => "none",
+        word => word,
+    }
+}
+
+impl JobKind for PaymentStatusKind {
+    fn done_word() -> String {
+        t("job.csvStatus.set")
+    }
+
+    const NAME: &'static str = "directory_payment";
+    const HISTORY_ACTION: &'static str = "directory_payment";
+    const EXPORT_COLUMNS: &'static [(&'static str, &'static str)] = &[
+        ("row", "row"),
+        ("member", "user"),
+        ("email", "email"),
+        ("status", "status"),
+        ("payment_status", "paymentStatus"),
+        ("message", "message"),
+    ];
+
+    type Spec = PaymentJobSpec;
+    type Input = PaymentInput;
+
+    fn label(spec: &PaymentJobSpec) -> Option<String> {
+        Some(spec.directory_name.clone())
+    }
+
+    fn target(input: &PaymentInput) -> String {
+        if input.email.is_empty() {
+            input.user.clone()
+        } else {
+            format!("{} ({})", input.email, input.user)
+        }
+    }
+
+    async fn attempt(
+        client: &Client,
+        spec: &PaymentJobSpec,
+        rows: &[Claimed<PaymentInput>],
+    ) -> Vec<Verdict> {
+        let mut verdicts = Vec::with_capacity(rows.len());
+        for row in rows {
+            let verdict = match client
+                .directories()
+                .update_payment(&spec.directory, &row.input.user, &spec.update)
+                .await
+            {
+                Ok(_) => Verdict::Done(
+                    RowOutcome::new(
+                        RowStatus::Sent,
+                        Some(tf(
+                            "directories.job.set",
+                            &[("status", &status_word(&spec.update))],
+                        )),
+                    )
+                    .with("paymentStatus", Some(status_key(&spec.update).to_owned())),
+                ),
+                Err(error) => verdict_of_write_error(&error),
+            };
+            verdicts.push(verdict);
+        }
+        verdicts
+    }
+
+    async fn reconcile(
+        client: &Client,
+        spec: &PaymentJobSpec,
+        row: &Claimed<PaymentInput>,
+        _known: &HashSet<String>,
+    ) -> Reconciled<PaymentInput> {
+        match client
+            .directories()
+            .find_user(&spec.directory, &row.input.user)
+            .await
+        {
+            Ok(Some(member)) if spec.update.is_shown_by(&member) => Reconciled::Done(
+                RowOutcome::new(
+                    RowStatus::Sent,
+                    Some(tf(
+                        "directories.job.confirmed",
+                        &[("status", &status_word(&spec.update))],
+                    )),
+                )
+                .with("paymentStatus", Some(status_key(&spec.update).to_owned())),
+            ),
+            // Setting a status twice does no harm; the member does not show it yet.
+            Ok(Some(_)) => Reconciled::NotThere,
+            Ok(None) => Reconciled::CantTell(t("directories.job.gone")),
+            Err(error) if error.is_account_failure() => Reconciled::PauseJob(reason_of(&error)),
+            Err(_) => Reconciled::CantTell(t("directories.job.cantTell")),
+        }
+    }
+}
+
+impl JobManager {
+    /// Stores a payment-status job for `rows` (row number, member, problem found already).
+    pub fn create_payment_job(
+        &self,
+        account_id: &str,
+        account_name: &str,
+        spec: &PaymentJobSpec,
+        concurrency: u8,
+        rows: Vec<PaymentRow>,
+    ) -> Result<JobId, JobError> {
+        if rows.iter().all(|(_, _, problem)| problem.is_some()) {
+            return Err(JobError::NothingToSend);
+        }
+        self.create_job::<PaymentStatusKind>(account_id, account_name, spec, concurrency, rows)
+    }
+}

@@ -1,0 +1,348 @@
+//! "Mark many as used" at the counter: a stack of coupons validated with
+//! `couponsession/updatemultiple`, a batch per call. Only coupons that were valid when the
+//! stack was checked are sent; the rest are stored skipped with their reason. A batch whose
+//! reply was lost is reconciled coupon by coupon (`couponsession/data`) before anything is sent
+//! again: a coupon used since our request is done, so none is ever validated twice.
+
+use std::collections::HashSet;
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use crate::api::{
+    ApiError, Client, ManySessionsUpdate, Operation, SessionData, SessionUpdateOutcome,
+    MAX_SESSIONS_PER_UPDATE,
+};
+use crate::i18n::{t, tf};
+use crate::jobs::error::JobError;
+use crate::jobs::journal::{JobId, RowStatus};
+use crate::jobs::kind::{
+    reason_of, verdict_of_write_error, Claimed, JobKind, Reconciled, RowOutcome, Verdict,
+};
+use crate::jobs::runner::JobManager;
+
+/// Coupons per `updatemultiple` call: a stack of a hundred is four calls, and a batch whose
+/// reply is lost costs at most this many look-ups.
+pub const REDEEM_BATCH: usize = 25;
+/// Batches at once.
+const REDEEM_CONCURRENCY: u8 = 2;
+/// A validation this long before our request still counts as possibly ours (clocks differ).
+const CLOCK_SKEW_MINUTES: i64 = 5;
+
+/// Nothing job-wide: every row carries its coupon.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RedeemManySpec {}
+
+/// One coupon of the stack.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RedeemInput {
+    /// The full 21-character code found at the check (empty when none was found).
+    pub code: String,
+    /// What was scanned or pasted, as given.
+    pub scanned: String,
+    #[serde(default)]
+    pub campaign: String,
+}
+
+pub struct RedeemManyKind;
+
+/// "2026-11-29 14:05 UTC": a row message is kept as written, so it says its time zone.
+pub fn when(at: Option<OffsetDateTime>) -> String {
+    at.and_then(|at| {
+        at.format(time::macros::format_description!(
+            "[year]-[month]-[day] [hour]:[minute] UTC"
+        ))
+        .ok()
+    })
+    .unwrap_or_else(|| "—".to_owned())
+}
+
+fn rfc3339(at: Option<OffsetDateTime>) -> Option<String> {
+    at.and_then(|at| {
+        at.format(&time::format_description::well_known::Rfc3339)
+            .ok()
+    })
+}
+
+fn used(session: &SessionData, key: &str) -> RowOutcome {
+    RowOutcome::new(RowStatus::Sent, Some(t(key)))
+        .with("validatedAt", rfc3339(session.validated_at))
+}
+
+/// Not marked, and no point in trying again: the coupon's own state says no.
+fn not_marked(key: &str, at: Option<OffsetDateTime>) -> RowOutcome {
+    RowOutcome::new(RowStatus::Skipped, Some(tf(key, &[("when", &when(at))])))
+        .with("validatedAt", rfc3339(at))
+}
+
+/// The reason a row is not sent, for a coupon in `state` at the check (`at`: the date that
+/// state speaks of: used on, expired on).
+pub fn skip_reason(state: &str, at: Option<OffsetDateTime>, n: usize) -> String {
+    let w = when(at);
+    match state {
+        "used" => tf("redeemMany.row.alreadyUsed", &[("when", &w)]),
+        "voided" => t("redeemMany.row.voided"),
+        "expired" => tf("redeemMany.row.expired", &[("when", &w)]),
+        "locked" => t("redeemMany.row.locked"),
+        "not_found" => t("redeemMany.row.notFound"),
+        "duplicate" => t("redeemMany.row.duplicate"),
+        "ambiguous" => tf("redeemMany.row.ambiguous", &[("n", &n)]),
+        _ => t("redeemMany.row.unchecked"),
+    }
+}
+
+/// What a refusal of one coupon says about it: these are facts about the coupon (someone used
+/// or voided it since the check), never a pattern of the account.
+fn refusal(code: u32, session: Option<&SessionData>) -> Option<RowOutcome> {
+    let at = |f: fn(&SessionData) -> Option<OffsetDateTime>| session.and_then(f);
+    match code {
+        306 => Some(not_marked(
+            "redeemMany.row.alreadyUsed",
+            at(|s| s.validated_at),
+        )),
+        307 => Some(not_marked("redeemMany.row.voided", None)),
+        308 => Some(not_marked("redeemMany.row.expired", at(|s| s.expires_at))),
+        309 => Some(not_marked("redeemMany.row.locked", None)),
+        505 => Some(not_marked("redeemMany.row.notFound", None)),
+        _ => None,
+    }
+}
+
+/// What a coupon read after a lost reply says. Pure, so every case is tested here.
+pub(crate) fn judge(session: &SessionData, first_sent_at: Option<i64>) -> Reconciled<RedeemInput> {
+    let Some(validated) = session.validated_at else {
+        // Not used: our request did not take effect, so it may be made again. A coupon voided
+        // or expired since is refused then, in its own words.
+        return Reconciled::NotThere;
+    };
+    let ours = first_sent_at
+        .is_none_or(|ms| validated.unix_timestamp() >= ms / 1000 - CLOCK_SKEW_MINUTES * 60);
+    if ours {
+        Reconciled::Done(used(session, "redeemMany.row.usedConfirmed"))
+    } else {
+        Reconciled::Done(not_marked(
+            "redeemMany.row.alreadyUsed",
+            session.validated_at,
+        ))
+    }
+}
+
+impl JobKind for RedeemManyKind {
+    fn done_word() -> String {
+        t("job.csvStatus.used")
+    }
+
+    const NAME: &'static str = "redeem_many";
+    /// The same word as one coupon marked at the counter: the history lists every validation.
+    const HISTORY_ACTION: &'static str = "redeem_validate";
+    const EXPORT_COLUMNS: &'static [(&'static str, &'static str)] = &[
+        ("row", "row"),
+        ("scanned", "scanned"),
+        ("code", "code"),
+        ("campaign", "campaign"),
+        ("status", "status"),
+        ("validated_at", "validatedAt"),
+        ("message", "message"),
+    ];
+
+    type Spec = RedeemManySpec;
+    type Input = RedeemInput;
+
+    fn batch_size(_spec: &RedeemManySpec) -> usize {
+        REDEEM_BATCH.min(MAX_SESSIONS_PER_UPDATE)
+    }
+
+    fn label(_spec: &RedeemManySpec) -> Option<String> {
+        None
+    }
+
+    fn target(input: &RedeemInput) -> String {
+        if input.code.is_empty() {
+            input.scanned.clone()
+        } else {
+            input.code.clone()
+        }
+    }
+
+    async fn attempt(
+        client: &Client,
+        _spec: &RedeemManySpec,
+        rows: &[Claimed<RedeemInput>],
+    ) -> Vec<Verdict> {
+        let update = ManySessionsUpdate {
+            codes: rows.iter().map(|r| r.input.code.clone()).collect(),
+            operation: Some(Operation::Validated),
+            validation_value: None,
+            void: None,
+        };
+        let results = match client.sessions().update_many(&update).await {
+            Ok(results) if results.len() == rows.len() => results,
+            // The codes are checked 21-character codes, so none is dropped; if one were, the
+            // reply could not be matched to the rows: look every one up.
+            Ok(_) => return rows.iter().map(|_| Verdict::MaybeDone).collect(),
+            Err(error) => {
+                let verdict = verdict_of_write_error(&error);
+                return rows.iter().map(|_| verdict.clone()).collect();
+            }
+        };
+        let mut verdicts = Vec::with_capacity(rows.len());
+        for result in results {
+            verdicts.push(match result.outcome {
+                SessionUpdateOutcome::Updated { session } if session.validated_at.is_some() => {
+                    Verdict::Done(used(&session, "redeemMany.row.used"))
+                }
+                SessionUpdateOutcome::Updated { .. } | SessionUpdateOutcome::Unknown => {
+                    Verdict::MaybeDone
+                }
+                SessionUpdateOutcome::Refused { code, message } => {
+                    // The date it was used or expired on, for the row's message.
+                    let now = match code {
+                        306 | 308 => client.sessions().get(&result.code).await.ok(),
+                        _ => None,
+                    };
+                    match refusal(code, now.as_ref()) {
+                        Some(outcome) => Verdict::Done(outcome),
+                        None => Verdict::Refused {
+                            code: Some(i64::from(code)),
+                            outcome: RowOutcome::new(RowStatus::Failed, Some(message)),
+                        },
+                    }
+                }
+            });
+        }
+        verdicts
+    }
+
+    async fn reconcile(
+        client: &Client,
+        _spec: &RedeemManySpec,
+        row: &Claimed<RedeemInput>,
+        _known: &HashSet<String>,
+    ) -> Reconciled<RedeemInput> {
+        match client.sessions().get(&row.input.code).await {
+            Ok(session) => judge(&session, row.first_sent_at),
+            Err(ApiError::Coupontools { code: 505, .. }) => {
+                Reconciled::Done(not_marked("redeemMany.row.notFound", None))
+            }
+            Err(error) if error.is_account_failure() => Reconciled::PauseJob(reason_of(&error)),
+            Err(error) => {
+                log::warn!("jobs: coupon {} could not be read: {error:?}", row.row);
+                Reconciled::CantTell(t("redeemMany.row.cantTell"))
+            }
+        }
+    }
+}
+
+impl JobManager {
+    /// Stores a "mark many as used" job: rows given with a status (used, voided, … at the
+    /// check) are stored skipped with their reason; the others are validated.
+    pub fn create_redeem_many_job(
+        &self,
+        account_id: &str,
+        account_name: &str,
+        rows: Vec<(RedeemInput, Option<(RowStatus, String)>)>,
+    ) -> Result<JobId, JobError> {
+        if rows.iter().all(|(_, settled)| settled.is_some()) {
+            return Err(JobError::NothingToSend);
+        }
+        let rows = rows
+            .into_iter()
+            .enumerate()
+            .map(|(i, (input, settled))| (i + 1, input, settled));
+        self.create_job::<RedeemManyKind>(
+            account_id,
+            account_name,
+            &RedeemManySpec::default(),
+            REDEEM_CONCURRENCY,
+            rows,
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::SingleUseCode;
+
+    fn session(validated: Option<OffsetDateTime>) -> SessionData {
+        SessionData {
+            campaign: "cam_104250".into(),
+            code: SingleUseCode::new("0ist0ywa4t9z7rj0g8mf7"),
+            url: String::new(),
+            sequence_id: None,
+            custom_id: None,
+            created_at: None,
+            opened_at: None,
+            claimed_at: None,
+            validated_at: validated,
+            voided_at: None,
+            expires_at: None,
+            own_validation_code: None,
+            locked: false,
+            email: None,
+            first_name: None,
+            last_name: None,
+            phone: None,
+        }
+    }
+
+    #[test]
+    fn a_coupon_used_since_our_request_is_done_and_one_used_before_is_not_ours() {
+        let sent = OffsetDateTime::now_utc();
+        let sent_ms = sent.unix_timestamp() * 1000;
+        match judge(
+            &session(Some(sent + time::Duration::seconds(1))),
+            Some(sent_ms),
+        ) {
+            Reconciled::Done(outcome) => {
+                assert_eq!(outcome.status, RowStatus::Sent);
+                assert!(outcome.output.contains_key("validatedAt"));
+            }
+            other => panic!("{other:?}"),
+        }
+        match judge(
+            &session(Some(sent - time::Duration::hours(2))),
+            Some(sent_ms),
+        ) {
+            Reconciled::Done(outcome) => assert_eq!(outcome.status, RowStatus::Skipped),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(judge(&session(None), Some(sent_ms)), Reconciled::NotThere);
+    }
+
+    #[test]
+    fn refusals_of_one_coupon_are_facts_about_it_and_others_are_not() {
+        for code in [306, 307, 308, 309, 505] {
+            let outcome = refusal(code, None).expect("a known refusal");
+            assert_eq!(outcome.status, RowStatus::Skipped, "{code}");
+        }
+        assert!(refusal(302, None).is_none());
+        let at = OffsetDateTime::from_unix_timestamp(1_800_000_000).unwrap();
+        let message = crate::i18n::in_language(crate::i18n::Lang::En, || {
+            refusal(306, Some(&session(Some(at)))).unwrap().message
+        });
+        assert!(message.unwrap().contains("2027-01-15 08:00 UTC"));
+    }
+
+    #[test]
+    fn every_state_at_the_check_has_its_own_reason() {
+        crate::i18n::in_language(crate::i18n::Lang::En, || {
+            let reasons: HashSet<String> = [
+                "used",
+                "voided",
+                "expired",
+                "locked",
+                "not_found",
+                "duplicate",
+                "ambiguous",
+                "unchecked",
+            ]
+            .iter()
+            .map(|s| skip_reason(s, None, 2))
+            .collect();
+            assert_eq!(reasons.len(), 8);
+            assert!(reasons.iter().all(|r| !r.starts_with("redeemMany.")));
+        });
+    }
+}

@@ -1,0 +1,205 @@
+//! Directories and their members with state: payment statuses change through
+//! `directoryusers/update`, and a test or benchmark can add a directory of any size.
+//!
+//! Sandbox decisions where the API reference (§5.7, §10) is silent:
+//! - `directory/list|info` show `{ID, name, url, status, amount_of_users}`; the URL is
+//!   `https://digicpn.com/d/<code>`; every seeded directory is `active`.
+//! - `directory/campaigns` lists the shop's campaigns the directory shows.
+//! - Directories the store holds at most: [`MAX_DIRECTORIES`]; members per directory at most
+//!   [`MAX_MEMBERS`] (keeps memory bounded).
+//! - `category/main/list` answers `{}` while `set_third_level_categories(false)` (or
+//!   `third_level_categories: false` in `/_sandbox/settings`) is in force, as for an account
+//!   that does not use 3rd-level categories.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, MutexGuard};
+
+use super::control::SandboxControl;
+use super::seed::{generated_members, DirectoryUser, Shop};
+use super::state::lock;
+
+pub(crate) const MAX_DIRECTORIES: usize = 100;
+pub(crate) const MAX_MEMBERS: u32 = 200_000;
+/// First `dir_` number handed to a directory a test adds.
+const FIRST_ADDED_DIRECTORY: u32 = 7_101;
+/// First `reg_` number of the members of an added directory (each gets its own million).
+const FIRST_ADDED_MEMBER: u32 = 1_000_001;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Member {
+    /// The digits of `reg_…`.
+    pub(crate) id: u32,
+    pub(crate) last_seen: String,
+    pub(crate) amount_of_logins: u32,
+    pub(crate) email: String,
+    pub(crate) phone: String,
+    pub(crate) first_name: String,
+    pub(crate) last_name: String,
+    pub(crate) gender: String,
+    pub(crate) birthday: String,
+    pub(crate) age_range: String,
+    pub(crate) payment_status: String,
+    pub(crate) payment_confirmation_id: String,
+    pub(crate) payment_confirmation_account: String,
+}
+
+impl From<&DirectoryUser> for Member {
+    fn from(u: &DirectoryUser) -> Member {
+        Member {
+            id: u.id,
+            last_seen: u.last_seen.clone(),
+            amount_of_logins: u.amount_of_logins,
+            email: u.email.clone(),
+            phone: u.phone.clone(),
+            first_name: u.first_name.to_owned(),
+            last_name: u.last_name.to_owned(),
+            gender: u.gender.to_owned(),
+            birthday: u.birthday.clone(),
+            age_range: u.age_range.to_owned(),
+            payment_status: u.payment_status.to_owned(),
+            payment_confirmation_id: u.payment_confirmation_id.clone(),
+            payment_confirmation_account: u.payment_confirmation_account.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Dir {
+    /// `dir_` + digits.
+    pub(crate) id: String,
+    pub(crate) code: String,
+    pub(crate) name: String,
+    /// Campaign IDs of the shop shown in the directory.
+    pub(crate) campaigns: Vec<String>,
+    /// Oldest registration first.
+    pub(crate) members: Vec<Member>,
+}
+
+impl Dir {
+    pub(crate) fn url(&self) -> String {
+        format!("https://digicpn.com/d/{}", self.code)
+    }
+}
+
+pub(crate) struct Directories {
+    dirs: Mutex<Vec<Dir>>,
+    count_per_page: AtomicBool,
+}
+
+/// Which campaigns each seeded directory shows.
+fn seeded_campaigns(id: &str) -> &'static [&'static str] {
+    match id {
+        "dir_7001" => &["cam_104211", "cam_104212", "cam_104214"],
+        "dir_7002" => &["cam_104213"],
+        "dir_7003" => &["cam_104211", "cam_104215"],
+        _ => &[],
+    }
+}
+
+impl Directories {
+    pub(crate) fn new(shop: &Shop) -> Directories {
+        let dirs = shop
+            .directories
+            .iter()
+            .map(|d| Dir {
+                id: d.id.to_owned(),
+                code: d.code.to_owned(),
+                name: d.name.to_owned(),
+                campaigns: seeded_campaigns(d.id)
+                    .iter()
+                    .map(|c| (*c).to_owned())
+                    .collect(),
+                members: d.users.iter().map(Member::from).collect(),
+            })
+            .collect();
+        Directories {
+            dirs: Mutex::new(dirs),
+            count_per_page: AtomicBool::new(false),
+        }
+    }
+
+    pub(crate) fn store(&self) -> MutexGuard<'_, Vec<Dir>> {
+        lock(&self.dirs)
+    }
+
+    pub(crate) fn count_per_page(&self) -> bool {
+        self.count_per_page.load(Ordering::Relaxed)
+    }
+}
+
+/// A member's payment fields as the sandbox holds them now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PaymentSnapshot {
+    pub status: String,
+    pub confirmation_id: String,
+    pub confirmation_account: String,
+}
+
+impl SandboxControl {
+    /// Members of a directory (None for an unknown one).
+    pub fn directory_member_count(&self, directory: &str) -> Option<usize> {
+        let dirs = self.shared().directories.store();
+        dirs.iter()
+            .find(|d| d.id == directory)
+            .map(|d| d.members.len())
+    }
+
+    /// A member's payment fields (`reg_…` or its digits).
+    pub fn directory_member_payment(
+        &self,
+        directory: &str,
+        member: &str,
+    ) -> Option<PaymentSnapshot> {
+        let digits = member.strip_prefix("reg_").unwrap_or(member);
+        let dirs = self.shared().directories.store();
+        let m = dirs
+            .iter()
+            .find(|d| d.id == directory)?
+            .members
+            .iter()
+            .find(|m| m.id.to_string() == digits)?;
+        Some(PaymentSnapshot {
+            status: m.payment_status.clone(),
+            confirmation_id: m.payment_confirmation_id.clone(),
+            confirmation_account: m.payment_confirmation_account.clone(),
+        })
+    }
+
+    /// Adds a directory of `members` generated members (for paging tests and benchmarks) and
+    /// returns its `dir_…` ID; None when the store is full.
+    pub fn add_directory(&self, name: &str, members: u32) -> Option<String> {
+        let mut dirs = self.shared().directories.store();
+        if dirs.len() >= MAX_DIRECTORIES {
+            return None;
+        }
+        let n = FIRST_ADDED_DIRECTORY + dirs.len() as u32;
+        let first = FIRST_ADDED_MEMBER + (dirs.len() as u32) * 1_000_000;
+        let id = format!("dir_{n}");
+        dirs.push(Dir {
+            id: id.clone(),
+            code: format!("add{n:03}"),
+            name: name.to_owned(),
+            campaigns: Vec::new(),
+            members: generated_members(first, members.min(MAX_MEMBERS))
+                .iter()
+                .map(Member::from)
+                .collect(),
+        });
+        Some(id)
+    }
+
+    /// On: `directoryusers/list`'s `amount_of_users` counts the users of the page only (the
+    /// seed's one-user example cannot tell which the real API does).
+    pub fn set_directory_count_per_page(&self, on: bool) {
+        self.shared()
+            .directories
+            .count_per_page
+            .store(on, Ordering::Relaxed);
+    }
+
+    /// Off: `category/main/list` answers `{}`, as for an account without 3rd-level categories.
+    pub fn set_third_level_categories(&self, on: bool) {
+        self.shared()
+            .update_settings(|s| s.third_level_categories = on);
+    }
+}
