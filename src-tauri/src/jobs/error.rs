@@ -192,13 +192,29 @@ mod tests {
             ListError::TooManyRows { limit: 100_000 },
             ListError::Unreadable { record: 7 },
         ];
+        use crate::i18n::{in_language, Lang};
+        // Every kind of error, in every language: words (no raw key), a hint, and not English.
+        let words_everywhere = |words: &dyn Fn() -> (String, String), what: &str| {
+            let english = in_language(Lang::En, words);
+            for lang in Lang::ALL {
+                let (message, hint) = in_language(lang, words);
+                assert!(!message.is_empty() && !hint.is_empty(), "{lang:?} {what}");
+                // A missing key comes back as the key itself, which has no spaces.
+                assert!(
+                    message.contains(' ') && hint.contains(' '),
+                    "{lang:?} {what}: {message} / {hint}"
+                );
+                if lang != Lang::En {
+                    assert_ne!(message, english.0, "{lang:?} {what}: still English");
+                    assert_ne!(hint, english.1, "{lang:?} {what}: hint still English");
+                }
+            }
+        };
         for e in lists {
-            assert!(
-                !e.user_message().is_empty() && !e.hint().is_empty(),
-                "{e:?}"
-            );
+            words_everywhere(&|| (e.user_message(), e.hint()), &format!("{e:?}"));
         }
         let jobs = [
+            JobError::Open(DbError::from(rusqlite::Error::InvalidQuery)),
             JobError::Database(rusqlite::Error::InvalidQuery),
             JobError::NotFound {
                 job_id: "job_1".into(),
@@ -207,16 +223,23 @@ mod tests {
             JobError::NothingToSend,
             JobError::StillStopping,
             JobError::AlreadyDone { state: "finished" },
+            JobError::AlreadyDone { state: "cancelled" },
+            JobError::NoRuntime,
+            JobError::Internal,
             JobError::Export(std::io::Error::other("disk full")),
+            JobError::SameCampaignBusy,
+            JobError::UnknownKind {
+                kind: "future".into(),
+            },
         ];
         for e in jobs {
             let message = e.user_message();
-            assert!(!message.is_empty() && !e.hint().is_empty(), "{e:?}");
             // Technical detail stays out of what the window shows.
             assert!(
                 !message.contains("disk full") && !message.contains("InvalidQuery"),
                 "{message}"
             );
+            words_everywhere(&|| (e.user_message(), e.hint()), &format!("{e:?}"));
         }
     }
 
