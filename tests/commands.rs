@@ -656,3 +656,97 @@ fn the_counter_checks_a_stack_and_the_campaign_list_takes_its_filters() {
     assert!(rows["rows"].is_array(), "{rows}");
     drop(t.app);
 }
+
+/// The history lines of `action` on `target`, newest first.
+fn history_of(t: &TestApp, action: &str, target: &str) -> Vec<Value> {
+    let history = t.ok("list_history", json!({ "filter": {} }));
+    history
+        .as_array()
+        .expect("history list")
+        .iter()
+        .filter(|e| e["action"] == action && e["target"] == target)
+        .cloned()
+        .collect()
+}
+
+#[test]
+fn a_saved_change_not_read_back_is_a_success_with_a_note_and_in_the_history() {
+    let t = TestApp::new("refresh");
+    let sb = sandbox();
+    t.ok(
+        "add_account",
+        account_input("Head office", &sb, DEMO_CLIENT_SECRET),
+    );
+    let refuse = || coupon_desk::sandbox::Fault::Refuse {
+        code: 300,
+        description: "Something went wrong".into(),
+    };
+
+    // The subaccount is saved; the read after it fails: success, with a note, sent once.
+    sb.control().inject_on("v4/subaccount", refuse(), 1);
+    let changed = t.ok(
+        "update_subaccount",
+        json!({ "subaccount": "sub_1537", "input": { "expiryDate": "2029-01-31" } }),
+    );
+    assert_eq!(changed["refreshFailed"], true, "{changed}");
+    assert!(changed["refreshNote"]
+        .as_str()
+        .is_some_and(|n| !n.is_empty()));
+    assert_eq!(changed["id"], "sub_1537");
+    assert_eq!(changed["expiryDate"], "2029-01-31");
+    assert_eq!(sb.control().request_count("subaccount/update"), 1);
+    let lines = history_of(&t, "subaccount_update", "sub_1537");
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert_eq!(lines[0]["outcome"], "ok");
+    // Read normally, nothing to note.
+    let fresh = t.ok(
+        "update_subaccount",
+        json!({ "subaccount": "sub_1537", "input": { "expiryDate": "2029-02-28" } }),
+    );
+    assert_eq!(fresh["refreshFailed"], false, "{fresh}");
+    assert_eq!(fresh["refreshNote"], Value::Null);
+
+    // The payment status is saved; the member list after it fails.
+    sb.control().inject_on("directoryusers/list", refuse(), 1);
+    let set = t.ok(
+        "set_member_payment",
+        json!({ "directory": "dir_7001", "user": "reg_560007", "payment": { "status": "unpaid" } }),
+    );
+    assert_eq!(set["refreshFailed"], true, "{set}");
+    assert!(set["refreshNote"].as_str().is_some_and(|n| !n.is_empty()));
+    assert_eq!(set["confirmedAfterLoss"], false);
+    assert_eq!(set["member"]["id"], "reg_560007");
+    assert_eq!(set["member"]["paymentStatus"], "unpaid");
+    assert_eq!(sb.control().request_count("directoryusers/update"), 1);
+    let lines = history_of(&t, "directory_payment", "reg_560007");
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert_eq!(lines[0]["outcome"], "ok");
+    assert!(lines[0]["detail"].as_str().is_some_and(|d| !d.is_empty()));
+}
+
+#[test]
+fn a_create_whose_reply_was_lost_and_that_was_not_made_is_failed_in_the_history() {
+    let t = TestApp::new("notmade");
+    let sb = sandbox();
+    t.ok(
+        "add_account",
+        account_input("Head office", &sb, DEMO_CLIENT_SECRET),
+    );
+    // The connection closes before the request is handled: nothing is made.
+    sb.control().inject_on(
+        "subaccount/create",
+        coupon_desk::sandbox::Fault::DropConnection,
+        1,
+    );
+    let e = t.err(
+        "create_subaccount",
+        json!({ "input": { "email": "notmade@cornerbakery.test" } }),
+    );
+    assert_ne!(e["kind"], "unknown", "{e}");
+    assert_eq!(sb.control().request_count("subaccount/create"), 1);
+    let lines = history_of(&t, "subaccount_create", "notmade@cornerbakery.test");
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert_eq!(lines[0]["outcome"], "failed");
+    let list = t.ok("list_subaccounts", json!({}));
+    assert!(!list.to_string().contains("notmade@"), "{list}");
+}

@@ -194,6 +194,17 @@ pub struct UpdateState {
     offer: Mutex<Option<UpdateOffer>>,
     waiting: Mutex<Option<UpdateOffer>>,
     quiet_check: tokio::sync::watch::Sender<bool>,
+    installing: std::sync::atomic::AtomicBool,
+}
+
+/// Held while one "Install and restart" downloads and installs; a second click meanwhile is
+/// told to wait instead of downloading and installing a second time.
+pub struct InstallGuard<'a>(&'a std::sync::atomic::AtomicBool);
+
+impl Drop for InstallGuard<'_> {
+    fn drop(&mut self) {
+        self.0.store(false, std::sync::atomic::Ordering::SeqCst);
+    }
 }
 
 impl Default for UpdateState {
@@ -202,6 +213,7 @@ impl Default for UpdateState {
             offer: Mutex::new(None),
             waiting: Mutex::new(None),
             quiet_check: tokio::sync::watch::Sender::new(false),
+            installing: std::sync::atomic::AtomicBool::new(false),
         }
     }
 }
@@ -229,6 +241,15 @@ impl UpdateState {
 
     pub fn waiting(&self) -> Option<UpdateOffer> {
         lock(&self.waiting).clone()
+    }
+
+    /// None while another install is under way.
+    pub fn begin_install(&self) -> Option<InstallGuard<'_>> {
+        use std::sync::atomic::Ordering;
+        self.installing
+            .compare_exchange(false, true, Ordering::SeqCst, Ordering::SeqCst)
+            .ok()
+            .map(|_| InstallGuard(&self.installing))
     }
 }
 
@@ -265,6 +286,20 @@ pub fn offer_sentence(offer: &UpdateOffer) -> String {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_second_install_waits_while_the_first_runs() {
+        let state = UpdateState::default();
+        let first = state.begin_install();
+        assert!(first.is_some());
+        assert!(state.begin_install().is_none(), "two installs at once");
+        drop(first);
+        assert!(
+            state.begin_install().is_some(),
+            "free again once the first ended"
+        );
+    }
+
     use super::*;
 
     #[test]

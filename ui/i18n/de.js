@@ -547,6 +547,8 @@ export default {
   'update.error.installHint': "Coupon Desk arbeitet wie bisher weiter. Installieren Sie die neue Version von der Download-Seite oder fragen Sie Ihren IT-Ansprechpartner.",
   'update.error.failed': "Die Suche nach Updates hat nicht funktioniert.",
   'update.error.failedHint': "Versuchen Sie es später erneut. Die Protokolldatei enthält die Einzelheiten.",
+  'update.busy.message': 'Das Update wird bereits heruntergeladen und installiert.',
+  'update.busy.hint': 'Einen Moment bitte: Coupon Desk startet von selbst neu, sobald es fertig ist.',
   'update.none.message': "Es gibt keine neuere Version zum Installieren.",
   'update.none.hint': "Coupon Desk ist auf dem neuesten Stand.",
   'update.available': "Version {version} von Coupon Desk kann installiert werden.",
@@ -1267,4 +1269,8 @@ export default {
   'campaignFilters.error.tagsHint': "Trennen Sie Schlagwörter mit Kommas, zum Beispiel: Mittag, Kaffee.",
   'campaignFilters.error.choice': "Diese Kategorie oder dieser Ordner kann nicht als Filter dienen.",
   'campaignFilters.error.choiceHint': "Wählen Sie einen Eintrag aus der Liste oder „Alle“.",
+  'error.subaccounts.loginNotSecure.message': "Coupontools hat mit einem ungeschützten Anmeldelink geantwortet (http statt https), deshalb wurde er nicht geöffnet.",
+  'error.subaccounts.loginNotSecure.hint': "Der Link enthält eine einmalige Anmeldung, die andere im Netzwerk mitlesen könnten. Melden Sie sich im Browser bei Coupontools an und öffnen Sie dort das Unterkonto, oder prüfen Sie die Adresse des Kontos unter Einstellungen.",
+  'subaccounts.refreshFailed': "Coupontools hat es gespeichert, aber das Unterkonto konnte danach nicht erneut gelesen werden, daher können hier Angaben fehlen. Sie müssen nicht erneut speichern: Laden Sie die Liste gleich neu.",
+  'directories.refreshFailed': "Coupontools hat den Zahlungsstatus gespeichert, aber das Mitglied konnte danach nicht erneut gelesen werden, daher können hier Angaben fehlen. Sie müssen nicht erneut speichern: Laden Sie die Mitglieder gleich neu.",
 };

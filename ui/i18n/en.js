@@ -561,6 +561,8 @@ export default {
   'update.error.installHint': "Coupon Desk keeps working as it is. Install the new version from its download page, or ask your IT contact.",
   'update.error.failed': "Looking for updates did not work.",
   'update.error.failedHint': "Try again later. The log file has the details.",
+  'update.busy.message': 'The update is already being downloaded and installed.',
+  'update.busy.hint': 'Wait a moment: Coupon Desk restarts by itself when it is done.',
   'update.none.message': "There is no newer version to install.",
   'update.none.hint': "Coupon Desk is up to date.",
   'update.available': "Version {version} of Coupon Desk is ready to install.",
@@ -1281,4 +1283,8 @@ export default {
   'campaignFilters.error.tagsHint': "Separate tags with commas, for example: lunch, coffee.",
   'campaignFilters.error.choice': "That category or folder cannot be used as a filter.",
   'campaignFilters.error.choiceHint': "Pick one in the list, or choose “Any”.",
+  'error.subaccounts.loginNotSecure.message': "Coupontools answered with a login link that is not protected (http instead of https), so it was not opened.",
+  'error.subaccounts.loginNotSecure.hint': "The link holds a one-time login that others on the network could read. Log in to Coupontools in the browser and open the subaccount there, or check the account’s address in Settings.",
+  'subaccounts.refreshFailed': "Coupontools saved it, but the subaccount could not be read again afterwards, so some details may be missing here. There is no need to save it again: reload the list in a moment.",
+  'directories.refreshFailed': "Coupontools saved the payment status, but the member could not be read again afterwards, so some details may be missing here. There is no need to save it again: reload the members in a moment.",
 };

@@ -547,6 +547,8 @@ export default {
   'update.error.installHint': "Coupon Desk sigue funcionando como hasta ahora. Instale la nueva versión desde su página de descarga o pregunte a su contacto de informática.",
   'update.error.failed': "No se ha podido buscar actualizaciones.",
   'update.error.failedHint': "Vuelva a intentarlo más tarde. El archivo de registro tiene los detalles.",
+  'update.busy.message': 'La actualización ya se está descargando e instalando.',
+  'update.busy.hint': 'Espere un momento: Coupon Desk se reinicia solo cuando termine.',
   'update.none.message': "No hay ninguna versión más reciente que instalar.",
   'update.none.hint': "Coupon Desk está actualizado.",
   'update.available': "La versión {version} de Coupon Desk está lista para instalarse.",
@@ -1267,4 +1269,8 @@ export default {
   'campaignFilters.error.tagsHint': "Separe las etiquetas con comas, por ejemplo: almuerzo, café.",
   'campaignFilters.error.choice': "Esa categoría o carpeta no se puede usar como filtro.",
   'campaignFilters.error.choiceHint': "Elija una de la lista, o «Todas».",
+  'error.subaccounts.loginNotSecure.message': "Coupontools respondió con un enlace de acceso sin protección (http en lugar de https), así que no se abrió.",
+  'error.subaccounts.loginNotSecure.hint': "El enlace lleva un acceso de un solo uso que otros en la red podrían leer. Inicie sesión en Coupontools en el navegador y abra allí la subcuenta, o revise la dirección de la cuenta en Ajustes.",
+  'subaccounts.refreshFailed': "Coupontools lo guardó, pero después no se pudo volver a leer la subcuenta, así que aquí pueden faltar datos. No hace falta guardarlo otra vez: vuelva a cargar la lista en un momento.",
+  'directories.refreshFailed': "Coupontools guardó el estado de pago, pero después no se pudo volver a leer el miembro, así que aquí pueden faltar datos. No hace falta guardarlo otra vez: vuelva a cargar los miembros en un momento.",
 };

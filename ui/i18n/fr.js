@@ -547,6 +547,8 @@ export default {
   'update.error.installHint': "Coupon Desk continue de fonctionner tel quel. Installez la nouvelle version depuis sa page de téléchargement, ou demandez à votre contact informatique.",
   'update.error.failed': "La recherche de mises à jour n’a pas fonctionné.",
   'update.error.failedHint': "Réessayez plus tard. Le fichier journal contient les détails.",
+  'update.busy.message': 'La mise à jour est déjà en cours de téléchargement et d’installation.',
+  'update.busy.hint': 'Patientez un instant : Coupon Desk redémarre tout seul quand c’est fini.',
   'update.none.message': "Il n’y a pas de version plus récente à installer.",
   'update.none.hint': "Coupon Desk est à jour.",
   'update.available': "La version {version} de Coupon Desk est prête à être installée.",
@@ -1267,4 +1269,8 @@ export default {
   'campaignFilters.error.tagsHint': "Séparez les étiquettes par des virgules, par exemple : déjeuner, café.",
   'campaignFilters.error.choice': "Cette catégorie ou ce dossier ne peut pas servir de filtre.",
   'campaignFilters.error.choiceHint': "Choisissez-en un dans la liste, ou « Toutes ».",
+  'error.subaccounts.loginNotSecure.message': "Coupontools a répondu avec un lien de connexion non protégé (http au lieu de https) : il n’a pas été ouvert.",
+  'error.subaccounts.loginNotSecure.hint': "Le lien contient une connexion à usage unique que d’autres personnes sur le réseau pourraient lire. Connectez-vous à Coupontools dans le navigateur et ouvrez-y le sous-compte, ou vérifiez l’adresse du compte dans Paramètres.",
+  'subaccounts.refreshFailed': "Coupontools l’a enregistré, mais le sous-compte n’a pas pu être relu ensuite : certains détails peuvent manquer ici. Inutile de l’enregistrer à nouveau : rechargez la liste dans un instant.",
+  'directories.refreshFailed': "Coupontools a enregistré le statut de paiement, mais le membre n’a pas pu être relu ensuite : certains détails peuvent manquer ici. Inutile de l’enregistrer à nouveau : rechargez les membres dans un instant.",
 };

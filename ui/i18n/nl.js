@@ -547,6 +547,8 @@ export default {
   'update.error.installHint': "Coupon Desk blijft gewoon werken. Installeer de nieuwe versie via de downloadpagina, of vraag het uw IT-contactpersoon.",
   'update.error.failed': "Zoeken naar updates is niet gelukt.",
   'update.error.failedHint': "Probeer het later opnieuw. Het logbestand bevat de details.",
+  'update.busy.message': 'De update wordt al gedownload en geïnstalleerd.',
+  'update.busy.hint': 'Even geduld: Coupon Desk start vanzelf opnieuw als het klaar is.',
   'update.none.message': "Er is geen nieuwere versie om te installeren.",
   'update.none.hint': "Coupon Desk is up-to-date.",
   'update.available': "Versie {version} van Coupon Desk staat klaar om te installeren.",
@@ -1267,4 +1269,8 @@ export default {
   'campaignFilters.error.tagsHint': "Scheid tags met komma's, bijvoorbeeld: lunch, koffie.",
   'campaignFilters.error.choice': "Die categorie of map kan niet als filter worden gebruikt.",
   'campaignFilters.error.choiceHint': "Kies er een uit de lijst, of kies „Alle”.",
+  'error.subaccounts.loginNotSecure.message': "Coupontools antwoordde met een inloglink die niet beveiligd is (http in plaats van https), dus die is niet geopend.",
+  'error.subaccounts.loginNotSecure.hint': "De link bevat een eenmalige login die anderen op het netwerk kunnen lezen. Log in bij Coupontools in de browser en open de subaccount daar, of controleer het adres van het account bij Instellingen.",
+  'subaccounts.refreshFailed': "Coupontools heeft het bewaard, maar de subaccount kon daarna niet opnieuw worden gelezen, dus hier kunnen gegevens ontbreken. U hoeft niet opnieuw te bewaren: laad de lijst zo meteen opnieuw.",
+  'directories.refreshFailed': "Coupontools heeft de betaalstatus bewaard, maar het lid kon daarna niet opnieuw worden gelezen, dus hier kunnen gegevens ontbreken. U hoeft niet opnieuw te bewaren: laad de leden zo meteen opnieuw.",
 };

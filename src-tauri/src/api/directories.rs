@@ -193,7 +193,8 @@ impl<'a> DirectoriesApi<'a> {
         let first = self.client.list_directory_users(&directory, 1).await?;
         let total = (first.amount_of_users > 0).then_some(u64::from(first.amount_of_users));
         let mut seen = HashSet::new();
-        let mut users = Vec::with_capacity(total.map_or(0, |t| t.min(1_000_000) as usize));
+        // The server's count only sizes the first allocation; it is not trusted with more.
+        let mut users = Vec::with_capacity(total.map_or(0, |t| t.min(10_000) as usize));
         let mut keep = |page: Vec<DirectoryUser>, users: &mut Vec<DirectoryUser>| {
             let start = users.len();
             users.extend(page.into_iter().filter(|u| seen.insert(u.id.clone())));

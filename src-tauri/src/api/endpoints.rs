@@ -169,6 +169,21 @@ impl Endpoint {
         Endpoint::SubaccountSso,
     ];
 
+    /// Replies that carry secrets (a subaccount's API key and secret, a one-time login or
+    /// password-reset token): nothing of such a reply may reach an error text, so none of it can
+    /// end up in a log.
+    pub fn reply_carries_secrets(self) -> bool {
+        matches!(
+            self,
+            Endpoint::SubaccountList
+                | Endpoint::SubaccountInfo
+                | Endpoint::SubaccountCreate
+                | Endpoint::SubaccountUpdate
+                | Endpoint::SubaccountResetUrl
+                | Endpoint::SubaccountSso
+        )
+    }
+
     pub fn spec(self) -> EndpointSpec {
         use Family::*;
         use HttpMethod::*;

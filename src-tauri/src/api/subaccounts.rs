@@ -167,9 +167,16 @@ impl<'de> Deserialize<'de> for WithAccess {
     }
 }
 
+/// A subaccount's key or secret: kept out of every log line from the moment it is read, whether
+/// or not it is ever saved.
 fn secret<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Secret>, D::Error> {
     let text = lenient::string(d)?;
-    Ok((!text.trim().is_empty()).then(|| Secret::new(text.trim().to_owned())))
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    crate::secrets::remember_for_redaction(text);
+    Ok(Some(Secret::new(text.to_owned())))
 }
 
 /// A count, or None for anything that is not one (`""`, the doc's `"en"`).
@@ -258,12 +265,14 @@ impl SubaccountFields {
 
 impl SubaccountFields {
     /// Whether `sub` already shows every field given (the re-read after a lost update reply).
-    /// The password cannot be read back: it never decides.
+    /// Fields the info reply does not show (the password, the package) cannot tell: a change of
+    /// only those is never taken as shown, so the person is asked to check.
     pub fn are_shown_by(&self, sub: &Subaccount) -> bool {
         let Ok(body) = self.to_body(false) else {
             return false;
         };
-        body.iter().all(|(key, value)| {
+        let mut readable = 0;
+        let all_shown = body.iter().all(|(key, value)| {
             let want = value.as_str().unwrap_or_default();
             let have = match key.as_str() {
                 "email" => &sub.email,
@@ -273,11 +282,12 @@ impl SubaccountFields {
                 "company_name" => &sub.company_name,
                 "country" => &sub.country,
                 "expiry_date" => &sub.expiry_date,
-                // Not shown by the info reply (§5.2): cannot tell, so it does not decide.
                 _ => return true,
             };
+            readable += 1;
             have.trim().eq_ignore_ascii_case(want)
-        })
+        });
+        all_shown && readable > 0
     }
 }
 
@@ -532,6 +542,13 @@ mod tests {
             ..SubaccountFields::default()
         };
         assert!(!format!("{with_password:?}").contains("secret-pass"));
+        // A change the info reply cannot show is never taken as done after a lost reply.
+        assert!(!with_password.are_shown_by(&shown));
+        let package_only = SubaccountFields {
+            package: Some("pro".into()),
+            ..SubaccountFields::default()
+        };
+        assert!(!package_only.are_shown_by(&shown));
     }
 
     #[test]

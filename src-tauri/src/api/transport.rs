@@ -250,7 +250,7 @@ impl Transport {
                 }
             };
             let (outcome, error, maybe_took_effect) = match attempt {
-                Attempt::Done(result) => return result.map_err(|e| self.scrub(e)),
+                Attempt::Done(result) => return result.map_err(|e| self.scrub(endpoint, e)),
                 Attempt::Failed {
                     outcome,
                     error,
@@ -276,7 +276,7 @@ impl Transport {
                     tokio::time::sleep(wait).await;
                 }
                 RetryDecision::GiveUp => {
-                    let error = self.scrub(error);
+                    let error = self.scrub(endpoint, error);
                     if !spec.idempotent && maybe_took_effect {
                         log::warn!(
                             "{endpoint}: outcome unknown after {attempts} attempt(s): {error}"
@@ -294,7 +294,12 @@ impl Transport {
 
     /// Removes the secret from anything the server or the network stack put into an error, in
     /// case a misconfigured server echoes our request headers back.
-    fn scrub(&self, error: ApiError) -> ApiError {
+    fn scrub(&self, endpoint: Endpoint, error: ApiError) -> ApiError {
+        let error = if endpoint.reply_carries_secrets() {
+            withhold_reply(error)
+        } else {
+            error
+        };
         let secret = self.secret.expose();
         if secret.len() < 4 {
             return error;
@@ -601,6 +606,27 @@ fn chain(e: &(dyn std::error::Error + 'static)) -> String {
     text
 }
 
+/// The parts of an error that quote the reply, emptied: for replies that carry secrets.
+fn withhold_reply(error: ApiError) -> ApiError {
+    const WITHHELD: &str = "(reply withheld: it may carry secrets)";
+    match error {
+        ApiError::NotTheApi { status, .. } => ApiError::NotTheApi {
+            status,
+            excerpt: String::new(),
+        },
+        ApiError::Decode { status, path, .. } => ApiError::Decode {
+            status,
+            path,
+            detail: WITHHELD.into(),
+        },
+        ApiError::V4 { status, .. } => ApiError::V4 {
+            status,
+            message: String::new(),
+        },
+        other => other,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -862,12 +888,57 @@ mod tests {
             status: 400,
             excerpt: "x-client-secret: TopSecretValue99".into(),
         };
-        let clean = transport.scrub(echoed);
+        let clean = transport.scrub(Endpoint::CouponList, echoed);
         assert!(!format!("{clean} {clean:?}").contains("TopSecretValue99"));
-        let v4 = transport.scrub(ApiError::V4 {
-            status: 422,
-            message: "bad TopSecretValue99".into(),
-        });
+        let v4 = transport.scrub(
+            Endpoint::CouponList,
+            ApiError::V4 {
+                status: 422,
+                message: "bad TopSecretValue99".into(),
+            },
+        );
         assert!(!format!("{v4}").contains("TopSecretValue99"));
+    }
+
+    #[test]
+    fn nothing_of_a_reply_that_carries_secrets_reaches_an_error() {
+        let config = ClientConfig::new(
+            super::super::config::Credentials::new("id", "TopSecretValue99"),
+            "http://127.0.0.1:1/v3",
+            "http://127.0.0.1:1/v4",
+        );
+        let transport = Transport::new(&config, "a".into(), "b".into()).unwrap();
+        let cut_off = r#"{"status":{"status":"OK"},"url":"https://x/sso?token=OneTimeToken42"#;
+        for endpoint in [Endpoint::SubaccountSso, Endpoint::SubaccountInfo] {
+            let errors = [
+                ApiError::NotTheApi {
+                    status: 200,
+                    excerpt: cut_off.into(),
+                },
+                ApiError::Decode {
+                    status: 200,
+                    path: "api_key".into(),
+                    detail: "invalid type: string \"OneTimeToken42\"".into(),
+                },
+                ApiError::V4 {
+                    status: 500,
+                    message: cut_off.into(),
+                },
+            ];
+            for error in errors {
+                let shown = transport.scrub(endpoint, error);
+                let words = format!("{shown} {shown:?} {}", shown.user_message());
+                assert!(!words.contains("OneTimeToken42"), "{endpoint}: {words}");
+            }
+        }
+        // Other replies keep their excerpt for the log.
+        let kept = transport.scrub(
+            Endpoint::CouponList,
+            ApiError::NotTheApi {
+                status: 200,
+                excerpt: "<html>".into(),
+            },
+        );
+        assert!(format!("{kept}").contains("<html>"));
     }
 }

@@ -167,6 +167,13 @@ pub async fn install_update<R: Runtime>(
     if let Some(offer) = state.updates.waiting() {
         return Ok(InstallOutcome::Waiting { offer });
     }
+    let Some(_installing) = state.updates.begin_install() else {
+        return Err(UiError::new(
+            "update_busy",
+            t("update.busy.message"),
+            t("update.busy.hint"),
+        ));
+    };
     let Some(update) = updates::check(&app).await? else {
         state.updates.set_offer(None);
         return Err(UiError::new(

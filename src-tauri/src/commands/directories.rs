@@ -201,6 +201,35 @@ pub struct PaymentSet {
     pub member: MemberView,
     /// The reply was lost, and the re-read showed the change had been made.
     pub confirmed_after_loss: bool,
+    /// The change was saved, but the member could not be read again afterwards: `member` is
+    /// what the write's reply showed or else what was sent, and `refreshNote` says so in words.
+    /// Not a reason to send it again.
+    pub refresh_failed: bool,
+    pub refresh_note: Option<String>,
+}
+
+/// The member as far as the saved change tells (when the write's reply did not show them).
+fn as_sent(user: &str, update: &PaymentUpdate) -> MemberView {
+    MemberView {
+        id: user.to_owned(),
+        first_name: String::new(),
+        last_name: String::new(),
+        email: String::new(),
+        phone: String::new(),
+        last_seen: String::new(),
+        logins: 0,
+        payment_status: status_key(update).to_owned(),
+        confirmation_id: update.confirmation_id.clone(),
+        confirmation_account: update.confirmation_account.clone(),
+    }
+}
+
+/// The status as `MemberView` words it: `paid`, `unpaid`, `pending` or `none`.
+fn status_key(update: &PaymentUpdate) -> &'static str {
+    match update.status.as_api() {
+        "" => "none",
+        word => word,
+    }
 }
 
 fn payment_line(
@@ -217,10 +246,8 @@ fn payment_line(
         campaign: Some(directory.to_owned()),
         target: Some(user.to_owned()),
         outcome,
-        detail: Some(match update.status.as_api() {
-            "" => "none".to_owned(),
-            word => word.to_owned(),
-        }),
+        // In the app's language, as the screen and the bulk job word it.
+        detail: Some(t(&format!("directories.payment.{}", status_key(update)))),
     }
 }
 
@@ -239,11 +266,11 @@ pub async fn set_member_payment(
     let update = payment.checked()?;
     let (account, client) = client(&state).await?;
     let api = client.directories();
-    let lost = match api.update_payment(&directory, &user, &update).await {
-        Ok(_) => false,
+    let (lost, replied) = match api.update_payment(&directory, &user, &update).await {
+        Ok(replied) => (false, replied),
         Err(e) if may_have_taken_effect(&e) => {
             settle_time(&client).await;
-            true
+            (true, None)
         }
         Err(e) => {
             record_history(
@@ -254,29 +281,46 @@ pub async fn set_member_payment(
             return Err(e.into());
         }
     };
-    let reread = api.find_user(&directory, &user).await;
-    let member = match (reread, lost) {
-        (Ok(Some(member)), _) if update.is_shown_by(&member) => member,
+    let unknown = || payment_line(&account, &directory, &user, &update, Outcome::Unknown);
+    // None: saved (Coupontools said so), but the member could not be read back.
+    let fresh = match (api.find_user(&directory, &user).await, lost) {
+        (Ok(Some(member)), _) if update.is_shown_by(&member) => Some(member),
+        (Ok(Some(member)), false) => Some(member),
         (Ok(Some(_)), true) | (Err(_), true) => {
-            record_history(
-                &state,
-                payment_line(&account, &directory, &user, &update, Outcome::Unknown),
-            )
-            .await;
+            record_history(&state, unknown()).await;
             return Err(words("unknown", "error.directories.paymentUnknown"));
         }
-        (Ok(Some(member)), false) => member,
-        (Ok(None), _) => return Err(words("not_found", "error.directories.memberGone")),
-        (Err(e), false) => return Err(e.into()),
+        // Gone since, and whether the lost request reached them first cannot be told.
+        (Ok(None), true) => {
+            record_history(&state, unknown()).await;
+            return Err(words("not_found", "error.directories.memberGone"));
+        }
+        (Ok(None), false) | (Err(_), false) => None,
     };
+    // The write is done: the history says so whatever the read after it gave.
     record_history(
         &state,
         payment_line(&account, &directory, &user, &update, Outcome::Ok),
     )
     .await;
-    Ok(PaymentSet {
-        member: member.into(),
-        confirmed_after_loss: lost,
+    Ok(match fresh {
+        Some(member) => PaymentSet {
+            member: member.into(),
+            confirmed_after_loss: lost,
+            refresh_failed: false,
+            refresh_note: None,
+        },
+        None => {
+            log::warn!("payment status saved, but the member was not read back");
+            PaymentSet {
+                member: replied
+                    .filter(|m| m.id.eq_ignore_ascii_case(&user))
+                    .map_or_else(|| as_sent(&user, &update), Into::into),
+                confirmed_after_loss: false,
+                refresh_failed: true,
+                refresh_note: Some(t("directories.refreshFailed")),
+            }
+        }
     })
 }
 
@@ -588,6 +632,50 @@ mod tests {
             ]
         );
         assert_eq!(rows[1].1.email, "Ann@Shop.test");
+    }
+
+    #[test]
+    fn the_history_words_the_status_in_the_apps_language() {
+        let account = AccountRecord {
+            id: "acc_1".into(),
+            name: "Shop".into(),
+            kind: crate::settings::AccountKind::Practice,
+            client_id: String::new(),
+            v3_base_url: String::new(),
+            v4_base_url: String::new(),
+        };
+        let update = |status| PaymentUpdate {
+            status,
+            confirmation_id: String::new(),
+            confirmation_account: String::new(),
+        };
+        let detail = |status| {
+            crate::i18n::in_language(crate::i18n::Lang::Nl, || {
+                payment_line(&account, "dir_1", "reg_1", &update(status), Outcome::Ok).detail
+            })
+        };
+        assert_eq!(detail(PaymentStatus::Paid).as_deref(), Some("betaald"));
+        assert_eq!(detail(PaymentStatus::None).as_deref(), Some("geen"));
+    }
+
+    #[test]
+    fn a_member_not_read_back_shows_what_was_saved() {
+        let view = as_sent(
+            "reg_1",
+            &PaymentUpdate {
+                status: PaymentStatus::None,
+                confirmation_id: "pi_1".into(),
+                confirmation_account: String::new(),
+            },
+        );
+        assert_eq!(
+            (
+                view.id.as_str(),
+                view.payment_status.as_str(),
+                view.confirmation_id.as_str()
+            ),
+            ("reg_1", "none", "pi_1")
+        );
     }
 
     #[test]

@@ -220,6 +220,25 @@ pub fn job_row(line: &StackLine) -> Result<(RedeemInput, Option<(RowStatus, Stri
     ))
 }
 
+/// The lines come from the window: a coupon listed twice as valid is sent once, the later line
+/// skipped as a repeat (two rows of one coupon would both read "used" back after a lost reply).
+fn once_per_code(
+    rows: Vec<(RedeemInput, Option<(RowStatus, String)>)>,
+) -> Vec<(RedeemInput, Option<(RowStatus, String)>)> {
+    let mut seen = std::collections::HashSet::new();
+    rows.into_iter()
+        .map(|(input, settled)| {
+            let repeat = settled.is_none() && !seen.insert(input.code.clone());
+            if repeat {
+                let reason = skip_reason("duplicate", None, 0);
+                (input, Some((RowStatus::Skipped, reason)))
+            } else {
+                (input, settled)
+            }
+        })
+        .collect()
+}
+
 /// Validates the checked stack's valid coupons as one job; the other lines are in its results
 /// as skipped, with their reason.
 #[tauri::command]
@@ -237,7 +256,7 @@ pub async fn start_redeem_many_job(
             t("redeemMany.error.tooManyHint"),
         ));
     }
-    let rows = lines.iter().map(job_row).collect::<Result<Vec<_>, _>>()?;
+    let rows = once_per_code(lines.iter().map(job_row).collect::<Result<Vec<_>, _>>()?);
     let manager = manager(&state)?.clone();
     let account = active_account(&state).await?;
     let client = state.client_for(&account).await?;
@@ -291,6 +310,14 @@ mod tests {
         );
         let many = "abcdef\n".repeat(MAX_STACK + 1);
         assert!(stack_lines(&many).is_err());
+    }
+
+    #[test]
+    fn a_coupon_listed_twice_as_valid_is_sent_once() {
+        let valid = line("valid", Some("0ist0ywa4t9z7rj0g8mf7"));
+        let rows = once_per_code(vec![job_row(&valid).unwrap(), job_row(&valid).unwrap()]);
+        assert!(rows[0].1.is_none());
+        assert_eq!(rows[1].1.as_ref().map(|s| s.0), Some(RowStatus::Skipped));
     }
 
     #[test]

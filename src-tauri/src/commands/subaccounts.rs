@@ -81,6 +81,10 @@ pub struct SubaccountView {
     pub access: Vec<(String, bool)>,
     /// The reply carried an API key and secret ("Add as an account" can use them).
     pub has_api_keys: bool,
+    /// The change was saved, but the subaccount could not be read again afterwards: the view
+    /// holds what was sent, and `refreshNote` says so in words. Not a reason to send it again.
+    pub refresh_failed: bool,
+    pub refresh_note: Option<String>,
 }
 
 impl From<Subaccount> for SubaccountView {
@@ -112,7 +116,50 @@ impl From<Subaccount> for SubaccountView {
             has_campaigns: s.has_campaigns,
             available_campaigns: s.available_campaigns,
             campaigns: s.campaigns,
+            refresh_failed: false,
+            refresh_note: None,
         }
+    }
+}
+
+impl SubaccountView {
+    /// A saved change whose fresh state could not be read: `shown` (the write's own reply,
+    /// when it carried the subaccount) or else what was sent, with the note for the window.
+    fn unrefreshed(
+        id: &str,
+        input: &SubaccountFields,
+        shown: Option<Subaccount>,
+    ) -> SubaccountView {
+        let sub = shown
+            .filter(|s| s.id.eq_ignore_ascii_case(id))
+            .unwrap_or_else(|| as_sent(id, input));
+        SubaccountView {
+            refresh_failed: true,
+            refresh_note: Some(t("subaccounts.refreshFailed")),
+            ..sub.into()
+        }
+    }
+}
+
+/// The subaccount as far as `input` tells (the checked values, as they were sent).
+fn as_sent(id: &str, input: &SubaccountFields) -> Subaccount {
+    let body = input.to_body(false).unwrap_or_default();
+    let field = |key: &str| {
+        body.get(key)
+            .and_then(|v| v.as_str())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    Subaccount {
+        id: id.to_owned(),
+        email: field("email"),
+        first_name: field("first_name"),
+        last_name: field("last_name"),
+        company_name: field("company_name"),
+        country: field("country"),
+        status: field("status"),
+        expiry_date: field("expiry_date"),
+        ..Subaccount::default()
     }
 }
 
@@ -138,13 +185,62 @@ pub async fn subaccount_details(
     Ok(client.subaccounts().info(&id).await?.into())
 }
 
+/// The parameter a Coupontools refusal names ("Missing parameter: password"), as
+/// `api::error` reads it.
+fn named_parameter(description: &str) -> Option<&str> {
+    let (_, after) = description.split_once("parameter:")?;
+    let name = after
+        .trim()
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .next()?;
+    (!name.is_empty()).then_some(name)
+}
+
+/// The form field of an API parameter of create/update (`SubaccountFields::to_body`).
+fn form_field(parameter: &str) -> Option<&'static str> {
+    Some(match parameter.to_ascii_lowercase().as_str() {
+        "email" => "email",
+        "password" => "password",
+        "package" => "package",
+        "status" => "status",
+        "first_name" => "firstName",
+        "last_name" => "lastName",
+        "company_name" => "companyName",
+        "country" => "country",
+        "expiry_date" => "expiryDate",
+        _ => return None,
+    })
+}
+
+/// The form field a 200 "Missing parameter: …" names, when it is one of the form's.
+fn missing_field(e: &ApiError) -> Option<&'static str> {
+    match e {
+        ApiError::Coupontools { description, .. } => {
+            named_parameter(description).and_then(form_field)
+        }
+        _ => None,
+    }
+}
+
 /// Coupontools' create/update refusals beside the field they concern, in plain words.
 fn refusal(e: ApiError) -> UiError {
     let (field, key) = match e.code() {
         Some(303) => ("expiryDate", "error.subaccounts.expiry"),
         Some(304) => ("email", "error.subaccounts.emailTaken"),
         Some(305) => ("email", "error.subaccounts.emailInvalid"),
-        Some(200) => ("email", "error.subaccounts.emailMissing"),
+        // 200 is sent for any missing parameter: beside the e-mail only when it names the
+        // e-mail, beside another field of the form in the general words, else just those.
+        Some(200) => match missing_field(&e) {
+            Some("email") => ("email", "error.subaccounts.emailMissing"),
+            Some(field) => {
+                return UiError {
+                    kind: "validation".into(),
+                    field: Some(field.into()),
+                    ..e.into()
+                }
+            }
+            None => return e.into(),
+        },
         _ => return e.into(),
     };
     log::warn!("subaccount refused: {e}");
@@ -166,32 +262,39 @@ pub async fn create_subaccount(
     let email = input.email.clone().unwrap_or_default().trim().to_owned();
     let (account, client) = client(&state).await?;
     let result = client.subaccounts().create(&input).await;
-    let outcome = outcome_of(&result);
-    let made = match result {
-        Ok(made) => Ok(made),
+    let (made, outcome) = match result {
+        Ok(made) => (Ok(made), Outcome::Ok),
         Err(e) if may_have_taken_effect(&e) => {
             settle_time(&client).await;
             match client.subaccounts().list().await {
-                Ok(all) => all
+                Ok(all) => match all
                     .into_iter()
                     .find(|s| s.email.eq_ignore_ascii_case(&email))
-                    .ok_or_else(|| words("unknown", "error.subaccounts.createNotMade")),
-                Err(_) => Err(words("unknown", "error.subaccounts.createUnknown")),
+                {
+                    Some(found) => (Ok(found), Outcome::Ok),
+                    // Not there once the request cannot still be running: it was not made.
+                    None => (
+                        Err(words("network", "error.subaccounts.createNotMade")),
+                        Outcome::Failed,
+                    ),
+                },
+                Err(_) => (
+                    Err(words("unknown", "error.subaccounts.createUnknown")),
+                    Outcome::Unknown,
+                ),
             }
         }
-        Err(e) => Err(refusal(e)),
-    };
-    let outcome = match (&made, outcome) {
-        (Ok(_), _) => Outcome::Ok,
-        (Err(_), Outcome::Unknown) => Outcome::Unknown,
-        (Err(_), other) => other,
+        Err(e) => (Err(refusal(e)), Outcome::Failed),
     };
     record_history(&state, line(&account, "subaccount_create", &email, outcome)).await;
     let made = made?;
     // The create reply may carry only the ID; the details come from a read.
     Ok(match client.subaccounts().info(&made.id).await {
         Ok(full) => full.into(),
-        Err(_) => made.into(),
+        Err(_) => {
+            let id = made.id.clone();
+            SubaccountView::unrefreshed(&id, &input, Some(made))
+        }
     })
 }
 
@@ -207,23 +310,33 @@ pub async fn update_subaccount(
     input.to_body(false)?;
     let (account, client) = client(&state).await?;
     let result = client.subaccounts().update(&id, &input).await;
-    record_history(
-        &state,
-        line(&account, "subaccount_update", &id, outcome_of(&result)),
-    )
-    .await;
-    match result {
-        Ok(_) => Ok(client.subaccounts().info(&id).await?.into()),
+    let (answer, outcome) = match result {
+        // Saved: the history says so whatever the read that follows gives.
+        Ok(shown) => match client.subaccounts().info(&id).await {
+            Ok(now) => (Ok(now.into()), Outcome::Ok),
+            Err(e) => {
+                log::warn!("subaccount saved, but not read back: {e}");
+                (
+                    Ok(SubaccountView::unrefreshed(&id, &input, shown)),
+                    Outcome::Ok,
+                )
+            }
+        },
         Err(e) if may_have_taken_effect(&e) => {
             settle_time(&client).await;
             // Read back: the change is either all there (done) or the person decides.
             match client.subaccounts().info(&id).await {
-                Ok(now) if input.are_shown_by(&now) => Ok(now.into()),
-                _ => Err(words("unknown", "error.subaccounts.updateUnknown")),
+                Ok(now) if input.are_shown_by(&now) => (Ok(now.into()), Outcome::Ok),
+                _ => (
+                    Err(words("unknown", "error.subaccounts.updateUnknown")),
+                    Outcome::Unknown,
+                ),
             }
         }
-        Err(e) => Err(refusal(e)),
-    }
+        Err(e) => (Err(refusal(e)), Outcome::Failed),
+    };
+    record_history(&state, line(&account, "subaccount_update", &id, outcome)).await;
+    answer
 }
 
 #[derive(Debug, Serialize)]
@@ -253,6 +366,30 @@ pub async fn subaccount_reset_url(
     }
 }
 
+/// Whether the SSO link may be opened: https, or plain http to this computer only (practice
+/// mode's sandbox). Plain http elsewhere would carry the one-time token across the network in
+/// clear. Neither the link nor its token is logged.
+fn login_url(raw: &str) -> Result<url::Url, UiError> {
+    let Ok(parsed) = url::Url::parse(raw.trim()) else {
+        return Err(words("open", "error.subaccounts.loginNotWeb"));
+    };
+    let loopback = match parsed.host() {
+        Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    };
+    match parsed.scheme() {
+        "https" => Ok(parsed),
+        "http" if loopback => Ok(parsed),
+        "http" => {
+            log::warn!("the SSO login link is plain http to another computer: not opened");
+            Err(words("open", "error.subaccounts.loginNotSecure"))
+        }
+        _ => Err(words("open", "error.subaccounts.loginNotWeb")),
+    }
+}
+
 /// "Log in as this subaccount": asks for a one-time login link and opens it in the browser.
 /// The link (and its token) is handed to the browser only: not returned, logged or stored.
 #[tauri::command]
@@ -276,10 +413,7 @@ pub async fn subaccount_login<R: Runtime>(
         }
         Err(e) => return Err(e.into()),
     };
-    let parsed = url::Url::parse(login.url.trim())
-        .ok()
-        .filter(|u| matches!(u.scheme(), "http" | "https"))
-        .ok_or_else(|| words("open", "error.subaccounts.loginNotWeb"))?;
+    let parsed = login_url(&login.url)?;
     app.opener()
         .open_url(parsed.as_str(), None::<&str>)
         .map_err(|_| {
@@ -360,4 +494,102 @@ pub async fn add_subaccount_as_account<R: Runtime>(
     )
     .await;
     added
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn refused(code: u32, description: &str) -> UiError {
+        refusal(ApiError::Coupontools {
+            code,
+            description: description.into(),
+        })
+    }
+
+    #[test]
+    fn the_login_link_opens_only_over_https_or_on_this_computer() {
+        for good in [
+            "https://app.coupontools.com/sso?token=abc",
+            " http://127.0.0.1:4567/_sso/login?token=abc ",
+            "http://localhost:4567/_sso/login?token=abc",
+            "http://[::1]:4567/_sso/login?token=abc",
+        ] {
+            assert!(login_url(good).is_ok(), "{good}");
+        }
+        for (bad, key) in [
+            ("http://app.coupontools.com/sso?token=abc", "loginNotSecure"),
+            ("http://192.168.1.10/sso?token=abc", "loginNotSecure"),
+            ("http://localhost.evil.test/sso?token=abc", "loginNotSecure"),
+            ("ftp://app.coupontools.com/sso", "loginNotWeb"),
+            ("not a link", "loginNotWeb"),
+        ] {
+            let e = login_url(bad).expect_err(bad);
+            assert_eq!(
+                e.message,
+                t(&format!("error.subaccounts.{key}.message")),
+                "{bad}"
+            );
+            // The refusal never repeats the link or its token.
+            assert!(!format!("{e:?}").contains("token"), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_missing_parameter_is_shown_beside_the_field_it_names() {
+        let email = refused(200, "Missing parameter: email");
+        assert_eq!(email.field.as_deref(), Some("email"));
+        assert_eq!(email.message, t("error.subaccounts.emailMissing.message"));
+        let password = refused(200, "Missing parameter: password");
+        assert_eq!(password.field.as_deref(), Some("password"));
+        assert_eq!(password.kind, "validation");
+        assert_ne!(
+            password.message,
+            t("error.subaccounts.emailMissing.message")
+        );
+        assert_eq!(
+            refused(200, "Missing parameter: expiry_date")
+                .field
+                .as_deref(),
+            Some("expiryDate")
+        );
+        for other in ["Missing parameter: subaccount", "Missing parameter", ""] {
+            let e = refused(200, other);
+            assert_eq!(e.field, None, "{other}");
+            assert_ne!(e.message, t("error.subaccounts.emailMissing.message"));
+        }
+        assert_eq!(
+            refused(304, "Email already exists").field.as_deref(),
+            Some("email")
+        );
+    }
+
+    #[test]
+    fn a_saved_change_not_read_back_says_so_and_shows_what_was_sent() {
+        let input = SubaccountFields {
+            company_name: Some(" Corner Bakery ".into()),
+            expiry_date: Some("2028-02-29".into()),
+            ..SubaccountFields::default()
+        };
+        let view = SubaccountView::unrefreshed("sub_1", &input, None);
+        assert!(view.refresh_failed);
+        assert_eq!(view.refresh_note, Some(t("subaccounts.refreshFailed")));
+        assert_eq!(
+            (
+                view.id.as_str(),
+                view.name.as_str(),
+                view.expiry_date.as_str()
+            ),
+            ("sub_1", "Corner Bakery", "2028-02-29")
+        );
+        // The write's own reply, when it shows the subaccount, is the better picture.
+        let shown = Subaccount {
+            id: "sub_1".into(),
+            email: "shop@bakery.test".into(),
+            ..Subaccount::default()
+        };
+        let view = SubaccountView::unrefreshed("sub_1", &input, Some(shown));
+        assert_eq!(view.email, "shop@bakery.test");
+        assert!(view.refresh_failed);
+    }
 }

@@ -422,7 +422,9 @@ function savePayment() {
       }
       applyFilter();
       renderMember(fresh);
-      $('#directories-member-result').textContent = t(answer.confirmedAfterLoss ? 'directories.savedAfterLoss' : 'directories.saved', { status: statusWord(fresh.paymentStatus) });
+      const said = t(answer.confirmedAfterLoss ? 'directories.savedAfterLoss' : 'directories.saved', { status: statusWord(fresh.paymentStatus) });
+      // Saved, but the member could not be read again: say so, so nobody saves it twice.
+      $('#directories-member-result').textContent = answer.refreshFailed && answer.refreshNote ? `${said} ${answer.refreshNote}` : said;
     } catch (err) {
       showProblem(err, {
         fields: { paymentStatus: 'directories-member-status', confirmationId: 'directories-member-confirmation-id', confirmationAccount: 'directories-member-confirmation-account' },

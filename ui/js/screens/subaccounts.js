@@ -235,11 +235,17 @@ function save() {
       const was = editing;
       editing = saved.id;
       renderFormTitle();
-      $('#subaccounts-form-result').textContent = t(was ? 'subaccounts.changed' : 'subaccounts.created', { name: saved.name, id: saved.id });
+      const said = t(was ? 'subaccounts.changed' : 'subaccounts.created', { name: saved.name, id: saved.id });
+      $('#subaccounts-form-result').textContent = saved.refreshFailed && saved.refreshNote ? `${said} ${saved.refreshNote}` : said;
       const at = subaccounts.findIndex((s) => s.id === saved.id);
-      if (at >= 0) subaccounts[at] = saved;
-      else subaccounts.push(saved);
-      renderDetails(saved);
+      // Saved but not read again: what is on screen stays until the next reload.
+      if (saved.refreshFailed && at >= 0) {
+        renderDetails(subaccounts[at]);
+      } else {
+        if (at >= 0) subaccounts[at] = saved;
+        else subaccounts.push(saved);
+        renderDetails(saved);
+      }
       $('#subaccounts-details').hidden = false;
       renderList();
     } catch (err) {
