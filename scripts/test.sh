@@ -23,6 +23,7 @@ export PATH="$HOME/.cargo/bin:$PATH"
 export RUST_BACKTRACE=1
 out_dir="$PWD/target/test-output"
 mkdir -p "$out_dir"
+rm -rf "$out_dir/app-logs"
 export COUPON_DESK_TEST_OUTPUT="$out_dir"
 # axe-core, fetched by install-deps.sh --test, for tests/e2e_a11y.rs.
 export COUPON_DESK_AXE_JS="$PWD/target/test-tools/node_modules/axe-core/axe.min.js"
@@ -76,4 +77,7 @@ for suite in $E2E_SUITES; do
   fi
   e2e_total=$((e2e_total + passed))
 done
+# No customer's e-mail address or phone number in any log file the app wrote during the tests.
+bash scripts/check-logs.sh "$out_dir/app-logs"
+
 echo "==> All tests passed, $e2e_total of them end-to-end in the real window. Screenshots and logs: $out_dir"

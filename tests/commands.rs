@@ -20,6 +20,9 @@ fn data_home() -> &'static PathBuf {
         let dir = tempfile::tempdir().expect("temp dir").keep();
         // Set once, before any app (and its threads) of this process starts.
         std::env::set_var("XDG_DATA_HOME", &dir);
+        // A lost write is settled once its request can no longer run (timeout + grace): a
+        // short timeout keeps the tests that cut replies quick.
+        std::env::set_var("COUPON_DESK_REQUEST_TIMEOUT_SECS", "2");
         dir
     })
 }
@@ -374,7 +377,7 @@ fn loyalty_member_panel_commands_change_the_member_and_show_what_the_server_has(
     assert_eq!(added["member"]["stamps"], 9);
     assert_eq!(added["confirmedAfterInterruption"], false);
     ctl.inject_on(
-        "stats/910002",
+        "POST stats/910002",
         coupon_desk::sandbox::Fault::DropAfterHandling,
         1,
     );
@@ -486,6 +489,74 @@ fn loyalty_member_panel_commands_change_the_member_and_show_what_the_server_has(
         json!({ "card": "loy_48213", "fields": { "firstName": "X" } }),
     );
     assert_eq!(not_here["kind"], "not_available");
+}
+
+/// Issue #16, case 2: stamps added at another till count. The panel showed 3; another till
+/// added 2; "add 1" ends at 6 on v4 and on the v3 fallback (which sets the count) alike, and
+/// says the card had changed. After a lost reply, a difference that is not exactly this
+/// request's (another till stamped meanwhile) is Unknown with the card's total, not "arrived".
+#[test]
+fn stamps_from_another_till_are_kept_and_a_lost_reply_is_told_only_by_its_own_difference() {
+    let t = TestApp::new("stamps-two-tills");
+    let sb = sandbox();
+    t.ok("add_account", account_input("Two tills", &sb, DEMO_CLIENT_SECRET));
+    let ctl = sb.control();
+    let (card, emma) = (48213u64, 910001u64);
+    let shown = ctl.loyalty_member(card, emma).unwrap().stamps;
+
+    assert!(ctl.add_loyalty_stamps(card, emma, 2), "the other till");
+    let added = t.ok(
+        "add_loyalty_stamps",
+        json!({ "card": "48213", "member": "910001", "amount": 1, "before": shown }),
+    );
+    assert_eq!(added["member"]["stamps"], shown + 3, "{added}");
+    assert_eq!(added["changedSinceShown"], shown + 2);
+
+    // v3 sets an absolute count: it is built on a fresh read, not on what the panel showed.
+    ctl.set_v4_refused(true);
+    let shown_v3 = ctl.loyalty_member(card, emma).unwrap().stamps;
+    assert!(ctl.add_loyalty_stamps(card, emma, 2), "the other till");
+    let v3 = t.ok(
+        "add_loyalty_stamps",
+        json!({ "card": "loy_48213", "member": "lus_910001", "amount": 1, "before": shown_v3 }),
+    );
+    assert_eq!(v3["member"]["stamps"], shown_v3 + 3, "{v3}");
+    assert_eq!(
+        ctl.loyalty_member(card, emma).unwrap().stamps,
+        shown_v3 + 3,
+        "the other till's stamps were not overwritten"
+    );
+    ctl.set_v4_refused(false);
+
+    // Our reply is lost after the server added our stamp; while we wait, the other till adds
+    // one. The card moved by 2, not by our 1: nobody can tell, so it is Unknown.
+    let start = ctl.loyalty_member(card, emma).unwrap().stamps;
+    ctl.inject_on(
+        "POST stats/910001",
+        coupon_desk::sandbox::Fault::DropAfterHandling,
+        1,
+    );
+    let other = {
+        let ctl = ctl.clone();
+        std::thread::spawn(move || {
+            std::thread::sleep(std::time::Duration::from_millis(500));
+            ctl.add_loyalty_stamps(card, emma, 1)
+        })
+    };
+    let unknown = t.err(
+        "add_loyalty_stamps",
+        json!({ "card": "48213", "member": "910001", "amount": 1, "before": start }),
+    );
+    assert!(other.join().unwrap());
+    assert_eq!(unknown["kind"], "unknown", "{unknown}");
+    assert!(
+        unknown["message"]
+            .as_str()
+            .unwrap()
+            .contains(&(start + 2).to_string()),
+        "says the card's total: {unknown}"
+    );
+    assert_eq!(ctl.loyalty_member(card, emma).unwrap().stamps, start + 2);
 }
 
 #[test]

@@ -1014,3 +1014,68 @@ async fn a_history_line_written_while_a_large_job_is_created_is_not_lost() {
         .unwrap();
     assert_eq!(lines, 1);
 }
+
+/// Issue #16, case 6: the computer's clock six minutes fast (the server's six minutes behind).
+/// A lost reply is settled by the server's clock, told by its `Date` headers: the session the
+/// lost request made is found as ours and the address is e-mailed once. With the computer's
+/// clock and a five-minute window it looked older than the request and was sent again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_computer_clock_six_minutes_fast_never_sends_a_lost_reply_twice() {
+    for offset_minutes in [-6i64, 6] {
+        let s = Setup::new().await;
+        let ctl = s.ctl();
+        ctl.set_clock_offset(time::Duration::minutes(offset_minutes));
+        let list = list_of(&addresses(3, &format!("clock{}", offset_minutes + 10)));
+        // Without check_unique: nothing but the look-up stands between a lost reply and a
+        // second e-mail.
+        let job = s.create(&list, false, 1);
+        ctl.inject_on("send/email", Fault::DropAfterHandling, 3);
+        s.jobs
+            .run(&job, s.client.clone(), Arc::new(Recorder::default()))
+            .unwrap();
+        let end = settle(&s, &job).await;
+        let rows = s.all_rows(&job);
+        assert_eq!((end.sent, end.unknown), (3, 0), "{offset_minutes}: {end:?}");
+        assert_never_twice(&ctl, &rows);
+        assert_eq!(ctl.emails_sent().len(), 3, "offset {offset_minutes} min");
+        assert!(rows.iter().all(|r| r.field("singleUseUrl").is_some()));
+    }
+}
+
+/// Issue #16: an earlier send to the same address by another desk a minute before this job's
+/// request is not taken for this job's lost send (without check_unique the address gets the
+/// coupon once more, from this job, as asked).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn another_desks_send_a_minute_earlier_is_not_taken_for_a_lost_one() {
+    let s = Setup::new().await;
+    let ctl = s.ctl();
+    let address = "twice.asked@example.com";
+    // Another desk sent it "a minute ago" by the server's clock.
+    ctl.set_clock_offset(time::Duration::minutes(-1));
+    let other_desk = client_for(&s.sandbox, DEMO_CLIENT_SECRET);
+    other_desk
+        .send_coupon_email(&coupon_desk::api::EmailCouponRequest {
+            campaign: s.campaign.clone(),
+            email: address.into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    ctl.set_clock_offset(time::Duration::ZERO);
+    // This job's request never reached the handler (cut before), so only the other desk's
+    // session exists when the row is looked up.
+    let job = s.create(&list_of(&[address.to_owned()]), false, 1);
+    ctl.inject_on("send/email", Fault::DropConnection, 1);
+    s.jobs
+        .run(&job, s.client.clone(), Arc::new(Recorder::default()))
+        .unwrap();
+    let end = settle(&s, &job).await;
+    let rows = s.all_rows(&job);
+    assert_eq!((end.sent, end.unknown), (1, 0), "{end:?}");
+    assert_eq!(rows[0].status, RowStatus::Sent);
+    assert_eq!(
+        ctl.emails_sent_to(address),
+        2,
+        "the other desk's e-mail and this job's: the earlier one was not claimed"
+    );
+}

@@ -202,3 +202,113 @@ async fn removing_a_list_confirms_a_removal_whose_reply_was_lost_and_says_what_w
     );
     assert_eq!(text.matches(",removed,").count(), 5, "{text}");
 }
+
+/// Issue #16, cases 1 and 7: a server that counts `amount_of_results` per page and lists
+/// sessions without their link or creation time (as two public clients saw `campaign/data`).
+/// 12 000 links in chunks of 5 000, the second chunk's reply lost after the server made it:
+/// the look-up reads every page (to the empty one), tells the chunk's own 5 000 from the first
+/// chunk's by this desk's journal and the server's clock, reads their links — exactly 12 000
+/// links exist and every exported row has its link.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lost_chunk_is_settled_under_per_page_counts_and_lists_without_links() {
+    let s = Setup::new().await;
+    let ctl = s.sandbox.control();
+    ctl.set_count_per_page(true);
+    ctl.set_lean_session_rows(true);
+    let before = ctl.sessions_in_campaign(&s.campaign);
+    ctl.inject_on("multiplesingleuse/create", Fault::Pass, 1);
+    ctl.inject_on("multiplesingleuse/create", Fault::DropAfterHandling, 1);
+    let job = s
+        .jobs
+        .create_links_job("acc", "Shop", &s.spec(12_000))
+        .unwrap();
+    let end = s.run(&job).await;
+    assert_eq!((end.state, end.items), (JobState::Finished, 12_000), "{end:?}");
+    assert_eq!(
+        ctl.sessions_in_campaign(&s.campaign) - before,
+        12_000,
+        "no chunk was made twice"
+    );
+    assert_eq!(ctl.request_count("multiplesingleuse/create"), 3);
+    let mut rows = Vec::new();
+    loop {
+        let page = s.jobs.rows(&job, rows.len(), 1_000).unwrap();
+        if page.rows.is_empty() {
+            break;
+        }
+        rows.extend(page.rows);
+    }
+    assert_eq!(rows.len(), 12_000);
+    assert!(
+        rows.iter()
+            .all(|r| r.field("url").is_some_and(|u| u.starts_with("https://"))),
+        "every link has its address"
+    );
+    let unique: std::collections::HashSet<_> = rows.iter().map(|r| r.field("code")).collect();
+    assert_eq!(unique.len(), 12_000);
+}
+
+/// Issue #16, case 1: a flyer's 5 000 links made by one job, then a second job of 5 000 for
+/// another flyer whose first request never reached the server. The second job does not take
+/// the first job's links for its own: it makes its own 5 000, and the two flyers share no code.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_job_never_takes_the_first_jobs_links_for_its_own() {
+    let s = Setup::new().await;
+    let ctl = s.sandbox.control();
+    let before = ctl.sessions_in_campaign(&s.campaign);
+    let first = s.jobs.create_links_job("acc", "Shop", &s.spec(5_000)).unwrap();
+    assert_eq!(s.run(&first).await.items, 5_000);
+    ctl.inject_on("multiplesingleuse/create", Fault::DropConnection, 1);
+    let second = s.jobs.create_links_job("acc", "Shop", &s.spec(5_000)).unwrap();
+    let end = s.run(&second).await;
+    assert_eq!((end.state, end.items), (JobState::Finished, 5_000), "{end:?}");
+    let a: std::collections::HashSet<_> = s.codes(&first).into_iter().collect();
+    let b: std::collections::HashSet<_> = s.codes(&second).into_iter().collect();
+    assert_eq!((a.len(), b.len()), (5_000, 5_000));
+    assert!(a.is_disjoint(&b), "the flyers share no code");
+    assert_eq!(ctl.sessions_in_campaign(&s.campaign) - before, 10_000);
+}
+
+/// Issue #16, case 1: another desk makes links in the same campaign while this job's chunk is
+/// in doubt. Which links are this job's cannot be told: the chunk is Unknown with the counts,
+/// the job stops, and nothing more is made.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn links_another_desk_makes_meanwhile_make_the_chunk_unknown_and_stop_the_job() {
+    let s = Setup::new().await;
+    let ctl = s.sandbox.control();
+    let before = ctl.sessions_in_campaign(&s.campaign);
+    ctl.inject_on("multiplesingleuse/create", Fault::DropAfterHandling, 1);
+    let other_desk = {
+        let mut config = ClientConfig::new(
+            Credentials::new(DEMO_CLIENT_ID, DEMO_CLIENT_SECRET),
+            s.sandbox.v3_url(),
+            s.sandbox.v4_url(),
+        );
+        config.timeout = Duration::from_secs(5);
+        Client::new(config).unwrap()
+    };
+    let campaign = s.campaign.clone();
+    let meanwhile = tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(1_500)).await;
+        other_desk
+            .create_many_single_use(&coupon_desk::api::ManySingleUseRequest {
+                campaign,
+                amount: 3,
+                status: coupon_desk::api::SingleUseStatus::Normal,
+                automated_codes: None,
+            })
+            .await
+            .map(|links| links.len())
+    });
+    let job = s.jobs.create_links_job("acc", "Shop", &s.spec(300)).unwrap();
+    let end = s.run(&job).await;
+    assert_eq!(meanwhile.await.unwrap().unwrap(), 3);
+    assert_eq!((end.state, end.unknown, end.items), (JobState::Paused, 1, 0), "{end:?}");
+    assert_eq!(
+        ctl.sessions_in_campaign(&s.campaign) - before,
+        303,
+        "the job made nothing more"
+    );
+    // This job's one request and the other desk's.
+    assert_eq!(ctl.request_count("multiplesingleuse/create"), 2);
+}

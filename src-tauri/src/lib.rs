@@ -13,6 +13,7 @@ pub mod history;
 pub mod i18n;
 pub mod jobs;
 pub mod licences;
+pub mod personal_data;
 pub mod practice;
 pub mod qr;
 pub mod sandbox;
@@ -174,18 +175,22 @@ fn log_plugin<R: Runtime>() -> tauri::plugin::TauriPlugin<R> {
         ])
         .max_file_size(2_000_000)
         .rotation_strategy(tauri_plugin_log::RotationStrategy::KeepSome(5))
-        // Every line passes through the redactor: a secret that reached a message by accident
-        // still never reaches the file.
         .format(|out, message, record| {
-            let line = secrets::redact(&message.to_string());
             out.finish(format_args!(
                 "[{}][{}] {}",
                 record.level(),
                 record.target(),
-                line
+                log_text(&message.to_string())
             ))
         })
         .build()
+}
+
+/// What a log line may hold of `message`: every line passes through here, so a secret or a
+/// customer's e-mail address or phone number that reached a message by accident (an API
+/// refusal naming the address, a reply excerpt) never reaches the file.
+pub fn log_text(message: &str) -> String {
+    personal_data::mask(&secrets::redact(message))
 }
 
 pub fn run() {
@@ -204,6 +209,45 @@ pub fn run() {
     if let Err(e) = build(builder, AppOptions::default()).run(tauri::generate_context!()) {
         eprintln!("Coupon Desk could not start: {e}");
         std::process::exit(1);
+    }
+}
+
+#[cfg(test)]
+mod log_text_tests {
+    use crate::api::ApiError;
+
+    /// Every error that can carry a customer's data, as the log would print it.
+    #[test]
+    fn errors_that_name_customers_reach_the_log_masked() {
+        let lines = [
+            ApiError::Coupontools {
+                code: 604,
+                description: "Email not sent to 'nobody@bounce.test'".into(),
+            }
+            .to_string(),
+            ApiError::NotTheApi {
+                status: 502,
+                excerpt: r#"{"receiver":"ann@shop.test","phone":"+32 470 12 34 56"}"#.into(),
+            }
+            .to_string(),
+            ApiError::V4 {
+                status: 422,
+                message: "The phone 0470/12.34.56 of bob@shop.test is taken".into(),
+            }
+            .to_string(),
+            ApiError::Decode {
+                status: 200,
+                path: "users[0].email".into(),
+                detail: "invalid type: carl@shop.test".into(),
+            }
+            .to_string(),
+        ];
+        for line in lines {
+            let logged = super::log_text(&line);
+            for personal in ["bounce.test", "ann@", "shop.test", "470 12 34", "12.34.56"] {
+                assert!(!logged.contains(personal), "{personal} in {logged:?}");
+            }
+        }
     }
 }
 

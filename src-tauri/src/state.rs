@@ -123,6 +123,10 @@ impl AppState {
                 )
             }
         };
+        let mut config = config;
+        if let Some(timeout) = request_timeout_override() {
+            config.timeout = timeout;
+        }
         let client = api::Client::new(config)?;
         if let Ok(mut clients) = self.clients.lock() {
             let cached = CachedClient {
@@ -154,4 +158,18 @@ impl AppState {
             clients.remove(id);
         }
     }
+}
+
+/// `COUPON_DESK_REQUEST_TIMEOUT_SECS` (1–300): how long a request may take before its reply
+/// counts as lost, for a slow line or for tests. A lost write is settled only once its request
+/// can no longer be running (this timeout plus a grace, from when it left), so the tests that
+/// cut replies on purpose set it low to stay quick.
+fn request_timeout_override() -> Option<std::time::Duration> {
+    std::env::var("COUPON_DESK_REQUEST_TIMEOUT_SECS")
+        .ok()?
+        .trim()
+        .parse::<u64>()
+        .ok()
+        .filter(|s| (1..=300).contains(s))
+        .map(std::time::Duration::from_secs)
 }

@@ -20,6 +20,21 @@ pub fn output_dir() -> PathBuf {
     dir
 }
 
+/// Copies the app's log files out of its throwaway home into `app-logs/`, where
+/// `scripts/check-logs.sh` looks for customers' data after the whole run.
+pub fn keep_app_logs(name: &str, home: &std::path::Path) {
+    let logs = home.join("data/com.coupondesk.desk/logs");
+    let Ok(files) = std::fs::read_dir(&logs) else {
+        return;
+    };
+    let kept = output_dir().join("app-logs");
+    let _ = std::fs::create_dir_all(&kept);
+    for file in files.flatten() {
+        let target = kept.join(format!("{name}-{}", file.file_name().to_string_lossy()));
+        let _ = std::fs::copy(file.path(), target);
+    }
+}
+
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
@@ -74,6 +89,7 @@ impl Drop for Driver {
 pub struct Desk {
     pub client: Client,
     pub home: tempfile::TempDir,
+    name: String,
     _driver: Driver,
 }
 
@@ -148,6 +164,7 @@ impl Desk {
         let desk = Desk {
             client,
             home,
+            name: name.to_owned(),
             _driver: driver,
         };
         desk.wait_for("body[data-ready]").await;
@@ -156,6 +173,7 @@ impl Desk {
 
     pub async fn close(self) -> tempfile::TempDir {
         let _ = self.client.close().await;
+        keep_app_logs(&self.name, self.home.path());
         self.home
     }
 

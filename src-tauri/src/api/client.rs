@@ -42,6 +42,12 @@ impl Client {
         self.transport.timeout()
     }
 
+    /// The server's clock as its replies tell it: what "after our request left" means when
+    /// the server's records are read back after a lost reply.
+    pub fn server_clock(&self) -> &super::server_clock::ServerClock {
+        self.transport.clock()
+    }
+
     pub fn v3_base(&self) -> &str {
         self.transport.v3_base()
     }

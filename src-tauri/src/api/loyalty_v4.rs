@@ -573,39 +573,37 @@ impl<'a> LoyaltyApi<'a> {
             members.extend(page.into_iter().filter(|m| seen.insert(m.id)));
             start
         };
-        let short = (first.members.len() as u32) < first.per_page;
-        let per_page = first.per_page;
         let page_count = first.page_count();
         let start = keep(first.members, &mut members);
         on_page(&members[start..], members.len(), total);
+        if members.is_empty() {
+            return Ok(members);
+        }
 
-        match page_count {
-            Some(pages) => {
-                let pages = pages.min(MAX_PAGES);
-                let mut rest = stream::iter(2..=pages)
-                    .map(|page| {
-                        let q = query(page);
-                        async move { self.members(card, &q).await }
-                    })
-                    .buffered(concurrency.max(1));
-                while let Some(page) = rest.try_next().await? {
-                    let start = keep(page.members, &mut members);
-                    on_page(&members[start..], members.len(), total);
-                }
+        // The pages the total announces come several at a time; then the list is read on to
+        // its first page that brings nothing new (an empty one, or page 1 again from a server
+        // that ignores the number): a total that counts something else never cuts it short.
+        let mut next = 2;
+        if let Some(pages) = page_count.map(|p| p.min(MAX_PAGES)).filter(|&p| p >= 2) {
+            let mut rest = stream::iter(2..=pages)
+                .map(|page| {
+                    let q = query(page);
+                    async move { self.members(card, &q).await }
+                })
+                .buffered(concurrency.max(1));
+            while let Some(page) = rest.try_next().await? {
+                let start = keep(page.members, &mut members);
+                on_page(&members[start..], members.len(), total);
             }
-            None if short => {}
-            None => {
-                for page in 2..=MAX_PAGES {
-                    let next = self.members(card, &query(page)).await?;
-                    let done = next.members.is_empty() || (next.members.len() as u32) < per_page;
-                    let before = keep(next.members, &mut members);
-                    on_page(&members[before..], members.len(), total);
-                    // A server that ignores the page number repeats page 1: stop there.
-                    if done || members.len() == before {
-                        break;
-                    }
-                }
+            next = pages + 1;
+        }
+        for page in next..=MAX_PAGES {
+            let more = self.members(card, &query(page)).await?;
+            let before = keep(more.members, &mut members);
+            if members.len() == before {
+                break;
             }
+            on_page(&members[before..], members.len(), total);
         }
         Ok(members)
     }

@@ -40,9 +40,9 @@ impl CounterState {
 
     /// The state of `session` at `now`.
     pub fn of(session: &SessionData, now: OffsetDateTime) -> CounterState {
-        if session.voided_at.is_some() {
+        if session.voided {
             CounterState::Voided
-        } else if session.validated_at.is_some() {
+        } else if session.validated {
             CounterState::Used
         } else if session.expires_at.is_some_and(|at| at <= now) {
             CounterState::Expired
@@ -143,6 +143,8 @@ mod tests {
             claimed_at: None,
             validated_at: None,
             voided_at: None,
+            validated: false,
+            voided: false,
             expires_at: None,
             own_validation_code: None,
             locked: false,
@@ -164,8 +166,10 @@ mod tests {
         s.expires_at = past;
         assert_eq!(CounterState::of(&s, now), CounterState::Expired);
         s.validated_at = past;
+        s.validated = true;
         assert_eq!(CounterState::of(&s, now), CounterState::Used);
         s.voided_at = past;
+        s.voided = true;
         assert_eq!(CounterState::of(&s, now).as_str(), "voided");
     }
 }

@@ -21,6 +21,14 @@ use super::validate::{self, FieldProblem};
 /// sandbox; the docs give none).
 pub const MAX_SESSIONS_PER_UPDATE: usize = 100;
 
+/// `https://digicpn.com/p/abc123/` of `https://digicpn.com/p/abc123/<code>`; None when the link
+/// does not end with the code.
+fn url_prefix(url: &str, code: &str) -> Option<String> {
+    let url = url.trim();
+    (!code.is_empty() && url.len() > code.len() && url.ends_with(code))
+        .then(|| url[..url.len() - code.len()].to_owned())
+}
+
 /// What a POS does to a session (§10: `operation`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -233,6 +241,51 @@ impl<'a> SessionsApi<'a> {
     /// unknown). The re-read after a lost update reply.
     pub async fn get(&self, code: &str) -> Result<SessionData, ApiError> {
         self.client.session_data(code).await
+    }
+
+    /// Sessions as `campaign/data` lists them, with what a list may leave out filled in from
+    /// `couponsession/data`: the link (a link the user cannot copy is no result) and the
+    /// creation time (what a look-up after a lost reply decides by). The link of one session
+    /// read shows how the server builds them (`…/<session code>`), so the others are built
+    /// the same way; creation times are read per session, four at a time.
+    pub async fn complete(&self, sessions: Vec<SessionData>) -> Result<Vec<SessionData>, ApiError> {
+        use futures_util::{StreamExt, TryStreamExt};
+        let mut prefix: Option<String> = None;
+        let mut done = Vec::with_capacity(sessions.len());
+        let mut to_read = Vec::new();
+        for session in sessions {
+            let has_url = !session.url.trim().is_empty();
+            if has_url && prefix.is_none() {
+                prefix = url_prefix(&session.url, session.code.as_str());
+            }
+            if session.created_at.is_some() && has_url {
+                done.push(session);
+            } else {
+                to_read.push(session);
+            }
+        }
+        let mut still = Vec::new();
+        for mut session in to_read {
+            if session.created_at.is_some() {
+                if prefix.is_none() {
+                    let full = self.get(session.code.as_str()).await?;
+                    prefix = url_prefix(&full.url, session.code.as_str());
+                }
+                if let Some(prefix) = &prefix {
+                    session.url = format!("{prefix}{}", session.code.as_str());
+                    done.push(session);
+                    continue;
+                }
+            }
+            still.push(session);
+        }
+        let read: Vec<SessionData> = futures_util::stream::iter(still)
+            .map(|s| async move { self.get(s.code.as_str()).await })
+            .buffered(4)
+            .try_collect()
+            .await?;
+        done.extend(read);
+        Ok(done)
     }
 
     /// `POST couponsession/search` (§10): by e-mail, phone or custom validation code, in one

@@ -17,6 +17,7 @@ use super::coupons::SingleUseCode;
 use super::endpoints::Endpoint;
 use super::error::ApiError;
 use super::lenient;
+use super::session_state::in_force;
 use super::validate::{self, FieldProblem};
 use crate::i18n::t;
 
@@ -257,10 +258,16 @@ pub struct SessionData {
     pub opened_at: Option<OffsetDateTime>,
     #[serde(serialize_with = "lenient::ser_opt_datetime")]
     pub claimed_at: Option<OffsetDateTime>,
+    /// When it was last marked as used (kept even if the reply's flag says otherwise).
     #[serde(serialize_with = "lenient::ser_opt_datetime")]
     pub validated_at: Option<OffsetDateTime>,
+    /// When it was last voided: an undone void keeps its date, so read [`SessionData::voided`].
     #[serde(serialize_with = "lenient::ser_opt_datetime")]
     pub voided_at: Option<OffsetDateTime>,
+    /// Used now (`session_state::in_force` over the flag and the date).
+    pub validated: bool,
+    /// Voided now: the flag, else the void date unless a later undo date.
+    pub voided: bool,
     #[serde(serialize_with = "lenient::ser_opt_datetime")]
     pub expires_at: Option<OffsetDateTime>,
     /// The custom validation code of this session.
@@ -393,9 +400,18 @@ struct StatusRow {
     #[serde(default, deserialize_with = "lenient::opt_datetime")]
     voided_date_utc: Option<OffsetDateTime>,
     #[serde(default, deserialize_with = "lenient::opt_datetime")]
+    unvoided_date_utc: Option<OffsetDateTime>,
+    #[serde(default, deserialize_with = "lenient::opt_datetime")]
+    unlocked_date_utc: Option<OffsetDateTime>,
+    /// The help article's `"0"`/`"1"` flags; absent in `campaign/data` rows of some clients.
+    #[serde(default, deserialize_with = "lenient::opt_bool")]
+    validated: Option<bool>,
+    #[serde(default, deserialize_with = "lenient::opt_bool")]
+    voided: Option<bool>,
+    #[serde(default, deserialize_with = "lenient::opt_datetime")]
     expiration_date: Option<OffsetDateTime>,
-    #[serde(default, deserialize_with = "lenient::boolean")]
-    locked: bool,
+    #[serde(default, deserialize_with = "lenient::opt_bool")]
+    locked: Option<bool>,
     #[serde(default, deserialize_with = "lenient::string")]
     own_validation_code: String,
     #[serde(default, deserialize_with = "lenient::string")]
@@ -442,9 +458,16 @@ impl SessionRow {
             claimed_at: status.claim_date_utc,
             validated_at: status.validation_date_utc,
             voided_at: status.voided_date_utc,
+            validated: in_force(status.validated, status.validation_date_utc, None),
+            voided: in_force(
+                status.voided,
+                status.voided_date_utc,
+                status.unvoided_date_utc,
+            ),
             expires_at: status.expiration_date,
             own_validation_code: non_empty(&status.own_validation_code),
-            locked: status.locked,
+            // No lock date is documented, only its undo: without the flag, not locked.
+            locked: in_force(status.locked, None, status.unlocked_date_utc),
             email: non_empty(&user.email),
             first_name: non_empty(&user.firstname),
             last_name: non_empty(&user.lastname),
@@ -604,10 +627,10 @@ impl Client {
         Ok((reply.into_sessions(&campaign), total))
     }
 
-    /// Every session of the campaign within the dates, page after page (§10 "Paging of
-    /// campaign/data"): until a page has fewer rows than the first, or none. Also stops once
-    /// `amount_of_results` rows are in, or when a page brings nothing new (a server that
-    /// ignores `page`). Sessions seen twice are kept once.
+    /// Every session of the campaign within the dates, page after page, until a page brings
+    /// none, or nothing new (a server that ignores `page`). Not before: whether
+    /// `amount_of_results` counts the page or every session is not documented (§5.3), and a
+    /// short page may still have a next. Sessions seen twice are kept once.
     pub async fn campaign_sessions(
         &self,
         query: &CampaignSessionsQuery,
@@ -623,11 +646,8 @@ impl Client {
     ) -> Result<Vec<SessionData>, ApiError> {
         let mut all: Vec<SessionData> = Vec::new();
         let mut seen: HashSet<SingleUseCode> = HashSet::new();
-        let mut first_len = None;
         for page in 1..=MAX_PAGES {
-            let (rows, total) = self.sessions_page_of(endpoint, query, page).await?;
-            let len = rows.len();
-            let first = *first_len.get_or_insert(len);
+            let (rows, _count) = self.sessions_page_of(endpoint, query, page).await?;
             let mut new = 0;
             for row in rows {
                 if seen.insert(row.code.clone()) {
@@ -635,8 +655,7 @@ impl Client {
                     new += 1;
                 }
             }
-            let complete = total.is_some_and(|t| t > 0 && all.len() as u64 >= t);
-            if len == 0 || len < first || new == 0 || complete {
+            if new == 0 {
                 break;
             }
         }
@@ -911,6 +930,8 @@ mod tests {
                 claimed_at: Some(datetime!(2019-03-25 10:44:05 UTC)),
                 validated_at: None,
                 voided_at: None,
+                validated: false,
+                voided: false,
                 expires_at: Some(datetime!(2019-03-02 02:00:00 UTC)),
                 own_validation_code: Some("ding_COdHepKvqNrNC8OU".into()),
                 locked: true,
@@ -924,6 +945,32 @@ mod tests {
         assert_eq!(json["createdAt"], "2019-03-25T10:43:50Z");
         assert_eq!(json["validatedAt"], Value::Null);
         assert_eq!(json["ownValidationCode"], "ding_COdHepKvqNrNC8OU");
+    }
+
+    /// Void, then Undo void, as the help article's example reads then: the flag says "0", the
+    /// void date stays and the undo date is added. Not voided — and the same without flags.
+    #[test]
+    fn a_void_that_was_undone_is_not_voided() {
+        let undone = SESSION_DATA
+            .replace(
+                r#""voided_date_utc":"""#,
+                r#""voided_date_utc":"2019-03-25 10:45:00","unvoided_date_utc":"2019-03-25 10:46:00""#,
+            )
+            .replace(r#""locked":"1""#, r#""locked":"0""#);
+        let s = decode::<SessionRow>(&undone).into_session("").unwrap();
+        assert!(s.voided_at.is_some() && !s.voided && !s.locked, "{s:?}");
+        let voided = undone.replace(r#""voided":"0""#, r#""voided":"1""#);
+        assert!(decode::<SessionRow>(&voided).into_session("").unwrap().voided);
+        let no_flag = undone.replace(r#""voided":"0","#, "");
+        assert!(!no_flag.contains(r#""voided":"#));
+        assert!(!decode::<SessionRow>(&no_flag).into_session("").unwrap().voided);
+        let revoided = no_flag.replace(
+            r#""unvoided_date_utc":"2019-03-25 10:46:00""#,
+            r#""unvoided_date_utc":"2019-03-25 10:44:00""#,
+        );
+        assert!(decode::<SessionRow>(&revoided).into_session("").unwrap().voided);
+        let used_flag_only = SESSION_DATA.replace(r#""validated":"0""#, r#""validated":"1""#);
+        assert!(decode::<SessionRow>(&used_flag_only).into_session("").unwrap().validated);
     }
 
     #[test]

@@ -6,7 +6,7 @@
 
 use std::time::{Duration, Instant};
 
-use reqwest::header::{HeaderMap, HeaderName, HeaderValue, ACCEPT, RETRY_AFTER};
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue, ACCEPT, DATE, RETRY_AFTER};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
@@ -15,6 +15,7 @@ use super::endpoints::{Endpoint, Family, HttpMethod};
 use super::envelope;
 use super::error::ApiError;
 use super::retry::{self, AttemptOutcome, RetryDecision, RetryPolicy};
+use super::server_clock::ServerClock;
 
 /// Connecting never takes long when the network is fine; failing fast here lets a retry (safe even
 /// for writes, nothing was sent) start sooner.
@@ -32,6 +33,7 @@ pub(crate) struct Transport {
     secret: Secret,
     retry: RetryPolicy,
     timeout: std::time::Duration,
+    clock: ServerClock,
 }
 
 /// How one attempt ended.
@@ -91,11 +93,16 @@ impl Transport {
             secret: creds.client_secret.clone(),
             retry: config.retry,
             timeout: config.timeout,
+            clock: ServerClock::default(),
         })
     }
 
     pub(crate) fn timeout(&self) -> std::time::Duration {
         self.timeout
+    }
+
+    pub(crate) fn clock(&self) -> &ServerClock {
+        &self.clock
     }
 
     pub(crate) fn v3_base(&self) -> &str {
@@ -237,6 +244,9 @@ impl Transport {
                 Ok(response) => {
                     let status = response.status().as_u16();
                     let headers = response.headers().clone();
+                    if let Some(date) = headers.get(DATE).and_then(|d| d.to_str().ok()) {
+                        self.clock.observe(date, std::time::SystemTime::now());
+                    }
                     match response.bytes().await {
                         Ok(bytes) => {
                             log::debug!(
@@ -394,6 +404,24 @@ fn read_v3<T: DeserializeOwned>(
     }
     match decoded {
         Ok(value) => Attempt::Done(Ok(value)),
+        // A whole "failed" envelope with HTTP 429 is a refusal before any work: safe to repeat
+        // once the account's pause is over, even for a write.
+        Err(ApiError::Coupontools { .. }) if status == 429 => rate_limited(headers),
+        // "Not OK" without an error code (`{"status":{"status":"queued"}}`) is no refusal we
+        // can read: a write may have happened, so it is an unknown outcome, reconciled like a
+        // lost reply, never "failed".
+        Err(error @ ApiError::Coupontools { code: 0, .. }) if write => Attempt::Failed {
+            outcome: AttemptOutcome::Status {
+                status,
+                retry_after: None,
+            },
+            error: ApiError::Decode {
+                status,
+                path: "status".into(),
+                detail: format!("unknown reply: {error}"),
+            },
+            maybe_took_effect: true,
+        },
         Err(error @ ApiError::NotTheApi { .. }) => unreadable(status, headers, body, error),
         // The server said OK, so a write took effect even though its details are unreadable:
         // giving up on a write turns this into "outcome unknown" rather than inviting a resend.
@@ -453,18 +481,32 @@ fn read_v4<T: DeserializeOwned>(status: u16, headers: &HeaderMap, body: &[u8]) -
     Attempt::Done(Err(v4_refusal(status, body)))
 }
 
+/// A 429 whose reply arrived whole: the server turned the request away before doing anything.
+fn rate_limited<T>(headers: &HeaderMap) -> Attempt<T> {
+    let wait = retry_after(headers);
+    Attempt::Failed {
+        outcome: AttemptOutcome::Status {
+            status: 429,
+            retry_after: wait,
+        },
+        error: ApiError::RateLimited { retry_after: wait },
+        maybe_took_effect: false,
+    }
+}
+
 /// A body that is not the API. Whether to try again depends on what it suggests happened.
 fn unreadable<T>(status: u16, headers: &HeaderMap, body: &[u8], error: ApiError) -> Attempt<T> {
     if status == 429 {
-        let wait = retry_after(headers);
-        return Attempt::Failed {
-            outcome: AttemptOutcome::Status {
-                status,
-                retry_after: wait,
-            },
-            error: ApiError::RateLimited { retry_after: wait },
-            maybe_took_effect: false,
-        };
+        if !body.is_empty() && envelope::is_incomplete(body) {
+            // A 429 cut off on the way proves nothing: the reply is lost, and a write that may
+            // have been done is reconciled, never repeated blind.
+            return Attempt::Failed {
+                outcome: AttemptOutcome::ReplyLost,
+                error,
+                maybe_took_effect: true,
+            };
+        }
+        return rate_limited(headers);
     }
     if status >= 500 {
         return Attempt::Failed {
@@ -797,6 +839,59 @@ mod tests {
             Attempt::Done(Err(ApiError::Coupontools { code: 604, .. })) => {}
             _ => panic!("a documented refusal stays a refusal"),
         }
+    }
+
+    /// Issue #16, case 4: replies that are neither OK nor a readable refusal.
+    #[test]
+    fn a_write_answered_neither_ok_nor_refused_is_an_unknown_outcome() {
+        for body in [
+            &br#"{"status":{"status":"queued"}}"#[..],
+            br#"{"status":{"status":"failed"}}"#,
+            br#"{"status":{"status":"failed","errors":{"error_message":"busy"}}}"#,
+            br#"{}"#,
+            br#"{"status":null}"#,
+            b"null",
+        ] {
+            let (o, _, took) = outcome(read_v3::<Value>(true, 200, &no_headers(), body));
+            assert!(took, "{}", String::from_utf8_lossy(body));
+            assert_eq!(
+                retry::decide(&RetryPolicy::default(), 1, &o, false, 0.5),
+                RetryDecision::GiveUp,
+                "never repeated blind: {}",
+                String::from_utf8_lossy(body)
+            );
+        }
+        // A read still takes a bare "failed" as the refusal it says it is.
+        assert!(matches!(
+            read_v3::<Value>(false, 200, &no_headers(), br#"{"status":{"status":"failed"}}"#),
+            Attempt::Done(Err(ApiError::Coupontools { code: 0, .. }))
+        ));
+    }
+
+    /// Issue #16, case 4: a 429 on a write is repeated only when the reply proves nothing was
+    /// done (it arrived whole); a cut-off one is a lost reply.
+    #[test]
+    fn a_429_is_retried_only_when_its_reply_proves_a_refusal() {
+        let mut headers = HeaderMap::new();
+        headers.insert(RETRY_AFTER, HeaderValue::from_static("3"));
+        for body in [
+            &b"Too Many Requests"[..],
+            b"",
+            br#"{"status":{"status":"failed","errors":{"error_code":[429],"error_message_description":["Rate limit"]}}}"#,
+        ] {
+            let (o, kind, took) = outcome(read_v3::<Value>(true, 429, &headers, body));
+            assert_eq!((kind.as_str(), took), ("rate_limited", false));
+            assert_eq!(
+                retry::decide(&RetryPolicy::default(), 1, &o, false, 0.5),
+                RetryDecision::RetryAfter(Duration::from_secs(3))
+            );
+        }
+        let (o, _, took) = outcome(read_v3::<Value>(true, 429, &headers, br#"{"status":{"sta"#));
+        assert_eq!((o, took), (AttemptOutcome::ReplyLost, true));
+        assert_eq!(
+            retry::decide(&RetryPolicy::default(), 1, &o, false, 0.5),
+            RetryDecision::GiveUp
+        );
     }
 
     #[test]

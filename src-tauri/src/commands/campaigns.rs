@@ -2,7 +2,7 @@
 //! claims, validations) for a date range, fetched page by page several at a time with progress
 //! and cancel, summed up per day; finding a session; push messages.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -17,7 +17,7 @@ use super::{
 };
 use crate::api::{
     validate, Campaign, CampaignFilter, CampaignSessionsQuery, CampaignUsage, Client,
-    CouponSession, SessionData, SessionList, SessionSearch,
+    CouponSession, SessionData, SessionList, SessionSearch, SingleUseCode,
 };
 use crate::history::{Line, Outcome};
 use crate::i18n::{t, tf};
@@ -202,8 +202,11 @@ fn query(
     })
 }
 
-/// Every page of the list: page 1 tells how many there are, the rest come
-/// [`PAGE_CONCURRENCY`] at a time, in order. Stops between pages when cancelled.
+/// Every page of the list, [`PAGE_CONCURRENCY`] at a time, in order, until a page brings no
+/// session it has not seen (an empty page, or a server that ignores `page`). Page 1's
+/// `amount_of_results` only estimates the pages for the progress bar: the docs do not say
+/// whether it counts the page or every session (§5.3), so it never ends the list. Stops
+/// between pages when cancelled.
 async fn all_pages(
     client: &Client,
     list: SessionList,
@@ -212,31 +215,31 @@ async fn all_pages(
     mut on_page: impl FnMut(u32, Option<u32>, usize),
 ) -> Result<(Vec<SessionData>, bool), UiError> {
     let api = client.campaigns();
-    let (first, total) = api.sessions_page(list, query, 1).await?;
+    let (first, count) = api.sessions_page(list, query, 1).await?;
     let per_page = first.len().max(1) as u64;
-    let pages_total = total.map(|t| (t.div_ceil(per_page) as u32).clamp(1, MAX_PAGES));
+    let estimate = count
+        .filter(|&c| c > per_page)
+        .map(|c| (c.div_ceil(per_page) as u32).clamp(1, MAX_PAGES));
+    let mut seen: HashSet<SingleUseCode> = first.iter().map(|s| s.code.clone()).collect();
     let mut sessions = first;
-    on_page(1, pages_total, sessions.len());
+    on_page(1, estimate, sessions.len());
     let cancelled = || USAGE_GENERATION.load(Ordering::SeqCst) != generation;
-    let Some(pages) = pages_total else {
-        return Ok((sessions, false));
-    };
-    if (sessions.len() as u64) < per_page || pages <= 1 {
+    if sessions.is_empty() {
         return Ok((sessions, false));
     }
-    let mut rest = futures_util::stream::iter(2..=pages)
+    let mut rest = futures_util::stream::iter(2..=MAX_PAGES)
         .map(|page| async move { api.sessions_page(list, query, page).await })
         .buffered(PAGE_CONCURRENCY);
     let mut done = 1;
     while let Some((page, _)) = rest.try_next().await? {
         done += 1;
-        let empty = page.is_empty();
-        sessions.extend(page);
-        on_page(done, pages_total, sessions.len());
+        let before = sessions.len();
+        sessions.extend(page.into_iter().filter(|s| seen.insert(s.code.clone())));
+        on_page(done, estimate.map(|e| e.max(done)), sessions.len());
         if cancelled() {
             return Ok((sessions, true));
         }
-        if empty {
+        if sessions.len() == before {
             break;
         }
     }
@@ -264,14 +267,14 @@ pub fn summarize(sessions: &[SessionData]) -> (UsageSummary, Vec<DayCount>) {
     let count = |f: fn(&SessionData) -> bool| sessions.iter().filter(|s| f(s)).count();
     let opened = count(|s| s.opened_at.is_some());
     let claimed = count(|s| s.claimed_at.is_some());
-    let validated = count(|s| s.validated_at.is_some());
+    let validated = count(|s| s.validated);
     let rate = |part: usize, whole: usize| (whole > 0).then(|| part as f64 / whole as f64);
     let summary = UsageSummary {
         sessions: sessions.len(),
         opened,
         claimed,
         validated,
-        voided: count(|s| s.voided_at.is_some()),
+        voided: count(|s| s.voided),
         claim_rate: rate(claimed, opened),
         use_rate: rate(validated, claimed),
     };
@@ -671,6 +674,8 @@ mod tests {
             claimed_at: claimed.and_then(at),
             validated_at: validated.and_then(at),
             voided_at: None,
+            validated: validated.and_then(at).is_some(),
+            voided: false,
             expires_at: None,
             own_validation_code: None,
             locked: false,

@@ -266,10 +266,11 @@ pub async fn set_member_payment(
     let update = payment.checked()?;
     let (account, client) = client(&state).await?;
     let api = client.directories();
+    let left = std::time::Instant::now();
     let (lost, replied) = match api.update_payment(&directory, &user, &update).await {
         Ok(replied) => (false, replied),
         Err(e) if may_have_taken_effect(&e) => {
-            settle_time(&client).await;
+            settle_time(&client, left).await;
             (true, None)
         }
         Err(e) => {

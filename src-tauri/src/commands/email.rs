@@ -10,6 +10,8 @@ use crate::api::{
     EmailCouponRequest, EmailedCoupon, Endpoint, SessionSearch, SingleUseCode,
 };
 use crate::history;
+use crate::jobs::kinds::email::{session_of_this_send, settle_in_doubt};
+use crate::jobs::{EmailSpec, Reconciled, RowStatus};
 use crate::i18n::{t, tf};
 use crate::state::AppState;
 
@@ -84,6 +86,8 @@ pub struct SendResult {
     pub single_use_code: String,
     pub single_use_url: String,
     pub already_sent: bool,
+    /// The reply was lost; the address's sessions showed this send had gone out.
+    pub confirmed_after_interruption: bool,
     pub qr_data_url: Option<String>,
 }
 
@@ -127,25 +131,36 @@ pub async fn send_coupon_email(
     let request = check_send_input(&input)?;
     let account = active_account(&state).await?;
     let client = state.client_for(&account).await?;
+    let left = std::time::Instant::now();
+    let left_ms = crate::jobs::journal::now_ms();
     let result = match client.send_coupon_email(&request).await {
-        Ok(sent) => settle_send(&client, &request, sent).await,
-        Err(e) => Err(e),
+        Ok(sent) => settle_send(&client, &request, sent, left_ms)
+            .await
+            .map(|sent| (sent, false)),
+        Err(e) if super::may_have_taken_effect(&e) => {
+            super::settle_time(&client, left).await;
+            settle_lost_send(&client, &request, left_ms).await
+        }
+        Err(e) => Err(Unsettled::Api(e)),
     };
 
     let (outcome, detail) = match &result {
-        Ok(sent) if sent.outcome == EmailAction::NotSentNow => (
+        Ok((sent, _)) if sent.outcome == EmailAction::NotSentNow => (
             history::Outcome::Skipped,
             tf(
                 "cmd.email.history.alreadyHad",
                 &[("url", &sent.single_use_url)],
             ),
         ),
-        Ok(sent) if sent.single_use_url.is_empty() => {
+        Ok((sent, _)) if sent.single_use_url.is_empty() => {
             (history::Outcome::Ok, t("cmd.email.history.linkUnknown"))
         }
-        Ok(sent) => (history::Outcome::Ok, sent.single_use_url.clone()),
-        Err(e) if e.outcome_unknown() => (history::Outcome::Unknown, e.user_message()),
-        Err(e) => (history::Outcome::Failed, e.user_message()),
+        Ok((sent, _)) => (history::Outcome::Ok, sent.single_use_url.clone()),
+        Err(Unsettled::NotSent) => (history::Outcome::Failed, t("cmd.email.notSent.message")),
+        Err(Unsettled::Api(e)) if e.outcome_unknown() => {
+            (history::Outcome::Unknown, e.user_message())
+        }
+        Err(Unsettled::Api(e)) => (history::Outcome::Failed, e.user_message()),
     };
     let line = history::Line {
         account_id: account.id.clone(),
@@ -158,7 +173,14 @@ pub async fn send_coupon_email(
     };
     super::record_history(&state, line).await;
 
-    let sent = result?;
+    let (sent, confirmed) = result.map_err(|e| match e {
+        Unsettled::NotSent => UiError::new(
+            "not_sent",
+            t("cmd.email.notSent.message"),
+            t("cmd.email.notSent.hint"),
+        ),
+        Unsettled::Api(e) => e.into(),
+    })?;
     let qr_data_url = if sent.single_use_url.is_empty() {
         None
     } else {
@@ -176,53 +198,132 @@ pub async fn send_coupon_email(
         single_use_code: sent.single_use_code.to_string(),
         single_use_url: sent.single_use_url,
         already_sent: sent.outcome == EmailAction::NotSentNow,
+        confirmed_after_interruption: confirmed,
         qr_data_url,
     })
+}
+
+/// A send that did not end with Coupontools' word.
+#[derive(Debug)]
+pub(crate) enum Unsettled {
+    /// The reply was lost and the address got nothing from this send: safe to send again.
+    NotSent,
+    Api(ApiError),
+}
+
+fn job_spec(request: &EmailCouponRequest) -> EmailSpec {
+    EmailSpec {
+        campaign: request.campaign.clone(),
+        subject: request.subject.clone(),
+        check_unique: request.check_unique,
+    }
+}
+
+/// After a lost reply, once the request can no longer be running: the list job's own rule
+/// (`settle_in_doubt`), so one send and a list's row are settled alike.
+pub(crate) async fn settle_lost_send(
+    client: &Client,
+    request: &EmailCouponRequest,
+    left_ms: i64,
+) -> Result<(EmailedCoupon, bool), Unsettled> {
+    let spec = job_spec(request);
+    let unknown = |detail: String| {
+        Unsettled::Api(ApiError::OutcomeUnknown {
+            endpoint: Endpoint::SendEmail,
+            detail,
+        })
+    };
+    match settle_in_doubt(client, &spec, &request.email, Some(left_ms)).await {
+        Reconciled::Done(outcome) => {
+            let field = |key: &str| {
+                outcome
+                    .output
+                    .get(key)
+                    .and_then(|v| v.as_str())
+                    .unwrap_or_default()
+                    .to_owned()
+            };
+            let sent = outcome.status == RowStatus::Sent;
+            Ok((
+                EmailedCoupon {
+                    campaign: request.campaign.clone(),
+                    subject: request.subject.clone().unwrap_or_default(),
+                    receiver: request.email.clone(),
+                    single_use_code: SingleUseCode::new(field("singleUseCode")),
+                    single_use_url: field("singleUseUrl"),
+                    action: String::new(),
+                    outcome: if sent {
+                        EmailAction::Sent
+                    } else {
+                        EmailAction::NotSentNow
+                    },
+                },
+                sent,
+            ))
+        }
+        Reconciled::NotThere => Err(Unsettled::NotSent),
+        Reconciled::Partly { .. } | Reconciled::CantTell(_) | Reconciled::PauseJob(_) => Err(
+            unknown("the reply was lost and the look-up could not tell whether it was sent".into()),
+        ),
+    }
 }
 
 /// Fills in what a `send/email` reply leaves open, by looking the address up in the campaign
 /// (§10 "send/email repeat with check_unique"):
 /// - sent, with its link: as is;
-/// - sent without a link: the newest session's link; none found, the send stands with an empty
-///   link ("sent, link unknown");
-/// - not sent now: the newest session's link, shown as "already had this coupon"; none found (or
+/// - sent without a link: the link of the session the server made after the request left
+///   (never an earlier coupon of the address); none found, the send stands with an empty link
+///   ("sent, link unknown");
+/// - not sent now: a session made after the request left is this send whatever the reply's
+///   word; else the newest session's link, shown as "already had this coupon"; none found (or
 ///   the lookup failed), nobody can tell what happened: an unknown outcome, "check before
 ///   resending".
 pub(crate) async fn settle_send(
     client: &Client,
     request: &EmailCouponRequest,
     mut sent: EmailedCoupon,
-) -> Result<EmailedCoupon, ApiError> {
+    left_ms: i64,
+) -> Result<EmailedCoupon, Unsettled> {
+    let spec = job_spec(request);
     match sent.outcome {
         EmailAction::Sent if !sent.single_use_code.is_empty() => Ok(sent),
         EmailAction::Sent => {
-            match newest_session(client, request).await {
+            match session_of_this_send(client, &spec, &request.email, left_ms).await {
                 Ok(Some(session)) => take_link(&mut sent, session),
                 Ok(None) => log::info!("send/email: sent, link unknown (no session found)"),
                 Err(e) => log::warn!("send/email: sent, link unknown (lookup failed: {e})"),
             }
             Ok(sent)
         }
-        EmailAction::NotSentNow => match newest_session(client, request).await {
-            Ok(Some(session)) => {
+        EmailAction::NotSentNow => {
+            if let Ok(Some(session)) =
+                session_of_this_send(client, &spec, &request.email, left_ms).await
+            {
                 take_link(&mut sent, session);
-                Ok(sent)
+                sent.outcome = EmailAction::Sent;
+                return Ok(sent);
             }
-            Ok(None) => Err(ApiError::OutcomeUnknown {
-                endpoint: Endpoint::SendEmail,
-                detail: format!(
-                    "unknown reply: action {:?} says nothing was sent now, but the address holds no coupon of this campaign",
-                    sent.action
-                ),
-            }),
-            Err(e) => Err(ApiError::OutcomeUnknown {
-                endpoint: Endpoint::SendEmail,
-                detail: format!(
-                    "unknown reply: action {:?} says nothing was sent now, and looking the address up failed: {e}",
-                    sent.action
-                ),
-            }),
-        },
+            match newest_session(client, request).await {
+                Ok(Some(session)) => {
+                    take_link(&mut sent, session);
+                    Ok(sent)
+                }
+                Ok(None) => Err(Unsettled::Api(ApiError::OutcomeUnknown {
+                    endpoint: Endpoint::SendEmail,
+                    detail: format!(
+                        "unknown reply: action {:?} says nothing was sent now, but the address holds no coupon of this campaign",
+                        sent.action
+                    ),
+                })),
+                Err(e) => Err(Unsettled::Api(ApiError::OutcomeUnknown {
+                    endpoint: Endpoint::SendEmail,
+                    detail: format!(
+                        "unknown reply: action {:?} says nothing was sent now, and looking the address up failed: {e}",
+                        sent.action
+                    ),
+                })),
+            }
+        }
     }
 }
 
@@ -349,24 +450,32 @@ mod tests {
             }
         }
 
+        fn now_ms() -> i64 {
+            crate::jobs::journal::now_ms()
+        }
+
         #[tokio::test]
         async fn the_link_left_open_is_looked_up_in_the_campaign() {
             let sb = Sandbox::start(SandboxConfig::default()).await.unwrap();
             let client = client(&sb);
+            let before_first = now_ms();
             let first = client
                 .send_coupon_email(&request("Ann@Shop.test"))
                 .await
                 .unwrap();
             assert_eq!(first.outcome, EmailAction::Sent);
-            let kept = settle_send(&client, &request("Ann@Shop.test"), first.clone())
+            let kept = settle_send(&client, &request("Ann@Shop.test"), first.clone(), before_first)
                 .await
                 .unwrap();
             assert_eq!(kept, first, "a complete send is kept as is");
 
+            // A later request (after the margin) that the server skipped: the earlier link.
+            let later = now_ms() + 5_000;
             let skipped = settle_send(
                 &client,
                 &request("ann@shop.test"),
                 bare("ann@shop.test", EmailAction::NotSentNow),
+                later,
             )
             .await
             .unwrap();
@@ -378,10 +487,59 @@ mod tests {
                 &client,
                 &request("ann@shop.test"),
                 bare("ann@shop.test", EmailAction::Sent),
+                before_first,
             )
             .await
             .unwrap();
             assert_eq!(sent.single_use_url, first.single_use_url);
+            sb.stop().await;
+        }
+
+        /// Issue #16, case 5: "sent" without a link never takes an earlier coupon's link, and a
+        /// session the server made after our request is this send whatever the reply's word —
+        /// never "already received".
+        #[tokio::test]
+        async fn a_session_made_after_the_request_is_this_send_and_an_older_one_is_not() {
+            let sb = Sandbox::start(SandboxConfig::default()).await.unwrap();
+            let ctl = sb.control();
+            let client = client(&sb);
+            // The address got this coupon an hour ago (by the server's clock).
+            ctl.set_clock_offset(time::Duration::hours(-1));
+            let old = client
+                .send_coupon_email(&request("eve@shop.test"))
+                .await
+                .unwrap();
+            ctl.set_clock_offset(time::Duration::ZERO);
+            let sent = settle_send(
+                &client,
+                &request("eve@shop.test"),
+                bare("eve@shop.test", EmailAction::Sent),
+                now_ms(),
+            )
+            .await
+            .unwrap();
+            assert_eq!(sent.outcome, EmailAction::Sent);
+            assert!(
+                sent.single_use_url.is_empty(),
+                "the hour-old link is not this send's: {}",
+                old.single_use_url
+            );
+
+            // Now a real send, whose reply says something else than "email_sent".
+            let left = now_ms();
+            let mut other = request("fay@shop.test");
+            other.check_unique = false;
+            let made = client.send_coupon_email(&other).await.unwrap();
+            let settled = settle_send(
+                &client,
+                &other,
+                bare("fay@shop.test", EmailAction::NotSentNow),
+                left,
+            )
+            .await
+            .unwrap();
+            assert_eq!(settled.outcome, EmailAction::Sent, "sent now, not already");
+            assert_eq!(settled.single_use_url, made.single_use_url);
             sb.stop().await;
         }
 
@@ -393,10 +551,11 @@ mod tests {
                 &client,
                 &request("new@shop.test"),
                 bare("new@shop.test", EmailAction::NotSentNow),
+                now_ms(),
             )
             .await
             {
-                Err(e @ ApiError::OutcomeUnknown { .. }) => {
+                Err(Unsettled::Api(e @ ApiError::OutcomeUnknown { .. })) => {
                     assert_eq!(e.kind(), "outcome_unknown");
                     assert!(e.hint().contains("before sending it again"), "{}", e.hint());
                 }
@@ -406,12 +565,41 @@ mod tests {
                 &client,
                 &request("new@shop.test"),
                 bare("new@shop.test", EmailAction::Sent),
+                now_ms(),
             )
             .await
             .unwrap();
             assert_eq!(sent.outcome, EmailAction::Sent);
             assert!(sent.single_use_url.is_empty(), "sent, link unknown");
-            assert_eq!(sb.control().request_count("couponsession/search"), 2);
+            assert_eq!(sb.control().request_count("couponsession/search"), 3);
+            sb.stop().await;
+        }
+
+        /// A lost reply on one send is settled by the list job's rule: found → sent (confirmed),
+        /// nothing → "not sent", never sent twice by the app.
+        #[tokio::test]
+        async fn a_lost_reply_is_settled_from_the_addresss_sessions() {
+            let sb = Sandbox::start(SandboxConfig::default()).await.unwrap();
+            let ctl = sb.control();
+            let client = client(&sb);
+            let left = now_ms();
+            ctl.inject_on("send/email", crate::sandbox::Fault::DropAfterHandling, 1);
+            assert!(client.send_coupon_email(&request("gus@shop.test")).await.is_err());
+            let (sent, confirmed) = settle_lost_send(&client, &request("gus@shop.test"), left)
+                .await
+                .unwrap();
+            assert!(confirmed && sent.outcome == EmailAction::Sent);
+            assert!(!sent.single_use_url.is_empty());
+            assert_eq!(ctl.emails_sent_to("gus@shop.test"), 1);
+
+            let left = now_ms();
+            ctl.inject_on("send/email", crate::sandbox::Fault::DropConnection, 1);
+            assert!(client.send_coupon_email(&request("hal@shop.test")).await.is_err());
+            assert!(matches!(
+                settle_lost_send(&client, &request("hal@shop.test"), left).await,
+                Err(Unsettled::NotSent)
+            ));
+            assert_eq!(ctl.emails_sent_to("hal@shop.test"), 0);
             sb.stop().await;
         }
     }

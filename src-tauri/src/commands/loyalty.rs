@@ -341,11 +341,12 @@ pub async fn create_loyalty_member(
         .email
         .clone()
         .unwrap_or_else(|| t("cmd.loyalty.history.newMember"));
+    let left = std::time::Instant::now();
     let made = match client.loyalty().create_member(id, &fields).await {
         Ok(member) => member,
         // Creating again blind could make the customer twice: look the e-mail up first.
         Err(error) if may_have_taken_effect(&error) => {
-            settle_time(&client).await;
+            settle_time(&client, left).await;
             let found = match fields.email.as_deref().or(fields.phone.as_deref()) {
                 Some(key) => client
                     .loyalty()
@@ -421,6 +422,7 @@ pub async fn update_loyalty_member(
     let member_id = member_of(&member)?;
     let (account, client) = client(&state).await?;
     // Writing the same fields twice does no harm, but the screen shows what the server has.
+    let left = std::time::Instant::now();
     let result = client.loyalty().update_member(id, member_id, &fields).await;
     let outcome = match &result {
         Ok(_) => Outcome::Ok,
@@ -442,7 +444,7 @@ pub async fn update_loyalty_member(
     match result {
         Ok(_) => reread(&client, &card, &member).await,
         Err(e) if may_have_taken_effect(&e) => {
-            settle_time(&client).await;
+            settle_time(&client, left).await;
             reread(&client, &card, &member).await
         }
         Err(e) => Err(e.into()),
@@ -455,10 +457,35 @@ pub struct StampResult {
     pub member: MemberView,
     /// The reply was lost; a re-read showed the stamps had arrived.
     pub confirmed_after_interruption: bool,
+    /// The card's count right before the write, when it differed from what the panel showed
+    /// (another till stamped it meanwhile).
+    pub changed_since_shown: Option<u32>,
 }
 
-/// Adds stamps. Not idempotent: after a lost reply the member is re-read, and the stamps count
-/// as added only if the total moved by exactly `amount` from what the screen showed (`before`).
+/// What a re-read after a lost stamp reply says. Pure, so every case is tested. `start` is the
+/// count read right before the write, `now` the count once the request can no longer run.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum StampsSettled {
+    Arrived,
+    NotAdded,
+    /// Another difference: stamps from elsewhere, or ours and others'; nobody can tell.
+    Unknown,
+}
+
+pub(crate) fn settle_stamps(start: u32, amount: u32, now: u32) -> StampsSettled {
+    if now == start.saturating_add(amount) {
+        StampsSettled::Arrived
+    } else if now == start {
+        StampsSettled::NotAdded
+    } else {
+        StampsSettled::Unknown
+    }
+}
+
+/// Adds stamps. Not idempotent. The member is read right before the write, so stamps another
+/// till added since the panel opened count (and v3, which sets the count, builds on them);
+/// after a lost reply the member is read again and the stamps count as added only if the total
+/// moved by exactly `amount` from that fresh read.
 #[tauri::command]
 pub async fn add_loyalty_stamps(
     state: State<'_, AppState>,
@@ -470,21 +497,27 @@ pub async fn add_loyalty_stamps(
 ) -> Result<StampResult, UiError> {
     let amount = validate::stamp_amount(amount)?;
     let note = validate::optional_text(note.as_deref(), "note", &t("cmd.label.note"), 200)?;
+    let card_ref = card_of(&card)?;
     let (account, client) = client(&state).await?;
-    let result = match card_of(&card)? {
+    let start = reread(&client, &card, &member).await?.stamps;
+    let changed_since_shown = (start != before).then_some(start);
+    let left = std::time::Instant::now();
+    let result = match &card_ref {
         Card::V4(id) => client
             .loyalty()
-            .add_stamps(id, member_of(&member)?, amount)
+            .add_stamps(*id, member_of(&member)?, amount)
             .await
             .map(|_| ()),
-        // v3 sets the count: the new total from the count the screen showed.
+        // v3 sets the count: the new total from the count just read (a stamp added at another
+        // till in the instant between that read and this write would be overwritten; v3 has
+        // no way to add).
         Card::V3(id) => client
             .loyalty()
             .update_member_v3(
-                &id,
+                id,
                 &member,
                 &MemberChangeV3 {
-                    stamps: Some(before.saturating_add(amount)),
+                    stamps: Some(start.saturating_add(amount)),
                     voided: None,
                 },
             )
@@ -517,41 +550,44 @@ pub async fn add_loyalty_stamps(
             Ok(StampResult {
                 member: reread(&client, &card, &member).await?,
                 confirmed_after_interruption: false,
+                changed_since_shown,
             })
         }
         Err(error) if may_have_taken_effect(&error) => {
-            settle_time(&client).await;
+            settle_time(&client, left).await;
             let now = reread(&client, &card, &member).await?;
-            if now.stamps == before.saturating_add(amount) {
-                remember(Outcome::Ok, detail).await;
-                Ok(StampResult {
-                    member: now,
-                    confirmed_after_interruption: true,
-                })
-            } else if now.stamps == before {
-                remember(Outcome::Failed, detail).await;
-                Err(UiError::new(
-                    "not_added",
-                    tf(
-                        "cmd.loyalty.stamps.notAdded.message",
-                        &[("before", &before)],
-                    ),
-                    t("cmd.loyalty.stamps.notAdded.hint"),
-                ))
-            } else {
-                remember(Outcome::Unknown, detail).await;
-                Err(UiError::new(
-                    "unknown",
-                    tf(
-                        "cmd.loyalty.stamps.unknown.message",
-                        &[
-                            ("now", &now.stamps),
-                            ("before", &before),
-                            ("amount", &amount),
-                        ],
-                    ),
-                    t("cmd.loyalty.stamps.unknown.hint"),
-                ))
+            match settle_stamps(start, amount, now.stamps) {
+                StampsSettled::Arrived => {
+                    remember(Outcome::Ok, detail).await;
+                    Ok(StampResult {
+                        member: now,
+                        confirmed_after_interruption: true,
+                        changed_since_shown,
+                    })
+                }
+                StampsSettled::NotAdded => {
+                    remember(Outcome::Failed, detail).await;
+                    Err(UiError::new(
+                        "not_added",
+                        tf("cmd.loyalty.stamps.notAdded.message", &[("before", &start)]),
+                        t("cmd.loyalty.stamps.notAdded.hint"),
+                    ))
+                }
+                StampsSettled::Unknown => {
+                    remember(Outcome::Unknown, detail).await;
+                    Err(UiError::new(
+                        "unknown",
+                        tf(
+                            "cmd.loyalty.stamps.unknown.message",
+                            &[
+                                ("now", &now.stamps),
+                                ("before", &start),
+                                ("amount", &amount),
+                            ],
+                        ),
+                        t("cmd.loyalty.stamps.unknown.hint"),
+                    ))
+                }
             }
         }
         Err(error) => {
@@ -594,6 +630,7 @@ pub async fn use_loyalty_rewards(
     };
     let member_id = member_of(&member)?;
     let (account, client) = client(&state).await?;
+    let left = std::time::Instant::now();
     let result = client
         .loyalty()
         .use_rewards(id, member_id, &reward_ids)
@@ -607,7 +644,7 @@ pub async fn use_loyalty_rewards(
         &result,
     )
     .await;
-    settle_write(&client, &card, &member, result).await
+    settle_write(&client, &card, &member, result, left).await
 }
 
 #[tauri::command]
@@ -617,6 +654,7 @@ pub async fn void_loyalty_member(
     member: String,
 ) -> Result<MemberView, UiError> {
     let (account, client) = client(&state).await?;
+    let left = std::time::Instant::now();
     let result = match card_of(&card)? {
         Card::V4(id) => client
             .loyalty()
@@ -637,7 +675,7 @@ pub async fn void_loyalty_member(
             .map(|_| ()),
     };
     write_outcome(&state, &account, "loyalty_void", &card, &member, &result).await;
-    settle_write(&client, &card, &member, result).await
+    settle_write(&client, &card, &member, result, left).await
 }
 
 /// Deletes a member for good. The window asks the person to type the member's name; it is
@@ -671,12 +709,13 @@ pub async fn delete_loyalty_member(
             )
         });
     }
+    let left = std::time::Instant::now();
     let result = client.loyalty().delete_member(id, member_id).await;
     write_outcome(&state, &account, "loyalty_delete", &card, &member, &result).await;
     match result {
         Ok(()) => Ok(()),
         Err(e) if may_have_taken_effect(&e) => {
-            settle_time(&client).await;
+            settle_time(&client, left).await;
             match client.loyalty().member(id, member_id).await {
                 Err(ApiError::V4 { status: 404, .. }) => Ok(()),
                 Ok(_) => Err(UiError::new(
@@ -714,11 +753,12 @@ async fn settle_write<T>(
     card: &str,
     member: &str,
     result: Result<T, ApiError>,
+    left: std::time::Instant,
 ) -> Result<MemberView, UiError> {
     match result {
         Ok(_) => reread(client, card, member).await,
         Err(e) if may_have_taken_effect(&e) => {
-            settle_time(client).await;
+            settle_time(client, left).await;
             reread(client, card, member).await
         }
         Err(e) => Err(e.into()),

@@ -71,11 +71,15 @@ pub(crate) fn may_have_taken_effect(error: &crate::api::ApiError) -> bool {
     crate::jobs::verdict_of_write_error(error) == crate::jobs::Verdict::MaybeDone
 }
 
-/// After a lost reply: wait until the request can no longer be running on the server before
-/// reading what it did (the engine's grace: half the timeout, at least two seconds).
-pub(crate) async fn settle_time(client: &crate::api::Client) {
-    let grace = (client.request_timeout() / 2).max(std::time::Duration::from_secs(2));
-    tokio::time::sleep(grace).await;
+/// After a lost reply: wait until the request that left at `left` can no longer be running on
+/// the server before reading what it did — its timeout plus the engine's grace (half the
+/// timeout, at least two seconds), counted from when it left, and never less than the grace
+/// from now (a write may have been retried after a refused connection).
+pub(crate) async fn settle_time(client: &crate::api::Client, left: std::time::Instant) {
+    let timeout = client.request_timeout();
+    let grace = crate::jobs::grace(timeout);
+    let until = (left + timeout + grace).max(std::time::Instant::now() + grace);
+    tokio::time::sleep_until(until.into()).await;
 }
 
 /// What a push message reached, as every screen that sends one reports it.

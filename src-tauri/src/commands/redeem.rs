@@ -112,7 +112,7 @@ pub async fn redeem_mark_used(
         &code,
         SessionUpdate::validate(code.clone(), amount.as_deref()),
         "redeem_validate",
-        |s| s.validated_at.is_some(),
+        |s| s.validated,
     )
     .await
 }
@@ -132,7 +132,7 @@ pub async fn redeem_void(
     };
     let action = if void { "redeem_void" } else { "redeem_unvoid" };
     change(&state, &code, update, action, move |s| {
-        s.voided_at.is_some() == void
+        s.voided == void
     })
     .await
 }
@@ -153,6 +153,7 @@ async fn change(
     })?;
     let account = active_account(state).await?;
     let client = state.client_for(&account).await?;
+    let left = std::time::Instant::now();
     match client.sessions().update(&update).await {
         Ok(session) => {
             record_history(
@@ -172,7 +173,7 @@ async fn change(
             })
         }
         Err(error) if may_have_taken_effect(&error) => {
-            settle_time(&client).await;
+            settle_time(&client, left).await;
             let now = client.sessions().get(&code).await?;
             let arrived = done(&now);
             let outcome = if arrived {

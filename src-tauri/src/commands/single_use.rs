@@ -96,23 +96,37 @@ pub async fn create_single_use_link(
     };
     let account = active_account(&state).await?;
     let client = state.client_for(&account).await?;
-    let asked_at = time::OffsetDateTime::now_utc();
+    let left = std::time::Instant::now();
+    let left_ms = crate::jobs::journal::now_ms();
     let (link, confirmed) = match client.create_single_use(&request).await {
         Ok(link) => (link, false),
         Err(error) if may_have_taken_effect(&error) => {
-            match find_after_lost_reply(&client, &request, asked_at).await {
-                Some(link) => (link, true),
-                None => {
-                    record_history(
-                        &state,
-                        line(&account, &campaign, &request, Outcome::Unknown, None),
-                    )
-                    .await;
-                    return Err(UiError::new(
+            settle_time(&client, left).await;
+            let (outcome, answer) = match find_after_lost_reply(&client, &request, left_ms).await {
+                LostCreate::Made(link) => (Outcome::Ok, Ok(*link)),
+                LostCreate::NotMade => (
+                    Outcome::Failed,
+                    Err(UiError::new(
+                        "not_made",
+                        t("cmd.links.notMade.message"),
+                        t("cmd.links.notMade.hint"),
+                    )),
+                ),
+                LostCreate::CantTell => (
+                    Outcome::Unknown,
+                    Err(UiError::new(
                         "unknown",
                         t("cmd.links.unknown.message"),
                         t("cmd.links.unknown.hint"),
-                    ));
+                    )),
+                ),
+            };
+            match answer {
+                Ok(link) => (link, true),
+                Err(e) => {
+                    record_history(&state, line(&account, &campaign, &request, outcome, None))
+                        .await;
+                    return Err(e);
                 }
             }
         }
@@ -152,40 +166,70 @@ pub async fn create_single_use_link(
     })
 }
 
-/// After a lost reply, the link is looked up by what identifies the customer, once the request
-/// can no longer be running: a session made since the request (give or take the clocks'
-/// difference) is ours. Without e-mail, phone or own ID nothing can tell it apart.
+/// What a look-up after a lost `singleuse/create` reply found.
+enum LostCreate {
+    /// A session the server made after the request left, with its link.
+    Made(Box<SingleUseLink>),
+    /// The customer has no session made since: the request did nothing.
+    NotMade,
+    /// Nothing identifies the customer, the look-up failed, or the link cannot be read.
+    CantTell,
+}
+
+/// After a lost reply, once the request can no longer be running, the link is looked up by
+/// what identifies the customer: a session the server made after the request left (by its
+/// clock, from the replies' `Date`) is ours. Without e-mail, phone or own ID nothing can tell
+/// it apart from a link made at another desk. A found session whose link the search does not
+/// give is read with `couponsession/data`: a link that cannot be copied is no result.
 async fn find_after_lost_reply(
     client: &Client,
     request: &SingleUseRequest,
-    asked_at: time::OffsetDateTime,
-) -> Option<SingleUseLink> {
-    let since = asked_at - time::Duration::minutes(5);
-    let search = request
+    left_ms: i64,
+) -> LostCreate {
+    let Some(search) = request
         .email
         .clone()
         .or_else(|| request.phone.clone())
-        .or_else(|| request.custom_id.clone())?;
-    settle_time(client).await;
-    let sessions = client
+        .or_else(|| request.custom_id.clone())
+    else {
+        return LostCreate::CantTell;
+    };
+    let Ok(sessions) = client
         .search_sessions(&SessionSearch {
             search,
             campaign: Some(request.campaign.clone()),
         })
         .await
-        .ok()?;
-    let newest = sessions
+    else {
+        return LostCreate::CantTell;
+    };
+    let since = client.server_clock().earliest_of_request(left_ms);
+    if sessions.iter().any(|s| s.created_at.is_none()) {
+        return LostCreate::CantTell;
+    }
+    let Some(newest) = sessions
         .into_iter()
         .filter(|s| s.created_at.is_some_and(|at| at >= since))
-        .max_by_key(|s| s.created_at)?;
-    Some(SingleUseLink {
+        .max_by_key(|s| s.created_at)
+    else {
+        return LostCreate::NotMade;
+    };
+    let url = if newest.url.trim().is_empty() {
+        match client.sessions().get(newest.code.as_str()).await {
+            Ok(full) if !full.url.trim().is_empty() => full.url,
+            _ => return LostCreate::CantTell,
+        }
+    } else {
+        newest.url
+    };
+    LostCreate::Made(Box::new(SingleUseLink {
         widget_validation_code: newest.code.short_code().to_owned(),
         code: newest.code,
-        url: newest.url,
+        url,
         custom_validation_code: request.custom_validation_code.clone(),
         custom_id: request.custom_id.clone(),
         sequence_id: None,
-    })
+    }))
 }
 
 fn line(
@@ -396,9 +440,9 @@ pub async fn check_links_to_remove(
                 Ok(session) => {
                     check.campaign = Some(session.campaign.clone());
                     check.removable = true;
-                    check.state = if session.voided_at.is_some() {
+                    check.state = if session.voided {
                         "voided"
-                    } else if session.validated_at.is_some() {
+                    } else if session.validated {
                         "used"
                     } else {
                         "active"

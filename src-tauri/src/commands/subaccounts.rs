@@ -261,14 +261,24 @@ pub async fn create_subaccount(
     input.to_body(true)?;
     let email = input.email.clone().unwrap_or_default().trim().to_owned();
     let (account, client) = client(&state).await?;
+    // What exists before the create: after a lost reply only a subaccount that was not there
+    // can be this request's. None when the list cannot be read (then a lost reply is unknown).
+    let before: Option<Vec<String>> = client
+        .subaccounts()
+        .list()
+        .await
+        .ok()
+        .map(|all| all.into_iter().map(|s| s.id).collect());
+    let left = std::time::Instant::now();
     let result = client.subaccounts().create(&input).await;
     let (made, outcome) = match result {
         Ok(made) => (Ok(made), Outcome::Ok),
         Err(e) if may_have_taken_effect(&e) => {
-            settle_time(&client).await;
-            match client.subaccounts().list().await {
-                Ok(all) => match all
+            settle_time(&client, left).await;
+            match (client.subaccounts().list().await, &before) {
+                (Ok(all), Some(before)) => match all
                     .into_iter()
+                    .filter(|s| !before.contains(&s.id))
                     .find(|s| s.email.eq_ignore_ascii_case(&email))
                 {
                     Some(found) => (Ok(found), Outcome::Ok),
@@ -278,7 +288,7 @@ pub async fn create_subaccount(
                         Outcome::Failed,
                     ),
                 },
-                Err(_) => (
+                _ => (
                     Err(words("unknown", "error.subaccounts.createUnknown")),
                     Outcome::Unknown,
                 ),
@@ -309,6 +319,7 @@ pub async fn update_subaccount(
     let id = validate::subaccount_id(&subaccount)?;
     input.to_body(false)?;
     let (account, client) = client(&state).await?;
+    let left = std::time::Instant::now();
     let result = client.subaccounts().update(&id, &input).await;
     let (answer, outcome) = match result {
         // Saved: the history says so whatever the read that follows gives.
@@ -323,7 +334,7 @@ pub async fn update_subaccount(
             }
         },
         Err(e) if may_have_taken_effect(&e) => {
-            settle_time(&client).await;
+            settle_time(&client, left).await;
             // Read back: the change is either all there (done) or the person decides.
             match client.subaccounts().info(&id).await {
                 Ok(now) if input.are_shown_by(&now) => (Ok(now.into()), Outcome::Ok),

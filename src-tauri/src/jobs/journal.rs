@@ -533,21 +533,29 @@ impl Journal {
         Ok(())
     }
 
-    /// The values of `key` over the job's items (e.g. every code made so far).
-    pub fn item_keys(
-        &self,
-        job_id: &JobId,
-        key: &str,
-    ) -> Result<std::collections::HashSet<String>, JobError> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT json_extract(data, '$.' || ?2) FROM job_items WHERE job_id = ?1",
-        )?;
-        let keys = stmt
-            .query_map(params![job_id.as_str(), key], |r| {
-                r.get::<_, Option<String>>(0)
-            })?
+    /// The values of `key` over the items of every job of this desk (e.g. every code any job
+    /// made), and the codes of links made one at a time (the history keeps their URL): what
+    /// this desk already holds is never evidence of a request in doubt.
+    pub fn desk_item_keys(&self, key: &str) -> Result<std::collections::HashSet<String>, JobError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT json_extract(data, '$.' || ?1) FROM job_items")?;
+        let mut keys: std::collections::HashSet<String> = stmt
+            .query_map(params![key], |r| r.get::<_, Option<String>>(0))?
             .filter_map(|k| k.transpose())
             .collect::<Result<_, _>>()?;
+        let mut single = self.conn.prepare_cached(
+            "SELECT detail FROM history WHERE action = 'single_use_create' AND detail IS NOT NULL",
+        )?;
+        let urls = single.query_map([], |r| r.get::<_, String>(0))?;
+        for url in urls {
+            let url = url?;
+            if let Some(code) = url.trim().trim_end_matches('/').rsplit('/').next() {
+                if !code.is_empty() && code.bytes().all(|b| b.is_ascii_alphanumeric()) {
+                    keys.insert(code.to_owned());
+                }
+            }
+        }
         Ok(keys)
     }
 

@@ -12,6 +12,7 @@ pub mod progress;
 pub mod results_csv;
 pub mod runner;
 mod worker;
+pub(crate) use worker::grace;
 
 pub use email_list::{template_csv, ColumnMapping, EmailList, EmailListRow, RowProblem};
 pub use error::{JobError, ListError};

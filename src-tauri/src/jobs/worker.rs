@@ -186,10 +186,7 @@ async fn settle_one<K: JobKind>(
                 return Ok(None);
             }
             let known = match K::ITEM_KEY {
-                Some(key) => {
-                    let id = run.job.id.clone();
-                    manager.with_journal(move |j| j.item_keys(&id, key)).await?
-                }
+                Some(key) => manager.with_journal(move |j| j.desk_item_keys(key)).await?,
                 None => HashSet::new(),
             };
             let settled = match K::reconcile(client, spec, &row, &known).await {

@@ -55,6 +55,31 @@ impl SandboxControl {
         self.shared.update_settings(|s| s.atomic_check_unique = on);
     }
 
+    /// Sets the server's clock this far from the real one (negative: behind). It stamps what it
+    /// makes with that clock and sends it in `Date`: the same as a computer whose clock is off
+    /// by the opposite amount.
+    pub fn set_clock_offset(&self, offset: time::Duration) {
+        let ms = i64::try_from(offset.whole_milliseconds()).unwrap_or(0);
+        self.shared.update_settings(|s| s.clock_offset_ms = ms);
+    }
+
+    /// On: `amount_of_results` of `campaign/data` and its siblings counts the page's rows, not
+    /// every matching session.
+    pub fn set_count_per_page(&self, on: bool) {
+        self.shared.update_settings(|s| s.count_per_page = on);
+    }
+
+    /// On: `campaign/data` rows carry no `session_url` and no `created_date_utc`, as two
+    /// public clients saw them (§5.3); `couponsession/data` still has both.
+    pub fn set_lean_session_rows(&self, on: bool) {
+        self.shared.update_settings(|s| s.lean_session_rows = on);
+    }
+
+    /// The server's clock now.
+    pub fn server_now(&self) -> OffsetDateTime {
+        OffsetDateTime::from(self.shared.now())
+    }
+
     /// The next `times` requests on /v3 or /v4 (any path) go wrong this way.
     pub fn inject(&self, fault: Fault, times: u32) {
         self.shared.faults().push(None, fault, times);
@@ -168,6 +193,50 @@ impl SandboxControl {
     /// Every `coupon/pushnotification/single|all` that went through, oldest first.
     pub fn pushes_to_sessions(&self) -> Vec<SessionPush> {
         self.shared.sessions().pushes()
+    }
+
+    // ── Another desk at work on the same account (a second writer for the chaos tests). It
+    // acts on the store directly, so it neither spends injected faults nor counts as requests.
+
+    /// Another desk makes `count` links without a customer in the campaign; their codes.
+    pub fn other_desk_makes_links(&self, campaign: &str, count: usize) -> Vec<String> {
+        let Some(slug) = self.shared.shop.campaign(campaign).map(|c| c.code.to_owned()) else {
+            return Vec::new();
+        };
+        let new = super::sessions::NewSession {
+            campaign: campaign.to_owned(),
+            slug,
+            ..Default::default()
+        };
+        let now = self.shared.now();
+        let mut sessions = self.shared.sessions();
+        let ids = sessions.create_many(&new, count, |_| String::new(), now);
+        sessions
+            .in_campaign(campaign)
+            .filter(|s| ids.contains(&s.sequence_id))
+            .map(|s| s.code.clone())
+            .collect()
+    }
+
+    /// Another desk removes a link; false when it was not there.
+    pub fn other_desk_removes(&self, campaign: &str, code: &str) -> bool {
+        self.shared.sessions().remove(campaign, code)
+    }
+
+    /// Another desk marks a coupon as used; false when it could not (used, voided, …).
+    pub fn other_desk_validates(&self, code: &str) -> bool {
+        let now = self.shared.now();
+        let mut sessions = self.shared.sessions();
+        match sessions.find_mut(code) {
+            Some(s) if s.validated.is_none() && s.voided.is_none() && !s.locked => {
+                s.opened.get_or_insert(now);
+                s.claimed.get_or_insert(now);
+                s.validated = Some(now);
+                s.times_validated += 1;
+                true
+            }
+            _ => false,
+        }
     }
 
     /// Requests received on /v3 and /v4 paths ending with `path_suffix`, faulted ones included.

@@ -42,6 +42,9 @@ pub enum Fault {
     /// documented object: `{"status": "OK", ...payload}` (a failure becomes `"status": "failed"`
     /// with its `errors` beside it).
     StatusAsString,
+    /// Nothing goes wrong: the request is handled as usual. Queued before another fault on
+    /// the same path, it aims that one at a later request (the second chunk, say).
+    Pass,
 }
 
 /// At most this many injections wait at once; older ones make room for newer ones.
@@ -76,13 +79,25 @@ impl FaultQueue {
     }
 
     /// The fault for a request on `path`: the oldest injection that matches it, used up once.
+    /// A suffix may start with a method (`"POST stats/910002"`): then only that method matches,
+    /// so a write's fault is not spent on the read before it.
+    #[cfg(test)]
     pub(crate) fn take(&mut self, path: &str) -> Option<Fault> {
+        self.take_for("", path)
+    }
+
+    pub(crate) fn take_for(&mut self, method: &str, path: &str) -> Option<Fault> {
         let path = path.trim_end_matches('/');
         let index = self
             .injections
             .iter()
             .position(|inj| match &inj.path_suffix {
-                Some(suffix) => path.ends_with(suffix.as_str()),
+                Some(suffix) => match suffix.split_once(' ') {
+                    Some((want, suffix)) => {
+                        want.eq_ignore_ascii_case(method) && path.ends_with(suffix)
+                    }
+                    None => path.ends_with(suffix.as_str()),
+                },
                 None => true,
             })?;
         let injection = self.injections.get_mut(index)?;
@@ -104,15 +119,35 @@ impl FaultQueue {
     }
 }
 
+/// Every reply carries the server's clock in `Date`, as a real server's does; hyper adds the
+/// real time only where a reply has none.
 pub(crate) async fn middleware(
     State(shared): State<Arc<Shared>>,
     request: Request,
     next: Next,
 ) -> Response {
+    let mut reply = with_faults(&shared, request, next).await;
+    if let Ok(date) = HeaderValue::from_str(&http_date(shared.now())) {
+        reply.headers_mut().insert(header::DATE, date);
+    }
+    reply
+}
+
+/// `Sun, 06 Nov 1994 08:49:37 GMT`.
+fn http_date(at: std::time::SystemTime) -> String {
+    let format = time::macros::format_description!(
+        "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
+    );
+    time::OffsetDateTime::from(at)
+        .format(&format)
+        .unwrap_or_default()
+}
+
+async fn with_faults(shared: &Arc<Shared>, request: Request, next: Next) -> Response {
     let path = request.uri().path().to_owned();
     shared.count_request(&path);
     // Taken on arrival, not after the delay, so "the next n requests" means arrival order.
-    let fault = shared.faults().take(&path);
+    let fault = shared.faults().take_for(request.method().as_str(), &path);
     let latency = shared.settings().latency;
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
@@ -131,6 +166,7 @@ pub(crate) async fn middleware(
         Fault::Truncated => truncate(next.run(request).await).await,
         Fault::OkWithoutAction => rewrite_json(next.run(request).await, drop_action).await,
         Fault::StatusAsString => rewrite_json(next.run(request).await, status_as_string).await,
+        Fault::Pass => next.run(request).await,
         other => answer_without_handling(other),
     }
 }
@@ -174,7 +210,8 @@ fn answer_without_handling(fault: Fault) -> Response {
         | Fault::DropAfterHandling
         | Fault::Truncated
         | Fault::OkWithoutAction
-        | Fault::StatusAsString => dropped_connection(),
+        | Fault::StatusAsString
+        | Fault::Pass => dropped_connection(),
     }
 }
 

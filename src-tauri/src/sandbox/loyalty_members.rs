@@ -280,10 +280,12 @@ impl LoyaltyStore {
         Ok(card)
     }
 
+    /// `now`: the server's clock, to the second.
     pub(crate) fn create_member(
         &mut self,
         card: u64,
         text: &MemberText,
+        now: OffsetDateTime,
     ) -> Result<Member, StoreError> {
         let id = self.next_member_id;
         let card = self.card_mut(card)?;
@@ -310,9 +312,7 @@ impl LoyaltyStore {
             stamps: 0,
             rewards: Vec::new(),
             voided: false,
-            created_at: OffsetDateTime::now_utc()
-                .replace_nanosecond(0)
-                .unwrap_or(OffsetDateTime::UNIX_EPOCH),
+            created_at: now,
         };
         member.apply(text);
         card.members.insert(id, member.clone());
@@ -515,6 +515,9 @@ struct CardRule {
 pub(crate) struct Loyalty {
     store: Mutex<LoyaltyStore>,
     v4_refused: AtomicBool,
+    /// On: phone numbers are stored as their digits (with a leading `+` kept), as a server
+    /// that normalises them would, so a client comparing them byte for byte misses them.
+    phones_as_digits: AtomicBool,
 }
 
 impl Loyalty {
@@ -522,6 +525,7 @@ impl Loyalty {
         Loyalty {
             store: Mutex::new(LoyaltyStore::from_shop(shop)),
             v4_refused: AtomicBool::new(false),
+            phones_as_digits: AtomicBool::new(false),
         }
     }
 
@@ -531,6 +535,20 @@ impl Loyalty {
 
     pub(crate) fn v4_refused(&self) -> bool {
         self.v4_refused.load(Ordering::Relaxed)
+    }
+
+    /// A phone as this server stores it (see `phones_as_digits`).
+    pub(crate) fn stored_phone(&self, phone: &str) -> String {
+        if !self.phones_as_digits.load(Ordering::Relaxed) {
+            return phone.to_owned();
+        }
+        let plus = phone.trim_start().starts_with('+');
+        let digits: String = phone.chars().filter(char::is_ascii_digit).collect();
+        if plus {
+            format!("+{digits}")
+        } else {
+            digits
+        }
     }
 }
 
@@ -559,6 +577,34 @@ impl SandboxControl {
                 .collect(),
             rewards_total: member.rewards.len(),
         })
+    }
+
+    /// On: phone numbers are stored as digits (see `Loyalty::phones_as_digits`).
+    pub fn set_phones_as_digits(&self, on: bool) {
+        self.shared()
+            .loyalty
+            .phones_as_digits
+            .store(on, Ordering::Relaxed);
+    }
+
+    /// Members of a card with this e-mail address (any case), voided ones included.
+    pub fn loyalty_members_with_email(&self, card_id: u64, email: &str) -> usize {
+        let store = self.shared().loyalty.store();
+        store.card(card_id).map_or(0, |card| {
+            card.visible(true)
+                .filter(|m| m.email.eq_ignore_ascii_case(email.trim()))
+                .count()
+        })
+    }
+
+    /// Another till adds stamps to a member, as its own v4 call would (a second writer for
+    /// the tests). False when the member is unknown or voided.
+    pub fn add_loyalty_stamps(&self, card_id: u64, member_id: u64, amount: u32) -> bool {
+        self.shared()
+            .loyalty
+            .store()
+            .add_stamps(card_id, member_id, amount)
+            .is_ok()
     }
 
     /// Members of a card (0 for an unknown card); voided ones only when asked.
@@ -653,6 +699,7 @@ mod tests {
                     first_name: Some("Ann".into()),
                     ..MemberText::default()
                 },
+                OffsetDateTime::now_utc(),
             )
             .unwrap();
         assert_eq!(m.id, FIRST_NEW_MEMBER_ID);

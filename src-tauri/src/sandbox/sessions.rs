@@ -66,6 +66,9 @@ pub(crate) struct Session {
     /// The money spent, as the request spelled it with a `.` (e.g. "12.50"); empty if none.
     pub(crate) validation_value: String,
     pub(crate) unvoided: Option<SystemTime>,
+    /// The last void's date: the help article's example keeps `voided_date_utc` after an undo
+    /// (with `voided: "0"` and `unvoided_date_utc` set), so the sandbox does too.
+    pub(crate) last_voided: Option<SystemTime>,
     pub(crate) expires: Option<SystemTime>,
     pub(crate) locked: bool,
     /// Saved to Apple / Google Wallet: a push notification reaches it (sandbox decision).
@@ -240,6 +243,7 @@ impl SessionStore {
             validated: None,
             validation_value: String::new(),
             unvoided: None,
+            last_voided: None,
             expires: None,
             locked: false,
             saved_to_wallet: None,

@@ -35,6 +35,15 @@ pub(crate) struct Settings {
     pub(crate) atomic_check_unique: bool,
     /// Off: `category/main/list` answers `{}`, as for an account without 3rd-level categories.
     pub(crate) third_level_categories: bool,
+    /// The server's clock minus the real one, in milliseconds: what it stamps on what it makes
+    /// and sends in `Date` (a computer whose clock is off is the same seen from the client).
+    pub(crate) clock_offset_ms: i64,
+    /// `campaign/data` and its siblings count this page's rows in `amount_of_results`, not
+    /// every matching session (the docs do not say which; a client must be right under both).
+    pub(crate) count_per_page: bool,
+    /// `campaign/data` rows as two public clients saw them (§5.3): no `session_url`, and no
+    /// `created_date_utc` in their `status`.
+    pub(crate) lean_session_rows: bool,
 }
 
 /// Whose API keys a request carries.
@@ -86,6 +95,9 @@ impl Shared {
                 slow_handling: config.slow_handling,
                 atomic_check_unique: config.atomic_check_unique,
                 third_level_categories: true,
+                clock_offset_ms: 0,
+                count_per_page: false,
+                lean_session_rows: false,
             }),
             faults: Mutex::new(FaultQueue::default()),
             sends: Mutex::new(SendLog::default()),
@@ -113,6 +125,25 @@ impl Shared {
 
     pub(crate) fn settings(&self) -> Settings {
         *lock(&self.settings)
+    }
+
+    /// The server's clock (see `Settings::clock_offset_ms`).
+    pub(crate) fn now(&self) -> std::time::SystemTime {
+        let offset = self.settings().clock_offset_ms;
+        let real = std::time::SystemTime::now();
+        let shift = Duration::from_millis(offset.unsigned_abs());
+        if offset >= 0 {
+            real + shift
+        } else {
+            real.checked_sub(shift).unwrap_or(real)
+        }
+    }
+
+    /// The server's clock, to the second, as `created_at` fields carry it.
+    pub(crate) fn now_utc(&self) -> time::OffsetDateTime {
+        time::OffsetDateTime::from(self.now())
+            .replace_nanosecond(0)
+            .unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
     }
 
     pub(crate) fn update_settings(&self, change: impl FnOnce(&mut Settings)) -> Settings {
@@ -144,7 +175,7 @@ impl Shared {
         to: &Recipient,
         delivery: &Delivery,
     ) -> Delivery {
-        let now = std::time::SystemTime::now();
+        let now = self.now();
         let new = NewSession {
             campaign: campaign.to_owned(),
             slug: slug.to_owned(),

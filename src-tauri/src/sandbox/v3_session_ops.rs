@@ -151,7 +151,7 @@ fn apply(session: &mut Session, change: &Change, now: SystemTime) -> Result<(), 
     match change.void {
         Some(true) if next.voided.is_none() => next.voided = Some(now),
         Some(false) if next.voided.is_some() => {
-            next.voided = None;
+            next.last_voided = next.voided.take();
             next.unvoided = Some(now);
         }
         _ => {}
@@ -191,7 +191,8 @@ pub(crate) fn update(shared: &Shared, params: &Params) -> V3Result {
     let session = sessions
         .find_mut(code.trim())
         .ok_or_else(session_not_found)?;
-    apply(session, &change, SystemTime::now())?;
+    let now = shared.now();
+    apply(session, &change, now)?;
     Ok(data_payload(session, "couponsession_updated"))
 }
 
@@ -225,7 +226,7 @@ pub(crate) fn update_multiple(shared: &Shared, params: &Params) -> V3Result {
         ));
     }
     let change = change(params)?;
-    let now = SystemTime::now();
+    let now = shared.now();
     let mut sessions = shared.sessions();
     let mut updated = 0usize;
     let rows: Vec<Value> = codes
@@ -426,6 +427,8 @@ mod tests {
         let r = op(&[("void", "false"), ("operation", "claimed")]).unwrap();
         assert_eq!(r["data"]["status"]["voided"], "0");
         assert_ne!(r["data"]["status"]["unvoided_date_utc"], "");
+        // As in the help article: the void date stays after the undo.
+        assert_ne!(r["data"]["status"]["voided_date_utc"], "");
         assert_eq!(r["data"]["status"]["claimed"], "1");
         assert_eq!(r["data"]["status"]["validated"], "0");
         op(&[("operation", "claimed")]).expect("claiming again is fine");

@@ -164,6 +164,19 @@ pub(crate) fn campaign_list(
     let in_range =
         |at: SystemTime| from.is_none_or(|from| at >= from) && until.is_none_or(|until| at < until);
     let skip = page_size.saturating_mul(page - 1);
+    let settings = shared.settings();
+    let row_json = |s: &Session| {
+        let mut row = session_json(s);
+        if settings.lean_session_rows {
+            if let Some(fields) = row.as_object_mut() {
+                fields.remove("session_url");
+                if let Some(Value::Object(status)) = fields.get_mut("status") {
+                    status.remove("created_date_utc");
+                }
+            }
+        }
+        row
+    };
     let sessions = shared.sessions();
     let (total, rows) = if listed == Listed::All {
         // Already oldest first: count them all, shape only the page's rows.
@@ -172,7 +185,7 @@ pub(crate) fn campaign_list(
         for s in sessions.in_campaign(&id) {
             if listed.date(s).is_some_and(in_range) {
                 if total >= skip && rows.len() < page_size {
-                    rows.push(session_json(s));
+                    rows.push(row_json(s));
                 }
                 total += 1;
             }
@@ -189,9 +202,14 @@ pub(crate) fn campaign_list(
             .iter()
             .skip(skip)
             .take(page_size)
-            .map(|(_, s)| session_json(s))
+            .map(|(_, s)| row_json(s))
             .collect();
         (matching.len(), rows)
+    };
+    let total = if settings.count_per_page {
+        rows.len()
+    } else {
+        total
     };
     let mut payload = Map::new();
     payload.insert("amount_of_results".into(), Value::String(total.to_string()));
@@ -270,7 +288,7 @@ pub(crate) fn status_json(s: &Session) -> Value {
         "validated": flag(s.validated),
         "validation_date_utc": date(s.validated),
         "voided": flag(s.voided),
-        "voided_date_utc": date(s.voided),
+        "voided_date_utc": date(s.voided.or(s.last_voided)),
         "unvoided_date_utc": date(s.unvoided),
         "locked": if s.locked { "1" } else { "0" },
         "validation_value": s.validation_value,

@@ -1,8 +1,6 @@
 //! v3 single-use links (API reference §5.4): `singleuse/create`, `multiplesingleuse/create`
 //! and `singleuse/remove` (§10), over the one session store.
 
-use std::time::SystemTime;
-
 use rand::Rng;
 use serde_json::{json, Map, Value};
 
@@ -81,7 +79,7 @@ pub(crate) fn create(shared: &Shared, params: &Params) -> V3Result {
             return Ok(link_reply(earlier, "single_use_code_exists"));
         }
     }
-    let session = sessions.create(new, SystemTime::now());
+    let session = sessions.create(new, shared.now());
     Ok(link_reply(session, "single_use_code_created"))
 }
 
@@ -168,7 +166,7 @@ pub(crate) fn create_many(shared: &Shared, params: &Params) -> V3Result {
         activated,
         ..NewSession::default()
     };
-    let now = SystemTime::now();
+    let now = shared.now();
     let mut sessions = shared.sessions();
     let ids = match &automated {
         None => sessions.create_many(&new, amount, |_| String::new(), now),

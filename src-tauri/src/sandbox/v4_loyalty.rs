@@ -120,8 +120,9 @@ fn answer(
         Endpoint::CreateMember => {
             let card = card_id()?;
             store.card(card)?;
-            let text = member_text(|key| body.get(key)).map_err(invalid)?;
-            let member = store.create_member(card, &text)?;
+            let mut text = member_text(|key| body.get(key)).map_err(invalid)?;
+            text.phone = text.phone.map(|p| shared.loyalty.stored_phone(&p));
+            let member = store.create_member(card, &text, shared.now_utc())?;
             Ok((StatusCode::CREATED, member_json(&member)))
         }
         Endpoint::BulkCreateMembers => {
@@ -149,7 +150,10 @@ fn answer(
                 };
                 match text
                     .map_err(StoreError::Invalid)
-                    .and_then(|text| store.create_member(card, &text))
+                    .and_then(|mut text| {
+                        text.phone = text.phone.map(|p| shared.loyalty.stored_phone(&p));
+                        store.create_member(card, &text, shared.now_utc())
+                    })
                 {
                     Ok(member) => created.push(member_json(&member)),
                     Err(StoreError::Invalid(message)) => {

@@ -481,7 +481,12 @@ function addStamps() {
   memberAction($('#loyalty-add-stamps'), async () => {
     const amount = Number($('#loyalty-stamp-amount').value) || 0;
     const result = await api.addLoyaltyStamps(card(), selected.id, amount, selected.stamps, $('#loyalty-stamp-note').value.trim());
-    replaceMember(result.member, t(result.confirmedAfterInterruption ? 'loyalty.stampsConfirmed' : 'loyalty.stampsAdded', { stamps: formatNumber(result.member.stamps) }));
+    let message = t(result.confirmedAfterInterruption ? 'loyalty.stampsConfirmed' : 'loyalty.stampsAdded', { stamps: formatNumber(result.member.stamps) });
+    // Another till stamped the card since the panel showed it: say so, the total counts both.
+    if (typeof result.changedSinceShown === 'number') {
+      message += ` ${t('loyalty.stampsChangedMeanwhile', { shown: formatNumber(selected.stamps), found: formatNumber(result.changedSinceShown) })}`;
+    }
+    replaceMember(result.member, message);
   });
 }
 

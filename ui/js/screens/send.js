@@ -159,6 +159,7 @@ function renderResult(result, { focus }) {
   const already = Boolean(result.alreadySent);
   $('#send-result-title').textContent = t(already ? 'send.result.titleAlready' : 'send.result.title');
   $('#already-sent-note').hidden = !already;
+  $('#send-confirmed-note').hidden = !(result.confirmedAfterInterruption && !already);
   $('#send-result').classList.toggle('already', already);
   $('#result-receiver').textContent = result.receiver || '';
   const url = typeof result.singleUseUrl === 'string' ? result.singleUseUrl : '';

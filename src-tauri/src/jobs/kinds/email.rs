@@ -17,9 +17,7 @@ use crate::jobs::kind::{
 };
 use crate::jobs::runner::{JobManager, MAX_CONCURRENCY, MIN_CONCURRENCY};
 
-/// A session made this long before our first request still counts as ours: the computer's
-/// clock and Coupontools' need not agree to the second.
-const CLOCK_SKEW_MS: i64 = 5 * 60 * 1000;
+use time::OffsetDateTime;
 
 /// What to send, to whom is the list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -99,15 +97,40 @@ impl JobKind for EmailKind {
         row: &Claimed<EmailInput>,
         _known: &HashSet<String>,
     ) -> Reconciled<EmailInput> {
-        match look_up(client, spec, &row.input.email).await {
-            Ok(sessions) => judge_lookup(spec, row, &sessions),
-            Err(error) if error.is_account_failure() => Reconciled::PauseJob(reason_of(&error)),
-            Err(error) => {
-                log::warn!("jobs: row {} could not be looked up: {error:?}", row.row);
-                Reconciled::CantTell(unknown_message())
-            }
+        settle_in_doubt(client, spec, &row.input.email, row.first_sent_at).await
+    }
+}
+
+/// What became of a `send/email` whose reply was lost, read from the address's sessions in the
+/// campaign once the request can no longer be running. The one rule for the list job and the
+/// single send: a session the server made after the request left (its clock) is this send;
+/// nothing → not sent; an older one → "already had it" only with check_unique.
+pub(crate) async fn settle_in_doubt(
+    client: &Client,
+    spec: &EmailSpec,
+    email: &str,
+    first_sent_at: Option<i64>,
+) -> Reconciled<EmailInput> {
+    match look_up(client, spec, email).await {
+        Ok(sessions) => judge_lookup(spec, since(client, first_sent_at), &sessions),
+        Err(error) if error.is_account_failure() => Reconciled::PauseJob(reason_of(&error)),
+        Err(error) => {
+            log::warn!("jobs: an address could not be looked up: {error}");
+            Reconciled::CantTell(unknown_message())
         }
     }
+}
+
+/// The session this send made, when its reply said "sent" but carried no link: only one the
+/// server made after the request left, never an earlier coupon of the same address.
+pub(crate) async fn session_of_this_send(
+    client: &Client,
+    spec: &EmailSpec,
+    email: &str,
+    sent_at: i64,
+) -> Result<Option<CouponSession>, ApiError> {
+    let sessions = look_up(client, spec, email).await?;
+    Ok(newest(ours(&sessions, since(client, Some(sent_at)))).cloned())
 }
 
 async fn send(client: &Client, spec: &EmailSpec, row: &Claimed<EmailInput>) -> Verdict {
@@ -135,7 +158,9 @@ async fn send(client: &Client, spec: &EmailSpec, row: &Claimed<EmailInput>) -> V
             let found = look_up(client, spec, &row.input.email)
                 .await
                 .ok()
-                .and_then(|sessions| newest(ours(&sessions, row.first_sent_at)).cloned());
+                .and_then(|sessions| {
+                    newest(ours(&sessions, since(client, row.first_sent_at))).cloned()
+                });
             Verdict::Done(match found {
                 Some(session) => sent_with(&session, None),
                 None => RowOutcome::new(RowStatus::Sent, Some(t("job.email.linkUnknown"))),
@@ -144,9 +169,13 @@ async fn send(client: &Client, spec: &EmailSpec, row: &Claimed<EmailInput>) -> V
         // §10: any other action word means nothing went out now. What the customer already has
         // is looked up; without it the row is in doubt, never "skipped" on the reply's word.
         EmailAction::NotSentNow => {
-            let found = look_up(client, spec, &row.input.email)
-                .await
-                .map(|sessions| newest(sessions.iter()).cloned());
+            let found = look_up(client, spec, &row.input.email).await;
+            let since = since(client, row.first_sent_at);
+            if let Some(session) = found.as_ref().ok().and_then(|s| newest(ours(s, since))) {
+                // Made after our request left: whatever the reply's word, this is our send.
+                return Verdict::Done(sent_with(session, None));
+            }
+            let found = found.map(|sessions| newest(sessions.iter()).cloned());
             Verdict::Done(match found {
                 Ok(Some(session)) => {
                     RowOutcome::new(RowStatus::Skipped, Some(t("job.email.alreadyHad")))
@@ -183,13 +212,20 @@ async fn look_up(
         .collect())
 }
 
+/// The earliest server time at which a request that left at `first_sent_at` (Unix ms, this
+/// computer's clock) can have made a session.
+fn since(client: &Client, first_sent_at: Option<i64>) -> Option<OffsetDateTime> {
+    first_sent_at.map(|ms| client.server_clock().earliest_of_request(ms))
+}
+
 /// What the server's sessions say about a row in doubt. Pure, so every case is tested here.
+/// `since`: when the row's first request left, by the server's clock, less its margin.
 pub(crate) fn judge_lookup(
     spec: &EmailSpec,
-    row: &Claimed<EmailInput>,
+    since: Option<OffsetDateTime>,
     sessions: &[CouponSession],
 ) -> Reconciled<EmailInput> {
-    if let Some(session) = newest(ours(sessions, row.first_sent_at)) {
+    if let Some(session) = newest(ours(sessions, since)) {
         return Reconciled::Done(sent_with(session, Some(t("job.email.confirmed"))));
     }
     if spec.check_unique {
@@ -207,25 +243,23 @@ pub(crate) fn judge_lookup(
     // Without check_unique an older session does not stop a send; one whose time is unknown
     // might be ours, so the row cannot be told.
     if sessions.iter().any(|s| s.created_at.is_none())
-        || row.first_sent_at.is_none() && !sessions.is_empty()
+        || since.is_none() && !sessions.is_empty()
     {
         return Reconciled::CantTell(unknown_message());
     }
     Reconciled::NotThere
 }
 
-/// Sessions made since (about) our first request for the row; none when either time is unknown
-/// (the caller decides those).
+/// Sessions the server made since our first request for the row (its clock); none when either
+/// time is unknown (the caller decides those).
 fn ours(
     sessions: &[CouponSession],
-    first_sent_at: Option<i64>,
+    since: Option<OffsetDateTime>,
 ) -> impl Iterator<Item = &CouponSession> {
     sessions
         .iter()
-        .filter(move |s| match (s.created_at, first_sent_at) {
-            (Some(created), Some(first)) => {
-                (created.unix_timestamp_nanos() / 1_000_000) as i64 >= first - CLOCK_SKEW_MS
-            }
+        .filter(move |s| match (s.created_at, since) {
+            (Some(created), Some(since)) => created >= since,
             _ => false,
         })
 }
@@ -313,6 +347,18 @@ mod tests {
 
     const T0: i64 = 1_800_000_000_000;
 
+    /// `judge_lookup` with the server's clock agreeing with the computer's.
+    fn judge(
+        spec: &EmailSpec,
+        row: &Claimed<EmailInput>,
+        sessions: &[CouponSession],
+    ) -> Reconciled<EmailInput> {
+        let since = row
+            .first_sent_at
+            .map(|ms| crate::api::server_clock::ServerClock::default().earliest_of_request(ms));
+        judge_lookup(spec, since, sessions)
+    }
+
     fn row(first_sent_at: Option<i64>) -> Claimed<EmailInput> {
         Claimed {
             row: 1,
@@ -350,7 +396,7 @@ mod tests {
     #[test]
     fn a_session_made_since_our_request_is_our_send() {
         for check_unique in [false, true] {
-            let found = judge_lookup(
+            let found = judge(
                 &spec(check_unique),
                 &row(Some(T0)),
                 &[session(Some(T0 + 900))],
@@ -374,7 +420,7 @@ mod tests {
     fn nothing_found_is_safe_to_send_again() {
         for check_unique in [false, true] {
             assert_eq!(
-                judge_lookup(&spec(check_unique), &row(Some(T0)), &[]),
+                judge(&spec(check_unique), &row(Some(T0)), &[]),
                 Reconciled::NotThere
             );
         }
@@ -384,11 +430,11 @@ mod tests {
     fn an_older_session_skips_with_check_unique_and_does_not_stop_a_send_without() {
         let old = [session(Some(T0 - 3_600_000))];
         assert_eq!(
-            status(&judge_lookup(&spec(true), &row(Some(T0)), &old)),
+            status(&judge(&spec(true), &row(Some(T0)), &old)),
             Some(RowStatus::Skipped)
         );
         assert_eq!(
-            judge_lookup(&spec(false), &row(Some(T0)), &old),
+            judge(&spec(false), &row(Some(T0)), &old),
             Reconciled::NotThere
         );
     }
@@ -396,25 +442,34 @@ mod tests {
     #[test]
     fn sessions_without_a_time_cannot_be_told_without_check_unique() {
         assert!(matches!(
-            judge_lookup(&spec(false), &row(Some(T0)), &[session(None)]),
+            judge(&spec(false), &row(Some(T0)), &[session(None)]),
             Reconciled::CantTell(_)
         ));
         assert!(matches!(
-            judge_lookup(&spec(false), &row(None), &[session(Some(T0))]),
+            judge(&spec(false), &row(None), &[session(Some(T0))]),
             Reconciled::CantTell(_)
         ));
         assert!(matches!(
-            judge_lookup(&spec(true), &row(None), &[session(None)]),
+            judge(&spec(true), &row(None), &[session(None)]),
             Reconciled::Done(_)
         ));
     }
 
     #[test]
-    fn the_clock_skew_margin_counts_a_slightly_earlier_session_as_ours() {
-        let skewed = [session(Some(T0 - 60_000))];
+    fn a_session_a_second_early_is_ours_and_one_a_minute_early_is_not() {
+        // `Date` comes to the second: a session stamped a second before our request left (by
+        // the server's clock) is still ours …
+        let just_before = [session(Some(T0 - 1_000))];
         assert_eq!(
-            status(&judge_lookup(&spec(false), &row(Some(T0)), &skewed)),
+            status(&judge(&spec(false), &row(Some(T0)), &just_before)),
             Some(RowStatus::Sent)
+        );
+        // … one made a minute before is another desk's send, never ours (it used to count,
+        // with a five-minute window on the computer's clock).
+        let a_minute_before = [session(Some(T0 - 60_000))];
+        assert_eq!(
+            judge(&spec(false), &row(Some(T0)), &a_minute_before),
+            Reconciled::NotThere
         );
     }
 

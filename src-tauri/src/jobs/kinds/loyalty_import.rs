@@ -6,7 +6,7 @@ use std::collections::HashSet;
 
 use serde::{Deserialize, Serialize};
 
-use crate::api::{ApiError, Client, MemberFields, MemberQuery, MAX_BULK_MEMBERS};
+use crate::api::{ApiError, Client, LoyaltyMember, MemberFields, MAX_BULK_MEMBERS};
 use crate::i18n::{t, tf};
 use crate::jobs::error::JobError;
 use crate::jobs::journal::{JobId, RowStatus};
@@ -79,20 +79,21 @@ impl JobKind for ImportMembersKind {
                     .into_iter()
                     .map(|r| (r.index, r.message))
                     .collect();
-                // The created members come back in the order of the rows that were not refused.
-                let mut made = created.created.into_iter();
+                // Created members are matched to rows by their values, never by position: a
+                // row the server skipped without a word would shift every ID after it.
+                let mut made = created.created;
                 (0..rows.len())
                     .map(|i| match rejected.get(&i) {
                         Some(message) => Verdict::Done(RowOutcome::new(
                             RowStatus::Failed,
                             Some(tf("job.import.refused", &[("reason", message)])),
                         )),
-                        None => match made.next() {
+                        None => match take_match(&mut made, &rows[i].input) {
                             Some(member) => Verdict::Done(
                                 RowOutcome::new(RowStatus::Sent, Some(t("job.import.added")))
                                     .with("memberId", Some(member.id.to_string())),
                             ),
-                            // Fewer members than rows: the reply does not say which; look up.
+                            // The reply does not show this row's member: look it up.
                             None => Verdict::MaybeDone,
                         },
                     })
@@ -105,6 +106,9 @@ impl JobKind for ImportMembersKind {
         }
     }
 
+    /// A member this row's batch made is one the server created after the batch left (its
+    /// clock) with the row's e-mail, or its phone compared as digits; every page of the
+    /// search is read. A member who existed before is not evidence of this request.
     async fn reconcile(
         client: &Client,
         spec: &ImportSpec,
@@ -120,28 +124,106 @@ impl JobKind for ImportMembersKind {
         else {
             return Reconciled::CantTell(t("job.import.noKey"));
         };
-        let query = MemberQuery {
-            search: Some(key.clone()),
-            include_voided: true,
-            ..MemberQuery::default()
+        let Some(first_sent_at) = row.first_sent_at else {
+            return Reconciled::CantTell(t("job.import.cantAsk"));
         };
-        match client.loyalty().members(spec.card, &query).await {
-            Ok(page) => {
-                let found = page.members.into_iter().find(|m| {
-                    m.email.eq_ignore_ascii_case(key.trim()) || m.phone.trim() == key.trim()
-                });
-                match found {
-                    Some(member) => Reconciled::Done(
-                        RowOutcome::new(RowStatus::Sent, Some(t("job.import.addedConfirmed")))
-                            .with("memberId", Some(member.id.to_string())),
-                    ),
-                    None => Reconciled::NotThere,
+        // A phone is also searched by its last digits: a server that stores it otherwise
+        // written (`+32470…` for `0470 …`) may not find it as typed.
+        let mut searches = vec![key.trim().to_owned()];
+        if row.input.email.as_deref().is_none_or(|e| e.trim().is_empty()) {
+            let digits: String = key.chars().filter(char::is_ascii_digit).collect();
+            if digits.len() >= 9 {
+                searches.push(digits[digits.len() - 9..].to_owned());
+            }
+        }
+        let mut found: Result<Vec<LoyaltyMember>, ApiError> = Ok(Vec::new());
+        for search in &searches {
+            let page = client
+                .loyalty()
+                .all_members(spec.card, Some(search), true, 2, |_, _, _| {})
+                .await;
+            found = match (found, page) {
+                (Ok(mut all), Ok(more)) => {
+                    let new: Vec<LoyaltyMember> = more
+                        .into_iter()
+                        .filter(|m| !all.iter().any(|a| a.id == m.id))
+                        .collect();
+                    all.extend(new);
+                    Ok(all)
                 }
+                (Err(e), _) | (_, Err(e)) => Err(e),
+            };
+        }
+        match found {
+            Ok(members) => {
+                let since = client.server_clock().earliest_of_request(first_sent_at);
+                judge_member(&row.input, since, &members)
             }
             Err(error) if error.is_account_failure() => Reconciled::PauseJob(reason_of(&error)),
             Err(ApiError::V4 { status: 404, .. }) => Reconciled::CantTell(t("job.import.cardGone")),
             Err(_) => Reconciled::CantTell(t("job.import.cantAsk")),
         }
+    }
+}
+
+/// Phone numbers compared as digits: `+32 470/12.34.56` and `0470 12 34 56` differ only in
+/// how the country is written, so with 9 digits or more the last nine decide.
+fn same_phone(a: &str, b: &str) -> bool {
+    let digits = |s: &str| s.chars().filter(char::is_ascii_digit).collect::<String>();
+    let (a, b) = (digits(a), digits(b));
+    if a.len() >= 9 && b.len() >= 9 {
+        a[a.len() - 9..] == b[b.len() - 9..]
+    } else {
+        !a.is_empty() && a == b
+    }
+}
+
+/// Whether `member` carries the row's values: its e-mail (any case), else its phone (as
+/// digits), else its name.
+fn is_rows_member(input: &MemberFields, member: &LoyaltyMember) -> bool {
+    let text = |o: &Option<String>| o.as_deref().map(str::trim).unwrap_or_default().to_owned();
+    let email = text(&input.email);
+    if !email.is_empty() {
+        return member.email.trim().eq_ignore_ascii_case(&email);
+    }
+    let phone = text(&input.phone);
+    if !phone.is_empty() {
+        return same_phone(&phone, &member.phone);
+    }
+    let (first, last) = (text(&input.first_name), text(&input.last_name));
+    (!first.is_empty() || !last.is_empty())
+        && member.first_name.trim().eq_ignore_ascii_case(&first)
+        && member.last_name.trim().eq_ignore_ascii_case(&last)
+}
+
+/// Takes the first created member that carries the row's values out of `made`.
+fn take_match(made: &mut Vec<LoyaltyMember>, input: &MemberFields) -> Option<LoyaltyMember> {
+    let at = made.iter().position(|m| is_rows_member(input, m))?;
+    Some(made.remove(at))
+}
+
+/// What the card's members say about a row in doubt. Pure, so every case is tested here.
+pub(crate) fn judge_member(
+    input: &MemberFields,
+    since: time::OffsetDateTime,
+    members: &[LoyaltyMember],
+) -> Reconciled<MemberFields> {
+    let matching: Vec<&LoyaltyMember> = members.iter().filter(|m| is_rows_member(input, m)).collect();
+    if matching.iter().any(|m| m.created_at.is_none()) {
+        return Reconciled::CantTell(t("job.import.cantTell"));
+    }
+    let ours: Vec<&&LoyaltyMember> = matching
+        .iter()
+        .filter(|m| m.created_at.is_some_and(|at| at >= since))
+        .collect();
+    match ours.as_slice() {
+        [] => Reconciled::NotThere,
+        [member] => Reconciled::Done(
+            RowOutcome::new(RowStatus::Sent, Some(t("job.import.addedConfirmed")))
+                .with("memberId", Some(member.id.to_string())),
+        ),
+        // Two new members with the row's values: another till or import added one too.
+        _ => Reconciled::CantTell(t("job.import.cantTell")),
     }
 }
 
@@ -158,5 +240,89 @@ impl JobManager {
             return Err(JobError::NothingToSend);
         }
         self.create_job::<ImportMembersKind>(account_id, account_name, spec, 1, rows)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    const SENT: time::OffsetDateTime = datetime!(2026-12-07 10:00:00 UTC);
+
+    fn member(id: u64, email: &str, phone: &str, created: Option<time::OffsetDateTime>) -> LoyaltyMember {
+        LoyaltyMember {
+            id,
+            first_name: "Ann".into(),
+            last_name: "Peeters".into(),
+            address: String::new(),
+            zip: String::new(),
+            city: String::new(),
+            phone: phone.into(),
+            email: email.into(),
+            custom: Default::default(),
+            stamps: 0,
+            rewards: Vec::new(),
+            voided: false,
+            created_at: created,
+        }
+    }
+
+    fn row(email: Option<&str>, phone: Option<&str>) -> MemberFields {
+        MemberFields {
+            first_name: Some("Ann".into()),
+            last_name: Some("Peeters".into()),
+            email: email.map(str::to_owned),
+            phone: phone.map(str::to_owned),
+            ..MemberFields::default()
+        }
+    }
+
+    /// Issue #16, case 3: a member who existed before the batch left hides nothing.
+    #[test]
+    fn only_a_member_created_after_the_batch_left_is_the_rows() {
+        let before = member(1, "ann@shop.test", "", Some(SENT - time::Duration::days(3)));
+        let after = member(2, "ANN@shop.test", "", Some(SENT + time::Duration::seconds(2)));
+        let input = row(Some("ann@shop.test"), None);
+        assert_eq!(judge_member(&input, SENT, &[before.clone()]), Reconciled::NotThere);
+        match judge_member(&input, SENT, &[before.clone(), after.clone()]) {
+            Reconciled::Done(outcome) => assert_eq!(outcome.output["memberId"], "2"),
+            other => panic!("{other:?}"),
+        }
+        let twice = member(3, "ann@shop.test", "", Some(SENT + time::Duration::seconds(3)));
+        assert!(matches!(
+            judge_member(&input, SENT, &[after, twice]),
+            Reconciled::CantTell(_)
+        ));
+        let undated = member(4, "ann@shop.test", "", None);
+        assert!(matches!(
+            judge_member(&input, SENT, &[undated]),
+            Reconciled::CantTell(_)
+        ));
+    }
+
+    /// Issue #16, case 3: phones are compared as digits, so a server that stores them
+    /// normalised still shows the row's member.
+    #[test]
+    fn phones_are_compared_as_digits() {
+        let stored = member(7, "", "+32470123456", Some(SENT + time::Duration::seconds(1)));
+        let input = row(None, Some("0470 12 34 56"));
+        assert!(matches!(judge_member(&input, SENT, &[stored]), Reconciled::Done(_)));
+        assert!(same_phone("+32 470/12.34.56", "0032 470 123456"));
+        assert!(!same_phone("0470 12 34 56", "0470 12 34 57"));
+        assert!(!same_phone("", ""));
+    }
+
+    /// Issue #16, case 3: created members are matched to rows by value, not position.
+    #[test]
+    fn created_members_are_matched_by_their_values_not_their_order() {
+        let mut made = vec![
+            member(20, "cid@shop.test", "", None),
+            member(10, "bea@shop.test", "", None),
+        ];
+        let bea = take_match(&mut made, &row(Some("bea@shop.test"), None)).unwrap();
+        assert_eq!(bea.id, 10);
+        assert!(take_match(&mut made, &row(Some("dan@shop.test"), None)).is_none());
+        assert_eq!(take_match(&mut made, &row(Some("CID@shop.test"), None)).unwrap().id, 20);
     }
 }

@@ -26,8 +26,6 @@ use crate::jobs::runner::JobManager;
 pub const REDEEM_BATCH: usize = 25;
 /// Batches at once.
 const REDEEM_CONCURRENCY: u8 = 2;
-/// A validation this long before our request still counts as possibly ours (clocks differ).
-const CLOCK_SKEW_MINUTES: i64 = 5;
 
 /// Nothing job-wide: every row carries its coupon.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -110,14 +108,21 @@ fn refusal(code: u32, session: Option<&SessionData>) -> Option<RowOutcome> {
 }
 
 /// What a coupon read after a lost reply says. Pure, so every case is tested here.
-pub(crate) fn judge(session: &SessionData, first_sent_at: Option<i64>) -> Reconciled<RedeemInput> {
-    let Some(validated) = session.validated_at else {
+/// `since`: when the row's first request left, by the server's clock, less its margin.
+pub(crate) fn judge(
+    session: &SessionData,
+    since: Option<OffsetDateTime>,
+) -> Reconciled<RedeemInput> {
+    if !session.validated {
         // Not used: our request did not take effect, so it may be made again. A coupon voided
         // or expired since is refused then, in its own words.
         return Reconciled::NotThere;
+    }
+    let Some(validated) = session.validated_at else {
+        // Used, but without a date nobody can tell whether by us.
+        return Reconciled::CantTell(t("redeemMany.row.usedNoDate"));
     };
-    let ours = first_sent_at
-        .is_none_or(|ms| validated.unix_timestamp() >= ms / 1000 - CLOCK_SKEW_MINUTES * 60);
+    let ours = since.is_none_or(|since| validated >= since);
     if ours {
         Reconciled::Done(used(session, "redeemMany.row.usedConfirmed"))
     } else {
@@ -189,7 +194,7 @@ impl JobKind for RedeemManyKind {
         let mut verdicts = Vec::with_capacity(rows.len());
         for result in results {
             verdicts.push(match result.outcome {
-                SessionUpdateOutcome::Updated { session } if session.validated_at.is_some() => {
+                SessionUpdateOutcome::Updated { session } if session.validated => {
                     Verdict::Done(used(&session, "redeemMany.row.used"))
                 }
                 SessionUpdateOutcome::Updated { .. } | SessionUpdateOutcome::Unknown => {
@@ -221,7 +226,12 @@ impl JobKind for RedeemManyKind {
         _known: &HashSet<String>,
     ) -> Reconciled<RedeemInput> {
         match client.sessions().get(&row.input.code).await {
-            Ok(session) => judge(&session, row.first_sent_at),
+            Ok(session) => {
+                let since = row
+                    .first_sent_at
+                    .map(|ms| client.server_clock().earliest_of_request(ms));
+                judge(&session, since)
+            }
             Err(ApiError::Coupontools { code: 505, .. }) => {
                 Reconciled::Done(not_marked("redeemMany.row.notFound", None))
             }
@@ -277,6 +287,8 @@ mod tests {
             claimed_at: None,
             validated_at: validated,
             voided_at: None,
+            validated: validated.is_some(),
+            voided: false,
             expires_at: None,
             own_validation_code: None,
             locked: false,
@@ -290,25 +302,18 @@ mod tests {
     #[test]
     fn a_coupon_used_since_our_request_is_done_and_one_used_before_is_not_ours() {
         let sent = OffsetDateTime::now_utc();
-        let sent_ms = sent.unix_timestamp() * 1000;
-        match judge(
-            &session(Some(sent + time::Duration::seconds(1))),
-            Some(sent_ms),
-        ) {
+        match judge(&session(Some(sent + time::Duration::seconds(1))), Some(sent)) {
             Reconciled::Done(outcome) => {
                 assert_eq!(outcome.status, RowStatus::Sent);
                 assert!(outcome.output.contains_key("validatedAt"));
             }
             other => panic!("{other:?}"),
         }
-        match judge(
-            &session(Some(sent - time::Duration::hours(2))),
-            Some(sent_ms),
-        ) {
+        match judge(&session(Some(sent - time::Duration::minutes(1))), Some(sent)) {
             Reconciled::Done(outcome) => assert_eq!(outcome.status, RowStatus::Skipped),
             other => panic!("{other:?}"),
         }
-        assert_eq!(judge(&session(None), Some(sent_ms)), Reconciled::NotThere);
+        assert_eq!(judge(&session(None), Some(sent)), Reconciled::NotThere);
     }
 
     #[test]

@@ -23,8 +23,9 @@ use crate::jobs::runner::JobManager;
 /// and 100 000 links are 20 calls, so progress moves every few seconds.
 pub const CHUNK: u32 = 5_000;
 
-/// A session made this long before our request still counts as possibly ours (clocks differ).
-const CLOCK_SKEW_MINUTES: i64 = 5;
+/// Sessions that need reading one by one (a list without creation times) beyond this many
+/// times the chunk make the look-up too costly to settle a chunk: it ends Unknown instead.
+const MAX_READS_PER_ASKED: usize = 2;
 
 /// What the journal keeps of a "create many links" job.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -120,85 +121,150 @@ impl JobKind for CreateLinksKind {
         verdicts
     }
 
+    /// The chunk's links are the sessions the server made after the request left (its clock)
+    /// that no job or single create of this desk holds, that carry no customer and (with
+    /// automated codes) the job's prefix: exactly the asked number, as a run of consecutive
+    /// sequence numbers when the server gives them. None → not made; anything else → Unknown
+    /// with the counts, and the job stops (`STOP_ON_DOUBT`).
     async fn reconcile(
         client: &Client,
         spec: &CreateLinksSpec,
         row: &Claimed<ChunkInput>,
         known: &HashSet<String>,
     ) -> Reconciled<ChunkInput> {
-        let since = row.first_sent_at.map(|ms| {
-            time::OffsetDateTime::from_unix_timestamp(ms / 1000 - CLOCK_SKEW_MINUTES * 60)
-                .unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
-        });
-        let query = CampaignSessionsQuery {
-            campaign: spec.campaign.clone(),
-            start: since,
-            end: None,
+        let asked = row.input.amount;
+        let Some(first_sent_at) = row.first_sent_at else {
+            return Reconciled::CantTell(tf("job.links.cantAsk", &[("count", &asked)]));
         };
-        match client.campaign_sessions(&query).await {
-            Ok(sessions) => judge_chunk(spec, row, known, &sessions),
-            Err(error) if error.is_account_failure() => Reconciled::PauseJob(reason_of(&error)),
-            Err(error) => {
-                log::warn!("jobs: chunk {} could not be looked up: {error:?}", row.row);
-                Reconciled::CantTell(tf("job.links.cantAsk", &[("count", &row.input.amount)]))
+        let since = client.server_clock().earliest_of_request(first_sent_at);
+        // `start_date` comes to the minute and the docs do not say which date it filters on:
+        // ask from the minute before, and if that shows nothing, read the whole campaign.
+        let start = since - time::Duration::minutes(1);
+        let mut found = new_links(client, spec, known, Some(start), since, asked).await;
+        if matches!(&found, Ok(links) if links.is_empty()) {
+            found = new_links(client, spec, known, None, since, asked).await;
+        }
+        match found {
+            Ok(links) => judge_chunk(asked, &links),
+            Err(Lookup::Api(error)) if error.is_account_failure() => {
+                Reconciled::PauseJob(reason_of(&error))
+            }
+            Err(Lookup::Api(error)) => {
+                log::warn!("jobs: chunk {} could not be looked up: {error}", row.row);
+                Reconciled::CantTell(tf("job.links.cantAsk", &[("count", &asked)]))
+            }
+            Err(Lookup::TooCostly) => {
+                Reconciled::CantTell(tf("job.links.cantAsk", &[("count", &asked)]))
             }
         }
     }
 }
 
-/// What the campaign's sessions say about a chunk in doubt: the links made since it was asked
-/// for, that no earlier chunk of this job made and that carry no customer (e-mails and links
-/// made for one customer have one). Pure, so every case is tested here.
-pub(crate) fn judge_chunk(
+enum Lookup {
+    Api(ApiError),
+    TooCostly,
+}
+
+/// The campaign's sessions that can be this chunk's: made after `since` (the server's clock),
+/// unknown to this desk, without a customer, with the job's code prefix; every one with its
+/// link. The list is read to its empty page; a session the list gives without a creation
+/// time is read on its own.
+async fn new_links(
+    client: &Client,
     spec: &CreateLinksSpec,
-    row: &Claimed<ChunkInput>,
     known: &HashSet<String>,
-    sessions: &[SessionData],
-) -> Reconciled<ChunkInput> {
+    start: Option<time::OffsetDateTime>,
+    since: time::OffsetDateTime,
+    asked: u32,
+) -> Result<Vec<SessionData>, Lookup> {
+    let query = CampaignSessionsQuery {
+        campaign: spec.campaign.clone(),
+        start,
+        end: None,
+    };
+    let sessions = client
+        .campaign_sessions(&query)
+        .await
+        .map_err(Lookup::Api)?;
     let prefix = spec
         .automated_codes
         .as_ref()
         .map(|a| a.prefix.as_str())
         .filter(|p| !p.is_empty());
-    let ours: Vec<&SessionData> = sessions
-        .iter()
-        .filter(|s| !known.contains(s.code.as_str()))
-        .filter(|s| {
-            s.email.is_none()
-                && s.first_name.is_none()
-                && s.last_name.is_none()
-                && s.phone.is_none()
-        })
-        .filter(|s| match prefix {
+    let (dated, undated): (Vec<SessionData>, Vec<SessionData>) = sessions
+        .into_iter()
+        .filter(|s| can_be_ours(s, known, prefix))
+        .partition(|s| s.created_at.is_some());
+    if undated.len() > (asked as usize).saturating_mul(MAX_READS_PER_ASKED) {
+        return Err(Lookup::TooCostly);
+    }
+    let mut candidates: Vec<SessionData> = dated
+        .into_iter()
+        .filter(|s| s.created_at.is_some_and(|at| at >= since))
+        .collect();
+    candidates.extend(undated);
+    let complete = client
+        .sessions()
+        .complete(candidates)
+        .await
+        .map_err(Lookup::Api)?;
+    Ok(complete
+        .into_iter()
+        .filter(|s| s.created_at.is_some_and(|at| at >= since))
+        .collect())
+}
+
+/// Whether a session of the campaign can be one of a chunk's links: not held by this desk, no
+/// customer (a link made for one has one), and the job's code prefix when it has one.
+fn can_be_ours(s: &SessionData, known: &HashSet<String>, prefix: Option<&str>) -> bool {
+    !known.contains(s.code.as_str())
+        && s.email.is_none()
+        && s.first_name.is_none()
+        && s.last_name.is_none()
+        && s.phone.is_none()
+        && match prefix {
             Some(prefix) => s
                 .own_validation_code
                 .as_deref()
                 .is_some_and(|c| c.starts_with(prefix)),
             None => true,
-        })
-        .collect();
-    let asked = row.input.amount as usize;
-    let found = ours.len();
-    if found == 0 {
-        Reconciled::NotThere
-    } else if found == asked {
-        Reconciled::Done(
-            RowOutcome::new(RowStatus::Sent, Some(t("job.links.madeConfirmed")))
-                .with_items(ours.iter().map(|s| session_item(s)).collect()),
-        )
-    } else if found < asked {
-        Reconciled::Partly {
-            items: ours.iter().map(|s| session_item(s)).collect(),
-            rest: ChunkInput {
-                amount: (asked - found) as u32,
-            },
         }
-    } else {
+}
+
+/// What the sessions that can be a chunk's say about it. Pure, so every case is tested here.
+pub(crate) fn judge_chunk(asked: u32, links: &[SessionData]) -> Reconciled<ChunkInput> {
+    let asked_n = asked as usize;
+    let found = links.len();
+    if found == 0 {
+        return Reconciled::NotThere;
+    }
+    let unknown = || {
         Reconciled::CantTell(tf(
             "job.links.tooMany",
             &[("found", &found), ("asked", &asked)],
         ))
+    };
+    if found != asked_n {
+        return unknown();
     }
+    if links.iter().any(|s| s.url.trim().is_empty()) {
+        return Reconciled::CantTell(tf("job.links.noUrl", &[("count", &asked)]));
+    }
+    let mut ids: Vec<u64> = links.iter().filter_map(|s| s.sequence_id).collect();
+    if ids.len() == found {
+        ids.sort_unstable();
+        let run = ids.windows(2).all(|w| w[1] == w[0] + 1);
+        if !run {
+            // Links made elsewhere in between: which of them are ours cannot be told.
+            return unknown();
+        }
+    } else if !ids.is_empty() {
+        return unknown();
+    }
+    Reconciled::Done(
+        RowOutcome::new(RowStatus::Sent, Some(t("job.links.madeConfirmed")))
+            .with_items(links.iter().map(session_item).collect()),
+    )
 }
 
 fn status_of(word: &str) -> SingleUseStatus {
@@ -387,30 +453,6 @@ impl JobManager {
 mod tests {
     use super::*;
 
-    fn spec(prefix: Option<&str>) -> CreateLinksSpec {
-        CreateLinksSpec {
-            campaign: "cam_1001".into(),
-            amount: 10,
-            status: "normal".into(),
-            automated_codes: prefix.map(|p| AutomatedCodesSpec {
-                prefix: p.into(),
-                length: 12,
-                code_type: "numeric".into(),
-            }),
-        }
-    }
-
-    fn chunk(amount: u32) -> Claimed<ChunkInput> {
-        Claimed {
-            row: 2,
-            input: ChunkInput { amount },
-            attempts: 1,
-            maybe_sent: true,
-            first_sent_at: Some(1_800_000_000_000),
-            last_sent_at: Some(1_800_000_000_000),
-        }
-    }
-
     fn session(i: usize, email: Option<&str>, own: Option<&str>) -> SessionData {
         let code = format!("{i:0>21}");
         SessionData {
@@ -424,6 +466,8 @@ mod tests {
             claimed_at: None,
             validated_at: None,
             voided_at: None,
+            validated: false,
+            voided: false,
             expires_at: None,
             own_validation_code: own.map(str::to_owned),
             locked: false,
@@ -437,7 +481,7 @@ mod tests {
     #[test]
     fn a_chunk_found_whole_is_done_with_its_links() {
         let sessions: Vec<_> = (1..=3).map(|i| session(i, None, None)).collect();
-        match judge_chunk(&spec(None), &chunk(3), &HashSet::new(), &sessions) {
+        match judge_chunk(3, &sessions) {
             Reconciled::Done(outcome) => {
                 assert_eq!(outcome.items.len(), 3);
                 assert!(outcome.items[0]["url"]
@@ -450,49 +494,52 @@ mod tests {
         }
     }
 
+    /// Issue #16, case 1: a chunk never takes what it cannot prove is its own.
     #[test]
-    fn links_of_earlier_chunks_and_of_customers_are_not_counted() {
-        let mut sessions: Vec<_> = (1..=5).map(|i| session(i, None, None)).collect();
-        sessions.push(session(6, Some("ann@example.com"), None));
-        let known: HashSet<String> = sessions[..2].iter().map(|s| s.code.to_string()).collect();
-        match judge_chunk(&spec(None), &chunk(5), &known, &sessions) {
-            Reconciled::Partly { items, rest } => {
-                assert_eq!(items.len(), 3);
-                assert_eq!(rest, ChunkInput { amount: 2 });
-            }
-            other => panic!("{other:?}"),
-        }
-    }
-
-    #[test]
-    fn nothing_new_is_safe_to_ask_again_and_too_much_stops() {
-        assert_eq!(
-            judge_chunk(&spec(None), &chunk(5), &HashSet::new(), &[]),
-            Reconciled::NotThere
-        );
-        let many: Vec<_> = (1..=7).map(|i| session(i, None, None)).collect();
-        match judge_chunk(&spec(None), &chunk(5), &HashSet::new(), &many) {
+    fn anything_but_exactly_the_asked_run_is_unknown_never_partly() {
+        let unknown = |r: Reconciled<ChunkInput>| matches!(r, Reconciled::CantTell(_));
+        // Fewer than asked: another desk's links, or part of ours — nobody can tell.
+        let three: Vec<_> = (1..=3).map(|i| session(i, None, None)).collect();
+        assert!(unknown(judge_chunk(5, &three)));
+        // More than asked.
+        let seven: Vec<_> = (1..=7).map(|i| session(i, None, None)).collect();
+        match judge_chunk(5, &seven) {
             Reconciled::CantTell(message) => {
-                assert!(message.contains("up to 7 links"), "{message}")
+                assert!(message.contains("Between 0 and 5 links"), "{message}")
             }
             other => panic!("{other:?}"),
         }
+        // Exactly asked, but not one run: links made elsewhere in between.
+        let gap: Vec<_> = [1, 2, 4].iter().map(|&i| session(i, None, None)).collect();
+        assert!(unknown(judge_chunk(3, &gap)));
+        // A link whose URL could not be read is no result.
+        let mut no_url: Vec<_> = (1..=3).map(|i| session(i, None, None)).collect();
+        no_url[1].url.clear();
+        assert!(unknown(judge_chunk(3, &no_url)));
+        // Nothing new: safe to ask again.
+        assert_eq!(judge_chunk(5, &[]), Reconciled::NotThere);
     }
 
     #[test]
-    fn with_automated_codes_only_sessions_with_the_prefix_count() {
-        let sessions = vec![
-            session(1, None, Some("XMAS-000000000001")),
-            session(2, None, None),
-            session(3, None, Some("OTHER-00000000003")),
-        ];
-        match judge_chunk(&spec(Some("XMAS-")), &chunk(2), &HashSet::new(), &sessions) {
-            Reconciled::Partly { items, rest } => {
-                assert_eq!(items.len(), 1);
-                assert_eq!(items[0]["customValidationCode"], "XMAS-000000000001");
-                assert_eq!(rest.amount, 1);
-            }
-            other => panic!("{other:?}"),
-        }
+    fn links_this_desk_holds_of_customers_and_without_the_prefix_are_never_ours() {
+        let known: HashSet<String> = [session(1, None, None).code.to_string()].into();
+        assert!(!can_be_ours(&session(1, None, None), &known, None));
+        assert!(can_be_ours(&session(2, None, None), &known, None));
+        assert!(!can_be_ours(
+            &session(3, Some("ann@example.com"), None),
+            &known,
+            None
+        ));
+        assert!(can_be_ours(
+            &session(4, None, Some("XMAS-000000000001")),
+            &known,
+            Some("XMAS-")
+        ));
+        assert!(!can_be_ours(&session(5, None, None), &known, Some("XMAS-")));
+        assert!(!can_be_ours(
+            &session(6, None, Some("OTHER-00000000003")),
+            &known,
+            Some("XMAS-")
+        ));
     }
 }
