@@ -274,8 +274,8 @@ pub(crate) async fn settle_lost_send(
 /// - sent without a link: the link of the session the server made after the request left
 ///   (never an earlier coupon of the address); none found, the send stands with an empty link
 ///   ("sent, link unknown");
-/// - not sent now: a session made after the request left is this send whatever the reply's
-///   word; else the newest session's link, shown as "already had this coupon"; none found (or
+/// - not sent now: when the reply names no earlier coupon, a session made after the request
+///   left is this send whatever the reply's word; else the newest session's link, shown as "already had this coupon"; none found (or
 ///   the lookup failed), nobody can tell what happened: an unknown outcome, "check before
 ///   resending".
 pub(crate) async fn settle_send(
@@ -296,12 +296,16 @@ pub(crate) async fn settle_send(
             Ok(sent)
         }
         EmailAction::NotSentNow => {
-            if let Ok(Some(session)) =
-                session_of_this_send(client, &spec, &request.email, left_ms).await
-            {
-                take_link(&mut sent, session);
-                sent.outcome = EmailAction::Sent;
-                return Ok(sent);
+            // A reply that names no earlier coupon, while the server made one after our
+            // request left: whatever its word, this is our send.
+            if sent.single_use_code.is_empty() {
+                if let Ok(Some(session)) =
+                    session_of_this_send(client, &spec, &request.email, left_ms).await
+                {
+                    take_link(&mut sent, session);
+                    sent.outcome = EmailAction::Sent;
+                    return Ok(sent);
+                }
             }
             match newest_session(client, request).await {
                 Ok(Some(session)) => {

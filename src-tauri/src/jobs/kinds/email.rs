@@ -171,9 +171,12 @@ async fn send(client: &Client, spec: &EmailSpec, row: &Claimed<EmailInput>) -> V
         EmailAction::NotSentNow => {
             let found = look_up(client, spec, &row.input.email).await;
             let since = since(client, row.first_sent_at);
-            if let Some(session) = found.as_ref().ok().and_then(|s| newest(ours(s, since))) {
-                // Made after our request left: whatever the reply's word, this is our send.
-                return Verdict::Done(sent_with(session, None));
+            if code.is_empty() {
+                if let Some(session) = found.as_ref().ok().and_then(|s| newest(ours(s, since))) {
+                    // The reply names no earlier coupon, and the server made one after our
+                    // request left: whatever its word, this is our send.
+                    return Verdict::Done(sent_with(session, None));
+                }
             }
             let found = found.map(|sessions| newest(sessions.iter()).cloned());
             Verdict::Done(match found {
