@@ -821,3 +821,146 @@ fn a_create_whose_reply_was_lost_and_that_was_not_made_is_failed_in_the_history(
     let list = t.ok("list_subaccounts", json!({}));
     assert!(!list.to_string().contains("notmade@"), "{list}");
 }
+
+/// The chaos harness for the single writes (see tests/chaos.rs for the bulk kinds): for each
+/// seed (printed; `COUPON_DESK_CHAOS_SEED` replays one, `COUPON_DESK_CHAOS_RUNS` sets how many)
+/// a fault of a random shape on the write or on its look-up, and another desk at work, through
+/// the real commands. The sandbox's record is the truth: an address e-mailed at most once and
+/// exactly once when shown sent, never when shown not sent; stamps added exactly once when
+/// shown added, not at all when shown not added; a coupon validated at most once, and when
+/// shown marked.
+#[test]
+fn chaos_single_writes() {
+    use coupon_desk::sandbox::Fault;
+    use rand::rngs::StdRng;
+    use rand::{Rng, SeedableRng};
+    let seeds: Vec<u64> = match std::env::var("COUPON_DESK_CHAOS_SEED")
+        .ok()
+        .and_then(|s| s.trim().parse().ok())
+    {
+        Some(seed) => vec![seed],
+        None => {
+            let runs: u64 = std::env::var("COUPON_DESK_CHAOS_RUNS")
+                .ok()
+                .and_then(|s| s.trim().parse().ok())
+                .unwrap_or(2);
+            let base: u64 = rand::random();
+            (0..runs).map(|i| base.wrapping_add(i * 7919)).collect()
+        }
+    };
+    let fault = |rng: &mut StdRng| match rng.random_range(0..8) {
+        0 => Fault::DropConnection,
+        1 | 2 => Fault::DropAfterHandling,
+        3 => Fault::ServerError(503),
+        4 => Fault::Truncated,
+        5 => Fault::StatusAsString,
+        6 => Fault::Empty,
+        _ => Fault::TooManyRequests {
+            retry_after_secs: 1,
+        },
+    };
+    for seed in seeds {
+        eprintln!("chaos single writes: seed {seed} (replay: COUPON_DESK_CHAOS_SEED={seed} cargo test --test commands chaos_single_writes)");
+        let mut rng = StdRng::seed_from_u64(seed);
+        let t = TestApp::new(&format!("chaos-{seed}"));
+        let sb = sandbox();
+        t.ok("add_account", account_input("Chaos", &sb, DEMO_CLIENT_SECRET));
+        let ctl = sb.control();
+
+        // Send one coupon; another desk e-mails the same campaign meanwhile.
+        let address = format!("one{seed}@example.com");
+        let f = fault(&mut rng);
+        ctl.inject_on(
+            if rng.random_bool(0.8) { "send/email" } else { "couponsession/search" },
+            f.clone(),
+            1,
+        );
+        let sent = t.invoke(
+            "send_coupon_email",
+            json!({ "input": { "campaign": "cam_104211", "email": address, "checkUnique": rng.random_bool(0.5) } }),
+        );
+        let count = ctl.emails_sent_to(&address);
+        assert!(count <= 1, "seed {seed} {f:?}: e-mailed {count} times");
+        match &sent {
+            Ok(result) => assert_eq!(
+                (count, result["alreadySent"].as_bool()),
+                (1, Some(false)),
+                "seed {seed} {f:?}: {result}"
+            ),
+            Err(e) if e["kind"] == "not_sent" => {
+                assert_eq!(count, 0, "seed {seed} {f:?}: shown not sent: {e}")
+            }
+            Err(_) => {}
+        }
+
+        // One single-use link for a customer.
+        let customer = format!("link{seed}@example.com");
+        let f = fault(&mut rng);
+        ctl.inject_on(
+            if rng.random_bool(0.8) { "singleuse/create" } else { "couponsession/search" },
+            f.clone(),
+            1,
+        );
+        let link = t.invoke(
+            "create_single_use_link",
+            json!({ "input": { "campaign": "cam_104211", "email": customer, "duplicateCheck": false } }),
+        );
+        let links = ctl.sessions_for_email("cam_104211", &customer);
+        assert!(links <= 1, "seed {seed} {f:?}: {links} links made");
+        match &link {
+            Ok(result) => {
+                assert_eq!(links, 1, "seed {seed} {f:?}: {result}");
+                assert!(result["url"].as_str().is_some_and(|u| u.starts_with("https://")));
+            }
+            Err(e) if e["kind"] == "not_made" => {
+                assert_eq!(links, 0, "seed {seed} {f:?}: shown not made: {e}")
+            }
+            Err(_) => {}
+        }
+
+        // Add stamps while another till stamps the same member.
+        let (card, member) = (48213u64, 910001u64);
+        let start = ctl.loyalty_member(card, member).unwrap().stamps;
+        let f = fault(&mut rng);
+        let path = if rng.random_bool(0.8) { "POST stats/910001" } else { "GET stats/910001" };
+        ctl.inject_on(path, f.clone(), 1);
+        let other = rng.random_bool(0.5).then(|| {
+            let ctl = ctl.clone();
+            let delay = rng.random_range(0..1_500);
+            std::thread::spawn(move || {
+                std::thread::sleep(std::time::Duration::from_millis(delay));
+                ctl.add_loyalty_stamps(card, member, 1)
+            })
+        });
+        let stamped = t.invoke(
+            "add_loyalty_stamps",
+            json!({ "card": "48213", "member": "910001", "amount": 2, "before": start }),
+        );
+        let others = other.map_or(0, |h| u32::from(h.join().unwrap()));
+        let now = ctl.loyalty_member(card, member).unwrap().stamps;
+        match &stamped {
+            Ok(result) => assert_eq!(now, start + 2 + others, "seed {seed} {f:?}: {result}"),
+            Err(e) if e["kind"] == "not_added" => {
+                assert_eq!(now, start + others, "seed {seed} {f:?}: shown not added: {e}")
+            }
+            Err(_) => assert!(now <= start + 2 + others, "seed {seed} {f:?}"),
+        }
+
+        // Mark a fresh coupon as used while another till may use it too.
+        let code = ctl.other_desk_makes_links("cam_104250", 1).remove(0);
+        let f = fault(&mut rng);
+        ctl.inject_on(
+            if rng.random_bool(0.8) { "couponsession/update" } else { "couponsession/data" },
+            f.clone(),
+            1,
+        );
+        let used_elsewhere = rng.random_bool(0.3) && ctl.other_desk_validates(&code);
+        let marked = t.invoke("redeem_mark_used", json!({ "code": code, "amount": null }));
+        let state = ctl.session_state(&code).unwrap();
+        assert!(state.times_validated <= 1, "seed {seed} {f:?}: validated twice");
+        if let Ok(result) = &marked {
+            assert_eq!(state.times_validated, 1, "seed {seed} {f:?}: {result}");
+            assert!(!used_elsewhere, "seed {seed} {f:?}: another till's use shown as ours: {result}");
+        }
+    }
+}

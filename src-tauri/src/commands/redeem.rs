@@ -112,7 +112,9 @@ pub async fn redeem_mark_used(
         &code,
         SessionUpdate::validate(code.clone(), amount.as_deref()),
         "redeem_validate",
-        |s| s.validated,
+        // Used since this request left (by the server's clock): another till's earlier use
+        // is not this request's.
+        |s, since| s.validated && s.validated_at.is_none_or(|at| at >= since),
     )
     .await
 }
@@ -131,9 +133,7 @@ pub async fn redeem_void(
         void: Some(void),
     };
     let action = if void { "redeem_void" } else { "redeem_unvoid" };
-    change(&state, &code, update, action, move |s| {
-        s.voided == void
-    })
+    change(&state, &code, update, action, move |s, _| s.voided == void)
     .await
 }
 
@@ -142,7 +142,7 @@ async fn change(
     code: &str,
     update: SessionUpdate,
     action: &'static str,
-    done: impl Fn(&SessionData) -> bool,
+    done: impl Fn(&SessionData, time::OffsetDateTime) -> bool,
 ) -> Result<RedeemOutcome, UiError> {
     let code = code_in(code).ok_or_else(|| {
         UiError::new(
@@ -154,6 +154,7 @@ async fn change(
     let account = active_account(state).await?;
     let client = state.client_for(&account).await?;
     let left = std::time::Instant::now();
+    let left_ms = crate::jobs::journal::now_ms();
     match client.sessions().update(&update).await {
         Ok(session) => {
             record_history(
@@ -175,7 +176,7 @@ async fn change(
         Err(error) if may_have_taken_effect(&error) => {
             settle_time(&client, left).await;
             let now = client.sessions().get(&code).await?;
-            let arrived = done(&now);
+            let arrived = done(&now, client.server_clock().earliest_of_request(left_ms));
             let outcome = if arrived {
                 Outcome::Ok
             } else {

@@ -124,6 +124,14 @@ impl SandboxControl {
         self.shared.sessions().live_in_campaign(campaign)
     }
 
+    /// Live sessions of the campaign held by this e-mail address (any case).
+    pub fn sessions_for_email(&self, campaign: &str, email: &str) -> usize {
+        self.shared
+            .sessions()
+            .search(email.trim(), Some(campaign))
+            .len()
+    }
+
     /// Whether a live session has this full 21-character code.
     pub fn session_exists(&self, code: &str) -> bool {
         self.shared.sessions().exists(code)
