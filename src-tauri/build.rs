@@ -2,6 +2,9 @@
 // and the capability file can grant exactly these, nothing else.
 const COMMANDS: &[&str] = &[
     "app_status",
+    "first_steps",
+    "show_first_steps",
+    "practice_coupon",
     "list_accounts",
     "add_account",
     "update_account",

@@ -88,6 +88,10 @@ pub struct Filter {
     pub text: Option<String>,
     pub outcome: Option<String>,
     pub limit: Option<u32>,
+    /// Only this account's lines. Set by the app (the active account), never by the window: a
+    /// practice account's history stays apart from the real one's.
+    #[serde(skip)]
+    pub account_id: Option<String>,
 }
 
 const DEFAULT_LIMIT: u32 = 500;
@@ -159,9 +163,10 @@ fn query(conn: &Connection, filter: &Filter, limit: i64) -> rusqlite::Result<Vec
          WHERE (?1 IS NULL OR target LIKE ?1 ESCAPE '\\' OR campaign LIKE ?1 ESCAPE '\\'
                 OR account LIKE ?1 ESCAPE '\\' OR detail LIKE ?1 ESCAPE '\\' OR at LIKE ?1 ESCAPE '\\')
            AND (?2 IS NULL OR outcome = ?2)
+           AND (?4 IS NULL OR account_id = ?4)
          ORDER BY id DESC LIMIT ?3",
     )?;
-    let rows = stmt.query_map(params![text, outcome, limit], |row| {
+    let rows = stmt.query_map(params![text, outcome, limit, filter.account_id], |row| {
         Ok(Entry {
             id: row.get(0)?,
             at: row.get(1)?,
@@ -269,6 +274,24 @@ mod tests {
         )
         .unwrap();
         assert_eq!(literal.len(), 1);
+        // A practice account's lines stay apart from a real account's.
+        record(
+            &conn,
+            &NewEntry {
+                account_id: "practice",
+                ..entry("dan@example.com", Outcome::Ok)
+            },
+        )
+        .unwrap();
+        let of = |id: &str| Filter {
+            account_id: Some(id.into()),
+            ..Default::default()
+        };
+        assert_eq!(list(&conn, &of("practice")).unwrap().len(), 1);
+        assert!(list(&conn, &of("acc_1"))
+            .unwrap()
+            .iter()
+            .all(|e| e.target.as_deref() != Some("dan@example.com")));
     }
 
     #[test]

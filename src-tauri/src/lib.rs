@@ -9,6 +9,7 @@ pub mod accounts;
 pub mod api;
 pub mod commands;
 pub mod db;
+pub mod first_steps;
 pub mod history;
 pub mod i18n;
 pub mod jobs;
@@ -63,6 +64,9 @@ pub fn build<R: Runtime>(builder: tauri::Builder<R>, options: AppOptions) -> tau
         })
         .invoke_handler(tauri::generate_handler![
             commands::accounts::app_status,
+            commands::first_steps::first_steps,
+            commands::first_steps::show_first_steps,
+            commands::first_steps::practice_coupon,
             commands::accounts::list_accounts,
             commands::accounts::add_account,
             commands::accounts::update_account,
@@ -169,6 +173,10 @@ fn log_plugin<R: Runtime>() -> tauri::plugin::TauriPlugin<R> {
     tauri_plugin_log::Builder::new()
         .level(log::LevelFilter::Info)
         .level_for("coupon_desk", log::LevelFilter::Debug)
+        // The updater plugin calls a failed check an ERROR, and with no internet at start that
+        // is a normal day: Coupon Desk logs every check's outcome itself (at INFO for the quiet
+        // one at start, at WARN for one the user asked for).
+        .level_for("tauri_plugin_updater", log::LevelFilter::Off)
         .targets([
             Target::new(TargetKind::Stdout),
             Target::new(TargetKind::LogDir { file_name: None }),

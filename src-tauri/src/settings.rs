@@ -77,6 +77,9 @@ pub struct Settings {
     /// runs at most once a day.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub last_update_check: Option<u64>,
+    /// Practice mode's first steps card, per account.
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub first_steps: crate::first_steps::ProgressByAccount,
 }
 
 impl Default for Settings {
@@ -87,6 +90,7 @@ impl Default for Settings {
             active_account: None,
             preferences: Preferences::default(),
             last_update_check: None,
+            first_steps: Default::default(),
         }
     }
 }
@@ -228,6 +232,7 @@ mod tests {
                 check_updates: true,
             },
             last_update_check: None,
+            first_steps: Default::default(),
         };
         sanitize(&mut s);
         assert_eq!(s.preferences.language, "en");

@@ -35,6 +35,10 @@ const SCRIPTS: &[(&str, &str)] = &[
         include_str!("../../ui/js/screens/about.js"),
     ),
     (
+        "screens/first-steps.js",
+        include_str!("../../ui/js/screens/first-steps.js"),
+    ),
+    (
         "screens/bulk.js",
         include_str!("../../ui/js/screens/bulk.js"),
     ),

@@ -68,6 +68,9 @@ export function progressChannel(onMessage) {
 
 // Phase 1: accounts and preferences.
 export const appStatus = () => call('app_status');
+export const firstSteps = () => call('first_steps');
+export const showFirstSteps = (show) => call('show_first_steps', { show });
+export const practiceCoupon = () => call('practice_coupon');
 export const listAccounts = () => call('list_accounts');
 export const addAccount = (input) => call('add_account', { input });
 export const updateAccount = (id, input) => call('update_account', { id, input });

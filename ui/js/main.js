@@ -17,6 +17,7 @@ import * as directoriesScreen from './screens/directories.js';
 import * as subaccounts from './screens/subaccounts.js';
 import * as history from './screens/history.js';
 import * as settings from './screens/settings.js';
+import * as firstSteps from './screens/first-steps.js';
 
 const SCREENS = { welcome, redeem, send, bulk, campaigns: campaignsScreen, links, loyalty, directories: directoriesScreen, subaccounts, history, settings };
 const NEEDS_ACCOUNT = new Set(['redeem', 'send', 'bulk', 'campaigns', 'links', 'loyalty', 'directories', 'subaccounts', 'history']);
@@ -223,6 +224,7 @@ function start() {
   for (const module of Object.values(SCREENS)) {
     if (typeof module.init === 'function') module.init(ctx);
   }
+  firstSteps.init(ctx);
   subscribe(renderStatusArea);
   onLanguageChange(renderStatusArea);
   renderStatusArea();

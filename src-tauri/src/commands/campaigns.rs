@@ -282,7 +282,8 @@ pub fn summarize(sessions: &[SessionData]) -> (UsageSummary, Vec<DayCount>) {
 }
 
 #[tauri::command]
-pub async fn campaign_usage(
+pub async fn campaign_usage<R: Runtime>(
+    app: AppHandle<R>,
     state: State<'_, AppState>,
     campaign: String,
     list: String,
@@ -325,6 +326,9 @@ pub async fn campaign_usage(
         },
         sessions: Arc::new(sessions),
     });
+    if !cancelled {
+        super::first_steps::note(&app, &state, crate::first_steps::Step::Usage).await;
+    }
     Ok(Usage {
         rows,
         first_rows,

@@ -16,13 +16,20 @@ pub struct SavedFile {
     pub path: String,
 }
 
+/// The window's filter, narrowed to the active account: practice and real work stay apart.
+async fn of_active_account(state: &State<'_, AppState>, filter: Option<Filter>) -> Filter {
+    let mut filter = filter.unwrap_or_default();
+    filter.account_id = state.settings.lock().await.active_account.clone();
+    filter
+}
+
 #[tauri::command]
 pub async fn list_history(
     state: State<'_, AppState>,
     filter: Option<Filter>,
 ) -> Result<Vec<Entry>, UiError> {
     let path = state.db_path();
-    let filter = filter.unwrap_or_default();
+    let filter = of_active_account(&state, filter).await;
     blocking(move || Ok(history::list(&crate::db::open(&path)?, &filter)?)).await
 }
 
@@ -34,7 +41,7 @@ pub async fn export_history<R: Runtime>(
     filter: Option<Filter>,
 ) -> Result<SavedFile, UiError> {
     let db = state.db_path();
-    let filter = filter.unwrap_or_default();
+    let filter = of_active_account(&state, filter).await;
     let path = export_path(&app, "coupon-desk-history", "csv")?;
     let target = path.clone();
     blocking(move || {

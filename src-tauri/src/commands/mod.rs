@@ -7,6 +7,7 @@ pub mod campaigns;
 pub mod directories;
 pub mod email;
 pub mod error;
+pub mod first_steps;
 pub mod history;
 pub mod loyalty;
 pub mod preferences;

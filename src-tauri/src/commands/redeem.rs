@@ -39,7 +39,8 @@ fn view_of(scanned: &str, session: Option<SessionData>) -> RedeemView {
 }
 
 #[tauri::command]
-pub async fn redeem_lookup(
+pub async fn redeem_lookup<R: Runtime>(
+    app: AppHandle<R>,
     state: State<'_, AppState>,
     text: String,
 ) -> Result<RedeemView, UiError> {
@@ -57,7 +58,10 @@ pub async fn redeem_lookup(
     let account = active_account(&state).await?;
     let client = state.client_for(&account).await?;
     match client.sessions().find(&scanned).await? {
-        Found::One(session) => Ok(view_of(&scanned, Some(*session))),
+        Found::One(session) => {
+            super::first_steps::note(&app, &state, crate::first_steps::Step::Scan).await;
+            Ok(view_of(&scanned, Some(*session)))
+        }
         Found::NotFound => Ok(view_of(&scanned, None)),
         Found::Ambiguous(n) => Err(UiError::new(
             "ambiguous",

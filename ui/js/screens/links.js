@@ -101,7 +101,9 @@ export function init() {
   });
 }
 
-export function show() {
+export function show(options = {}) {
+  // The first steps card asks for ten links.
+  if (Number.isInteger(options.manyAmount)) $('#links-amount').value = String(options.manyAmount);
   fillCategorySelect($('#links-category'));
   if (loadedFor !== accountId()) refreshCampaigns();
   resumeOffer();

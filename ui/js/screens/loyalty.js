@@ -129,7 +129,13 @@ export function init() {
   });
 }
 
-export function show() {
+export function show(options = {}) {
+  // The first steps card looks up a practice member to stamp; the filter applies as the
+  // members arrive.
+  if (typeof options.search === 'string') {
+    $('#loyalty-search').value = options.search;
+    applyFilter();
+  }
   if (cardsFor !== accountId()) refreshCards();
   $('#loyalty-search').focus();
   offerResume();

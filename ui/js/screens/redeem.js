@@ -41,7 +41,9 @@ export function init() {
   });
 }
 
-export function show() {
+export function show(options = {}) {
+  // The first steps card hands over a practice coupon, ready to scan with Enter.
+  if (typeof options.scan === 'string') $('#redeem-input').value = options.scan;
   $('#redeem-input').focus();
   showMany();
   // Names for the answers, without a call between the scan and the answer.

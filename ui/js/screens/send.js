@@ -8,6 +8,7 @@ import { showError, clearError, showProblem, showFieldError, clearFieldErrors, c
 import { loadCampaigns, fillCampaignSelect, showLoadingCampaigns, fillCategorySelect } from '../campaigns.js';
 import { activeAccount, subscribe } from '../state.js';
 import { copyText } from '../clipboard.js';
+import * as firstSteps from './first-steps.js';
 
 const FIELDS = {
   campaign: 'campaign',
@@ -55,6 +56,7 @@ export function init() {
 }
 
 export function show() {
+  firstSteps.refresh();
   fillCategorySelect($('#campaign-category'));
   const key = `${accountId()}|${$('#only-active').checked}|${$('#campaign-category').value}`;
   if (loadedFor !== key) refreshCampaigns();
@@ -130,6 +132,7 @@ function send() {
     hideResult();
     try {
       const result = await api.sendCouponEmail(input);
+      firstSteps.refresh();
       renderResult(result || {}, { focus: true });
       // Ready for the next customer; campaign and subject usually stay the same.
       $('#email').value = '';

@@ -12,6 +12,7 @@ import { hostOf } from '../format.js';
 import { state, accounts, activeAccount, preferences, setPreferencesInState, subscribe } from '../state.js';
 import { parseConcurrency, savedConcurrency, forgetJobConcurrency } from '../concurrency.js';
 import * as about from './about.js';
+import * as firstSteps from './first-steps.js';
 
 export { announcePendingUpdate } from './about.js';
 
@@ -74,6 +75,8 @@ export function show(options = {}) {
 function render() {
   renderKeychain();
   renderAccounts();
+  const practiceActive = Boolean(activeAccount() && activeAccount().kind === 'practice');
+  $('#first-steps-again-row').hidden = !practiceActive;
   const prefs = preferences();
   const language = $('#language');
   if (document.activeElement !== language) language.value = preferredLanguage(prefs);
@@ -323,6 +326,10 @@ function wireAddForm() {
       const outcome = await ctx.testConnection(account.id);
       closeAddForm({ restoreFocus: false });
       showConnectionOutcome(outcome.ok ? outcome : { ...outcome, savedFirst: true });
+      // After practice, the first real account: say once what changes.
+      if (account.kind !== 'practice' && accounts().some((a) => a.kind === 'practice')) {
+        $('#connection-result').append(h('p', { class: 'note note-warning', id: 'real-after-practice' }, t('settings.realAfterPractice')));
+      }
       focusAccount(account.id, 'test-connection');
     });
   });
@@ -511,6 +518,18 @@ function wireRemoveDialog() {
 // ---------------------------------------------------------------- practice mode
 
 function wirePractice() {
+  const again = $('#first-steps-again');
+  again.addEventListener('click', () =>
+    withBusy(again, async () => {
+      clearError($('#practice-error'));
+      try {
+        await firstSteps.showAgain();
+        ctx.navigate('send', { focus: true });
+      } catch (err) {
+        showError($('#practice-error'), err);
+      }
+    }),
+  );
   const button = $('#use-practice');
   button.addEventListener('click', () =>
     withBusy(button, async () => {
