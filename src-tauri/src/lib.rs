@@ -198,7 +198,13 @@ fn log_plugin<R: Runtime>() -> tauri::plugin::TauriPlugin<R> {
 /// customer's e-mail address or phone number that reached a message by accident (an API
 /// refusal naming the address, a reply excerpt) never reaches the file.
 pub fn log_text(message: &str) -> String {
-    personal_data::mask(&secrets::redact(message))
+    // A URL in an error (a member search that failed) carries its query percent-encoded.
+    let decoded = message
+        .replace("%40", "@")
+        .replace("%2B", "+")
+        .replace("%2b", "+")
+        .replace("%20", " ");
+    personal_data::mask(&secrets::redact(&decoded))
 }
 
 pub fn run() {
@@ -247,6 +253,14 @@ mod log_text_tests {
                 status: 200,
                 path: "users[0].email".into(),
                 detail: "invalid type: carl@shop.test".into(),
+            }
+            .to_string(),
+            ApiError::ReplyLost {
+                detail: "error sending request for url (https://api.test/v4/loyalty/loyalty-cards/1/stats?filter%5Bsearch%5D=ann%40shop.test): connection closed".into(),
+            }
+            .to_string(),
+            ApiError::ReplyLost {
+                detail: "error sending request for url (https://api.test/v4/stats?filter%5Bsearch%5D=%2B32%20470%2012%2034%2056)".into(),
             }
             .to_string(),
         ];
@@ -303,5 +317,28 @@ mod command_list_tests {
             "lib.rs generate_handler! vs build.rs COMMANDS"
         );
         assert_eq!(handler, capability, "lib.rs vs capabilities/default.json");
+    }
+
+    /// The window reaches Rust only through `ui/js/api.js`: every command it calls is one the
+    /// app has (a typo would only show as "command not found" in the window).
+    #[test]
+    fn the_window_calls_only_commands_the_app_has() {
+        let lib = include_str!("lib.rs");
+        let start = lib.find("generate_handler![").expect("a handler list");
+        let end = start + lib[start..].find(']').expect("its end");
+        let api = include_str!("../../ui/js/api.js");
+        let called: BTreeSet<String> = api
+            .split("call('")
+            .skip(1)
+            .filter_map(|rest| rest.split('\'').next())
+            .map(str::to_owned)
+            .collect();
+        assert!(called.len() >= 40, "{called:?}");
+        for command in &called {
+            assert!(
+                lib[start..end].contains(&format!("::{command},")),
+                "ui/js/api.js calls {command:?}, which lib.rs does not register"
+            );
+        }
     }
 }

@@ -948,6 +948,8 @@ export default {
   'cmd.redeem.lookUpFirst.hint': "Scannen Sie ihn oder tippen Sie seinen Code ein, und wählen Sie dann, was geschehen soll.",
   'cmd.redeem.unchanged.message': "Die Antwort von Coupontools ging verloren, und der Gutschein ist unverändert.",
   'cmd.redeem.unchanged.hint': "Drücken Sie die Taste noch einmal.",
+  'cmd.redeem.usedNoDate.message': "Die Antwort von Coupontools ging verloren. Der Gutschein ist jetzt als eingelöst markiert, aber ohne Datum, daher lässt sich nicht sagen, ob diese Kasse ihn markiert hat.",
+  'cmd.redeem.usedNoDate.hint': "Fragen Sie den Kunden oder prüfen Sie den Gutschein in Coupontools, bevor Sie ihn annehmen.",
   'cmd.redeem.exportFailed': "Die Scans konnten nicht gespeichert werden.",
   'cmd.links.unknown.message': "Die Antwort von Coupontools kam nicht an, daher ist unklar, ob der Link erstellt wurde.",
   'cmd.links.unknown.hint': "Sehen Sie in Coupontools bei den Sitzungen der Kampagne nach, bevor Sie für diesen Kunden einen weiteren erstellen.",

@@ -962,6 +962,8 @@ export default {
   'cmd.redeem.lookUpFirst.hint': "Scan it or type its code, then choose what to do.",
   'cmd.redeem.unchanged.message': "The answer from Coupontools was lost, and the coupon is unchanged.",
   'cmd.redeem.unchanged.hint': "Press the button again.",
+  'cmd.redeem.usedNoDate.message': "The answer from Coupontools was lost. The coupon now shows as used, but without a date, so it cannot be told whether this till marked it.",
+  'cmd.redeem.usedNoDate.hint': "Ask the customer or check the coupon in Coupontools before accepting it.",
   'cmd.redeem.exportFailed': "The scans could not be saved.",
   'cmd.links.unknown.message': "The answer from Coupontools did not arrive, so the link may or may not have been made.",
   'cmd.links.unknown.hint': "Look in the campaign's sessions in Coupontools before making another one for this customer.",

@@ -948,6 +948,8 @@ export default {
   'cmd.redeem.lookUpFirst.hint': "Escanéelo o escriba su código y luego elija qué hacer.",
   'cmd.redeem.unchanged.message': "La respuesta de Coupontools se perdió y el cupón no ha cambiado.",
   'cmd.redeem.unchanged.hint': "Pulse el botón otra vez.",
+  'cmd.redeem.usedNoDate.message': "La respuesta de Coupontools se perdió. El cupón aparece ahora como usado, pero sin fecha, así que no se sabe si esta caja lo marcó.",
+  'cmd.redeem.usedNoDate.hint': "Pregunte al cliente o revise el cupón en Coupontools antes de aceptarlo.",
   'cmd.redeem.exportFailed': "No se pudieron guardar los escaneos.",
   'cmd.links.unknown.message': "La respuesta de Coupontools no llegó, así que no se sabe si el enlace se creó.",
   'cmd.links.unknown.hint': "Mire las sesiones de la campaña en Coupontools antes de crear otro para este cliente.",

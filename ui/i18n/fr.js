@@ -948,6 +948,8 @@ export default {
   'cmd.redeem.lookUpFirst.hint': "Scannez-le ou tapez son code, puis choisissez quoi faire.",
   'cmd.redeem.unchanged.message': "La réponse de Coupontools s'est perdue, et le coupon n'a pas changé.",
   'cmd.redeem.unchanged.hint': "Appuyez de nouveau sur le bouton.",
+  'cmd.redeem.usedNoDate.message': "La réponse de Coupontools a été perdue. Le coupon apparaît maintenant comme utilisé, mais sans date : on ne peut pas savoir si cette caisse l'a marqué.",
+  'cmd.redeem.usedNoDate.hint': "Demandez au client ou vérifiez le coupon dans Coupontools avant de l'accepter.",
   'cmd.redeem.exportFailed': "Les scans n'ont pas pu être enregistrés.",
   'cmd.links.unknown.message': "La réponse de Coupontools n'est pas arrivée : le lien a peut-être été créé, peut-être pas.",
   'cmd.links.unknown.hint': "Regardez les sessions de la campagne dans Coupontools avant d'en créer un autre pour ce client.",

@@ -948,6 +948,8 @@ export default {
   'cmd.redeem.lookUpFirst.hint': "Scan hem of typ de code, en kies dan wat u wilt doen.",
   'cmd.redeem.unchanged.message': "Het antwoord van Coupontools ging verloren, en de coupon is niet gewijzigd.",
   'cmd.redeem.unchanged.hint': "Druk nog eens op de knop.",
+  'cmd.redeem.usedNoDate.message': "Het antwoord van Coupontools ging verloren. De coupon staat nu als gebruikt, maar zonder datum, dus is niet te zien of deze kassa hem markeerde.",
+  'cmd.redeem.usedNoDate.hint': "Vraag het de klant of bekijk de coupon in Coupontools voor je hem aanvaardt.",
   'cmd.redeem.exportFailed': "De scans konden niet worden opgeslagen.",
   'cmd.links.unknown.message': "Het antwoord van Coupontools kwam niet aan, dus het is niet zeker of de link is gemaakt.",
   'cmd.links.unknown.hint': "Kijk in Coupontools bij de sessies van de campagne voordat u er nog een maakt voor deze klant.",

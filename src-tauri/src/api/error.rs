@@ -129,6 +129,16 @@ impl ApiError {
         }
     }
 
+    /// The server's own refusal of a list page (a page number past the end, say), not a
+    /// problem of the account or the way to it: a list read to its end may stop there.
+    pub fn is_refusal_of_page(&self) -> bool {
+        match self {
+            ApiError::Coupontools { code, .. } => *code != 0 && !self.is_account_failure(),
+            ApiError::V4 { status, .. } => matches!(*status, 400 | 404 | 416 | 422),
+            _ => false,
+        }
+    }
+
     /// A write may or may not have happened; the person must check before resending.
     pub fn outcome_unknown(&self) -> bool {
         matches!(self, ApiError::OutcomeUnknown { .. })

@@ -598,7 +598,12 @@ impl<'a> LoyaltyApi<'a> {
             next = pages + 1;
         }
         for page in next..=MAX_PAGES {
-            let more = self.members(card, &query(page)).await?;
+            let more = match self.members(card, &query(page)).await {
+                Ok(more) => more,
+                // A server that refuses a page past the end instead of answering it empty.
+                Err(e) if e.is_refusal_of_page() => break,
+                Err(e) => return Err(e),
+            };
             let before = keep(more.members, &mut members);
             if members.len() == before {
                 break;

@@ -50,6 +50,7 @@ pub use loyalty_v4::{
     MemberQuery, PushReceipt, Reward, MAX_BULK_MEMBERS,
 };
 pub use retry::RetryPolicy;
+pub use transport::track_departure;
 pub use session_lookup::{code_in, CounterState, Found, MAX_SCAN_CHARS};
 pub use session_ops::{
     ManySessionsUpdate, Operation, SessionUpdate, SessionUpdateOutcome, SessionUpdateResult,

@@ -647,7 +647,12 @@ impl Client {
         let mut all: Vec<SessionData> = Vec::new();
         let mut seen: HashSet<SingleUseCode> = HashSet::new();
         for page in 1..=MAX_PAGES {
-            let (rows, _count) = self.sessions_page_of(endpoint, query, page).await?;
+            let rows = match self.sessions_page_of(endpoint, query, page).await {
+                Ok((rows, _count)) => rows,
+                // A server that refuses a page past the end instead of answering it empty.
+                Err(e) if page > 1 && e.is_refusal_of_page() => break,
+                Err(e) => return Err(e),
+            };
             let mut new = 0;
             for row in rows {
                 if seen.insert(row.code.clone()) {

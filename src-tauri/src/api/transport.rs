@@ -36,6 +36,24 @@ pub(crate) struct Transport {
     clock: ServerClock,
 }
 
+tokio::task_local! {
+    /// When the latest attempt of the tracked call left (see [`track_departure`]).
+    static DEPARTURE: std::cell::Cell<Option<Instant>>;
+}
+
+/// Runs `call` and says when its last attempt left. A write may be tried again after a refused
+/// connection or a whole 429, so the request that may still be running on the server after a
+/// lost reply is the last one, not the first: the wait before reading back counts from there.
+/// `None` when nothing was sent.
+pub async fn track_departure<F: std::future::Future>(call: F) -> (F::Output, Option<Instant>) {
+    DEPARTURE
+        .scope(std::cell::Cell::new(None), async {
+            let out = call.await;
+            (out, DEPARTURE.with(std::cell::Cell::get))
+        })
+        .await
+}
+
 /// How one attempt ended.
 enum Attempt<T> {
     /// A verdict to hand back as is: a value, or an error no retry can change.
@@ -239,6 +257,8 @@ impl Transport {
         loop {
             attempts += 1;
             let started = Instant::now();
+            // Outside a tracked call there is nobody to tell.
+            let _ = DEPARTURE.try_with(|left| left.set(Some(started)));
             let attempt = match build().send().await {
                 Err(e) => send_failed(&e),
                 Ok(response) => {

@@ -228,7 +228,13 @@ async fn all_pages(
         return Ok((sessions, false));
     }
     let mut rest = futures_util::stream::iter(2..=MAX_PAGES)
-        .map(|page| async move { api.sessions_page(list, query, page).await })
+        .map(|page| async move {
+            match api.sessions_page(list, query, page).await {
+                // A server that refuses a page past the end instead of answering it empty.
+                Err(e) if e.is_refusal_of_page() => Ok((Vec::new(), None)),
+                other => other,
+            }
+        })
         .buffered(PAGE_CONCURRENCY);
     let mut done = 1;
     while let Some((page, _)) = rest.try_next().await? {
@@ -262,7 +268,7 @@ pub fn summarize(sessions: &[SessionData]) -> (UsageSummary, Vec<DayCount>) {
     for s in sessions {
         bump(day(s.opened_at), |c| c.opened += 1);
         bump(day(s.claimed_at), |c| c.claimed += 1);
-        bump(day(s.validated_at), |c| c.validated += 1);
+        bump(day(s.validated_at.filter(|_| s.validated)), |c| c.validated += 1);
     }
     let count = |f: fn(&SessionData) -> bool| sessions.iter().filter(|s| f(s)).count();
     let opened = count(|s| s.opened_at.is_some());

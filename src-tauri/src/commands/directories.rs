@@ -266,8 +266,8 @@ pub async fn set_member_payment(
     let update = payment.checked()?;
     let (account, client) = client(&state).await?;
     let api = client.directories();
-    let left = std::time::Instant::now();
-    let (lost, replied) = match api.update_payment(&directory, &user, &update).await {
+    let (written, left) = super::write(api.update_payment(&directory, &user, &update)).await;
+    let (lost, replied) = match written {
         Ok(replied) => (false, replied),
         Err(e) if may_have_taken_effect(&e) => {
             settle_time(&client, left).await;

@@ -131,9 +131,9 @@ pub async fn send_coupon_email(
     let request = check_send_input(&input)?;
     let account = active_account(&state).await?;
     let client = state.client_for(&account).await?;
-    let left = std::time::Instant::now();
     let left_ms = crate::jobs::journal::now_ms();
-    let result = match client.send_coupon_email(&request).await {
+    let (sent, left) = super::write(client.send_coupon_email(&request)).await;
+    let result = match sent {
         Ok(sent) => settle_send(&client, &request, sent, left_ms)
             .await
             .map(|sent| (sent, false)),

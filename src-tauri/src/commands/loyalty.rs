@@ -341,8 +341,8 @@ pub async fn create_loyalty_member(
         .email
         .clone()
         .unwrap_or_else(|| t("cmd.loyalty.history.newMember"));
-    let left = std::time::Instant::now();
-    let made = match client.loyalty().create_member(id, &fields).await {
+    let (created, left) = super::write(client.loyalty().create_member(id, &fields)).await;
+    let made = match created {
         Ok(member) => member,
         // Creating again blind could make the customer twice: look the e-mail up first.
         Err(error) if may_have_taken_effect(&error) => {
@@ -422,8 +422,7 @@ pub async fn update_loyalty_member(
     let member_id = member_of(&member)?;
     let (account, client) = client(&state).await?;
     // Writing the same fields twice does no harm, but the screen shows what the server has.
-    let left = std::time::Instant::now();
-    let result = client.loyalty().update_member(id, member_id, &fields).await;
+    let (result, left) = super::write(client.loyalty().update_member(id, member_id, &fields)).await;
     let outcome = match &result {
         Ok(_) => Outcome::Ok,
         Err(e) if may_have_taken_effect(e) => Outcome::Unknown,
@@ -501,28 +500,24 @@ pub async fn add_loyalty_stamps(
     let (account, client) = client(&state).await?;
     let start = reread(&client, &card, &member).await?.stamps;
     let changed_since_shown = (start != before).then_some(start);
-    let left = std::time::Instant::now();
-    let result = match &card_ref {
-        Card::V4(id) => client
-            .loyalty()
-            .add_stamps(*id, member_of(&member)?, amount)
-            .await
-            .map(|_| ()),
+    let (result, left) = match &card_ref {
+        Card::V4(id) => {
+            let member_id = member_of(&member)?;
+            let (r, left) = super::write(client.loyalty().add_stamps(*id, member_id, amount)).await;
+            (r.map(|_| ()), left)
+        }
         // v3 sets the count: the new total from the count just read (a stamp added at another
         // till in the instant between that read and this write would be overwritten; v3 has
         // no way to add).
-        Card::V3(id) => client
-            .loyalty()
-            .update_member_v3(
-                id,
-                &member,
-                &MemberChangeV3 {
-                    stamps: Some(start.saturating_add(amount)),
-                    voided: None,
-                },
-            )
-            .await
-            .map(|_| ()),
+        Card::V3(id) => {
+            let change = MemberChangeV3 {
+                stamps: Some(start.saturating_add(amount)),
+                voided: None,
+            };
+            let (r, left) =
+                super::write(client.loyalty().update_member_v3(id, &member, &change)).await;
+            (r.map(|_| ()), left)
+        }
     };
     let detail = Some(match &note {
         Some(note) => tf(
@@ -630,11 +625,7 @@ pub async fn use_loyalty_rewards(
     };
     let member_id = member_of(&member)?;
     let (account, client) = client(&state).await?;
-    let left = std::time::Instant::now();
-    let result = client
-        .loyalty()
-        .use_rewards(id, member_id, &reward_ids)
-        .await;
+    let (result, left) = super::write(client.loyalty().use_rewards(id, member_id, &reward_ids)).await;
     write_outcome(
         &state,
         &account,
@@ -654,25 +645,21 @@ pub async fn void_loyalty_member(
     member: String,
 ) -> Result<MemberView, UiError> {
     let (account, client) = client(&state).await?;
-    let left = std::time::Instant::now();
-    let result = match card_of(&card)? {
-        Card::V4(id) => client
-            .loyalty()
-            .void_member(id, member_of(&member)?)
-            .await
-            .map(|_| ()),
-        Card::V3(id) => client
-            .loyalty()
-            .update_member_v3(
-                &id,
-                &member,
-                &MemberChangeV3 {
-                    stamps: None,
-                    voided: Some(true),
-                },
-            )
-            .await
-            .map(|_| ()),
+    let (result, left) = match card_of(&card)? {
+        Card::V4(id) => {
+            let member_id = member_of(&member)?;
+            let (r, left) = super::write(client.loyalty().void_member(id, member_id)).await;
+            (r.map(|_| ()), left)
+        }
+        Card::V3(id) => {
+            let change = MemberChangeV3 {
+                stamps: None,
+                voided: Some(true),
+            };
+            let (r, left) =
+                super::write(client.loyalty().update_member_v3(&id, &member, &change)).await;
+            (r.map(|_| ()), left)
+        }
     };
     write_outcome(&state, &account, "loyalty_void", &card, &member, &result).await;
     settle_write(&client, &card, &member, result, left).await
@@ -709,8 +696,7 @@ pub async fn delete_loyalty_member(
             )
         });
     }
-    let left = std::time::Instant::now();
-    let result = client.loyalty().delete_member(id, member_id).await;
+    let (result, left) = super::write(client.loyalty().delete_member(id, member_id)).await;
     write_outcome(&state, &account, "loyalty_delete", &card, &member, &result).await;
     match result {
         Ok(()) => Ok(()),

@@ -72,10 +72,18 @@ pub(crate) fn may_have_taken_effect(error: &crate::api::ApiError) -> bool {
     crate::jobs::verdict_of_write_error(error) == crate::jobs::Verdict::MaybeDone
 }
 
+/// Runs a write and says when its last attempt left (see `api::track_departure`): the moment
+/// [`settle_time`] counts from. The instant before the call when nothing left.
+pub(crate) async fn write<F: std::future::Future>(call: F) -> (F::Output, std::time::Instant) {
+    let before = std::time::Instant::now();
+    let (out, left) = crate::api::track_departure(call).await;
+    (out, left.unwrap_or(before))
+}
+
 /// After a lost reply: wait until the request that left at `left` can no longer be running on
 /// the server before reading what it did — its timeout plus the engine's grace (half the
-/// timeout, at least two seconds), counted from when it left, and never less than the grace
-/// from now (a write may have been retried after a refused connection).
+/// timeout, at least two seconds), counted from when its last attempt left ([`write`]), and
+/// never less than the grace from now.
 pub(crate) async fn settle_time(client: &crate::api::Client, left: std::time::Instant) {
     let timeout = client.request_timeout();
     let grace = crate::jobs::grace(timeout);

@@ -117,8 +117,12 @@ pub async fn redeem_mark_used(
         SessionUpdate::validate(code.clone(), amount.as_deref()),
         "redeem_validate",
         // Used since this request left (by the server's clock): another till's earlier use
-        // is not this request's.
-        |s, since| s.validated && s.validated_at.is_none_or(|at| at >= since),
+        // is not this request's; a use without a date cannot be told.
+        |s, since| match (s.validated, s.validated_at) {
+            (false, _) => Some(false),
+            (true, Some(at)) => Some(at >= since),
+            (true, None) => None,
+        },
     )
     .await
 }
@@ -137,7 +141,7 @@ pub async fn redeem_void(
         void: Some(void),
     };
     let action = if void { "redeem_void" } else { "redeem_unvoid" };
-    change(&state, &code, update, action, move |s, _| s.voided == void)
+    change(&state, &code, update, action, move |s, _| Some(s.voided == void))
     .await
 }
 
@@ -146,7 +150,7 @@ async fn change(
     code: &str,
     update: SessionUpdate,
     action: &'static str,
-    done: impl Fn(&SessionData, time::OffsetDateTime) -> bool,
+    done: impl Fn(&SessionData, time::OffsetDateTime) -> Option<bool>,
 ) -> Result<RedeemOutcome, UiError> {
     let code = code_in(code).ok_or_else(|| {
         UiError::new(
@@ -157,9 +161,9 @@ async fn change(
     })?;
     let account = active_account(state).await?;
     let client = state.client_for(&account).await?;
-    let left = std::time::Instant::now();
     let left_ms = crate::jobs::journal::now_ms();
-    match client.sessions().update(&update).await {
+    let (updated, left) = super::write(client.sessions().update(&update)).await;
+    match updated {
         Ok(session) => {
             record_history(
                 state,
@@ -181,23 +185,27 @@ async fn change(
             settle_time(&client, left).await;
             let now = client.sessions().get(&code).await?;
             let arrived = done(&now, client.server_clock().earliest_of_request(left_ms));
-            let outcome = if arrived {
-                Outcome::Ok
-            } else {
-                Outcome::Failed
+            let outcome = match arrived {
+                Some(true) => Outcome::Ok,
+                Some(false) => Outcome::Failed,
+                None => Outcome::Unknown,
             };
             record_history(state, line(&account, action, &now, outcome, None)).await;
-            if arrived {
-                Ok(RedeemOutcome {
+            match arrived {
+                Some(true) => Ok(RedeemOutcome {
                     view: view_of(&code, Some(now)),
                     confirmed_after_interruption: true,
-                })
-            } else {
-                Err(UiError::new(
+                }),
+                Some(false) => Err(UiError::new(
                     "not_changed",
                     t("cmd.redeem.unchanged.message"),
                     t("cmd.redeem.unchanged.hint"),
-                ))
+                )),
+                None => Err(UiError::new(
+                    "unknown",
+                    t("cmd.redeem.usedNoDate.message"),
+                    t("cmd.redeem.usedNoDate.hint"),
+                )),
             }
         }
         // Refused (already used, voided, expired): the screen shows the coupon as it is now.

@@ -96,9 +96,9 @@ pub async fn create_single_use_link(
     };
     let account = active_account(&state).await?;
     let client = state.client_for(&account).await?;
-    let left = std::time::Instant::now();
     let left_ms = crate::jobs::journal::now_ms();
-    let (link, confirmed) = match client.create_single_use(&request).await {
+    let (made, left) = super::write(client.create_single_use(&request)).await;
+    let (link, confirmed) = match made {
         Ok(link) => (link, false),
         Err(error) if may_have_taken_effect(&error) => {
             settle_time(&client, left).await;
@@ -177,9 +177,10 @@ enum LostCreate {
 }
 
 /// After a lost reply, once the request can no longer be running, the link is looked up by
-/// what identifies the customer: a session the server made after the request left (by its
-/// clock, from the replies' `Date`) is ours. Without e-mail, phone or own ID nothing can tell
-/// it apart from a link made at another desk. A found session whose link the search does not
+/// what `couponsession/search` finds (§10: an e-mail, a phone or a custom validation code): a
+/// session the server made after the request left (by its clock, from the replies' `Date`)
+/// is ours. Without one of those nothing can tell it apart from a link made at another desk
+/// (the search does not look at the own ID). A found session whose link the search does not
 /// give is read with `couponsession/data`: a link that cannot be copied is no result.
 async fn find_after_lost_reply(
     client: &Client,
@@ -190,7 +191,7 @@ async fn find_after_lost_reply(
         .email
         .clone()
         .or_else(|| request.phone.clone())
-        .or_else(|| request.custom_id.clone())
+        .or_else(|| request.custom_validation_code.clone())
     else {
         return LostCreate::CantTell;
     };

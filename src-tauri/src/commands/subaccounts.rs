@@ -269,8 +269,7 @@ pub async fn create_subaccount(
         .await
         .ok()
         .map(|all| all.into_iter().map(|s| s.id).collect());
-    let left = std::time::Instant::now();
-    let result = client.subaccounts().create(&input).await;
+    let (result, left) = super::write(client.subaccounts().create(&input)).await;
     let (made, outcome) = match result {
         Ok(made) => (Ok(made), Outcome::Ok),
         Err(e) if may_have_taken_effect(&e) => {
@@ -319,8 +318,7 @@ pub async fn update_subaccount(
     let id = validate::subaccount_id(&subaccount)?;
     input.to_body(false)?;
     let (account, client) = client(&state).await?;
-    let left = std::time::Instant::now();
-    let result = client.subaccounts().update(&id, &input).await;
+    let (result, left) = super::write(client.subaccounts().update(&id, &input)).await;
     let (answer, outcome) = match result {
         // Saved: the history says so whatever the read that follows gives.
         Ok(shown) => match client.subaccounts().info(&id).await {

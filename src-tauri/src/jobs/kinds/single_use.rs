@@ -136,6 +136,20 @@ impl JobKind for CreateLinksKind {
         let Some(first_sent_at) = row.first_sent_at else {
             return Reconciled::CantTell(tf("job.links.cantAsk", &[("count", &asked)]));
         };
+        // After a restart no reply may have told the server's clock yet: one page first.
+        if !client.server_clock().is_known() {
+            let probe = CampaignSessionsQuery {
+                campaign: spec.campaign.clone(),
+                start: None,
+                end: None,
+            };
+            if let Err(error) = client.campaign_sessions_page(&probe, 1).await {
+                if error.is_account_failure() {
+                    return Reconciled::PauseJob(reason_of(&error));
+                }
+                return Reconciled::CantTell(tf("job.links.cantAsk", &[("count", &asked)]));
+            }
+        }
         let since = client.server_clock().earliest_of_request(first_sent_at);
         // `start_date` comes to the minute and the docs do not say which date it filters on:
         // ask from the minute before, and if that shows nothing, read the whole campaign.
@@ -208,6 +222,10 @@ async fn new_links(
         .complete(candidates)
         .await
         .map_err(Lookup::Api)?;
+    if complete.iter().any(|s| s.created_at.is_none()) {
+        // Neither the list nor the session tells when it was made: it may be ours.
+        return Err(Lookup::TooCostly);
+    }
     Ok(complete
         .into_iter()
         .filter(|s| s.created_at.is_some_and(|at| at >= since))
