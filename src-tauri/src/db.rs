@@ -115,6 +115,10 @@ const MIGRATIONS: &[&str] = &[
         data    TEXT    NOT NULL,   -- JSON object, the kind's item
         PRIMARY KEY (job_id, item)
      );",
+    // 5: when a row's first request left by the server's clock (its local time plus the
+    // difference the replies' `Date` told then), so a look-up after a restart does not depend
+    // on the computer's clock having stayed put in between.
+    "ALTER TABLE job_rows ADD COLUMN first_sent_server_ms INTEGER;",
 ];
 
 /// The schema step that made the journal generic; tests build older databases with the steps

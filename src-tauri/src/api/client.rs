@@ -44,7 +44,7 @@ impl Client {
 
     /// The server's clock as its replies tell it: what "after our request left" means when
     /// the server's records are read back after a lost reply.
-    pub fn server_clock(&self) -> &super::server_clock::ServerClock {
+    pub fn server_clock(&self) -> &std::sync::Arc<super::server_clock::ServerClock> {
         self.transport.clock()
     }
 

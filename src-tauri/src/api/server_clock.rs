@@ -43,6 +43,12 @@ impl ServerClock {
         self.known.load(Ordering::Relaxed)
     }
 
+    /// Server time minus this computer's time in milliseconds, once a reply told it.
+    pub fn offset_ms_if_known(&self) -> Option<i64> {
+        self.is_known()
+            .then(|| self.offset_ms.load(Ordering::Relaxed))
+    }
+
     /// Server time minus this computer's time (zero until a reply told it).
     pub fn offset(&self) -> time::Duration {
         time::Duration::milliseconds(self.offset_ms.load(Ordering::Relaxed))

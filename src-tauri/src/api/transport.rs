@@ -33,7 +33,7 @@ pub(crate) struct Transport {
     secret: Secret,
     retry: RetryPolicy,
     timeout: std::time::Duration,
-    clock: ServerClock,
+    clock: std::sync::Arc<ServerClock>,
 }
 
 tokio::task_local! {
@@ -111,7 +111,7 @@ impl Transport {
             secret: creds.client_secret.clone(),
             retry: config.retry,
             timeout: config.timeout,
-            clock: ServerClock::default(),
+            clock: std::sync::Arc::new(ServerClock::default()),
         })
     }
 
@@ -119,7 +119,7 @@ impl Transport {
         self.timeout
     }
 
-    pub(crate) fn clock(&self) -> &ServerClock {
+    pub(crate) fn clock(&self) -> &std::sync::Arc<ServerClock> {
         &self.clock
     }
 

@@ -233,7 +233,7 @@ pub(crate) async fn settle_lost_send(
             detail,
         })
     };
-    match settle_in_doubt(client, &spec, &request.email, Some(left_ms)).await {
+    match settle_in_doubt(client, &spec, &request.email, Some(left_ms), None).await {
         Reconciled::Done(outcome) => {
             let field = |key: &str| {
                 outcome

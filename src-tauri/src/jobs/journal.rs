@@ -221,6 +221,8 @@ pub(crate) struct ClaimedRow {
     pub maybe_sent: bool,
     pub first_sent_at: Option<i64>,
     pub last_sent_at: Option<i64>,
+    /// `first_sent_at` by the server's clock, when a reply had told it by then.
+    pub first_sent_server_ms: Option<i64>,
 }
 
 /// One row as the results table shows it: the kind's input and output fields side by side.
@@ -423,11 +425,17 @@ impl Journal {
 
     /// Marks up to `max` pending rows `in_flight` and commits. Rows in doubt come first (they
     /// are settled before anything new is asked), then rows tried less. A row not in doubt is sent right after, so its request time is written now.
-    pub fn claim(&mut self, job_id: &JobId, max: usize) -> Result<Vec<ClaimedRow>, JobError> {
+    /// `clock_offset_ms`: the server's clock minus this computer's, when known.
+    pub fn claim(
+        &mut self,
+        job_id: &JobId,
+        max: usize,
+        clock_offset_ms: Option<i64>,
+    ) -> Result<Vec<ClaimedRow>, JobError> {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let claimed = claim_in(&tx, job_id, max)?;
+        let claimed = claim_in(&tx, job_id, max, clock_offset_ms)?;
         tx.commit()?;
         Ok(claimed)
     }
@@ -440,12 +448,13 @@ impl Journal {
         row: usize,
         outcome: &RowOutcome,
         then_claim: usize,
+        clock_offset_ms: Option<i64>,
     ) -> Result<Vec<ClaimedRow>, JobError> {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         finish_in(&tx, job, row, outcome)?;
-        let claimed = claim_in(&tx, &job.id, then_claim)?;
+        let claimed = claim_in(&tx, &job.id, then_claim, clock_offset_ms)?;
         tx.commit()?;
         Ok(claimed)
     }
@@ -467,6 +476,8 @@ impl Journal {
                  attempts = max(attempts - ?4, 0),
                  first_sent_at = CASE WHEN max(attempts - ?4, 0) = 0 THEN NULL ELSE first_sent_at END,
                  last_sent_at = CASE WHEN max(attempts - ?4, 0) = 0 THEN NULL ELSE last_sent_at END,
+                 first_sent_server_ms = CASE WHEN max(attempts - ?4, 0) = 0 THEN NULL
+                     ELSE first_sent_server_ms END,
                  updated_at = ?5
              WHERE job_id = ?1 AND row = ?2 AND status = 'in_flight'",
             params![
@@ -898,6 +909,7 @@ fn claim_in(
     tx: &rusqlite::Transaction<'_>,
     job_id: &JobId,
     max: usize,
+    clock_offset_ms: Option<i64>,
 ) -> Result<Vec<ClaimedRow>, JobError> {
     if max == 0 {
         return Ok(Vec::new());
@@ -909,15 +921,23 @@ fn claim_in(
                 attempts = attempts + (1 - maybe_sent),
                 first_sent_at = CASE WHEN maybe_sent THEN first_sent_at ELSE coalesce(first_sent_at, ?3) END,
                 last_sent_at = CASE WHEN maybe_sent THEN last_sent_at ELSE ?3 END,
+                first_sent_server_ms = CASE WHEN maybe_sent THEN first_sent_server_ms
+                    ELSE coalesce(first_sent_server_ms, coalesce(first_sent_at, ?3) + ?5) END,
                 updated_at = ?4
          WHERE job_id = ?1 AND row IN (
              SELECT row FROM job_rows WHERE job_id = ?1 AND status = 'pending'
              ORDER BY maybe_sent DESC, attempts, row LIMIT ?2)
-         RETURNING row, input, attempts, maybe_sent, first_sent_at, last_sent_at",
+         RETURNING row, input, attempts, maybe_sent, first_sent_at, last_sent_at, first_sent_server_ms",
     )?;
     let mut claimed = stmt
         .query_map(
-            params![job_id.as_str(), max as i64, now, history::now_rfc3339()],
+            params![
+                job_id.as_str(),
+                max as i64,
+                now,
+                history::now_rfc3339(),
+                clock_offset_ms
+            ],
             |r| {
                 Ok(ClaimedRow {
                     row: r.get::<_, i64>(0)? as usize,
@@ -926,6 +946,7 @@ fn claim_in(
                     maybe_sent: r.get(3)?,
                     first_sent_at: r.get(4)?,
                     last_sent_at: r.get(5)?,
+                    first_sent_server_ms: r.get(6)?,
                 })
             },
         )?

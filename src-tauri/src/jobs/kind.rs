@@ -30,6 +30,38 @@ pub struct Claimed<I> {
     pub first_sent_at: Option<i64>,
     /// Unix ms when the latest request left; until its timeout has passed it may still run.
     pub last_sent_at: Option<i64>,
+    /// `first_sent_at` by the server's clock, when a reply had told it by then.
+    pub first_sent_server_ms: Option<i64>,
+}
+
+impl<I> Claimed<I> {
+    /// The earliest server time at which this row's first request can have made something:
+    /// the earlier of its departure by the server's clock as the journal kept it and the
+    /// computer's time of it told in the server's clock now (either clock may have been set
+    /// since: after a restart, or between the last reply and the request), less the clocks'
+    /// margin. None before any request.
+    pub fn sent_since(&self, client: &Client) -> Option<time::OffsetDateTime> {
+        since_of(client, self.first_sent_at, self.first_sent_server_ms)
+    }
+}
+
+/// See [`Claimed::sent_since`]: `local` and `server` are when a request left, in Unix ms by the
+/// computer's clock and (when known then) by the server's.
+pub fn since_of(
+    client: &Client,
+    local: Option<i64>,
+    server: Option<i64>,
+) -> Option<time::OffsetDateTime> {
+    let kept = server.and_then(|ms| {
+        time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+            .ok()
+            .map(|at| at - crate::api::server_clock::SERVER_CLOCK_MARGIN)
+    });
+    let told_now = local.map(|ms| client.server_clock().earliest_of_request(ms));
+    match (kept, told_now) {
+        (Some(kept), Some(now)) => Some(kept.min(now)),
+        (kept, now) => kept.or(now),
+    }
 }
 
 /// The final word on one row.

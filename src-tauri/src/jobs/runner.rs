@@ -74,6 +74,8 @@ pub(crate) struct LiveRun {
     refusals: Mutex<(Option<i64>, usize)>,
     /// Items the job has made (links of chunks), for kinds that make them.
     items: AtomicUsize,
+    /// The account's server clock, to note when a row's request left by it.
+    pub(crate) clock: Arc<crate::api::server_clock::ServerClock>,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -281,6 +283,7 @@ impl JobManager {
             done_at_start: counts.done(),
             refusals: Mutex::new((None, 0)),
             items: AtomicUsize::new(items),
+            clock: client.server_clock().clone(),
         });
         let drive = kinds::find(&run.job.kind)
             .ok_or_else(|| JobError::UnknownKind {

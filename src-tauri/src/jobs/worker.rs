@@ -47,6 +47,7 @@ pub(crate) async fn work<K: JobKind>(
                     maybe_sent: raw.maybe_sent,
                     first_sent_at: raw.first_sent_at,
                     last_sent_at: raw.last_sent_at,
+                    first_sent_server_ms: raw.first_sent_server_ms,
                 }),
                 Err(_) => {
                     let status = if raw.maybe_sent {
@@ -300,8 +301,9 @@ async fn finish(
     let status = outcome.status;
     let items = outcome.items.len();
     let job = run.job.clone();
+    let offset = run.clock.offset_ms_if_known();
     let claimed = manager
-        .with_journal(move |j| j.finish_row(&job, row, &outcome, then_claim))
+        .with_journal(move |j| j.finish_row(&job, row, &outcome, then_claim, offset))
         .await?;
     run.counted(RowStatus::InFlight, status);
     run.items_added(items);
@@ -317,7 +319,10 @@ async fn claim(
     max: usize,
 ) -> Result<Vec<ClaimedRow>, JobError> {
     let id = run.job.id.clone();
-    let claimed = manager.with_journal(move |j| j.claim(&id, max)).await?;
+    let offset = run.clock.offset_ms_if_known();
+    let claimed = manager
+        .with_journal(move |j| j.claim(&id, max, offset))
+        .await?;
     for _ in &claimed {
         run.counted(RowStatus::Pending, RowStatus::InFlight);
     }

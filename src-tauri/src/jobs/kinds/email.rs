@@ -13,7 +13,8 @@ use crate::jobs::email_list::{EmailList, RowProblem};
 use crate::jobs::error::JobError;
 use crate::jobs::journal::{unknown_message, JobId, RowStatus};
 use crate::jobs::kind::{
-    reason_of, verdict_of_write_error, Claimed, JobKind, Reconciled, RowOutcome, Verdict,
+    reason_of, since_of, verdict_of_write_error, Claimed, JobKind, Reconciled, RowOutcome,
+    Verdict,
 };
 use crate::jobs::runner::{JobManager, MAX_CONCURRENCY, MIN_CONCURRENCY};
 
@@ -97,7 +98,14 @@ impl JobKind for EmailKind {
         row: &Claimed<EmailInput>,
         _known: &HashSet<String>,
     ) -> Reconciled<EmailInput> {
-        settle_in_doubt(client, spec, &row.input.email, row.first_sent_at).await
+        settle_in_doubt(
+            client,
+            spec,
+            &row.input.email,
+            row.first_sent_at,
+            row.first_sent_server_ms,
+        )
+        .await
     }
 }
 
@@ -110,9 +118,14 @@ pub(crate) async fn settle_in_doubt(
     spec: &EmailSpec,
     email: &str,
     first_sent_at: Option<i64>,
+    first_sent_server_ms: Option<i64>,
 ) -> Reconciled<EmailInput> {
     match look_up(client, spec, email).await {
-        Ok(sessions) => judge_lookup(spec, since(client, first_sent_at), &sessions),
+        // After the look-up: its reply has told the server's clock.
+        Ok(sessions) => {
+            let since = since_of(client, first_sent_at, first_sent_server_ms);
+            judge_lookup(spec, since, &sessions)
+        }
         Err(error) if error.is_account_failure() => Reconciled::PauseJob(reason_of(&error)),
         Err(error) => {
             log::warn!("jobs: an address could not be looked up: {error}");
@@ -130,7 +143,7 @@ pub(crate) async fn session_of_this_send(
     sent_at: i64,
 ) -> Result<Option<CouponSession>, ApiError> {
     let sessions = look_up(client, spec, email).await?;
-    Ok(newest(ours(&sessions, since(client, Some(sent_at)))).cloned())
+    Ok(newest(ours(&sessions, since_of(client, Some(sent_at), None))).cloned())
 }
 
 async fn send(client: &Client, spec: &EmailSpec, row: &Claimed<EmailInput>) -> Verdict {
@@ -159,7 +172,7 @@ async fn send(client: &Client, spec: &EmailSpec, row: &Claimed<EmailInput>) -> V
                 .await
                 .ok()
                 .and_then(|sessions| {
-                    newest(ours(&sessions, since(client, row.first_sent_at))).cloned()
+                    newest(ours(&sessions, row.sent_since(client))).cloned()
                 });
             Verdict::Done(match found {
                 Some(session) => sent_with(&session, None),
@@ -170,7 +183,7 @@ async fn send(client: &Client, spec: &EmailSpec, row: &Claimed<EmailInput>) -> V
         // is looked up; without it the row is in doubt, never "skipped" on the reply's word.
         EmailAction::NotSentNow => {
             let found = look_up(client, spec, &row.input.email).await;
-            let since = since(client, row.first_sent_at);
+            let since = row.sent_since(client);
             if code.is_empty() {
                 if let Some(session) = found.as_ref().ok().and_then(|s| newest(ours(s, since))) {
                     // The reply names no earlier coupon, and the server made one after our
@@ -213,12 +226,6 @@ async fn look_up(
                 .is_none_or(|e| e.trim().eq_ignore_ascii_case(email.trim()))
         })
         .collect())
-}
-
-/// The earliest server time at which a request that left at `first_sent_at` (Unix ms, this
-/// computer's clock) can have made a session.
-fn since(client: &Client, first_sent_at: Option<i64>) -> Option<OffsetDateTime> {
-    first_sent_at.map(|ms| client.server_clock().earliest_of_request(ms))
 }
 
 /// What the server's sessions say about a row in doubt. Pure, so every case is tested here.
@@ -374,6 +381,7 @@ mod tests {
             maybe_sent: true,
             first_sent_at,
             last_sent_at: first_sent_at,
+            first_sent_server_ms: None,
         }
     }
 
@@ -417,6 +425,30 @@ mod tests {
                 .unwrap()
                 .ends_with("mf7"));
         }
+    }
+
+    /// The departure by the server's clock, as the journal kept it, counts even when the
+    /// computer's clock has moved since (a restart after a clock correction): the earlier of
+    /// the two.
+    #[test]
+    fn the_journals_server_time_wins_over_the_computers_clock_now() {
+        let client = crate::api::Client::new(crate::api::ClientConfig::new(
+            crate::api::Credentials::new("id", "secret-value"),
+            "http://127.0.0.1:9/v3",
+            "http://127.0.0.1:9/v4",
+        ))
+        .unwrap();
+        let mut claimed = row(Some(T0 + 10 * 60_000));
+        claimed.first_sent_server_ms = Some(T0);
+        let since = claimed.sent_since(&client).unwrap();
+        assert_eq!(
+            (since.unix_timestamp_nanos() / 1_000_000) as i64,
+            T0 - 2_000,
+            "the kept server time less the margin, not the computer's ten minutes later"
+        );
+        claimed.first_sent_server_ms = None;
+        let since = claimed.sent_since(&client).unwrap();
+        assert_eq!((since.unix_timestamp_nanos() / 1_000_000) as i64, T0 + 10 * 60_000 - 2_000);
     }
 
     #[test]

@@ -124,9 +124,6 @@ impl JobKind for ImportMembersKind {
         else {
             return Reconciled::CantTell(t("job.import.noKey"));
         };
-        let Some(first_sent_at) = row.first_sent_at else {
-            return Reconciled::CantTell(t("job.import.cantAsk"));
-        };
         // A phone is also searched by its last digits: a server that stores it otherwise
         // written (`+32470…` for `0470 …`) may not find it as typed.
         let mut searches = vec![key.trim().to_owned()];
@@ -155,10 +152,10 @@ impl JobKind for ImportMembersKind {
             };
         }
         match found {
-            Ok(members) => {
-                let since = client.server_clock().earliest_of_request(first_sent_at);
-                judge_member(&row.input, since, &members)
-            }
+            Ok(members) => match row.sent_since(client) {
+                Some(since) => judge_member(&row.input, since, &members),
+                None => Reconciled::CantTell(t("job.import.cantAsk")),
+            },
             Err(error) if error.is_account_failure() => Reconciled::PauseJob(reason_of(&error)),
             Err(ApiError::V4 { status: 404, .. }) => Reconciled::CantTell(t("job.import.cardGone")),
             Err(_) => Reconciled::CantTell(t("job.import.cantAsk")),

@@ -226,12 +226,7 @@ impl JobKind for RedeemManyKind {
         _known: &HashSet<String>,
     ) -> Reconciled<RedeemInput> {
         match client.sessions().get(&row.input.code).await {
-            Ok(session) => {
-                let since = row
-                    .first_sent_at
-                    .map(|ms| client.server_clock().earliest_of_request(ms));
-                judge(&session, since)
-            }
+            Ok(session) => judge(&session, row.sent_since(client)),
             Err(ApiError::Coupontools { code: 505, .. }) => {
                 Reconciled::Done(not_marked("redeemMany.row.notFound", None))
             }

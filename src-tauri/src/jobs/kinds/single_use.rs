@@ -133,9 +133,6 @@ impl JobKind for CreateLinksKind {
         known: &HashSet<String>,
     ) -> Reconciled<ChunkInput> {
         let asked = row.input.amount;
-        let Some(first_sent_at) = row.first_sent_at else {
-            return Reconciled::CantTell(tf("job.links.cantAsk", &[("count", &asked)]));
-        };
         // After a restart no reply may have told the server's clock yet: one page first.
         if !client.server_clock().is_known() {
             let probe = CampaignSessionsQuery {
@@ -150,7 +147,9 @@ impl JobKind for CreateLinksKind {
                 return Reconciled::CantTell(tf("job.links.cantAsk", &[("count", &asked)]));
             }
         }
-        let since = client.server_clock().earliest_of_request(first_sent_at);
+        let Some(since) = row.sent_since(client) else {
+            return Reconciled::CantTell(tf("job.links.cantAsk", &[("count", &asked)]));
+        };
         // `start_date` comes to the minute and the docs do not say which date it filters on:
         // ask from the minute before, and if that shows nothing, read the whole campaign.
         let start = since - time::Duration::minutes(1);
