@@ -116,12 +116,14 @@ pub async fn redeem_mark_used(
         &code,
         SessionUpdate::validate(code.clone(), amount.as_deref()),
         "redeem_validate",
-        // Used since this request left (by the server's clock): another till's earlier use
-        // is not this request's; a use without a date cannot be told.
-        |s, since| match (s.validated, s.validated_at) {
-            (false, _) => Some(false),
-            (true, Some(at)) => Some(at >= since),
-            (true, None) => None,
+        // Used since this request left (by the server's clock) and not used when read right
+        // before it: another till's use is not this request's; a use without a date, or a
+        // coupon that could not be read before, cannot be told.
+        |s, since, before| match (s.validated, s.validated_at, before) {
+            (false, _, _) => Some(false),
+            (true, _, Some(before)) if before.validated => Some(false),
+            (true, Some(at), Some(_)) => Some(at >= since),
+            (true, _, _) => None,
         },
     )
     .await
@@ -141,7 +143,7 @@ pub async fn redeem_void(
         void: Some(void),
     };
     let action = if void { "redeem_void" } else { "redeem_unvoid" };
-    change(&state, &code, update, action, move |s, _| Some(s.voided == void))
+    change(&state, &code, update, action, move |s, _, _| Some(s.voided == void))
     .await
 }
 
@@ -150,7 +152,7 @@ async fn change(
     code: &str,
     update: SessionUpdate,
     action: &'static str,
-    done: impl Fn(&SessionData, time::OffsetDateTime) -> Option<bool>,
+    done: impl Fn(&SessionData, time::OffsetDateTime, Option<&SessionData>) -> Option<bool>,
 ) -> Result<RedeemOutcome, UiError> {
     let code = code_in(code).ok_or_else(|| {
         UiError::new(
@@ -161,6 +163,8 @@ async fn change(
     })?;
     let account = active_account(state).await?;
     let client = state.client_for(&account).await?;
+    // The coupon right before the write: what a lost reply is settled against.
+    let before = client.sessions().get(&code).await.ok();
     let left_ms = crate::jobs::journal::now_ms();
     let (updated, left) = super::write(client.sessions().update(&update)).await;
     match updated {
@@ -184,7 +188,8 @@ async fn change(
         Err(error) if may_have_taken_effect(&error) => {
             settle_time(&client, left).await;
             let now = client.sessions().get(&code).await?;
-            let arrived = done(&now, client.server_clock().earliest_of_request(left_ms));
+            let since = client.server_clock().earliest_of_request(left_ms);
+            let arrived = done(&now, since, before.as_ref());
             let outcome = match arrived {
                 Some(true) => Outcome::Ok,
                 Some(false) => Outcome::Failed,
