@@ -866,15 +866,16 @@ fn chaos_single_writes() {
         let sb = sandbox();
         t.ok("add_account", account_input("Chaos", &sb, DEMO_CLIENT_SECRET));
         let ctl = sb.control();
+        // A fault on the write (mostly) or on the read that settles it.
+        let strike = |rng: &mut StdRng, write: &str, read: &str| {
+            let f = fault(rng);
+            ctl.inject_on(if rng.random_bool(0.8) { write } else { read }, f.clone(), 1);
+            f
+        };
 
         // Send one coupon; another desk e-mails the same campaign meanwhile.
         let address = format!("one{seed}@example.com");
-        let f = fault(&mut rng);
-        ctl.inject_on(
-            if rng.random_bool(0.8) { "send/email" } else { "couponsession/search" },
-            f.clone(),
-            1,
-        );
+        let f = strike(&mut rng, "send/email", "couponsession/search");
         let sent = t.invoke(
             "send_coupon_email",
             json!({ "input": { "campaign": "cam_104211", "email": address, "checkUnique": rng.random_bool(0.5) } }),
@@ -895,12 +896,7 @@ fn chaos_single_writes() {
 
         // One single-use link for a customer.
         let customer = format!("link{seed}@example.com");
-        let f = fault(&mut rng);
-        ctl.inject_on(
-            if rng.random_bool(0.8) { "singleuse/create" } else { "couponsession/search" },
-            f.clone(),
-            1,
-        );
+        let f = strike(&mut rng, "singleuse/create", "couponsession/search");
         let link = t.invoke(
             "create_single_use_link",
             json!({ "input": { "campaign": "cam_104211", "email": customer, "duplicateCheck": false } }),
@@ -921,9 +917,7 @@ fn chaos_single_writes() {
         // Add stamps while another till stamps the same member.
         let (card, member) = (48213u64, 910001u64);
         let start = ctl.loyalty_member(card, member).unwrap().stamps;
-        let f = fault(&mut rng);
-        let path = if rng.random_bool(0.8) { "POST stats/910001" } else { "GET stats/910001" };
-        ctl.inject_on(path, f.clone(), 1);
+        let f = strike(&mut rng, "POST stats/910001", "GET stats/910001");
         let other = rng.random_bool(0.5).then(|| {
             let ctl = ctl.clone();
             let delay = rng.random_range(0..1_500);
@@ -948,12 +942,7 @@ fn chaos_single_writes() {
 
         // Mark a fresh coupon as used while another till may use it too.
         let code = ctl.other_desk_makes_links("cam_104250", 1).remove(0);
-        let f = fault(&mut rng);
-        ctl.inject_on(
-            if rng.random_bool(0.8) { "couponsession/update" } else { "couponsession/data" },
-            f.clone(),
-            1,
-        );
+        let f = strike(&mut rng, "couponsession/update", "couponsession/data");
         let used_elsewhere = rng.random_bool(0.3) && ctl.other_desk_validates(&code);
         let marked = t.invoke("redeem_mark_used", json!({ "code": code, "amount": null }));
         let state = ctl.session_state(&code).unwrap();

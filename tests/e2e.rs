@@ -672,14 +672,14 @@ async fn loyalty_find_a_member_stamp_reward_void_delete_import_and_show_hostile_
     desk.close().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "end-to-end: needs tauri-driver and a display; run scripts/test.sh"]
-async fn redeem_a_scanned_coupon_with_the_keyboard_then_see_it_used_and_unknown_codes_not_found() {
-    let desk = Desk::launch("redeem").await;
-    practice_on(&desk, "redeem").await;
-    let practice = practice_client(&desk);
+/// Up to `n` coupons of the practice shop's Lunch deal that can be used today: not used, never
+/// voided, not locked, valid for more than a day.
+async fn fresh_lunch_deal_coupons(
+    practice: &coupon_desk::api::Client,
+    n: usize,
+) -> Vec<coupon_desk::api::SessionData> {
     let now = time::OffsetDateTime::now_utc();
-    let fresh: Vec<_> = practice
+    practice
         .campaigns()
         .sessions(
             coupon_desk::api::SessionList::All,
@@ -693,14 +693,23 @@ async fn redeem_a_scanned_coupon_with_the_keyboard_then_see_it_used_and_unknown_
         .expect("the seeded campaign's sessions")
         .into_iter()
         .filter(|s| {
-            s.validated_at.is_none()
+            !s.validated
                 && s.voided_at.is_none()
                 && !s.locked
                 && s.expires_at
                     .is_some_and(|at| at > now + time::Duration::days(1))
         })
-        .take(2)
-        .collect();
+        .take(n)
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "end-to-end: needs tauri-driver and a display; run scripts/test.sh"]
+async fn redeem_a_scanned_coupon_with_the_keyboard_then_see_it_used_and_unknown_codes_not_found() {
+    let desk = Desk::launch("redeem").await;
+    practice_on(&desk, "redeem").await;
+    let practice = practice_client(&desk);
+    let fresh = fresh_lunch_deal_coupons(&practice, 2).await;
     assert_eq!(fresh.len(), 2, "the seeded campaign has fresh coupons");
     let code = fresh[0].code.to_string();
 
@@ -769,27 +778,9 @@ async fn redeem_void_then_undo_void_reads_valid_and_marks_as_used() {
     let desk = Desk::launch("redeem-unvoid").await;
     practice_on(&desk, "redeem").await;
     let practice = practice_client(&desk);
-    let now = time::OffsetDateTime::now_utc();
-    let code = practice
-        .campaigns()
-        .sessions(
-            coupon_desk::api::SessionList::All,
-            &coupon_desk::api::CampaignSessionsQuery {
-                campaign: "cam_104250".into(),
-                start: None,
-                end: None,
-            },
-        )
+    let code = fresh_lunch_deal_coupons(&practice, 1)
         .await
-        .expect("the seeded campaign's sessions")
-        .into_iter()
-        .find(|s| {
-            !s.validated
-                && s.voided_at.is_none()
-                && !s.locked
-                && s.expires_at
-                    .is_some_and(|at| at > now + time::Duration::days(1))
-        })
+        .pop()
         .expect("a fresh coupon")
         .code
         .to_string();

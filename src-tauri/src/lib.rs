@@ -198,13 +198,7 @@ fn log_plugin<R: Runtime>() -> tauri::plugin::TauriPlugin<R> {
 /// customer's e-mail address or phone number that reached a message by accident (an API
 /// refusal naming the address, a reply excerpt) never reaches the file.
 pub fn log_text(message: &str) -> String {
-    // A URL in an error (a member search that failed) carries its query percent-encoded.
-    let decoded = message
-        .replace("%40", "@")
-        .replace("%2B", "+")
-        .replace("%2b", "+")
-        .replace("%20", " ");
-    personal_data::mask(&secrets::redact(&decoded))
+    personal_data::mask(&secrets::redact(message))
 }
 
 pub fn run() {

@@ -8,9 +8,19 @@
 //! into groups by separators. Plain digit runs without separators (IDs, sequence numbers,
 //! timestamps) and dates (`2026-12-07`) are left alone.
 
-/// The text with every e-mail address written `a…@s…` and every phone number `+3…56`.
+/// The text with every e-mail address written `a…@s…` and every phone number `+3…56`. A URL
+/// in an error (a member search that failed) carries its query percent-encoded, so `@`, `+`
+/// and spaces written that way are read as themselves first.
 pub fn mask(text: &str) -> String {
-    mask_phones(&mask_emails(text))
+    let text = if text.contains('%') {
+        text.replace("%40", "@")
+            .replace("%2B", "+")
+            .replace("%2b", "+")
+            .replace("%20", " ")
+    } else {
+        text.to_owned()
+    };
+    mask_phones(&mask_emails(&text))
 }
 
 fn is_local_char(c: char) -> bool {

@@ -68,13 +68,7 @@ pub async fn practice_coupon(state: State<'_, AppState>) -> Result<String, UiErr
     let link = client
         .create_single_use(&SingleUseRequest {
             campaign: PRACTICE_CAMPAIGN.into(),
-            first_name: None,
-            last_name: None,
-            email: None,
-            phone: None,
-            custom_id: None,
-            custom_validation_code: None,
-            duplicate_check: false,
+            ..SingleUseRequest::default()
         })
         .await?;
     Ok(link.code.to_string())
