@@ -31,7 +31,7 @@ export COUPON_DESK_AXE_JS="$PWD/target/test-tools/node_modules/axe-core/axe.min.
 echo "==> Building the app and the tests"
 # One build: `cargo test` also builds the app binary the end-to-end tests launch (a separate
 # `cargo build` would compile everything twice, the test build having other features).
-cargo test --no-run --all-targets
+cargo test --no-run --workspace --all-targets
 stage "app and tests built"
 
 # Every end-to-end suite: tests/e2e*.rs except the benchmark (scripts/bench.sh runs that one).
@@ -54,7 +54,7 @@ stage() {
 keyring_home=$(mktemp -d)
 echo coupon-desk-tests | XDG_DATA_HOME="$keyring_home" gnome-keyring-daemon --unlock --components=secrets >/dev/null
 echo "==> Unit, integration, command and keychain tests"
-cargo test --all-targets 2>&1 | tee "$COUPON_DESK_TEST_OUTPUT/cargo-test.log"
+cargo test --workspace --all-targets 2>&1 | tee "$COUPON_DESK_TEST_OUTPUT/cargo-test.log"
 stage "unit, integration, command and keychain tests done"
 for suite in $E2E_SUITES; do
   echo "==> End-to-end tests in the real app window: tests/$suite.rs"

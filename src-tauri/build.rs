@@ -1,103 +1,93 @@
-// The app's commands are listed here so that tauri-build generates one permission per command
-// and the capability file can grant exactly these, nothing else.
-const COMMANDS: &[&str] = &[
-    "app_status",
-    "first_steps",
-    "show_first_steps",
-    "practice_coupon",
-    "list_accounts",
-    "add_account",
-    "update_account",
-    "remove_account",
-    "set_active_account",
-    "test_connection",
-    "start_practice_mode",
-    "get_preferences",
-    "set_preferences",
-    "set_ui_language",
-    "list_campaigns",
-    "send_coupon_email",
-    "open_url",
-    "list_history",
-    "export_history",
-    "preview_email_list",
-    "pick_list_file",
-    "save_list_template",
-    "start_email_job",
-    "pause_job",
-    "resume_job",
-    "cancel_job",
-    "unfinished_jobs",
-    "job_rows",
-    "export_job_results",
-    "create_single_use_link",
-    "start_links_job",
-    "check_links_to_remove",
-    "start_removal_job",
-    "save_link_qr",
-    "export_links_qr_zip",
-    "loyalty_cards",
-    "loyalty_members",
-    "loyalty_member",
-    "create_loyalty_member",
-    "update_loyalty_member",
-    "add_loyalty_stamps",
-    "use_loyalty_rewards",
-    "void_loyalty_member",
-    "delete_loyalty_member",
-    "push_loyalty_message",
-    "copy_loyalty_card",
-    "preview_member_import",
-    "start_member_import",
-    "export_loyalty_members",
-    "redeem_lookup",
-    "redeem_mark_used",
-    "redeem_void",
-    "export_shift",
-    "check_redeem_many",
-    "start_redeem_many_job",
-    "campaign_details",
-    "campaign_usage",
-    "cancel_campaign_usage",
-    "export_campaign_usage",
-    "find_sessions",
-    "push_campaign_message",
-    "about_info",
-    "open_app_folder",
-    "dependency_licences",
-    "check_for_update",
-    "install_update",
-    "pending_update",
-    "list_directories",
-    "directory_details",
-    "directory_members",
-    "cancel_directory_members",
-    "set_member_payment",
-    "start_payment_job",
-    "export_directory_members",
-    "category_lists",
-    "list_subaccounts",
-    "subaccount_details",
-    "create_subaccount",
-    "update_subaccount",
-    "subaccount_reset_url",
-    "subaccount_login",
-    "add_subaccount_as_account",
-    "list_campaigns_filtered",
-    "campaign_usage_rows",
-];
-
 fn main() {
     write_licences();
+    let commands = read_commands();
+    write_invoke_handler(&commands);
+    let permissions = write_window_permissions(&commands);
+    let names: Vec<&'static str> = commands
+        .iter()
+        .map(|(_, name)| &*Box::leak(name.clone().into_boxed_str()))
+        .collect();
     println!("cargo:rerun-if-changed=src-tauri/capabilities");
     println!("cargo:rerun-if-changed=tauri.conf.json");
     println!("cargo:rerun-if-changed=ui");
     tauri_build::try_build(
         tauri_build::Attributes::new()
             .capabilities_path_pattern("src-tauri/capabilities/**/*")
-            .app_manifest(tauri_build::AppManifest::new().commands(COMMANDS)),
+            .app_manifest(
+                tauri_build::AppManifest::new()
+                    .commands(names.leak())
+                    .permissions_path_pattern(permissions),
+            ),
     )
     .expect("tauri-build failed: check tauri.conf.json, icons/ and src-tauri/capabilities/");
+}
+
+/// The commands of `src-tauri/commands.list` as (module, function).
+fn read_commands() -> Vec<(String, String)> {
+    println!("cargo:rerun-if-changed=src-tauri/commands.list");
+    let text = std::fs::read_to_string("src-tauri/commands.list").expect("src-tauri/commands.list");
+    let mut commands = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let (module, name) = line.split_once("::").unwrap_or_else(|| {
+            panic!(
+                "src-tauri/commands.list line {}: write module::function",
+                n + 1
+            )
+        });
+        let word = |s: &str| {
+            !s.is_empty()
+                && s.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+        };
+        assert!(
+            word(module) && word(name),
+            "src-tauri/commands.list line {}: {line:?}",
+            n + 1
+        );
+        commands.push((module.to_owned(), name.to_owned()));
+    }
+    commands
+}
+
+/// `$OUT_DIR/invoke_handler.rs`, included by lib.rs: `tauri::generate_handler![…]` of the list.
+fn write_invoke_handler(commands: &[(String, String)]) {
+    let paths: Vec<String> = commands
+        .iter()
+        .map(|(module, name)| format!("    commands::{module}::{name},"))
+        .collect();
+    let code = format!("tauri::generate_handler![\n{}\n]\n", paths.join("\n"));
+    let out = std::path::PathBuf::from(std::env::var("OUT_DIR").expect("OUT_DIR"));
+    write_if_changed(&out.join("invoke_handler.rs"), &code);
+}
+
+/// The app's default permission set, every listed command (`allow-<command>`, which
+/// tauri-build makes for each), written to `$OUT_DIR/app-permissions/`; returns the glob
+/// tauri-build reads it with. `capabilities/default.json` grants the main window this set.
+fn write_window_permissions(commands: &[(String, String)]) -> &'static str {
+    let dir = std::path::PathBuf::from(std::env::var("OUT_DIR").expect("OUT_DIR"))
+        .join("app-permissions");
+    std::fs::create_dir_all(&dir).expect("app-permissions folder");
+    let allowed: Vec<String> = commands
+        .iter()
+        .map(|(_, name)| format!("  \"allow-{}\",", name.replace('_', "-")))
+        .collect();
+    let toml = format!(
+        "[default]\ndescription = \"Every command of src-tauri/commands.list: what the main window may call.\"\npermissions = [\n{}\n]\n",
+        allowed.join("\n")
+    );
+    write_if_changed(&dir.join("window.toml"), &toml);
+    Box::leak(format!("{}/*.toml", dir.display()).into_boxed_str())
+}
+
+/// Leaves the file alone when it holds this already (its time would rebuild the crate).
+fn write_if_changed(path: &std::path::Path, text: &str) {
+    if std::fs::read_to_string(path).ok().as_deref() != Some(text) {
+        std::fs::write(path, text).unwrap_or_else(|e| panic!("writing {}: {e}", path.display()));
+    }
 }
 
 /// Writes `$OUT_DIR/licences.json`: name, version, licence and repository of every crate the app

@@ -29,9 +29,8 @@ use coupon_desk::api::{
     PaymentStatus, PaymentUpdate, SingleUseStatus,
 };
 use coupon_desk::jobs::{
-    CreateLinksSpec, EmailJobSpec, EmailList, ImportSpec, JobId, JobManager, JobProgress,
-    JobRow, JobState, NoProgress, PaymentInput, PaymentJobSpec, RedeemInput, RemoveInput,
-    RowStatus,
+    CreateLinksSpec, EmailJobSpec, EmailList, ImportSpec, JobId, JobManager, JobProgress, JobRow,
+    JobState, NoProgress, PaymentInput, PaymentJobSpec, RedeemInput, RemoveInput, RowStatus,
 };
 use coupon_desk::sandbox::{
     Fault, Sandbox, SandboxConfig, SandboxControl, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET,
@@ -95,7 +94,11 @@ fn sprinkle(
     span: u32,
     faults: std::ops::Range<u32>,
 ) -> u32 {
-    let faults = if faults.is_empty() { 0 } else { rng.random_range(faults) };
+    let faults = if faults.is_empty() {
+        0
+    } else {
+        rng.random_range(faults)
+    };
     let mut placed = 0;
     for _ in 0..faults {
         let skip = rng.random_range(0..span.max(1));
@@ -263,7 +266,9 @@ async fn email() {
             .id
             .to_string();
         let rows = rng.random_range(8..20);
-        let addresses: Vec<String> = (0..rows).map(|i| format!("chaos{seed}x{i}@example.com")).collect();
+        let addresses: Vec<String> = (0..rows)
+            .map(|i| format!("chaos{seed}x{i}@example.com"))
+            .collect();
         let mut text = String::from("email\n");
         for a in &addresses {
             text.push_str(a);
@@ -312,7 +317,12 @@ async fn email() {
         eprintln!("chaos email {seed}: {faults} faults, kill {kill:?}, check_unique {check_unique}: {end:?}");
         for row in &rows {
             let address = row.field("email").unwrap();
-            assert_made_once(seed, address, ctl.emails_sent_to(address) as usize, row.status);
+            assert_made_once(
+                seed,
+                address,
+                ctl.emails_sent_to(address) as usize,
+                row.status,
+            );
             assert_ne!(
                 row.status,
                 RowStatus::Skipped,
@@ -373,16 +383,29 @@ async fn single_use_links() {
         let unique: HashSet<&str> = shown.iter().copied().collect();
         assert_eq!(unique.len(), shown.len(), "seed {seed}: a link shown twice");
         for code in &shown {
-            assert!(ctl.session_exists(code), "seed {seed}: {code} shown but not there");
-            assert!(!others.contains(*code), "seed {seed}: another desk's {code} shown as ours");
+            assert!(
+                ctl.session_exists(code),
+                "seed {seed}: {code} shown but not there"
+            );
+            assert!(
+                !others.contains(*code),
+                "seed {seed}: another desk's {code} shown as ours"
+            );
         }
         assert!(
-            items.iter().all(|r| r.field("url").is_some_and(|u| u.ends_with(r.field("code").unwrap_or("?")))),
+            items.iter().all(|r| r
+                .field("url")
+                .is_some_and(|u| u.ends_with(r.field("code").unwrap_or("?")))),
             "seed {seed}: a link without its address"
         );
         let made = ctl.sessions_in_campaign(&campaign) - before - others.len();
         if end.unknown == 0 {
-            assert_eq!(made, shown.len(), "seed {seed}: links made {made}, shown {}", shown.len());
+            assert_eq!(
+                made,
+                shown.len(),
+                "seed {seed}: links made {made}, shown {}",
+                shown.len()
+            );
             assert_eq!(end.state, JobState::Finished, "seed {seed}: {end:?}");
         } else {
             // A chunk in doubt: what it may have made is at most the chunk, never more.
@@ -394,7 +417,10 @@ async fn single_use_links() {
                 end.unknown
             );
         }
-        assert!(shown.len() <= amount as usize, "seed {seed}: more shown than asked");
+        assert!(
+            shown.len() <= amount as usize,
+            "seed {seed}: more shown than asked"
+        );
     }
 }
 
@@ -471,7 +497,9 @@ async fn member_import() {
         let ctl = w.ctl();
         ctl.set_phones_as_digits(rng.random_bool(0.5));
         let count = rng.random_range(5..130);
-        let emails: Vec<String> = (0..count).map(|i| format!("m{seed}x{i}@example.com")).collect();
+        let emails: Vec<String> = (0..count)
+            .map(|i| format!("m{seed}x{i}@example.com"))
+            .collect();
         let rows: Vec<(usize, MemberFields, Option<(RowStatus, String)>)> = emails
             .iter()
             .enumerate()
@@ -565,7 +593,10 @@ async fn mark_many_as_used() {
         for row in all_rows(&db, &job) {
             let code = row.field("code").unwrap();
             let state = ctl.session_state(code).unwrap();
-            assert!(state.times_validated <= 1, "seed {seed}: {code} validated twice");
+            assert!(
+                state.times_validated <= 1,
+                "seed {seed}: {code} validated twice"
+            );
             if row.status == RowStatus::Sent {
                 assert_eq!(state.times_validated, 1, "seed {seed}: {code} shown used");
             }
@@ -671,7 +702,10 @@ async fn a_lost_batch_is_settled_by_members_created_since_and_never_imported_twi
     ctl.set_clock_offset(time::Duration::days(-1));
     let old = other_till
         .loyalty()
-        .create_member(IMPORT_CARD, &import_member("Old", Some("same@shop.test"), None))
+        .create_member(
+            IMPORT_CARD,
+            &import_member("Old", Some("same@shop.test"), None),
+        )
         .await
         .unwrap();
     ctl.set_clock_offset(time::Duration::ZERO);
@@ -690,7 +724,8 @@ async fn a_lost_batch_is_settled_by_members_created_since_and_never_imported_twi
     };
     ctl.inject_on("stats/bulk", Fault::DropAfterHandling, 1);
     let job = jobs.create_import_job("acc", "Shop", &spec, rows).unwrap();
-    jobs.run(&job, client.clone(), Arc::new(NoProgress)).unwrap();
+    jobs.run(&job, client.clone(), Arc::new(NoProgress))
+        .unwrap();
     let end = tokio::time::timeout(Duration::from_secs(120), jobs.wait_until_settled(&job))
         .await
         .expect("the job settles")

@@ -499,7 +499,10 @@ fn loyalty_member_panel_commands_change_the_member_and_show_what_the_server_has(
 fn stamps_from_another_till_are_kept_and_a_lost_reply_is_told_only_by_its_own_difference() {
     let t = TestApp::new("stamps-two-tills");
     let sb = sandbox();
-    t.ok("add_account", account_input("Two tills", &sb, DEMO_CLIENT_SECRET));
+    t.ok(
+        "add_account",
+        account_input("Two tills", &sb, DEMO_CLIENT_SECRET),
+    );
     let ctl = sb.control();
     let (card, emma) = (48213u64, 910001u64);
     let shown = ctl.loyalty_member(card, emma).unwrap().stamps;
@@ -864,12 +867,19 @@ fn chaos_single_writes() {
         let mut rng = StdRng::seed_from_u64(seed);
         let t = TestApp::new(&format!("chaos-{seed}"));
         let sb = sandbox();
-        t.ok("add_account", account_input("Chaos", &sb, DEMO_CLIENT_SECRET));
+        t.ok(
+            "add_account",
+            account_input("Chaos", &sb, DEMO_CLIENT_SECRET),
+        );
         let ctl = sb.control();
         // A fault on the write (mostly) or on the read that settles it.
         let strike = |rng: &mut StdRng, write: &str, read: &str| {
             let f = fault(rng);
-            ctl.inject_on(if rng.random_bool(0.8) { write } else { read }, f.clone(), 1);
+            ctl.inject_on(
+                if rng.random_bool(0.8) { write } else { read },
+                f.clone(),
+                1,
+            );
             f
         };
 
@@ -906,7 +916,9 @@ fn chaos_single_writes() {
         match &link {
             Ok(result) => {
                 assert_eq!(links, 1, "seed {seed} {f:?}: {result}");
-                assert!(result["url"].as_str().is_some_and(|u| u.starts_with("https://")));
+                assert!(result["url"]
+                    .as_str()
+                    .is_some_and(|u| u.starts_with("https://")));
             }
             Err(e) if e["kind"] == "not_made" => {
                 assert_eq!(links, 0, "seed {seed} {f:?}: shown not made: {e}")
@@ -935,7 +947,11 @@ fn chaos_single_writes() {
         match &stamped {
             Ok(result) => assert_eq!(now, start + 2 + others, "seed {seed} {f:?}: {result}"),
             Err(e) if e["kind"] == "not_added" => {
-                assert_eq!(now, start + others, "seed {seed} {f:?}: shown not added: {e}")
+                assert_eq!(
+                    now,
+                    start + others,
+                    "seed {seed} {f:?}: shown not added: {e}"
+                )
             }
             Err(_) => assert!(now <= start + 2 + others, "seed {seed} {f:?}"),
         }
@@ -946,10 +962,16 @@ fn chaos_single_writes() {
         let used_elsewhere = rng.random_bool(0.3) && ctl.other_desk_validates(&code);
         let marked = t.invoke("redeem_mark_used", json!({ "code": code, "amount": null }));
         let state = ctl.session_state(&code).unwrap();
-        assert!(state.times_validated <= 1, "seed {seed} {f:?}: validated twice");
+        assert!(
+            state.times_validated <= 1,
+            "seed {seed} {f:?}: validated twice"
+        );
         if let Ok(result) = &marked {
             assert_eq!(state.times_validated, 1, "seed {seed} {f:?}: {result}");
-            assert!(!used_elsewhere, "seed {seed} {f:?}: another till's use shown as ours: {result}");
+            assert!(
+                !used_elsewhere,
+                "seed {seed} {f:?}: another till's use shown as ours: {result}"
+            );
         }
     }
 }

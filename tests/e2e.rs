@@ -814,7 +814,10 @@ async fn redeem_void_then_undo_void_reads_valid_and_marks_as_used() {
     loop {
         let focused = desk
             .client
-            .execute("return document.activeElement && document.activeElement.id;", vec![])
+            .execute(
+                "return document.activeElement && document.activeElement.id;",
+                vec![],
+            )
             .await
             .unwrap();
         if focused == "redeem-use" {
@@ -969,7 +972,9 @@ async fn practice_mode_teaches_five_first_steps_that_tick_themselves_off() {
     let desk = Desk::launch("first-steps").await;
     let intro = desk.text("#welcome").await;
     assert!(
-        intro.contains("counter") && intro.contains("single-use links") && intro.contains("loyalty"),
+        intro.contains("counter")
+            && intro.contains("single-use links")
+            && intro.contains("loyalty"),
         "the welcome says what the app is for: {intro}"
     );
     desk.click("#start-practice").await;
@@ -981,17 +986,28 @@ async fn practice_mode_teaches_five_first_steps_that_tick_themselves_off() {
     .await;
 
     // A click on a step ticks nothing: it only opens the screen with a coupon ready to scan.
-    desk.click("#first-steps-list button[data-step='scan']").await;
+    desk.click("#first-steps-list button[data-step='scan']")
+        .await;
     desk.wait_visible("#redeem-input").await;
     let code = desk
         .client
-        .execute("return document.querySelector('#redeem-input').value;", vec![])
+        .execute(
+            "return document.querySelector('#redeem-input').value;",
+            vec![],
+        )
         .await
         .unwrap();
-    assert_eq!(code.as_str().map(str::len), Some(21), "a practice coupon: {code}");
+    assert_eq!(
+        code.as_str().map(str::len),
+        Some(21),
+        "a practice coupon: {code}"
+    );
     desk.click("a[data-screen='send']").await;
     desk.wait_visible("#first-steps").await;
-    assert!(!first_step_done(&desk, "scan").await, "opening the screen is not doing the step");
+    assert!(
+        !first_step_done(&desk, "scan").await,
+        "opening the screen is not doing the step"
+    );
     desk.click("a[data-screen='redeem']").await;
     desk.find("#redeem-input")
         .await
@@ -1005,7 +1021,8 @@ async fn practice_mode_teaches_five_first_steps_that_tick_themselves_off() {
     back_to_the_card(&desk, "scan").await;
 
     // Send a coupon to yourself: the step puts the cursor in the address field.
-    desk.click("#first-steps-list button[data-step='send']").await;
+    desk.click("#first-steps-list button[data-step='send']")
+        .await;
     pick_first_campaign(&desk, "#campaign").await;
     desk.fill("#email", "me@example.com").await;
     desk.click("#send-button").await;
@@ -1015,11 +1032,15 @@ async fn practice_mode_teaches_five_first_steps_that_tick_themselves_off() {
     desk.screenshot_at("#first-steps", "first-steps").await;
 
     // Ten single-use links: the amount is filled in.
-    desk.click("#first-steps-list button[data-step='links']").await;
+    desk.click("#first-steps-list button[data-step='links']")
+        .await;
     desk.wait_visible("#links-amount").await;
     let amount = desk
         .client
-        .execute("return document.querySelector('#links-amount').value;", vec![])
+        .execute(
+            "return document.querySelector('#links-amount').value;",
+            vec![],
+        )
         .await
         .unwrap();
     assert_eq!(amount, "10");
@@ -1035,7 +1056,8 @@ async fn practice_mode_teaches_five_first_steps_that_tick_themselves_off() {
     back_to_the_card(&desk, "links").await;
 
     // A stamp: the practice member is found for you.
-    desk.click("#first-steps-list button[data-step='stamp']").await;
+    desk.click("#first-steps-list button[data-step='stamp']")
+        .await;
     choose(&desk, "#loyalty-card", "48213").await;
     desk.wait_text("#loyalty-count", "the practice member found", |t| {
         t.starts_with("1 of")
@@ -1054,7 +1076,8 @@ async fn practice_mode_teaches_five_first_steps_that_tick_themselves_off() {
     back_to_the_card(&desk, "stamp").await;
 
     // A campaign's usage.
-    desk.click("#first-steps-list button[data-step='usage']").await;
+    desk.click("#first-steps-list button[data-step='usage']")
+        .await;
     choose(&desk, "#campaigns-campaign", "cam_104250").await;
     desk.click("#campaigns-load").await;
     desk.wait_text_for(
@@ -1091,7 +1114,10 @@ async fn practice_mode_teaches_five_first_steps_that_tick_themselves_off() {
     desk.click("#first-steps-close").await;
     let deadline = std::time::Instant::now() + desk::TIMEOUT;
     while desk.is_visible("#first-steps").await {
-        assert!(std::time::Instant::now() < deadline, "the card did not close");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the card did not close"
+        );
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     desk.click("a[data-screen='settings']").await;

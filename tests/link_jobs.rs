@@ -223,7 +223,11 @@ async fn a_lost_chunk_is_settled_under_per_page_counts_and_lists_without_links()
         .create_links_job("acc", "Shop", &s.spec(12_000))
         .unwrap();
     let end = s.run(&job).await;
-    assert_eq!((end.state, end.items), (JobState::Finished, 12_000), "{end:?}");
+    assert_eq!(
+        (end.state, end.items),
+        (JobState::Finished, 12_000),
+        "{end:?}"
+    );
     assert_eq!(
         ctl.sessions_in_campaign(&s.campaign) - before,
         12_000,
@@ -256,12 +260,22 @@ async fn a_second_job_never_takes_the_first_jobs_links_for_its_own() {
     let s = Setup::new().await;
     let ctl = s.sandbox.control();
     let before = ctl.sessions_in_campaign(&s.campaign);
-    let first = s.jobs.create_links_job("acc", "Shop", &s.spec(5_000)).unwrap();
+    let first = s
+        .jobs
+        .create_links_job("acc", "Shop", &s.spec(5_000))
+        .unwrap();
     assert_eq!(s.run(&first).await.items, 5_000);
     ctl.inject_on("multiplesingleuse/create", Fault::DropConnection, 1);
-    let second = s.jobs.create_links_job("acc", "Shop", &s.spec(5_000)).unwrap();
+    let second = s
+        .jobs
+        .create_links_job("acc", "Shop", &s.spec(5_000))
+        .unwrap();
     let end = s.run(&second).await;
-    assert_eq!((end.state, end.items), (JobState::Finished, 5_000), "{end:?}");
+    assert_eq!(
+        (end.state, end.items),
+        (JobState::Finished, 5_000),
+        "{end:?}"
+    );
     let a: std::collections::HashSet<_> = s.codes(&first).into_iter().collect();
     let b: std::collections::HashSet<_> = s.codes(&second).into_iter().collect();
     assert_eq!((a.len(), b.len()), (5_000, 5_000));
@@ -300,10 +314,17 @@ async fn links_another_desk_makes_meanwhile_make_the_chunk_unknown_and_stop_the_
             .await
             .map(|links| links.len())
     });
-    let job = s.jobs.create_links_job("acc", "Shop", &s.spec(300)).unwrap();
+    let job = s
+        .jobs
+        .create_links_job("acc", "Shop", &s.spec(300))
+        .unwrap();
     let end = s.run(&job).await;
     assert_eq!(meanwhile.await.unwrap().unwrap(), 3);
-    assert_eq!((end.state, end.unknown, end.items), (JobState::Paused, 1, 0), "{end:?}");
+    assert_eq!(
+        (end.state, end.unknown, end.items),
+        (JobState::Paused, 1, 0),
+        "{end:?}"
+    );
     assert_eq!(
         ctl.sessions_in_campaign(&s.campaign) - before,
         303,

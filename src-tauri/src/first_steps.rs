@@ -24,7 +24,13 @@ pub enum Step {
     Usage,
 }
 
-pub const STEPS: [Step; 5] = [Step::Scan, Step::Send, Step::Links, Step::Stamp, Step::Usage];
+pub const STEPS: [Step; 5] = [
+    Step::Scan,
+    Step::Send,
+    Step::Links,
+    Step::Stamp,
+    Step::Usage,
+];
 
 /// Links that must have been made for the "ten links" step.
 pub const LINKS_FOR_STEP: i64 = 10;

@@ -6,8 +6,6 @@ use std::path::Path;
 use rusqlite::{params, Connection};
 use serde::{Deserialize, Serialize};
 
-use crate::jobs::results_csv;
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
@@ -203,7 +201,7 @@ fn csv_records(entries: &[Entry]) -> impl Iterator<Item = [&str; 7]> + '_ {
 /// Writes `entries` to `path` exactly like a job's results export: BOM, CRLF, formulas defused,
 /// through a `.part` file so a failed export never leaves half a file under the real name.
 pub fn write_csv(path: &Path, entries: &[Entry]) -> std::io::Result<()> {
-    results_csv::write_csv_atomically(path, &CSV_HEADER, csv_records(entries))
+    crate::csv_file::write_csv_atomically(path, &CSV_HEADER, csv_records(entries))
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@
 pub mod accounts;
 pub mod api;
 pub mod commands;
+pub mod csv_file;
 pub mod db;
 pub mod first_steps;
 pub mod history;
@@ -17,7 +18,8 @@ pub mod licences;
 pub mod personal_data;
 pub mod practice;
 pub mod qr;
-pub mod sandbox;
+/// The fake Coupontools server (its own crate) behind practice mode.
+pub use coupontools_sandbox as sandbox;
 pub mod secrets;
 pub mod settings;
 pub mod state;
@@ -62,92 +64,8 @@ pub fn build<R: Runtime>(builder: tauri::Builder<R>, options: AppOptions) -> tau
             commands::about::quiet_check_at_start(app.handle());
             Ok(())
         })
-        .invoke_handler(tauri::generate_handler![
-            commands::accounts::app_status,
-            commands::first_steps::first_steps,
-            commands::first_steps::show_first_steps,
-            commands::first_steps::practice_coupon,
-            commands::accounts::list_accounts,
-            commands::accounts::add_account,
-            commands::accounts::update_account,
-            commands::accounts::remove_account,
-            commands::accounts::set_active_account,
-            commands::accounts::test_connection,
-            commands::accounts::start_practice_mode,
-            commands::preferences::get_preferences,
-            commands::preferences::set_preferences,
-            commands::preferences::set_ui_language,
-            commands::email::list_campaigns,
-            commands::email::send_coupon_email,
-            commands::email::open_url,
-            commands::history::list_history,
-            commands::history::export_history,
-            commands::bulk::preview_email_list,
-            commands::bulk::pick_list_file,
-            commands::bulk::save_list_template,
-            commands::bulk::start_email_job,
-            commands::bulk::pause_job,
-            commands::bulk::resume_job,
-            commands::bulk::cancel_job,
-            commands::bulk::unfinished_jobs,
-            commands::bulk::job_rows,
-            commands::bulk::export_job_results,
-            commands::single_use::create_single_use_link,
-            commands::single_use::start_links_job,
-            commands::single_use::check_links_to_remove,
-            commands::single_use::start_removal_job,
-            commands::single_use::save_link_qr,
-            commands::single_use::export_links_qr_zip,
-            commands::loyalty::loyalty_cards,
-            commands::loyalty::loyalty_members,
-            commands::loyalty::loyalty_member,
-            commands::loyalty::create_loyalty_member,
-            commands::loyalty::update_loyalty_member,
-            commands::loyalty::add_loyalty_stamps,
-            commands::loyalty::use_loyalty_rewards,
-            commands::loyalty::void_loyalty_member,
-            commands::loyalty::delete_loyalty_member,
-            commands::loyalty::push_loyalty_message,
-            commands::loyalty::copy_loyalty_card,
-            commands::loyalty::preview_member_import,
-            commands::loyalty::start_member_import,
-            commands::loyalty::export_loyalty_members,
-            commands::redeem::redeem_lookup,
-            commands::redeem::redeem_mark_used,
-            commands::redeem::redeem_void,
-            commands::redeem::export_shift,
-            commands::redeem_many::check_redeem_many,
-            commands::redeem_many::start_redeem_many_job,
-            commands::campaigns::campaign_details,
-            commands::campaigns::campaign_usage,
-            commands::campaigns::cancel_campaign_usage,
-            commands::campaigns::export_campaign_usage,
-            commands::campaigns::find_sessions,
-            commands::campaigns::push_campaign_message,
-            commands::about::about_info,
-            commands::about::open_app_folder,
-            commands::about::dependency_licences,
-            commands::about::check_for_update,
-            commands::about::install_update,
-            commands::about::pending_update,
-            commands::directories::list_directories,
-            commands::directories::directory_details,
-            commands::directories::directory_members,
-            commands::directories::cancel_directory_members,
-            commands::directories::set_member_payment,
-            commands::directories::start_payment_job,
-            commands::directories::export_directory_members,
-            commands::directories::category_lists,
-            commands::subaccounts::list_subaccounts,
-            commands::subaccounts::subaccount_details,
-            commands::subaccounts::create_subaccount,
-            commands::subaccounts::update_subaccount,
-            commands::subaccounts::subaccount_reset_url,
-            commands::subaccounts::subaccount_login,
-            commands::subaccounts::add_subaccount_as_account,
-            commands::campaigns::list_campaigns_filtered,
-            commands::campaigns::campaign_usage_rows,
-        ])
+        // Made by build.rs from src-tauri/commands.list, the one list of commands.
+        .invoke_handler(include!(concat!(env!("OUT_DIR"), "/invoke_handler.rs")))
 }
 
 /// Builds the app's state. Never fails: Tauri panics on a failed setup, and a shop assistant
@@ -271,55 +189,55 @@ mod log_text_tests {
 mod command_list_tests {
     use std::collections::BTreeSet;
 
-    /// Quoted words of a text that look like command names (`"snake_case"`).
-    fn quoted(text: &str, prefix: &str) -> BTreeSet<String> {
-        text.split('"')
-            .skip(1)
-            .step_by(2)
-            .filter_map(|word| word.strip_prefix(prefix))
-            .filter(|w| {
-                !w.is_empty()
-                    && w.bytes()
-                        .all(|b| b.is_ascii_lowercase() || b == b'_' || b == b'-')
-            })
-            .map(|w| w.replace('-', "_"))
+    /// The commands of src-tauri/commands.list, the one list build.rs makes the handler and
+    /// the permissions from.
+    fn listed_commands() -> Vec<String> {
+        include_str!("../commands.list")
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+            .filter_map(|l| l.rsplit("::").next())
+            .map(str::to_owned)
             .collect()
     }
 
-    /// The command list exists three times (the handler here, build.rs for the permissions, the
-    /// window's capability); Tauri needs each as a literal list, so this test makes them agree.
+    /// The window is granted the app's permission set made from the list, and nothing else (no
+    /// plugin permission: the store, dialog and opener plugins are used from Rust only); every
+    /// `#[tauri::command]` of `commands/` is on the list once.
     #[test]
-    fn handler_build_script_and_capability_name_the_same_commands() {
-        let lib = include_str!("lib.rs");
-        let start = lib.find("generate_handler![").expect("a handler list");
-        let end = start + lib[start..].find(']').expect("its end");
-        let handler: BTreeSet<String> = lib[start..end]
-            .split(',')
-            .filter_map(|path| path.trim().rsplit("::").next())
-            .filter(|name| !name.is_empty() && !name.contains('['))
-            .map(str::to_owned)
-            .collect();
-        let build_rs = include_str!("../build.rs");
-        let listed = &build_rs[build_rs.find("COMMANDS").expect("COMMANDS")..];
-        let listed = &listed[..listed.find("];").expect("end of COMMANDS")];
-        let build: BTreeSet<String> = quoted(listed, "");
-        let capability: BTreeSet<String> =
-            quoted(include_str!("../capabilities/default.json"), "allow-");
-        assert!(handler.len() >= 20, "{handler:?}");
+    fn the_window_is_granted_exactly_the_listed_commands() {
+        let capability: serde_json::Value =
+            serde_json::from_str(include_str!("../capabilities/default.json")).expect("JSON");
+        assert_eq!(capability["permissions"], serde_json::json!(["default"]));
+        let listed = listed_commands();
+        let unique: BTreeSet<&String> = listed.iter().collect();
+        assert_eq!(unique.len(), listed.len(), "a command is listed twice");
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src-tauri/src/commands");
+        let mut defined = BTreeSet::new();
+        for entry in std::fs::read_dir(&dir).expect("commands/") {
+            let text = std::fs::read_to_string(entry.expect("entry").path()).unwrap_or_default();
+            for part in text.split("#[tauri::command]").skip(1) {
+                let name = part
+                    .split("fn ")
+                    .nth(1)
+                    .and_then(|rest| rest.split(['(', '<']).next())
+                    .unwrap_or_default();
+                defined.insert(name.trim().to_owned());
+            }
+        }
+        let unique: BTreeSet<String> = listed.into_iter().collect();
+        assert!(unique.len() >= 20, "{unique:?}");
         assert_eq!(
-            handler, build,
-            "lib.rs generate_handler! vs build.rs COMMANDS"
+            defined, unique,
+            "#[tauri::command]s vs src-tauri/commands.list"
         );
-        assert_eq!(handler, capability, "lib.rs vs capabilities/default.json");
     }
 
     /// The window reaches Rust only through `ui/js/api.js`: every command it calls is one the
     /// app has (a typo would only show as "command not found" in the window).
     #[test]
     fn the_window_calls_only_commands_the_app_has() {
-        let lib = include_str!("lib.rs");
-        let start = lib.find("generate_handler![").expect("a handler list");
-        let end = start + lib[start..].find(']').expect("its end");
+        let listed = listed_commands();
         let api = include_str!("../../ui/js/api.js");
         let called: BTreeSet<String> = api
             .split("call('")
@@ -330,8 +248,8 @@ mod command_list_tests {
         assert!(called.len() >= 40, "{called:?}");
         for command in &called {
             assert!(
-                lib[start..end].contains(&format!("::{command},")),
-                "ui/js/api.js calls {command:?}, which lib.rs does not register"
+                listed.contains(command),
+                "ui/js/api.js calls {command:?}, which src-tauri/commands.list does not hold"
             );
         }
     }

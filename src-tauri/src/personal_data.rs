@@ -105,7 +105,8 @@ fn mask_phones(text: &str) -> String {
         while end > i && !chars[end - 1].is_ascii_digit() {
             end -= 1;
         }
-        let followed_by_word = end < chars.len() && (chars[end].is_alphanumeric() || chars[end] == '_');
+        let followed_by_word =
+            end < chars.len() && (chars[end].is_alphanumeric() || chars[end] == '_');
         let run: String = chars[i..end.max(i)].iter().collect();
         if end > i && !followed_by_word && looks_like_phone(&run) {
             let digits: Vec<char> = run.chars().filter(char::is_ascii_digit).collect();
@@ -174,7 +175,10 @@ mod tests {
             mask(r#"{"receiver":"ANN@Shop.TEST","email":"b@c.d"}"#),
             r#"{"receiver":"A…@S…","email":"b…@c…"}"#
         );
-        assert_eq!(mask("no address @ here, a@ nor @b"), "no address @ here, a@ nor @b");
+        assert_eq!(
+            mask("no address @ here, a@ nor @b"),
+            "no address @ here, a@ nor @b"
+        );
     }
 
     #[test]

@@ -13,7 +13,7 @@ const KEY: &str = "settings";
 const SCHEMA: u32 = 1;
 
 pub const LANGUAGES: &[&str] = &["en", "nl", "fr", "de", "es"];
-pub use crate::jobs::runner::{
+pub use crate::jobs::limits::{
     DEFAULT_CONCURRENCY as DEFAULT_BULK_CONCURRENCY, MAX_CONCURRENCY as MAX_BULK_CONCURRENCY,
 };
 

@@ -19,6 +19,7 @@ pub mod lenient;
 pub mod loyalty;
 pub mod loyalty_v3;
 pub mod loyalty_v4;
+pub mod member_fields;
 pub mod retry;
 pub mod server_clock;
 pub mod session_lookup;
@@ -26,6 +27,7 @@ pub mod session_ops;
 pub mod session_state;
 pub mod sessions;
 pub mod single_use;
+pub mod single_use_code;
 pub mod subaccounts;
 pub mod tls;
 mod transport;
@@ -50,7 +52,6 @@ pub use loyalty_v4::{
     MemberQuery, PushReceipt, Reward, MAX_BULK_MEMBERS,
 };
 pub use retry::RetryPolicy;
-pub use transport::track_departure;
 pub use session_lookup::{code_in, CounterState, Found, MAX_SCAN_CHARS};
 pub use session_ops::{
     ManySessionsUpdate, Operation, SessionUpdate, SessionUpdateOutcome, SessionUpdateResult,
@@ -62,5 +63,6 @@ pub use single_use::{
     SingleUseLink, SingleUseRequest, SingleUseStatus,
 };
 pub use subaccounts::{SsoLogin, Subaccount, SubaccountCampaign, SubaccountFields, SubaccountsApi};
+pub use transport::track_departure;
 pub use transport::CONNECT_TIMEOUT;
 pub use validate::{FieldProblem, PaymentStatus};

@@ -40,7 +40,12 @@ mod tests {
     /// Every combination the reference shows, and the flag absent.
     #[test]
     fn flags_first_then_dates_and_a_later_undo_wins() {
-        let cases: &[(Option<bool>, Option<OffsetDateTime>, Option<OffsetDateTime>, bool)] = &[
+        let cases: &[(
+            Option<bool>,
+            Option<OffsetDateTime>,
+            Option<OffsetDateTime>,
+            bool,
+        )] = &[
             // The help article after Void then Undo void: flag "0", both dates set.
             (Some(false), Some(VOID), Some(LATER), false),
             // Voided: flag "1", a void date, no undo.

@@ -965,17 +965,37 @@ mod tests {
         let s = decode::<SessionRow>(&undone).into_session("").unwrap();
         assert!(s.voided_at.is_some() && !s.voided && !s.locked, "{s:?}");
         let voided = undone.replace(r#""voided":"0""#, r#""voided":"1""#);
-        assert!(decode::<SessionRow>(&voided).into_session("").unwrap().voided);
+        assert!(
+            decode::<SessionRow>(&voided)
+                .into_session("")
+                .unwrap()
+                .voided
+        );
         let no_flag = undone.replace(r#""voided":"0","#, "");
         assert!(!no_flag.contains(r#""voided":"#));
-        assert!(!decode::<SessionRow>(&no_flag).into_session("").unwrap().voided);
+        assert!(
+            !decode::<SessionRow>(&no_flag)
+                .into_session("")
+                .unwrap()
+                .voided
+        );
         let revoided = no_flag.replace(
             r#""unvoided_date_utc":"2019-03-25 10:46:00""#,
             r#""unvoided_date_utc":"2019-03-25 10:44:00""#,
         );
-        assert!(decode::<SessionRow>(&revoided).into_session("").unwrap().voided);
+        assert!(
+            decode::<SessionRow>(&revoided)
+                .into_session("")
+                .unwrap()
+                .voided
+        );
         let used_flag_only = SESSION_DATA.replace(r#""validated":"0""#, r#""validated":"1""#);
-        assert!(decode::<SessionRow>(&used_flag_only).into_session("").unwrap().validated);
+        assert!(
+            decode::<SessionRow>(&used_flag_only)
+                .into_session("")
+                .unwrap()
+                .validated
+        );
     }
 
     #[test]

@@ -883,7 +883,12 @@ mod tests {
         }
         // A read still takes a bare "failed" as the refusal it says it is.
         assert!(matches!(
-            read_v3::<Value>(false, 200, &no_headers(), br#"{"status":{"status":"failed"}}"#),
+            read_v3::<Value>(
+                false,
+                200,
+                &no_headers(),
+                br#"{"status":{"status":"failed"}}"#
+            ),
             Attempt::Done(Err(ApiError::Coupontools { code: 0, .. }))
         ));
     }

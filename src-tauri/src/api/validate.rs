@@ -326,9 +326,11 @@ fn pasted_code(text: &str) -> Result<PastedCode, FieldProblem> {
 
 /// The 21-character session code in pasted text: the code itself, or a link
 /// `https://<host>/p/<6-char>/<21-char>`. A 6-character short code is not enough to remove a link.
-pub fn session_code_from_text(text: &str) -> Result<super::SingleUseCode, FieldProblem> {
+pub fn session_code_from_text(
+    text: &str,
+) -> Result<super::single_use_code::SingleUseCode, FieldProblem> {
     match pasted_code(text)? {
-        PastedCode::Full(code) => Ok(super::SingleUseCode::new(code)),
+        PastedCode::Full(code) => Ok(super::single_use_code::SingleUseCode::new(code)),
         PastedCode::Short(_) => Err(FieldProblem::new(
             "code",
             t("field.code.shortCode"),
@@ -551,8 +553,8 @@ pub fn stamp_amount(amount: u32) -> Result<u32, FieldProblem> {
 /// the e-mail address and phone number checked as everywhere else. Returned trimmed, blank
 /// fields left out.
 pub fn member_fields(
-    fields: &super::loyalty_v4::MemberFields,
-) -> Result<super::loyalty_v4::MemberFields, FieldProblem> {
+    fields: &super::member_fields::MemberFields,
+) -> Result<super::member_fields::MemberFields, FieldProblem> {
     let text = |input: &Option<String>, field, label: String, max| {
         optional_text(input.as_deref(), field, &label, max)
     };
@@ -595,7 +597,7 @@ pub fn member_fields(
             MAX_MEMBER_CUSTOM_CHARS,
         )?;
     }
-    Ok(super::loyalty_v4::MemberFields {
+    Ok(super::member_fields::MemberFields {
         first_name: text(
             &fields.first_name,
             "firstName",

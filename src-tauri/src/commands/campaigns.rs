@@ -268,7 +268,9 @@ pub fn summarize(sessions: &[SessionData]) -> (UsageSummary, Vec<DayCount>) {
     for s in sessions {
         bump(day(s.opened_at), |c| c.opened += 1);
         bump(day(s.claimed_at), |c| c.claimed += 1);
-        bump(day(s.validated_at.filter(|_| s.validated)), |c| c.validated += 1);
+        bump(day(s.validated_at.filter(|_| s.validated)), |c| {
+            c.validated += 1
+        });
     }
     let count = |f: fn(&SessionData) -> bool| sessions.iter().filter(|s| f(s)).count();
     let opened = count(|s| s.opened_at.is_some());

@@ -10,9 +10,9 @@ use crate::api::{
     EmailCouponRequest, EmailedCoupon, Endpoint, SessionSearch, SingleUseCode,
 };
 use crate::history;
+use crate::i18n::{t, tf};
 use crate::jobs::kinds::email::{session_of_this_send, settle_in_doubt};
 use crate::jobs::{EmailSpec, Reconciled, RowStatus};
-use crate::i18n::{t, tf};
 use crate::state::AppState;
 
 #[derive(Debug, Serialize)]
@@ -468,9 +468,14 @@ mod tests {
                 .await
                 .unwrap();
             assert_eq!(first.outcome, EmailAction::Sent);
-            let kept = settle_send(&client, &request("Ann@Shop.test"), first.clone(), before_first)
-                .await
-                .unwrap();
+            let kept = settle_send(
+                &client,
+                &request("Ann@Shop.test"),
+                first.clone(),
+                before_first,
+            )
+            .await
+            .unwrap();
             assert_eq!(kept, first, "a complete send is kept as is");
 
             // A later request (after the margin) that the server skipped: the earlier link.
@@ -588,7 +593,10 @@ mod tests {
             let client = client(&sb);
             let left = now_ms();
             ctl.inject_on("send/email", crate::sandbox::Fault::DropAfterHandling, 1);
-            assert!(client.send_coupon_email(&request("gus@shop.test")).await.is_err());
+            assert!(client
+                .send_coupon_email(&request("gus@shop.test"))
+                .await
+                .is_err());
             let (sent, confirmed) = settle_lost_send(&client, &request("gus@shop.test"), left)
                 .await
                 .unwrap();
@@ -598,7 +606,10 @@ mod tests {
 
             let left = now_ms();
             ctl.inject_on("send/email", crate::sandbox::Fault::DropConnection, 1);
-            assert!(client.send_coupon_email(&request("hal@shop.test")).await.is_err());
+            assert!(client
+                .send_coupon_email(&request("hal@shop.test"))
+                .await
+                .is_err());
             assert!(matches!(
                 settle_lost_send(&client, &request("hal@shop.test"), left).await,
                 Err(Unsettled::NotSent)

@@ -46,7 +46,10 @@ pub async fn show_first_steps<R: Runtime>(
 ) -> Result<FirstStepsView, UiError> {
     let account = active_account(&state).await?;
     change_settings(&app, &state, |s| {
-        s.first_steps.entry(account.id.clone()).or_default().dismissed = !show;
+        s.first_steps
+            .entry(account.id.clone())
+            .or_default()
+            .dismissed = !show;
         Ok(())
     })
     .await?;
@@ -76,7 +79,10 @@ pub async fn practice_coupon(state: State<'_, AppState>) -> Result<String, UiErr
 
 async fn view(state: &State<'_, AppState>) -> Result<FirstStepsView, UiError> {
     let settings = state.settings.lock().await.clone();
-    let Some(account) = settings.active().filter(|a| a.kind == AccountKind::Practice) else {
+    let Some(account) = settings
+        .active()
+        .filter(|a| a.kind == AccountKind::Practice)
+    else {
         return Ok(FirstStepsView {
             practice: false,
             show: false,

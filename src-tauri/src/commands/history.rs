@@ -68,7 +68,7 @@ pub(crate) async fn save_csv<R: Runtime>(
     let target = path.clone();
     let stem = stem.to_owned();
     blocking(move || {
-        crate::jobs::results_csv::write_csv_atomically(&target, header, rows).map_err(|e| {
+        crate::csv_file::write_csv_atomically(&target, header, rows).map_err(|e| {
             log::warn!("{stem} export: {e}");
             UiError::new("export", failed, downloads_hint())
         })

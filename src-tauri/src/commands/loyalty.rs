@@ -625,7 +625,8 @@ pub async fn use_loyalty_rewards(
     };
     let member_id = member_of(&member)?;
     let (account, client) = client(&state).await?;
-    let (result, left) = super::write(client.loyalty().use_rewards(id, member_id, &reward_ids)).await;
+    let (result, left) =
+        super::write(client.loyalty().use_rewards(id, member_id, &reward_ids)).await;
     write_outcome(
         &state,
         &account,

@@ -143,7 +143,9 @@ pub async fn redeem_void(
         void: Some(void),
     };
     let action = if void { "redeem_void" } else { "redeem_unvoid" };
-    change(&state, &code, update, action, move |s, _, _| Some(s.voided == void))
+    change(&state, &code, update, action, move |s, _, _| {
+        Some(s.voided == void)
+    })
     .await
 }
 

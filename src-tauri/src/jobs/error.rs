@@ -5,7 +5,7 @@
 
 use crate::db::DbError;
 use crate::i18n::{t, tf, Plain};
-use crate::jobs::runner::{DEFAULT_CONCURRENCY, MAX_CONCURRENCY, MIN_CONCURRENCY};
+use crate::jobs::limits::{DEFAULT_CONCURRENCY, MAX_CONCURRENCY, MIN_CONCURRENCY};
 
 /// A pasted or loaded list that cannot be used as it is.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

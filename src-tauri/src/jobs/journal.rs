@@ -14,11 +14,12 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::db;
-use crate::history::{self, NewEntry, Outcome};
+use crate::history::{self, NewEntry};
 use crate::i18n::t;
 use crate::jobs::error::JobError;
-use crate::jobs::kind::RowOutcome;
-use crate::jobs::runner::{MAX_CONCURRENCY, MIN_CONCURRENCY};
+use crate::jobs::kind::{KindLookup, RowOutcome};
+use crate::jobs::limits::{MAX_CONCURRENCY, MIN_CONCURRENCY};
+pub use crate::jobs::status::{PauseReason, RowStatus};
 
 /// A row whose e-mail may have gone out unseen.
 pub(crate) fn unknown_message() -> String {
@@ -85,64 +86,6 @@ impl JobState {
             _ => JobState::Paused,
         }
     }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum RowStatus {
-    Pending,
-    InFlight,
-    Sent,
-    Skipped,
-    Failed,
-    Unknown,
-}
-
-impl RowStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RowStatus::Pending => "pending",
-            RowStatus::InFlight => "in_flight",
-            RowStatus::Sent => "sent",
-            RowStatus::Skipped => "skipped",
-            RowStatus::Failed => "failed",
-            RowStatus::Unknown => "unknown",
-        }
-    }
-
-    /// A word this version does not know is a row in doubt: never sendable again.
-    pub(crate) fn parse(text: &str) -> RowStatus {
-        match text {
-            "pending" => RowStatus::Pending,
-            "in_flight" => RowStatus::InFlight,
-            "sent" => RowStatus::Sent,
-            "skipped" => RowStatus::Skipped,
-            "failed" => RowStatus::Failed,
-            _ => RowStatus::Unknown,
-        }
-    }
-
-    pub fn is_final(self) -> bool {
-        !matches!(self, RowStatus::Pending | RowStatus::InFlight)
-    }
-
-    /// What the history says about a row with this status; None while it is not decided.
-    fn history_outcome(self) -> Option<Outcome> {
-        match self {
-            RowStatus::Pending | RowStatus::InFlight => None,
-            RowStatus::Sent => Some(Outcome::Ok),
-            RowStatus::Skipped => Some(Outcome::Skipped),
-            RowStatus::Failed => Some(Outcome::Failed),
-            RowStatus::Unknown => Some(Outcome::Unknown),
-        }
-    }
-}
-
-/// Why a job paused itself (an account-wide failure), as the window shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PauseReason {
-    pub message: String,
-    pub hint: String,
 }
 
 /// What a job was asked to do, as the journal keeps it.
@@ -281,15 +224,18 @@ pub(crate) fn now_ms() -> i64 {
 
 pub(crate) struct Journal {
     conn: Connection,
+    kinds: KindLookup,
 }
 
 impl Journal {
-    pub fn open(path: &Path) -> Result<Journal, JobError> {
+    /// `kinds`: the facts of each kind (`jobs::kinds::find`), for the words and history lines
+    /// the journal writes on a kind's behalf.
+    pub(crate) fn open(path: &Path, kinds: KindLookup) -> Result<Journal, JobError> {
         let conn = db::open(path).map_err(JobError::Open)?;
         // FULL: the in_flight mark must survive a power cut, not only a crash, or a resend
         // after it could e-mail someone twice. In WAL mode this costs one fsync per commit.
         conn.pragma_update(None, "synchronous", "FULL")?;
-        Ok(Journal { conn })
+        Ok(Journal { conn, kinds })
     }
 
     /// Stores the job and all its rows in one transaction (100 000 rows take about a second;
@@ -352,7 +298,14 @@ impl Journal {
                     message,
                     job.created_at,
                 ])?;
-                record_history(&tx, &job, &new_row.target, status, message.as_deref())?;
+                record_history(
+                    self.kinds,
+                    &tx,
+                    &job,
+                    &new_row.target,
+                    status,
+                    message.as_deref(),
+                )?;
             }
         }
         tx.execute(
@@ -453,7 +406,7 @@ impl Journal {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        finish_in(&tx, job, row, outcome)?;
+        finish_in(self.kinds, &tx, job, row, outcome)?;
         let claimed = claim_in(&tx, &job.id, then_claim, clock_offset_ms)?;
         tx.commit()?;
         Ok(claimed)
@@ -530,7 +483,7 @@ impl Journal {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        insert_items(&tx, job, row, items)?;
+        insert_items(self.kinds, &tx, job, row, items)?;
         tx.execute(
             "UPDATE job_rows SET input = ?3, updated_at = ?4 WHERE job_id = ?1 AND row = ?2",
             params![
@@ -582,8 +535,8 @@ impl Journal {
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let at = history::now_rfc3339();
-        let unknown = crate::jobs::kinds::find(&job.kind)
-            .map_or_else(unknown_message, |kind| (kind.unknown_message)());
+        let unknown =
+            (self.kinds)(&job.kind).map_or_else(unknown_message, |kind| (kind.unknown_message)());
         let cancelled = cancelled_message();
         let doubtful: Vec<String> = tx
             .prepare(
@@ -594,7 +547,14 @@ impl Journal {
             .query_map(params![job.id.as_str(), unknown, at], |r| r.get(0))?
             .collect::<Result<_, _>>()?;
         for target in &doubtful {
-            record_history(&tx, job, target, RowStatus::Unknown, Some(&unknown))?;
+            record_history(
+                self.kinds,
+                &tx,
+                job,
+                target,
+                RowStatus::Unknown,
+                Some(&unknown),
+            )?;
         }
         tx.execute(
             "UPDATE job_rows SET message = ?2, updated_at = ?3 WHERE job_id = ?1 AND status = 'pending'",
@@ -746,6 +706,7 @@ fn object(text: &str) -> Map<String, Value> {
 
 /// The row's line in the history, in the caller's transaction; nothing for an undecided row.
 fn record_history(
+    kinds: KindLookup,
     conn: &Connection,
     job: &JobRecord,
     target: &str,
@@ -760,7 +721,7 @@ fn record_history(
         &NewEntry {
             account_id: &job.account_id,
             account: &job.account_name,
-            action: crate::jobs::kinds::history_action(&job.kind),
+            action: kinds(&job.kind).map_or("bulk_job", |k| k.history_action),
             campaign: job.label.as_deref(),
             target: Some(target),
             outcome,
@@ -772,6 +733,7 @@ fn record_history(
 }
 
 fn finish_in(
+    kinds: KindLookup,
     tx: &rusqlite::Transaction<'_>,
     job: &JobRecord,
     row: usize,
@@ -798,9 +760,9 @@ fn finish_in(
         if outcome.items.is_empty() {
             // The link (or whatever the kind's first output is) says most; else the message.
             let detail = link_in(&outcome.output).or_else(|| outcome.message.clone());
-            record_history(tx, job, &target, outcome.status, detail.as_deref())?;
+            record_history(kinds, tx, job, &target, outcome.status, detail.as_deref())?;
         } else {
-            insert_items(tx, job, row, &outcome.items)?;
+            insert_items(kinds, tx, job, row, &outcome.items)?;
         }
     }
     Ok(())
@@ -817,12 +779,13 @@ fn link_in(fields: &Map<String, Value>) -> Option<String> {
 /// Appends items to the job, each with its history line (target: the item's key, e.g. the
 /// code; detail: its link), in the caller's transaction.
 fn insert_items(
+    kinds: KindLookup,
     tx: &rusqlite::Transaction<'_>,
     job: &JobRecord,
     row: usize,
     items: &[Map<String, Value>],
 ) -> Result<(), JobError> {
-    let key = crate::jobs::kinds::find(&job.kind).and_then(|k| k.item_key);
+    let key = kinds(&job.kind).and_then(|k| k.item_key);
     let next: i64 = tx.query_row(
         "SELECT coalesce(max(item), 0) + 1 FROM job_items WHERE job_id = ?1",
         [job.id.as_str()],
@@ -842,7 +805,14 @@ fn insert_items(
             .and_then(|k| item.get(k))
             .and_then(Value::as_str)
             .unwrap_or_default();
-        record_history(tx, job, target, RowStatus::Sent, link_in(item).as_deref())?;
+        record_history(
+            kinds,
+            tx,
+            job,
+            target,
+            RowStatus::Sent,
+            link_in(item).as_deref(),
+        )?;
     }
     Ok(())
 }
@@ -977,4 +947,33 @@ fn job_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<JobRecord> {
         }),
         total: r.get::<_, i64>(11)?.max(0) as usize,
     })
+}
+
+/// The app's one journal writer, shared by the job manager and the workers of every run.
+#[derive(Clone)]
+pub(crate) struct SharedJournal(std::sync::Arc<std::sync::Mutex<Journal>>);
+
+impl SharedJournal {
+    pub(crate) fn new(journal: Journal) -> SharedJournal {
+        SharedJournal(std::sync::Arc::new(std::sync::Mutex::new(journal)))
+    }
+
+    pub(crate) fn lock(&self) -> std::sync::MutexGuard<'_, Journal> {
+        // A panic elsewhere must not make the journal unreachable; its data is committed SQL.
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Runs `f` on the journal off the async threads: a commit waits for the disk.
+    pub(crate) async fn with_journal<T, F>(&self, f: F) -> Result<T, JobError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Journal) -> Result<T, JobError> + Send + 'static,
+    {
+        let shared = self.clone();
+        tokio::task::spawn_blocking(move || f(&mut shared.lock()))
+            .await
+            .map_err(|_| JobError::Internal)?
+    }
 }

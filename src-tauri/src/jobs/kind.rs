@@ -15,7 +15,7 @@ use serde_json::{Map, Value};
 
 use crate::api::{ApiError, Client};
 use crate::i18n::t;
-use crate::jobs::journal::{PauseReason, RowStatus};
+use crate::jobs::status::{PauseReason, RowStatus};
 
 /// A row as a worker holds it: `in_flight` in the journal.
 #[derive(Debug, Clone, PartialEq)]
@@ -135,6 +135,36 @@ pub enum Reconciled<I> {
     /// The look-up was refused for the whole account; the row stays in doubt for a later run.
     PauseJob(PauseReason),
 }
+
+/// What the engine and the journal need of a kind when they only have a stored job's `kind`
+/// word (the kinds' table, `kinds::find`).
+pub(crate) struct KindFacts {
+    pub name: &'static str,
+    pub history_action: &'static str,
+    pub export_columns: &'static [(&'static str, &'static str)],
+    /// Set for kinds whose rows make many items; the table and export then list the items.
+    pub item_key: Option<&'static str>,
+    /// The export's status word for a row that is done, in the window's language.
+    pub done_word: fn() -> String,
+    pub unknown_message: fn() -> String,
+}
+
+impl KindFacts {
+    pub(crate) const fn of<K: JobKind>() -> KindFacts {
+        KindFacts {
+            name: K::NAME,
+            history_action: K::HISTORY_ACTION,
+            export_columns: K::EXPORT_COLUMNS,
+            item_key: K::ITEM_KEY,
+            done_word: K::done_word,
+            unknown_message: K::unknown_message,
+        }
+    }
+}
+
+/// How the journal finds a kind's facts: given to it when it opens, so that the journal does not
+/// depend on the kinds (which depend on it).
+pub(crate) type KindLookup = fn(&str) -> Option<&'static KindFacts>;
 
 /// One kind of bulk work. Stateless: everything a run needs is in the spec and the rows.
 pub trait JobKind: Send + Sync + 'static {

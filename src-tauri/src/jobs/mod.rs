@@ -3,14 +3,18 @@
 //! window lose nothing and send nothing twice. A kind (`kinds/`) says how rows become requests
 //! and how a row in doubt is looked up; the engine (`runner`, `worker`, `journal`) owns the rest.
 
+mod create;
 pub mod email_list;
 pub mod error;
 pub mod journal;
 pub mod kind;
 pub mod kinds;
+pub mod limits;
+mod live_run;
 pub mod progress;
 pub mod results_csv;
 pub mod runner;
+pub mod status;
 mod worker;
 pub(crate) use worker::grace;
 
@@ -22,7 +26,7 @@ pub use kinds::{
     AutomatedCodesSpec, CreateLinksSpec, EmailInput, EmailJobSpec, EmailKind, EmailSpec,
     ImportSpec, PaymentInput, PaymentJobSpec, PaymentRow, RedeemInput, RemoveInput,
 };
+pub use limits::{DEFAULT_CONCURRENCY, MAX_CONCURRENCY, MIN_CONCURRENCY};
+pub use live_run::SAME_REFUSAL_PAUSE_AFTER;
 pub use progress::{JobProgress, NoProgress, ProgressSink};
-pub use runner::{
-    JobManager, DEFAULT_CONCURRENCY, MAX_CONCURRENCY, MIN_CONCURRENCY, SAME_REFUSAL_PAUSE_AFTER,
-};
+pub use runner::JobManager;

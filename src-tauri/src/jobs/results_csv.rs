@@ -1,8 +1,8 @@
 //! The results of a job as a CSV file: one line per row of the original list.
 
-use std::io::Write;
 use std::path::Path;
 
+use crate::csv_file::write_csv_atomically;
 use crate::i18n::t;
 use crate::jobs::error::JobError;
 use crate::jobs::journal::{JobRow, RowStatus};
@@ -30,58 +30,6 @@ pub fn write_results(
             .collect::<Vec<_>>()
     });
     write_csv_atomically(path, &header, records).map_err(JobError::Export)
-}
-
-/// The one way Coupon Desk writes a CSV file for people: UTF-8 with a BOM (Excel otherwise
-/// misreads accents), CRLF line ends (what Excel writes), every cell defused with [`safe_cell`],
-/// and written to `<path>.part` then renamed, so a half-written file never replaces a good one.
-pub fn write_csv_atomically<Row, Cell>(
-    path: &Path,
-    header: &[&str],
-    rows: impl IntoIterator<Item = Row>,
-) -> std::io::Result<()>
-where
-    Row: IntoIterator<Item = Cell>,
-    Cell: AsRef<str>,
-{
-    let mut partial = path.as_os_str().to_owned();
-    partial.push(".part");
-    let partial = std::path::PathBuf::from(partial);
-    let written = std::fs::File::create(&partial)
-        .and_then(|file| write_csv(file, header, rows))
-        .and_then(|file| file.sync_all())
-        .and_then(|()| std::fs::rename(&partial, path));
-    if written.is_err() {
-        // Best effort: the error that matters is the one above.
-        let _ = std::fs::remove_file(&partial);
-    }
-    written
-}
-
-/// The bytes of [`write_csv_atomically`], into any writer; hands the writer back flushed.
-pub fn write_csv<W, Row, Cell>(
-    out: W,
-    header: &[&str],
-    rows: impl IntoIterator<Item = Row>,
-) -> std::io::Result<W>
-where
-    W: Write,
-    Row: IntoIterator<Item = Cell>,
-    Cell: AsRef<str>,
-{
-    let mut out = out;
-    out.write_all("\u{feff}".as_bytes())?;
-    let mut writer = csv::WriterBuilder::new()
-        .terminator(csv::Terminator::CRLF)
-        .from_writer(out);
-    writer.write_record(header).map_err(std::io::Error::other)?;
-    for row in rows {
-        let record = row.into_iter().map(|cell| safe_cell(cell.as_ref()));
-        writer.write_record(record).map_err(std::io::Error::other)?;
-    }
-    writer
-        .into_inner()
-        .map_err(|e| std::io::Error::other(e.to_string()))
 }
 
 /// The status words of the exported file, in the window's language, worded once per file.
@@ -119,18 +67,10 @@ impl StatusWords {
     }
 }
 
-/// A spreadsheet runs a cell that starts with `=`, `+`, `-`, `@` (or a tab/CR before one) as a
-/// formula; the addresses and names come from outside, so such cells get a leading `'`.
-pub fn safe_cell(value: &str) -> String {
-    match value.chars().next() {
-        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{value}"),
-        _ => value.to_string(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::csv_file::safe_cell;
 
     fn row(
         row: usize,

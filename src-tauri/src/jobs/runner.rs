@@ -3,8 +3,10 @@
 //! through a [`ProgressSink`].
 
 use std::collections::HashMap;
+use std::future::Future;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::pin::Pin;
+use std::sync::atomic::AtomicUsize;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -12,29 +14,46 @@ use tokio::sync::{watch, Notify};
 
 use crate::api::Client;
 use crate::history::NewEntry;
-use crate::i18n::tf;
 use crate::jobs::error::JobError;
+use crate::jobs::journal::SharedJournal;
 use crate::jobs::journal::{
     item_count, items_in, rows_in, Counts, JobId, JobRecord, JobRows, JobState, JobSummary,
     Journal, NewJob, NewRow, PauseReason, RowStatus,
 };
 use crate::jobs::kind::JobKind;
+use crate::jobs::limits::{MAX_CONCURRENCY, MIN_CONCURRENCY};
+use crate::jobs::live_run::{lock, LiveRun, Stop};
 use crate::jobs::progress::{JobProgress, ProgressSink};
 use crate::jobs::{kinds, results_csv, worker};
 
-pub const MIN_CONCURRENCY: u8 = 1;
-pub const MAX_CONCURRENCY: u8 = 16;
-pub const DEFAULT_CONCURRENCY: u8 = 4;
+type Drive = fn(JobManager, Arc<LiveRun>, Client) -> Pin<Box<dyn Future<Output = ()> + Send>>;
+
+fn drive_boxed<K: JobKind>(
+    manager: JobManager,
+    run: Arc<LiveRun>,
+    client: Client,
+) -> Pin<Box<dyn Future<Output = ()> + Send>> {
+    Box::pin(drive::<K>(manager, run, client))
+}
+
+macro_rules! drive_table {
+    ($($kind:ty),*) => {
+        /// How to run a stored job of this kind.
+        fn drive_of(name: &str) -> Option<Drive> {
+            $(if name == <$kind as JobKind>::NAME {
+                return Some(drive_boxed::<$kind>);
+            })*
+            None
+        }
+    };
+}
+kinds::every_kind!(drive_table);
 
 /// At most this many progress reports a second while rows settle; state changes go out at once.
 const REPORT_INTERVAL: Duration = Duration::from_millis(100);
 
 /// Largest page [`JobManager::rows`] returns.
 pub const MAX_PAGE: usize = 1_000;
-
-/// This many rows in a row refused with the same code are not bad rows but a problem of the
-/// whole account (an empty e-mail balance answers 604 to every address): the job pauses.
-pub const SAME_REFUSAL_PAUSE_AFTER: usize = 10;
 
 /// Creates and runs bulk jobs over one journal. Cheap to clone; all clones share the journal
 /// and the runs.
@@ -45,132 +64,10 @@ pub struct JobManager {
 
 struct Inner {
     /// The app's one writer: every journal and history write goes through it.
-    journal: Mutex<Journal>,
+    journal: SharedJournal,
     /// For readers that must not wait for the writer (exports).
     db_path: PathBuf,
     runs: Mutex<HashMap<JobId, Arc<LiveRun>>>,
-}
-
-/// How far a run has been asked to stop; only ever escalates.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub(crate) enum Stop {
-    Go,
-    Pause,
-    Cancel,
-}
-
-/// A job being run in this process.
-pub(crate) struct LiveRun {
-    pub job: Arc<JobRecord>,
-    stop: watch::Sender<Stop>,
-    pause_reason: Mutex<Option<PauseReason>>,
-    sink: Mutex<Arc<dyn ProgressSink>>,
-    counts: Mutex<Counts>,
-    changed: Notify,
-    settled: watch::Sender<Option<JobProgress>>,
-    started: Instant,
-    done_at_start: usize,
-    /// The latest run of rows refused with one code: (code, how many).
-    refusals: Mutex<(Option<i64>, usize)>,
-    /// Items the job has made (links of chunks), for kinds that make them.
-    items: AtomicUsize,
-    /// The account's server clock, to note when a row's request left by it.
-    pub(crate) clock: Arc<crate::api::server_clock::ServerClock>,
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    // A panic elsewhere must not make the journal unreachable; its data is committed SQL.
-    mutex
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-}
-
-impl LiveRun {
-    pub fn stopping(&self) -> bool {
-        *self.stop.borrow() != Stop::Go
-    }
-
-    pub fn stop_signal(&self) -> watch::Receiver<Stop> {
-        self.stop.subscribe()
-    }
-
-    fn request(&self, stop: Stop) {
-        self.stop.send_if_modified(|current| {
-            if stop > *current {
-                *current = stop;
-                true
-            } else {
-                false
-            }
-        });
-    }
-
-    /// An account-wide failure: the first reason wins, the workers stop taking rows.
-    pub fn pause_with(&self, reason: PauseReason) {
-        lock(&self.pause_reason).get_or_insert(reason);
-        self.request(Stop::Pause);
-        self.changed.notify_one();
-    }
-
-    /// Keeps the live counts in step with a journal change that has been committed.
-    pub fn counted(&self, from: RowStatus, to: RowStatus) {
-        {
-            let mut counts = lock(&self.counts);
-            counts.add(from, -1);
-            counts.add(to, 1);
-        }
-        self.changed.notify_one();
-    }
-
-    /// Notes how a row settled; a run of [`SAME_REFUSAL_PAUSE_AFTER`] refusals with one code
-    /// pauses the job with that refusal as the reason.
-    pub fn note_settled(&self, refusal: Option<(Option<i64>, &str, &str)>) {
-        let mut streak = lock(&self.refusals);
-        let Some((code, message, hint)) = refusal else {
-            *streak = (None, 0);
-            return;
-        };
-        if code.is_some() && streak.0 == code {
-            streak.1 += 1;
-        } else {
-            *streak = (code, 1);
-        }
-        if code.is_some() && streak.1 >= SAME_REFUSAL_PAUSE_AFTER {
-            let count = streak.1;
-            drop(streak);
-            self.pause_with(PauseReason {
-                message: tf(
-                    "job.pause.sameRefusal.message",
-                    &[("count", &count), ("reason", &message)],
-                ),
-                hint: tf("job.pause.sameRefusal.hint", &[("hint", &hint)]),
-            });
-        }
-    }
-
-    pub fn items_added(&self, n: usize) {
-        if n > 0 {
-            self.items.fetch_add(n, Ordering::Relaxed);
-            self.changed.notify_one();
-        }
-    }
-
-    fn progress(&self, state: JobState) -> JobProgress {
-        let counts = *lock(&self.counts);
-        let reason = lock(&self.pause_reason).clone();
-        let mut progress = JobProgress::new(&self.job.id, state, self.job.total, &counts, reason)
-            .with_rate(
-                counts.done().saturating_sub(self.done_at_start),
-                self.started.elapsed().as_secs_f64(),
-            );
-        progress.items = self.items.load(Ordering::Relaxed);
-        progress
-    }
-
-    fn report(&self, progress: &JobProgress) {
-        let sink = lock(&self.sink).clone();
-        sink.report(progress);
-    }
 }
 
 impl JobManager {
@@ -178,14 +75,14 @@ impl JobManager {
     /// a close are decided here (see [`Journal::recover_in_flight`]), so what
     /// [`JobManager::unfinished`] shows is already true.
     pub fn open(db_path: PathBuf) -> Result<JobManager, JobError> {
-        let mut journal = Journal::open(&db_path)?;
+        let mut journal = Journal::open(&db_path, kinds::find)?;
         let recovered = journal.recover_all()?;
         if recovered > 0 {
             log::info!("jobs: {recovered} rows were on their way when Coupon Desk last stopped");
         }
         Ok(JobManager {
             inner: Arc::new(Inner {
-                journal: Mutex::new(journal),
+                journal: SharedJournal::new(journal),
                 db_path,
                 runs: Mutex::new(HashMap::new()),
             }),
@@ -285,11 +182,9 @@ impl JobManager {
             items: AtomicUsize::new(items),
             clock: client.server_clock().clone(),
         });
-        let drive = kinds::find(&run.job.kind)
-            .ok_or_else(|| JobError::UnknownKind {
-                kind: run.job.kind.clone(),
-            })?
-            .drive;
+        let drive = drive_of(&run.job.kind).ok_or_else(|| JobError::UnknownKind {
+            kind: run.job.kind.clone(),
+        })?;
         runs.insert(job_id.clone(), run.clone());
         drop(runs);
         run.report(&run.progress(JobState::Running));
@@ -453,19 +348,7 @@ impl JobManager {
     }
 
     fn journal(&self) -> MutexGuard<'_, Journal> {
-        lock(&self.inner.journal)
-    }
-
-    /// Runs `f` on the journal off the async threads: a commit waits for the disk.
-    pub(crate) async fn with_journal<T, F>(&self, f: F) -> Result<T, JobError>
-    where
-        T: Send + 'static,
-        F: FnOnce(&mut Journal) -> Result<T, JobError> + Send + 'static,
-    {
-        let inner = self.inner.clone();
-        tokio::task::spawn_blocking(move || f(&mut lock(&inner.journal)))
-            .await
-            .map_err(|_| JobError::Internal)?
+        self.inner.journal.lock()
     }
 }
 
@@ -478,7 +361,7 @@ pub(crate) async fn drive<K: JobKind>(manager: JobManager, run: Arc<LiveRun>, cl
             let spec = Arc::new(spec);
             for _ in 0..run.job.concurrency.clamp(MIN_CONCURRENCY, MAX_CONCURRENCY) {
                 workers.spawn(worker::work::<K>(
-                    manager.clone(),
+                    manager.inner.journal.clone(),
                     run.clone(),
                     client.clone(),
                     spec.clone(),
@@ -521,7 +404,7 @@ pub(crate) async fn drive<K: JobKind>(manager: JobManager, run: Arc<LiveRun>, cl
         let (manager, run) = (manager.clone(), run.clone());
         tokio::task::spawn_blocking(move || {
             let mut runs = lock(&manager.inner.runs);
-            let ended = record_end(&mut lock(&manager.inner.journal), &run);
+            let ended = record_end(&mut manager.inner.journal.lock(), &run);
             runs.remove(&run.job.id);
             ended
         })

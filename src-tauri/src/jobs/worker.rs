@@ -11,9 +11,10 @@ use tokio::sync::watch;
 use crate::api::Client;
 use crate::i18n::t;
 use crate::jobs::error::JobError;
+use crate::jobs::journal::SharedJournal;
 use crate::jobs::journal::{now_ms, ClaimedRow, PauseReason, RowStatus};
 use crate::jobs::kind::{Claimed, JobKind, Reconciled, RowOutcome, Verdict};
-use crate::jobs::runner::{JobManager, LiveRun, Stop};
+use crate::jobs::live_run::{LiveRun, Stop};
 
 /// Requests per row at most. The client has already retried what is safe; these are the job's
 /// own, and each one after a request in doubt follows a look-up that found nothing.
@@ -24,7 +25,7 @@ pub(crate) const MAX_TRIES: u32 = 3;
 const SERVER_GRACE_MIN: Duration = Duration::from_secs(2);
 
 pub(crate) async fn work<K: JobKind>(
-    manager: JobManager,
+    journal: SharedJournal,
     run: Arc<LiveRun>,
     client: Client,
     spec: Arc<K::Spec>,
@@ -34,7 +35,7 @@ pub(crate) async fn work<K: JobKind>(
     let mut claimed = if run.stopping() {
         Vec::new()
     } else {
-        claim(&manager, &run, batch).await?
+        claim(&journal, &run, batch).await?
     };
     while !claimed.is_empty() {
         let mut rows = Vec::with_capacity(claimed.len());
@@ -56,7 +57,7 @@ pub(crate) async fn work<K: JobKind>(
                         RowStatus::Failed
                     };
                     let outcome = RowOutcome::new(status, Some(t("job.row.unreadable")));
-                    finish(&manager, &run, raw.row, outcome, 0).await?;
+                    finish(&journal, &run, raw.row, outcome, 0).await?;
                 }
             }
         }
@@ -71,7 +72,7 @@ pub(crate) async fn work<K: JobKind>(
             for row in fresh {
                 // A kind that answers fewer verdicts than rows leaves the rest in doubt.
                 let verdict = verdicts.next().unwrap_or(Verdict::MaybeDone);
-                match apply(&manager, &run, row, verdict, then_claim).await? {
+                match apply(&journal, &run, row, verdict, then_claim).await? {
                     Applied::Settled(next) => claimed.extend(next),
                     Applied::Again(row, wait) => careful.push((row, wait)),
                     Applied::Paused => {}
@@ -80,11 +81,11 @@ pub(crate) async fn work<K: JobKind>(
         }
         for (row, wait) in careful {
             if run.stopping() {
-                requeue(&manager, &run, &row, false).await?;
+                requeue(&journal, &run, &row, false).await?;
                 continue;
             }
             if let Some(next) = settle_one::<K>(
-                &manager, &run, &client, &spec, row, wait, then_claim, &mut stop,
+                &journal, &run, &client, &spec, row, wait, then_claim, &mut stop,
             )
             .await?
             {
@@ -94,7 +95,7 @@ pub(crate) async fn work<K: JobKind>(
         if run.stopping() {
             for raw in std::mem::take(&mut claimed) {
                 let (id, number, maybe) = (run.job.id.clone(), raw.row, raw.maybe_sent);
-                manager
+                journal
                     // Claimed but not sent: the claim's attempt is taken back, unless the row
                     // was in doubt (its claim made no attempt).
                     .with_journal(move |j| j.requeue(&id, number, maybe, maybe))
@@ -102,7 +103,7 @@ pub(crate) async fn work<K: JobKind>(
                 run.counted(RowStatus::InFlight, RowStatus::Pending);
             }
         } else if claimed.is_empty() {
-            claimed = claim(&manager, &run, batch).await?;
+            claimed = claim(&journal, &run, batch).await?;
         }
     }
     Ok(())
@@ -118,7 +119,7 @@ enum Applied<I> {
 }
 
 async fn apply<I: Clone + Send + 'static>(
-    manager: &JobManager,
+    journal: &SharedJournal,
     run: &Arc<LiveRun>,
     row: Claimed<I>,
     verdict: Verdict,
@@ -129,13 +130,13 @@ async fn apply<I: Clone + Send + 'static>(
             run.note_settled(None);
             let claim = if run.stopping() { 0 } else { then_claim };
             Ok(Applied::Settled(
-                finish(manager, run, row.row, outcome, claim).await?,
+                finish(journal, run, row.row, outcome, claim).await?,
             ))
         }
         Verdict::Refused { code, outcome } => {
             let message = outcome.message.clone().unwrap_or_default();
             let claim = if run.stopping() { 0 } else { then_claim };
-            let next = finish(manager, run, row.row, outcome, claim).await?;
+            let next = finish(journal, run, row.row, outcome, claim).await?;
             run.note_settled(Some((
                 code,
                 &message,
@@ -145,7 +146,7 @@ async fn apply<I: Clone + Send + 'static>(
         }
         Verdict::MaybeDone => {
             let (id, number) = (run.job.id.clone(), row.row);
-            let now = manager
+            let now = journal
                 .with_journal(move |j| j.note_maybe_sent(&id, number))
                 .await?;
             let mut again = row;
@@ -155,7 +156,7 @@ async fn apply<I: Clone + Send + 'static>(
         }
         Verdict::RetryAfter(after) => Ok(Applied::Again(row, Some(after))),
         Verdict::PauseJob(reason) => {
-            requeue(manager, run, &row, false).await?;
+            requeue(journal, run, &row, false).await?;
             run.pause_with(reason);
             Ok(Applied::Paused)
         }
@@ -168,7 +169,7 @@ async fn apply<I: Clone + Send + 'static>(
 /// went back to the queue.
 #[allow(clippy::too_many_arguments)]
 async fn settle_one<K: JobKind>(
-    manager: &JobManager,
+    journal: &SharedJournal,
     run: &Arc<LiveRun>,
     client: &Client,
     spec: &K::Spec,
@@ -183,11 +184,11 @@ async fn settle_one<K: JobKind>(
                 + (client.request_timeout() + grace(client.request_timeout())).as_millis() as i64;
             let left = Duration::from_millis(quiet_at.saturating_sub(now_ms()).max(0) as u64);
             if !sleep_unless_stopped(left, stop).await {
-                requeue(manager, run, &row, false).await?;
+                requeue(journal, run, &row, false).await?;
                 return Ok(None);
             }
             let known = match K::ITEM_KEY {
-                Some(key) => manager.with_journal(move |j| j.desk_item_keys(key)).await?,
+                Some(key) => journal.with_journal(move |j| j.desk_item_keys(key)).await?,
                 None => HashSet::new(),
             };
             let settled = match K::reconcile(client, spec, &row, &known).await {
@@ -205,14 +206,14 @@ async fn settle_one<K: JobKind>(
                     RowOutcome::new(RowStatus::Unknown, Some(message))
                 }
                 Reconciled::PauseJob(reason) => {
-                    requeue(manager, run, &row, false).await?;
+                    requeue(journal, run, &row, false).await?;
                     run.pause_with(reason);
                     return Ok(None);
                 }
                 Reconciled::Partly { items, rest } => {
                     let rest_json = serde_json::to_value(&rest).map_err(|_| JobError::Internal)?;
                     let (job, number, count) = (run.job.clone(), row.row, items.len());
-                    manager
+                    journal
                         .with_journal(move |j| j.add_items(&job, number, &items, &rest_json))
                         .await?;
                     run.items_added(count);
@@ -231,14 +232,14 @@ async fn settle_one<K: JobKind>(
             // Pending: nothing (more) exists for the row, so it is asked again below.
             if settled.status != RowStatus::Pending {
                 let claim = claim_if_going(run, then_claim);
-                return finish(manager, run, row.row, settled, claim)
+                return finish(journal, run, row.row, settled, claim)
                     .await
                     .map(Some);
             }
         } else if let Some(after) = wait.take() {
             if row.attempts >= MAX_TRIES {
                 // Turned away every time: nothing was done, the job waits for a better moment.
-                requeue(manager, run, &row, false).await?;
+                requeue(journal, run, &row, false).await?;
                 run.pause_with(PauseReason {
                     message: t("job.pause.rateLimited.message"),
                     hint: t("job.pause.rateLimited.hint"),
@@ -246,17 +247,17 @@ async fn settle_one<K: JobKind>(
                 return Ok(None);
             }
             if !sleep_unless_stopped(after, stop).await {
-                requeue(manager, run, &row, false).await?;
+                requeue(journal, run, &row, false).await?;
                 return Ok(None);
             }
         }
         if run.stopping() {
-            requeue(manager, run, &row, false).await?;
+            requeue(journal, run, &row, false).await?;
             return Ok(None);
         }
         // The server has nothing for the row and no earlier request can still be running.
         let (id, number) = (run.job.id.clone(), row.row);
-        let sent_at = manager
+        let sent_at = journal
             .with_journal(move |j| j.note_resend(&id, number))
             .await?;
         row.attempts += 1;
@@ -267,7 +268,7 @@ async fn settle_one<K: JobKind>(
             .await
             .pop()
             .unwrap_or(Verdict::MaybeDone);
-        match apply(manager, run, row, verdict, then_claim).await? {
+        match apply(journal, run, row, verdict, then_claim).await? {
             Applied::Settled(next) => return Ok(Some(next)),
             Applied::Paused => return Ok(None),
             Applied::Again(again, after) => {
@@ -292,7 +293,7 @@ pub(crate) fn grace(timeout: Duration) -> Duration {
 }
 
 async fn finish(
-    manager: &JobManager,
+    journal: &SharedJournal,
     run: &Arc<LiveRun>,
     row: usize,
     outcome: RowOutcome,
@@ -302,7 +303,7 @@ async fn finish(
     let items = outcome.items.len();
     let job = run.job.clone();
     let offset = run.clock.offset_ms_if_known();
-    let claimed = manager
+    let claimed = journal
         .with_journal(move |j| j.finish_row(&job, row, &outcome, then_claim, offset))
         .await?;
     run.counted(RowStatus::InFlight, status);
@@ -314,13 +315,13 @@ async fn finish(
 }
 
 async fn claim(
-    manager: &JobManager,
+    journal: &SharedJournal,
     run: &Arc<LiveRun>,
     max: usize,
 ) -> Result<Vec<ClaimedRow>, JobError> {
     let id = run.job.id.clone();
     let offset = run.clock.offset_ms_if_known();
-    let claimed = manager
+    let claimed = journal
         .with_journal(move |j| j.claim(&id, max, offset))
         .await?;
     for _ in &claimed {
@@ -332,14 +333,14 @@ async fn claim(
 /// Back to the queue, for a later run, keeping whether it is in doubt. The attempt now counted
 /// was not made (the job stopped first) or was turned away unhandled, so it does not count.
 async fn requeue<I>(
-    manager: &JobManager,
+    journal: &SharedJournal,
     run: &Arc<LiveRun>,
     row: &Claimed<I>,
     counts_as_attempt: bool,
 ) -> Result<(), JobError> {
     let id = run.job.id.clone();
     let (number, maybe_sent) = (row.row, row.maybe_sent);
-    manager
+    journal
         // A row in doubt made its request (or its claim counted none): nothing to take back.
         .with_journal(move |j| j.requeue(&id, number, maybe_sent, counts_as_attempt || maybe_sent))
         .await?;

@@ -8,12 +8,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::api::{Client, PaymentUpdate};
 use crate::i18n::{t, tf};
-use crate::jobs::error::JobError;
-use crate::jobs::journal::{JobId, RowStatus};
+use crate::jobs::journal::RowStatus;
 use crate::jobs::kind::{
     reason_of, verdict_of_write_error, Claimed, JobKind, Reconciled, RowOutcome, Verdict,
 };
-use crate::jobs::runner::JobManager;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -139,22 +137,5 @@ impl JobKind for PaymentStatusKind {
             Err(error) if error.is_account_failure() => Reconciled::PauseJob(reason_of(&error)),
             Err(_) => Reconciled::CantTell(t("directories.job.cantTell")),
         }
-    }
-}
-
-impl JobManager {
-    /// Stores a payment-status job for `rows` (row number, member, problem found already).
-    pub fn create_payment_job(
-        &self,
-        account_id: &str,
-        account_name: &str,
-        spec: &PaymentJobSpec,
-        concurrency: u8,
-        rows: Vec<PaymentRow>,
-    ) -> Result<JobId, JobError> {
-        if rows.iter().all(|(_, _, problem)| problem.is_some()) {
-            return Err(JobError::NothingToSend);
-        }
-        self.create_job::<PaymentStatusKind>(account_id, account_name, spec, concurrency, rows)
     }
 }

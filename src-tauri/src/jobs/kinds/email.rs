@@ -5,18 +5,12 @@ use std::collections::HashSet;
 
 use serde::{Deserialize, Serialize};
 
-use crate::api::{
-    validate, ApiError, Client, CouponSession, EmailAction, EmailCouponRequest, SessionSearch,
-};
-use crate::i18n::{t, tf, Plain};
-use crate::jobs::email_list::{EmailList, RowProblem};
-use crate::jobs::error::JobError;
-use crate::jobs::journal::{unknown_message, JobId, RowStatus};
+use crate::api::{ApiError, Client, CouponSession, EmailAction, EmailCouponRequest, SessionSearch};
+use crate::i18n::t;
+use crate::jobs::journal::{unknown_message, RowStatus};
 use crate::jobs::kind::{
-    reason_of, since_of, verdict_of_write_error, Claimed, JobKind, Reconciled, RowOutcome,
-    Verdict,
+    reason_of, since_of, verdict_of_write_error, Claimed, JobKind, Reconciled, RowOutcome, Verdict,
 };
-use crate::jobs::runner::{JobManager, MAX_CONCURRENCY, MIN_CONCURRENCY};
 
 use time::OffsetDateTime;
 
@@ -171,9 +165,7 @@ async fn send(client: &Client, spec: &EmailSpec, row: &Claimed<EmailInput>) -> V
             let found = look_up(client, spec, &row.input.email)
                 .await
                 .ok()
-                .and_then(|sessions| {
-                    newest(ours(&sessions, row.sent_since(client))).cloned()
-                });
+                .and_then(|sessions| newest(ours(&sessions, row.sent_since(client))).cloned());
             Verdict::Done(match found {
                 Some(session) => sent_with(&session, None),
                 None => RowOutcome::new(RowStatus::Sent, Some(t("job.email.linkUnknown"))),
@@ -252,9 +244,7 @@ pub(crate) fn judge_lookup(
     }
     // Without check_unique an older session does not stop a send; one whose time is unknown
     // might be ours, so the row cannot be told.
-    if sessions.iter().any(|s| s.created_at.is_none())
-        || since.is_none() && !sessions.is_empty()
-    {
+    if sessions.iter().any(|s| s.created_at.is_none()) || since.is_none() && !sessions.is_empty() {
         return Reconciled::CantTell(unknown_message());
     }
     Reconciled::NotThere
@@ -282,63 +272,6 @@ fn sent_with(session: &CouponSession, message: Option<String>) -> RowOutcome {
     RowOutcome::new(RowStatus::Sent, message)
         .with("singleUseCode", Some(session.code.to_string()))
         .with("singleUseUrl", Some(session.url.clone()))
-}
-
-impl JobManager {
-    /// Stores a new e-mail job for `list` (all its rows; the file's problem rows already
-    /// decided). Call [`JobManager::run`] to start it.
-    pub fn create_email_job(
-        &self,
-        account_id: &str,
-        account_name: &str,
-        spec: EmailJobSpec,
-        list: &EmailList,
-    ) -> Result<JobId, JobError> {
-        if !(MIN_CONCURRENCY..=MAX_CONCURRENCY).contains(&spec.concurrency) {
-            return Err(JobError::InvalidConcurrency {
-                given: spec.concurrency,
-            });
-        }
-        let campaign =
-            validate::campaign_id(&spec.campaign).map_err(|p| JobError::InvalidCampaign {
-                message: p.message,
-                hint: p.hint,
-            })?;
-        if list.valid == 0 {
-            return Err(JobError::NothingToSend);
-        }
-        let subject = spec
-            .subject
-            .as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(str::to_owned);
-        let stored = EmailSpec {
-            campaign,
-            subject,
-            check_unique: spec.check_unique,
-        };
-        let rows = list.rows.iter().map(|row| {
-            let settled = row.problem.map(|problem| match problem {
-                RowProblem::MissingEmail => (RowStatus::Failed, t("job.email.noAddress")),
-                RowProblem::InvalidEmail => (RowStatus::Failed, t("job.email.invalidAddress")),
-                RowProblem::Duplicate => (
-                    RowStatus::Skipped,
-                    match row.duplicate_of {
-                        Some(first) => tf("job.list.duplicateOf", &[("row", &Plain(first))]),
-                        None => t("job.list.duplicateEarlier"),
-                    },
-                ),
-            });
-            let input = EmailInput {
-                email: row.email.clone(),
-                first_name: row.first_name.clone(),
-                last_name: row.last_name.clone(),
-            };
-            (row.row, input, settled)
-        });
-        self.create_job::<EmailKind>(account_id, account_name, &stored, spec.concurrency, rows)
-    }
 }
 
 #[cfg(test)]
@@ -448,7 +381,10 @@ mod tests {
         );
         claimed.first_sent_server_ms = None;
         let since = claimed.sent_since(&client).unwrap();
-        assert_eq!((since.unix_timestamp_nanos() / 1_000_000) as i64, T0 + 10 * 60_000 - 2_000);
+        assert_eq!(
+            (since.unix_timestamp_nanos() / 1_000_000) as i64,
+            T0 + 10 * 60_000 - 2_000
+        );
     }
 
     #[test]

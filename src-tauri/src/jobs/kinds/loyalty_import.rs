@@ -8,12 +8,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::api::{ApiError, Client, LoyaltyMember, MemberFields, MAX_BULK_MEMBERS};
 use crate::i18n::{t, tf};
-use crate::jobs::error::JobError;
-use crate::jobs::journal::{JobId, RowStatus};
+use crate::jobs::journal::RowStatus;
 use crate::jobs::kind::{
     reason_of, verdict_of_write_error, Claimed, JobKind, Reconciled, RowOutcome, Verdict,
 };
-use crate::jobs::runner::JobManager;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -127,7 +125,12 @@ impl JobKind for ImportMembersKind {
         // A phone is also searched by its last digits: a server that stores it otherwise
         // written (`+32470…` for `0470 …`) may not find it as typed.
         let mut searches = vec![key.trim().to_owned()];
-        if row.input.email.as_deref().is_none_or(|e| e.trim().is_empty()) {
+        if row
+            .input
+            .email
+            .as_deref()
+            .is_none_or(|e| e.trim().is_empty())
+        {
             let digits: String = key.chars().filter(char::is_ascii_digit).collect();
             if digits.len() >= 9 {
                 searches.push(digits[digits.len() - 9..].to_owned());
@@ -205,7 +208,10 @@ pub(crate) fn judge_member(
     since: time::OffsetDateTime,
     members: &[LoyaltyMember],
 ) -> Reconciled<MemberFields> {
-    let matching: Vec<&LoyaltyMember> = members.iter().filter(|m| is_rows_member(input, m)).collect();
+    let matching: Vec<&LoyaltyMember> = members
+        .iter()
+        .filter(|m| is_rows_member(input, m))
+        .collect();
     if matching.iter().any(|m| m.created_at.is_none()) {
         return Reconciled::CantTell(t("job.import.cantTell"));
     }
@@ -224,22 +230,6 @@ pub(crate) fn judge_member(
     }
 }
 
-impl JobManager {
-    /// Stores an import of `rows` (row number, member, problem already found in the file).
-    pub fn create_import_job(
-        &self,
-        account_id: &str,
-        account_name: &str,
-        spec: &ImportSpec,
-        rows: Vec<(usize, MemberFields, Option<(RowStatus, String)>)>,
-    ) -> Result<JobId, JobError> {
-        if rows.iter().all(|(_, _, problem)| problem.is_some()) {
-            return Err(JobError::NothingToSend);
-        }
-        self.create_job::<ImportMembersKind>(account_id, account_name, spec, 1, rows)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -247,7 +237,12 @@ mod tests {
 
     const SENT: time::OffsetDateTime = datetime!(2026-12-07 10:00:00 UTC);
 
-    fn member(id: u64, email: &str, phone: &str, created: Option<time::OffsetDateTime>) -> LoyaltyMember {
+    fn member(
+        id: u64,
+        email: &str,
+        phone: &str,
+        created: Option<time::OffsetDateTime>,
+    ) -> LoyaltyMember {
         LoyaltyMember {
             id,
             first_name: "Ann".into(),
@@ -279,14 +274,27 @@ mod tests {
     #[test]
     fn only_a_member_created_after_the_batch_left_is_the_rows() {
         let before = member(1, "ann@shop.test", "", Some(SENT - time::Duration::days(3)));
-        let after = member(2, "ANN@shop.test", "", Some(SENT + time::Duration::seconds(2)));
+        let after = member(
+            2,
+            "ANN@shop.test",
+            "",
+            Some(SENT + time::Duration::seconds(2)),
+        );
         let input = row(Some("ann@shop.test"), None);
-        assert_eq!(judge_member(&input, SENT, &[before.clone()]), Reconciled::NotThere);
+        assert_eq!(
+            judge_member(&input, SENT, &[before.clone()]),
+            Reconciled::NotThere
+        );
         match judge_member(&input, SENT, &[before.clone(), after.clone()]) {
             Reconciled::Done(outcome) => assert_eq!(outcome.output["memberId"], "2"),
             other => panic!("{other:?}"),
         }
-        let twice = member(3, "ann@shop.test", "", Some(SENT + time::Duration::seconds(3)));
+        let twice = member(
+            3,
+            "ann@shop.test",
+            "",
+            Some(SENT + time::Duration::seconds(3)),
+        );
         assert!(matches!(
             judge_member(&input, SENT, &[after, twice]),
             Reconciled::CantTell(_)
@@ -302,9 +310,17 @@ mod tests {
     /// normalised still shows the row's member.
     #[test]
     fn phones_are_compared_as_digits() {
-        let stored = member(7, "", "+32470123456", Some(SENT + time::Duration::seconds(1)));
+        let stored = member(
+            7,
+            "",
+            "+32470123456",
+            Some(SENT + time::Duration::seconds(1)),
+        );
         let input = row(None, Some("0470 12 34 56"));
-        assert!(matches!(judge_member(&input, SENT, &[stored]), Reconciled::Done(_)));
+        assert!(matches!(
+            judge_member(&input, SENT, &[stored]),
+            Reconciled::Done(_)
+        ));
         assert!(same_phone("+32 470/12.34.56", "0032 470 123456"));
         assert!(!same_phone("0470 12 34 56", "0470 12 34 57"));
         assert!(!same_phone("", ""));
@@ -320,6 +336,11 @@ mod tests {
         let bea = take_match(&mut made, &row(Some("bea@shop.test"), None)).unwrap();
         assert_eq!(bea.id, 10);
         assert!(take_match(&mut made, &row(Some("dan@shop.test"), None)).is_none());
-        assert_eq!(take_match(&mut made, &row(Some("CID@shop.test"), None)).unwrap().id, 20);
+        assert_eq!(
+            take_match(&mut made, &row(Some("CID@shop.test"), None))
+                .unwrap()
+                .id,
+            20
+        );
     }
 }

@@ -1,5 +1,6 @@
 //! The kinds of bulk work, and the one table the engine looks a stored job's kind up in.
-//! Adding a kind: its file here and one line in [`KINDS`].
+//! Adding a kind: its file here and one line in `every_kind!` (and, for the screens, a method in
+//! `jobs/create.rs` if `JobManager::create_job` alone is not enough).
 
 pub mod directory_payment;
 pub mod email;
@@ -7,13 +8,7 @@ pub mod loyalty_import;
 pub mod redeem_many;
 pub mod single_use;
 
-use std::future::Future;
-use std::pin::Pin;
-use std::sync::Arc;
-
-use crate::api::Client;
-use crate::jobs::kind::JobKind;
-use crate::jobs::runner::{self, JobManager, LiveRun};
+use crate::jobs::kind::KindFacts;
 
 pub use directory_payment::{PaymentInput, PaymentJobSpec, PaymentRow, PaymentStatusKind};
 pub use email::{EmailInput, EmailJobSpec, EmailKind, EmailSpec};
@@ -24,57 +19,32 @@ pub use single_use::{
     CHUNK,
 };
 
-type Drive = fn(JobManager, Arc<LiveRun>, Client) -> Pin<Box<dyn Future<Output = ()> + Send>>;
-
-/// What the engine needs of a kind when it only has the journal's `kind` word.
-pub(crate) struct KindEntry {
-    pub name: &'static str,
-    pub history_action: &'static str,
-    pub export_columns: &'static [(&'static str, &'static str)],
-    /// Set for kinds whose rows make many items; the table and export then list the items.
-    pub item_key: Option<&'static str>,
-    /// The export's status word for a row that is done, in the window's language.
-    pub done_word: fn() -> String,
-    pub unknown_message: fn() -> String,
-    pub drive: Drive,
+/// Every kind, once: the table of their facts below and the runner's table of how to drive
+/// each are both made from this list (`every_kind!(a_macro)` calls `a_macro!(Kind, …)`).
+macro_rules! every_kind {
+    ($make:ident) => {
+        $make! {
+            $crate::jobs::kinds::EmailKind,
+            $crate::jobs::kinds::CreateLinksKind,
+            $crate::jobs::kinds::RemoveLinksKind,
+            $crate::jobs::kinds::ImportMembersKind,
+            $crate::jobs::kinds::PaymentStatusKind,
+            $crate::jobs::kinds::RedeemManyKind
+        }
+    };
 }
+pub(crate) use every_kind;
 
-const fn entry<K: JobKind>() -> KindEntry {
-    KindEntry {
-        name: K::NAME,
-        history_action: K::HISTORY_ACTION,
-        export_columns: K::EXPORT_COLUMNS,
-        item_key: K::ITEM_KEY,
-        done_word: K::done_word,
-        unknown_message: K::unknown_message,
-        drive: drive_boxed::<K>,
-    }
+macro_rules! facts_table {
+    ($($kind:ty),*) => {
+        const KINDS: &[KindFacts] = &[$(KindFacts::of::<$kind>()),*];
+    };
 }
+every_kind!(facts_table);
 
-fn drive_boxed<K: JobKind>(
-    manager: JobManager,
-    run: Arc<LiveRun>,
-    client: Client,
-) -> Pin<Box<dyn Future<Output = ()> + Send>> {
-    Box::pin(runner::drive::<K>(manager, run, client))
-}
-
-const KINDS: &[KindEntry] = &[
-    entry::<EmailKind>(),
-    entry::<CreateLinksKind>(),
-    entry::<RemoveLinksKind>(),
-    entry::<ImportMembersKind>(),
-    entry::<PaymentStatusKind>(),
-    entry::<RedeemManyKind>(),
-];
-
-pub(crate) fn find(name: &str) -> Option<&'static KindEntry> {
+/// The facts of a stored job's kind, by its `kind` word.
+pub(crate) fn find(name: &str) -> Option<&'static KindFacts> {
     KINDS.iter().find(|k| k.name == name)
-}
-
-/// The history's action word for a row of a job of this kind.
-pub(crate) fn history_action(name: &str) -> &'static str {
-    find(name).map_or("bulk_job", |k| k.history_action)
 }
 
 #[cfg(test)]

@@ -14,18 +14,16 @@ use crate::api::{
     MAX_SESSIONS_PER_UPDATE,
 };
 use crate::i18n::{t, tf};
-use crate::jobs::error::JobError;
-use crate::jobs::journal::{JobId, RowStatus};
+use crate::jobs::journal::RowStatus;
 use crate::jobs::kind::{
     reason_of, verdict_of_write_error, Claimed, JobKind, Reconciled, RowOutcome, Verdict,
 };
-use crate::jobs::runner::JobManager;
 
 /// Coupons per `updatemultiple` call: a stack of a hundred is four calls, and a batch whose
 /// reply is lost costs at most this many look-ups.
 pub const REDEEM_BATCH: usize = 25;
 /// Batches at once.
-const REDEEM_CONCURRENCY: u8 = 2;
+pub(crate) const REDEEM_CONCURRENCY: u8 = 2;
 
 /// Nothing job-wide: every row carries its coupon.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -239,32 +237,6 @@ impl JobKind for RedeemManyKind {
     }
 }
 
-impl JobManager {
-    /// Stores a "mark many as used" job: rows given with a status (used, voided, … at the
-    /// check) are stored skipped with their reason; the others are validated.
-    pub fn create_redeem_many_job(
-        &self,
-        account_id: &str,
-        account_name: &str,
-        rows: Vec<(RedeemInput, Option<(RowStatus, String)>)>,
-    ) -> Result<JobId, JobError> {
-        if rows.iter().all(|(_, settled)| settled.is_some()) {
-            return Err(JobError::NothingToSend);
-        }
-        let rows = rows
-            .into_iter()
-            .enumerate()
-            .map(|(i, (input, settled))| (i + 1, input, settled));
-        self.create_job::<RedeemManyKind>(
-            account_id,
-            account_name,
-            &RedeemManySpec::default(),
-            REDEEM_CONCURRENCY,
-            rows,
-        )
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -297,14 +269,20 @@ mod tests {
     #[test]
     fn a_coupon_used_since_our_request_is_done_and_one_used_before_is_not_ours() {
         let sent = OffsetDateTime::now_utc();
-        match judge(&session(Some(sent + time::Duration::seconds(1))), Some(sent)) {
+        match judge(
+            &session(Some(sent + time::Duration::seconds(1))),
+            Some(sent),
+        ) {
             Reconciled::Done(outcome) => {
                 assert_eq!(outcome.status, RowStatus::Sent);
                 assert!(outcome.output.contains_key("validatedAt"));
             }
             other => panic!("{other:?}"),
         }
-        match judge(&session(Some(sent - time::Duration::minutes(1))), Some(sent)) {
+        match judge(
+            &session(Some(sent - time::Duration::minutes(1))),
+            Some(sent),
+        ) {
             Reconciled::Done(outcome) => assert_eq!(outcome.status, RowStatus::Skipped),
             other => panic!("{other:?}"),
         }

@@ -11,12 +11,10 @@ use crate::api::{
     SessionData, SingleUseCode, SingleUseLink, SingleUseStatus,
 };
 use crate::i18n::{t, tf};
-use crate::jobs::error::JobError;
-use crate::jobs::journal::{JobId, RowStatus};
+use crate::jobs::journal::RowStatus;
 use crate::jobs::kind::{
     reason_of, verdict_of_write_error, Claimed, JobKind, Reconciled, RowOutcome, Verdict,
 };
-use crate::jobs::runner::JobManager;
 
 /// Links asked for in one call. A 5 000-link reply is about 1 MB and takes the server about a
 /// second; a chunk whose reply is lost costs at most 50 pages of `campaign/data` to reconcile,
@@ -413,56 +411,6 @@ impl JobKind for RemoveLinksKind {
             Err(error) if error.is_account_failure() => Reconciled::PauseJob(reason_of(&error)),
             Err(_) => Reconciled::CantTell(t("job.links.removeUnknown")),
         }
-    }
-}
-
-impl JobManager {
-    /// Stores a job that makes `spec.amount` links in chunks of [`CHUNK`].
-    pub fn create_links_job(
-        &self,
-        account_id: &str,
-        account_name: &str,
-        spec: &CreateLinksSpec,
-    ) -> Result<JobId, JobError> {
-        // A chunk in doubt is told apart by time: another job making links in the same campaign
-        // at the same time would be counted as its own.
-        let busy = self.not_done()?.into_iter().any(|job| {
-            job.kind == CreateLinksKind::NAME
-                && job.label.as_deref() == Some(spec.campaign.as_str())
-        });
-        if busy {
-            return Err(JobError::SameCampaignBusy);
-        }
-        let chunks = (0..spec.amount.div_ceil(CHUNK)).map(|i| {
-            let amount = (spec.amount - i * CHUNK).min(CHUNK);
-            (i as usize + 1, ChunkInput { amount }, None)
-        });
-        // One chunk at a time: a chunk in doubt is told apart from the next by time.
-        self.create_job::<CreateLinksKind>(account_id, account_name, spec, 1, chunks)
-    }
-
-    /// Stores a job that removes `links`, `concurrency` at a time.
-    pub fn create_removal_job(
-        &self,
-        account_id: &str,
-        account_name: &str,
-        links: Vec<RemoveInput>,
-        concurrency: u8,
-    ) -> Result<JobId, JobError> {
-        if links.is_empty() {
-            return Err(JobError::NothingToSend);
-        }
-        let rows = links
-            .into_iter()
-            .enumerate()
-            .map(|(i, link)| (i + 1, link, None));
-        self.create_job::<RemoveLinksKind>(
-            account_id,
-            account_name,
-            &RemoveLinksSpec::default(),
-            concurrency,
-            rows,
-        )
     }
 }
 

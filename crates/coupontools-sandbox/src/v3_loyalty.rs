@@ -15,10 +15,9 @@ use serde_json::{json, Map, Value};
 
 use super::body::Params;
 use super::envelope::{V3Error, V3Result};
-use super::loyalty_members::{Card, LoyaltyStore, Member, StoreError};
+use super::loyalty_members::{Card, LoyaltyStore, Member, StoreError, MAX_PUSH_CHARS};
 use super::state::Shared;
 use super::v3_coupons::is_prefixed_id;
-use super::v4_loyalty::MAX_PUSH_CHARS;
 
 /// `loyaltycard` Req: 200 missing, 301 not `loy_` + digits, then the card's digits.
 fn card_param(params: &Params) -> Result<u64, V3Error> {
@@ -229,7 +228,7 @@ fn user_json(user: &Member) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sandbox::config::SandboxConfig;
+    use crate::config::SandboxConfig;
 
     fn shared() -> Shared {
         Shared::new(SandboxConfig::default())

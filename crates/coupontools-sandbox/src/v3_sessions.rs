@@ -317,8 +317,8 @@ pub(crate) fn utc_text(at: SystemTime) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sandbox::config::SandboxConfig;
-    use crate::sandbox::sends::{Delivery, Recipient};
+    use crate::config::SandboxConfig;
+    use crate::sends::{Delivery, Recipient};
 
     fn shared_with_sends() -> Shared {
         let shared = Shared::new(SandboxConfig::default());

@@ -12,8 +12,8 @@ use axum::response::Response;
 use super::body::{self, BodyError, Params};
 use super::envelope::{v3_auth_failure, v3_reply, v3_transport_failure, V3Error};
 use super::state::{Caller, Shared};
-use super::subaccounts;
 use super::v3_sessions::Listed;
+use super::v3_subaccounts;
 use super::{
     v3_coupons, v3_directory, v3_email, v3_loyalty, v3_session_ops, v3_sessions, v3_single_use,
 };
@@ -312,12 +312,12 @@ async fn serve(
         Endpoint::DirectoryCampaigns => v3_directory::campaigns(&shared, &params),
         Endpoint::DirectoryUsersUpdate => v3_directory::users_update(&shared, &params),
         Endpoint::CategoryList => v3_directory::categories(&shared.shop),
-        Endpoint::SubaccountList => subaccounts::list(&shared),
-        Endpoint::SubaccountInfo => subaccounts::info(&shared, &params),
-        Endpoint::SubaccountCreate => subaccounts::create(&shared, &params),
-        Endpoint::SubaccountUpdate => subaccounts::update(&shared, &params),
-        Endpoint::SubaccountResetUrl => subaccounts::reset_url(&shared, &params),
-        Endpoint::SubaccountSso => subaccounts::sso(&shared, &params, &host),
+        Endpoint::SubaccountList => v3_subaccounts::list(&shared),
+        Endpoint::SubaccountInfo => v3_subaccounts::info(&shared, &params),
+        Endpoint::SubaccountCreate => v3_subaccounts::create(&shared, &params),
+        Endpoint::SubaccountUpdate => v3_subaccounts::update(&shared, &params),
+        Endpoint::SubaccountResetUrl => v3_subaccounts::reset_url(&shared, &params),
+        Endpoint::SubaccountSso => v3_subaccounts::sso(&shared, &params, &host),
     };
     v3_reply(result, settings.failure_status)
 }

@@ -24,17 +24,32 @@ use time::macros::format_description;
 
 use super::body::Params;
 use super::envelope::{v4_json, v4_message};
-use super::loyalty_members::{Card, Member, MemberText, StoreError};
+use super::loyalty_members::{Card, Member, MemberText, StoreError, MAX_PUSH_CHARS};
 use super::state::Shared;
 use super::v3_email::is_valid_email;
-use super::v4_routes::Endpoint;
 
 /// Users one bulk request may carry (§10).
 pub(crate) const MAX_BULK_USERS: usize = 100;
 pub(crate) const DEFAULT_PER_PAGE: usize = 50;
 pub(crate) const MAX_PER_PAGE: usize = 100;
 pub(crate) const MAX_CARD_NAME_CHARS: usize = 50;
-pub(crate) const MAX_PUSH_CHARS: usize = 500;
+
+/// What a v4 loyalty request asks for (`v4_routes` maps paths and methods to it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Endpoint {
+    LoyaltyCards,
+    CopyCard,
+    ListMembers,
+    CreateMember,
+    BulkCreateMembers,
+    GetMember,
+    /// Update a member, or add stamps when the body has `amount` (§0.5 #7 and #8).
+    UpdateMember,
+    DeleteMember,
+    UseRewards,
+    VoidMember,
+    Push,
+}
 
 pub(crate) fn handle(
     shared: &Shared,
@@ -148,13 +163,10 @@ fn answer(
                     Value::Object(fields) => member_text(|key| fields.get(key)),
                     _ => Err("Each user must be an object.".to_owned()),
                 };
-                match text
-                    .map_err(StoreError::Invalid)
-                    .and_then(|mut text| {
-                        text.phone = text.phone.map(|p| shared.loyalty.stored_phone(&p));
-                        store.create_member(card, &text, shared.now_utc())
-                    })
-                {
+                match text.map_err(StoreError::Invalid).and_then(|mut text| {
+                    text.phone = text.phone.map(|p| shared.loyalty.stored_phone(&p));
+                    store.create_member(card, &text, shared.now_utc())
+                }) {
                     Ok(member) => created.push(member_json(&member)),
                     Err(StoreError::Invalid(message)) => {
                         errors.push(json!({ "index": index, "message": message }))
@@ -380,7 +392,7 @@ pub(crate) fn member_json(member: &Member) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sandbox::config::SandboxConfig;
+    use crate::config::SandboxConfig;
 
     fn shared() -> Shared {
         Shared::new(SandboxConfig::default())

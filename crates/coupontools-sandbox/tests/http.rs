@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use coupon_desk::sandbox::{
+use coupontools_sandbox::{
     FailureStatus, Fault, Sandbox, SandboxConfig, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET,
 };
 use reqwest::{Client, StatusCode};
@@ -11,6 +11,11 @@ use serde_json::{json, Value};
 
 const CAMPAIGN: &str = "cam_104211";
 const CAMPAIGN_SLUG: &str = "fc7k2p";
+
+/// reqwest is built without a crypto provider (as in the app): ring, installed once.
+fn install_tls_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
 
 async fn sandbox() -> Sandbox {
     sandbox_with(SandboxConfig::default()).await
@@ -23,7 +28,7 @@ async fn sandbox_with(config: SandboxConfig) -> Sandbox {
 }
 
 fn http() -> Client {
-    coupon_desk::api::tls::install_provider();
+    install_tls_provider();
     Client::builder()
         .timeout(Duration::from_secs(10))
         .build()
@@ -591,7 +596,7 @@ async fn with_atomic_check_unique_two_racing_sends_go_out_once() {
 async fn a_client_that_gives_up_does_not_stop_a_slow_send() {
     let sb = sandbox().await;
     sb.control().set_slow_handling(Duration::from_millis(600));
-    coupon_desk::api::tls::install_provider();
+    install_tls_provider();
     let impatient = Client::builder()
         .timeout(Duration::from_millis(150))
         .build()

@@ -291,7 +291,7 @@ pub(crate) fn remove(shared: &Shared, params: &Params) -> V3Result {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sandbox::config::SandboxConfig;
+    use crate::config::SandboxConfig;
     use std::collections::HashSet;
     use std::time::Instant;
 

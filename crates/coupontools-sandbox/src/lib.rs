@@ -7,7 +7,7 @@
 //!
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {
-//! use coupon_desk::sandbox::{Fault, Sandbox, SandboxConfig};
+//! use coupontools_sandbox::{Fault, Sandbox, SandboxConfig};
 //! let sandbox = Sandbox::start(SandboxConfig::default()).await?;
 //! sandbox.control().inject_on("send/email", Fault::DropAfterHandling, 1);
 //! // ... point a client at sandbox.v3_url() with DEMO_CLIENT_ID / DEMO_CLIENT_SECRET ...
@@ -84,7 +84,9 @@ mod control;
 mod control_http;
 mod directories;
 mod envelope;
+mod fault_middleware;
 mod faults;
+mod lock;
 mod loyalty_members;
 mod lunch_deal;
 mod seed;
@@ -101,6 +103,7 @@ mod v3_routes;
 mod v3_session_ops;
 mod v3_sessions;
 mod v3_single_use;
+mod v3_subaccounts;
 mod v4_loyalty;
 mod v4_routes;
 

@@ -222,7 +222,7 @@ pub(crate) fn main_categories(shop: &Shop, third_level: bool) -> V3Result {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sandbox::config::SandboxConfig;
+    use crate::config::SandboxConfig;
 
     fn shared() -> Shared {
         Shared::new(SandboxConfig::default())

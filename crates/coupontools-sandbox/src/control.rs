@@ -6,6 +6,10 @@ use std::time::{Duration, SystemTime};
 
 use time::OffsetDateTime;
 
+mod directories;
+mod loyalty;
+mod subaccounts;
+
 use super::config::FailureStatus;
 use super::faults::Fault;
 use super::sends::SentEmail;
@@ -208,7 +212,12 @@ impl SandboxControl {
 
     /// Another desk makes `count` links without a customer in the campaign; their codes.
     pub fn other_desk_makes_links(&self, campaign: &str, count: usize) -> Vec<String> {
-        let Some(slug) = self.shared.shop.campaign(campaign).map(|c| c.code.to_owned()) else {
+        let Some(slug) = self
+            .shared
+            .shop
+            .campaign(campaign)
+            .map(|c| c.code.to_owned())
+        else {
             return Vec::new();
         };
         let new = super::sessions::NewSession {

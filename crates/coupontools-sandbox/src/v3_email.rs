@@ -242,7 +242,7 @@ pub(crate) fn is_valid_email(email: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sandbox::config::SandboxConfig;
+    use crate::config::SandboxConfig;
 
     fn shared() -> Shared {
         Shared::new(SandboxConfig::default())

@@ -14,16 +14,15 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
-use super::control::SandboxControl;
-use super::seed::{generated_members, DirectoryUser, Shop};
-use super::state::lock;
+use super::lock::lock;
+use super::seed::{DirectoryUser, Shop};
 
 pub(crate) const MAX_DIRECTORIES: usize = 100;
 pub(crate) const MAX_MEMBERS: u32 = 200_000;
 /// First `dir_` number handed to a directory a test adds.
-const FIRST_ADDED_DIRECTORY: u32 = 7_101;
+pub(crate) const FIRST_ADDED_DIRECTORY: u32 = 7_101;
 /// First `reg_` number of the members of an added directory (each gets its own million).
-const FIRST_ADDED_MEMBER: u32 = 1_000_001;
+pub(crate) const FIRST_ADDED_MEMBER: u32 = 1_000_001;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Member {
@@ -83,7 +82,7 @@ impl Dir {
 
 pub(crate) struct Directories {
     dirs: Mutex<Vec<Dir>>,
-    count_per_page: AtomicBool,
+    pub(crate) count_per_page: AtomicBool,
 }
 
 /// Which campaigns each seeded directory shows.
@@ -133,73 +132,4 @@ pub struct PaymentSnapshot {
     pub status: String,
     pub confirmation_id: String,
     pub confirmation_account: String,
-}
-
-impl SandboxControl {
-    /// Members of a directory (None for an unknown one).
-    pub fn directory_member_count(&self, directory: &str) -> Option<usize> {
-        let dirs = self.shared().directories.store();
-        dirs.iter()
-            .find(|d| d.id == directory)
-            .map(|d| d.members.len())
-    }
-
-    /// A member's payment fields (`reg_…` or its digits).
-    pub fn directory_member_payment(
-        &self,
-        directory: &str,
-        member: &str,
-    ) -> Option<PaymentSnapshot> {
-        let digits = member.strip_prefix("reg_").unwrap_or(member);
-        let dirs = self.shared().directories.store();
-        let m = dirs
-            .iter()
-            .find(|d| d.id == directory)?
-            .members
-            .iter()
-            .find(|m| m.id.to_string() == digits)?;
-        Some(PaymentSnapshot {
-            status: m.payment_status.clone(),
-            confirmation_id: m.payment_confirmation_id.clone(),
-            confirmation_account: m.payment_confirmation_account.clone(),
-        })
-    }
-
-    /// Adds a directory of `members` generated members (for paging tests and benchmarks) and
-    /// returns its `dir_…` ID; None when the store is full.
-    pub fn add_directory(&self, name: &str, members: u32) -> Option<String> {
-        let mut dirs = self.shared().directories.store();
-        if dirs.len() >= MAX_DIRECTORIES {
-            return None;
-        }
-        let n = FIRST_ADDED_DIRECTORY + dirs.len() as u32;
-        let first = FIRST_ADDED_MEMBER + (dirs.len() as u32) * 1_000_000;
-        let id = format!("dir_{n}");
-        dirs.push(Dir {
-            id: id.clone(),
-            code: format!("add{n:03}"),
-            name: name.to_owned(),
-            campaigns: Vec::new(),
-            members: generated_members(first, members.min(MAX_MEMBERS))
-                .iter()
-                .map(Member::from)
-                .collect(),
-        });
-        Some(id)
-    }
-
-    /// On: `directoryusers/list`'s `amount_of_users` counts the users of the page only (the
-    /// seed's one-user example cannot tell which the real API does).
-    pub fn set_directory_count_per_page(&self, on: bool) {
-        self.shared()
-            .directories
-            .count_per_page
-            .store(on, Ordering::Relaxed);
-    }
-
-    /// Off: `category/main/list` answers `{}`, as for an account without 3rd-level categories.
-    pub fn set_third_level_categories(&self, on: bool) {
-        self.shared()
-            .update_settings(|s| s.third_level_categories = on);
-    }
 }

@@ -333,9 +333,9 @@ pub(crate) fn push_all(shared: &Shared, params: &Params) -> V3Result {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sandbox::config::SandboxConfig;
-    use crate::sandbox::lunch_deal;
-    use crate::sandbox::sessions::NewSession;
+    use crate::config::SandboxConfig;
+    use crate::lunch_deal;
+    use crate::sessions::NewSession;
     use std::time::Duration;
 
     fn shared() -> Shared {

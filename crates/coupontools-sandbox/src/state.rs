@@ -2,7 +2,7 @@
 //! Plain mutexes: no lock is held across an `.await`, and every collection here is capped.
 
 use std::collections::HashMap;
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
 use axum::http::HeaderMap;
@@ -12,6 +12,7 @@ use super::body::Params;
 use super::config::{FailureStatus, SandboxConfig};
 use super::directories::Directories;
 use super::faults::FaultQueue;
+use super::lock::lock;
 use super::loyalty_members::Loyalty;
 use super::seed::Shop;
 use super::sends::{Delivery, Recipient, SendLog, SendRequests};
@@ -230,12 +231,6 @@ impl Shared {
     pub(crate) fn request_counts(&self) -> HashMap<String, u32> {
         lock(&self.requests).clone()
     }
-}
-
-/// A panic elsewhere while a lock was held must not take the whole sandbox down with it:
-/// the data behind these locks stays consistent between statements, so it is safe to go on.
-pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 #[cfg(test)]

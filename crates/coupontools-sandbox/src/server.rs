@@ -17,7 +17,7 @@ use super::config::SandboxConfig;
 use super::control::SandboxControl;
 use super::envelope::v4_message;
 use super::state::Shared;
-use super::{control_http, faults, subaccounts, v3_routes, v4_routes};
+use super::{control_http, fault_middleware, v3_routes, v3_subaccounts, v4_routes};
 
 /// How long `stop` lets requests in flight finish before cutting them off.
 const STOP_GRACE: Duration = Duration::from_secs(5);
@@ -129,13 +129,13 @@ fn router(shared: Arc<Shared>) -> Router {
         // Only the API routes get latency, faults and counting; the control API never does.
         .layer(middleware::from_fn_with_state(
             Arc::clone(&shared),
-            faults::middleware,
+            fault_middleware::middleware,
         ));
     Router::new()
         .merge(api)
         .merge(control_http::routes())
         // Where an SSO link leads: a page that works once per token (no latency or faults).
-        .route("/_sso/login", axum::routing::get(subaccounts::login))
+        .route("/_sso/login", axum::routing::get(v3_subaccounts::login))
         .fallback(not_found)
         .with_state(shared)
 }

@@ -12,23 +12,7 @@ use axum::response::Response;
 use super::body;
 use super::envelope::v4_message;
 use super::state::Shared;
-use super::v4_loyalty;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Endpoint {
-    LoyaltyCards,
-    CopyCard,
-    ListMembers,
-    CreateMember,
-    BulkCreateMembers,
-    GetMember,
-    /// Update a member, or add stamps when the body has `amount` (§0.5 #7 and #8).
-    UpdateMember,
-    DeleteMember,
-    UseRewards,
-    VoidMember,
-    Push,
-}
+use super::v4_loyalty::{self, Endpoint};
 
 /// Every v4 path the sandbox answers, relative to `/v4/`, with its method. `{id}` is one path
 /// segment.
