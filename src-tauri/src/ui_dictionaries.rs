@@ -2,7 +2,7 @@
 //! uses, so a screen never shows a raw key or silently falls back to English:
 //! every language has every English key, with the same `{placeholders}`; no translation is still
 //! the English text unless it is listed in [`SAME_AS_ENGLISH`]; and every literal key in
-//! `ui/index.html` and `ui/js/**/*.js` exists in `en.js`.
+//! `ui/**/*.html` and `ui/**/*.js` exists in `en.js`.
 //!
 //! The dictionaries are `export default { 'key': 'value', ... }` with one entry per line, so a
 //! small line parser is enough (no JavaScript engine needed).
@@ -11,82 +11,43 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::i18n::{self, read_string};
 
-const INDEX_HTML: &str = include_str!("../../ui/index.html");
-
-/// Every script of the UI (`ui/js/*.js`, `ui/js/screens/*.js`); a test checks none is missing.
-const SCRIPTS: &[(&str, &str)] = &[
-    ("api.js", include_str!("../../ui/js/api.js")),
-    ("campaigns.js", include_str!("../../ui/js/campaigns.js")),
-    ("clipboard.js", include_str!("../../ui/js/clipboard.js")),
-    ("concurrency.js", include_str!("../../ui/js/concurrency.js")),
-    ("dom.js", include_str!("../../ui/js/dom.js")),
-    ("errors.js", include_str!("../../ui/js/errors.js")),
-    ("format.js", include_str!("../../ui/js/format.js")),
-    ("i18n.js", include_str!("../../ui/js/i18n.js")),
-    ("job-panel.js", include_str!("../../ui/js/job-panel.js")),
-    ("main.js", include_str!("../../ui/js/main.js")),
-    ("state.js", include_str!("../../ui/js/state.js")),
-    (
-        "virtual-table.js",
-        include_str!("../../ui/js/virtual-table.js"),
-    ),
-    (
-        "screens/about.js",
-        include_str!("../../ui/js/screens/about.js"),
-    ),
-    (
-        "screens/first-steps.js",
-        include_str!("../../ui/js/screens/first-steps.js"),
-    ),
-    (
-        "screens/bulk.js",
-        include_str!("../../ui/js/screens/bulk.js"),
-    ),
-    (
-        "screens/campaigns.js",
-        include_str!("../../ui/js/screens/campaigns.js"),
-    ),
-    (
-        "screens/directories.js",
-        include_str!("../../ui/js/screens/directories.js"),
-    ),
-    (
-        "screens/subaccounts.js",
-        include_str!("../../ui/js/screens/subaccounts.js"),
-    ),
-    (
-        "screens/history.js",
-        include_str!("../../ui/js/screens/history.js"),
-    ),
-    (
-        "screens/links.js",
-        include_str!("../../ui/js/screens/links.js"),
-    ),
-    (
-        "screens/loyalty.js",
-        include_str!("../../ui/js/screens/loyalty.js"),
-    ),
-    (
-        "screens/redeem.js",
-        include_str!("../../ui/js/screens/redeem.js"),
-    ),
-    (
-        "screens/redeem-many.js",
-        include_str!("../../ui/js/screens/redeem-many.js"),
-    ),
-    (
-        "screens/send.js",
-        include_str!("../../ui/js/screens/send.js"),
-    ),
-    (
-        "screens/settings.js",
-        include_str!("../../ui/js/screens/settings.js"),
-    ),
-    (
-        "screens/welcome.js",
-        include_str!("../../ui/js/screens/welcome.js"),
-    ),
-];
+/// Every file of the window with this ending (`.js`, `.html`) under `ui/` but the dictionaries,
+/// as (path under `ui/`, text): read from the source tree, so a new screen needs no line here.
+fn ui_files(ending: &str) -> Vec<(String, String)> {
+    fn walk(
+        dir: &std::path::Path,
+        root: &std::path::Path,
+        ending: &str,
+        out: &mut Vec<(String, String)>,
+    ) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for entry in entries.filter_map(Result::ok) {
+            let path = entry.path();
+            let name = path
+                .strip_prefix(root)
+                .unwrap_or(&path)
+                .to_string_lossy()
+                .replace('\\', "/");
+            if path.is_dir() && name != "i18n" {
+                walk(&path, root, ending, out);
+            } else if name.ends_with(ending) {
+                out.push((name, std::fs::read_to_string(&path).unwrap_or_default()));
+            }
+        }
+    }
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("ui");
+    let mut files = Vec::new();
+    walk(&root, &root, ending, &mut files);
+    files.sort();
+    assert!(
+        !files.is_empty(),
+        "no {ending} files under {}",
+        root.display()
+    );
+    files
+}
 
 /// Translations that really are the same word as in English: (language, key); "*" = every language.
 /// Entries without any letters outside `{placeholders}` ("#", "{n} %") need no listing.
@@ -150,6 +111,8 @@ const HTML_KEY_ATTRIBUTES: &[&str] = &[
     "data-i18n-alt",
     "data-i18n-aria-label",
     "data-i18n-title",
+    // A job panel's title (job-panel.js draws the panel).
+    "data-panel-title",
 ];
 
 type Dictionary = BTreeMap<String, String>;
@@ -385,19 +348,21 @@ fn no_translation_is_still_the_english_text() {
 }
 
 #[test]
-fn every_key_in_index_html_exists_in_english() {
+fn every_key_in_the_html_exists_in_english() {
     let en = english();
     let mut problems = Vec::new();
     let mut seen = 0;
-    for attr in HTML_KEY_ATTRIBUTES {
-        for key in html_keys(INDEX_HTML, attr) {
-            seen += 1;
-            if !en.contains_key(&key) {
-                problems.push(format!("index.html {attr}={key:?} is not in en.js"));
+    for (file, html) in ui_files(".html") {
+        for attr in HTML_KEY_ATTRIBUTES {
+            for key in html_keys(&html, attr) {
+                seen += 1;
+                if !en.contains_key(&key) {
+                    problems.push(format!("ui/{file} {attr}={key:?} is not in en.js"));
+                }
             }
         }
     }
-    assert!(seen > 50, "found only {seen} keys in index.html");
+    assert!(seen > 50, "found only {seen} keys in the HTML");
     assert!(problems.is_empty(), "\n{}", problems.join("\n"));
 }
 
@@ -406,38 +371,16 @@ fn every_literal_key_in_the_scripts_exists_in_english() {
     let en = english();
     let mut problems = Vec::new();
     let mut seen = 0;
-    for (file, source) in SCRIPTS {
-        for key in script_keys(source) {
+    for (file, source) in ui_files(".js") {
+        for key in script_keys(&source) {
             seen += 1;
             if !english_has(&en, &key) {
-                problems.push(format!("ui/js/{file}: {key:?} is not in en.js"));
+                problems.push(format!("ui/{file}: {key:?} is not in en.js"));
             }
         }
     }
     assert!(seen > 50, "found only {seen} literal keys in the scripts");
     assert!(problems.is_empty(), "\n{}", problems.join("\n"));
-}
-
-#[test]
-fn the_script_list_covers_every_ui_script() {
-    // Resolved like the include_str! paths above: relative to this source file.
-    let here = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(file!());
-    let root = here.parent().expect("source folder").join("../../ui/js");
-    let listed: BTreeSet<&str> = SCRIPTS.iter().map(|(name, _)| *name).collect();
-    let mut missing = Vec::new();
-    for sub in ["", "screens/"] {
-        for entry in std::fs::read_dir(root.join(sub)).expect("ui/js is readable") {
-            let name = entry.expect("directory entry").file_name();
-            let name = format!("{sub}{}", name.to_string_lossy());
-            if name.ends_with(".js") && !listed.contains(name.as_str()) {
-                missing.push(name);
-            }
-        }
-    }
-    assert!(
-        missing.is_empty(),
-        "add these to SCRIPTS in ui_dictionaries.rs: {missing:?}"
-    );
 }
 
 /// Literal keys Rust asks for: `t("…")` and `tf("…", …)` (the string may start on the next line

@@ -1,6 +1,10 @@
 // A running bulk job as a panel: progress bar, state, pause / resume / stop, export, and a
-// virtualised table of its rows (or, for jobs that make many items, of the items). The ids of
-// the panel's parts share one prefix (`<prefix>-progress`, `<prefix>-pause`, …).
+// virtualised table of its rows (or, for jobs that make many items, of the items). The panel
+// draws its own markup into its placeholder in the screen's HTML:
+//   <div id="links-job" class="card" data-job-panel="links" data-panel-title="links.job.title"
+//        data-columns="row link code message" hidden>[buttons of its own]</div>
+// The ids of its parts share the prefix (`links-job-progress`, `links-pause`, …); buttons inside
+// the placeholder join the panel's own after "Save results as a file".
 
 import * as api from './api.js';
 import { $, h, withBusy, clear } from './dom.js';
@@ -25,6 +29,7 @@ export class JobPanel {
     this.prefix = prefix;
     this.stateWords = stateWords;
     this.root = document.getElementById(root);
+    if (this.root && this.root.dataset.jobPanel) renderPanel(this.root);
     this.summary = summary;
     this.onSettled = onSettled || (() => {});
     this.job = null;
@@ -204,4 +209,39 @@ export class JobPanel {
   formatCount(n) {
     return formatNumber(n);
   }
+}
+
+/** The panel's parts, drawn into its placeholder (see the top of this file). */
+function renderPanel(root) {
+  const prefix = root.dataset.jobPanel;
+  const id = (part) => `${prefix}-${part}`;
+  const titleId = id('job-title');
+  const own = [...root.children];
+  const button = (part, cls, key, hidden) =>
+    h('button', { type: 'button', id: id(part), class: `button ${cls}`, 'data-i18n': key, hidden }, t(key));
+  root.setAttribute('role', 'region');
+  root.setAttribute('aria-labelledby', titleId);
+  root.replaceChildren(
+    h('div', { class: 'card-head' },
+      h('h2', { id: titleId, tabindex: '-1', 'data-i18n': root.dataset.panelTitle }, t(root.dataset.panelTitle)),
+      h('span', { id: id('job-state'), class: 'job-state', dataset: { state: 'running' }, 'aria-live': 'polite' })),
+    h('div', { class: 'progress-row' },
+      h('progress', { id: id('job-progress'), max: '100', value: '0', 'aria-labelledby': titleId }),
+      h('span', { id: id('job-percent'), class: 'job-percent' }, '0 %')),
+    h('p', { id: id('job-summary'), class: 'rate-line', 'aria-live': 'polite' }),
+    h('div', { id: id('pause-reason'), hidden: true }),
+    h('div', { class: 'actions' },
+      button('pause', 'secondary', 'bulk.pause'),
+      button('resume', 'primary', 'bulk.resume', true),
+      button('cancel', 'danger-outline', 'bulk.cancel'),
+      button('export', 'ghost', 'bulk.export'),
+      own),
+    h('p', { id: id('export-path'), class: 'saved-note', 'aria-live': 'polite' }),
+    h('div', { id: id('job-error'), hidden: true }),
+    h('div', { id: id('results'), class: 'vtable', tabindex: '0', role: 'region', 'aria-labelledby': titleId },
+      h('table', { class: 'table vtable-table' },
+        h('colgroup', null, (root.dataset.columns || '').split(' ').filter(Boolean).map((c) => h('col', { class: `col-w-${c}` }))),
+        h('thead', null, h('tr', { id: id('results-head') })),
+        h('tbody', null))),
+  );
 }

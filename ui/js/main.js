@@ -18,6 +18,7 @@ import * as subaccounts from './screens/subaccounts.js';
 import * as history from './screens/history.js';
 import * as settings from './screens/settings.js';
 import * as firstSteps from './screens/first-steps.js';
+import { loadScreenMarkup } from './screen-markup.js';
 
 const SCREENS = { welcome, redeem, send, bulk, campaigns: campaignsScreen, links, loyalty, directories: directoriesScreen, subaccounts, history, settings };
 const NEEDS_ACCOUNT = new Set(['redeem', 'send', 'bulk', 'campaigns', 'links', 'loyalty', 'directories', 'subaccounts', 'history']);
@@ -217,7 +218,17 @@ async function boot() {
   document.body.dataset.ready = 'true';
 }
 
-function start() {
+async function start() {
+  try {
+    await loadScreenMarkup(Object.keys(SCREENS));
+  } catch (err) {
+    // Only a broken installation gets here: the files are part of the app.
+    console.error('could not load the screens', err);
+    $('#app-error').textContent = String(err);
+    $('#app-error').hidden = false;
+    document.body.dataset.ready = 'true';
+    return;
+  }
   wireSkipLink();
   wireSidebar();
   wireStatusArea();

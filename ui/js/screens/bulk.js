@@ -9,7 +9,7 @@ import {
   showError, clearError, showProblem, showFieldError, clearFieldErrors, clearFieldErrorsOnInput, clearFieldError,
 } from '../errors.js';
 import { formatNumber, formatDuration, formatDateTime, formatRate, percentOf } from '../format.js';
-import { loadCampaigns, fillCampaignSelect, showLoadingCampaigns, fillCategorySelect } from '../campaigns.js';
+import { loadCampaigns, fillCampaignSelect, showLoadingCampaigns, fillCategorySelect } from '../campaign-picker.js';
 import { parseConcurrency, jobConcurrency, setJobConcurrency } from '../concurrency.js';
 import { activeAccount, subscribe } from '../state.js';
 import { VirtualTable } from '../virtual-table.js';

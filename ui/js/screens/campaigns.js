@@ -6,7 +6,7 @@ import * as api from '../api.js';
 import { $, h, clear, withBusy } from '../dom.js';
 import { t, onLanguageChange } from '../i18n.js';
 import { showError, clearError, showProblem, clearFieldErrors, clearFieldErrorsOnInput } from '../errors.js';
-import { fillCampaignSelect, showLoadingCampaigns } from '../campaigns.js';
+import { fillCampaignSelect, showLoadingCampaigns } from '../campaign-picker.js';
 import { activeAccount } from '../state.js';
 import { formatNumber, formatDateTime, formatPercent } from '../format.js';
 import { VirtualTable } from '../virtual-table.js';

@@ -5,7 +5,7 @@ import * as api from '../api.js';
 import { $, h, clear, withBusy } from '../dom.js';
 import { t, onLanguageChange } from '../i18n.js';
 import { showError, clearError, showProblem, clearFieldErrors, clearFieldErrorsOnInput, showFieldError } from '../errors.js';
-import { loadCampaigns, fillCampaignSelect, showLoadingCampaigns, fillCategorySelect } from '../campaigns.js';
+import { loadCampaigns, fillCampaignSelect, showLoadingCampaigns, fillCategorySelect } from '../campaign-picker.js';
 import { activeAccount, subscribe } from '../state.js';
 import { formatNumber } from '../format.js';
 import { JobPanel } from '../job-panel.js';

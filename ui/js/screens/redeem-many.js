@@ -7,7 +7,7 @@ import { $, h, clear, withBusy } from '../dom.js';
 import { t, onLanguageChange } from '../i18n.js';
 import { showError, clearError, showProblem, clearFieldErrors } from '../errors.js';
 import { formatDateTime, formatNumber } from '../format.js';
-import { loadCampaigns } from '../campaigns.js';
+import { loadCampaigns } from '../campaign-picker.js';
 import { JobPanel } from '../job-panel.js';
 
 const STATES = new Set(['valid', 'used', 'voided', 'expired', 'locked', 'not_found', 'ambiguous', 'duplicate', 'unchecked']);

@@ -6,7 +6,7 @@ import { $, h, withBusy } from '../dom.js';
 import { t, onLanguageChange } from '../i18n.js';
 import { showError, clearError, showProblem, clearFieldErrors } from '../errors.js';
 import { formatDateTime } from '../format.js';
-import { loadCampaigns } from '../campaigns.js';
+import { loadCampaigns } from '../campaign-picker.js';
 import { initMany, showMany } from './redeem-many.js';
 
 const STATES = new Set(['valid', 'used', 'voided', 'expired', 'locked', 'not_found']);

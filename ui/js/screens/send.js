@@ -5,7 +5,7 @@ import * as api from '../api.js';
 import { $, withBusy } from '../dom.js';
 import { t, onLanguageChange } from '../i18n.js';
 import { showError, clearError, showProblem, showFieldError, clearFieldErrors, clearFieldErrorsOnInput } from '../errors.js';
-import { loadCampaigns, fillCampaignSelect, showLoadingCampaigns, fillCategorySelect } from '../campaigns.js';
+import { loadCampaigns, fillCampaignSelect, showLoadingCampaigns, fillCategorySelect } from '../campaign-picker.js';
 import { activeAccount, subscribe } from '../state.js';
 import { copyText } from '../clipboard.js';
 import * as firstSteps from './first-steps.js';
