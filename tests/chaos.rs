@@ -19,6 +19,10 @@
 //! `COUPON_DESK_CHAOS_SEED=<seed> cargo test --test chaos <kind>`; `COUPON_DESK_CHAOS_RUNS=N`
 //! runs N seeds per kind (CI runs 2; `scripts/chaos.sh N` runs more).
 
+#[path = "support/clients.rs"]
+mod clients;
+use clients::job_client;
+
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -112,13 +116,12 @@ fn sprinkle(
 }
 
 fn client_for(sandbox: &Sandbox) -> Client {
-    let mut config = ClientConfig::new(
-        Credentials::new(DEMO_CLIENT_ID, DEMO_CLIENT_SECRET),
+    job_client(
         sandbox.v3_url(),
         sandbox.v4_url(),
-    );
-    config.timeout = CLIENT_TIMEOUT;
-    Client::new(config).unwrap()
+        DEMO_CLIENT_SECRET,
+        CLIENT_TIMEOUT,
+    )
 }
 
 /// A run of a job: the first life is killed after `kill_after` (its runtime torn down, nothing
@@ -257,7 +260,8 @@ async fn email() {
         let ctl = w.ctl();
         let campaign = w
             .client
-            .list_campaigns(&CampaignFilter {
+            .campaigns()
+            .list(&CampaignFilter {
                 only_active: true,
                 ..Default::default()
             })
@@ -301,7 +305,8 @@ async fn email() {
         let other_desk = tokio::spawn(async move {
             for i in 0..3 {
                 let _ = other
-                    .send_coupon_email(&coupon_desk::api::EmailCouponRequest {
+                    .email()
+                    .send(&coupon_desk::api::EmailCouponRequest {
                         campaign: other_campaign.clone(),
                         email: format!("other{seed}x{i}@example.com"),
                         ..Default::default()
@@ -427,7 +432,8 @@ async fn single_use_links() {
 /// Links of the Lunch deal made for a test, as the job sees them.
 async fn fresh_links(client: &Client, amount: u32) -> Vec<String> {
     client
-        .create_many_single_use(&ManySingleUseRequest {
+        .single_use()
+        .create_many(&ManySingleUseRequest {
             campaign: "cam_104250".into(),
             amount,
             status: SingleUseStatus::Normal,

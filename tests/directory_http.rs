@@ -3,36 +3,14 @@
 //! `main_categories` as an object (and `{}`), subaccount create errors 200/303/304/305, and
 //! single-use SSO links.
 
+#[path = "support/clients.rs"]
+mod clients;
+use clients::{client, client_with, sandbox};
+
 use std::time::Duration;
 
-use coupon_desk::api::{
-    ApiError, Client, ClientConfig, Credentials, PaymentStatus, PaymentUpdate, RetryPolicy,
-    SubaccountFields,
-};
-use coupon_desk::sandbox::{Fault, Sandbox, SandboxConfig, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET};
-
-const FAST: RetryPolicy = RetryPolicy {
-    max_attempts: 3,
-    base_delay: Duration::from_millis(20),
-    max_delay: Duration::from_secs(2),
-};
-
-async fn sandbox() -> Sandbox {
-    Sandbox::start(SandboxConfig::default())
-        .await
-        .expect("sandbox starts")
-}
-
-fn client_with(sb: &Sandbox, id: &str, secret: &str) -> Client {
-    let mut config = ClientConfig::new(Credentials::new(id, secret), sb.v3_url(), sb.v4_url());
-    config.retry = FAST;
-    config.timeout = Duration::from_secs(10);
-    Client::new(config).expect("valid config")
-}
-
-fn client(sb: &Sandbox) -> Client {
-    client_with(sb, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET)
-}
+use coupon_desk::api::{ApiError, PaymentStatus, PaymentUpdate, SubaccountFields};
+use coupon_desk::sandbox::{Fault, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET};
 
 fn code_of<T: std::fmt::Debug>(result: Result<T, ApiError>) -> u32 {
     match result {

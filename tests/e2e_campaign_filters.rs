@@ -50,7 +50,8 @@ async fn the_campaign_list_is_filtered_by_tags_category_and_folder() {
     practice_on(&desk, "campaigns").await;
     let practice = practice_client(&desk);
     let all_active = practice
-        .list_campaigns(&CampaignFilter {
+        .campaigns()
+        .list(&CampaignFilter {
             only_active: true,
             ..CampaignFilter::default()
         })
@@ -69,7 +70,8 @@ async fn the_campaign_list_is_filtered_by_tags_category_and_folder() {
     assert!(options.contains("Discounts"), "{options}");
     choose(&desk, "#campaigns-category", &category).await;
     let by_category = ids(practice
-        .list_campaigns(&CampaignFilter {
+        .campaigns()
+        .list(&CampaignFilter {
             only_active: true,
             category: Some(category.clone()),
             ..CampaignFilter::default()
@@ -88,7 +90,8 @@ async fn the_campaign_list_is_filtered_by_tags_category_and_folder() {
     // And a folder on top: both filters apply.
     choose(&desk, "#campaigns-folder", "1201").await;
     let both = ids(practice
-        .list_campaigns(&CampaignFilter {
+        .campaigns()
+        .list(&CampaignFilter {
             only_active: true,
             category: Some(category.clone()),
             folder: Some("1201".into()),
@@ -106,7 +109,8 @@ async fn the_campaign_list_is_filtered_by_tags_category_and_folder() {
     let tags = desk.find("#campaigns-tags").await;
     tags.send_keys("birthday, lunch\u{E007}").await.unwrap();
     let tagged = ids(practice
-        .list_campaigns(&CampaignFilter {
+        .campaigns()
+        .list(&CampaignFilter {
             only_active: true,
             tags: Some("birthday,lunch".into()),
             ..CampaignFilter::default()

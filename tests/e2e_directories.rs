@@ -130,7 +130,8 @@ async fn directory_members_load_completely_filter_and_one_is_set_to_paid() {
 
     // The categories are the campaign pickers' filter too.
     let celebrations: Vec<String> = practice
-        .list_campaigns(&coupon_desk::api::CampaignFilter {
+        .campaigns()
+        .list(&coupon_desk::api::CampaignFilter {
             only_active: true,
             category: Some("cat_33".into()),
             ..Default::default()

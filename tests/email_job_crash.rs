@@ -7,14 +7,18 @@
 //! keeps it (so its counts survive the kill), the child runs the job with the journal in a temp
 //! folder. See `crash_worker`.
 
+#[path = "support/clients.rs"]
+mod clients;
+use clients::job_client;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use coupon_desk::api::{CampaignFilter, Client, ClientConfig, Credentials};
+use coupon_desk::api::{CampaignFilter, Client};
 use coupon_desk::jobs::{EmailJobSpec, EmailList, JobManager, JobState, NoProgress};
-use coupon_desk::sandbox::{Fault, Sandbox, SandboxConfig, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET};
+use coupon_desk::sandbox::{Fault, Sandbox, SandboxConfig, DEMO_CLIENT_SECRET};
 use rand::Rng;
 
 const ROWS: usize = 1_000;
@@ -38,10 +42,7 @@ fn address(i: usize) -> String {
 }
 
 fn client(v3: String, v4: String) -> Client {
-    let mut config =
-        ClientConfig::new(Credentials::new(DEMO_CLIENT_ID, DEMO_CLIENT_SECRET), v3, v4);
-    config.timeout = CLIENT_TIMEOUT;
-    Client::new(config).unwrap()
+    job_client(v3, v4, DEMO_CLIENT_SECRET, CLIENT_TIMEOUT)
 }
 
 fn env(name: &str) -> String {
@@ -180,7 +181,8 @@ async fn crash_and_resume(check_unique: bool) -> (Sandbox, Vec<Vec<String>>, usi
     // Slow enough that the kill lands mid-run with requests on their way.
     ctl.set_latency(Duration::from_millis(20));
     let campaigns = client(sandbox.v3_url(), sandbox.v4_url())
-        .list_campaigns(&CampaignFilter {
+        .campaigns()
+        .list(&CampaignFilter {
             only_active: true,
             ..Default::default()
         })
@@ -327,7 +329,8 @@ async fn random_faults_and_kills_never_email_twice_and_leave_unknown_only_where_
             faults_injected += 1;
         }
         let campaign = client(sandbox.v3_url(), sandbox.v4_url())
-            .list_campaigns(&CampaignFilter::default())
+            .campaigns()
+            .list(&CampaignFilter::default())
             .await
             .unwrap()[0]
             .id

@@ -1,6 +1,10 @@
 //! Bulk e-mail jobs end to end: the real job runner and the real client against the sandbox over
 //! HTTP, with the journal in a temporary folder.
 
+#[path = "support/clients.rs"]
+mod clients;
+use clients::job_client;
+
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -28,7 +32,8 @@ impl Setup {
         let sandbox = Sandbox::start(SandboxConfig::default()).await.unwrap();
         let client = client_for(&sandbox, DEMO_CLIENT_SECRET);
         let campaigns = client
-            .list_campaigns(&CampaignFilter {
+            .campaigns()
+            .list(&CampaignFilter {
                 only_active: true,
                 ..Default::default()
             })
@@ -99,13 +104,7 @@ impl Setup {
 const CLIENT_TIMEOUT: Duration = Duration::from_secs(1);
 
 fn client_for(sandbox: &Sandbox, secret: &str) -> Client {
-    let mut config = ClientConfig::new(
-        Credentials::new(DEMO_CLIENT_ID, secret),
-        sandbox.v3_url(),
-        sandbox.v4_url(),
-    );
-    config.timeout = CLIENT_TIMEOUT;
-    Client::new(config).unwrap()
+    job_client(sandbox.v3_url(), sandbox.v4_url(), secret, CLIENT_TIMEOUT)
 }
 
 fn addresses(n: usize, tag: &str) -> Vec<String> {
@@ -1054,7 +1053,8 @@ async fn another_desks_send_a_minute_earlier_is_not_taken_for_a_lost_one() {
     ctl.set_clock_offset(time::Duration::minutes(-1));
     let other_desk = client_for(&s.sandbox, DEMO_CLIENT_SECRET);
     other_desk
-        .send_coupon_email(&coupon_desk::api::EmailCouponRequest {
+        .email()
+        .send(&coupon_desk::api::EmailCouponRequest {
             campaign: s.campaign.clone(),
             email: address.into(),
             ..Default::default()

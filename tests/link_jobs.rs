@@ -2,6 +2,10 @@
 //! many links made in chunks (a chunk whose reply is lost is reconciled, never asked for blind),
 //! and a list of links removed.
 
+#[path = "support/clients.rs"]
+mod clients;
+use clients::{job_client, sandbox};
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -9,7 +13,7 @@ use coupon_desk::api::{CampaignFilter, Client, ClientConfig, Credentials, Single
 use coupon_desk::jobs::{
     CreateLinksSpec, JobId, JobManager, JobState, NoProgress, RemoveInput, RowStatus,
 };
-use coupon_desk::sandbox::{Fault, Sandbox, SandboxConfig, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET};
+use coupon_desk::sandbox::{Fault, Sandbox, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET};
 
 struct Setup {
     sandbox: Sandbox,
@@ -21,17 +25,17 @@ struct Setup {
 
 impl Setup {
     async fn new() -> Setup {
-        let sandbox = Sandbox::start(SandboxConfig::default()).await.unwrap();
-        let mut config = ClientConfig::new(
-            Credentials::new(DEMO_CLIENT_ID, DEMO_CLIENT_SECRET),
+        let sandbox = sandbox().await;
+        // A lost reply is looked up once this plus the engine's grace (2.5 s) has passed.
+        let client = job_client(
             sandbox.v3_url(),
             sandbox.v4_url(),
+            DEMO_CLIENT_SECRET,
+            Duration::from_secs(5),
         );
-        // A lost reply is looked up once this plus the engine's grace (2.5 s) has passed.
-        config.timeout = Duration::from_secs(5);
-        let client = Client::new(config).unwrap();
         let campaign = client
-            .list_campaigns(&CampaignFilter {
+            .campaigns()
+            .list(&CampaignFilter {
                 only_active: true,
                 ..Default::default()
             })
@@ -166,7 +170,8 @@ async fn removing_a_list_confirms_a_removal_whose_reply_was_lost_and_says_what_w
     let codes = s.codes(&made);
     // The second is removed already, by someone else; the first one's removal loses its reply.
     s.client
-        .remove_single_use(&s.campaign, &SingleUseCode::new(codes[1].clone()))
+        .single_use()
+        .remove(&s.campaign, &SingleUseCode::new(codes[1].clone()))
         .await
         .unwrap();
     ctl.inject_on("singleuse/remove", Fault::DropAfterHandling, 1);
@@ -305,7 +310,8 @@ async fn links_another_desk_makes_meanwhile_make_the_chunk_unknown_and_stop_the_
     let meanwhile = tokio::spawn(async move {
         tokio::time::sleep(Duration::from_millis(1_500)).await;
         other_desk
-            .create_many_single_use(&coupon_desk::api::ManySingleUseRequest {
+            .single_use()
+            .create_many(&coupon_desk::api::ManySingleUseRequest {
                 campaign,
                 amount: 3,
                 status: coupon_desk::api::SingleUseStatus::Normal,

@@ -3,16 +3,20 @@
 //! against the sandbox over HTTP — with a lost reply on a batch that is reconciled by reading
 //! the coupons again, never by validating twice.
 
+#[path = "support/clients.rs"]
+mod clients;
+use clients::{job_client, sandbox};
+
 use std::sync::Arc;
 use std::time::Duration;
 
 use coupon_desk::api::{
-    AutomatedCodes, Client, ClientConfig, CodeType, Credentials, ManySingleUseRequest,
-    SessionUpdate, SingleUseLink, SingleUseStatus,
+    AutomatedCodes, Client, CodeType, ManySingleUseRequest, SessionUpdate, SingleUseLink,
+    SingleUseStatus,
 };
 use coupon_desk::commands::redeem_many::{check_stack, job_row, stack_lines, StackLine};
 use coupon_desk::jobs::{JobId, JobManager, JobProgress, JobState, NoProgress, RowStatus};
-use coupon_desk::sandbox::{Fault, Sandbox, SandboxConfig, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET};
+use coupon_desk::sandbox::{Fault, Sandbox, DEMO_CLIENT_SECRET};
 
 const CAMPAIGN: &str = "cam_104250";
 
@@ -25,15 +29,14 @@ struct Setup {
 
 impl Setup {
     async fn new() -> Setup {
-        let sandbox = Sandbox::start(SandboxConfig::default()).await.unwrap();
-        let mut config = ClientConfig::new(
-            Credentials::new(DEMO_CLIENT_ID, DEMO_CLIENT_SECRET),
+        let sandbox = sandbox().await;
+        // A lost reply is looked up once this plus the engine's grace (2.5 s) has passed.
+        let client = job_client(
             sandbox.v3_url(),
             sandbox.v4_url(),
+            DEMO_CLIENT_SECRET,
+            Duration::from_secs(5),
         );
-        // A lost reply is looked up once this plus the engine's grace (2.5 s) has passed.
-        config.timeout = Duration::from_secs(5);
-        let client = Client::new(config).unwrap();
         let dir = tempfile::tempdir().unwrap();
         let jobs = JobManager::open(dir.path().join("desk.sqlite3")).unwrap();
         Setup {
@@ -47,7 +50,8 @@ impl Setup {
     /// Fresh coupons of the Lunch deal, each with an own validation code `RM-…`.
     async fn fresh(&self, amount: u32) -> Vec<SingleUseLink> {
         self.client
-            .create_many_single_use(&ManySingleUseRequest {
+            .single_use()
+            .create_many(&ManySingleUseRequest {
                 campaign: CAMPAIGN.into(),
                 amount,
                 status: SingleUseStatus::Normal,

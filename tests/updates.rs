@@ -279,7 +279,7 @@ fn an_update_waits_while_a_bulk_job_runs_and_is_tried_only_once_the_job_has_stop
         sandbox.v4_url(),
     ))
     .expect("client");
-    let campaign = tauri::async_runtime::block_on(client.list_campaigns(&CampaignFilter {
+    let campaign = tauri::async_runtime::block_on(client.campaigns().list(&CampaignFilter {
         only_active: true,
         ..Default::default()
     }))

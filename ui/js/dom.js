@@ -103,3 +103,8 @@ export function fillSelect(select, items, { value, placeholder } = {}) {
     select.value = String(keep);
   }
 }
+
+/** An image the backend made (a QR code) as an `<img src>`: only inline images, else null. */
+export function safeImage(src) {
+  return typeof src === 'string' && /^data:image\/(svg\+xml|png|gif|jpeg|webp)[;,]/i.test(src) ? src : null;
+}

@@ -70,7 +70,7 @@
 //! - v4: 401 bad keys, 404 unknown path, 405 wrong method, 422 unreadable body, all `{"message"}`.
 //! - Coupon sessions have a life cycle (created → opened → claimed → validated, voided /
 //!   un-voided, expired, locked) driven by `couponsession/update|updatemultiple`, with invented
-//!   refusals 306 already validated, 307 voided, 308 expired, 309 locked (`v3_session_ops`);
+//!   refusals 306 already validated, 307 voided, 308 expired, 309 locked (`v3_session_changes`);
 //!   `campaign/opens|claims|validations` list by their own date; `coupon/pushnotification/
 //!   single|all` are recorded; `coupon/info` with `show_usage_stats` adds `usage_stats`. The
 //!   seeded campaign `cam_104250` "Lunch deal" holds 3 000 sessions of the last 60 days
@@ -100,7 +100,7 @@ mod v3_directory;
 mod v3_email;
 mod v3_loyalty;
 mod v3_routes;
-mod v3_session_ops;
+mod v3_session_changes;
 mod v3_sessions;
 mod v3_single_use;
 mod v3_subaccounts;

@@ -15,7 +15,7 @@ use super::state::{Caller, Shared};
 use super::v3_sessions::Listed;
 use super::v3_subaccounts;
 use super::{
-    v3_coupons, v3_directory, v3_email, v3_loyalty, v3_session_ops, v3_sessions, v3_single_use,
+    v3_coupons, v3_directory, v3_email, v3_loyalty, v3_session_changes, v3_sessions, v3_single_use,
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -288,10 +288,12 @@ async fn serve(
         Endpoint::CampaignValidations => {
             v3_sessions::campaign_list(&shared, &params, shared.page_size, Listed::Validations)
         }
-        Endpoint::CouponSessionUpdate => v3_session_ops::update(&shared, &params),
-        Endpoint::CouponSessionUpdateMultiple => v3_session_ops::update_multiple(&shared, &params),
-        Endpoint::CouponPushSingle => v3_session_ops::push_single(&shared, &params),
-        Endpoint::CouponPushAll => v3_session_ops::push_all(&shared, &params),
+        Endpoint::CouponSessionUpdate => v3_session_changes::update(&shared, &params),
+        Endpoint::CouponSessionUpdateMultiple => {
+            v3_session_changes::update_multiple(&shared, &params)
+        }
+        Endpoint::CouponPushSingle => v3_session_changes::push_single(&shared, &params),
+        Endpoint::CouponPushAll => v3_session_changes::push_all(&shared, &params),
         Endpoint::SingleUseCreate => v3_single_use::create(&shared, &params),
         Endpoint::MultipleSingleUseCreate => v3_single_use::create_many(&shared, &params),
         Endpoint::SingleUseRemove => v3_single_use::remove(&shared, &params),

@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::client::Client;
-use super::coupons::{Campaign, CampaignFilter};
+use super::coupons::{Campaign, CampaignFilter, CampaignInfoReply, CampaignListReply};
 use super::endpoints::Endpoint;
 use super::error::ApiError;
 use super::lenient;
@@ -144,14 +144,52 @@ impl Client {
 }
 
 impl<'a> CampaignsApi<'a> {
-    /// `POST coupon/list` with its filters (`only_active`, `tags`, `category`, `folder`).
-    pub async fn list(&self, filter: &CampaignFilter) -> Result<Vec<Campaign>, ApiError> {
-        self.client.list_campaigns(filter).await
+    /// `POST campaign/data`, one page (1-based) of the campaign's sessions.
+    pub async fn data_page(
+        &self,
+        query: &CampaignSessionsQuery,
+        page: u32,
+    ) -> Result<Vec<SessionData>, ApiError> {
+        Ok(self
+            .client
+            .sessions_page_of(Endpoint::CampaignData, query, page)
+            .await?
+            .0)
     }
 
-    /// `POST coupon/info`: one campaign.
+    /// Every session of the campaign within the dates, page after page, until a page brings
+    /// none, or nothing new (a server that ignores `page`). Not before: whether
+    /// `amount_of_results` counts the page or every session is not documented (§5.3), and a
+    /// short page may still have a next. Sessions seen twice are kept once.
+    pub async fn data(&self, query: &CampaignSessionsQuery) -> Result<Vec<SessionData>, ApiError> {
+        self.client
+            .all_sessions_of(Endpoint::CampaignData, query)
+            .await
+    }
+
+    /// `POST coupon/list`: the account's campaigns, filtered.
+    pub async fn list(&self, filter: &CampaignFilter) -> Result<Vec<Campaign>, ApiError> {
+        let reply: CampaignListReply = self
+            .client
+            .transport()
+            .v3(Endpoint::CouponList, &filter.to_body())
+            .await?;
+        Ok(reply.coupon_info)
+    }
+
+    /// `POST coupon/info`: one campaign by its `cam_…` ID.
     pub async fn info(&self, campaign: &str) -> Result<Campaign, ApiError> {
-        self.client.campaign_info(campaign).await
+        let body = serde_json::json!({ "campaign": campaign });
+        let reply: CampaignInfoReply = self
+            .client
+            .transport()
+            .v3(Endpoint::CouponInfo, &body)
+            .await?;
+        reply.coupon_info.ok_or_else(|| ApiError::Decode {
+            status: 200,
+            path: "coupon_info".into(),
+            detail: "the reply holds no campaign".into(),
+        })
     }
 
     /// `POST coupon/info` with `show_usage_stats`: the campaign and its usage numbers.
@@ -182,7 +220,7 @@ impl<'a> CampaignsApi<'a> {
     }
 
     /// Every session of the list within the query's dates, page after page, by the rules of
-    /// `campaign_sessions` (§10 "Paging of campaign/data and friends").
+    /// `data` (§10 "Paging of campaign/data and friends").
     pub async fn sessions(
         &self,
         list: SessionList,

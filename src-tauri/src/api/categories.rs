@@ -110,18 +110,11 @@ impl<'a> CategoriesApi<'a> {
         Ok(reply.categories)
     }
 
-    /// `POST category/main/list`: the third-level categories; empty (`{}`) for an account that
-    /// does not use them.
-    pub async fn main(&self) -> Result<Vec<Category>, ApiError> {
-        self.client.list_main_categories().await
-    }
-}
-
-impl Client {
     /// `POST category/main/list`: the third-level categories, in Coupontools' order. Empty for
     /// accounts that do not use them.
-    pub async fn list_main_categories(&self) -> Result<Vec<Category>, ApiError> {
+    pub async fn main(&self) -> Result<Vec<Category>, ApiError> {
         let reply: MainCategoriesReply = self
+            .client
             .transport()
             .v3(Endpoint::CategoryMainList, &serde_json::json!({}))
             .await?;

@@ -3,9 +3,6 @@
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
 
-use super::client::Client;
-use super::endpoints::Endpoint;
-use super::error::ApiError;
 use super::lenient;
 pub use super::single_use_code::SingleUseCode;
 
@@ -90,7 +87,7 @@ pub struct CampaignFilter {
 }
 
 impl CampaignFilter {
-    fn to_body(&self) -> Value {
+    pub(crate) fn to_body(&self) -> Value {
         let mut body = Map::new();
         if self.only_active {
             body.insert("only_active".into(), Value::Bool(true));
@@ -109,37 +106,15 @@ impl CampaignFilter {
 }
 
 #[derive(Deserialize)]
-struct CampaignListReply {
+pub(crate) struct CampaignListReply {
     #[serde(default, deserialize_with = "lenient::list")]
-    coupon_info: Vec<Campaign>,
+    pub(crate) coupon_info: Vec<Campaign>,
 }
 
 #[derive(Deserialize)]
-struct CampaignInfoReply {
+pub(crate) struct CampaignInfoReply {
     #[serde(default, deserialize_with = "lenient::one")]
-    coupon_info: Option<Campaign>,
-}
-
-impl Client {
-    /// `POST coupon/list`: the account's campaigns, filtered.
-    pub async fn list_campaigns(&self, filter: &CampaignFilter) -> Result<Vec<Campaign>, ApiError> {
-        let reply: CampaignListReply = self
-            .transport()
-            .v3(Endpoint::CouponList, &filter.to_body())
-            .await?;
-        Ok(reply.coupon_info)
-    }
-
-    /// `POST coupon/info`: one campaign by its `cam_…` ID.
-    pub async fn campaign_info(&self, campaign: &str) -> Result<Campaign, ApiError> {
-        let body = serde_json::json!({ "campaign": campaign });
-        let reply: CampaignInfoReply = self.transport().v3(Endpoint::CouponInfo, &body).await?;
-        reply.coupon_info.ok_or_else(|| ApiError::Decode {
-            status: 200,
-            path: "coupon_info".into(),
-            detail: "the reply holds no campaign".into(),
-        })
-    }
+    pub(crate) coupon_info: Option<Campaign>,
 }
 
 #[cfg(test)]

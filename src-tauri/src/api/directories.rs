@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use super::client::Client;
 use super::coupons::Campaign;
-use super::directory::{DirectoryUser, DirectoryUsersPage, DIRECTORY_PAGE_SIZE};
+use super::directory_members::{DirectoryUser, DirectoryUsersPage, DIRECTORY_PAGE_SIZE};
 use super::endpoints::Endpoint;
 use super::error::ApiError;
 use super::lenient;
@@ -124,6 +124,21 @@ impl Client {
 }
 
 impl<'a> DirectoriesApi<'a> {
+    /// `POST directoryusers/list`: one page (1-based; 0 is read as 1) of a `dir_…` directory's
+    /// registrations, newest first.
+    /// Takes a directory ID already checked.
+    async fn users_page_unchecked(
+        &self,
+        directory: &str,
+        page: u32,
+    ) -> Result<DirectoryUsersPage, ApiError> {
+        let body = serde_json::json!({ "directory": directory, "page": page.max(1) });
+        self.client
+            .transport()
+            .v3(Endpoint::DirectoryUsersList, &body)
+            .await
+    }
+
     /// `POST directory/list`: every directory of the account.
     pub async fn list(&self) -> Result<Vec<Directory>, ApiError> {
         let reply: ListReply = self
@@ -173,7 +188,7 @@ impl<'a> DirectoriesApi<'a> {
         page: u32,
     ) -> Result<DirectoryUsersPage, ApiError> {
         let directory = validate::directory_id(directory).map_err(refused_locally)?;
-        self.client.list_directory_users(&directory, page).await
+        self.users_page_unchecked(&directory, page).await
     }
 
     /// Every member, newest first. Page 1 comes first; when its `amount_of_users` promises more
@@ -190,7 +205,7 @@ impl<'a> DirectoriesApi<'a> {
     ) -> Result<Vec<DirectoryUser>, ApiError> {
         let directory = validate::directory_id(directory).map_err(refused_locally)?;
         let concurrency = concurrency.clamp(1, 16);
-        let first = self.client.list_directory_users(&directory, 1).await?;
+        let first = self.users_page_unchecked(&directory, 1).await?;
         let total = (first.amount_of_users > 0).then_some(u64::from(first.amount_of_users));
         let mut seen = HashSet::new();
         // The server's count only sizes the first allocation; it is not trusted with more.
@@ -218,7 +233,7 @@ impl<'a> DirectoriesApi<'a> {
             };
             let dir = directory.as_str();
             let mut pages = stream::iter(next..=last)
-                .map(|page| async move { self.client.list_directory_users(dir, page).await })
+                .map(|page| async move { self.users_page_unchecked(dir, page).await })
                 .buffered(concurrency);
             while let Some(page) = pages.try_next().await? {
                 full = page.may_have_more();
@@ -251,7 +266,7 @@ impl<'a> DirectoriesApi<'a> {
         let user = validate::directory_user_id(user).map_err(refused_locally)?;
         let mut seen_before = HashSet::new();
         for page in 1..=MAX_PAGES {
-            let reply = self.client.list_directory_users(&directory, page).await?;
+            let reply = self.users_page_unchecked(&directory, page).await?;
             let more = reply.may_have_more();
             let mut new = 0;
             for member in reply.users {

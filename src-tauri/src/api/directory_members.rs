@@ -3,9 +3,6 @@
 use serde::{Deserialize, Serialize};
 use time::{Date, OffsetDateTime};
 
-use super::client::Client;
-use super::endpoints::Endpoint;
-use super::error::ApiError;
 use super::lenient;
 
 /// Registrations per page; a shorter page is the last one (seed 001).
@@ -78,21 +75,6 @@ impl DirectoryUsersPage {
     /// A full page means older registrations may follow on the next one.
     pub fn may_have_more(&self) -> bool {
         self.users.len() >= DIRECTORY_PAGE_SIZE
-    }
-}
-
-impl Client {
-    /// `POST directoryusers/list`: one page (1-based; 0 is read as 1) of a `dir_…` directory's
-    /// registrations, newest first.
-    pub async fn list_directory_users(
-        &self,
-        directory: &str,
-        page: u32,
-    ) -> Result<DirectoryUsersPage, ApiError> {
-        let body = serde_json::json!({ "directory": directory, "page": page.max(1) });
-        self.transport()
-            .v3(Endpoint::DirectoryUsersList, &body)
-            .await
     }
 }
 

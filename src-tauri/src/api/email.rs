@@ -67,7 +67,7 @@ pub struct EmailedCoupon {
     /// The address the mail went to.
     pub receiver: String,
     /// May be empty, even for [`EmailAction::Sent`]: then look the session up with
-    /// [`Client::search_sessions`] (campaign + address).
+    /// `client.sessions().search` (campaign + address).
     pub single_use_code: SingleUseCode,
     pub single_use_url: String,
     /// The server's word for what happened, e.g. "email_sent".
@@ -125,17 +125,28 @@ impl TryFrom<EmailReply> for EmailedCoupon {
     }
 }
 
+/// Sending coupons by e-mail, `client.email()`. Cheap: a borrowed client.
+#[derive(Clone, Copy, Debug)]
+pub struct EmailApi<'a> {
+    client: &'a Client,
+}
+
 impl Client {
+    /// E-mailing a coupon to a customer (§5.1).
+    pub fn email(&self) -> EmailApi<'_> {
+        EmailApi { client: self }
+    }
+}
+
+impl<'a> EmailApi<'a> {
     /// `POST send/email`: e-mails the coupon to one address, creating a single-use code for it.
     ///
     /// Needs an e-mail provider connected in Coupontools (else code 104). After a timeout, a lost
     /// reply, or a reply that does not say what happened (no `action`, or a `status` that is not
     /// the documented object), the error is `OutcomeUnknown`: the mail may have gone out.
-    pub async fn send_coupon_email(
-        &self,
-        request: &EmailCouponRequest,
-    ) -> Result<EmailedCoupon, ApiError> {
+    pub async fn send(&self, request: &EmailCouponRequest) -> Result<EmailedCoupon, ApiError> {
         let reply: EmailReply = self
+            .client
             .transport()
             .v3(Endpoint::SendEmail, &request.to_body())
             .await?;

@@ -3,9 +3,6 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::client::Client;
-use super::endpoints::Endpoint;
-use super::error::ApiError;
 use super::lenient;
 
 /// A v3 loyalty card (`loy_…`), as `loyaltyusers/list` describes it.
@@ -109,30 +106,12 @@ pub struct LoyaltyCardV4 {
     pub kind: String,
 }
 
-#[derive(Deserialize)]
-struct CardList(#[serde(deserialize_with = "lenient::data_list")] Vec<LoyaltyCardV4>);
-
-impl Client {
-    /// `POST loyaltyusers/list` (v3): the holders of one `loy_…` card.
-    pub async fn list_loyalty_users_v3(&self, card: &str) -> Result<LoyaltyCardUsers, ApiError> {
-        let body = serde_json::json!({ "loyaltycard": card });
-        self.transport().v3(Endpoint::LoyaltyUsersList, &body).await
-    }
-
-    /// `GET /loyalty/loyalty-cards` (v4): every loyalty card of the account.
-    pub async fn list_loyalty_cards(&self) -> Result<Vec<LoyaltyCardV4>, ApiError> {
-        let CardList(cards) = self
-            .transport()
-            .v4(Endpoint::V4LoyaltyCards, &[], &[], None)
-            .await?;
-        Ok(cards)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::api::envelope::{decode_payload, decode_v3};
+    use crate::api::error::ApiError;
+    use crate::api::loyalty_v4::CardList;
 
     /// Seed 000's example response with the two missing commas added (§0.1).
     const SEED_000: &str = r#"{ "status": { "status": "OK" }, "loyaltycard": [ { "ID": "loy_123456", "code": "abc123", "url": "https://loyaltycard.mobi/ac/abc123", "status": "active", "name": "Your loyalty card", "type": "stampcard", "amount_of_stamps": "8" } ], "amount_of_users": "1", "users": [ { "ID": "lus_123456", "first_name": "John", "last_name": "Doe", "gender": "male", "age_range": "", "profile_picture": "https://loyaltycard.mobi/uploads/foto.png", "email": "john@doe.com", "phone": "", "social_type": "Google", "stamps": "2", "subscribed_for_marketing": "1" } ] }"#;

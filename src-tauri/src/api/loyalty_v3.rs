@@ -74,9 +74,13 @@ impl<'a> LoyaltyApi<'a> {
         })
     }
 
-    /// `POST loyaltyusers/list` (seed 000): the card and all its holders.
+    /// `POST loyaltyusers/list` (v3): the holders of one `loy_…` card.
     pub async fn members_v3(&self, card: &str) -> Result<LoyaltyCardUsers, ApiError> {
-        self.client.list_loyalty_users_v3(card).await
+        let body = serde_json::json!({ "loyaltycard": card });
+        self.client
+            .transport()
+            .v3(Endpoint::LoyaltyUsersList, &body)
+            .await
     }
 
     /// `POST loyaltyusers/update`: sets a holder's stamp count and/or voided state. Returns the

@@ -404,8 +404,11 @@ impl<'de> Visitor<'de> for BulkVisitor {
     }
 }
 
+/// `GET loyalty/loyalty-cards`: the cards as a bare list or under `data`.
 #[derive(Deserialize)]
-struct CardList(#[serde(deserialize_with = "lenient::data_list")] Vec<LoyaltyCardV4>);
+pub(crate) struct CardList(
+    #[serde(deserialize_with = "lenient::data_list")] pub(crate) Vec<LoyaltyCardV4>,
+);
 
 // ---------------------------------------------------------------------------------------------
 // The handler

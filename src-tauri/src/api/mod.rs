@@ -10,7 +10,7 @@ pub mod client;
 pub mod config;
 pub mod coupons;
 pub mod directories;
-pub mod directory;
+pub mod directory_members;
 pub mod email;
 pub mod endpoints;
 pub mod envelope;
@@ -21,9 +21,9 @@ pub mod loyalty_v3;
 pub mod loyalty_v4;
 pub mod member_fields;
 pub mod retry;
+pub mod scanned_code;
 pub mod server_clock;
-pub mod session_lookup;
-pub mod session_ops;
+pub mod session_search;
 pub mod session_state;
 pub mod sessions;
 pub mod single_use;
@@ -41,7 +41,7 @@ pub use config::{
 };
 pub use coupons::{Campaign, CampaignFilter, SingleUseCode};
 pub use directories::{DirectoriesApi, Directory, PaymentUpdate};
-pub use directory::{DirectoryUser, DirectoryUsersPage, DIRECTORY_PAGE_SIZE};
+pub use directory_members::{DirectoryUser, DirectoryUsersPage, DIRECTORY_PAGE_SIZE};
 pub use email::{EmailAction, EmailCouponRequest, EmailedCoupon};
 pub use endpoints::{Endpoint, EndpointSpec};
 pub use error::ApiError;
@@ -52,12 +52,12 @@ pub use loyalty_v4::{
     MemberQuery, PushReceipt, Reward, MAX_BULK_MEMBERS,
 };
 pub use retry::RetryPolicy;
-pub use session_lookup::{code_in, CounterState, Found, MAX_SCAN_CHARS};
-pub use session_ops::{
+pub use scanned_code::{code_in, CounterState, Found, MAX_SCAN_CHARS};
+pub use session_search::{CouponSession, SessionSearch};
+pub use sessions::{
     ManySessionsUpdate, Operation, SessionUpdate, SessionUpdateOutcome, SessionUpdateResult,
     SessionsApi, MAX_SESSIONS_PER_UPDATE,
 };
-pub use sessions::{CouponSession, SessionSearch};
 pub use single_use::{
     AutomatedCodes, CampaignSessionsQuery, CodeType, ManySingleUseRequest, SessionData,
     SingleUseLink, SingleUseRequest, SingleUseStatus,

@@ -6,8 +6,8 @@
 use time::OffsetDateTime;
 
 use super::error::ApiError;
-use super::session_ops::SessionsApi;
-use super::sessions::SessionSearch;
+use super::session_search::SessionSearch;
+use super::sessions::SessionsApi;
 use super::single_use::SessionData;
 
 /// The longest text taken as one scan (a link with its query is far shorter).

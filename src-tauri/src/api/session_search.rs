@@ -8,10 +8,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use time::OffsetDateTime;
 
-use super::client::Client;
 use super::coupons::SingleUseCode;
-use super::endpoints::Endpoint;
-use super::error::ApiError;
 use super::lenient;
 
 /// What to look for with `couponsession/search`.
@@ -24,7 +21,7 @@ pub struct SessionSearch {
 }
 
 impl SessionSearch {
-    fn to_body(&self) -> Value {
+    pub(crate) fn to_body(&self) -> Value {
         let mut body = Map::new();
         body.insert(
             "search".into(),
@@ -59,16 +56,16 @@ pub struct CouponSession {
 }
 
 #[derive(Deserialize)]
-struct SearchReply {
+pub(crate) struct SearchReply {
     #[serde(default, deserialize_with = "lenient::opt_number")]
-    amount_of_results: Option<u64>,
+    pub(crate) amount_of_results: Option<u64>,
     #[serde(default, deserialize_with = "lenient::list")]
-    data: Vec<SessionRow>,
+    pub(crate) data: Vec<SessionRow>,
 }
 
 /// A session as `couponsession/data` and `campaign/data` describe it; only what we use.
 #[derive(Deserialize)]
-struct SessionRow {
+pub(crate) struct SessionRow {
     #[serde(default, deserialize_with = "lenient::string")]
     session: String,
     #[serde(default, deserialize_with = "lenient::string")]
@@ -137,7 +134,7 @@ impl SessionRow {
 
 impl SearchReply {
     /// The sessions, newest first (those without a creation time last, in reply order).
-    fn into_sessions(self) -> Vec<CouponSession> {
+    pub(crate) fn into_sessions(self) -> Vec<CouponSession> {
         if self.amount_of_results == Some(0) {
             return Vec::new();
         }
@@ -152,26 +149,11 @@ impl SearchReply {
     }
 }
 
-impl Client {
-    /// `POST couponsession/search`: the sessions matching an e-mail address, phone number or
-    /// custom validation code, within one campaign if given; newest first. Nothing found is an
-    /// empty list, not an error.
-    pub async fn search_sessions(
-        &self,
-        query: &SessionSearch,
-    ) -> Result<Vec<CouponSession>, ApiError> {
-        let reply: SearchReply = self
-            .transport()
-            .v3(Endpoint::CouponSessionSearch, &query.to_body())
-            .await?;
-        Ok(reply.into_sessions())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::api::envelope::decode_v3;
+    use crate::api::error::ApiError;
     use time::macros::datetime;
 
     fn sessions(body: &str) -> Vec<CouponSession> {

@@ -13,7 +13,7 @@ use super::client::Client;
 use super::endpoints::Endpoint;
 use super::error::ApiError;
 use super::lenient;
-use super::sessions::{CouponSession, SessionSearch};
+use super::session_search::{CouponSession, SearchReply, SessionSearch};
 use super::single_use::{SessionData, SessionRow};
 use super::validate::{self, FieldProblem};
 
@@ -237,10 +237,21 @@ impl Client {
 }
 
 impl<'a> SessionsApi<'a> {
-    /// `POST couponsession/data`: one session by its code, short code or link (505 when
-    /// unknown). The re-read after a lost update reply.
+    /// `POST couponsession/data`: one session by its 21-character code or 6-character short
+    /// code (a pasted link works too). Not found is refused with 505.
     pub async fn get(&self, code: &str) -> Result<SessionData, ApiError> {
-        self.client.session_data(code).await
+        let code = validate::session_lookup_code(code).map_err(refused_locally)?;
+        let body = serde_json::json!({ "couponsession": code });
+        let reply: SessionRow = self
+            .client
+            .transport()
+            .v3(Endpoint::CouponSessionData, &body)
+            .await?;
+        reply.into_session("").ok_or_else(|| ApiError::Decode {
+            status: 200,
+            path: "session".into(),
+            detail: "the reply names no session".into(),
+        })
     }
 
     /// Sessions as `campaign/data` lists them, with what a list may leave out filled in from
@@ -288,10 +299,16 @@ impl<'a> SessionsApi<'a> {
         Ok(done)
     }
 
-    /// `POST couponsession/search` (§10): by e-mail, phone or custom validation code, in one
-    /// campaign or all.
-    pub async fn search(&self, search: &SessionSearch) -> Result<Vec<CouponSession>, ApiError> {
-        self.client.search_sessions(search).await
+    /// `POST couponsession/search`: the sessions matching an e-mail address, phone number or
+    /// custom validation code, within one campaign if given; newest first. Nothing found is an
+    /// empty list, not an error.
+    pub async fn search(&self, query: &SessionSearch) -> Result<Vec<CouponSession>, ApiError> {
+        let reply: SearchReply = self
+            .client
+            .transport()
+            .v3(Endpoint::CouponSessionSearch, &query.to_body())
+            .await?;
+        Ok(reply.into_sessions())
     }
 
     /// `POST couponsession/update` (§10): validate / claim / void / un-void one session; the

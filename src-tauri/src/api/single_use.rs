@@ -25,7 +25,7 @@ use crate::i18n::t;
 /// give none).
 const MAX_TEXT_CHARS: usize = 100;
 
-/// Pages `campaign_sessions` reads at most, should a server ignore `page` and never run dry.
+/// Pages `client.campaigns().data` reads at most, should a server ignore `page` and never run dry.
 const MAX_PAGES: u32 = 10_000;
 
 // ---------------------------------------------------------------------------------------------
@@ -513,105 +513,9 @@ fn unknown(endpoint: Endpoint, detail: &str) -> ApiError {
 // ---------------------------------------------------------------------------------------------
 // Calls
 
+/// The paging of `campaign/data` and its siblings, shared by `client.campaigns()` and
+/// `client.sessions()`.
 impl Client {
-    /// `POST singleuse/create`: one single-use link, optionally pre-filled with the customer.
-    /// A WRITE: after a lost reply the error is `OutcomeUnknown` (look the customer up with
-    /// `search_sessions`, or list the campaign's sessions, before making another).
-    pub async fn create_single_use(
-        &self,
-        request: &SingleUseRequest,
-    ) -> Result<SingleUseLink, ApiError> {
-        let body = request.to_body().map_err(refused_locally)?;
-        let reply: LinkRow = self
-            .transport()
-            .v3(Endpoint::SingleUseCreate, &body)
-            .await?;
-        reply.into_link().ok_or_else(|| {
-            unknown(
-                Endpoint::SingleUseCreate,
-                "Coupontools answered OK without the link",
-            )
-        })
-    }
-
-    /// `POST multiplesingleuse/create`: `amount` links at once (1–100 000), in the reply's
-    /// order. A WRITE. Rows without a code are dropped, so the caller compares the count with
-    /// `amount`; an OK with no link at all is `OutcomeUnknown` (the links may exist: list the
-    /// campaign's sessions).
-    pub async fn create_many_single_use(
-        &self,
-        request: &ManySingleUseRequest,
-    ) -> Result<Vec<SingleUseLink>, ApiError> {
-        let body = request.to_body().map_err(refused_locally)?;
-        let reply: ManyReply = self
-            .transport()
-            .v3(Endpoint::MultipleSingleUseCreate, &body)
-            .await?;
-        let links: Vec<SingleUseLink> = reply
-            .data
-            .into_iter()
-            .filter_map(LinkRow::into_link)
-            .collect();
-        if links.is_empty() {
-            return Err(unknown(
-                Endpoint::MultipleSingleUseCreate,
-                "Coupontools answered OK without any link",
-            ));
-        }
-        Ok(links)
-    }
-
-    /// `POST singleuse/remove` (§10): removes one link by its 21-character code. A WRITE. An
-    /// unknown or already removed code is refused with 505 "Couponsession not found.".
-    pub async fn remove_single_use(
-        &self,
-        campaign: &str,
-        code: &SingleUseCode,
-    ) -> Result<(), ApiError> {
-        let campaign = validate::coupon_campaign_id(campaign).map_err(refused_locally)?;
-        let code = validate::session_code_from_text(code.as_str()).map_err(refused_locally)?;
-        let body = serde_json::json!({ "campaign": campaign, "couponsession": code.as_str() });
-        let _: Removed = self
-            .transport()
-            .v3(Endpoint::SingleUseRemove, &body)
-            .await?;
-        Ok(())
-    }
-
-    /// `POST couponsession/data`: one session by its 21-character code or 6-character short
-    /// code (a pasted link works too). Not found is refused with 505.
-    pub async fn session_data(&self, code: &str) -> Result<SessionData, ApiError> {
-        let code = validate::session_lookup_code(code).map_err(refused_locally)?;
-        let body = serde_json::json!({ "couponsession": code });
-        let reply: SessionRow = self
-            .transport()
-            .v3(Endpoint::CouponSessionData, &body)
-            .await?;
-        reply.into_session("").ok_or_else(|| ApiError::Decode {
-            status: 200,
-            path: "session".into(),
-            detail: "the reply names no session".into(),
-        })
-    }
-
-    /// `POST campaign/data`, one page (1-based) of the campaign's sessions.
-    pub async fn campaign_sessions_page(
-        &self,
-        query: &CampaignSessionsQuery,
-        page: u32,
-    ) -> Result<Vec<SessionData>, ApiError> {
-        Ok(self.sessions_page(query, page).await?.0)
-    }
-
-    async fn sessions_page(
-        &self,
-        query: &CampaignSessionsQuery,
-        page: u32,
-    ) -> Result<(Vec<SessionData>, Option<u64>), ApiError> {
-        self.sessions_page_of(Endpoint::CampaignData, query, page)
-            .await
-    }
-
     /// One page of `campaign/data` or of its siblings `campaign/opens|claims|validations`
     /// (the same query and rows), with the reply's `amount_of_results`.
     pub(crate) async fn sessions_page_of(
@@ -627,18 +531,7 @@ impl Client {
         Ok((reply.into_sessions(&campaign), total))
     }
 
-    /// Every session of the campaign within the dates, page after page, until a page brings
-    /// none, or nothing new (a server that ignores `page`). Not before: whether
-    /// `amount_of_results` counts the page or every session is not documented (§5.3), and a
-    /// short page may still have a next. Sessions seen twice are kept once.
-    pub async fn campaign_sessions(
-        &self,
-        query: &CampaignSessionsQuery,
-    ) -> Result<Vec<SessionData>, ApiError> {
-        self.all_sessions_of(Endpoint::CampaignData, query).await
-    }
-
-    /// Every page of `campaign/data` or a sibling, by the rules of [`Self::campaign_sessions`].
+    /// Every page of `campaign/data` or a sibling, by the rules of `CampaignsApi::data`.
     pub(crate) async fn all_sessions_of(
         &self,
         endpoint: Endpoint,
@@ -665,6 +558,81 @@ impl Client {
             }
         }
         Ok(all)
+    }
+}
+
+/// Single-use coupon links, `client.single_use()`: making one or many, removing one. Every
+/// call is a WRITE, never repeated blindly (§5.4).
+#[derive(Clone, Copy, Debug)]
+pub struct SingleUseApi<'a> {
+    client: &'a Client,
+}
+
+impl Client {
+    pub fn single_use(&self) -> SingleUseApi<'_> {
+        SingleUseApi { client: self }
+    }
+}
+
+impl<'a> SingleUseApi<'a> {
+    /// `POST singleuse/create`: one single-use link, optionally pre-filled with the customer.
+    /// A WRITE: after a lost reply the error is `OutcomeUnknown` (look the customer up with
+    /// `client.sessions().search`, or list the campaign's sessions, before making another).
+    pub async fn create(&self, request: &SingleUseRequest) -> Result<SingleUseLink, ApiError> {
+        let body = request.to_body().map_err(refused_locally)?;
+        let reply: LinkRow = self
+            .client
+            .transport()
+            .v3(Endpoint::SingleUseCreate, &body)
+            .await?;
+        reply.into_link().ok_or_else(|| {
+            unknown(
+                Endpoint::SingleUseCreate,
+                "Coupontools answered OK without the link",
+            )
+        })
+    }
+
+    /// `POST multiplesingleuse/create`: `amount` links at once (1–100 000), in the reply's
+    /// order. A WRITE. Rows without a code are dropped, so the caller compares the count with
+    /// `amount`; an OK with no link at all is `OutcomeUnknown` (the links may exist: list the
+    /// campaign's sessions).
+    pub async fn create_many(
+        &self,
+        request: &ManySingleUseRequest,
+    ) -> Result<Vec<SingleUseLink>, ApiError> {
+        let body = request.to_body().map_err(refused_locally)?;
+        let reply: ManyReply = self
+            .client
+            .transport()
+            .v3(Endpoint::MultipleSingleUseCreate, &body)
+            .await?;
+        let links: Vec<SingleUseLink> = reply
+            .data
+            .into_iter()
+            .filter_map(LinkRow::into_link)
+            .collect();
+        if links.is_empty() {
+            return Err(unknown(
+                Endpoint::MultipleSingleUseCreate,
+                "Coupontools answered OK without any link",
+            ));
+        }
+        Ok(links)
+    }
+
+    /// `POST singleuse/remove` (§10): removes one link by its 21-character code. A WRITE. An
+    /// unknown or already removed code is refused with 505 "Couponsession not found.".
+    pub async fn remove(&self, campaign: &str, code: &SingleUseCode) -> Result<(), ApiError> {
+        let campaign = validate::coupon_campaign_id(campaign).map_err(refused_locally)?;
+        let code = validate::session_code_from_text(code.as_str()).map_err(refused_locally)?;
+        let body = serde_json::json!({ "campaign": campaign, "couponsession": code.as_str() });
+        let _: Removed = self
+            .client
+            .transport()
+            .v3(Endpoint::SingleUseRemove, &body)
+            .await?;
+        Ok(())
     }
 }
 

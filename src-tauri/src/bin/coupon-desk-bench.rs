@@ -139,7 +139,8 @@ async fn bench_links(amount: u32, folder: &std::path::Path) -> Result<Vec<String
     ))
     .map_err(|e| format!("client: {e}"))?;
     let campaign = client
-        .list_campaigns(&CampaignFilter::default())
+        .campaigns()
+        .list(&CampaignFilter::default())
         .await
         .map_err(|e| format!("campaigns: {e}"))?
         .first()
@@ -149,7 +150,8 @@ async fn bench_links(amount: u32, folder: &std::path::Path) -> Result<Vec<String
     // One call of the whole amount: server, transfer and decoding of the biggest reply there is.
     let started = Instant::now();
     let links = client
-        .create_many_single_use(&coupon_desk::api::ManySingleUseRequest {
+        .single_use()
+        .create_many(&coupon_desk::api::ManySingleUseRequest {
             campaign: campaign.clone(),
             amount,
             status: coupon_desk::api::SingleUseStatus::Normal,
@@ -234,7 +236,8 @@ async fn bench_one(
     ))
     .map_err(|e| format!("client: {e}"))?;
     let campaigns = client
-        .list_campaigns(&CampaignFilter {
+        .campaigns()
+        .list(&CampaignFilter {
             only_active: true,
             ..Default::default()
         })

@@ -270,7 +270,7 @@ pub async fn test_connection(
     };
     let client = state.client_for(&record).await?;
     let started = Instant::now();
-    let result = client.list_campaigns(&CampaignFilter::default()).await;
+    let result = client.campaigns().list(&CampaignFilter::default()).await;
     let millis = started.elapsed().as_millis() as u64;
     let outcome = if result.is_ok() {
         history::Outcome::Ok

@@ -645,7 +645,8 @@ pub async fn list_campaigns_filtered(
     let account = active_account(&state).await?;
     let client = state.client_for(&account).await?;
     let mut campaigns: Vec<FilteredCampaign> = client
-        .list_campaigns(&filter)
+        .campaigns()
+        .list(&filter)
         .await?
         .into_iter()
         .map(Into::into)

@@ -54,7 +54,8 @@ pub async fn list_campaigns(
         ..CampaignFilter::default()
     };
     let mut campaigns: Vec<CampaignView> = client
-        .list_campaigns(&filter)
+        .campaigns()
+        .list(&filter)
         .await?
         .into_iter()
         .map(Into::into)
@@ -132,7 +133,7 @@ pub async fn send_coupon_email(
     let account = active_account(&state).await?;
     let client = state.client_for(&account).await?;
     let left_ms = crate::jobs::journal::now_ms();
-    let (sent, left) = super::write(client.send_coupon_email(&request)).await;
+    let (sent, left) = super::write(client.email().send(&request)).await;
     let result = match sent {
         Ok(sent) => settle_send(&client, &request, sent, left_ms)
             .await
@@ -340,7 +341,7 @@ async fn newest_session(
         search: request.email.clone(),
         campaign: Some(request.campaign.clone()),
     };
-    let found = client.search_sessions(&query).await?;
+    let found = client.sessions().search(&query).await?;
     // Newest first; a search by text could also match a phone number or a custom code, so a
     // session that names another address or campaign is not this customer's coupon.
     Ok(found.into_iter().find(|s| {
@@ -464,7 +465,8 @@ mod tests {
             let client = client(&sb);
             let before_first = now_ms();
             let first = client
-                .send_coupon_email(&request("Ann@Shop.test"))
+                .email()
+                .send(&request("Ann@Shop.test"))
                 .await
                 .unwrap();
             assert_eq!(first.outcome, EmailAction::Sent);
@@ -515,7 +517,8 @@ mod tests {
             // The address got this coupon an hour ago (by the server's clock).
             ctl.set_clock_offset(time::Duration::hours(-1));
             let old = client
-                .send_coupon_email(&request("eve@shop.test"))
+                .email()
+                .send(&request("eve@shop.test"))
                 .await
                 .unwrap();
             ctl.set_clock_offset(time::Duration::ZERO);
@@ -538,7 +541,7 @@ mod tests {
             let left = now_ms();
             let mut other = request("fay@shop.test");
             other.check_unique = false;
-            let made = client.send_coupon_email(&other).await.unwrap();
+            let made = client.email().send(&other).await.unwrap();
             let settled = settle_send(
                 &client,
                 &other,
@@ -594,7 +597,8 @@ mod tests {
             let left = now_ms();
             ctl.inject_on("send/email", crate::sandbox::Fault::DropAfterHandling, 1);
             assert!(client
-                .send_coupon_email(&request("gus@shop.test"))
+                .email()
+                .send(&request("gus@shop.test"))
                 .await
                 .is_err());
             let (sent, confirmed) = settle_lost_send(&client, &request("gus@shop.test"), left)
@@ -607,7 +611,8 @@ mod tests {
             let left = now_ms();
             ctl.inject_on("send/email", crate::sandbox::Fault::DropConnection, 1);
             assert!(client
-                .send_coupon_email(&request("hal@shop.test"))
+                .email()
+                .send(&request("hal@shop.test"))
                 .await
                 .is_err());
             assert!(matches!(

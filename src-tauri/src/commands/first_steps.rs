@@ -69,7 +69,8 @@ pub async fn practice_coupon(state: State<'_, AppState>) -> Result<String, UiErr
     }
     let client = state.client_for(&account).await?;
     let link = client
-        .create_single_use(&SingleUseRequest {
+        .single_use()
+        .create(&SingleUseRequest {
             campaign: PRACTICE_CAMPAIGN.into(),
             ..SingleUseRequest::default()
         })

@@ -97,7 +97,7 @@ pub async fn create_single_use_link(
     let account = active_account(&state).await?;
     let client = state.client_for(&account).await?;
     let left_ms = crate::jobs::journal::now_ms();
-    let (made, left) = super::write(client.create_single_use(&request)).await;
+    let (made, left) = super::write(client.single_use().create(&request)).await;
     let (link, confirmed) = match made {
         Ok(link) => (link, false),
         Err(error) if may_have_taken_effect(&error) => {
@@ -196,7 +196,8 @@ async fn find_after_lost_reply(
         return LostCreate::CantTell;
     };
     let Ok(sessions) = client
-        .search_sessions(&SessionSearch {
+        .sessions()
+        .search(&SessionSearch {
             search,
             campaign: Some(request.campaign.clone()),
         })
@@ -432,7 +433,7 @@ pub async fn check_links_to_remove(
         let answers = futures_util::future::join_all(batch.iter().map(|&i| {
             let code = checks[i].code.clone().unwrap_or_default();
             let client = client.clone();
-            async move { client.session_data(&code).await }
+            async move { client.sessions().get(&code).await }
         }))
         .await;
         for (&i, answer) in batch.iter().zip(answers) {

@@ -3,7 +3,7 @@
 // coupon and open it at the counter; messages to wallet holders.
 
 import * as api from '../api.js';
-import { $, h, clear, withBusy } from '../dom.js';
+import { $, h, clear, withBusy, safeImage } from '../dom.js';
 import { t, onLanguageChange } from '../i18n.js';
 import { showError, clearError, showProblem, clearFieldErrors, clearFieldErrorsOnInput } from '../errors.js';
 import { fillCampaignSelect, showLoadingCampaigns } from '../campaign-picker.js';
@@ -183,7 +183,7 @@ function renderDetails() {
   const n = (v) => (v === null || v === undefined ? '—' : formatNumber(v));
   $('#campaigns-totals').textContent = t('campaigns.totalsLine', { sessions: n(u.sessions), opened: n(u.opened), claimed: n(u.claimed), validated: n(u.validated) });
   const img = $('#campaigns-qr');
-  const qr = typeof details.qrDataUrl === 'string' && details.qrDataUrl.startsWith('data:image/svg+xml;base64,') ? details.qrDataUrl : null;
+  const qr = safeImage(details.qrDataUrl);
   if (qr) img.src = qr;
   else img.removeAttribute('src');
   img.closest('figure').hidden = !qr;

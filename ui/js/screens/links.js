@@ -2,7 +2,7 @@
 // as a job (a table of every link, CSV, ZIP of QR codes), remove a pasted list of links.
 
 import * as api from '../api.js';
-import { $, h, clear, withBusy } from '../dom.js';
+import { $, h, clear, withBusy, safeImage } from '../dom.js';
 import { t, onLanguageChange } from '../i18n.js';
 import { showError, clearError, showProblem, clearFieldErrors, clearFieldErrorsOnInput, showFieldError } from '../errors.js';
 import { loadCampaigns, fillCampaignSelect, showLoadingCampaigns, fillCategorySelect } from '../campaign-picker.js';
@@ -172,10 +172,6 @@ function makeOne() {
       showProblem(err, { fields: ONE_FIELDS, box: errorArea });
     }
   });
-}
-
-function safeImage(src) {
-  return typeof src === 'string' && /^data:image\/(svg\+xml|png)[;,]/i.test(src) ? src : null;
 }
 
 function renderLink(result) {

@@ -2,7 +2,7 @@
 // the link (copy, open, QR code).
 
 import * as api from '../api.js';
-import { $, withBusy } from '../dom.js';
+import { $, withBusy, safeImage } from '../dom.js';
 import { t, onLanguageChange } from '../i18n.js';
 import { showError, clearError, showProblem, showFieldError, clearFieldErrors, clearFieldErrorsOnInput } from '../errors.js';
 import { loadCampaigns, fillCampaignSelect, showLoadingCampaigns, fillCategorySelect } from '../campaign-picker.js';
@@ -150,11 +150,6 @@ function hideResult() {
   $('#copy-feedback').textContent = '';
   clearError($('#result-error'));
   $('#result-qr').removeAttribute('src');
-}
-
-function safeImage(src) {
-  // Only an inline image may go into <img src>; anything else from the backend is ignored.
-  return typeof src === 'string' && /^data:image\/(svg\+xml|png|gif|jpeg|webp)[;,]/i.test(src) ? src : null;
 }
 
 function renderResult(result, { focus }) {

@@ -149,7 +149,7 @@ async fn send(client: &Client, spec: &EmailSpec, row: &Claimed<EmailInput>) -> V
         last_name: row.input.last_name.clone(),
         check_unique: spec.check_unique,
     };
-    let coupon = match client.send_coupon_email(&request).await {
+    let coupon = match client.email().send(&request).await {
         Ok(coupon) => coupon,
         Err(error) => return verdict_of_write_error(&error),
     };
@@ -204,7 +204,8 @@ async fn look_up(
     email: &str,
 ) -> Result<Vec<CouponSession>, ApiError> {
     let sessions = client
-        .search_sessions(&SessionSearch {
+        .sessions()
+        .search(&SessionSearch {
             search: email.to_owned(),
             campaign: Some(spec.campaign.clone()),
         })

@@ -99,7 +99,7 @@ impl JobKind for CreateLinksKind {
                     },
                 }),
             };
-            verdicts.push(match client.create_many_single_use(&request).await {
+            verdicts.push(match client.single_use().create_many(&request).await {
                 Ok(links) => {
                     let made = links.len() as u32;
                     let message = (made != row.input.amount).then(|| {
@@ -138,7 +138,7 @@ impl JobKind for CreateLinksKind {
                 start: None,
                 end: None,
             };
-            if let Err(error) = client.campaign_sessions_page(&probe, 1).await {
+            if let Err(error) = client.campaigns().data_page(&probe, 1).await {
                 if error.is_account_failure() {
                     return Reconciled::PauseJob(reason_of(&error));
                 }
@@ -193,10 +193,7 @@ async fn new_links(
         start,
         end: None,
     };
-    let sessions = client
-        .campaign_sessions(&query)
-        .await
-        .map_err(Lookup::Api)?;
+    let sessions = client.campaigns().data(&query).await.map_err(Lookup::Api)?;
     let prefix = spec
         .automated_codes
         .as_ref()
@@ -378,7 +375,7 @@ impl JobKind for RemoveLinksKind {
         for row in rows {
             let code = SingleUseCode::new(row.input.code.clone());
             verdicts.push(
-                match client.remove_single_use(&row.input.campaign, &code).await {
+                match client.single_use().remove(&row.input.campaign, &code).await {
                     Ok(()) => Verdict::Done(RowOutcome::new(
                         RowStatus::Sent,
                         Some(t("job.links.removed")),
@@ -402,7 +399,7 @@ impl JobKind for RemoveLinksKind {
         row: &Claimed<RemoveInput>,
         _known: &HashSet<String>,
     ) -> Reconciled<RemoveInput> {
-        match client.session_data(&row.input.code).await {
+        match client.sessions().get(&row.input.code).await {
             Ok(_) => Reconciled::NotThere,
             Err(ApiError::Coupontools { code: 505, .. }) => Reconciled::Done(RowOutcome::new(
                 RowStatus::Sent,

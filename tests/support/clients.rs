@@ -1,0 +1,44 @@
+//! Clients of the sandbox's demo shop for the tests below the window: one place for the retry
+//! policy, timeouts and the sandbox they talk to.
+#![allow(dead_code)] // Each test file uses part of it.
+
+use std::time::Duration;
+
+use coupon_desk::api::{Client, ClientConfig, Credentials, RetryPolicy};
+use coupon_desk::sandbox::{Sandbox, SandboxConfig, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET};
+
+/// Short waits so fault tests stay fast; Retry-After (1 s) still fits under max_delay.
+pub const FAST: RetryPolicy = RetryPolicy {
+    max_attempts: 4,
+    base_delay: Duration::from_millis(20),
+    max_delay: Duration::from_secs(5),
+};
+
+/// A sandbox with the seeded demo shop on a free port.
+pub async fn sandbox() -> Sandbox {
+    Sandbox::start(SandboxConfig::default())
+        .await
+        .expect("sandbox starts")
+}
+
+/// A client of the sandbox with these keys, FAST retries and a 10 s timeout.
+pub fn client_with(sb: &Sandbox, id: &str, secret: &str) -> Client {
+    let mut config = ClientConfig::new(Credentials::new(id, secret), sb.v3_url(), sb.v4_url());
+    config.retry = FAST;
+    config.timeout = Duration::from_secs(10);
+    Client::new(config).expect("valid config")
+}
+
+/// The demo shop's client (FAST retries, 10 s timeout).
+pub fn client(sb: &Sandbox) -> Client {
+    client_with(sb, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET)
+}
+
+/// A client of the demo shop at these addresses with the app's own retry policy and this
+/// timeout: a reply slower than it is lost, and a bulk job looks the row up once the timeout
+/// and the engine's grace have passed.
+pub fn job_client(v3: String, v4: String, secret: &str, timeout: Duration) -> Client {
+    let mut config = ClientConfig::new(Credentials::new(DEMO_CLIENT_ID, secret), v3, v4);
+    config.timeout = timeout;
+    Client::new(config).expect("valid config")
+}
