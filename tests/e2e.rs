@@ -390,7 +390,8 @@ async fn single_use_links_one_with_its_qr_a_thousand_exported_one_removed_and_to
     let practice = practice_client(&desk);
     let sessions = |practice: coupon_desk::api::Client, campaign: String| async move {
         practice
-            .campaign_sessions(&coupon_desk::api::CampaignSessionsQuery {
+            .campaigns()
+            .data(&coupon_desk::api::CampaignSessionsQuery {
                 campaign,
                 start: None,
                 end: None,
@@ -424,7 +425,11 @@ async fn single_use_links_one_with_its_qr_a_thousand_exported_one_removed_and_to
         .await
         .unwrap();
     assert!(qr.as_u64().unwrap_or(0) >= 100, "QR image decoded: {qr}");
-    let made = practice.session_data(&code).await.expect("the link exists");
+    let made = practice
+        .sessions()
+        .get(&code)
+        .await
+        .expect("the link exists");
     assert_eq!(made.email.as_deref(), Some("ann.links@example.com"));
     desk.click("#link-save-png").await;
     let saved = desk
@@ -512,7 +517,7 @@ async fn single_use_links_one_with_its_qr_a_thousand_exported_one_removed_and_to
     desk.click("#links-remove-button").await;
     desk.wait_text("#links-job-summary", "removed", |t| t.contains("Removed 1"))
         .await;
-    let gone = practice.session_data(&code).await;
+    let gone = practice.sessions().get(&code).await;
     assert!(
         matches!(
             gone,
@@ -1124,4 +1129,86 @@ async fn practice_mode_teaches_five_first_steps_that_tick_themselves_off() {
     desk.click("#first-steps-again").await;
     desk.wait_visible("#first-steps").await;
     desk.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "end-to-end: needs tauri-driver and a display; run scripts/test.sh"]
+async fn coupon_details_show_every_date_the_link_with_its_qr_and_the_customer_only_when_opened() {
+    let desk = Desk::launch("coupon-details").await;
+    practice_on(&desk, "coupon").await;
+    let practice = practice_client(&desk);
+    let link = practice
+        .single_use()
+        .create(&coupon_desk::api::SingleUseRequest {
+            campaign: "cam_104250".into(),
+            first_name: Some("Dora".into()),
+            last_name: Some("Details".into()),
+            email: Some("dora.details@shop.test".into()),
+            custom_id: Some("loyal-42".into()),
+            ..Default::default()
+        })
+        .await
+        .expect("a link with a customer");
+    let code = link.code.to_string();
+
+    // Keyboard only: the code and Enter.
+    let input = desk.wait_visible("#coupon-input").await;
+    input.send_keys(&format!("{code}\u{E007}")).await.unwrap();
+    desk.wait_text("#coupon-state", "valid", |t| t.starts_with("Valid"))
+        .await;
+    assert_eq!(desk.text("#coupon-code").await, code);
+    assert_eq!(desk.text("#coupon-short-code").await, code[..6]);
+    assert_eq!(desk.text("#coupon-custom-id").await, "loyal-42");
+    assert_eq!(desk.text("#coupon-link").await, link.url);
+    assert_ne!(desk.text("#coupon-created").await, "—", "the creation date");
+    assert_eq!(desk.text("#coupon-used").await, "Not yet");
+    let qr = desk
+        .find("#coupon-qr")
+        .await
+        .attr("src")
+        .await
+        .unwrap()
+        .unwrap_or_default();
+    assert!(qr.starts_with("data:image/svg+xml"), "a QR code: {qr:.40}");
+    // The customer stays folded away (nothing of it drawn) until the person opens that part.
+    let drawn = "return document.querySelector('#coupon-email').checkVisibility();";
+    assert_eq!(
+        desk.client.execute(drawn, vec![]).await.unwrap(),
+        serde_json::json!(false),
+        "the customer's address is not on screen before Customer is opened"
+    );
+    desk.click("#coupon-customer-box summary").await;
+    assert_eq!(desk.client.execute(drawn, vec![]).await.unwrap(), serde_json::json!(true));
+    desk.wait_text("#coupon-email", "the customer's address", |t| {
+        t == "dora.details@shop.test"
+    })
+    .await;
+    assert_eq!(desk.text("#coupon-name").await, "Dora Details");
+    desk.screenshot_at("#coupon", "coupon-details").await;
+
+    // Used at a till meanwhile: looked up again, the screen says so, with the time.
+    practice
+        .sessions()
+        .update(&coupon_desk::api::SessionUpdate::validate(
+            code.clone(),
+            None,
+        ))
+        .await
+        .expect("marked as used at the sandbox");
+    let input = desk.find("#coupon-input").await;
+    input.clear().await.unwrap();
+    input.send_keys(&format!("{code}\u{E007}")).await.unwrap();
+    desk.wait_text("#coupon-state", "used", |t| t == "Used")
+        .await;
+    assert_ne!(desk.text("#coupon-used").await, "Not yet");
+
+    // An unknown code is said plainly.
+    let input = desk.find("#coupon-input").await;
+    input.clear().await.unwrap();
+    input
+        .send_keys("zzzzzzzzzzzzzzzzzzzzz\u{E007}")
+        .await
+        .unwrap();
+    desk.wait_text("#coupon-state", "not found", |t| t.starts_with("No coupon"))
+        .await;
 }

@@ -366,6 +366,16 @@ async fn walk(axe: &str, scheme: &str, theme: &str) -> Vec<String> {
     })
     .await;
     check(&desk, axe, &n("send-result"), &mut found).await;
+    // Coupon details of that coupon, its link pasted.
+    let url = desk.text("#result-url").await;
+    go(&desk, "coupon").await;
+    desk.fill("#coupon-input", &url).await;
+    desk.click("#coupon-look-up").await;
+    desk.wait_text("#coupon-state", "the coupon's state", |t| {
+        t.starts_with("Valid")
+    })
+    .await;
+    check(&desk, axe, &n("coupon"), &mut found).await;
 
     go(&desk, "bulk").await;
     check(&desk, axe, &n("bulk"), &mut found).await;

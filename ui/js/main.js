@@ -18,10 +18,11 @@ import * as subaccounts from './screens/subaccounts.js';
 import * as history from './screens/history.js';
 import * as settings from './screens/settings.js';
 import * as firstSteps from './screens/first-steps.js';
+import * as coupon from './screens/coupon.js';
 import { loadScreenMarkup } from './screen-markup.js';
 
-const SCREENS = { welcome, redeem, send, bulk, campaigns: campaignsScreen, links, loyalty, directories: directoriesScreen, subaccounts, history, settings };
-const NEEDS_ACCOUNT = new Set(['redeem', 'send', 'bulk', 'campaigns', 'links', 'loyalty', 'directories', 'subaccounts', 'history']);
+const SCREENS = { welcome, redeem, coupon, send, bulk, campaigns: campaignsScreen, links, loyalty, directories: directoriesScreen, subaccounts, history, settings };
+const NEEDS_ACCOUNT = new Set(['redeem', 'coupon', 'send', 'bulk', 'campaigns', 'links', 'loyalty', 'directories', 'subaccounts', 'history']);
 const LAST_SCREEN_KEY = 'coupon-desk.last-screen';
 
 let currentScreen = null;

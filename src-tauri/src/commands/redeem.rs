@@ -44,6 +44,39 @@ pub async fn redeem_lookup<R: Runtime>(
     state: State<'_, AppState>,
     text: String,
 ) -> Result<RedeemView, UiError> {
+    let view = look_up(&state, &text).await?;
+    if view.session.is_some() {
+        super::first_steps::note(&app, &state, crate::first_steps::Step::Scan).await;
+    }
+    Ok(view)
+}
+
+/// The "Coupon details" screen: the same look-up, read-only, with the link's QR code.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CouponDetails {
+    #[serde(flatten)]
+    pub view: RedeemView,
+    pub qr_data_url: Option<String>,
+}
+
+#[tauri::command]
+pub async fn coupon_details(
+    state: State<'_, AppState>,
+    text: String,
+) -> Result<CouponDetails, UiError> {
+    let view = look_up(&state, &text).await?;
+    let qr_data_url = view
+        .session
+        .as_ref()
+        .filter(|s| !s.url.is_empty())
+        .and_then(|s| crate::qr::svg_data_url(&s.url).ok());
+    Ok(CouponDetails { view, qr_data_url })
+}
+
+/// A scanned or typed code (the code, its short form, a link, or the shop's own validation code)
+/// looked up on the server.
+async fn look_up(state: &State<'_, AppState>, text: &str) -> Result<RedeemView, UiError> {
     let scanned = text.trim().to_owned();
     if scanned.is_empty() || scanned.chars().count() > MAX_SCAN_CHARS {
         return Err(UiError {
@@ -55,13 +88,10 @@ pub async fn redeem_lookup<R: Runtime>(
             )
         });
     }
-    let account = active_account(&state).await?;
+    let account = active_account(state).await?;
     let client = state.client_for(&account).await?;
     match client.sessions().find(&scanned).await? {
-        Found::One(session) => {
-            super::first_steps::note(&app, &state, crate::first_steps::Step::Scan).await;
-            Ok(view_of(&scanned, Some(*session)))
-        }
+        Found::One(session) => Ok(view_of(&scanned, Some(*session))),
         Found::NotFound => Ok(view_of(&scanned, None)),
         Found::Ambiguous(n) => Err(UiError::new(
             "ambiguous",
