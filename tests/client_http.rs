@@ -17,6 +17,7 @@ use coupon_desk::api::{
 use coupon_desk::sandbox::{
     FailureStatus, Fault, Sandbox, SandboxConfig, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET,
 };
+use coupon_desk::words::ApiErrorWords;
 
 async fn active_campaign(client: &Client) -> String {
     let filter = CampaignFilter {
@@ -2287,7 +2288,7 @@ mod counter {
                 },
             ] {
                 match sessions.update(&bad).await {
-                    Err(ApiError::Invalid(problem)) => assert!(!problem.message.is_empty()),
+                    Err(ApiError::Invalid(problem)) => assert!(!problem.message.key.is_empty()),
                     other => panic!("{bad:?}: {other:?}"),
                 }
             }

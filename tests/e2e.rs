@@ -1178,7 +1178,10 @@ async fn coupon_details_show_every_date_the_link_with_its_qr_and_the_customer_on
         "the customer's address is not on screen before Customer is opened"
     );
     desk.click("#coupon-customer-box summary").await;
-    assert_eq!(desk.client.execute(drawn, vec![]).await.unwrap(), serde_json::json!(true));
+    assert_eq!(
+        desk.client.execute(drawn, vec![]).await.unwrap(),
+        serde_json::json!(true)
+    );
     desk.wait_text("#coupon-email", "the customer's address", |t| {
         t == "dora.details@shop.test"
     })

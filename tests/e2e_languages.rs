@@ -172,7 +172,7 @@ async fn the_language_changes_in_settings_without_a_restart_and_every_language_i
             let english = coupon_desk::i18n::in_language(Lang::En, || {
                 coupon_desk::api::validate::email_address("anne.example.com")
                     .err()
-                    .map(|p| p.message)
+                    .map(|p| coupon_desk::words::say(&p.message))
             });
             assert_ne!(
                 Some(field_message.clone()),

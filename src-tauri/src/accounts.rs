@@ -1,7 +1,8 @@
 //! Accounts as the desk sees them: what the user types in, what is checked before anything is
 //! saved, and what the window is shown (never a secret; the client ID only as a hint).
 
-use crate::i18n::{t, tf};
+use crate::api::words::Words;
+use crate::i18n::t;
 use serde::{Deserialize, Serialize};
 
 use crate::api::{self, validate::FieldProblem};
@@ -110,18 +111,18 @@ pub fn check_name(
     if name.is_empty() {
         return Err(FieldProblem {
             field: "name",
-            message: t("core.account.name.empty.message"),
-            hint: t("core.account.name.empty.hint"),
+            message: Words::new("core.account.name.empty.message"),
+            hint: Words::new("core.account.name.empty.hint"),
         });
     }
     if name.chars().count() > MAX_NAME_CHARS {
         return Err(FieldProblem {
             field: "name",
-            message: tf(
+            message: Words::with(
                 "core.account.name.tooLong.message",
                 &[("max", &MAX_NAME_CHARS)],
             ),
-            hint: t("core.account.name.tooLong.hint"),
+            hint: Words::new("core.account.name.tooLong.hint"),
         });
     }
     let taken = settings
@@ -131,8 +132,8 @@ pub fn check_name(
     if taken {
         return Err(FieldProblem {
             field: "name",
-            message: tf("core.account.name.taken.message", &[("name", &name)]),
-            hint: t("core.account.name.taken.hint"),
+            message: Words::with("core.account.name.taken.message", &[("name", &name)]),
+            hint: Words::new("core.account.name.taken.hint"),
         });
     }
     Ok(name.to_owned())

@@ -26,6 +26,7 @@ pub mod state;
 #[cfg(test)]
 mod ui_dictionaries;
 pub mod updates;
+pub mod words;
 
 use tauri::{Manager, Runtime};
 

@@ -70,6 +70,8 @@ impl fmt::Debug for Client {
 mod tests {
     use super::*;
     use crate::api::config::Credentials;
+    #[allow(unused_imports)]
+    use crate::words::{say, ApiErrorWords, FieldProblemWords};
 
     fn config(v3: &str, v4: &str) -> ClientConfig {
         ClientConfig::new(Credentials::new("client-id", "client-secret-value"), v3, v4)

@@ -82,6 +82,8 @@ impl DirectoryUsersPage {
 mod tests {
     use super::*;
     use crate::api::envelope::decode_v3;
+    #[allow(unused_imports)]
+    use crate::words::{say, ApiErrorWords, FieldProblemWords};
     use time::macros::{date, datetime};
 
     /// Seed 001's example response, verbatim (valid JSON as published).

@@ -158,6 +158,8 @@ impl<'a> EmailApi<'a> {
 mod tests {
     use super::*;
     use crate::api::envelope::decode_v3;
+    #[allow(unused_imports)]
+    use crate::words::{say, ApiErrorWords, FieldProblemWords};
 
     /// Seed 004's example response, verbatim (it is valid JSON as published).
     const SEED_004: &str = r#"{ "status": { "status": "OK" }, "campaign": "cam_123456", "subject": "Subject here", "receiver": "info@receiver.com", "single_use_code": "0ist0ywa4t9z7rj0g8mf7", "single_use_url": "https://digicpn.com/p/abc123/0ist0ywa4t9z7rj0g8mf7", "action": "email_sent" }"#;

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use super::endpoints::Endpoint;
 use super::validate::{self, BaseUrlProblem};
-use crate::i18n::{t, tf, Arg, Plain};
+use crate::api::words::{Plain, ToValue, Words};
 
 /// The Coupontools codes that make the whole account unusable for the moment: a bulk job must
 /// pause instead of failing row after row.
@@ -144,15 +144,8 @@ impl ApiError {
         matches!(self, ApiError::OutcomeUnknown { .. })
     }
 
-    pub fn user_message(&self) -> String {
-        self.words().0
-    }
-
-    pub fn hint(&self) -> String {
-        self.words().1
-    }
-
-    fn words(&self) -> (String, String) {
+    /// What went wrong and what to do about it, for the app to word.
+    pub fn words(&self) -> (Words, Words) {
         match self {
             ApiError::Invalid(problem) => (problem.message.clone(), problem.hint.clone()),
             ApiError::Coupontools { code, description } => coupontools_words(*code, description),
@@ -163,128 +156,132 @@ impl ApiError {
                 status: 404,
                 message,
             } => (
-                with_reason(&t("apiError.v4.notFound.message"), message),
-                t("apiError.v4.notFound.hint"),
+                with_reason(&Words::new("apiError.v4.notFound.message"), message),
+                Words::new("apiError.v4.notFound.hint"),
             ),
             ApiError::V4 { status, message } if (400..500).contains(status) => (
-                with_reason(&t("apiError.v4.refused.message"), message),
-                t("apiError.v4.refused.hint"),
+                with_reason(&Words::new("apiError.v4.refused.message"), message),
+                Words::new("apiError.v4.refused.hint"),
             ),
             ApiError::V4 { status, message } => (
                 with_reason(
-                    &tf("apiError.v4.failed.message", &[("status", &Plain(status))]),
+                    &Words::with("apiError.v4.failed.message", &[("status", &Plain(status))]),
                     message,
                 ),
-                t("apiError.v4.failed.hint"),
+                Words::new("apiError.v4.failed.hint"),
             ),
             ApiError::NotTheApi { status, excerpt } => {
-                let status_arg: [(&str, &dyn Arg); 1] = [("status", &Plain(status))];
+                let status_arg: [(&'static str, &dyn ToValue); 1] = [("status", &Plain(status))];
                 if *status >= 500 {
                     (
-                        tf("apiError.notTheApi.serverTrouble.message", &status_arg),
-                        t("apiError.notTheApi.serverTrouble.hint"),
+                        Words::with("apiError.notTheApi.serverTrouble.message", &status_arg),
+                        Words::new("apiError.notTheApi.serverTrouble.hint"),
                     )
                 } else if (300..400).contains(status) {
                     (
-                        tf("apiError.notTheApi.redirect.message", &status_arg),
-                        t("apiError.wrongAddress.hint"),
+                        Words::with("apiError.notTheApi.redirect.message", &status_arg),
+                        Words::new("apiError.wrongAddress.hint"),
                     )
                 } else if (400..500).contains(status) {
                     (
-                        tf("apiError.notTheApi.turnedAway.message", &status_arg),
-                        t("apiError.wrongAddress.hint"),
+                        Words::with("apiError.notTheApi.turnedAway.message", &status_arg),
+                        Words::new("apiError.wrongAddress.hint"),
                     )
                 } else if excerpt.trim().is_empty() {
                     (
-                        tf("apiError.notTheApi.empty.message", &status_arg),
-                        t("apiError.notTheApi.empty.hint"),
+                        Words::with("apiError.notTheApi.empty.message", &status_arg),
+                        Words::new("apiError.notTheApi.empty.hint"),
                     )
                 } else {
                     (
-                        tf("apiError.notTheApi.other.message", &status_arg),
-                        t("apiError.notTheApi.other.hint"),
+                        Words::with("apiError.notTheApi.other.message", &status_arg),
+                        Words::new("apiError.notTheApi.other.hint"),
                     )
                 }
             }
             ApiError::Decode { path, .. } => (
-                tf("apiError.decode.message", &[("path", path)]),
-                t("apiError.decode.hint"),
+                Words::with("apiError.decode.message", &[("path", path)]),
+                Words::new("apiError.decode.hint"),
             ),
-            ApiError::Connect { .. } => (t("apiError.connect.message"), t("apiError.connect.hint")),
+            ApiError::Connect { .. } => (
+                Words::new("apiError.connect.message"),
+                Words::new("apiError.connect.hint"),
+            ),
             ApiError::Timeout { sent: false } => (
-                t("apiError.timeout.connecting.message"),
-                t("apiError.timeout.connecting.hint"),
+                Words::new("apiError.timeout.connecting.message"),
+                Words::new("apiError.timeout.connecting.hint"),
             ),
             ApiError::Timeout { sent: true } => (
-                t("apiError.timeout.reply.message"),
-                t("apiError.timeout.reply.hint"),
+                Words::new("apiError.timeout.reply.message"),
+                Words::new("apiError.timeout.reply.hint"),
             ),
             ApiError::ReplyLost { .. } => (
-                t("apiError.replyLost.message"),
-                t("apiError.replyLost.hint"),
+                Words::new("apiError.replyLost.message"),
+                Words::new("apiError.replyLost.hint"),
             ),
             ApiError::Server { status } => (
-                tf("apiError.server.message", &[("status", &Plain(status))]),
-                t("apiError.server.hint"),
+                Words::with("apiError.server.message", &[("status", &Plain(status))]),
+                Words::new("apiError.server.hint"),
             ),
             ApiError::RateLimited { retry_after } => (
-                t("apiError.rateLimited.message"),
+                Words::new("apiError.rateLimited.message"),
                 match retry_after {
-                    Some(wait) if wait.as_secs() > 0 => tf(
+                    Some(wait) if wait.as_secs() > 0 => Words::with(
                         "apiError.rateLimited.hintWait",
                         &[("seconds", &wait.as_secs())],
                     ),
-                    _ => t("apiError.rateLimited.hint"),
+                    _ => Words::new("apiError.rateLimited.hint"),
                 },
             ),
             ApiError::OutcomeUnknown {
                 endpoint: Endpoint::SendEmail,
                 ..
             } => (
-                t("apiError.outcomeUnknown.email.message"),
-                t("apiError.outcomeUnknown.email.hint"),
+                Words::new("apiError.outcomeUnknown.email.message"),
+                Words::new("apiError.outcomeUnknown.email.hint"),
             ),
             ApiError::OutcomeUnknown { .. } => (
-                t("apiError.outcomeUnknown.message"),
-                t("apiError.outcomeUnknown.hint"),
+                Words::new("apiError.outcomeUnknown.message"),
+                Words::new("apiError.outcomeUnknown.hint"),
             ),
             ApiError::InvalidBaseUrl { url } => match validate::normalize_base_url(url) {
                 Err(BaseUrlProblem::Unencrypted) => (
-                    tf("apiError.baseUrl.unencrypted.message", &[("url", url)]),
-                    t("apiError.baseUrl.unencrypted.hint"),
+                    Words::with("apiError.baseUrl.unencrypted.message", &[("url", url)]),
+                    Words::new("apiError.baseUrl.unencrypted.hint"),
                 ),
                 _ => (
-                    tf("apiError.baseUrl.notAnAddress.message", &[("url", url)]),
-                    t("apiError.baseUrl.notAnAddress.hint"),
+                    Words::with("apiError.baseUrl.notAnAddress.message", &[("url", url)]),
+                    Words::new("apiError.baseUrl.notAnAddress.hint"),
                 ),
             },
             ApiError::UnusableCredentials => (
-                t("apiError.unusableCredentials.message"),
-                t("apiError.credentials.hint"),
+                Words::new("apiError.unusableCredentials.message"),
+                Words::new("apiError.credentials.hint"),
             ),
-            ApiError::Internal { .. } => {
-                (t("error.unexpected.message"), t("error.unexpected.hint"))
-            }
+            ApiError::Internal { .. } => (
+                Words::new("error.unexpected.message"),
+                Words::new("error.unexpected.hint"),
+            ),
         }
     }
 }
 
-fn credentials_words() -> (String, String) {
+fn credentials_words() -> (Words, Words) {
     (
-        t("apiError.credentials.message"),
-        t("apiError.credentials.hint"),
+        Words::new("apiError.credentials.message"),
+        Words::new("apiError.credentials.hint"),
     )
 }
 
 /// "Lead." or "Lead: reason" when the server gave one (the server's reason stays in its words).
-fn with_reason(lead: &str, reason: &str) -> String {
+fn with_reason(lead: &Words, reason: &str) -> Words {
     let reason = reason.trim();
     if reason.is_empty() {
-        tf("apiError.lead", &[("lead", &lead)])
+        Words::with("apiError.lead", &[("lead", lead)])
     } else {
-        tf(
+        Words::with(
             "apiError.leadWithReason",
-            &[("lead", &lead), ("reason", &reason)],
+            &[("lead", lead), ("reason", &reason)],
         )
     }
 }
@@ -304,73 +301,118 @@ fn mentions(description: &str, word: &str) -> bool {
     description.to_ascii_lowercase().contains(word)
 }
 
-fn coupontools_words(code: u32, description: &str) -> (String, String) {
+fn coupontools_words(code: u32, description: &str) -> (Words, Words) {
     let param = named_parameter(description);
     let (message, hint) = match code {
         1000 => return credentials_words(),
-        101 => (t("apiError.code101.message"), t("apiError.code101.hint")),
-        102 => (t("apiError.code102.message"), t("apiError.code102.hint")),
-        103 => (t("apiError.code103.message"), t("apiError.code103.hint")),
-        104 => (t("apiError.code104.message"), t("apiError.code104.hint")),
+        101 => (
+            Words::new("apiError.code101.message"),
+            Words::new("apiError.code101.hint"),
+        ),
+        102 => (
+            Words::new("apiError.code102.message"),
+            Words::new("apiError.code102.hint"),
+        ),
+        103 => (
+            Words::new("apiError.code103.message"),
+            Words::new("apiError.code103.hint"),
+        ),
+        104 => (
+            Words::new("apiError.code104.message"),
+            Words::new("apiError.code104.hint"),
+        ),
         200 => (
             match param {
-                Some(name) => tf("apiError.code200.named.message", &[("name", &name)]),
-                None => with_reason(&t("apiError.code200.message"), description),
+                Some(name) => Words::with("apiError.code200.named.message", &[("name", &name)]),
+                None => with_reason(&Words::new("apiError.code200.message"), description),
             },
-            t("apiError.code200.hint"),
+            Words::new("apiError.code200.hint"),
         ),
         300 => (
-            with_reason(&t("apiError.code300.message"), description),
-            t("apiError.code300.hint"),
+            with_reason(&Words::new("apiError.code300.message"), description),
+            Words::new("apiError.code300.hint"),
         ),
         301 => (
             match param {
-                Some(name) => tf("apiError.code301.named.message", &[("name", &name)]),
-                None => t("apiError.code301.message"),
+                Some(name) => Words::with("apiError.code301.named.message", &[("name", &name)]),
+                None => Words::new("apiError.code301.message"),
             },
-            t("apiError.code301.hint"),
+            Words::new("apiError.code301.hint"),
         ),
-        302 => (t("apiError.code302.message"), t("apiError.code302.hint")),
+        302 => (
+            Words::new("apiError.code302.message"),
+            Words::new("apiError.code302.hint"),
+        ),
         303 => (
-            with_reason(&t("apiError.code303.message"), description),
-            t("apiError.code303.hint"),
+            with_reason(&Words::new("apiError.code303.message"), description),
+            Words::new("apiError.code303.hint"),
         ),
-        304 => (t("apiError.code304.message"), t("apiError.code304.hint")),
-        305 => (t("apiError.code305.message"), t("apiError.code305.hint")),
+        304 => (
+            Words::new("apiError.code304.message"),
+            Words::new("apiError.code304.hint"),
+        ),
+        305 => (
+            Words::new("apiError.code305.message"),
+            Words::new("apiError.code305.hint"),
+        ),
         502 if mentions(description, "directory") => (
-            t("apiError.code502.directory.message"),
-            t("apiError.code502.directory.hint"),
+            Words::new("apiError.code502.directory.message"),
+            Words::new("apiError.code502.directory.hint"),
         ),
-        502 => (t("apiError.code502.message"), t("apiError.code502.hint")),
-        503 => (t("apiError.code503.message"), t("apiError.code503.hint")),
+        502 => (
+            Words::new("apiError.code502.message"),
+            Words::new("apiError.code502.hint"),
+        ),
+        503 => (
+            Words::new("apiError.code503.message"),
+            Words::new("apiError.code503.hint"),
+        ),
         505 if mentions(description, "session") => (
-            t("apiError.code505.session.message"),
-            t("apiError.code505.session.hint"),
+            Words::new("apiError.code505.session.message"),
+            Words::new("apiError.code505.session.hint"),
         ),
-        505 => (t("apiError.code505.message"), t("apiError.code505.hint")),
+        505 => (
+            Words::new("apiError.code505.message"),
+            Words::new("apiError.code505.hint"),
+        ),
         507 if mentions(description, "directory") => (
-            t("apiError.code507.directory.message"),
-            t("apiError.code507.directory.hint"),
+            Words::new("apiError.code507.directory.message"),
+            Words::new("apiError.code507.directory.hint"),
         ),
-        507 => (t("apiError.code507.message"), t("apiError.code507.hint")),
-        509 => (t("apiError.code509.message"), t("apiError.code509.hint")),
-        510 => (t("apiError.code510.message"), t("apiError.code510.hint")),
-        514 => (t("apiError.code514.message"), t("apiError.code514.hint")),
-        515 => (t("apiError.code515.message"), t("apiError.code515.hint")),
+        507 => (
+            Words::new("apiError.code507.message"),
+            Words::new("apiError.code507.hint"),
+        ),
+        509 => (
+            Words::new("apiError.code509.message"),
+            Words::new("apiError.code509.hint"),
+        ),
+        510 => (
+            Words::new("apiError.code510.message"),
+            Words::new("apiError.code510.hint"),
+        ),
+        514 => (
+            Words::new("apiError.code514.message"),
+            Words::new("apiError.code514.hint"),
+        ),
+        515 => (
+            Words::new("apiError.code515.message"),
+            Words::new("apiError.code515.hint"),
+        ),
         604 => (
-            with_reason(&t("apiError.code604.message"), description),
-            t("apiError.code604.hint"),
+            with_reason(&Words::new("apiError.code604.message"), description),
+            Words::new("apiError.code604.hint"),
         ),
         0 => (
-            with_reason(&t("apiError.code0.message"), description),
-            t("apiError.code0.hint"),
+            with_reason(&Words::new("apiError.code0.message"), description),
+            Words::new("apiError.code0.hint"),
         ),
         _ => (
             with_reason(
-                &tf("apiError.codeOther.message", &[("code", &Plain(code))]),
+                &Words::with("apiError.codeOther.message", &[("code", &Plain(code))]),
                 description,
             ),
-            tf("apiError.codeOther.hint", &[("code", &Plain(code))]),
+            Words::with("apiError.codeOther.hint", &[("code", &Plain(code))]),
         ),
     };
     (message, hint)
@@ -379,6 +421,8 @@ fn coupontools_words(code: u32, description: &str) -> (String, String) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    #[allow(unused_imports)]
+    use crate::words::{say, ApiErrorWords, FieldProblemWords};
 
     fn err(code: u32, description: &str) -> ApiError {
         ApiError::Coupontools {

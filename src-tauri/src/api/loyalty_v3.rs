@@ -14,6 +14,7 @@ use super::lenient;
 use super::loyalty::{LoyaltyCard, LoyaltyCardUsers, LoyaltyUser};
 use super::loyalty_v4::{LoyaltyApi, PushReceipt};
 use super::validate::{self, FieldProblem};
+use super::words::Words;
 
 /// What `loyaltyusers/update` changes (§10); None leaves it as it is.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -95,8 +96,8 @@ impl<'a> LoyaltyApi<'a> {
         if change.stamps.is_none() && change.voided.is_none() {
             return Err(refused_locally(FieldProblem {
                 field: "stamps",
-                message: crate::i18n::t("field.stamps.nothingToChange.message"),
-                hint: crate::i18n::t("field.stamps.nothingToChange.hint"),
+                message: Words::new("field.stamps.nothingToChange.message"),
+                hint: Words::new("field.stamps.nothingToChange.hint"),
             }));
         }
         let mut body = Map::new();

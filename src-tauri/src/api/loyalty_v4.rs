@@ -27,6 +27,7 @@ use super::error::ApiError;
 use super::lenient;
 use super::loyalty::LoyaltyCardV4;
 use super::validate::{self, FieldProblem};
+use super::words::Words;
 
 /// Users one bulk-create request carries at most (§10); larger imports are split.
 pub const MAX_BULK_MEMBERS: usize = 100;
@@ -618,13 +619,14 @@ impl<'a> LoyaltyApi<'a> {
             return Ok(BulkCreated::default());
         }
         if users.len() > MAX_BULK_MEMBERS {
-            return Err(ApiError::V4 {
-                status: 422,
-                message: crate::i18n::tf(
+            return Err(refused_locally(FieldProblem::new(
+                "users",
+                Words::with(
                     "apiWords.loyalty.tooManyMembers",
                     &[("max", &MAX_BULK_MEMBERS)],
                 ),
-            });
+                Words::new("apiError.v4.refused.hint"),
+            )));
         }
         let body = serde_json::json!({
             "users": users.iter().map(MemberFields::to_body).collect::<Vec<_>>(),
@@ -710,8 +712,8 @@ impl<'a> LoyaltyApi<'a> {
         if reward_ids.is_empty() {
             return Err(refused_locally(FieldProblem {
                 field: "rewards",
-                message: crate::i18n::t("field.rewards.none.message"),
-                hint: crate::i18n::t("field.rewards.none.hint"),
+                message: Words::new("field.rewards.none.message"),
+                hint: Words::new("field.rewards.none.hint"),
             }));
         }
         let body = serde_json::json!({ "reward_ids": reward_ids });
@@ -768,6 +770,8 @@ impl<'a> LoyaltyApi<'a> {
 mod tests {
     use super::*;
     use crate::api::envelope::decode_payload;
+    #[allow(unused_imports)]
+    use crate::words::{say, ApiErrorWords, FieldProblemWords};
 
     #[test]
     fn a_member_decodes_leniently() {
@@ -899,7 +903,7 @@ mod tests {
             ..MemberFields::default()
         });
         assert_eq!(
-            (p.field, p.message.as_str()),
+            (p.field, p.user_message().as_str()),
             ("zip", "The postal code is too long.")
         );
         let p = problem(MemberFields {

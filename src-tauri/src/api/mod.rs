@@ -32,6 +32,7 @@ pub mod subaccounts;
 pub mod tls;
 mod transport;
 pub mod validate;
+pub mod words;
 
 pub use campaign_usage::{CampaignUsage, CampaignWithUsage, CampaignsApi, SessionList};
 pub use categories::{CategoriesApi, Category};

@@ -19,7 +19,7 @@ use super::error::ApiError;
 use super::lenient;
 use super::session_state::in_force;
 use super::validate::{self, FieldProblem};
-use crate::i18n::t;
+use crate::api::words::Words;
 
 /// Longest custom ID / custom validation code / name the client sends (a sanity limit; the docs
 /// give none).
@@ -60,25 +60,25 @@ impl SingleUseRequest {
             (
                 "firstname",
                 "firstName",
-                t("field.label.firstName"),
+                Words::new("field.label.firstName"),
                 &self.first_name,
             ),
             (
                 "lastname",
                 "lastName",
-                t("field.label.lastName"),
+                Words::new("field.label.lastName"),
                 &self.last_name,
             ),
             (
                 "customid",
                 "customId",
-                t("field.label.customId"),
+                Words::new("field.label.customId"),
                 &self.custom_id,
             ),
             (
                 "customvalcode",
                 "customValidationCode",
-                t("field.label.customValidationCode"),
+                Words::new("field.label.customValidationCode"),
                 &self.custom_validation_code,
             ),
         ];
@@ -640,6 +640,8 @@ impl<'a> SingleUseApi<'a> {
 mod tests {
     use super::*;
     use crate::api::envelope::decode_v3;
+    #[allow(unused_imports)]
+    use crate::words::{say, ApiErrorWords, FieldProblemWords};
     use serde_json::json;
     use time::macros::datetime;
 
@@ -999,7 +1001,7 @@ mod tests {
         let error = refused_locally(problem.clone());
         assert_eq!((error.code(), error.field()), (None, Some("amount")));
         assert!(
-            error.user_message().contains(&problem.message),
+            error.user_message().contains(&problem.user_message()),
             "{}",
             error.user_message()
         );

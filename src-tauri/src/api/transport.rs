@@ -692,6 +692,8 @@ fn withhold_reply(error: ApiError) -> ApiError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    #[allow(unused_imports)]
+    use crate::words::{say, ApiErrorWords, FieldProblemWords};
 
     fn no_headers() -> HeaderMap {
         HeaderMap::new()

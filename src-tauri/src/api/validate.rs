@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use crate::i18n::{t, tf};
+use crate::api::words::Words;
 
 mod directory;
 mod subaccount;
@@ -11,20 +11,21 @@ mod subaccount;
 pub use directory::*;
 pub use subaccount::*;
 
-/// What is wrong with one field, in words for the person who typed it.
+/// What is wrong with one field, and how to put it right, for the person who typed it (the app
+/// words both).
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct FieldProblem {
     pub field: &'static str,
-    pub message: String,
-    pub hint: String,
+    pub message: Words,
+    pub hint: Words,
 }
 
 impl FieldProblem {
-    fn new(field: &'static str, message: impl Into<String>, hint: impl Into<String>) -> Self {
+    pub fn new(field: &'static str, message: Words, hint: Words) -> Self {
         FieldProblem {
             field,
-            message: message.into(),
-            hint: hint.into(),
+            message,
+            hint,
         }
     }
 }
@@ -37,41 +38,41 @@ impl fmt::Display for FieldProblem {
 
 impl std::error::Error for FieldProblem {}
 
-fn email_hint() -> String {
-    t("field.email.hint")
+fn email_hint() -> Words {
+    Words::new("field.email.hint")
 }
 
 /// Trims and checks an e-mail address: one @, a local part, a domain with a dot, no spaces, at
 /// most 254 characters. Deliberately not the full RFC: Coupontools and the mail provider have
 /// the last word; this catches what a person mistypes.
 pub fn email_address(input: &str) -> Result<String, FieldProblem> {
-    let problem = |message: String| FieldProblem::new("email", message, email_hint());
+    let problem = |message: Words| FieldProblem::new("email", message, email_hint());
     let address = input.trim();
     if address.is_empty() {
-        return Err(problem(t("field.email.empty")));
+        return Err(problem(Words::new("field.email.empty")));
     }
     if address.chars().count() > 254 {
-        return Err(problem(t("field.email.tooLong")));
+        return Err(problem(Words::new("field.email.tooLong")));
     }
     if address.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err(problem(t("field.email.spaces")));
+        return Err(problem(Words::new("field.email.spaces")));
     }
     let mut parts = address.split('@');
     let (Some(local), Some(domain), None) = (parts.next(), parts.next(), parts.next()) else {
-        return Err(problem(t("field.email.oneAt")));
+        return Err(problem(Words::new("field.email.oneAt")));
     };
     if local.is_empty() || local.chars().count() > 64 {
-        return Err(problem(t("field.email.localLength")));
+        return Err(problem(Words::new("field.email.localLength")));
     }
     if local.starts_with('.') || local.ends_with('.') || local.contains("..") {
-        return Err(problem(t("field.email.localDot")));
+        return Err(problem(Words::new("field.email.localDot")));
     }
     if local.chars().any(|c| "()<>[]\\,;:\"".contains(c)) {
-        return Err(problem(t("field.email.localCharacter")));
+        return Err(problem(Words::new("field.email.localCharacter")));
     }
     let labels: Vec<&str> = domain.split('.').collect();
     if domain.is_empty() || labels.len() < 2 {
-        return Err(problem(t("field.email.domainDot")));
+        return Err(problem(Words::new("field.email.domainDot")));
     }
     let label_ok = |label: &&str| {
         !label.is_empty()
@@ -80,10 +81,10 @@ pub fn email_address(input: &str) -> Result<String, FieldProblem> {
             && label.chars().all(|c| c.is_alphanumeric() || c == '-')
     };
     if !labels.iter().all(label_ok) {
-        return Err(problem(t("field.email.domainInvalid")));
+        return Err(problem(Words::new("field.email.domainInvalid")));
     }
     if labels.last().is_some_and(|tld| tld.chars().count() < 2) {
-        return Err(problem(t("field.email.domainEnd")));
+        return Err(problem(Words::new("field.email.domainEnd")));
     }
     Ok(address.to_owned())
 }
@@ -92,11 +93,11 @@ pub fn email_address(input: &str) -> Result<String, FieldProblem> {
 /// case and returned in lower case, as Coupontools writes it.
 pub fn campaign_id(input: &str) -> Result<String, FieldProblem> {
     let id = input.trim();
-    let hint = || t("field.campaign.hint");
+    let hint = || Words::new("field.campaign.hint");
     if id.is_empty() {
         return Err(FieldProblem::new(
             "campaign",
-            t("field.campaign.empty"),
+            Words::new("field.campaign.empty"),
             hint(),
         ));
     }
@@ -108,7 +109,7 @@ pub fn campaign_id(input: &str) -> Result<String, FieldProblem> {
     if !valid {
         return Err(FieldProblem::new(
             "campaign",
-            tf("field.campaign.notAnId", &[("id", &id)]),
+            Words::with("field.campaign.notAnId", &[("id", &id)]),
             hint(),
         ));
     }
@@ -122,8 +123,8 @@ pub fn coupon_campaign_id(input: &str) -> Result<String, FieldProblem> {
     if id.starts_with("dir_") {
         return Err(FieldProblem::new(
             "campaign",
-            tf("field.campaign.directory.message", &[("id", &id)]),
-            t("field.campaign.directory.hint"),
+            Words::with("field.campaign.directory.message", &[("id", &id)]),
+            Words::new("field.campaign.directory.hint"),
         ));
     }
     Ok(id)
@@ -135,10 +136,14 @@ pub const MAX_SINGLE_USE_AMOUNT: u32 = 100_000;
 /// How many single-use links to make at once: digits only, from 1 to 100 000. Spaces between
 /// digit groups ("100 000") are tolerated; `.` and `,` are not, since "1.5" could mean 15 or 1.5.
 pub fn single_use_amount(text: &str) -> Result<u32, FieldProblem> {
-    let hint = || t("field.amount.hint");
+    let hint = || Words::new("field.amount.hint");
     let trimmed = text.trim();
     if trimmed.is_empty() {
-        return Err(FieldProblem::new("amount", t("field.amount.empty"), hint()));
+        return Err(FieldProblem::new(
+            "amount",
+            Words::new("field.amount.empty"),
+            hint(),
+        ));
     }
     let digits: String = trimmed
         .chars()
@@ -149,7 +154,7 @@ pub fn single_use_amount(text: &str) -> Result<u32, FieldProblem> {
     if digits.is_empty() || !separators_ok || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return Err(FieldProblem::new(
             "amount",
-            tf("field.amount.notDigits", &[("text", &trimmed)]),
+            Words::with("field.amount.notDigits", &[("text", &trimmed)]),
             hint(),
         ));
     }
@@ -160,13 +165,17 @@ pub fn single_use_amount(text: &str) -> Result<u32, FieldProblem> {
         digits.parse::<u64>().unwrap_or(0)
     };
     if amount == 0 {
-        return Err(FieldProblem::new("amount", t("field.amount.zero"), hint()));
+        return Err(FieldProblem::new(
+            "amount",
+            Words::new("field.amount.zero"),
+            hint(),
+        ));
     }
     if amount > u64::from(MAX_SINGLE_USE_AMOUNT) {
         return Err(FieldProblem::new(
             "amount",
-            t("field.amount.tooMany.message"),
-            t("field.amount.tooMany.hint"),
+            Words::new("field.amount.tooMany.message"),
+            Words::new("field.amount.tooMany.hint"),
         ));
     }
     Ok(amount as u32)
@@ -179,8 +188,8 @@ pub fn code_length(length: u8) -> Result<u8, FieldProblem> {
     } else {
         Err(FieldProblem::new(
             "codeLength",
-            tf("field.codeLength.message", &[("length", &length)]),
-            t("field.codeLength.hint"),
+            Words::with("field.codeLength.message", &[("length", &length)]),
+            Words::new("field.codeLength.hint"),
         ))
     }
 }
@@ -188,23 +197,23 @@ pub fn code_length(length: u8) -> Result<u8, FieldProblem> {
 /// The fixed start of every automated validation code: letters, digits, `-` and `_`, at most 10
 /// characters; may be empty. Returned trimmed.
 pub fn code_prefix(text: &str) -> Result<String, FieldProblem> {
-    let hint = || t("field.codePrefix.hint");
+    let hint = || Words::new("field.codePrefix.hint");
     let prefix = text.trim();
     if let Some(bad) = prefix
         .chars()
         .find(|c| !(c.is_ascii_alphanumeric() || *c == '-' || *c == '_'))
     {
         let message = match bad {
-            ' ' => t("field.codePrefix.space"),
-            c if c.is_control() => t("field.codePrefix.lineBreak"),
-            c => tf("field.codePrefix.character", &[("char", &c.to_string())]),
+            ' ' => Words::new("field.codePrefix.space"),
+            c if c.is_control() => Words::new("field.codePrefix.lineBreak"),
+            c => Words::with("field.codePrefix.character", &[("char", &c.to_string())]),
         };
         return Err(FieldProblem::new("codePrefix", message, hint()));
     }
     if prefix.chars().count() > 10 {
         return Err(FieldProblem::new(
             "codePrefix",
-            tf(
+            Words::with(
                 "field.codePrefix.tooLong",
                 &[("length", &prefix.chars().count())],
             ),
@@ -217,7 +226,7 @@ pub fn code_prefix(text: &str) -> Result<String, FieldProblem> {
 /// An optional phone number: digits with the usual `+ - . ( )` and spaces, 6 to 20 digits.
 /// Returned trimmed, as typed (Coupontools keeps it as text).
 pub fn optional_phone(input: Option<&str>) -> Result<Option<String>, FieldProblem> {
-    let hint = || t("field.phone.hint");
+    let hint = || Words::new("field.phone.hint");
     let Some(phone) = input.map(str::trim).filter(|t| !t.is_empty()) else {
         return Ok(None);
     };
@@ -227,7 +236,7 @@ pub fn optional_phone(input: Option<&str>) -> Result<Option<String>, FieldProble
     {
         return Err(FieldProblem::new(
             "phone",
-            tf("field.phone.character", &[("char", &bad.to_string())]),
+            Words::with("field.phone.character", &[("char", &bad.to_string())]),
             hint(),
         ));
     }
@@ -235,7 +244,7 @@ pub fn optional_phone(input: Option<&str>) -> Result<Option<String>, FieldProble
     if !(6..=20).contains(&digits) || phone[1..].contains('+') {
         return Err(FieldProblem::new(
             "phone",
-            tf("field.phone.invalid", &[("phone", &phone)]),
+            Words::with("field.phone.invalid", &[("phone", &phone)]),
             hint(),
         ));
     }
@@ -250,8 +259,8 @@ pub fn date_range(
     match (start, end) {
         (Some(start), Some(end)) if start > end => Err(FieldProblem::new(
             "start",
-            t("field.dateRange.message"),
-            t("field.dateRange.hint"),
+            Words::new("field.dateRange.message"),
+            Words::new("field.dateRange.hint"),
         )),
         _ => Ok(()),
     }
@@ -264,8 +273,8 @@ enum PastedCode {
     Short(String),
 }
 
-fn session_code_hint() -> String {
-    t("field.code.hint")
+fn session_code_hint() -> Words {
+    Words::new("field.code.hint")
 }
 
 /// Reads pasted text: a bare code, or a link whose last path segment is the code. Spaces, a
@@ -274,7 +283,7 @@ fn pasted_code(text: &str) -> Result<PastedCode, FieldProblem> {
     let not_a_code = |shown: &str| {
         FieldProblem::new(
             "code",
-            tf("field.code.notACode", &[("text", &shown)]),
+            Words::with("field.code.notACode", &[("text", &shown)]),
             session_code_hint(),
         )
     };
@@ -284,7 +293,7 @@ fn pasted_code(text: &str) -> Result<PastedCode, FieldProblem> {
     if cleaned.is_empty() {
         return Err(FieldProblem::new(
             "code",
-            t("field.code.empty"),
+            Words::new("field.code.empty"),
             session_code_hint(),
         ));
     }
@@ -312,7 +321,7 @@ fn pasted_code(text: &str) -> Result<PastedCode, FieldProblem> {
             if segments.len() >= 2 && segments[segments.len() - 2] == "p" {
                 Err(FieldProblem::new(
                     "code",
-                    t("field.code.campaignLink"),
+                    Words::new("field.code.campaignLink"),
                     session_code_hint(),
                 ))
             } else {
@@ -333,7 +342,7 @@ pub fn session_code_from_text(
         PastedCode::Full(code) => Ok(super::single_use_code::SingleUseCode::new(code)),
         PastedCode::Short(_) => Err(FieldProblem::new(
             "code",
-            t("field.code.shortCode"),
+            Words::new("field.code.shortCode"),
             session_code_hint(),
         )),
     }
@@ -354,7 +363,7 @@ pub const MAX_MONEY_DIGITS: usize = 10;
 /// optionally a `.` or `,` and one or two decimals ("12", "12.5", "12,50"). Sent with a `.` and
 /// two decimals ("12.50"), whichever separator was typed.
 pub fn validation_value(text: &str) -> Result<String, FieldProblem> {
-    let hint = || t("field.validationValue.hint");
+    let hint = || Words::new("field.validationValue.hint");
     let text = text.trim();
     let (whole, decimals) = match text.find(['.', ',']) {
         Some(at) => (&text[..at], Some(&text[at + 1..])),
@@ -364,7 +373,7 @@ pub fn validation_value(text: &str) -> Result<String, FieldProblem> {
     if text.is_empty() {
         return Err(FieldProblem::new(
             "validationValue",
-            t("field.validationValue.empty"),
+            Words::new("field.validationValue.empty"),
             hint(),
         ));
     }
@@ -375,7 +384,7 @@ pub fn validation_value(text: &str) -> Result<String, FieldProblem> {
         let shown: String = text.chars().take(30).collect();
         return Err(FieldProblem::new(
             "validationValue",
-            tf("field.validationValue.invalid", &[("text", &shown)]),
+            Words::with("field.validationValue.invalid", &[("text", &shown)]),
             hint(),
         ));
     }
@@ -395,15 +404,15 @@ pub fn session_change(
     if value && !validating {
         return Err(FieldProblem::new(
             "validationValue",
-            t("field.validationValue.notValidating.message"),
-            t("field.validationValue.notValidating.hint"),
+            Words::new("field.validationValue.notValidating.message"),
+            Words::new("field.validationValue.notValidating.hint"),
         ));
     }
     if !operation && !void {
         return Err(FieldProblem::new(
             "operation",
-            t("field.operation.message"),
-            t("field.operation.hint"),
+            Words::new("field.operation.message"),
+            Words::new("field.operation.hint"),
         ));
     }
     Ok(())
@@ -415,7 +424,7 @@ pub fn session_codes(codes: &[String], max: usize) -> Result<Vec<String>, FieldP
     if codes.iter().all(|c| c.trim().is_empty()) {
         return Err(FieldProblem::new(
             "codes",
-            t("field.codes.empty"),
+            Words::new("field.codes.empty"),
             session_code_hint(),
         ));
     }
@@ -432,11 +441,11 @@ pub fn session_codes(codes: &[String], max: usize) -> Result<Vec<String>, FieldP
     if codes.len() > max {
         return Err(FieldProblem::new(
             "codes",
-            tf(
+            Words::with(
                 "field.codes.tooMany.message",
                 &[("count", &codes.len()), ("max", &max)],
             ),
-            t("field.codes.tooMany.hint"),
+            Words::new("field.codes.tooMany.hint"),
         ));
     }
     Ok(codes)
@@ -464,7 +473,7 @@ pub fn client_secret(input: &str) -> Result<String, FieldProblem> {
 pub fn optional_text(
     input: Option<&str>,
     field: &'static str,
-    label: &str,
+    label: &Words,
     max_chars: usize,
 ) -> Result<Option<String>, FieldProblem> {
     let Some(text) = input.map(str::trim).filter(|t| !t.is_empty()) else {
@@ -473,15 +482,15 @@ pub fn optional_text(
     if text.chars().any(char::is_control) {
         return Err(FieldProblem::new(
             field,
-            tf("field.text.lineBreaks.message", &[("label", &label)]),
-            tf("field.text.lineBreaks.hint", &[("label", &label)]),
+            Words::with("field.text.lineBreaks.message", &[("label", label)]),
+            Words::with("field.text.lineBreaks.hint", &[("label", label)]),
         ));
     }
     if text.chars().count() > max_chars {
         return Err(FieldProblem::new(
             field,
-            tf("field.text.tooLong.message", &[("label", &label)]),
-            tf("field.text.tooLong.hint", &[("max", &max_chars)]),
+            Words::with("field.text.tooLong.message", &[("label", label)]),
+            Words::with("field.text.tooLong.hint", &[("max", &max_chars)]),
         ));
     }
     Ok(Some(text.to_owned()))
@@ -507,7 +516,7 @@ pub fn loyalty_card_name(input: Option<&str>) -> Result<Option<String>, FieldPro
     optional_text(
         input,
         "name",
-        &t("field.label.cardName"),
+        &Words::new("field.label.cardName"),
         MAX_CARD_NAME_CHARS,
     )
 }
@@ -518,19 +527,19 @@ pub fn push_message(input: &str) -> Result<String, FieldProblem> {
     if message.is_empty() {
         return Err(FieldProblem::new(
             "message",
-            t("field.pushMessage.empty"),
-            t("field.pushMessage.hint"),
+            Words::new("field.pushMessage.empty"),
+            Words::new("field.pushMessage.hint"),
         ));
     }
     let length = message.chars().count();
     if length > MAX_PUSH_MESSAGE_CHARS {
         return Err(FieldProblem::new(
             "message",
-            tf(
+            Words::with(
                 "field.pushMessage.tooLong.message",
                 &[("length", &length), ("max", &MAX_PUSH_MESSAGE_CHARS)],
             ),
-            t("field.pushMessage.tooLong.hint"),
+            Words::new("field.pushMessage.tooLong.hint"),
         ));
     }
     Ok(message.to_owned())
@@ -541,8 +550,8 @@ pub fn stamp_amount(amount: u32) -> Result<u32, FieldProblem> {
     if amount == 0 {
         return Err(FieldProblem::new(
             "amount",
-            t("field.stamps.zero.message"),
-            t("field.stamps.zero.hint"),
+            Words::new("field.stamps.zero.message"),
+            Words::new("field.stamps.zero.hint"),
         ));
     }
     Ok(amount)
@@ -555,7 +564,7 @@ pub fn stamp_amount(amount: u32) -> Result<u32, FieldProblem> {
 pub fn member_fields(
     fields: &super::member_fields::MemberFields,
 ) -> Result<super::member_fields::MemberFields, FieldProblem> {
-    let text = |input: &Option<String>, field, label: String, max| {
+    let text = |input: &Option<String>, field, label: Words, max| {
         optional_text(input.as_deref(), field, &label, max)
     };
     let email = match fields
@@ -570,7 +579,7 @@ pub fn member_fields(
     let zip = text(
         &fields.zip,
         "zip",
-        t("field.label.zip"),
+        Words::new("field.label.zip"),
         MAX_MEMBER_ZIP_CHARS,
     )?;
     if let Some(zip) = &zip {
@@ -580,8 +589,8 @@ pub fn member_fields(
         {
             return Err(FieldProblem::new(
                 "zip",
-                tf("field.zip.message", &[("zip", zip)]),
-                t("field.zip.hint"),
+                Words::with("field.zip.message", &[("zip", zip)]),
+                Words::new("field.zip.hint"),
             ));
         }
     }
@@ -593,7 +602,7 @@ pub fn member_fields(
         *slot = text(
             value,
             FIELDS[n],
-            t("field.label.custom"),
+            Words::new("field.label.custom"),
             MAX_MEMBER_CUSTOM_CHARS,
         )?;
     }
@@ -601,26 +610,26 @@ pub fn member_fields(
         first_name: text(
             &fields.first_name,
             "firstName",
-            t("field.label.firstName"),
+            Words::new("field.label.firstName"),
             MAX_MEMBER_NAME_CHARS,
         )?,
         last_name: text(
             &fields.last_name,
             "lastName",
-            t("field.label.lastName"),
+            Words::new("field.label.lastName"),
             MAX_MEMBER_NAME_CHARS,
         )?,
         address: text(
             &fields.address,
             "address",
-            t("field.label.address"),
+            Words::new("field.label.address"),
             MAX_MEMBER_ADDRESS_CHARS,
         )?,
         zip,
         city: text(
             &fields.city,
             "city",
-            t("field.label.city"),
+            Words::new("field.label.city"),
             MAX_MEMBER_CITY_CHARS,
         )?,
         phone: optional_phone(fields.phone.as_deref())?,
@@ -654,20 +663,20 @@ impl Credential {
         }
     }
 
-    fn words(self, problem: KeyProblem) -> String {
+    fn words(self, problem: KeyProblem) -> Words {
         use Credential::*;
         use KeyProblem::*;
         match (self, problem) {
-            (ClientId, Empty) => t("field.clientId.empty"),
-            (ClientId, Spaces) => t("field.clientId.spaces"),
-            (ClientId, Characters) => t("field.clientId.characters"),
-            (ClientId, TooShort) => t("field.clientId.tooShort"),
-            (ClientId, TooLong) => t("field.clientId.tooLong"),
-            (ClientSecret, Empty) => t("field.clientSecret.empty"),
-            (ClientSecret, Spaces) => t("field.clientSecret.spaces"),
-            (ClientSecret, Characters) => t("field.clientSecret.characters"),
-            (ClientSecret, TooShort) => t("field.clientSecret.tooShort"),
-            (ClientSecret, TooLong) => t("field.clientSecret.tooLong"),
+            (ClientId, Empty) => Words::new("field.clientId.empty"),
+            (ClientId, Spaces) => Words::new("field.clientId.spaces"),
+            (ClientId, Characters) => Words::new("field.clientId.characters"),
+            (ClientId, TooShort) => Words::new("field.clientId.tooShort"),
+            (ClientId, TooLong) => Words::new("field.clientId.tooLong"),
+            (ClientSecret, Empty) => Words::new("field.clientSecret.empty"),
+            (ClientSecret, Spaces) => Words::new("field.clientSecret.spaces"),
+            (ClientSecret, Characters) => Words::new("field.clientSecret.characters"),
+            (ClientSecret, TooShort) => Words::new("field.clientSecret.tooShort"),
+            (ClientSecret, TooLong) => Words::new("field.clientSecret.tooLong"),
         }
     }
 }
@@ -694,7 +703,7 @@ fn check_key(
     Err(FieldProblem::new(
         credential.field(),
         credential.words(problem),
-        t("field.credentials.hint"),
+        Words::new("field.credentials.hint"),
     ))
 }
 
@@ -713,19 +722,19 @@ pub fn base_url(input: &str) -> Result<String, FieldProblem> {
     normalize_base_url(input).map_err(|problem| match problem {
         BaseUrlProblem::NotAnAddress => FieldProblem::new(
             "base_url",
-            tf(
+            Words::with(
                 "field.baseUrl.notAnAddress.message",
                 &[("url", &input.trim())],
             ),
-            t("field.baseUrl.notAnAddress.hint"),
+            Words::new("field.baseUrl.notAnAddress.hint"),
         ),
         BaseUrlProblem::Unencrypted => FieldProblem::new(
             "base_url",
-            tf(
+            Words::with(
                 "field.baseUrl.unencrypted.message",
                 &[("url", &input.trim())],
             ),
-            t("field.baseUrl.unencrypted.hint"),
+            Words::new("field.baseUrl.unencrypted.hint"),
         ),
     })
 }
@@ -764,6 +773,8 @@ fn is_loopback(url: &url::Url) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    #[allow(unused_imports)]
+    use crate::words::{say, ApiErrorWords, FieldProblemWords};
 
     #[test]
     fn good_email_addresses_are_trimmed_and_kept() {
@@ -805,12 +816,12 @@ mod tests {
         ] {
             let problem = email_address(input).expect_err(input);
             assert_eq!(problem.field, "email");
-            assert!(!problem.message.is_empty() && !problem.hint.is_empty());
+            assert!(!problem.user_message().is_empty() && !problem.hint().is_empty());
         }
         let long = format!("{}@example.com", "a".repeat(250));
         assert!(email_address(&long)
             .unwrap_err()
-            .message
+            .user_message()
             .contains("too long"));
     }
 
@@ -832,7 +843,7 @@ mod tests {
         ] {
             let problem = campaign_id(bad).expect_err(bad);
             assert_eq!(problem.field, "campaign");
-            assert!(problem.hint.contains("cam_12345"));
+            assert!(problem.hint().contains("cam_12345"));
         }
     }
 
@@ -850,14 +861,15 @@ mod tests {
         let too_many = single_use_amount("100001").unwrap_err();
         assert_eq!(too_many.field, "amount");
         assert!(
-            too_many.message.contains("100 000") && too_many.message.contains("at once"),
+            too_many.user_message().contains("100 000")
+                && too_many.user_message().contains("at once"),
             "{}",
             too_many.message
         );
-        assert!(too_many.hint.contains("split"), "{}", too_many.hint);
+        assert!(too_many.hint().contains("split"), "{}", too_many.hint);
         assert!(single_use_amount("99999999999999999999")
             .unwrap_err()
-            .message
+            .user_message()
             .contains("100 000"));
         for (input, words) in [
             ("", "Enter how many"),
@@ -872,7 +884,7 @@ mod tests {
         ] {
             let problem = single_use_amount(input).expect_err(input);
             assert!(
-                problem.message.contains(words),
+                problem.user_message().contains(words),
                 "{input}: {}",
                 problem.message
             );
@@ -888,7 +900,7 @@ mod tests {
         for bad in [0, 9, 26, 255] {
             let problem = code_length(bad).expect_err("out of range");
             assert_eq!(problem.field, "codeLength");
-            assert!(problem.hint.contains("10 to 25"), "{}", problem.hint);
+            assert!(problem.hint().contains("10 to 25"), "{}", problem.hint);
         }
     }
 
@@ -911,7 +923,7 @@ mod tests {
             let problem = code_prefix(input).expect_err(input);
             assert_eq!(problem.field, "codePrefix");
             assert!(
-                problem.message.contains(words),
+                problem.user_message().contains(words),
                 "{input}: {}",
                 problem.message
             );
@@ -937,7 +949,7 @@ mod tests {
         assert_eq!(coupon_campaign_id(" CAM_7 ").as_deref(), Ok("cam_7"));
         let problem = coupon_campaign_id("dir_7002").unwrap_err();
         assert_eq!(problem.field, "campaign");
-        assert!(problem.message.contains("directory"));
+        assert!(problem.user_message().contains("directory"));
         assert_eq!(coupon_campaign_id("").unwrap_err().field, "campaign");
     }
 
@@ -991,7 +1003,7 @@ mod tests {
             let problem = session_code_from_text(input).expect_err(input);
             assert_eq!(problem.field, "code");
             assert_eq!(
-                problem.message,
+                problem.user_message(),
                 "A 6-character short code is not enough to remove a link: paste the whole link or its 21-character code."
             );
         }
@@ -1015,11 +1027,11 @@ mod tests {
         ] {
             let problem = session_code_from_text(input).expect_err(input);
             assert!(
-                problem.message.contains(words),
+                problem.user_message().contains(words),
                 "{input}: {}",
                 problem.message
             );
-            assert!(problem.hint.contains("21-character"), "{}", problem.hint);
+            assert!(problem.hint().contains("21-character"), "{}", problem.hint);
         }
     }
 
@@ -1040,7 +1052,7 @@ mod tests {
             ("idé12345", "characters"),
         ] {
             assert!(
-                client_id(input).unwrap_err().message.contains(words),
+                client_id(input).unwrap_err().user_message().contains(words),
                 "{input}"
             );
         }
@@ -1053,35 +1065,59 @@ mod tests {
         );
         assert!(client_secret("short")
             .unwrap_err()
-            .message
+            .user_message()
             .contains("too short"));
         assert!(client_secret(&"x".repeat(300))
             .unwrap_err()
-            .message
+            .user_message()
             .contains("too long"));
     }
 
     #[test]
     fn optional_texts() {
-        assert_eq!(optional_text(None, "subject", "subject", 10), Ok(None));
         assert_eq!(
-            optional_text(Some("   "), "subject", "subject", 10),
+            optional_text(None, "subject", &Words::new("cmd.label.subject"), 10),
             Ok(None)
         );
         assert_eq!(
-            optional_text(Some(" Ann "), "firstName", "first name", 10),
+            optional_text(Some("   "), "subject", &Words::new("cmd.label.subject"), 10),
+            Ok(None)
+        );
+        assert_eq!(
+            optional_text(
+                Some(" Ann "),
+                "firstName",
+                &Words::new("cmd.label.firstName"),
+                10
+            ),
             Ok(Some("Ann".into()))
         );
         assert_eq!(
-            optional_text(Some("Zoë"), "firstName", "first name", 3),
+            optional_text(
+                Some("Zoë"),
+                "firstName",
+                &Words::new("cmd.label.firstName"),
+                3
+            ),
             Ok(Some("Zoë".into()))
         );
-        let long = optional_text(Some("abcd"), "firstName", "first name", 3).unwrap_err();
+        let long = optional_text(
+            Some("abcd"),
+            "firstName",
+            &Words::new("cmd.label.firstName"),
+            3,
+        )
+        .unwrap_err();
         assert_eq!(long.field, "firstName");
-        assert!(long.hint.contains('3'));
-        let broken =
-            optional_text(Some("Hi\r\nBcc: x@y.z"), "subject", "subject", 100).unwrap_err();
-        assert!(broken.message.contains("line breaks"));
+        assert!(long.hint().contains('3'));
+        let broken = optional_text(
+            Some("Hi\r\nBcc: x@y.z"),
+            "subject",
+            &Words::new("cmd.label.subject"),
+            100,
+        )
+        .unwrap_err();
+        assert!(broken.user_message().contains("line breaks"));
     }
 
     #[test]
@@ -1099,21 +1135,24 @@ mod tests {
                 base_url("http://api.coupontools.com/v3").unwrap_err(),
             ]
         };
-        let english = in_language(Lang::En, samples);
-        for lang in [Lang::Nl, Lang::Fr, Lang::De, Lang::Es] {
-            for (problem, en) in in_language(lang, samples).iter().zip(&english) {
-                assert_eq!(problem.field, en.field);
-                assert_ne!(problem.message, en.message, "{lang:?}");
-                assert_ne!(problem.hint, en.hint, "{lang:?}");
-                assert!(!problem.message.contains('{'), "{}", problem.message);
-                assert!(!problem.hint.contains('{'), "{}", problem.hint);
+        // The problems are language-free data; the app words them in the window's language.
+        for problem in samples() {
+            let worded = |lang| in_language(lang, || (problem.user_message(), problem.hint()));
+            let (en_message, en_hint) = worded(Lang::En);
+            for lang in [Lang::Nl, Lang::Fr, Lang::De, Lang::Es] {
+                let (message, hint) = worded(lang);
+                assert_ne!(message, en_message, "{lang:?}");
+                assert_ne!(hint, en_hint, "{lang:?}");
+                assert!(!message.contains('{'), "{message}");
+                assert!(!hint.contains('{'), "{hint}");
             }
         }
-        let dutch = in_language(Lang::Nl, || loyalty_card_name(Some(&"n".repeat(51))));
-        assert_eq!(
-            dutch.unwrap_err().message,
-            "Het veld “naam van de kaart” is te lang."
-        );
+        let dutch = in_language(Lang::Nl, || {
+            loyalty_card_name(Some(&"n".repeat(51)))
+                .unwrap_err()
+                .user_message()
+        });
+        assert_eq!(dutch, "Het veld “naam van de kaart” is te lang.");
     }
 
     #[test]
@@ -1175,16 +1214,16 @@ mod tests {
             let problem = base_url(remote).expect_err(remote);
             assert_eq!(problem.field, "base_url");
             assert!(
-                problem.message.contains("not encrypted"),
+                problem.user_message().contains("not encrypted"),
                 "{}",
                 problem.message
             );
             assert!(
-                problem.message.contains("API address"),
+                problem.user_message().contains("API address"),
                 "{}",
                 problem.message
             );
-            assert!(problem.hint.contains("https://"), "{}", problem.hint);
+            assert!(problem.hint().contains("https://"), "{}", problem.hint);
         }
         assert_eq!(
             normalize_base_url("ftp://127.0.0.1/v3"),

@@ -10,6 +10,7 @@ use tauri_plugin_dialog::DialogExt;
 
 use super::history::{export_path, write_file, SavedFile};
 use super::{active_account, blocking, UiError};
+use crate::api::words::Words;
 use crate::i18n::{t, tf};
 use crate::jobs::{
     self, ColumnMapping, EmailJobSpec, EmailList, JobError, JobId, JobManager, JobProgress,
@@ -176,7 +177,7 @@ pub async fn start_email_job(
     crate::api::validate::optional_text(
         input.subject.as_deref(),
         "subject",
-        &t("cmd.label.subject"),
+        &Words::new("cmd.label.subject"),
         200,
     )?;
     let client = state.client_for(&account).await?;

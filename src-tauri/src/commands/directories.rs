@@ -24,6 +24,7 @@ use crate::i18n::t;
 use crate::jobs::{JobProgress, PaymentInput, PaymentJobSpec, PaymentRow, RowStatus};
 use crate::settings::AccountRecord;
 use crate::state::AppState;
+use crate::words::FieldProblemWords;
 
 /// Bumped by "Cancel": a member load that sees a newer number stops between pages.
 static MEMBERS_GENERATION: AtomicU64 = AtomicU64::new(0);
@@ -364,11 +365,11 @@ pub fn parse_pasted_members(text: &str) -> Result<Vec<PastedLine>, UiError> {
         let named = if cell.contains('@') {
             validate::email_address(cell)
                 .map(|e| PastedMember::Email(e.to_ascii_lowercase()))
-                .map_err(|p| p.message)
+                .map_err(|p| p.user_message())
         } else {
             validate::directory_user_id(cell)
                 .map(PastedMember::Id)
-                .map_err(|p| p.message)
+                .map_err(|p| p.user_message())
         };
         rows.push((i + 1, named));
     }

@@ -5,6 +5,7 @@ use tauri::{AppHandle, Runtime, State};
 use tauri_plugin_opener::OpenerExt;
 
 use super::{active_account, UiError};
+use crate::api::words::Words;
 use crate::api::{
     self, validate, ApiError, CampaignFilter, Client, CouponSession, EmailAction,
     EmailCouponRequest, EmailedCoupon, Endpoint, SessionSearch, SingleUseCode,
@@ -14,6 +15,7 @@ use crate::i18n::{t, tf};
 use crate::jobs::kinds::email::{session_of_this_send, settle_in_doubt};
 use crate::jobs::{EmailSpec, Reconciled, RowStatus};
 use crate::state::AppState;
+use crate::words::ApiErrorWords;
 
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -99,19 +101,19 @@ pub fn check_send_input(input: &SendInput) -> Result<EmailCouponRequest, validat
     let first_name = validate::optional_text(
         input.first_name.as_deref(),
         "firstName",
-        &t("cmd.label.firstName"),
+        &Words::new("cmd.label.firstName"),
         100,
     )?;
     let last_name = validate::optional_text(
         input.last_name.as_deref(),
         "lastName",
-        &t("cmd.label.lastName"),
+        &Words::new("cmd.label.lastName"),
         100,
     )?;
     let subject = validate::optional_text(
         input.subject.as_deref(),
         "subject",
-        &t("cmd.label.subject"),
+        &Words::new("cmd.label.subject"),
         200,
     )?;
     Ok(EmailCouponRequest {

@@ -10,6 +10,7 @@ use crate::i18n::t;
 use crate::secrets::SecretsError;
 use crate::settings::SettingsError;
 use crate::state::ClientError;
+use crate::words::{ApiErrorWords, FieldProblemWords};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -77,8 +78,8 @@ impl From<FieldProblem> for UiError {
     fn from(p: FieldProblem) -> Self {
         Self {
             kind: "validation".into(),
-            message: p.message,
-            hint: p.hint,
+            message: p.user_message(),
+            hint: p.hint(),
             code: None,
             field: Some(p.field.to_owned()),
         }
@@ -150,17 +151,23 @@ mod tests {
 
     #[test]
     fn serializes_to_the_shape_the_ui_expects() {
-        let e = UiError::from(FieldProblem {
-            field: "email",
-            message: "m".into(),
-            hint: "h".into(),
+        let e = crate::i18n::in_language(crate::i18n::Lang::En, || {
+            UiError::from(FieldProblem {
+                field: "email",
+                message: crate::api::words::Words::new("field.email.empty"),
+                hint: crate::api::words::Words::new("field.email.hint"),
+            })
         });
         let json = serde_json::to_value(&e).ok();
+        let words = |key| crate::i18n::in_language(crate::i18n::Lang::En, || crate::i18n::t(key));
         assert_eq!(
             json,
-            Some(
-                serde_json::json!({"kind": "validation", "message": "m", "hint": "h", "field": "email"})
-            )
+            Some(serde_json::json!({
+                "kind": "validation",
+                "message": words("field.email.empty"),
+                "hint": words("field.email.hint"),
+                "field": "email"
+            }))
         );
     }
 

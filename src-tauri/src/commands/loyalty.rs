@@ -14,6 +14,7 @@ use super::{
     active_account, blocking, may_have_taken_effect, push_result, record_history, settle_time,
     PushResult, UiError,
 };
+use crate::api::words::Words;
 use crate::api::{
     validate, ApiError, Client, LoyaltyMember, LoyaltyUser, MemberChangeV3, MemberFields,
     MemberQuery,
@@ -23,6 +24,7 @@ use crate::i18n::{t, tf, Plain};
 use crate::jobs::{ImportSpec, JobProgress, RowStatus};
 use crate::settings::AccountRecord;
 use crate::state::AppState;
+use crate::words::{ApiErrorWords, FieldProblemWords};
 
 /// Pages of members fetched at once: 4 × 100 members keeps a 10 000-member card under a few
 /// seconds at 100 ms a page without pressing the server.
@@ -495,7 +497,8 @@ pub async fn add_loyalty_stamps(
     note: Option<String>,
 ) -> Result<StampResult, UiError> {
     let amount = validate::stamp_amount(amount)?;
-    let note = validate::optional_text(note.as_deref(), "note", &t("cmd.label.note"), 200)?;
+    let note =
+        validate::optional_text(note.as_deref(), "note", &Words::new("cmd.label.note"), 200)?;
     let card_ref = card_of(&card)?;
     let (account, client) = client(&state).await?;
     let start = reread(&client, &card, &member).await?.stamps;
@@ -1030,7 +1033,7 @@ pub fn parse_member_file(
                     .is_some_and(|e| !seen.insert(e.to_lowercase()));
                 (member, twice.then(|| t("cmd.loyalty.import.twice")), twice)
             }
-            Err(problem) => (raw, Some(problem.message), false),
+            Err(problem) => (raw, Some(problem.user_message()), false),
         };
         rows.push(ImportRow {
             row,

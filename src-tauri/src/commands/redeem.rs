@@ -14,6 +14,7 @@ use crate::history::{Line, Outcome};
 use crate::i18n::{t, tf};
 use crate::settings::AccountRecord;
 use crate::state::AppState;
+use crate::words::ApiErrorWords;
 
 /// What the counter shows about one coupon.
 #[derive(Debug, Clone, Serialize)]

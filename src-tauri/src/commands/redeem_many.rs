@@ -16,6 +16,7 @@ use crate::i18n::{t, tf};
 use crate::jobs::kinds::redeem_many::skip_reason;
 use crate::jobs::{JobProgress, RedeemInput, RowStatus};
 use crate::state::AppState;
+use crate::words::ApiErrorWords;
 
 /// Codes in one stack: a day's paper coupons, not a mailing list.
 pub const MAX_STACK: usize = 500;

@@ -12,11 +12,13 @@ use super::history::{downloads_hint, export_path, write_file, SavedFile};
 use super::{
     active_account, blocking, may_have_taken_effect, record_history, settle_time, UiError,
 };
+use crate::api::words::Words;
 use crate::api::{validate, ApiError, Client, SessionSearch, SingleUseLink, SingleUseRequest};
 use crate::history::{Line, Outcome};
 use crate::i18n::{t, tf};
 use crate::jobs::{AutomatedCodesSpec, CreateLinksSpec, JobId, JobProgress, RemoveInput};
 use crate::state::AppState;
+use crate::words::{ApiErrorWords, FieldProblemWords};
 
 /// Links in a ZIP of QR codes at most: a print run, not a whole 100 000 (that would be ~2 GB).
 pub const MAX_QR_ZIP: usize = 5_000;
@@ -53,7 +55,7 @@ pub struct OneLinkResult {
 fn optional(
     text: &Option<String>,
     field: &'static str,
-    label: &str,
+    label: &Words,
     max: usize,
 ) -> Result<Option<String>, UiError> {
     Ok(validate::optional_text(text.as_deref(), field, label, max)?)
@@ -79,17 +81,27 @@ pub async fn create_single_use_link(
         first_name: optional(
             &input.first_name,
             "firstName",
-            &t("cmd.label.firstName"),
+            &Words::new("cmd.label.firstName"),
             100,
         )?,
-        last_name: optional(&input.last_name, "lastName", &t("cmd.label.lastName"), 100)?,
+        last_name: optional(
+            &input.last_name,
+            "lastName",
+            &Words::new("cmd.label.lastName"),
+            100,
+        )?,
         email: email.clone(),
         phone: validate::optional_phone(input.phone.as_deref())?,
-        custom_id: optional(&input.custom_id, "customId", &t("cmd.label.customId"), 100)?,
+        custom_id: optional(
+            &input.custom_id,
+            "customId",
+            &Words::new("cmd.label.customId"),
+            100,
+        )?,
         custom_validation_code: optional(
             &input.custom_validation_code,
             "customValidationCode",
-            &t("cmd.label.customValidationCode"),
+            &Words::new("cmd.label.customValidationCode"),
             100,
         )?,
         duplicate_check: input.duplicate_check,
@@ -401,7 +413,7 @@ pub async fn check_links_to_remove(
                 code: None,
                 campaign: None,
                 state: "invalid".into(),
-                message: Some(problem.message),
+                message: Some(problem.user_message()),
                 removable: false,
             },
             Ok(code) if !seen.insert(code.to_string()) => LinkCheck {

@@ -15,6 +15,7 @@ use crate::jobs::kinds::single_use::*;
 use crate::jobs::limits::{MAX_CONCURRENCY, MIN_CONCURRENCY};
 use crate::jobs::runner::JobManager;
 use crate::jobs::status::RowStatus;
+use crate::words::FieldProblemWords;
 
 impl JobManager {
     /// Stores a new e-mail job for `list` (all its rows; the file's problem rows already
@@ -33,8 +34,8 @@ impl JobManager {
         }
         let campaign =
             validate::campaign_id(&spec.campaign).map_err(|p| JobError::InvalidCampaign {
-                message: p.message,
-                hint: p.hint,
+                message: p.user_message(),
+                hint: p.hint(),
             })?;
         if list.valid == 0 {
             return Err(JobError::NothingToSend);

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::api::validate;
 use crate::i18n::{t, tf, Plain};
 use crate::jobs::error::ListError;
+use crate::words::FieldProblemWords;
 
 /// More rows than this is almost certainly the wrong file, and would make one job run for days.
 pub const MAX_ROWS: usize = 100_000;
@@ -171,7 +172,7 @@ impl EmailList {
                 match validate::email_address(&raw_email) {
                     Err(problem) => {
                         entry.problem = Some(RowProblem::InvalidEmail);
-                        entry.problem_text = Some(problem.message);
+                        entry.problem_text = Some(problem.user_message());
                         list.invalid += 1;
                     }
                     Ok(address) => {

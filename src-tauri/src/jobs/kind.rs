@@ -16,6 +16,7 @@ use serde_json::{Map, Value};
 use crate::api::{ApiError, Client};
 use crate::i18n::t;
 use crate::jobs::status::{PauseReason, RowStatus};
+use crate::words::ApiErrorWords;
 
 /// A row as a worker holds it: `in_flight` in the journal.
 #[derive(Debug, Clone, PartialEq)]

@@ -1,7 +1,7 @@
 //! Checks for directories, their members and payment statuses (`client.directories()`).
 
 use super::FieldProblem;
-use crate::i18n::{t, tf};
+use crate::api::words::Words;
 
 /// Longest payment confirmation ID or account the client sends (project limit; the docs give
 /// none, the seed shows them empty).
@@ -65,9 +65,13 @@ pub(super) fn prefixed_id(
     keys: &str,
 ) -> Result<String, FieldProblem> {
     let id = input.trim();
-    let hint = t(&format!("{keys}.hint"));
+    let hint = Words::new(format!("{keys}.hint"));
     if id.is_empty() {
-        return Err(FieldProblem::new(field, t(&format!("{keys}.empty")), hint));
+        return Err(FieldProblem::new(
+            field,
+            Words::new(format!("{keys}.empty")),
+            hint,
+        ));
     }
     let n = prefix.len();
     let valid = id.len() > n
@@ -78,7 +82,7 @@ pub(super) fn prefixed_id(
     if !valid {
         return Err(FieldProblem::new(
             field,
-            tf(&format!("{keys}.bad"), &[("id", &id)]),
+            Words::with(format!("{keys}.bad"), &[("id", &id)]),
             hint,
         ));
     }
@@ -99,8 +103,8 @@ pub fn category_filter(input: &str) -> Result<Option<String>, FieldProblem> {
     {
         return Err(FieldProblem::new(
             "category",
-            tf("check.category.bad", &[("id", &id)]),
-            t("check.category.hint"),
+            Words::with("check.category.bad", &[("id", &id)]),
+            Words::new("check.category.hint"),
         ));
     }
     Ok(Some(id.to_owned()))
@@ -115,8 +119,8 @@ pub fn payment_status(input: &str) -> Result<PaymentStatus, FieldProblem> {
         other => PaymentStatus::from_api(other).ok_or_else(|| {
             FieldProblem::new(
                 "paymentStatus",
-                tf("check.payment.status", &[("status", &input.trim())]),
-                t("check.payment.statusHint"),
+                Words::with("check.payment.status", &[("status", &input.trim())]),
+                Words::new("check.payment.statusHint"),
             )
         }),
     }
@@ -128,8 +132,8 @@ pub fn payment_text(input: Option<&str>, field: &'static str) -> Result<String, 
     if text.chars().any(char::is_control) || text.chars().count() > MAX_PAYMENT_TEXT_CHARS {
         return Err(FieldProblem::new(
             field,
-            t("check.payment.text"),
-            tf(
+            Words::new("check.payment.text"),
+            Words::with(
                 "check.payment.textHint",
                 &[("max", &MAX_PAYMENT_TEXT_CHARS)],
             ),
@@ -141,6 +145,8 @@ pub fn payment_text(input: Option<&str>, field: &'static str) -> Result<String, 
 #[cfg(test)]
 mod tests {
     use super::*;
+    #[allow(unused_imports)]
+    use crate::words::{say, ApiErrorWords, FieldProblemWords};
 
     #[test]
     fn ids_keep_their_prefix_in_lower_case() {
@@ -156,7 +162,7 @@ mod tests {
         ] {
             let p = directory_id(bad).unwrap_err();
             assert_eq!(p.field, "directory", "{bad}");
-            assert!(!p.message.is_empty() && !p.hint.is_empty());
+            assert!(!p.user_message().is_empty() && !p.hint().is_empty());
         }
         assert_eq!(directory_user_id("dir_1").unwrap_err().field, "user");
     }
@@ -168,7 +174,7 @@ mod tests {
         assert_eq!(payment_status("none").unwrap(), PaymentStatus::None);
         assert_eq!(payment_status("pending").unwrap(), PaymentStatus::Pending);
         let p = payment_status("refunded").unwrap_err();
-        assert!(p.message.contains("refunded"), "{}", p.message);
+        assert!(p.user_message().contains("refunded"), "{}", p.message);
         for s in PaymentStatus::ALL {
             assert_eq!(PaymentStatus::from_api(s.as_api()), Some(s));
         }

@@ -1,7 +1,7 @@
 //! Checks for subaccounts (`client.subaccounts()`): the create/update fields of §5.2.
 
 use super::{directory::prefixed_id, email_address, optional_text, FieldProblem};
-use crate::i18n::{t, tf};
+use crate::api::words::Words;
 
 /// Longest name or company name the client sends (project limit; the docs give none).
 pub const MAX_SUBACCOUNT_TEXT_CHARS: usize = 100;
@@ -29,8 +29,8 @@ pub fn country_code(input: &str) -> Result<String, FieldProblem> {
     }
     Err(FieldProblem::new(
         "country",
-        tf("check.subaccount.country", &[("country", &code)]),
-        t("check.subaccount.countryHint"),
+        Words::with("check.subaccount.country", &[("country", &code)]),
+        Words::new("check.subaccount.countryHint"),
     ))
 }
 
@@ -51,8 +51,8 @@ pub fn expiry_date(input: &str) -> Result<String, FieldProblem> {
     }
     Err(FieldProblem::new(
         "expiryDate",
-        tf("check.subaccount.expiry", &[("date", &text)]),
-        t("check.subaccount.expiryHint"),
+        Words::with("check.subaccount.expiry", &[("date", &text)]),
+        Words::new("check.subaccount.expiryHint"),
     ))
 }
 
@@ -64,8 +64,8 @@ pub fn subaccount_status(input: &str) -> Result<String, FieldProblem> {
     }
     Err(FieldProblem::new(
         "status",
-        tf("check.subaccount.status", &[("status", &input.trim())]),
-        t("check.subaccount.statusHint"),
+        Words::with("check.subaccount.status", &[("status", &input.trim())]),
+        Words::new("check.subaccount.statusHint"),
     ))
 }
 
@@ -81,8 +81,8 @@ pub fn subaccount_password(input: Option<&str>) -> Result<Option<String>, FieldP
     {
         return Err(FieldProblem::new(
             "password",
-            t("check.subaccount.password"),
-            t("check.subaccount.passwordHint"),
+            Words::new("check.subaccount.password"),
+            Words::new("check.subaccount.passwordHint"),
         ));
     }
     Ok(Some(password.to_owned()))
@@ -101,8 +101,8 @@ pub fn package_id(input: Option<&str>) -> Result<Option<String>, FieldProblem> {
     if !valid {
         return Err(FieldProblem::new(
             "package",
-            tf("check.subaccount.package", &[("id", &id)]),
-            t("check.subaccount.packageHint"),
+            Words::with("check.subaccount.package", &[("id", &id)]),
+            Words::new("check.subaccount.packageHint"),
         ));
     }
     Ok(Some(format!("pac_{}", &id[4..])))
@@ -113,7 +113,7 @@ pub fn subaccount_text(
     input: Option<&str>,
     field: &'static str,
 ) -> Result<Option<String>, FieldProblem> {
-    let label = t(&format!("check.subaccount.label.{field}"));
+    let label = Words::new(format!("check.subaccount.label.{field}"));
     optional_text(input, field, &label, MAX_SUBACCOUNT_TEXT_CHARS)
 }
 
@@ -125,6 +125,8 @@ pub fn subaccount_email(input: &str) -> Result<String, FieldProblem> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    #[allow(unused_imports)]
+    use crate::words::{say, ApiErrorWords, FieldProblemWords};
 
     #[test]
     fn subaccount_ids() {
@@ -155,7 +157,7 @@ mod tests {
         ] {
             let p = expiry_date(bad).unwrap_err();
             assert_eq!(p.field, "expiryDate", "{bad}");
-            assert!(p.hint.contains("2026-12-31"), "{}", p.hint);
+            assert!(p.hint().contains("2026-12-31"), "{}", p.hint);
         }
     }
 

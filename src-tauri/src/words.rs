@@ -1,0 +1,70 @@
+//! The app words what the client says: `api::Words` (a dictionary key and typed values) becomes
+//! a sentence in the window's language here, at the edge, never inside the client.
+
+use crate::api::validate::FieldProblem;
+use crate::api::words::{Value, Words};
+use crate::api::ApiError;
+use crate::i18n::{self, group_digits, Arg, Lang};
+
+/// The words in the window's language.
+pub fn say(words: &Words) -> String {
+    say_in(i18n::language(), words)
+}
+
+pub fn say_in(lang: Lang, words: &Words) -> String {
+    let args: Vec<(&str, &dyn Arg)> = words
+        .values
+        .iter()
+        .map(|(name, value)| (*name, value as &dyn Arg))
+        .collect();
+    i18n::t_in(lang, &words.key, &args)
+}
+
+impl Arg for Value {
+    fn render(&self, lang: Lang) -> String {
+        match self {
+            Value::Text(text) | Value::Plain(text) => text.clone(),
+            Value::Number(n) => group_digits(lang, &n.to_string()),
+            Value::Words(words) => say_in(lang, words),
+        }
+    }
+
+    fn count(&self) -> Option<u64> {
+        match self {
+            Value::Number(n) => u64::try_from(*n).ok(),
+            _ => None,
+        }
+    }
+}
+
+/// What went wrong in a call and what to do, worded.
+pub trait ApiErrorWords {
+    fn user_message(&self) -> String;
+    fn hint(&self) -> String;
+}
+
+impl ApiErrorWords for ApiError {
+    fn user_message(&self) -> String {
+        say(&self.words().0)
+    }
+
+    fn hint(&self) -> String {
+        say(&self.words().1)
+    }
+}
+
+/// A field's problem, worded.
+pub trait FieldProblemWords {
+    fn user_message(&self) -> String;
+    fn hint(&self) -> String;
+}
+
+impl FieldProblemWords for FieldProblem {
+    fn user_message(&self) -> String {
+        say(&self.message)
+    }
+
+    fn hint(&self) -> String {
+        say(&self.hint)
+    }
+}
