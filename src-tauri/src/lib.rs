@@ -6,7 +6,8 @@
 //! setup on Tauri's mock runtime.
 
 pub mod accounts;
-pub mod api;
+/// The Coupontools client (its own crate, `crates/coupontools`).
+pub use coupontools as api;
 pub mod commands;
 pub mod csv_file;
 pub mod db;

@@ -393,10 +393,12 @@ fn rust_keys(source: &str) -> Vec<String> {
     while i < chars.len() {
         let starts_word = i == 0 || !(ident(chars[i - 1]) || chars[i - 1] == '.');
         // The client names its words as data (`api::Words`), worded by the app.
-        let len = ["t(", "tf(", "Words::new(", "Words::with("].iter().find_map(|p| {
-            let p: Vec<char> = p.chars().collect();
-            (starts_word && chars[i..].starts_with(&p)).then_some(p.len())
-        });
+        let len = ["t(", "tf(", "Words::new(", "Words::with("]
+            .iter()
+            .find_map(|p| {
+                let p: Vec<char> = p.chars().collect();
+                (starts_word && chars[i..].starts_with(&p)).then_some(p.len())
+            });
         if let Some(len) = len {
             let mut at = i + len;
             while chars.get(at).is_some_and(|c| c.is_whitespace()) {
@@ -443,10 +445,10 @@ fn every_key_rust_asks_for_exists_in_english() {
     );
     let en = english();
     let mut sources = Vec::new();
-    rust_sources(
-        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src-tauri/src"),
-        &mut sources,
-    );
+    // The app's words and the words the client names (crates/coupontools).
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    rust_sources(&root.join("src-tauri/src"), &mut sources);
+    rust_sources(&root.join("crates/coupontools/src"), &mut sources);
     let mut problems = Vec::new();
     let mut seen = 0;
     // This file's own test strings are not requests for words.

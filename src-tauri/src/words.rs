@@ -1,6 +1,11 @@
 //! The app words what the client says: `api::Words` (a dictionary key and typed values) becomes
 //! a sentence in the window's language here, at the edge, never inside the client.
 
+#[cfg(test)]
+mod api_error_tests;
+#[cfg(test)]
+mod field_problem_tests;
+
 use crate::api::validate::FieldProblem;
 use crate::api::words::{Value, Words};
 use crate::api::ApiError;

@@ -314,7 +314,7 @@ impl<'a> DirectoriesApi<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::api::envelope::decode_v3;
+    use crate::envelope::decode_v3;
 
     #[test]
     fn directories_decode_leniently() {

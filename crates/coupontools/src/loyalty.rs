@@ -109,9 +109,9 @@ pub struct LoyaltyCardV4 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::api::envelope::{decode_payload, decode_v3};
-    use crate::api::error::ApiError;
-    use crate::api::loyalty_v4::CardList;
+    use crate::envelope::{decode_payload, decode_v3};
+    use crate::error::ApiError;
+    use crate::loyalty_v4::CardList;
 
     /// Seed 000's example response with the two missing commas added (§0.1).
     const SEED_000: &str = r#"{ "status": { "status": "OK" }, "loyaltycard": [ { "ID": "loy_123456", "code": "abc123", "url": "https://loyaltycard.mobi/ac/abc123", "status": "active", "name": "Your loyalty card", "type": "stampcard", "amount_of_stamps": "8" } ], "amount_of_users": "1", "users": [ { "ID": "lus_123456", "first_name": "John", "last_name": "Doe", "gender": "male", "age_range": "", "profile_picture": "https://loyaltycard.mobi/uploads/foto.png", "email": "john@doe.com", "phone": "", "social_type": "Google", "stamps": "2", "subscribed_for_marketing": "1" } ] }"#;

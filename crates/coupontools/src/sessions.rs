@@ -375,7 +375,7 @@ impl<'a> SessionsApi<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::api::envelope::decode_v3;
+    use crate::envelope::decode_v3;
     use serde_json::json;
 
     const CODE: &str = "kkfiznr8yp8630h82es8d";

@@ -1,7 +1,7 @@
 //! Checks for directories, their members and payment statuses (`client.directories()`).
 
 use super::FieldProblem;
-use crate::api::words::Words;
+use crate::words::Words;
 
 /// Longest payment confirmation ID or account the client sends (project limit; the docs give
 /// none, the seed shows them empty).
@@ -145,8 +145,6 @@ pub fn payment_text(input: Option<&str>, field: &'static str) -> Result<String, 
 #[cfg(test)]
 mod tests {
     use super::*;
-    #[allow(unused_imports)]
-    use crate::words::{say, ApiErrorWords, FieldProblemWords};
 
     #[test]
     fn ids_keep_their_prefix_in_lower_case() {
@@ -162,7 +160,7 @@ mod tests {
         ] {
             let p = directory_id(bad).unwrap_err();
             assert_eq!(p.field, "directory", "{bad}");
-            assert!(!p.user_message().is_empty() && !p.hint().is_empty());
+            assert!(!p.message.key.is_empty() && !p.hint.key.is_empty());
         }
         assert_eq!(directory_user_id("dir_1").unwrap_err().field, "user");
     }
@@ -174,7 +172,7 @@ mod tests {
         assert_eq!(payment_status("none").unwrap(), PaymentStatus::None);
         assert_eq!(payment_status("pending").unwrap(), PaymentStatus::Pending);
         let p = payment_status("refunded").unwrap_err();
-        assert!(p.user_message().contains("refunded"), "{}", p.message);
+        assert!(p.message.to_string().contains("refunded"), "{}", p.message);
         for s in PaymentStatus::ALL {
             assert_eq!(PaymentStatus::from_api(s.as_api()), Some(s));
         }

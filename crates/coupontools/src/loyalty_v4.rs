@@ -769,9 +769,7 @@ impl<'a> LoyaltyApi<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::api::envelope::decode_payload;
-    #[allow(unused_imports)]
-    use crate::words::{say, ApiErrorWords, FieldProblemWords};
+    use crate::envelope::decode_payload;
 
     #[test]
     fn a_member_decodes_leniently() {
@@ -903,8 +901,14 @@ mod tests {
             ..MemberFields::default()
         });
         assert_eq!(
-            (p.field, p.user_message().as_str()),
-            ("zip", "The postal code is too long.")
+            (p.field, p.message),
+            (
+                "zip",
+                Words::with(
+                    "field.text.tooLong.message",
+                    &[("label", &Words::new("field.label.zip"))]
+                )
+            )
         );
         let p = problem(MemberFields {
             city: Some("x".repeat(61)),

@@ -125,7 +125,7 @@ impl<'a> CategoriesApi<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::api::envelope::decode_v3;
+    use crate::envelope::decode_v3;
 
     /// Seed 003's example response, verbatim.
     const SEED_003: &str = r#"{ "status": { "status": "OK" }, "main_categories": { "123": "EU", "124": "USA", "125": "Other" } }"#;

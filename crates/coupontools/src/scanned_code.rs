@@ -110,7 +110,7 @@ impl<'a> SessionsApi<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::api::SingleUseCode;
+    use crate::SingleUseCode;
 
     #[test]
     fn codes_come_out_of_links_and_plain_text_and_own_codes_do_not() {

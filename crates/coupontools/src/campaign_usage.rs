@@ -257,7 +257,7 @@ impl<'a> CampaignsApi<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::api::envelope::decode_v3;
+    use crate::envelope::decode_v3;
 
     #[test]
     fn usage_is_read_nested_or_flat_and_leniently() {

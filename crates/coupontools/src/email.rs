@@ -157,9 +157,7 @@ impl<'a> EmailApi<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::api::envelope::decode_v3;
-    #[allow(unused_imports)]
-    use crate::words::{say, ApiErrorWords, FieldProblemWords};
+    use crate::envelope::decode_v3;
 
     /// Seed 004's example response, verbatim (it is valid JSON as published).
     const SEED_004: &str = r#"{ "status": { "status": "OK" }, "campaign": "cam_123456", "subject": "Subject here", "receiver": "info@receiver.com", "single_use_code": "0ist0ywa4t9z7rj0g8mf7", "single_use_url": "https://digicpn.com/p/abc123/0ist0ywa4t9z7rj0g8mf7", "action": "email_sent" }"#;
@@ -259,7 +257,8 @@ mod tests {
                 Err(e @ ApiError::Coupontools { .. }) => {
                     assert_eq!(e.code(), Some(code));
                     if code == 604 {
-                        assert!(e.user_message().contains("Reason: foo"), "604 keeps the server's reason");
+                        let said = e.words().0.to_string();
+                        assert!(said.contains("Reason: foo"), "604 keeps the server's reason: {said}");
                     }
                 }
                 Err(other) => panic!("{code}: {other:?}"),

@@ -193,7 +193,7 @@ mod tests {
 
     #[derive(Debug, Deserialize, PartialEq)]
     struct Echo {
-        #[serde(default, deserialize_with = "crate::api::lenient::string")]
+        #[serde(default, deserialize_with = "crate::lenient::string")]
         campaign: String,
     }
 

@@ -120,7 +120,7 @@ pub(crate) struct CampaignInfoReply {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::api::envelope::decode_v3;
+    use crate::envelope::decode_v3;
 
     #[test]
     fn list_reply_per_section_10() {

@@ -149,7 +149,7 @@ impl<'a> LoyaltyApi<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::api::envelope::decode_v3;
+    use crate::envelope::decode_v3;
 
     #[test]
     fn card_list_and_info_decode() {

@@ -175,7 +175,7 @@ fn secret<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Secret>, D::Error> {
     if text.is_empty() {
         return Ok(None);
     }
-    crate::secrets::remember_for_redaction(text);
+    super::redaction::remember_for_redaction(text);
     Ok(Some(Secret::new(text.to_owned())))
 }
 
@@ -465,7 +465,7 @@ impl<'a> SubaccountsApi<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::api::envelope::decode_v3;
+    use crate::envelope::decode_v3;
 
     /// §5.2's doc-old example, made valid JSON (its duplicate keys and missing commas dropped).
     const INFO: &str = r#"{"status":{"status":"OK"},"subaccount":{"ID":"sub_1536","email":"","username":"JohnDoe",

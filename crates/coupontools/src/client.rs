@@ -69,9 +69,7 @@ impl fmt::Debug for Client {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::api::config::Credentials;
-    #[allow(unused_imports)]
-    use crate::words::{say, ApiErrorWords, FieldProblemWords};
+    use crate::config::Credentials;
 
     fn config(v3: &str, v4: &str) -> ClientConfig {
         ClientConfig::new(Credentials::new("client-id", "client-secret-value"), v3, v4)
@@ -123,12 +121,9 @@ mod tests {
                         unreachable!()
                     };
                     assert_eq!(url, bad);
-                    assert!(
-                        e.user_message().contains("not encrypted"),
-                        "{}",
-                        e.user_message()
-                    );
-                    assert!(e.hint().contains("https://"), "{}", e.hint());
+                    let (message, hint) = e.words();
+                    assert_eq!(message.key, "apiError.baseUrl.unencrypted.message");
+                    assert_eq!(hint.key, "apiError.baseUrl.unencrypted.hint");
                 }
                 other => panic!("{v3} {v4}: {other:?}"),
             }

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 /// The fields of a member to create or change. None = leave out (create: empty; update:
-/// unchanged). The command layer checks them with [`crate::api::validate::member_fields`] first.
+/// unchanged). The command layer checks them with [`crate::validate::member_fields`] first.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct MemberFields {

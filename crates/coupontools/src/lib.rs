@@ -1,8 +1,9 @@
 //! The Coupontools client: transport, envelope and error decoding, retry policy, one table of
 //! endpoints, typed requests and replies for v3 and v4.
 //!
-//! This room knows nothing of Tauri; the command layer maps [`ApiError`] to
-//! `{ kind, message, hint, code }` for the window.
+//! A library of its own: no Tauri, no dictionaries, no database. It never words a message: an
+//! error or a field's problem names its words ([`words::Words`], a dictionary key and typed
+//! values) and the program using it words them (Coupon Desk: `src-tauri/src/words.rs`).
 
 pub mod campaign_usage;
 pub mod categories;
@@ -20,6 +21,7 @@ pub mod loyalty;
 pub mod loyalty_v3;
 pub mod loyalty_v4;
 pub mod member_fields;
+pub mod redaction;
 pub mod retry;
 pub mod scanned_code;
 pub mod server_clock;

@@ -81,9 +81,7 @@ impl DirectoryUsersPage {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::api::envelope::decode_v3;
-    #[allow(unused_imports)]
-    use crate::words::{say, ApiErrorWords, FieldProblemWords};
+    use crate::envelope::decode_v3;
     use time::macros::{date, datetime};
 
     /// Seed 001's example response, verbatim (valid JSON as published).
@@ -130,11 +128,9 @@ mod tests {
             let err =
                 decode_v3::<DirectoryUsersPage>(200, body.to_string().as_bytes()).unwrap_err();
             assert_eq!(err.code(), Some(code));
-            assert!(
-                err.user_message().contains("directory"),
-                "{}",
-                err.user_message()
-            );
+            // The words name the directory: code 301 by the parameter, 507 by its own words.
+            let said = err.words().0.to_string();
+            assert!(said.contains("directory"), "{said}");
         }
     }
 

@@ -152,8 +152,8 @@ impl SearchReply {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::api::envelope::decode_v3;
-    use crate::api::error::ApiError;
+    use crate::envelope::decode_v3;
+    use crate::error::ApiError;
     use time::macros::datetime;
 
     fn sessions(body: &str) -> Vec<CouponSession> {

@@ -1,7 +1,7 @@
 //! Checks for subaccounts (`client.subaccounts()`): the create/update fields of §5.2.
 
 use super::{directory::prefixed_id, email_address, optional_text, FieldProblem};
-use crate::api::words::Words;
+use crate::words::Words;
 
 /// Longest name or company name the client sends (project limit; the docs give none).
 pub const MAX_SUBACCOUNT_TEXT_CHARS: usize = 100;
@@ -125,8 +125,6 @@ pub fn subaccount_email(input: &str) -> Result<String, FieldProblem> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    #[allow(unused_imports)]
-    use crate::words::{say, ApiErrorWords, FieldProblemWords};
 
     #[test]
     fn subaccount_ids() {
@@ -157,7 +155,7 @@ mod tests {
         ] {
             let p = expiry_date(bad).unwrap_err();
             assert_eq!(p.field, "expiryDate", "{bad}");
-            assert!(p.hint().contains("2026-12-31"), "{}", p.hint);
+            assert_eq!(p.hint.key, "check.subaccount.expiryHint", "{bad}");
         }
     }
 
