@@ -551,7 +551,7 @@ fn stamps_from_another_till_are_kept_and_a_lost_reply_is_told_only_by_its_own_di
         json!({ "card": "48213", "member": "910001", "amount": 1, "before": start }),
     );
     assert!(other.join().unwrap());
-    assert_eq!(unknown["kind"], "unknown", "{unknown}");
+    assert_eq!(unknown["kind"], "outcome_unknown", "{unknown}");
     assert!(
         unknown["message"]
             .as_str()
@@ -816,7 +816,7 @@ fn a_create_whose_reply_was_lost_and_that_was_not_made_is_failed_in_the_history(
         "create_subaccount",
         json!({ "input": { "email": "notmade@cornerbakery.test" } }),
     );
-    assert_ne!(e["kind"], "unknown", "{e}");
+    assert_ne!(e["kind"], "outcome_unknown", "{e}");
     assert_eq!(sb.control().request_count("subaccount/create"), 1);
     let lines = history_of(&t, "subaccount_create", "notmade@cornerbakery.test");
     assert_eq!(lines.len(), 1, "{lines:?}");

@@ -11,6 +11,7 @@ pub use coupontools as api;
 pub mod commands;
 pub mod csv_file;
 pub mod db;
+pub mod error_kind;
 pub mod first_steps;
 pub mod history;
 pub mod i18n;

@@ -12,6 +12,7 @@ use serde::Serialize;
 use tauri::{AppHandle, Runtime};
 use tauri_plugin_updater::{Error as UpdaterError, Update, UpdaterExt};
 
+use crate::error_kind::ErrorKind;
 use crate::i18n::{t, tf};
 
 /// A quiet check at start happens at most this often.
@@ -68,13 +69,13 @@ impl From<UpdaterError> for UpdateError {
 }
 
 impl UpdateError {
-    pub fn kind(&self) -> &'static str {
+    pub fn kind(&self) -> ErrorKind {
         match self {
-            UpdateError::Offline(_) => "update_offline",
-            UpdateError::Refused(_) => "update_refused",
-            UpdateError::NoRelease(_) => "update_unavailable",
-            UpdateError::Install(_) => "update_install",
-            UpdateError::Other(_) => "update_failed",
+            UpdateError::Offline(_) => ErrorKind::UpdateOffline,
+            UpdateError::Refused(_) => ErrorKind::UpdateRefused,
+            UpdateError::NoRelease(_) => ErrorKind::UpdateUnavailable,
+            UpdateError::Install(_) => ErrorKind::UpdateInstall,
+            UpdateError::Other(_) => ErrorKind::UpdateFailed,
         }
     }
 
@@ -322,11 +323,11 @@ mod tests {
             signed: "1.0.0".into(),
             announced: "2.0.0".into(),
         });
-        assert_eq!(refused.kind(), "update_refused");
+        assert_eq!(refused.kind(), ErrorKind::UpdateRefused);
         let offline = UpdateError::from(UpdaterError::Network("503".into()));
-        assert_eq!(offline.kind(), "update_offline");
+        assert_eq!(offline.kind(), ErrorKind::UpdateOffline);
         let nothing = UpdateError::from(UpdaterError::TargetsNotFound(vec!["linux-x86_64".into()]));
-        assert_eq!(nothing.kind(), "update_unavailable");
+        assert_eq!(nothing.kind(), ErrorKind::UpdateUnavailable);
         for e in [refused, offline, nothing] {
             assert!(!e.user_message().is_empty() && !e.hint().is_empty());
             assert!(

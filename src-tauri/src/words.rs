@@ -2,7 +2,7 @@
 //! a sentence in the window's language here, at the edge, never inside the client.
 
 #[cfg(test)]
-mod api_error_tests;
+pub(crate) mod api_error_tests;
 #[cfg(test)]
 mod field_problem_tests;
 

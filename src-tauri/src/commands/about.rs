@@ -9,6 +9,7 @@ use tauri::{AppHandle, Manager, Runtime, State};
 use tauri_plugin_opener::OpenerExt;
 
 use super::{change_settings, UiError};
+use crate::error_kind::ErrorKind;
 use crate::i18n::{t, tf};
 use crate::licences::{self, Dependency};
 use crate::state::AppState;
@@ -75,7 +76,7 @@ pub async fn open_app_folder<R: Runtime>(
         "logs" => log_dir(&app, &state),
         _ => {
             return Err(UiError::new(
-                "validation",
+                ErrorKind::Validation,
                 t("about.error.folder"),
                 t("about.error.folderHint"),
             ))
@@ -90,7 +91,7 @@ pub async fn open_app_folder<R: Runtime>(
         .map_err(|e| {
             log::warn!("opening {}: {e}", dir.display());
             UiError::new(
-                "open",
+                ErrorKind::Open,
                 t("about.error.open"),
                 tf(
                     "about.error.openHint",
@@ -169,7 +170,7 @@ pub async fn install_update<R: Runtime>(
     }
     let Some(_installing) = state.updates.begin_install() else {
         return Err(UiError::new(
-            "update_busy",
+            ErrorKind::UpdateBusy,
             t("update.busy.message"),
             t("update.busy.hint"),
         ));
@@ -177,7 +178,7 @@ pub async fn install_update<R: Runtime>(
     let Some(update) = updates::check(&app).await? else {
         state.updates.set_offer(None);
         return Err(UiError::new(
-            "update_none",
+            ErrorKind::UpdateNone,
             t("update.none.message"),
             t("update.none.hint"),
         ));

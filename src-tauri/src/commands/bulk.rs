@@ -11,6 +11,7 @@ use tauri_plugin_dialog::DialogExt;
 use super::history::{export_path, write_file, SavedFile};
 use super::{active_account, blocking, UiError};
 use crate::api::words::Words;
+use crate::error_kind::ErrorKind;
 use crate::i18n::{t, tf};
 use crate::jobs::{
     self, ColumnMapping, EmailJobSpec, EmailList, JobError, JobId, JobManager, JobProgress,
@@ -60,7 +61,7 @@ impl ProgressSink for ChannelSink {
 pub(crate) fn manager(state: &AppState) -> Result<&JobManager, UiError> {
     state.jobs.as_ref().ok_or_else(|| {
         UiError::new(
-            "storage",
+            ErrorKind::Storage,
             t("cmd.bulk.noJournal.message"),
             t("cmd.bulk.noJournal.hint"),
         )
@@ -102,7 +103,7 @@ pub async fn pick_list_file<R: Runtime>(app: AppHandle<R>) -> Result<Option<Pick
 fn list_problem(message: String, hint: String) -> UiError {
     UiError {
         field: Some("list".into()),
-        ..UiError::new("list", message, hint)
+        ..UiError::new(ErrorKind::List, message, hint)
     }
 }
 
@@ -233,7 +234,7 @@ pub async fn resume_job(
         .cloned()
         .ok_or_else(|| {
             UiError::new(
-                "not_found",
+                ErrorKind::NotFound,
                 tf(
                     "cmd.bulk.accountRemoved.message",
                     &[("account", &summary.account_name)],

@@ -19,6 +19,7 @@ use crate::api::{
     validate, Campaign, CampaignFilter, CampaignSessionsQuery, CampaignUsage, Client,
     CouponSession, SessionData, SessionList, SessionSearch, SingleUseCode,
 };
+use crate::error_kind::ErrorKind;
 use crate::history::{Line, Outcome};
 use crate::i18n::{t, tf};
 use crate::state::AppState;
@@ -150,7 +151,7 @@ fn list_of(word: &str) -> Result<SessionList, UiError> {
         "claims" => Ok(SessionList::Claims),
         "validations" => Ok(SessionList::Validations),
         _ => Err(UiError::new(
-            "validation",
+            ErrorKind::Validation,
             t("cmd.campaigns.list.message"),
             t("cmd.campaigns.list.hint"),
         )),
@@ -172,7 +173,7 @@ fn date_of(
     .map_err(|_| UiError {
         field: Some(field.into()),
         ..UiError::new(
-            "validation",
+            ErrorKind::Validation,
             tf("cmd.campaigns.date.message", &[("text", &text)]),
             t("cmd.campaigns.date.hint"),
         )
@@ -468,7 +469,7 @@ pub async fn find_sessions(
         return Err(UiError {
             field: Some("findSearch".into()),
             ..UiError::new(
-                "validation",
+                ErrorKind::Validation,
                 tf("cmd.campaigns.find.tooShort.message", &[("min", &3)]),
                 t("cmd.campaigns.find.tooShort.hint"),
             )
@@ -605,7 +606,7 @@ pub fn filter_of(input: &CampaignFilterInput) -> Result<CampaignFilter, UiError>
             return Err(UiError {
                 field: Some("tags".into()),
                 ..UiError::new(
-                    "validation",
+                    ErrorKind::Validation,
                     crate::i18n::t("campaignFilters.error.tags"),
                     crate::i18n::t("campaignFilters.error.tagsHint"),
                 )
@@ -619,7 +620,7 @@ pub fn filter_of(input: &CampaignFilterInput) -> Result<CampaignFilter, UiError>
             return Err(UiError {
                 field: Some(field.into()),
                 ..UiError::new(
-                    "validation",
+                    ErrorKind::Validation,
                     crate::i18n::t("campaignFilters.error.choice"),
                     crate::i18n::t("campaignFilters.error.choiceHint"),
                 )

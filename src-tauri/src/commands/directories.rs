@@ -19,6 +19,7 @@ use crate::api::directories::DEFAULT_PAGE_CONCURRENCY;
 use crate::api::{
     validate, Campaign, Category, Client, Directory, DirectoryUser, PaymentStatus, PaymentUpdate,
 };
+use crate::error_kind::ErrorKind;
 use crate::history::{Line, Outcome};
 use crate::i18n::t;
 use crate::jobs::{JobProgress, PaymentInput, PaymentJobSpec, PaymentRow, RowStatus};
@@ -31,7 +32,7 @@ static MEMBERS_GENERATION: AtomicU64 = AtomicU64::new(0);
 /// The most lines a pasted list may have (a directory of this size is already unusual).
 const MAX_PASTED_LINES: usize = 100_000;
 
-fn words(kind: &str, key: &str) -> UiError {
+fn words(kind: ErrorKind, key: &str) -> UiError {
     UiError::new(
         kind,
         t(&format!("{key}.message")),
@@ -290,12 +291,15 @@ pub async fn set_member_payment(
         (Ok(Some(member)), false) => Some(member),
         (Ok(Some(_)), true) | (Err(_), true) => {
             record_history(&state, unknown()).await;
-            return Err(words("unknown", "error.directories.paymentUnknown"));
+            return Err(words(
+                ErrorKind::OutcomeUnknown,
+                "error.directories.paymentUnknown",
+            ));
         }
         // Gone since, and whether the lost request reached them first cannot be told.
         (Ok(None), true) => {
             record_history(&state, unknown()).await;
-            return Err(words("not_found", "error.directories.memberGone"));
+            return Err(words(ErrorKind::NotFound, "error.directories.memberGone"));
         }
         (Ok(None), false) | (Err(_), false) => None,
     };
@@ -360,7 +364,10 @@ pub fn parse_pasted_members(text: &str) -> Result<Vec<PastedLine>, UiError> {
             continue;
         }
         if rows.len() >= MAX_PASTED_LINES {
-            return Err(words("validation", "error.directories.pasteTooLong"));
+            return Err(words(
+                ErrorKind::Validation,
+                "error.directories.pasteTooLong",
+            ));
         }
         let named = if cell.contains('@') {
             validate::email_address(cell)
@@ -468,7 +475,7 @@ pub async fn start_payment_job(
     if input.selection.is_empty() && pasted.is_empty() {
         return Err(UiError {
             field: Some("pasted".into()),
-            ..words("validation", "error.directories.nobodyChosen")
+            ..words(ErrorKind::Validation, "error.directories.nobodyChosen")
         });
     }
     let manager = manager(&state)?.clone();

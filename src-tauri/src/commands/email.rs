@@ -10,6 +10,7 @@ use crate::api::{
     self, validate, ApiError, CampaignFilter, Client, CouponSession, EmailAction,
     EmailCouponRequest, EmailedCoupon, Endpoint, SessionSearch, SingleUseCode,
 };
+use crate::error_kind::ErrorKind;
 use crate::history;
 use crate::i18n::{t, tf};
 use crate::jobs::kinds::email::{session_of_this_send, settle_in_doubt};
@@ -178,7 +179,7 @@ pub async fn send_coupon_email(
 
     let (sent, confirmed) = result.map_err(|e| match e {
         Unsettled::NotSent => UiError::new(
-            "not_sent",
+            ErrorKind::NotSent,
             t("cmd.email.notSent.message"),
             t("cmd.email.notSent.hint"),
         ),
@@ -372,7 +373,7 @@ pub async fn open_url<R: Runtime>(app: AppHandle<R>, url: String) -> Result<(), 
         .map_err(|e| {
             log::warn!("opening a link: {e}");
             UiError::new(
-                "open",
+                ErrorKind::Open,
                 t("cmd.email.openFailed.message"),
                 t("cmd.email.openFailed.hint"),
             )
@@ -381,7 +382,7 @@ pub async fn open_url<R: Runtime>(app: AppHandle<R>, url: String) -> Result<(), 
 
 fn not_a_web_link() -> UiError {
     UiError::new(
-        "validation",
+        ErrorKind::Validation,
         t("cmd.email.notWebLink.message"),
         t("cmd.email.notWebLink.hint"),
     )

@@ -4,6 +4,8 @@
 
 use serde::Serialize;
 
+pub use crate::error_kind::ErrorKind;
+
 use crate::api::{validate::FieldProblem, ApiError};
 use crate::db::DbError;
 use crate::i18n::t;
@@ -15,7 +17,7 @@ use crate::words::{ApiErrorWords, FieldProblemWords};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct UiError {
-    pub kind: String,
+    pub kind: ErrorKind,
     pub message: String,
     pub hint: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -25,9 +27,9 @@ pub struct UiError {
 }
 
 impl UiError {
-    pub fn new(kind: &str, message: impl Into<String>, hint: impl Into<String>) -> Self {
+    pub fn new(kind: ErrorKind, message: impl Into<String>, hint: impl Into<String>) -> Self {
         Self {
-            kind: kind.into(),
+            kind,
             message: message.into(),
             hint: hint.into(),
             code: None,
@@ -37,7 +39,7 @@ impl UiError {
 
     pub fn no_account() -> Self {
         Self::new(
-            "no_account",
+            ErrorKind::NoAccount,
             t("error.noAccount.message"),
             t("error.noAccount.hint"),
         )
@@ -45,7 +47,7 @@ impl UiError {
 
     pub fn unknown_account() -> Self {
         Self::new(
-            "not_found",
+            ErrorKind::NotFound,
             t("error.unknownAccount.message"),
             t("error.unknownAccount.hint"),
         )
@@ -54,7 +56,7 @@ impl UiError {
     pub fn internal(context: &str, detail: impl std::fmt::Display) -> Self {
         log::error!("{context}: {detail}");
         Self::new(
-            "internal",
+            ErrorKind::Internal,
             t("error.internal.message"),
             t("error.internal.hint"),
         )
@@ -65,7 +67,7 @@ impl From<ApiError> for UiError {
     fn from(e: ApiError) -> Self {
         log::warn!("api error ({}): {e}", e.kind());
         Self {
-            kind: e.kind().into(),
+            kind: ErrorKind::from(&e),
             message: e.user_message(),
             hint: e.hint(),
             code: e.code(),
@@ -77,7 +79,7 @@ impl From<ApiError> for UiError {
 impl From<FieldProblem> for UiError {
     fn from(p: FieldProblem) -> Self {
         Self {
-            kind: "validation".into(),
+            kind: ErrorKind::Validation,
             message: p.user_message(),
             hint: p.hint(),
             code: None,
@@ -90,9 +92,9 @@ impl From<SecretsError> for UiError {
     fn from(e: SecretsError) -> Self {
         log::warn!("keychain: {e}");
         let kind = match e {
-            SecretsError::Unavailable { .. } => "keychain_unavailable",
-            SecretsError::Missing => "keychain_missing",
-            _ => "keychain",
+            SecretsError::Unavailable { .. } => ErrorKind::KeychainUnavailable,
+            SecretsError::Missing => ErrorKind::KeychainMissing,
+            _ => ErrorKind::Keychain,
         };
         Self::new(kind, e.user_message(), e.hint())
     }
@@ -101,7 +103,7 @@ impl From<SecretsError> for UiError {
 impl From<SettingsError> for UiError {
     fn from(e: SettingsError) -> Self {
         log::error!("settings: {e}");
-        Self::new("settings", e.user_message(), e.hint())
+        Self::new(ErrorKind::Settings, e.user_message(), e.hint())
     }
 }
 
@@ -112,7 +114,7 @@ impl From<DbError> for UiError {
             DbError::TooNew { .. } => t("error.database.tooNew.message"),
             _ => t("error.database.message"),
         };
-        Self::new("database", message, t("error.database.hint"))
+        Self::new(ErrorKind::Database, message, t("error.database.hint"))
     }
 }
 
@@ -130,7 +132,7 @@ impl From<ClientError> for UiError {
             ClientError::Practice(e) => {
                 log::error!("practice sandbox: {e}");
                 Self::new(
-                    "practice",
+                    ErrorKind::Practice,
                     t("error.practice.message"),
                     t("error.practice.hint"),
                 )
@@ -220,7 +222,7 @@ mod tests {
         let e = UiError::from(SecretsError::Unavailable {
             detail: "no dbus".into(),
         });
-        assert_eq!(e.kind, "keychain_unavailable");
+        assert_eq!(e.kind, ErrorKind::KeychainUnavailable);
         assert!(!e.message.contains("dbus"));
     }
 }

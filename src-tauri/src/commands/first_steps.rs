@@ -7,6 +7,7 @@ use tauri::{AppHandle, Runtime, State};
 
 use super::{active_account, blocking, change_settings, UiError};
 use crate::api::SingleUseRequest;
+use crate::error_kind::ErrorKind;
 use crate::first_steps::{self, Step, STEPS};
 use crate::i18n::t;
 use crate::settings::AccountKind;
@@ -62,7 +63,7 @@ pub async fn practice_coupon(state: State<'_, AppState>) -> Result<String, UiErr
     let account = active_account(&state).await?;
     if account.kind != AccountKind::Practice {
         return Err(UiError::new(
-            "not_available",
+            ErrorKind::NotAvailable,
             t("cmd.firstSteps.practiceOnly.message"),
             t("cmd.firstSteps.practiceOnly.hint"),
         ));

@@ -6,6 +6,7 @@ use serde::Serialize;
 use tauri::{AppHandle, Manager, Runtime, State};
 
 use super::{blocking, UiError};
+use crate::error_kind::ErrorKind;
 use crate::history::{self, Entry, Filter};
 use crate::i18n::{t, tf};
 use crate::state::AppState;
@@ -70,7 +71,7 @@ pub(crate) async fn save_csv<R: Runtime>(
     blocking(move || {
         crate::csv_file::write_csv_atomically(&target, header, rows).map_err(|e| {
             log::warn!("{stem} export: {e}");
-            UiError::new("export", failed, downloads_hint())
+            UiError::new(ErrorKind::Export, failed, downloads_hint())
         })
     })
     .await?;
@@ -93,7 +94,7 @@ pub(crate) fn export_path<R: Runtime>(
         .or_else(|| app.path().home_dir().ok().map(|h| h.join("Downloads")))
         .ok_or_else(|| {
             UiError::new(
-                "export",
+                ErrorKind::Export,
                 t("cmd.export.noDownloads.message"),
                 t("cmd.export.noDownloads.hint"),
             )
@@ -120,7 +121,7 @@ pub(crate) fn write_file(path: &std::path::Path, bytes: &[u8]) -> Result<(), UiE
 fn cannot_write(path: &std::path::Path, e: std::io::Error) -> UiError {
     log::warn!("writing {}: {e}", path.display());
     UiError::new(
-        "export",
+        ErrorKind::Export,
         tf(
             "cmd.export.cannotWrite.message",
             &[(

@@ -19,6 +19,7 @@ use crate::api::{
     validate, ApiError, Client, LoyaltyMember, LoyaltyUser, MemberChangeV3, MemberFields,
     MemberQuery,
 };
+use crate::error_kind::ErrorKind;
 use crate::history::{Line, Outcome};
 use crate::i18n::{t, tf, Plain};
 use crate::jobs::{ImportSpec, JobProgress, RowStatus};
@@ -137,7 +138,7 @@ fn card_of(id: &str) -> Result<Card, UiError> {
     }
     id.parse().map(Card::V4).map_err(|_| {
         UiError::new(
-            "validation",
+            ErrorKind::Validation,
             t("cmd.loyalty.chooseCard.message"),
             t("cmd.loyalty.chooseCard.hint"),
         )
@@ -147,7 +148,7 @@ fn card_of(id: &str) -> Result<Card, UiError> {
 fn member_of(id: &str) -> Result<u64, UiError> {
     id.trim().parse().map_err(|_| {
         UiError::new(
-            "validation",
+            ErrorKind::Validation,
             t("cmd.loyalty.chooseMember.message"),
             t("cmd.loyalty.chooseMember.hint"),
         )
@@ -156,7 +157,7 @@ fn member_of(id: &str) -> Result<u64, UiError> {
 
 fn v3_only_action() -> UiError {
     UiError::new(
-        "not_available",
+        ErrorKind::NotAvailable,
         t("cmd.loyalty.v3Only.message"),
         t("cmd.loyalty.v3Only.hint"),
     )
@@ -320,7 +321,7 @@ async fn reread(client: &Client, card: &str, member: &str) -> Result<MemberView,
             .map(Into::into)
             .ok_or_else(|| {
                 UiError::new(
-                    "not_found",
+                    ErrorKind::NotFound,
                     t("cmd.loyalty.memberGone.message"),
                     t("cmd.loyalty.memberGone.hint"),
                 )
@@ -384,7 +385,7 @@ pub async fn create_loyalty_member(
                     )
                     .await;
                     return Err(UiError::new(
-                        "unknown",
+                        ErrorKind::OutcomeUnknown,
                         t("cmd.loyalty.create.unknown.message"),
                         t("cmd.loyalty.create.unknown.hint"),
                     ));
@@ -566,7 +567,7 @@ pub async fn add_loyalty_stamps(
                 StampsSettled::NotAdded => {
                     remember(Outcome::Failed, detail).await;
                     Err(UiError::new(
-                        "not_added",
+                        ErrorKind::NotAdded,
                         tf("cmd.loyalty.stamps.notAdded.message", &[("before", &start)]),
                         t("cmd.loyalty.stamps.notAdded.hint"),
                     ))
@@ -574,7 +575,7 @@ pub async fn add_loyalty_stamps(
                 StampsSettled::Unknown => {
                     remember(Outcome::Unknown, detail).await;
                     Err(UiError::new(
-                        "unknown",
+                        ErrorKind::OutcomeUnknown,
                         tf(
                             "cmd.loyalty.stamps.unknown.message",
                             &[
@@ -617,7 +618,7 @@ pub async fn use_loyalty_rewards(
         return Err(UiError {
             field: Some("rewards".into()),
             ..UiError::new(
-                "validation",
+                ErrorKind::Validation,
                 t("cmd.loyalty.rewards.none.message"),
                 t("cmd.loyalty.rewards.none.hint"),
             )
@@ -694,7 +695,7 @@ pub async fn delete_loyalty_member(
         return Err(UiError {
             field: Some("deleteName".into()),
             ..UiError::new(
-                "validation",
+                ErrorKind::Validation,
                 t("cmd.loyalty.delete.nameMismatch.message"),
                 t("cmd.loyalty.delete.nameMismatch.hint"),
             )
@@ -709,7 +710,7 @@ pub async fn delete_loyalty_member(
             match client.loyalty().member(id, member_id).await {
                 Err(ApiError::V4 { status: 404, .. }) => Ok(()),
                 Ok(_) => Err(UiError::new(
-                    "not_deleted",
+                    ErrorKind::NotDeleted,
                     t("cmd.loyalty.delete.notDeleted.message"),
                     t("cmd.loyalty.delete.notDeleted.hint"),
                 )),
@@ -1048,7 +1049,7 @@ pub fn parse_member_file(
 fn file_problem(message: String) -> UiError {
     UiError {
         field: Some("importText".into()),
-        ..UiError::new("validation", message, t("cmd.loyalty.import.hint"))
+        ..UiError::new(ErrorKind::Validation, message, t("cmd.loyalty.import.hint"))
     }
 }
 
@@ -1240,7 +1241,7 @@ mod tests {
     fn card_and_member_ids_are_checked_in_plain_words() {
         assert!(matches!(card_of("48213"), Ok(Card::V4(48213))));
         assert!(matches!(card_of("loy_48213"), Ok(Card::V3(_))));
-        assert_eq!(card_of("coffee").err().unwrap().kind, "validation");
+        assert_eq!(card_of("coffee").err().unwrap().kind, ErrorKind::Validation);
         assert!(member_of("x").is_err());
     }
 }

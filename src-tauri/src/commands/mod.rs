@@ -20,6 +20,7 @@ use tauri::{AppHandle, Runtime, State};
 
 pub use error::UiError;
 
+use crate::error_kind::ErrorKind;
 use crate::i18n::t;
 use crate::settings::{self, AccountRecord, Settings};
 use crate::state::AppState;
@@ -106,7 +107,7 @@ pub(crate) fn push_result(
     match result {
         Ok(recipients) => Ok(PushResult { recipients }),
         Err(e) if may_have_taken_effect(&e) => Err(UiError::new(
-            "unknown",
+            ErrorKind::OutcomeUnknown,
             t("cmd.push.unknown.message"),
             t("cmd.push.unknown.hint"),
         )),

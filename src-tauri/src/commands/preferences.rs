@@ -3,6 +3,7 @@
 use tauri::{AppHandle, Runtime, State};
 
 use super::{change_settings, UiError};
+use crate::error_kind::ErrorKind;
 use crate::i18n::{self, t, tf, Lang};
 use crate::settings::{Preferences, LANGUAGES, MAX_BULK_CONCURRENCY};
 use crate::state::AppState;
@@ -31,7 +32,7 @@ fn check(prefs: &Preferences) -> Result<(), UiError> {
         return Err(UiError {
             field: Some("language".into()),
             ..UiError::new(
-                "validation",
+                ErrorKind::Validation,
                 t("error.language.message"),
                 tf("error.language.hint", &[("choices", &LANGUAGES.join(", "))]),
             )
@@ -41,7 +42,7 @@ fn check(prefs: &Preferences) -> Result<(), UiError> {
         return Err(UiError {
             field: Some("concurrency".into()),
             ..UiError::new(
-                "validation",
+                ErrorKind::Validation,
                 tf(
                     "cmd.preferences.concurrency.message",
                     &[("max", &MAX_BULK_CONCURRENCY)],
@@ -60,7 +61,7 @@ pub fn set_ui_language(lang: String) -> Result<(), UiError> {
     let lang = Lang::from_code(&lang).ok_or_else(|| UiError {
         field: Some("language".into()),
         ..UiError::new(
-            "validation",
+            ErrorKind::Validation,
             t("error.language.message"),
             tf("error.language.hint", &[("choices", &LANGUAGES.join(", "))]),
         )

@@ -10,6 +10,7 @@ use super::{active_account, may_have_taken_effect, record_history, settle_time, 
 use crate::api::{
     code_in, validate, ApiError, CounterState, Found, SessionData, SessionUpdate, MAX_SCAN_CHARS,
 };
+use crate::error_kind::ErrorKind;
 use crate::history::{Line, Outcome};
 use crate::i18n::{t, tf};
 use crate::settings::AccountRecord;
@@ -83,7 +84,7 @@ async fn look_up(state: &State<'_, AppState>, text: &str) -> Result<RedeemView, 
         return Err(UiError {
             field: Some("code".into()),
             ..UiError::new(
-                "validation",
+                ErrorKind::Validation,
                 t("cmd.redeem.empty.message"),
                 t("cmd.redeem.empty.hint"),
             )
@@ -95,7 +96,7 @@ async fn look_up(state: &State<'_, AppState>, text: &str) -> Result<RedeemView, 
         Found::One(session) => Ok(view_of(&scanned, Some(*session))),
         Found::NotFound => Ok(view_of(&scanned, None)),
         Found::Ambiguous(n) => Err(UiError::new(
-            "ambiguous",
+            ErrorKind::Ambiguous,
             tf(
                 "cmd.redeem.ambiguous.message",
                 &[("count", &n), ("code", &scanned)],
@@ -189,7 +190,7 @@ async fn change(
 ) -> Result<RedeemOutcome, UiError> {
     let code = code_in(code).ok_or_else(|| {
         UiError::new(
-            "validation",
+            ErrorKind::Validation,
             t("cmd.redeem.lookUpFirst.message"),
             t("cmd.redeem.lookUpFirst.hint"),
         )
@@ -235,12 +236,12 @@ async fn change(
                     confirmed_after_interruption: true,
                 }),
                 Some(false) => Err(UiError::new(
-                    "not_changed",
+                    ErrorKind::NotChanged,
                     t("cmd.redeem.unchanged.message"),
                     t("cmd.redeem.unchanged.hint"),
                 )),
                 None => Err(UiError::new(
-                    "unknown",
+                    ErrorKind::OutcomeUnknown,
                     t("cmd.redeem.usedNoDate.message"),
                     t("cmd.redeem.usedNoDate.hint"),
                 )),

@@ -12,6 +12,7 @@ use tauri::State;
 use super::bulk::{manager, ChannelSink, StartedJob};
 use super::{active_account, blocking, UiError};
 use crate::api::{validate, Client, CounterState, Found, MAX_SCAN_CHARS};
+use crate::error_kind::ErrorKind;
 use crate::i18n::{t, tf};
 use crate::jobs::kinds::redeem_many::skip_reason;
 use crate::jobs::{JobProgress, RedeemInput, RowStatus};
@@ -55,7 +56,7 @@ pub struct StackLine {
 fn stack_problem(message: String, hint: String) -> UiError {
     UiError {
         field: Some("stack".into()),
-        ..UiError::new("validation", message, hint)
+        ..UiError::new(ErrorKind::Validation, message, hint)
     }
 }
 

@@ -14,6 +14,7 @@ use super::{
 };
 use crate::api::words::Words;
 use crate::api::{validate, ApiError, Client, SessionSearch, SingleUseLink, SingleUseRequest};
+use crate::error_kind::ErrorKind;
 use crate::history::{Line, Outcome};
 use crate::i18n::{t, tf};
 use crate::jobs::{AutomatedCodesSpec, CreateLinksSpec, JobId, JobProgress, RemoveInput};
@@ -119,7 +120,7 @@ pub async fn create_single_use_link(
                 LostCreate::NotMade => (
                     Outcome::Failed,
                     Err(UiError::new(
-                        "not_made",
+                        ErrorKind::NotMade,
                         t("cmd.links.notMade.message"),
                         t("cmd.links.notMade.hint"),
                     )),
@@ -127,7 +128,7 @@ pub async fn create_single_use_link(
                 LostCreate::CantTell => (
                     Outcome::Unknown,
                     Err(UiError::new(
-                        "unknown",
+                        ErrorKind::OutcomeUnknown,
                         t("cmd.links.unknown.message"),
                         t("cmd.links.unknown.hint"),
                     )),
@@ -314,7 +315,7 @@ pub fn links_spec(input: &ManyLinksInput) -> Result<CreateLinksSpec, UiError> {
             return Err(UiError {
                 field: Some("status".into()),
                 ..UiError::new(
-                    "validation",
+                    ErrorKind::Validation,
                     t("cmd.links.status.message"),
                     t("cmd.links.status.hint"),
                 )
@@ -329,7 +330,7 @@ pub fn links_spec(input: &ManyLinksInput) -> Result<CreateLinksSpec, UiError> {
                 return Err(UiError {
                     field: Some("codeType".into()),
                     ..UiError::new(
-                        "validation",
+                        ErrorKind::Validation,
                         t("cmd.links.codeType.message"),
                         t("cmd.links.codeType.hint"),
                     )
@@ -381,7 +382,7 @@ pub async fn check_links_to_remove(
         return Err(UiError {
             field: Some("removeList".into()),
             ..UiError::new(
-                "validation",
+                ErrorKind::Validation,
                 t("cmd.links.remove.empty.message"),
                 t("cmd.links.remove.empty.hint"),
             )
@@ -391,7 +392,7 @@ pub async fn check_links_to_remove(
         return Err(UiError {
             field: Some("removeList".into()),
             ..UiError::new(
-                "validation",
+                ErrorKind::Validation,
                 tf(
                     "cmd.links.remove.tooMany.message",
                     &[("count", &lines.len()), ("max", &MAX_REMOVE_LINES)],
@@ -540,7 +541,7 @@ fn checked_link(url: &str) -> Result<String, UiError> {
     match url::Url::parse(url.trim()) {
         Ok(parsed) if matches!(parsed.scheme(), "http" | "https") => Ok(parsed.to_string()),
         _ => Err(UiError::new(
-            "validation",
+            ErrorKind::Validation,
             t("cmd.links.qr.notWebLink.message"),
             t("cmd.links.qr.notWebLink.hint"),
         )),
@@ -549,7 +550,7 @@ fn checked_link(url: &str) -> Result<String, UiError> {
 
 fn qr_error(_: crate::qr::QrError) -> UiError {
     UiError::new(
-        "qr",
+        ErrorKind::Qr,
         t("cmd.links.qr.tooLong.message"),
         t("cmd.links.qr.tooLong.hint"),
     )
@@ -569,7 +570,7 @@ pub async fn export_links_qr_zip<R: Runtime>(
         let page = manager.rows(&job_id, 0, 1)?;
         if page.total > MAX_QR_ZIP {
             return Err(UiError::new(
-                "validation",
+                ErrorKind::Validation,
                 tf(
                     "cmd.links.qrZip.tooMany.message",
                     &[("count", &page.total), ("max", &MAX_QR_ZIP)],
@@ -600,7 +601,11 @@ pub async fn export_links_qr_zip<R: Runtime>(
 fn write_qr_zip(path: &std::path::Path, links: &[crate::jobs::JobRow]) -> Result<(), UiError> {
     let cannot = |e: &dyn std::fmt::Display| {
         log::warn!("QR zip: {e}");
-        UiError::new("export", t("cmd.links.qrZip.failed"), downloads_hint())
+        UiError::new(
+            ErrorKind::Export,
+            t("cmd.links.qrZip.failed"),
+            downloads_hint(),
+        )
     };
     let file = std::fs::File::create(path).map_err(|e| cannot(&e))?;
     let mut zip = zip::ZipWriter::new(file);

@@ -15,12 +15,13 @@ use super::accounts::save_new_account;
 use super::{active_account, may_have_taken_effect, record_history, settle_time, UiError};
 use crate::accounts::{AccountView, NewAccount};
 use crate::api::{validate, ApiError, Client, Subaccount, SubaccountCampaign, SubaccountFields};
+use crate::error_kind::ErrorKind;
 use crate::history::{Line, Outcome};
 use crate::i18n::{t, tf};
 use crate::settings::AccountRecord;
 use crate::state::AppState;
 
-fn words(kind: &str, key: &str) -> UiError {
+fn words(kind: ErrorKind, key: &str) -> UiError {
     UiError::new(
         kind,
         t(&format!("{key}.message")),
@@ -234,7 +235,7 @@ fn refusal(e: ApiError) -> UiError {
             Some("email") => ("email", "error.subaccounts.emailMissing"),
             Some(field) => {
                 return UiError {
-                    kind: "validation".into(),
+                    kind: ErrorKind::Validation,
                     field: Some(field.into()),
                     ..e.into()
                 }
@@ -247,7 +248,7 @@ fn refusal(e: ApiError) -> UiError {
     UiError {
         field: Some(field.into()),
         code: e.code(),
-        ..words("validation", key)
+        ..words(ErrorKind::Validation, key)
     }
 }
 
@@ -283,12 +284,15 @@ pub async fn create_subaccount(
                     Some(found) => (Ok(found), Outcome::Ok),
                     // Not there once the request cannot still be running: it was not made.
                     None => (
-                        Err(words("network", "error.subaccounts.createNotMade")),
+                        Err(words(ErrorKind::Network, "error.subaccounts.createNotMade")),
                         Outcome::Failed,
                     ),
                 },
                 _ => (
-                    Err(words("unknown", "error.subaccounts.createUnknown")),
+                    Err(words(
+                        ErrorKind::OutcomeUnknown,
+                        "error.subaccounts.createUnknown",
+                    )),
                     Outcome::Unknown,
                 ),
             }
@@ -337,7 +341,10 @@ pub async fn update_subaccount(
             match client.subaccounts().info(&id).await {
                 Ok(now) if input.are_shown_by(&now) => (Ok(now.into()), Outcome::Ok),
                 _ => (
-                    Err(words("unknown", "error.subaccounts.updateUnknown")),
+                    Err(words(
+                        ErrorKind::OutcomeUnknown,
+                        "error.subaccounts.updateUnknown",
+                    )),
                     Outcome::Unknown,
                 ),
             }
@@ -370,7 +377,10 @@ pub async fn subaccount_reset_url(
     .await;
     match result {
         Ok(url) => Ok(ResetLink { url }),
-        Err(e) if may_have_taken_effect(&e) => Err(words("unknown", "error.subaccounts.linkLost")),
+        Err(e) if may_have_taken_effect(&e) => Err(words(
+            ErrorKind::OutcomeUnknown,
+            "error.subaccounts.linkLost",
+        )),
         Err(e) => Err(e.into()),
     }
 }
@@ -380,7 +390,7 @@ pub async fn subaccount_reset_url(
 /// clear. Neither the link nor its token is logged.
 fn login_url(raw: &str) -> Result<url::Url, UiError> {
     let Ok(parsed) = url::Url::parse(raw.trim()) else {
-        return Err(words("open", "error.subaccounts.loginNotWeb"));
+        return Err(words(ErrorKind::Open, "error.subaccounts.loginNotWeb"));
     };
     let loopback = match parsed.host() {
         Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
@@ -393,9 +403,9 @@ fn login_url(raw: &str) -> Result<url::Url, UiError> {
         "http" if loopback => Ok(parsed),
         "http" => {
             log::warn!("the SSO login link is plain http to another computer: not opened");
-            Err(words("open", "error.subaccounts.loginNotSecure"))
+            Err(words(ErrorKind::Open, "error.subaccounts.loginNotSecure"))
         }
-        _ => Err(words("open", "error.subaccounts.loginNotWeb")),
+        _ => Err(words(ErrorKind::Open, "error.subaccounts.loginNotWeb")),
     }
 }
 
@@ -418,7 +428,10 @@ pub async fn subaccount_login<R: Runtime>(
     let login = match result {
         Ok(login) => login,
         Err(e) if may_have_taken_effect(&e) => {
-            return Err(words("unknown", "error.subaccounts.linkLost"))
+            return Err(words(
+                ErrorKind::OutcomeUnknown,
+                "error.subaccounts.linkLost",
+            ))
         }
         Err(e) => return Err(e.into()),
     };
@@ -428,7 +441,7 @@ pub async fn subaccount_login<R: Runtime>(
         .map_err(|_| {
             // The opener's error may quote the link, token and all: not logged.
             log::warn!("the SSO login link could not be opened in the browser");
-            words("open", "error.subaccounts.loginNotOpened")
+            words(ErrorKind::Open, "error.subaccounts.loginNotOpened")
         })
 }
 
@@ -445,7 +458,7 @@ pub async fn add_subaccount_as_account<R: Runtime>(
     let (parent, client) = client(&state).await?;
     let sub = client.subaccounts().info(&id).await?;
     let (Some(key), Some(secret)) = (sub.api_key.as_ref(), sub.api_secret.as_ref()) else {
-        return Err(words("not_found", "error.subaccounts.noKeys"));
+        return Err(words(ErrorKind::NotFound, "error.subaccounts.noKeys"));
     };
     let already = {
         let settings = state.settings.lock().await;
@@ -457,7 +470,7 @@ pub async fn add_subaccount_as_account<R: Runtime>(
     };
     if let Some(name) = already {
         return Err(UiError::new(
-            "validation",
+            ErrorKind::Validation,
             tf("error.subaccounts.alreadyAdded.message", &[("name", &name)]),
             t("error.subaccounts.alreadyAdded.hint"),
         ));
@@ -551,7 +564,7 @@ mod tests {
         assert_eq!(email.message, t("error.subaccounts.emailMissing.message"));
         let password = refused(200, "Missing parameter: password");
         assert_eq!(password.field.as_deref(), Some("password"));
-        assert_eq!(password.kind, "validation");
+        assert_eq!(password.kind, ErrorKind::Validation);
         assert_ne!(
             password.message,
             t("error.subaccounts.emailMissing.message")

@@ -4,6 +4,7 @@
 //! language.
 
 use crate::db::DbError;
+use crate::error_kind::ErrorKind;
 use crate::i18n::{t, tf, Plain};
 use crate::jobs::limits::{DEFAULT_CONCURRENCY, MAX_CONCURRENCY, MIN_CONCURRENCY};
 
@@ -29,8 +30,8 @@ pub enum ListError {
 }
 
 impl ListError {
-    pub fn kind(&self) -> &'static str {
-        "list"
+    pub fn kind(&self) -> ErrorKind {
+        ErrorKind::List
     }
 
     pub fn user_message(&self) -> String {
@@ -108,17 +109,17 @@ pub enum JobError {
 }
 
 impl JobError {
-    pub fn kind(&self) -> &'static str {
+    pub fn kind(&self) -> ErrorKind {
         match self {
-            JobError::Open(_) | JobError::Database(_) => "storage",
-            JobError::NotFound { .. } => "not_found",
+            JobError::Open(_) | JobError::Database(_) => ErrorKind::Storage,
+            JobError::NotFound { .. } => ErrorKind::NotFound,
             JobError::InvalidConcurrency { .. }
             | JobError::InvalidCampaign { .. }
-            | JobError::NothingToSend => "validation",
-            JobError::StillStopping | JobError::AlreadyDone { .. } => "job_state",
-            JobError::NoRuntime | JobError::Internal => "internal",
-            JobError::Export(_) => "export",
-            JobError::UnknownKind { .. } | JobError::SameCampaignBusy => "job_state",
+            | JobError::NothingToSend => ErrorKind::Validation,
+            JobError::StillStopping | JobError::AlreadyDone { .. } => ErrorKind::JobState,
+            JobError::NoRuntime | JobError::Internal => ErrorKind::Internal,
+            JobError::Export(_) => ErrorKind::Export,
+            JobError::UnknownKind { .. } | JobError::SameCampaignBusy => ErrorKind::JobState,
         }
     }
 

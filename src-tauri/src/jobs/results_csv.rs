@@ -190,6 +190,6 @@ mod tests {
         )
         .unwrap_err();
         assert!(matches!(err, JobError::Export(_)));
-        assert_eq!(err.kind(), "export");
+        assert_eq!(err.kind(), crate::error_kind::ErrorKind::Export);
     }
 }

@@ -317,7 +317,8 @@ fn not_the_api_words_follow_the_status() {
 }
 
 /// One error of every kind and every documented code, plus the generic ones.
-fn every_kind_of_error() -> Vec<ApiError> {
+/// One error of every kind and shape the client makes (also for `error_kind`'s test).
+pub(crate) fn every_kind_of_error() -> Vec<ApiError> {
     let mut errors: Vec<ApiError> = DOCUMENTED_CODES
         .iter()
         .chain(&[0, 777])
