@@ -22,6 +22,7 @@ use crate::api::{
 use crate::error_kind::ErrorKind;
 use crate::history::{Line, Outcome};
 use crate::i18n::t;
+use crate::jobs::kinds::directory_payment::{look_up_payment, PaymentSeen};
 use crate::jobs::{JobProgress, PaymentInput, PaymentJobSpec, PaymentRow, RowStatus};
 use crate::settings::AccountRecord;
 use crate::state::AppState;
@@ -286,10 +287,14 @@ pub async fn set_member_payment(
     };
     let unknown = || payment_line(&account, &directory, &user, &update, Outcome::Unknown);
     // None: saved (Coupontools said so), but the member could not be read back.
-    let fresh = match (api.find_user(&directory, &user).await, lost) {
-        (Ok(Some(member)), _) if update.is_shown_by(&member) => Some(member),
-        (Ok(Some(member)), false) => Some(member),
-        (Ok(Some(_)), true) | (Err(_), true) => {
+    let fresh = match (
+        look_up_payment(&client, &directory, &user, &update).await,
+        lost,
+    ) {
+        (PaymentSeen::Shown(member), _) => Some(member),
+        (PaymentSeen::NotShown(member), false) => Some(member),
+        // A single change is not sent again by itself: the person decides, after checking.
+        (PaymentSeen::NotShown(_), true) | (PaymentSeen::Unreadable(_), true) => {
             record_history(&state, unknown()).await;
             return Err(words(
                 ErrorKind::OutcomeUnknown,
@@ -297,11 +302,11 @@ pub async fn set_member_payment(
             ));
         }
         // Gone since, and whether the lost request reached them first cannot be told.
-        (Ok(None), true) => {
+        (PaymentSeen::Gone, true) => {
             record_history(&state, unknown()).await;
             return Err(words(ErrorKind::NotFound, "error.directories.memberGone"));
         }
-        (Ok(None), false) | (Err(_), false) => None,
+        (PaymentSeen::Gone, false) | (PaymentSeen::Unreadable(_), false) => None,
     };
     // The write is done: the history says so whatever the read after it gave.
     record_history(

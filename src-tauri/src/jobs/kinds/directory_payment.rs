@@ -6,7 +6,7 @@ use std::collections::HashSet;
 
 use serde::{Deserialize, Serialize};
 
-use crate::api::{Client, PaymentUpdate};
+use crate::api::{ApiError, Client, DirectoryUser, PaymentUpdate};
 use crate::i18n::{t, tf};
 use crate::jobs::journal::RowStatus;
 use crate::jobs::kind::{
@@ -116,12 +116,8 @@ impl JobKind for PaymentStatusKind {
         row: &Claimed<PaymentInput>,
         _known: &HashSet<String>,
     ) -> Reconciled<PaymentInput> {
-        match client
-            .directories()
-            .find_user(&spec.directory, &row.input.user)
-            .await
-        {
-            Ok(Some(member)) if spec.update.is_shown_by(&member) => Reconciled::Done(
+        match look_up_payment(client, &spec.directory, &row.input.user, &spec.update).await {
+            PaymentSeen::Shown(_) => Reconciled::Done(
                 RowOutcome::new(
                     RowStatus::Sent,
                     Some(tf(
@@ -132,10 +128,40 @@ impl JobKind for PaymentStatusKind {
                 .with("paymentStatus", Some(status_key(&spec.update).to_owned())),
             ),
             // Setting a status twice does no harm; the member does not show it yet.
-            Ok(Some(_)) => Reconciled::NotThere,
-            Ok(None) => Reconciled::CantTell(t("directories.job.gone")),
-            Err(error) if error.is_account_failure() => Reconciled::PauseJob(reason_of(&error)),
-            Err(_) => Reconciled::CantTell(t("directories.job.cantTell")),
+            PaymentSeen::NotShown(_) => Reconciled::NotThere,
+            PaymentSeen::Gone => Reconciled::CantTell(t("directories.job.gone")),
+            PaymentSeen::Unreadable(error) if error.is_account_failure() => {
+                Reconciled::PauseJob(reason_of(&error))
+            }
+            PaymentSeen::Unreadable(_) => Reconciled::CantTell(t("directories.job.cantTell")),
         }
+    }
+}
+
+/// What Coupontools shows of a member's payment status after a write whose answer was lost:
+/// the one look-up behind a row of the job and the single change of the Directories screen
+/// (`commands::directories::set_member_payment`); each decides what its evidence means.
+pub enum PaymentSeen {
+    /// The member shows the status asked for.
+    Shown(DirectoryUser),
+    /// The member is there and does not show it (yet).
+    NotShown(DirectoryUser),
+    /// No such member now.
+    Gone,
+    /// The member could not be read.
+    Unreadable(ApiError),
+}
+
+pub async fn look_up_payment(
+    client: &Client,
+    directory: &str,
+    user: &str,
+    update: &PaymentUpdate,
+) -> PaymentSeen {
+    match client.directories().find_user(directory, user).await {
+        Ok(Some(member)) if update.is_shown_by(&member) => PaymentSeen::Shown(member),
+        Ok(Some(member)) => PaymentSeen::NotShown(member),
+        Ok(None) => PaymentSeen::Gone,
+        Err(error) => PaymentSeen::Unreadable(error),
     }
 }
