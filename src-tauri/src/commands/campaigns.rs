@@ -12,15 +12,13 @@ use tauri::ipc::Channel;
 use tauri::{AppHandle, Runtime, State};
 
 use super::history::{save_csv, SavedFile};
-use super::{
-    active_account, may_have_taken_effect, push_result, record_history, PushResult, UiError,
-};
+use super::{active_account, push_result, record_history, PushResult, UiError};
 use crate::api::{
     validate, Campaign, CampaignFilter, CampaignSessionsQuery, CampaignUsage, Client,
     CouponSession, SessionData, SessionList, SessionSearch, SingleUseCode,
 };
 use crate::error_kind::ErrorKind;
-use crate::history::{Line, Outcome};
+use crate::history::Line;
 use crate::i18n::{t, tf};
 use crate::state::AppState;
 
@@ -517,11 +515,7 @@ pub async fn push_campaign_message(
             t("cmd.campaigns.history.allHolders"),
         ),
     };
-    let outcome = match &result {
-        Ok(_) => Outcome::Ok,
-        Err(e) if may_have_taken_effect(e) => Outcome::Unknown,
-        Err(_) => Outcome::Failed,
-    };
+    let outcome = super::outcome_of(&result);
     record_history(
         &state,
         Line {

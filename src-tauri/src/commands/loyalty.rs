@@ -426,11 +426,7 @@ pub async fn update_loyalty_member(
     let (account, client) = client(&state).await?;
     // Writing the same fields twice does no harm, but the screen shows what the server has.
     let (result, left) = super::write(client.loyalty().update_member(id, member_id, &fields)).await;
-    let outcome = match &result {
-        Ok(_) => Outcome::Ok,
-        Err(e) if may_have_taken_effect(e) => Outcome::Unknown,
-        Err(_) => Outcome::Failed,
-    };
+    let outcome = super::outcome_of(&result);
     record_history(
         &state,
         line(

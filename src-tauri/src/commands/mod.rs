@@ -73,6 +73,17 @@ pub(crate) fn may_have_taken_effect(error: &crate::api::ApiError) -> bool {
     crate::jobs::verdict_of_write_error(error) == crate::jobs::Verdict::MaybeDone
 }
 
+/// What the history says of a write from its result: done, refused, or unknown when it may have
+/// happened (a lost reply).
+pub(crate) fn outcome_of<T>(result: &Result<T, crate::api::ApiError>) -> crate::history::Outcome {
+    use crate::history::Outcome;
+    match result {
+        Ok(_) => Outcome::Ok,
+        Err(e) if may_have_taken_effect(e) => Outcome::Unknown,
+        Err(_) => Outcome::Failed,
+    }
+}
+
 /// Runs a write and says when its last attempt left (see `api::track_departure`): the moment
 /// [`settle_time`] counts from. The instant before the call when nothing left.
 pub(crate) async fn write<F: std::future::Future>(call: F) -> (F::Output, std::time::Instant) {

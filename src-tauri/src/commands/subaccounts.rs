@@ -47,14 +47,6 @@ fn line(account: &AccountRecord, action: &'static str, target: &str, outcome: Ou
     }
 }
 
-fn outcome_of<T>(result: &Result<T, ApiError>) -> Outcome {
-    match result {
-        Ok(_) => Outcome::Ok,
-        Err(e) if may_have_taken_effect(e) => Outcome::Unknown,
-        Err(_) => Outcome::Failed,
-    }
-}
-
 /// A subaccount as the window shows it: everything but its keys.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -372,7 +364,12 @@ pub async fn subaccount_reset_url(
     let result = client.subaccounts().reset_url(&id).await;
     record_history(
         &state,
-        line(&account, "subaccount_reset_url", &id, outcome_of(&result)),
+        line(
+            &account,
+            "subaccount_reset_url",
+            &id,
+            super::outcome_of(&result),
+        ),
     )
     .await;
     match result {
@@ -422,7 +419,7 @@ pub async fn subaccount_login<R: Runtime>(
     let result = client.subaccounts().sso(&id).await;
     record_history(
         &state,
-        line(&account, "subaccount_sso", &id, outcome_of(&result)),
+        line(&account, "subaccount_sso", &id, super::outcome_of(&result)),
     )
     .await;
     let login = match result {
