@@ -12,13 +12,9 @@ use super::error::ApiError;
 use super::lenient;
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Category {
-    #[serde(
-        rename(deserialize = "ID"),
-        alias = "id",
-        default,
-        deserialize_with = "lenient::string"
-    )]
+    #[serde(alias = "ID", deserialize_with = "lenient::string")]
     pub id: String,
     #[serde(default, deserialize_with = "lenient::string")]
     pub name: String,

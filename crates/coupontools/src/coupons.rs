@@ -8,13 +8,9 @@ pub use super::single_use_code::SingleUseCode;
 
 /// One campaign as `coupon/list` and `coupon/info` describe it. Missing fields are empty.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Campaign {
-    #[serde(
-        rename(deserialize = "ID"),
-        alias = "id",
-        default,
-        deserialize_with = "lenient::string"
-    )]
+    #[serde(alias = "ID", deserialize_with = "lenient::string")]
     pub id: String,
     /// The 6-character slug of the coupon's URL.
     #[serde(default, deserialize_with = "lenient::string")]

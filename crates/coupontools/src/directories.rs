@@ -26,14 +26,9 @@ pub const DEFAULT_PAGE_CONCURRENCY: usize = 4;
 
 /// A directory (§10 "directory/list, directory/info").
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(default, rename_all = "camelCase")]
 pub struct Directory {
-    #[serde(
-        rename(deserialize = "ID"),
-        alias = "id",
-        default,
-        deserialize_with = "lenient::string"
-    )]
+    #[serde(alias = "ID", deserialize_with = "lenient::string")]
     pub id: String,
     #[serde(default, deserialize_with = "lenient::string")]
     pub name: String,

@@ -10,13 +10,9 @@ pub const DIRECTORY_PAGE_SIZE: usize = 100;
 
 /// A person registered in a directory (`reg_…`).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct DirectoryUser {
-    #[serde(
-        rename(deserialize = "ID"),
-        alias = "id",
-        default,
-        deserialize_with = "lenient::string"
-    )]
+    #[serde(alias = "ID", deserialize_with = "lenient::string")]
     pub id: String,
     #[serde(
         default,

@@ -7,13 +7,9 @@ use super::lenient;
 
 /// A v3 loyalty card (`loy_…`), as `loyaltyusers/list` describes it.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct LoyaltyCard {
-    #[serde(
-        rename(deserialize = "ID"),
-        alias = "id",
-        default,
-        deserialize_with = "lenient::string"
-    )]
+    #[serde(alias = "ID", deserialize_with = "lenient::string")]
     pub id: String,
     #[serde(default, deserialize_with = "lenient::string")]
     pub code: String,
@@ -37,13 +33,9 @@ pub struct LoyaltyCard {
 
 /// A holder of a v3 loyalty card (`lus_…`).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct LoyaltyUser {
-    #[serde(
-        rename(deserialize = "ID"),
-        alias = "id",
-        default,
-        deserialize_with = "lenient::string"
-    )]
+    #[serde(alias = "ID", deserialize_with = "lenient::string")]
     pub id: String,
     #[serde(default, deserialize_with = "lenient::string")]
     pub first_name: String,

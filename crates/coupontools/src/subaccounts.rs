@@ -24,13 +24,9 @@ use super::validate::{self, FieldProblem};
 
 /// A campaign a subaccount owns (§5.2: `{ID, code, url, status}`).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct SubaccountCampaign {
-    #[serde(
-        rename(deserialize = "ID"),
-        alias = "id",
-        default,
-        deserialize_with = "lenient::string"
-    )]
+    #[serde(alias = "ID", deserialize_with = "lenient::string")]
     pub id: String,
     #[serde(default, deserialize_with = "lenient::string")]
     pub code: String,
@@ -44,14 +40,9 @@ pub struct SubaccountCampaign {
 
 /// A subaccount as `subaccount/list` and `subaccount` show it (§5.2 "Get subaccount").
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(default, rename_all = "camelCase")]
 pub struct Subaccount {
-    #[serde(
-        rename(deserialize = "ID"),
-        alias = "id",
-        default,
-        deserialize_with = "lenient::string"
-    )]
+    #[serde(alias = "ID", deserialize_with = "lenient::string")]
     pub id: String,
     #[serde(default, deserialize_with = "lenient::string")]
     pub email: String,
@@ -295,12 +286,7 @@ impl SubaccountFields {
 /// opened once in the browser.
 #[derive(Clone, Deserialize)]
 pub struct SsoLogin {
-    #[serde(
-        rename(deserialize = "ID"),
-        alias = "id",
-        default,
-        deserialize_with = "lenient::string"
-    )]
+    #[serde(alias = "ID", default, deserialize_with = "lenient::string")]
     pub id: String,
     #[serde(default, deserialize_with = "lenient::string")]
     pub url: String,
