@@ -12,12 +12,10 @@ use tauri::{AppHandle, Runtime, State};
 
 use super::bulk::{manager, ChannelSink, StartedJob};
 use super::history::{save_csv, SavedFile};
-use super::{
-    active_account, blocking, may_have_taken_effect, record_history, settle_time, UiError,
-};
+use super::{blocking, may_have_taken_effect, record_history, settle_time, UiError};
 use crate::api::directories::DEFAULT_PAGE_CONCURRENCY;
 use crate::api::{
-    validate, Campaign, Category, Client, Directory, DirectoryUser, PaymentStatus, PaymentUpdate,
+    validate, Campaign, Category, Directory, DirectoryUser, PaymentStatus, PaymentUpdate,
 };
 use crate::error_kind::ErrorKind;
 use crate::history::{Line, Outcome};
@@ -32,20 +30,6 @@ use crate::words::FieldProblemWords;
 static MEMBERS_GENERATION: AtomicU64 = AtomicU64::new(0);
 /// The most lines a pasted list may have (a directory of this size is already unusual).
 const MAX_PASTED_LINES: usize = 100_000;
-
-fn words(kind: ErrorKind, key: &str) -> UiError {
-    UiError::new(
-        kind,
-        t(&format!("{key}.message")),
-        t(&format!("{key}.hint")),
-    )
-}
-
-async fn client(state: &State<'_, AppState>) -> Result<(AccountRecord, Client), UiError> {
-    let account = active_account(state).await?;
-    let client = state.client_for(&account).await?;
-    Ok((account, client))
-}
 
 /// A member as the window shows it.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -97,7 +81,7 @@ impl From<DirectoryUser> for MemberView {
 
 #[tauri::command]
 pub async fn list_directories(state: State<'_, AppState>) -> Result<Vec<Directory>, UiError> {
-    let (_, client) = client(&state).await?;
+    let (_, client) = super::account_and_client(&state).await?;
     Ok(client.directories().list().await?)
 }
 
@@ -115,7 +99,7 @@ pub async fn directory_details(
     directory: String,
 ) -> Result<DirectoryDetails, UiError> {
     let directory = validate::directory_id(&directory)?;
-    let (_, client) = client(&state).await?;
+    let (_, client) = super::account_and_client(&state).await?;
     let api = client.directories();
     let (info, campaigns) = tokio::join!(api.info(&directory), api.campaigns(&directory));
     Ok(DirectoryDetails {
@@ -149,7 +133,7 @@ pub async fn directory_members(
     on_progress: Channel<MembersProgress>,
 ) -> Result<Members, UiError> {
     let directory = validate::directory_id(&directory)?;
-    let (_, client) = client(&state).await?;
+    let (_, client) = super::account_and_client(&state).await?;
     let generation = MEMBERS_GENERATION.fetch_add(1, Ordering::SeqCst) + 1;
     let mut cancelled = false;
     let mut last_total = None;
@@ -267,7 +251,7 @@ pub async fn set_member_payment(
     let directory = validate::directory_id(&directory)?;
     let user = validate::directory_user_id(&user)?;
     let update = payment.checked()?;
-    let (account, client) = client(&state).await?;
+    let (account, client) = super::account_and_client(&state).await?;
     let api = client.directories();
     let (written, left) = super::write(api.update_payment(&directory, &user, &update)).await;
     let (lost, replied) = match written {
@@ -296,7 +280,7 @@ pub async fn set_member_payment(
         // A single change is not sent again by itself: the person decides, after checking.
         (PaymentSeen::NotShown(_), true) | (PaymentSeen::Unreadable(_), true) => {
             record_history(&state, unknown()).await;
-            return Err(words(
+            return Err(UiError::from_key(
                 ErrorKind::OutcomeUnknown,
                 "error.directories.paymentUnknown",
             ));
@@ -304,7 +288,10 @@ pub async fn set_member_payment(
         // Gone since, and whether the lost request reached them first cannot be told.
         (PaymentSeen::Gone, true) => {
             record_history(&state, unknown()).await;
-            return Err(words(ErrorKind::NotFound, "error.directories.memberGone"));
+            return Err(UiError::from_key(
+                ErrorKind::NotFound,
+                "error.directories.memberGone",
+            ));
         }
         (PaymentSeen::Gone, false) | (PaymentSeen::Unreadable(_), false) => None,
     };
@@ -369,7 +356,7 @@ pub fn parse_pasted_members(text: &str) -> Result<Vec<PastedLine>, UiError> {
             continue;
         }
         if rows.len() >= MAX_PASTED_LINES {
-            return Err(words(
+            return Err(UiError::from_key(
                 ErrorKind::Validation,
                 "error.directories.pasteTooLong",
             ));
@@ -480,11 +467,11 @@ pub async fn start_payment_job(
     if input.selection.is_empty() && pasted.is_empty() {
         return Err(UiError {
             field: Some("pasted".into()),
-            ..words(ErrorKind::Validation, "error.directories.nobodyChosen")
+            ..UiError::from_key(ErrorKind::Validation, "error.directories.nobodyChosen")
         });
     }
     let manager = manager(&state)?.clone();
-    let (account, client) = client(&state).await?;
+    let (account, client) = super::account_and_client(&state).await?;
     let concurrency = state.settings.lock().await.preferences.bulk_concurrency;
     // E-mails and IDs are checked against the directory as it is now.
     let members = client
@@ -524,7 +511,7 @@ pub async fn export_directory_members<R: Runtime>(
         None | Some("") | Some("all") => None,
         Some(word) => Some(validate::payment_status(word)?),
     };
-    let (_, client) = client(&state).await?;
+    let (_, client) = super::account_and_client(&state).await?;
     let users = client
         .directories()
         .all_users(&directory, DEFAULT_PAGE_CONCURRENCY, |_, _, _| true)
@@ -582,7 +569,7 @@ pub struct CategoryLists {
 /// Both category lists, asked for together.
 #[tauri::command]
 pub async fn category_lists(state: State<'_, AppState>) -> Result<CategoryLists, UiError> {
-    let (_, client) = client(&state).await?;
+    let (_, client) = super::account_and_client(&state).await?;
     let api = client.categories();
     let (categories, main) = tokio::join!(api.list(), api.main());
     let main_categories = main?;

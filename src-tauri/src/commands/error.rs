@@ -37,6 +37,15 @@ impl UiError {
         }
     }
 
+    /// The error worded from `<key>.message` and `<key>.hint`.
+    pub fn from_key(kind: ErrorKind, key: &str) -> Self {
+        Self::new(
+            kind,
+            t(&format!("{key}.message")),
+            t(&format!("{key}.hint")),
+        )
+    }
+
     pub fn no_account() -> Self {
         Self::new(
             ErrorKind::NoAccount,

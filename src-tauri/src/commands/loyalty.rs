@@ -11,8 +11,7 @@ use tauri::{AppHandle, Runtime, State};
 use super::bulk::{manager, ChannelSink, StartedJob};
 use super::history::{save_csv, SavedFile};
 use super::{
-    active_account, blocking, may_have_taken_effect, push_result, record_history, settle_time,
-    PushResult, UiError,
+    blocking, may_have_taken_effect, push_result, record_history, settle_time, PushResult, UiError,
 };
 use crate::api::words::Words;
 use crate::api::{
@@ -173,12 +172,6 @@ fn is_v4_refusal(error: &ApiError) -> bool {
     )
 }
 
-async fn client(state: &State<'_, AppState>) -> Result<(AccountRecord, Client), UiError> {
-    let account = active_account(state).await?;
-    let client = state.client_for(&account).await?;
-    Ok((account, client))
-}
-
 fn line(
     account: &AccountRecord,
     action: &'static str,
@@ -200,7 +193,7 @@ fn line(
 
 #[tauri::command]
 pub async fn loyalty_cards(state: State<'_, AppState>) -> Result<LoyaltyOverview, UiError> {
-    let (_, client) = client(&state).await?;
+    let (_, client) = super::account_and_client(&state).await?;
     match client.loyalty().cards().await {
         Ok(cards) => Ok(LoyaltyOverview {
             cards: cards
@@ -254,7 +247,7 @@ pub async fn loyalty_members(
     include_voided: bool,
     on_progress: Channel<LoadProgress>,
 ) -> Result<Vec<MemberView>, UiError> {
-    let (_, client) = client(&state).await?;
+    let (_, client) = super::account_and_client(&state).await?;
     match card_of(&card)? {
         Card::V4(id) => {
             let members = client
@@ -299,7 +292,7 @@ pub async fn loyalty_member(
     card: String,
     member: String,
 ) -> Result<MemberView, UiError> {
-    let (_, client) = client(&state).await?;
+    let (_, client) = super::account_and_client(&state).await?;
     reread(&client, &card, &member).await
 }
 
@@ -339,7 +332,7 @@ pub async fn create_loyalty_member(
     let Card::V4(id) = card_of(&card)? else {
         return Err(v3_only_action());
     };
-    let (account, client) = client(&state).await?;
+    let (account, client) = super::account_and_client(&state).await?;
     let who = fields
         .email
         .clone()
@@ -423,7 +416,7 @@ pub async fn update_loyalty_member(
         return Err(v3_only_action());
     };
     let member_id = member_of(&member)?;
-    let (account, client) = client(&state).await?;
+    let (account, client) = super::account_and_client(&state).await?;
     // Writing the same fields twice does no harm, but the screen shows what the server has.
     let (result, left) = super::write(client.loyalty().update_member(id, member_id, &fields)).await;
     let outcome = super::outcome_of(&result);
@@ -497,7 +490,7 @@ pub async fn add_loyalty_stamps(
     let note =
         validate::optional_text(note.as_deref(), "note", &Words::new("cmd.label.note"), 200)?;
     let card_ref = card_of(&card)?;
-    let (account, client) = client(&state).await?;
+    let (account, client) = super::account_and_client(&state).await?;
     let start = reread(&client, &card, &member).await?.stamps;
     let changed_since_shown = (start != before).then_some(start);
     let (result, left) = match &card_ref {
@@ -624,7 +617,7 @@ pub async fn use_loyalty_rewards(
         return Err(v3_only_action());
     };
     let member_id = member_of(&member)?;
-    let (account, client) = client(&state).await?;
+    let (account, client) = super::account_and_client(&state).await?;
     let (result, left) =
         super::write(client.loyalty().use_rewards(id, member_id, &reward_ids)).await;
     write_outcome(
@@ -645,7 +638,7 @@ pub async fn void_loyalty_member(
     card: String,
     member: String,
 ) -> Result<MemberView, UiError> {
-    let (account, client) = client(&state).await?;
+    let (account, client) = super::account_and_client(&state).await?;
     let (result, left) = match card_of(&card)? {
         Card::V4(id) => {
             let member_id = member_of(&member)?;
@@ -679,7 +672,7 @@ pub async fn delete_loyalty_member(
         return Err(v3_only_action());
     };
     let member_id = member_of(&member)?;
-    let (account, client) = client(&state).await?;
+    let (account, client) = super::account_and_client(&state).await?;
     let current = client.loyalty().member(id, member_id).await?;
     let name = format!("{} {}", current.first_name.trim(), current.last_name.trim());
     let expected = if name.trim().is_empty() {
@@ -761,7 +754,7 @@ pub async fn push_loyalty_message(
     members: Option<Vec<String>>,
 ) -> Result<PushResult, UiError> {
     let message = validate::push_message(&message)?;
-    let (account, client) = client(&state).await?;
+    let (account, client) = super::account_and_client(&state).await?;
     let who = match &members {
         Some(list) => tf("cmd.loyalty.history.someMembers", &[("count", &list.len())]),
         None => t("cmd.loyalty.history.allMembers"),
@@ -801,7 +794,7 @@ pub async fn copy_loyalty_card(
     let Card::V4(id) = card_of(&card)? else {
         return Err(v3_only_action());
     };
-    let (account, client) = client(&state).await?;
+    let (account, client) = super::account_and_client(&state).await?;
     let copy = client.loyalty().copy_card(id, name.as_deref()).await;
     let target = name
         .clone()
@@ -1082,7 +1075,7 @@ pub async fn start_member_import(
         return Err(v3_only_action());
     };
     let manager = manager(&state)?.clone();
-    let (account, client) = client(&state).await?;
+    let (account, client) = super::account_and_client(&state).await?;
     let spec = ImportSpec {
         card: id,
         card_name: if card_name.trim().is_empty() {
@@ -1123,7 +1116,7 @@ pub async fn export_loyalty_members<R: Runtime>(
     card: String,
     include_voided: bool,
 ) -> Result<SavedFile, UiError> {
-    let (_, client) = client(&state).await?;
+    let (_, client) = super::account_and_client(&state).await?;
     let members: Vec<MemberView> = match card_of(&card)? {
         Card::V4(id) => client
             .loyalty()

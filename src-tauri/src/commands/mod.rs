@@ -73,6 +73,15 @@ pub(crate) fn may_have_taken_effect(error: &crate::api::ApiError) -> bool {
     crate::jobs::verdict_of_write_error(error) == crate::jobs::Verdict::MaybeDone
 }
 
+/// The active account and a client for it.
+pub(crate) async fn account_and_client(
+    state: &State<'_, AppState>,
+) -> Result<(AccountRecord, crate::api::Client), UiError> {
+    let account = active_account(state).await?;
+    let client = state.client_for(&account).await?;
+    Ok((account, client))
+}
+
 /// What the history says of a write from its result: done, refused, or unknown when it may have
 /// happened (a lost reply).
 pub(crate) fn outcome_of<T>(result: &Result<T, crate::api::ApiError>) -> crate::history::Outcome {

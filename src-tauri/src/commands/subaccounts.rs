@@ -12,28 +12,14 @@ use tauri::{AppHandle, Runtime, State};
 use tauri_plugin_opener::OpenerExt;
 
 use super::accounts::save_new_account;
-use super::{active_account, may_have_taken_effect, record_history, settle_time, UiError};
+use super::{may_have_taken_effect, record_history, settle_time, UiError};
 use crate::accounts::{AccountView, NewAccount};
-use crate::api::{validate, ApiError, Client, Subaccount, SubaccountCampaign, SubaccountFields};
+use crate::api::{validate, ApiError, Subaccount, SubaccountCampaign, SubaccountFields};
 use crate::error_kind::ErrorKind;
 use crate::history::{Line, Outcome};
 use crate::i18n::{t, tf};
 use crate::settings::AccountRecord;
 use crate::state::AppState;
-
-fn words(kind: ErrorKind, key: &str) -> UiError {
-    UiError::new(
-        kind,
-        t(&format!("{key}.message")),
-        t(&format!("{key}.hint")),
-    )
-}
-
-async fn client(state: &State<'_, AppState>) -> Result<(AccountRecord, Client), UiError> {
-    let account = active_account(state).await?;
-    let client = state.client_for(&account).await?;
-    Ok((account, client))
-}
 
 fn line(account: &AccountRecord, action: &'static str, target: &str, outcome: Outcome) -> Line {
     Line {
@@ -158,7 +144,7 @@ fn as_sent(id: &str, input: &SubaccountFields) -> Subaccount {
 
 #[tauri::command]
 pub async fn list_subaccounts(state: State<'_, AppState>) -> Result<Vec<SubaccountView>, UiError> {
-    let (_, client) = client(&state).await?;
+    let (_, client) = super::account_and_client(&state).await?;
     Ok(client
         .subaccounts()
         .list()
@@ -174,7 +160,7 @@ pub async fn subaccount_details(
     subaccount: String,
 ) -> Result<SubaccountView, UiError> {
     let id = validate::subaccount_id(&subaccount)?;
-    let (_, client) = client(&state).await?;
+    let (_, client) = super::account_and_client(&state).await?;
     Ok(client.subaccounts().info(&id).await?.into())
 }
 
@@ -240,7 +226,7 @@ fn refusal(e: ApiError) -> UiError {
     UiError {
         field: Some(field.into()),
         code: e.code(),
-        ..words(ErrorKind::Validation, key)
+        ..UiError::from_key(ErrorKind::Validation, key)
     }
 }
 
@@ -253,7 +239,7 @@ pub async fn create_subaccount(
 ) -> Result<SubaccountView, UiError> {
     input.to_body(true)?;
     let email = input.email.clone().unwrap_or_default().trim().to_owned();
-    let (account, client) = client(&state).await?;
+    let (account, client) = super::account_and_client(&state).await?;
     // What exists before the create: after a lost reply only a subaccount that was not there
     // can be this request's. None when the list cannot be read (then a lost reply is unknown).
     let before: Option<Vec<String>> = client
@@ -276,12 +262,15 @@ pub async fn create_subaccount(
                     Some(found) => (Ok(found), Outcome::Ok),
                     // Not there once the request cannot still be running: it was not made.
                     None => (
-                        Err(words(ErrorKind::Network, "error.subaccounts.createNotMade")),
+                        Err(UiError::from_key(
+                            ErrorKind::Network,
+                            "error.subaccounts.createNotMade",
+                        )),
                         Outcome::Failed,
                     ),
                 },
                 _ => (
-                    Err(words(
+                    Err(UiError::from_key(
                         ErrorKind::OutcomeUnknown,
                         "error.subaccounts.createUnknown",
                     )),
@@ -313,7 +302,7 @@ pub async fn update_subaccount(
 ) -> Result<SubaccountView, UiError> {
     let id = validate::subaccount_id(&subaccount)?;
     input.to_body(false)?;
-    let (account, client) = client(&state).await?;
+    let (account, client) = super::account_and_client(&state).await?;
     let (result, left) = super::write(client.subaccounts().update(&id, &input)).await;
     let (answer, outcome) = match result {
         // Saved: the history says so whatever the read that follows gives.
@@ -333,7 +322,7 @@ pub async fn update_subaccount(
             match client.subaccounts().info(&id).await {
                 Ok(now) if input.are_shown_by(&now) => (Ok(now.into()), Outcome::Ok),
                 _ => (
-                    Err(words(
+                    Err(UiError::from_key(
                         ErrorKind::OutcomeUnknown,
                         "error.subaccounts.updateUnknown",
                     )),
@@ -360,7 +349,7 @@ pub async fn subaccount_reset_url(
     subaccount: String,
 ) -> Result<ResetLink, UiError> {
     let id = validate::subaccount_id(&subaccount)?;
-    let (account, client) = client(&state).await?;
+    let (account, client) = super::account_and_client(&state).await?;
     let result = client.subaccounts().reset_url(&id).await;
     record_history(
         &state,
@@ -374,7 +363,7 @@ pub async fn subaccount_reset_url(
     .await;
     match result {
         Ok(url) => Ok(ResetLink { url }),
-        Err(e) if may_have_taken_effect(&e) => Err(words(
+        Err(e) if may_have_taken_effect(&e) => Err(UiError::from_key(
             ErrorKind::OutcomeUnknown,
             "error.subaccounts.linkLost",
         )),
@@ -387,7 +376,10 @@ pub async fn subaccount_reset_url(
 /// clear. Neither the link nor its token is logged.
 fn login_url(raw: &str) -> Result<url::Url, UiError> {
     let Ok(parsed) = url::Url::parse(raw.trim()) else {
-        return Err(words(ErrorKind::Open, "error.subaccounts.loginNotWeb"));
+        return Err(UiError::from_key(
+            ErrorKind::Open,
+            "error.subaccounts.loginNotWeb",
+        ));
     };
     let loopback = match parsed.host() {
         Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
@@ -400,9 +392,15 @@ fn login_url(raw: &str) -> Result<url::Url, UiError> {
         "http" if loopback => Ok(parsed),
         "http" => {
             log::warn!("the SSO login link is plain http to another computer: not opened");
-            Err(words(ErrorKind::Open, "error.subaccounts.loginNotSecure"))
+            Err(UiError::from_key(
+                ErrorKind::Open,
+                "error.subaccounts.loginNotSecure",
+            ))
         }
-        _ => Err(words(ErrorKind::Open, "error.subaccounts.loginNotWeb")),
+        _ => Err(UiError::from_key(
+            ErrorKind::Open,
+            "error.subaccounts.loginNotWeb",
+        )),
     }
 }
 
@@ -415,7 +413,7 @@ pub async fn subaccount_login<R: Runtime>(
     subaccount: String,
 ) -> Result<(), UiError> {
     let id = validate::subaccount_id(&subaccount)?;
-    let (account, client) = client(&state).await?;
+    let (account, client) = super::account_and_client(&state).await?;
     let result = client.subaccounts().sso(&id).await;
     record_history(
         &state,
@@ -425,7 +423,7 @@ pub async fn subaccount_login<R: Runtime>(
     let login = match result {
         Ok(login) => login,
         Err(e) if may_have_taken_effect(&e) => {
-            return Err(words(
+            return Err(UiError::from_key(
                 ErrorKind::OutcomeUnknown,
                 "error.subaccounts.linkLost",
             ))
@@ -438,7 +436,7 @@ pub async fn subaccount_login<R: Runtime>(
         .map_err(|_| {
             // The opener's error may quote the link, token and all: not logged.
             log::warn!("the SSO login link could not be opened in the browser");
-            words(ErrorKind::Open, "error.subaccounts.loginNotOpened")
+            UiError::from_key(ErrorKind::Open, "error.subaccounts.loginNotOpened")
         })
 }
 
@@ -452,10 +450,13 @@ pub async fn add_subaccount_as_account<R: Runtime>(
     subaccount: String,
 ) -> Result<AccountView, UiError> {
     let id = validate::subaccount_id(&subaccount)?;
-    let (parent, client) = client(&state).await?;
+    let (parent, client) = super::account_and_client(&state).await?;
     let sub = client.subaccounts().info(&id).await?;
     let (Some(key), Some(secret)) = (sub.api_key.as_ref(), sub.api_secret.as_ref()) else {
-        return Err(words(ErrorKind::NotFound, "error.subaccounts.noKeys"));
+        return Err(UiError::from_key(
+            ErrorKind::NotFound,
+            "error.subaccounts.noKeys",
+        ));
     };
     let already = {
         let settings = state.settings.lock().await;
