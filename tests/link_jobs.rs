@@ -4,7 +4,7 @@
 
 #[path = "support/clients.rs"]
 mod clients;
-use clients::{job_client, sandbox};
+use clients::JobDesk;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -25,14 +25,12 @@ struct Setup {
 
 impl Setup {
     async fn new() -> Setup {
-        let sandbox = sandbox().await;
-        // A lost reply is looked up once this plus the engine's grace (2.5 s) has passed.
-        let client = job_client(
-            sandbox.v3_url(),
-            sandbox.v4_url(),
-            DEMO_CLIENT_SECRET,
-            Duration::from_secs(5),
-        );
+        let JobDesk {
+            sandbox,
+            client,
+            dir,
+            jobs,
+        } = JobDesk::new().await;
         let campaign = client
             .campaigns()
             .list(&CampaignFilter {
@@ -43,8 +41,6 @@ impl Setup {
             .unwrap()[0]
             .id
             .to_string();
-        let dir = tempfile::tempdir().unwrap();
-        let jobs = JobManager::open(dir.path().join("desk.sqlite3")).unwrap();
         Setup {
             sandbox,
             client,

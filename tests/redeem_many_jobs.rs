@@ -5,7 +5,7 @@
 
 #[path = "support/clients.rs"]
 mod clients;
-use clients::{job_client, sandbox};
+use clients::JobDesk;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -16,7 +16,7 @@ use coupon_desk::api::{
 };
 use coupon_desk::commands::redeem_many::{check_stack, job_row, stack_lines, StackLine};
 use coupon_desk::jobs::{JobId, JobManager, JobProgress, JobState, NoProgress, RowStatus};
-use coupon_desk::sandbox::{Fault, Sandbox, DEMO_CLIENT_SECRET};
+use coupon_desk::sandbox::{Fault, Sandbox};
 
 const CAMPAIGN: &str = "cam_104250";
 
@@ -29,16 +29,12 @@ struct Setup {
 
 impl Setup {
     async fn new() -> Setup {
-        let sandbox = sandbox().await;
-        // A lost reply is looked up once this plus the engine's grace (2.5 s) has passed.
-        let client = job_client(
-            sandbox.v3_url(),
-            sandbox.v4_url(),
-            DEMO_CLIENT_SECRET,
-            Duration::from_secs(5),
-        );
-        let dir = tempfile::tempdir().unwrap();
-        let jobs = JobManager::open(dir.path().join("desk.sqlite3")).unwrap();
+        let JobDesk {
+            sandbox,
+            client,
+            dir,
+            jobs,
+        } = JobDesk::new().await;
         Setup {
             sandbox,
             client,

@@ -5,6 +5,7 @@
 use std::time::Duration;
 
 use coupon_desk::api::{Client, ClientConfig, Credentials, RetryPolicy};
+use coupon_desk::jobs::JobManager;
 use coupon_desk::sandbox::{Sandbox, SandboxConfig, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET};
 
 /// Short waits so fault tests stay fast; Retry-After (1 s) still fits under max_delay.
@@ -41,4 +42,34 @@ pub fn job_client(v3: String, v4: String, secret: &str, timeout: Duration) -> Cl
     let mut config = ClientConfig::new(Credentials::new(DEMO_CLIENT_ID, secret), v3, v4);
     config.timeout = timeout;
     Client::new(config).expect("valid config")
+}
+
+/// A desk below the window for the job tests: the sandbox, its demo client (5 s timeout: a lost
+/// reply is looked up once this plus the engine's grace has passed) and a job manager over a
+/// journal in a temporary folder (kept alive by the returned folder).
+pub struct JobDesk {
+    pub sandbox: Sandbox,
+    pub client: Client,
+    pub dir: tempfile::TempDir,
+    pub jobs: JobManager,
+}
+
+impl JobDesk {
+    pub async fn new() -> JobDesk {
+        let sandbox = sandbox().await;
+        let client = job_client(
+            sandbox.v3_url(),
+            sandbox.v4_url(),
+            DEMO_CLIENT_SECRET,
+            Duration::from_secs(5),
+        );
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let jobs = JobManager::open(dir.path().join("desk.sqlite3")).expect("the journal opens");
+        JobDesk {
+            sandbox,
+            client,
+            dir,
+            jobs,
+        }
+    }
 }
