@@ -1,4 +1,5 @@
-//! The walls of the house: no import circle inside any crate of the workspace.
+//! The walls of the house: no import circle inside any crate of the workspace, and the crates
+//! that must stay free of the app (the client, the sandbox) carry none of it.
 //!
 //! A circle (a.rs uses b.rs, which uses … a.rs) means neither file can be read, changed or moved
 //! without the other: the layers are then a convention only. This reads every `.rs` file of
@@ -502,4 +503,47 @@ fn the_checker_sees_a_circle() {
         .map(|c| c.iter().map(|m| m.join("::")).collect())
         .collect();
     assert_eq!(names, vec![vec!["a".to_owned(), "b::inner".to_owned()]]);
+}
+
+/// The walls that are crates hold: the client and the sandbox build without Tauri, WebKit, the
+/// keychain or SQLite in their tree (`cargo tree`, offline, from the lock file).
+#[test]
+fn the_client_and_the_sandbox_carry_no_tauri() {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    for package in ["coupontools", "coupontools-sandbox"] {
+        let out = std::process::Command::new(&cargo)
+            .args([
+                "tree",
+                "--offline",
+                "--locked",
+                "-e",
+                "normal",
+                "--prefix",
+                "none",
+            ])
+            .args(["-p", package])
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .output()
+            .expect("cargo tree runs");
+        assert!(
+            out.status.success(),
+            "cargo tree -p {package}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let tree = String::from_utf8_lossy(&out.stdout);
+        // "name vX.Y.Z (path)": the crate names.
+        let names: Vec<&str> = tree
+            .lines()
+            .filter_map(|l| l.split_whitespace().next())
+            .collect();
+        assert!(names.len() > 20, "{package}: a tree of {tree}");
+        for name in names {
+            assert!(
+                !(name.starts_with("tauri")
+                    || name.starts_with("webkit2gtk")
+                    || ["keyring", "rusqlite", "coupon-desk"].contains(&name)),
+                "{package} depends on {name}"
+            );
+        }
+    }
 }
