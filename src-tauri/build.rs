@@ -80,7 +80,18 @@ fn write_window_permissions(commands: &[(String, String)]) -> &'static str {
         allowed.join("\n")
     );
     write_if_changed(&dir.join("window.toml"), &toml);
-    Box::leak(format!("{}/*.toml", dir.display()).into_boxed_str())
+    // tauri-build reads it as a glob: a folder name with glob characters would match nothing
+    // and leave the window without a command (no error at build time), so they are escaped.
+    let escaped: String = dir
+        .display()
+        .to_string()
+        .chars()
+        .map(|c| match c {
+            '[' | ']' | '*' | '?' => format!("[{c}]"),
+            c => c.to_string(),
+        })
+        .collect();
+    Box::leak(format!("{escaped}/*.toml").into_boxed_str())
 }
 
 /// Leaves the file alone when it holds this already (its time would rebuild the crate).
@@ -138,7 +149,8 @@ fn write_licences() {
         let (Some(name), Some(version)) = (words.next(), words.next()) else {
             continue;
         };
-        if name == me {
+        // The app and its own workspace crates (a path in parentheses) are not dependencies.
+        if name == me || package.contains('(') {
             continue;
         }
         crates.insert((

@@ -4,7 +4,8 @@
 //   <div id="links-job" class="card" data-job-panel="links" data-panel-title="links.job.title"
 //        data-columns="row link code message" hidden>[buttons of its own]</div>
 // The ids of its parts share the prefix (`links-job-progress`, `links-pause`, …); buttons inside
-// the placeholder join the panel's own after "Save results as a file".
+// the placeholder join the panel's own after "Save results as a file" (or before it, with
+// `data-before-export`).
 
 import * as api from './api.js';
 import { $, h, withBusy, clear } from './dom.js';
@@ -217,6 +218,8 @@ function renderPanel(root) {
   const id = (part) => `${prefix}-${part}`;
   const titleId = id('job-title');
   const own = [...root.children];
+  const before = own.filter((el) => el.hasAttribute('data-before-export'));
+  const after = own.filter((el) => !el.hasAttribute('data-before-export'));
   const button = (part, cls, key, hidden) =>
     h('button', { type: 'button', id: id(part), class: `button ${cls}`, 'data-i18n': key, hidden }, t(key));
   root.setAttribute('role', 'region');
@@ -234,8 +237,9 @@ function renderPanel(root) {
       button('pause', 'secondary', 'bulk.pause'),
       button('resume', 'primary', 'bulk.resume', true),
       button('cancel', 'danger-outline', 'bulk.cancel'),
+      before,
       button('export', 'ghost', 'bulk.export'),
-      own),
+      after),
     h('p', { id: id('export-path'), class: 'saved-note', 'aria-live': 'polite' }),
     h('div', { id: id('job-error'), hidden: true }),
     h('div', { id: id('results'), class: 'vtable', tabindex: '0', role: 'region', 'aria-labelledby': titleId },

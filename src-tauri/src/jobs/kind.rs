@@ -16,7 +16,7 @@ use serde_json::{Map, Value};
 use crate::api::{ApiError, Client};
 use crate::i18n::t;
 use crate::jobs::status::{PauseReason, RowStatus};
-use crate::words::ApiErrorWords;
+use crate::words::{ApiErrorWords, FieldProblemWords};
 
 /// A row as a worker holds it: `in_flight` in the journal.
 #[derive(Debug, Clone, PartialEq)]
@@ -261,7 +261,7 @@ pub fn verdict_of_write_error(error: &ApiError) -> Verdict {
         // The client refused a value before sending: nothing went out, the row cannot be sent.
         ApiError::Invalid(problem) => Verdict::Done(RowOutcome::new(
             RowStatus::Failed,
-            Some(format!("{} {}", problem.message, problem.hint)),
+            Some(format!("{} {}", problem.user_message(), problem.hint())),
         )),
         // Refused before it was handled: safe to send again, after the pause it asked for.
         ApiError::RateLimited { retry_after } => Verdict::RetryAfter(
@@ -284,5 +284,31 @@ pub fn reason_of(error: &ApiError) -> PauseReason {
     PauseReason {
         message: error.user_message(),
         hint: error.hint(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::validate::email_address;
+    use crate::i18n::{in_language, Lang};
+
+    /// A value the client refused before sending is worded for the row (journal, table, export,
+    /// history), not left as the client's dictionary keys.
+    #[test]
+    fn a_row_refused_by_the_client_says_why_in_words() {
+        let error = ApiError::Invalid(email_address("ann.example.com").unwrap_err());
+        let Verdict::Done(outcome) = in_language(Lang::En, || verdict_of_write_error(&error))
+        else {
+            panic!("a local refusal settles the row");
+        };
+        assert_eq!(outcome.status, RowStatus::Failed);
+        let message = outcome.message.unwrap_or_default();
+        let english = in_language(Lang::En, || crate::i18n::t("field.email.oneAt"));
+        assert!(message.starts_with(&english), "{message}");
+        assert!(
+            !message.contains("field.") && !message.contains('{'),
+            "{message}"
+        );
     }
 }

@@ -33,6 +33,9 @@ function lookUp() {
       render(await api.call('coupon_details', { text }));
       $('#coupon-state').focus();
     } catch (err) {
+      // The card of an earlier coupon must not look like the answer to this one.
+      current = null;
+      $('#coupon-result').hidden = true;
       showProblem(err, { fields: { code: 'coupon-input' }, box: $('#coupon-error') });
       $('#coupon-input').select();
     }
@@ -53,6 +56,8 @@ function when(value) {
 }
 
 function render(details) {
+  // A new coupon starts with its customer folded away again (a language change keeps it).
+  if (details !== current) $('#coupon-customer-box').open = false;
   current = details;
   const state = STATES.has(details.state) ? details.state : 'not_found';
   const s = details.session;
@@ -63,6 +68,7 @@ function render(details) {
     ? t(`coupon.state.${state}`)
     : t('coupon.state.not_found', { code: details.scanned });
   for (const part of box.querySelectorAll('.details, .actions, #coupon-customer-box')) part.hidden = !s;
+  $('#coupon-copy-feedback').textContent = '';
   if (!s) {
     $('#coupon-qr-figure').hidden = true;
     return;
@@ -84,7 +90,6 @@ function render(details) {
   $('#coupon-expires').textContent = when(s.expiresAt);
   $('#coupon-link').textContent = s.url || '—';
   $('#coupon-copy').disabled = !s.url;
-  $('#coupon-copy-feedback').textContent = '';
   const qr = safeImage(details.qrDataUrl);
   if (qr && s.url) $('#coupon-qr').src = qr;
   else $('#coupon-qr').removeAttribute('src');
