@@ -506,7 +506,11 @@ async fn member_import() {
         let emails: Vec<String> = (0..count)
             .map(|i| format!("m{seed}x{i}@example.com"))
             .collect();
-        let rows: Vec<(usize, MemberFields, Option<(RowStatus, String)>)> = emails
+        let rows: Vec<(
+            usize,
+            MemberFields,
+            Option<(RowStatus, coupon_desk::api::words::Words)>,
+        )> = emails
             .iter()
             .enumerate()
             .map(|(i, e)| {
@@ -566,7 +570,10 @@ async fn mark_many_as_used() {
         let w = World::new().await;
         let ctl = w.ctl();
         let codes = fresh_links(&w.client, rng.random_range(10..60)).await;
-        let rows: Vec<(RedeemInput, Option<(RowStatus, String)>)> = codes
+        let rows: Vec<(
+            RedeemInput,
+            Option<(RowStatus, coupon_desk::api::words::Words)>,
+        )> = codes
             .iter()
             .map(|c| {
                 (

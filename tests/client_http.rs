@@ -17,7 +17,7 @@ use coupon_desk::api::{
 use coupon_desk::sandbox::{
     FailureStatus, Fault, Sandbox, SandboxConfig, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET,
 };
-use coupon_desk::words::ApiErrorWords;
+use coupon_desk::words::Worded;
 
 async fn active_campaign(client: &Client) -> String {
     let filter = CampaignFilter {

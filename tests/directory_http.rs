@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use coupon_desk::api::{ApiError, PaymentStatus, PaymentUpdate, SubaccountFields};
 use coupon_desk::sandbox::{Fault, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET};
-use coupon_desk::words::ApiErrorWords;
+use coupon_desk::words::Worded;
 
 fn code_of<T: std::fmt::Debug>(result: Result<T, ApiError>) -> u32 {
     match result {

@@ -106,7 +106,7 @@ async fn crash_worker() {
             jobs.run(&job, client, Arc::new(NoProgress)).unwrap();
             let end = jobs.wait_until_settled(&job).await.unwrap();
             assert_eq!(end.state, JobState::Finished, "{end:?}");
-            jobs.export_results_csv(&job, Path::new(&env(EXPORT)))
+            jobs.export_results_csv(&job, Path::new(&env(EXPORT)), &clients::english)
                 .unwrap();
         }
         // The randomized runs: the first run may have ended before its kill, or paused on a fault
@@ -124,7 +124,7 @@ async fn crash_worker() {
                     .map(|id| coupon_desk::jobs::JobId::new(id.trim()))
                     .expect("the first run noted its job"),
             };
-            jobs.export_results_csv(&job, Path::new(&env(EXPORT)))
+            jobs.export_results_csv(&job, Path::new(&env(EXPORT)), &clients::english)
                 .unwrap();
         }
         other => panic!("unknown worker mode {other}"),

@@ -4,6 +4,7 @@
 #[path = "support/clients.rs"]
 mod clients;
 use clients::job_client;
+use clients::Said;
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -302,6 +303,7 @@ async fn faults_with_check_unique_end_with_every_row_sent_once() {
         .iter()
         .filter(|r| {
             r.message
+                .said()
                 .as_deref()
                 .is_some_and(|m| m.contains("confirmed"))
         })
@@ -350,7 +352,7 @@ async fn faults_without_check_unique_are_looked_up_and_never_resent_blind() {
     assert_eq!(end.failed, 0, "a refused (429) request is sent again");
     let confirmed = rows
         .iter()
-        .filter(|r| r.message.as_deref() == Some("Sent (confirmed after an interruption)."))
+        .filter(|r| r.message.said().as_deref() == Some("Sent (confirmed after an interruption)."))
         .count();
     assert_eq!(
         confirmed, 3,
@@ -389,11 +391,11 @@ async fn an_account_failure_mid_run_pauses_with_the_reason_and_resume_finishes()
         .clone()
         .expect("the job says why it paused");
     assert!(
-        reason.message.to_lowercase().contains("e-mail")
-            || reason.message.to_lowercase().contains("email"),
+        reason.message.said().to_lowercase().contains("e-mail")
+            || reason.message.said().to_lowercase().contains("email"),
         "{reason:?}"
     );
-    assert!(!reason.hint.is_empty());
+    assert!(!reason.hint.said().is_empty());
     assert_eq!(
         paused.failed, 0,
         "rows refused with 104 are not failed, they wait"
@@ -505,7 +507,7 @@ async fn pause_resume_and_cancel_leave_the_journal_and_the_sandbox_in_agreement(
     assert_eq!(not_sent.len(), cancelled.remaining);
     assert!(not_sent
         .iter()
-        .all(|r| r.message.as_deref() == Some("Not sent — the job was cancelled.")));
+        .all(|r| r.message.said().as_deref() == Some("Not sent — the job was cancelled.")));
     assert!(s.jobs.unfinished().unwrap().is_empty());
     assert!(matches!(
         s.jobs
@@ -514,7 +516,9 @@ async fn pause_resume_and_cancel_leave_the_journal_and_the_sandbox_in_agreement(
     ));
 
     let export = s._dir.path().join("results.csv");
-    s.jobs.export_results_csv(&job, &export).unwrap();
+    s.jobs
+        .export_results_csv(&job, &export, &clients::english)
+        .unwrap();
     let text = std::fs::read_to_string(&export).unwrap();
     let mut reader = csv::Reader::from_reader(text.trim_start_matches('\u{feff}').as_bytes());
     let statuses: Vec<String> = reader
@@ -564,11 +568,15 @@ async fn file_problems_and_bounces_are_never_sent_and_never_stop_the_job() {
         ]
     );
     assert_eq!(
-        rows[3].message.as_deref(),
+        rows[3].message.said().as_deref(),
         Some("Also on row 1 of the file.")
     );
     assert!(
-        rows[4].message.as_deref().is_some_and(|m| !m.is_empty()),
+        rows[4]
+            .message
+            .said()
+            .as_deref()
+            .is_some_and(|m| !m.is_empty()),
         "the bounce says why"
     );
     assert_eq!(
@@ -604,10 +612,10 @@ async fn a_second_job_to_the_same_addresses_skips_them_with_check_unique() {
         (JobState::Finished, 0, 20)
     );
     let rows = s.all_rows(&second);
-    assert!(rows
-        .iter()
-        .all(|r| r.message.as_deref() == Some("Already had this coupon.")
-            && r.field("singleUseUrl").is_some()));
+    assert!(rows.iter().all(
+        |r| r.message.said().as_deref() == Some("Already had this coupon.")
+            && r.field("singleUseUrl").is_some()
+    ));
     assert_eq!(s.ctl().emails_sent().len(), 20);
 }
 
@@ -671,9 +679,9 @@ async fn a_wrong_api_address_pauses_with_the_reason_and_marks_no_row_unknown() {
             "nothing was sent, so nothing is unknown (check_unique {check_unique})"
         );
         let reason = paused.pause_reason.clone().expect("the job says why");
-        assert!(reason.message.contains("HTTP 404"), "{reason:?}");
+        assert!(reason.message.said().contains("HTTP 404"), "{reason:?}");
         assert!(
-            reason.hint.contains("API addresses in Settings"),
+            reason.hint.said().contains("API addresses in Settings"),
             "{reason:?}"
         );
         let rows = s.all_rows(&job);
@@ -743,11 +751,13 @@ async fn cancelling_while_a_send_is_in_doubt_leaves_it_unknown_not_unsent() {
     assert!(rows
         .iter()
         .filter(|r| r.status == RowStatus::Pending)
-        .all(|r| r.message.as_deref() == Some("Not sent — the job was cancelled.")));
+        .all(|r| r.message.said().as_deref() == Some("Not sent — the job was cancelled.")));
     let history = outcomes_of(&s, &job);
     assert_eq!(history.iter().filter(|(_, o)| o == "unknown").count(), 2);
     let export = s._dir.path().join("cancelled.csv");
-    s.jobs.export_results_csv(&job, &export).unwrap();
+    s.jobs
+        .export_results_csv(&job, &export, &clients::english)
+        .unwrap();
     let text = std::fs::read_to_string(&export).unwrap();
     assert_eq!(text.matches(",unknown,").count(), 2, "{text}");
     assert_eq!(text.matches(",not sent,").count(), 4, "{text}");
@@ -783,7 +793,7 @@ async fn a_timed_out_send_is_looked_up_not_resent_while_it_may_still_run() {
     assert!(rows.iter().all(|r| r.field("singleUseUrl").is_some()));
     assert!(rows
         .iter()
-        .all(|r| r.message.as_deref() == Some("Sent (confirmed after an interruption).")));
+        .all(|r| r.message.said().as_deref() == Some("Sent (confirmed after an interruption).")));
 }
 
 /// 3. A row whose first request may have delivered is not marked failed by a later refusal.
@@ -870,12 +880,12 @@ async fn ten_identical_refusals_in_a_row_pause_the_job_with_their_reason() {
         40 - coupon_desk::jobs::SAME_REFUSAL_PAUSE_AFTER
     );
     let reason = end.pause_reason.expect("a reason");
-    assert!(reason.message.contains("same reason"), "{reason:?}");
+    assert!(reason.message.said().contains("same reason"), "{reason:?}");
     assert!(
-        reason.message.contains("bounce"),
+        reason.message.said().contains("bounce"),
         "the refusal's own words: {reason:?}"
     );
-    assert!(reason.hint.contains("Resume"), "{reason:?}");
+    assert!(reason.hint.said().contains("Resume"), "{reason:?}");
 }
 
 /// 6. A row status this version does not know is in doubt: shown as unknown, never sent.

@@ -5,6 +5,7 @@
 #[path = "support/clients.rs"]
 mod clients;
 use clients::JobDesk;
+use clients::Said;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -185,17 +186,20 @@ async fn removing_a_list_confirms_a_removal_whose_reply_was_lost_and_says_what_w
     assert_eq!(rows[1].status, RowStatus::Failed, "{rows:?}");
     assert!(rows[1]
         .message
+        .said()
         .as_deref()
         .unwrap()
         .contains("already removed"));
     assert_eq!(
-        rows[0].message.as_deref(),
+        rows[0].message.said().as_deref(),
         Some("Removed (confirmed after an interruption)."),
         "{rows:?}"
     );
     assert!(codes.iter().all(|c| !ctl.session_exists(c)));
     let export = s._dir.path().join("removed.csv");
-    s.jobs.export_results_csv(&job, &export).unwrap();
+    s.jobs
+        .export_results_csv(&job, &export, &clients::english)
+        .unwrap();
     let text = std::fs::read_to_string(&export).unwrap();
     assert!(
         text.starts_with("\u{feff}row,code,campaign,status,message"),

@@ -6,6 +6,7 @@
 #[path = "support/clients.rs"]
 mod clients;
 use clients::JobDesk;
+use clients::Said;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -142,18 +143,26 @@ async fn a_stack_is_checked_then_its_valid_coupons_are_marked_once_and_the_rest_
         "three coupons, one batch"
     );
     let rows = s.jobs.rows(&job, 0, 10).unwrap().rows;
-    assert_eq!(rows[0].message.as_deref(), Some("Marked as used."));
+    assert_eq!(rows[0].message.said().as_deref(), Some("Marked as used."));
     assert!(rows[0].field("validatedAt").is_some());
     assert_eq!(rows[3].status, RowStatus::Skipped);
     assert!(rows[3]
         .message
+        .said()
         .as_deref()
         .unwrap()
         .starts_with("Already used on "));
-    assert!(rows[5].message.as_deref().unwrap().starts_with("Not found"));
+    assert!(rows[5]
+        .message
+        .said()
+        .as_deref()
+        .unwrap()
+        .starts_with("Not found"));
 
     let export = s.dir.path().join("used.csv");
-    s.jobs.export_results_csv(&job, &export).unwrap();
+    s.jobs
+        .export_results_csv(&job, &export, &clients::english)
+        .unwrap();
     let text = std::fs::read_to_string(&export).unwrap();
     assert!(
         text.starts_with("\u{feff}row,scanned,code,campaign,status,validated_at,message"),
@@ -191,6 +200,7 @@ async fn a_batch_whose_reply_is_lost_is_read_again_and_never_validated_twice() {
     let rows = s.jobs.rows(&job, 0, 10).unwrap().rows;
     assert!(rows.iter().all(|r| r
         .message
+        .said()
         .as_deref()
         .is_some_and(|m| m.contains("the answer was lost"))));
 }
@@ -241,12 +251,18 @@ async fn a_coupon_used_or_voided_between_the_check_and_the_confirm_is_not_marked
     assert!(
         rows[0]
             .message
+            .said()
             .as_deref()
             .unwrap()
             .starts_with("Already used on 20"),
         "{rows:?}"
     );
-    assert!(rows[1].message.as_deref().unwrap().starts_with("Voided"));
+    assert!(rows[1]
+        .message
+        .said()
+        .as_deref()
+        .unwrap()
+        .starts_with("Voided"));
     assert_eq!(s.times_validated(links[0].code.as_str()), 1);
     assert_eq!(s.times_validated(links[1].code.as_str()), 0);
     assert_eq!(s.times_validated(links[2].code.as_str()), 1);

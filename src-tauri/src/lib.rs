@@ -24,6 +24,7 @@ pub mod qr;
 pub use coupontools_sandbox as sandbox;
 pub mod secrets;
 pub mod settings;
+pub mod shown_jobs;
 pub mod state;
 #[cfg(test)]
 mod ui_dictionaries;

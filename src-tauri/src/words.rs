@@ -5,10 +5,10 @@
 pub(crate) mod api_error_tests;
 #[cfg(test)]
 mod field_problem_tests;
+#[cfg(test)]
+mod job_error_tests;
 
-use crate::api::validate::FieldProblem;
-use crate::api::words::{Value, Words};
-use crate::api::ApiError;
+use crate::api::words::{Explain, Value, Words};
 use crate::i18n::{self, group_digits, Arg, Lang};
 
 /// The words in the window's language.
@@ -20,7 +20,7 @@ pub fn say_in(lang: Lang, words: &Words) -> String {
     let args: Vec<(&str, &dyn Arg)> = words
         .values
         .iter()
-        .map(|(name, value)| (*name, value as &dyn Arg))
+        .map(|(name, value)| (name.as_ref(), value as &dyn Arg))
         .collect();
     i18n::t_in(lang, &words.key, &args)
 }
@@ -42,34 +42,19 @@ impl Arg for Value {
     }
 }
 
-/// What went wrong in a call and what to do, worded.
-pub trait ApiErrorWords {
+/// What went wrong and what to do, worded: for the client's errors, a field's problem and the
+/// desk's own errors alike (anything that can `Explain` itself).
+pub trait Worded {
     fn user_message(&self) -> String;
     fn hint(&self) -> String;
 }
 
-impl ApiErrorWords for ApiError {
+impl<T: Explain + ?Sized> Worded for T {
     fn user_message(&self) -> String {
         say(&self.words().0)
     }
 
     fn hint(&self) -> String {
         say(&self.words().1)
-    }
-}
-
-/// A field's problem, worded.
-pub trait FieldProblemWords {
-    fn user_message(&self) -> String;
-    fn hint(&self) -> String;
-}
-
-impl FieldProblemWords for FieldProblem {
-    fn user_message(&self) -> String {
-        say(&self.message)
-    }
-
-    fn hint(&self) -> String {
-        say(&self.hint)
     }
 }

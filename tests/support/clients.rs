@@ -73,3 +73,31 @@ impl JobDesk {
         }
     }
 }
+
+/// What a job's row or pause says, worded in English as the window would show it (the engine
+/// keeps words, not sentences).
+pub trait Said {
+    type Text;
+    fn said(&self) -> Self::Text;
+}
+
+impl Said for coupon_desk::api::words::Words {
+    type Text = String;
+    fn said(&self) -> String {
+        coupon_desk::i18n::in_language(coupon_desk::i18n::Lang::En, || {
+            coupon_desk::words::say(self)
+        })
+    }
+}
+
+impl Said for Option<coupon_desk::api::words::Words> {
+    type Text = Option<String>;
+    fn said(&self) -> Option<String> {
+        self.as_ref().map(Said::said)
+    }
+}
+
+/// Words the results export in English.
+pub fn english(words: &coupon_desk::api::words::Words) -> String {
+    words.said()
+}

@@ -917,6 +917,10 @@ export default {
   'job.row.unknown': 'Unknown — the e-mail may have been sent. Check before resending.',
   'job.row.unknownGeneric': 'Unknown — this may already have been done in Coupontools. Check there before trying again.',
   'job.row.cancelled': 'Not sent — the job was cancelled.',
+  'job.row.refusedHere': 'Not sent — {message} {hint}',
+  // A message kept by an older version, shown as it was written.
+  'job.row.asWritten': '{text}',
+  'job.row.withReason': '{lead} {reason}',
   'job.email.alreadyHad': 'Already had this coupon.',
   'job.email.confirmed': 'Sent (confirmed after an interruption).',
   'job.email.linkUnknown': "Sent — Coupontools did not give the link; find it under the campaign's sessions.",

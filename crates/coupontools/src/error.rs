@@ -418,3 +418,9 @@ fn coupontools_words(code: u32, description: &str) -> (Words, Words) {
     };
     (message, hint)
 }
+
+impl crate::words::Explain for ApiError {
+    fn words(&self) -> (Words, Words) {
+        ApiError::words(self)
+    }
+}

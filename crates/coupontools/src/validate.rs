@@ -20,6 +20,12 @@ pub struct FieldProblem {
     pub hint: Words,
 }
 
+impl crate::words::Explain for FieldProblem {
+    fn words(&self) -> (Words, Words) {
+        (self.message.clone(), self.hint.clone())
+    }
+}
+
 impl FieldProblem {
     pub fn new(field: &'static str, message: Words, hint: Words) -> Self {
         FieldProblem {

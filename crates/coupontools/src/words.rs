@@ -6,15 +6,19 @@ use std::borrow::Cow;
 use std::fmt::{self, Display};
 
 /// A message to be worded by the app: `key` names it in the dictionaries.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+///
+/// It round-trips through serde, so what a job's row said can be stored as data and worded in
+/// the language of whoever reads it later.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Words {
     pub key: Cow<'static, str>,
-    pub values: Vec<(&'static str, Value)>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub values: Vec<(Cow<'static, str>, Value)>,
 }
 
 /// A value for a placeholder, kept typed so the app can write a number its language's way and
 /// pick a plural form by `count`.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Value {
     /// Text as is (a name, an address, the server's own words).
     Text(String),
@@ -41,7 +45,10 @@ impl Words {
     ) -> Words {
         Words {
             key: key.into(),
-            values: values.iter().map(|(n, v)| (*n, v.to_value())).collect(),
+            values: values
+                .iter()
+                .map(|(n, v)| (Cow::Borrowed(*n), v.to_value()))
+                .collect(),
         }
     }
 
@@ -68,6 +75,11 @@ impl Display for Words {
         }
         Ok(())
     }
+}
+
+/// Anything that went wrong and can say so: what happened, and what to do about it.
+pub trait Explain {
+    fn words(&self) -> (Words, Words);
 }
 
 /// What may fill a placeholder.
@@ -116,5 +128,25 @@ pub struct Plain<T: Display>(pub T);
 impl<T: Display> ToValue for Plain<T> {
     fn to_value(&self) -> Value {
         Value::Plain(self.0.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn words_come_back_from_storage_as_they_went_in() {
+        let reason = Words::with("job.import.refused", &[("reason", &"Kaart vol")]);
+        let words = Words::with(
+            "job.links.cantAsk",
+            &[("count", &1234u32), ("code", &Plain(503)), ("why", &reason)],
+        );
+        let stored = serde_json::to_string(&words).expect("words are plain data");
+        let back: Words = serde_json::from_str(&stored).expect("and read back");
+        assert_eq!(back, words);
+        assert_eq!(back.value("count"), Some(&Value::Number(1234)));
+        let bare: Words = serde_json::from_str(r#"{"key":"job.row.unknown"}"#).expect("no values");
+        assert_eq!(bare, Words::new("job.row.unknown"));
     }
 }

@@ -185,7 +185,7 @@ async fn bench_links(amount: u32, folder: &std::path::Path) -> Result<Vec<String
     }
     let csv = folder.join("links.csv");
     let started = Instant::now();
-    jobs.export_results_csv(&job, &csv)
+    jobs.export_results_csv(&job, &csv, &coupon_desk::words::say)
         .map_err(|e| format!("{e:?}"))?;
     let export = started.elapsed();
     sandbox.stop().await;

@@ -12,7 +12,7 @@ use crate::history;
 use crate::i18n::tf;
 use crate::settings::{AccountKind, Preferences};
 use crate::state::AppState;
-use crate::words::ApiErrorWords;
+use crate::words::Worded;
 
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]

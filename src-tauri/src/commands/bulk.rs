@@ -15,9 +15,11 @@ use crate::error_kind::ErrorKind;
 use crate::i18n::{t, tf};
 use crate::jobs::{
     self, ColumnMapping, EmailJobSpec, EmailList, JobError, JobId, JobManager, JobProgress,
-    JobRows, JobSummary, ListError, ProgressSink,
+    ListError, ProgressSink,
 };
+use crate::shown_jobs::{ShownEmailList, ShownProgress, ShownRows, ShownSummary};
 use crate::state::AppState;
+use crate::words::{say, Worded};
 
 /// The preview shows this many rows; the whole list is checked and counted all the same.
 const PREVIEW_ROWS: usize = 500;
@@ -50,11 +52,11 @@ impl From<JobError> for UiError {
 }
 
 /// Forwards progress to the window. A window that went away just stops listening; the job goes on.
-pub(crate) struct ChannelSink(pub(crate) Channel<JobProgress>);
+pub(crate) struct ChannelSink(pub(crate) Channel<ShownProgress>);
 
 impl ProgressSink for ChannelSink {
     fn report(&self, progress: &JobProgress) {
-        let _ = self.0.send(progress.clone());
+        let _ = self.0.send(ShownProgress::from(progress));
     }
 }
 
@@ -72,8 +74,12 @@ pub(crate) fn manager(state: &AppState) -> Result<&JobManager, UiError> {
 pub async fn preview_email_list(
     text: String,
     mapping: Option<ColumnMapping>,
-) -> Result<EmailList, UiError> {
-    blocking(move || Ok(EmailList::parse(&text, mapping)?.preview(PREVIEW_ROWS))).await
+) -> Result<ShownEmailList, UiError> {
+    blocking(move || {
+        let list = EmailList::parse(&text, mapping)?;
+        Ok(ShownEmailList::from(&list.preview(PREVIEW_ROWS)))
+    })
+    .await
 }
 
 #[derive(Debug, Serialize)]
@@ -139,7 +145,8 @@ fn read_list_file(path: &std::path::Path) -> Result<PickedFile, UiError> {
 #[tauri::command]
 pub async fn save_list_template<R: Runtime>(app: AppHandle<R>) -> Result<SavedFile, UiError> {
     let path = export_path(&app, "coupon-desk-list-template", "csv")?;
-    write_file(&path, jobs::template_csv().as_bytes())?;
+    let header = say(&jobs::template_header());
+    write_file(&path, jobs::template_csv(&header).as_bytes())?;
     Ok(SavedFile {
         path: path.display().to_string(),
     })
@@ -170,7 +177,7 @@ pub struct StartedJob {
 pub async fn start_email_job(
     state: State<'_, AppState>,
     input: StartJobInput,
-    on_progress: Channel<JobProgress>,
+    on_progress: Channel<ShownProgress>,
 ) -> Result<StartedJob, UiError> {
     let manager = manager(&state)?.clone();
     let account = active_account(&state).await?;
@@ -219,7 +226,7 @@ pub async fn cancel_job(state: State<'_, AppState>, job_id: JobId) -> Result<(),
 pub async fn resume_job(
     state: State<'_, AppState>,
     job_id: JobId,
-    on_progress: Channel<JobProgress>,
+    on_progress: Channel<ShownProgress>,
 ) -> Result<(), UiError> {
     let manager = manager(&state)?.clone();
     let summary = {
@@ -251,13 +258,13 @@ pub async fn resume_job(
 pub async fn unfinished_jobs(
     state: State<'_, AppState>,
     kind: Option<String>,
-) -> Result<Vec<JobSummary>, UiError> {
+) -> Result<Vec<ShownSummary>, UiError> {
     let manager = manager(&state)?.clone();
     let mut jobs = blocking(move || Ok(manager.unfinished()?)).await?;
     if let Some(kind) = kind {
         jobs.retain(|job| job.kind == kind);
     }
-    Ok(jobs)
+    Ok(jobs.into_iter().map(ShownSummary::from).collect())
 }
 
 #[tauri::command]
@@ -266,9 +273,9 @@ pub async fn job_rows(
     job_id: JobId,
     offset: usize,
     limit: usize,
-) -> Result<JobRows, UiError> {
+) -> Result<ShownRows, UiError> {
     let manager = manager(&state)?.clone();
-    blocking(move || Ok(manager.rows(&job_id, offset, limit)?)).await
+    blocking(move || Ok(ShownRows::from(manager.rows(&job_id, offset, limit)?))).await
 }
 
 #[tauri::command]
@@ -280,7 +287,7 @@ pub async fn export_job_results<R: Runtime>(
     let manager = manager(&state)?.clone();
     let path = export_path(&app, "coupon-desk-results", "csv")?;
     let target = path.clone();
-    blocking(move || Ok(manager.export_results_csv(&job_id, &target)?)).await?;
+    blocking(move || Ok(manager.export_results_csv(&job_id, &target, &say)?)).await?;
     Ok(SavedFile {
         path: path.display().to_string(),
     })

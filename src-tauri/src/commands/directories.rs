@@ -14,6 +14,7 @@ use super::bulk::{manager, ChannelSink, StartedJob};
 use super::history::{save_csv, SavedFile};
 use super::{blocking, may_have_taken_effect, record_history, settle_time, UiError};
 use crate::api::directories::DEFAULT_PAGE_CONCURRENCY;
+use crate::api::words::Words;
 use crate::api::{
     validate, Campaign, Category, Directory, DirectoryUser, PaymentStatus, PaymentUpdate,
 };
@@ -21,10 +22,10 @@ use crate::error_kind::ErrorKind;
 use crate::history::{Line, Outcome};
 use crate::i18n::t;
 use crate::jobs::kinds::directory_payment::{look_up_payment, PaymentSeen};
-use crate::jobs::{JobProgress, PaymentInput, PaymentJobSpec, PaymentRow, RowStatus};
+use crate::jobs::{PaymentInput, PaymentJobSpec, PaymentRow, RowStatus};
 use crate::settings::AccountRecord;
+use crate::shown_jobs::ShownProgress;
 use crate::state::AppState;
-use crate::words::FieldProblemWords;
 
 /// Bumped by "Cancel": a member load that sees a newer number stops between pages.
 static MEMBERS_GENERATION: AtomicU64 = AtomicU64::new(0);
@@ -323,7 +324,7 @@ pub async fn set_member_payment(
 }
 
 /// A line of a pasted list: its number, and whom it names or why it names nobody.
-pub type PastedLine = (usize, Result<PastedMember, String>);
+pub type PastedLine = (usize, Result<PastedMember, Words>);
 
 /// Who a line of a pasted list means: a `reg_…` ID or an e-mail address of the directory.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -364,11 +365,11 @@ pub fn parse_pasted_members(text: &str) -> Result<Vec<PastedLine>, UiError> {
         let named = if cell.contains('@') {
             validate::email_address(cell)
                 .map(|e| PastedMember::Email(e.to_ascii_lowercase()))
-                .map_err(|p| p.user_message())
+                .map_err(|p| p.message)
         } else {
             validate::directory_user_id(cell)
                 .map(PastedMember::Id)
-                .map_err(|p| p.user_message())
+                .map_err(|p| p.message)
         };
         rows.push((i + 1, named));
     }
@@ -390,11 +391,11 @@ pub fn payment_rows(
         .collect();
     let mut seen = std::collections::HashSet::new();
     let mut rows = Vec::new();
-    let mut push = |row: usize, user: String, email: String, problem: Option<String>| {
+    let mut push = |row: usize, user: String, email: String, problem: Option<Words>| {
         let settled = match problem {
             Some(p) => Some((RowStatus::Failed, p)),
             None if !seen.insert(user.clone()) => {
-                Some((RowStatus::Skipped, t("directories.job.twice")))
+                Some((RowStatus::Skipped, Words::new("directories.job.twice")))
             }
             None => None,
         };
@@ -407,7 +408,7 @@ pub fn payment_rows(
                 i + 1,
                 id.clone(),
                 String::new(),
-                Some(t("directories.job.notInDirectory")),
+                Some(Words::new("directories.job.notInDirectory")),
             ),
         }
     }
@@ -422,7 +423,7 @@ pub fn payment_rows(
                     row,
                     id.clone(),
                     String::new(),
-                    Some(t("directories.job.notInDirectory")),
+                    Some(Words::new("directories.job.notInDirectory")),
                 ),
             },
             Ok(PastedMember::Email(email)) => match by_email.get(email) {
@@ -431,7 +432,7 @@ pub fn payment_rows(
                     row,
                     String::new(),
                     email.clone(),
-                    Some(t("directories.job.notInDirectory")),
+                    Some(Words::new("directories.job.notInDirectory")),
                 ),
             },
         }
@@ -459,7 +460,7 @@ pub struct PaymentJobInput {
 pub async fn start_payment_job(
     state: State<'_, AppState>,
     input: PaymentJobInput,
-    on_progress: Channel<JobProgress>,
+    on_progress: Channel<ShownProgress>,
 ) -> Result<StartedJob, UiError> {
     let directory = validate::directory_id(&input.directory)?;
     let update = input.payment.checked()?;

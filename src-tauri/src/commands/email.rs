@@ -16,7 +16,7 @@ use crate::i18n::{t, tf};
 use crate::jobs::kinds::email::{session_of_this_send, settle_in_doubt};
 use crate::jobs::{EmailSpec, Reconciled, RowStatus};
 use crate::state::AppState;
-use crate::words::ApiErrorWords;
+use crate::words::Worded;
 
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]

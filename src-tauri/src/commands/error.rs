@@ -12,7 +12,7 @@ use crate::i18n::t;
 use crate::secrets::SecretsError;
 use crate::settings::SettingsError;
 use crate::state::ClientError;
-use crate::words::{ApiErrorWords, FieldProblemWords};
+use crate::words::Worded;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]

@@ -9,6 +9,7 @@ use super::{blocking, UiError};
 use crate::error_kind::ErrorKind;
 use crate::history::{self, Entry, Filter};
 use crate::i18n::{t, tf};
+use crate::shown_jobs::shown_entry;
 use crate::state::AppState;
 
 #[derive(Debug, Serialize)]
@@ -31,7 +32,11 @@ pub async fn list_history(
 ) -> Result<Vec<Entry>, UiError> {
     let path = state.db_path();
     let filter = of_active_account(&state, filter).await;
-    blocking(move || Ok(history::list(&crate::db::open(&path)?, &filter)?)).await
+    blocking(move || {
+        let entries = history::list(&crate::db::open(&path)?, &filter)?;
+        Ok(entries.into_iter().map(shown_entry).collect())
+    })
+    .await
 }
 
 /// Writes every line that matches the filter (not only the page on screen) to Downloads.
@@ -46,7 +51,10 @@ pub async fn export_history<R: Runtime>(
     let path = export_path(&app, "coupon-desk-history", "csv")?;
     let target = path.clone();
     blocking(move || {
-        let entries = history::list_all(&crate::db::open(&db)?, &filter)?;
+        let entries: Vec<Entry> = history::list_all(&crate::db::open(&db)?, &filter)?
+            .into_iter()
+            .map(shown_entry)
+            .collect();
         history::write_csv(&target, &entries).map_err(|e| cannot_write(&target, e))
     })
     .await?;

@@ -21,10 +21,11 @@ use crate::api::{
 use crate::error_kind::ErrorKind;
 use crate::history::{Line, Outcome};
 use crate::i18n::{t, tf, Plain};
-use crate::jobs::{ImportSpec, JobProgress, RowStatus};
+use crate::jobs::{ImportSpec, RowStatus};
 use crate::settings::AccountRecord;
+use crate::shown_jobs::ShownProgress;
 use crate::state::AppState;
-use crate::words::{ApiErrorWords, FieldProblemWords};
+use crate::words::{say, Worded};
 
 /// Pages of members fetched at once: 4 × 100 members keeps a 10 000-member card under a few
 /// seconds at 100 ms a page without pressing the server.
@@ -817,6 +818,9 @@ pub struct ImportRow {
     pub row: usize,
     pub member: MemberFields,
     pub problem: Option<String>,
+    /// The same problem as data, for the job's row (worded again in whatever language reads it).
+    #[serde(skip)]
+    pub problem_words: Option<Words>,
     /// The e-mail of an earlier row: skipped, not failed (the problem's words are in the
     /// person's language, so the job cannot tell it from them).
     #[serde(skip)]
@@ -1021,14 +1025,19 @@ pub fn parse_member_file(
                     .email
                     .as_ref()
                     .is_some_and(|e| !seen.insert(e.to_lowercase()));
-                (member, twice.then(|| t("cmd.loyalty.import.twice")), twice)
+                (
+                    member,
+                    twice.then(|| Words::new("cmd.loyalty.import.twice")),
+                    twice,
+                )
             }
-            Err(problem) => (raw, Some(problem.user_message()), false),
+            Err(problem) => (raw, Some(problem.message), false),
         };
         rows.push(ImportRow {
             row,
             member,
-            problem,
+            problem: problem.as_ref().map(say),
+            problem_words: problem,
             duplicate,
         });
     }
@@ -1069,7 +1078,7 @@ pub async fn start_member_import(
     card_name: String,
     text: String,
     mapping: Option<ImportMapping>,
-    on_progress: Channel<JobProgress>,
+    on_progress: Channel<ShownProgress>,
 ) -> Result<StartedJob, UiError> {
     let Card::V4(id) = card_of(&card)? else {
         return Err(v3_only_action());
@@ -1089,7 +1098,7 @@ pub async fn start_member_import(
             .2
             .into_iter()
             .map(|r| {
-                let settled = r.problem.map(|p| {
+                let settled = r.problem_words.map(|p| {
                     let status = if r.duplicate {
                         RowStatus::Skipped
                     } else {

@@ -15,7 +15,7 @@ use crate::history::{Line, Outcome};
 use crate::i18n::{t, tf};
 use crate::settings::AccountRecord;
 use crate::state::AppState;
-use crate::words::ApiErrorWords;
+use crate::words::Worded;
 
 /// What the counter shows about one coupon.
 #[derive(Debug, Clone, Serialize)]

@@ -11,13 +11,15 @@ use tauri::State;
 
 use super::bulk::{manager, ChannelSink, StartedJob};
 use super::{active_account, blocking, UiError};
+use crate::api::words::Words;
 use crate::api::{validate, Client, CounterState, Found, MAX_SCAN_CHARS};
 use crate::error_kind::ErrorKind;
 use crate::i18n::{t, tf};
 use crate::jobs::kinds::redeem_many::skip_reason;
-use crate::jobs::{JobProgress, RedeemInput, RowStatus};
+use crate::jobs::{RedeemInput, RowStatus};
+use crate::shown_jobs::ShownProgress;
 use crate::state::AppState;
-use crate::words::ApiErrorWords;
+use crate::words::Worded;
 
 /// Codes in one stack: a day's paper coupons, not a mailing list.
 pub const MAX_STACK: usize = 500;
@@ -185,7 +187,7 @@ pub async fn check_stack(client: &Client, lines: Vec<String>) -> Result<Vec<Stac
 
 /// What the job stores for one checked line: valid coupons to validate, the rest settled as
 /// skipped with their reason.
-pub fn job_row(line: &StackLine) -> Result<(RedeemInput, Option<(RowStatus, String)>), UiError> {
+pub fn job_row(line: &StackLine) -> Result<(RedeemInput, Option<(RowStatus, Words)>), UiError> {
     let scanned: String = line.text.chars().take(MAX_SCAN_CHARS).collect();
     let campaign = line.campaign.clone().unwrap_or_default();
     if line.state == "valid" {
@@ -204,7 +206,13 @@ pub fn job_row(line: &StackLine) -> Result<(RedeemInput, Option<(RowStatus, Stri
         time::OffsetDateTime::parse(w, &time::format_description::well_known::Rfc3339).ok()
     });
     let reason = match (line.state.as_str(), &line.message) {
-        ("unchecked", Some(why)) => format!("{} {why}", skip_reason("unchecked", None, 0)),
+        ("unchecked", Some(why)) => Words::with(
+            "job.row.withReason",
+            &[
+                ("lead", &skip_reason("unchecked", None, 0)),
+                ("reason", why),
+            ],
+        ),
         (state, _) => skip_reason(state, at, line.matches),
     };
     Ok((
@@ -225,8 +233,8 @@ pub fn job_row(line: &StackLine) -> Result<(RedeemInput, Option<(RowStatus, Stri
 /// The lines come from the window: a coupon listed twice as valid is sent once, the later line
 /// skipped as a repeat (two rows of one coupon would both read "used" back after a lost reply).
 fn once_per_code(
-    rows: Vec<(RedeemInput, Option<(RowStatus, String)>)>,
-) -> Vec<(RedeemInput, Option<(RowStatus, String)>)> {
+    rows: Vec<(RedeemInput, Option<(RowStatus, Words)>)>,
+) -> Vec<(RedeemInput, Option<(RowStatus, Words)>)> {
     let mut seen = std::collections::HashSet::new();
     rows.into_iter()
         .map(|(input, settled)| {
@@ -247,7 +255,7 @@ fn once_per_code(
 pub async fn start_redeem_many_job(
     state: State<'_, AppState>,
     lines: Vec<StackLine>,
-    on_progress: Channel<JobProgress>,
+    on_progress: Channel<ShownProgress>,
 ) -> Result<StartedJob, UiError> {
     if lines.len() > MAX_STACK {
         return Err(stack_problem(
@@ -275,6 +283,7 @@ pub async fn start_redeem_many_job(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::words::say;
 
     fn line(state: &str, code: Option<&str>) -> StackLine {
         StackLine {
@@ -334,6 +343,7 @@ mod tests {
         });
         let (status, reason) = settled.unwrap();
         assert_eq!(status, RowStatus::Skipped);
+        let reason = crate::i18n::in_language(crate::i18n::Lang::En, || say(&reason));
         assert!(reason.contains("2026-11-01 10:00 UTC"), "{reason}");
         let (input, settled) = job_row(&line("not_found", None)).unwrap();
         assert_eq!(

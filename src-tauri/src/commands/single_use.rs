@@ -17,9 +17,10 @@ use crate::api::{validate, ApiError, Client, SessionSearch, SingleUseLink, Singl
 use crate::error_kind::ErrorKind;
 use crate::history::{Line, Outcome};
 use crate::i18n::{t, tf};
-use crate::jobs::{AutomatedCodesSpec, CreateLinksSpec, JobId, JobProgress, RemoveInput};
+use crate::jobs::{AutomatedCodesSpec, CreateLinksSpec, JobId, RemoveInput};
+use crate::shown_jobs::ShownProgress;
 use crate::state::AppState;
-use crate::words::{ApiErrorWords, FieldProblemWords};
+use crate::words::Worded;
 
 /// Links in a ZIP of QR codes at most: a print run, not a whole 100 000 (that would be ~2 GB).
 pub const MAX_QR_ZIP: usize = 5_000;
@@ -287,7 +288,7 @@ pub struct ManyLinksInput {
 pub async fn start_links_job(
     state: State<'_, AppState>,
     input: ManyLinksInput,
-    on_progress: Channel<JobProgress>,
+    on_progress: Channel<ShownProgress>,
 ) -> Result<StartedJob, UiError> {
     let spec = links_spec(&input)?;
     let manager = manager(&state)?.clone();
@@ -490,7 +491,7 @@ pub struct RemoveLink {
 pub async fn start_removal_job(
     state: State<'_, AppState>,
     links: Vec<RemoveLink>,
-    on_progress: Channel<JobProgress>,
+    on_progress: Channel<ShownProgress>,
 ) -> Result<StartedJob, UiError> {
     let mut inputs = Vec::with_capacity(links.len());
     for link in links {

@@ -1,8 +1,8 @@
 //! How a screen's input becomes a stored job, one method per kind (the kinds themselves do not
 //! know the engine that runs them). Call [`JobManager::run`] to start the job.
 
+use crate::api::words::{Plain, Words};
 use crate::api::{validate, MemberFields};
-use crate::i18n::{t, tf, Plain};
 use crate::jobs::email_list::{EmailList, RowProblem};
 use crate::jobs::error::JobError;
 use crate::jobs::journal::JobId;
@@ -15,7 +15,6 @@ use crate::jobs::kinds::single_use::*;
 use crate::jobs::limits::{MAX_CONCURRENCY, MIN_CONCURRENCY};
 use crate::jobs::runner::JobManager;
 use crate::jobs::status::RowStatus;
-use crate::words::FieldProblemWords;
 
 impl JobManager {
     /// Stores a new e-mail job for `list` (all its rows; the file's problem rows already
@@ -34,8 +33,8 @@ impl JobManager {
         }
         let campaign =
             validate::campaign_id(&spec.campaign).map_err(|p| JobError::InvalidCampaign {
-                message: p.user_message(),
-                hint: p.hint(),
+                message: p.message,
+                hint: p.hint,
             })?;
         if list.valid == 0 {
             return Err(JobError::NothingToSend);
@@ -53,13 +52,17 @@ impl JobManager {
         };
         let rows = list.rows.iter().map(|row| {
             let settled = row.problem.map(|problem| match problem {
-                RowProblem::MissingEmail => (RowStatus::Failed, t("job.email.noAddress")),
-                RowProblem::InvalidEmail => (RowStatus::Failed, t("job.email.invalidAddress")),
+                RowProblem::MissingEmail => (RowStatus::Failed, Words::new("job.email.noAddress")),
+                RowProblem::InvalidEmail => {
+                    (RowStatus::Failed, Words::new("job.email.invalidAddress"))
+                }
                 RowProblem::Duplicate => (
                     RowStatus::Skipped,
                     match row.duplicate_of {
-                        Some(first) => tf("job.list.duplicateOf", &[("row", &Plain(first))]),
-                        None => t("job.list.duplicateEarlier"),
+                        Some(first) => {
+                            Words::with("job.list.duplicateOf", &[("row", &Plain(first))])
+                        }
+                        None => Words::new("job.list.duplicateEarlier"),
                     },
                 ),
             });
@@ -131,7 +134,7 @@ impl JobManager {
         account_id: &str,
         account_name: &str,
         spec: &ImportSpec,
-        rows: Vec<(usize, MemberFields, Option<(RowStatus, String)>)>,
+        rows: Vec<(usize, MemberFields, Option<(RowStatus, Words)>)>,
     ) -> Result<JobId, JobError> {
         if rows.iter().all(|(_, _, problem)| problem.is_some()) {
             return Err(JobError::NothingToSend);
@@ -164,7 +167,7 @@ impl JobManager {
         &self,
         account_id: &str,
         account_name: &str,
-        rows: Vec<(RedeemInput, Option<(RowStatus, String)>)>,
+        rows: Vec<(RedeemInput, Option<(RowStatus, Words)>)>,
     ) -> Result<JobId, JobError> {
         if rows.iter().all(|(_, settled)| settled.is_some()) {
             return Err(JobError::NothingToSend);

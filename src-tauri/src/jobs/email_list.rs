@@ -10,9 +10,9 @@ use std::collections::HashMap;
 use serde::{Deserialize, Serialize};
 
 use crate::api::validate;
-use crate::i18n::{t, tf, Plain};
+use crate::api::words::{Plain, Words};
 use crate::jobs::error::ListError;
-use crate::words::FieldProblemWords;
+use crate::jobs::status::as_written;
 
 /// More rows than this is almost certainly the wrong file, and would make one job run for days.
 pub const MAX_ROWS: usize = 100_000;
@@ -44,8 +44,7 @@ pub enum RowProblem {
 
 /// One data row of the list. `row` counts data rows from 1; a header line is not counted, so row 1
 /// is the first recipient.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EmailListRow {
     pub row: usize,
     /// Trimmed; as written in the file when it is not a valid address.
@@ -53,9 +52,8 @@ pub struct EmailListRow {
     pub first_name: Option<String>,
     pub last_name: Option<String>,
     pub problem: Option<RowProblem>,
-    pub problem_text: Option<String>,
+    pub problem_text: Option<Words>,
     /// For a duplicate: the row that is kept.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub duplicate_of: Option<usize>,
 }
 
@@ -65,15 +63,14 @@ impl EmailListRow {
     }
 }
 
-/// The whole list after reading and checking. Serializes to the preview contract of the window
-/// (use [`EmailList::preview`] to cap the rows sent there).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+/// The whole list after reading and checking; the app words it for the window's preview (use
+/// [`EmailList::preview`] to cap the rows sent there).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EmailList {
     pub delimiter: char,
     pub has_header: bool,
     /// The header's names, or "Column 1", "Column 2", ... when the list has none.
-    pub headers: Vec<String>,
+    pub headers: Vec<Words>,
     pub mapping: ColumnMapping,
     pub total: usize,
     pub valid: usize,
@@ -114,10 +111,10 @@ impl EmailList {
             .map(Vec::len)
             .max()
             .unwrap_or(0);
-        let headers: Vec<String> = (0..columns)
+        let headers: Vec<Words> = (0..columns)
             .map(|i| match header.as_ref().and_then(|h| h.get(i)) {
-                Some(name) if !name.is_empty() => name.clone(),
-                _ => tf("job.list.columnN", &[("n", &Plain(i + 1))]),
+                Some(name) if !name.is_empty() => as_written(name),
+                _ => Words::with("job.list.columnN", &[("n", &Plain(i + 1))]),
             })
             .collect();
 
@@ -166,13 +163,13 @@ impl EmailList {
             };
             if raw_email.is_empty() {
                 entry.problem = Some(RowProblem::MissingEmail);
-                entry.problem_text = Some(t("job.list.noAddressOnRow"));
+                entry.problem_text = Some(Words::new("job.list.noAddressOnRow"));
                 list.invalid += 1;
             } else {
                 match validate::email_address(&raw_email) {
                     Err(problem) => {
                         entry.problem = Some(RowProblem::InvalidEmail);
-                        entry.problem_text = Some(problem.user_message());
+                        entry.problem_text = Some(problem.message);
                         list.invalid += 1;
                     }
                     Ok(address) => {
@@ -180,8 +177,10 @@ impl EmailList {
                         entry.email = address;
                         if let Some(&first) = first_seen.get(&key) {
                             entry.problem = Some(RowProblem::Duplicate);
-                            entry.problem_text =
-                                Some(tf("job.list.duplicateOf", &[("row", &Plain(first))]));
+                            entry.problem_text = Some(Words::with(
+                                "job.list.duplicateOf",
+                                &[("row", &Plain(first))],
+                            ));
                             entry.duplicate_of = Some(first);
                             list.duplicates += 1;
                         } else {
@@ -207,14 +206,19 @@ impl EmailList {
 }
 
 /// A list to save and fill in: the header the parser maps by itself and two example rows.
-/// The header is in the window's language (the parser knows the words of all five).
-pub fn template_csv() -> String {
+/// `header` is in the window's language (the parser knows the words of all five), made of
+/// [`template_header`].
+pub fn template_csv(header: &str) -> String {
     format!(
-        "{}\r\n\
+        "{header}\r\n\
          anna.peeters@example.com,Anna,Peeters\r\n\
-         tom.janssens@example.com,Tom,Janssens\r\n",
-        t("job.list.templateHeader")
+         tom.janssens@example.com,Tom,Janssens\r\n"
     )
+}
+
+/// The words of the template's header line.
+pub fn template_header() -> Words {
+    Words::new("job.list.templateHeader")
 }
 
 /// Picks the delimiter that splits the first records into the same number (> 1) of fields most
@@ -432,6 +436,7 @@ fn column_with_most_addresses(records: &[Vec<String>]) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::api::words::Explain;
 
     fn parse(text: &str) -> EmailList {
         EmailList::parse(text, None).unwrap()
@@ -473,7 +478,10 @@ mod tests {
     fn strips_the_bom_and_crlf() {
         let list = parse("\u{feff}Email;Prénom;Nom\r\nann@example.com;Ann;Peeters\r\n");
         assert!(list.has_header);
-        assert_eq!(list.headers, vec!["Email", "Prénom", "Nom"]);
+        assert_eq!(
+            list.headers,
+            vec![as_written("Email"), as_written("Prénom"), as_written("Nom")]
+        );
         assert_eq!(
             list.mapping,
             ColumnMapping {
@@ -489,7 +497,10 @@ mod tests {
     fn a_bare_list_of_addresses_has_no_header() {
         let list = parse("ann@example.com\nbob@example.com\n\n");
         assert!(!list.has_header);
-        assert_eq!(list.headers, vec!["Column 1"]);
+        assert_eq!(
+            list.headers,
+            vec![Words::with("job.list.columnN", &[("n", &Plain(1))])]
+        );
         assert_eq!(list.mapping.email, Some(0));
         assert_eq!(list.total, 2);
         assert_eq!(list.valid, 2);
@@ -571,7 +582,7 @@ mod tests {
         let err = EmailList::parse("name;city\nAnn;Gent\n", None).unwrap_err();
         assert!(matches!(err, ListError::NoEmailColumn));
         assert!(err.to_string().contains("e-mail"));
-        assert!(!err.hint().is_empty());
+        assert_eq!(err.words().1.key, "job.list.noEmailColumn.hint");
     }
 
     #[test]
@@ -602,14 +613,14 @@ mod tests {
         );
         assert_eq!(list.rows[3].duplicate_of, Some(1));
         assert_eq!(
-            list.rows[3].problem_text.as_deref(),
-            Some("Also on row 1 of the file.")
+            list.rows[3].problem_text,
+            Some(Words::with("job.list.duplicateOf", &[("row", &Plain(1))]))
         );
         assert_eq!(list.rows[5].duplicate_of, Some(5));
         assert!(list.rows[2]
             .problem_text
-            .as_deref()
-            .is_some_and(|t| !t.is_empty()));
+            .as_ref()
+            .is_some_and(|t| t.key.starts_with("field.email")));
     }
 
     #[test]
@@ -631,55 +642,5 @@ mod tests {
             EmailList::parse(&big, None),
             Err(ListError::TooManyRows { .. })
         ));
-    }
-
-    #[test]
-    fn template_round_trips_through_the_parser() {
-        let list = parse(&template_csv());
-        assert!(list.has_header);
-        assert_eq!(
-            list.mapping,
-            ColumnMapping {
-                email: Some(0),
-                first_name: Some(1),
-                last_name: Some(2)
-            }
-        );
-        assert_eq!((list.total, list.valid), (2, 2));
-        assert_eq!(list.rows[1].first_name.as_deref(), Some("Tom"));
-    }
-
-    #[test]
-    fn the_template_round_trips_in_every_language() {
-        for lang in crate::i18n::Lang::ALL {
-            let list = crate::i18n::in_language(lang, || parse(&template_csv()));
-            assert!(list.has_header, "{lang:?}");
-            assert_eq!(
-                list.mapping,
-                ColumnMapping {
-                    email: Some(0),
-                    first_name: Some(1),
-                    last_name: Some(2)
-                },
-                "{lang:?}: {:?}",
-                list.headers
-            );
-        }
-    }
-
-    #[test]
-    fn serializes_to_the_window_contract() {
-        let list = parse("email,first name\nann@example.com,Ann\nbad,Bad\n");
-        let json = serde_json::to_value(list.preview(1)).unwrap();
-        assert_eq!(json["delimiter"], ",");
-        assert_eq!(json["mapping"]["firstName"], 1);
-        assert_eq!(json["mapping"]["lastName"], serde_json::Value::Null);
-        assert_eq!(json["total"], 2);
-        assert_eq!(json["invalid"], 1);
-        assert_eq!(json["rows"].as_array().unwrap().len(), 1);
-        assert_eq!(json["rows"][0]["firstName"], "Ann");
-        assert_eq!(json["rows"][0]["problem"], serde_json::Value::Null);
-        let full = serde_json::to_value(&list).unwrap();
-        assert_eq!(full["rows"][1]["problem"], "invalid_email");
     }
 }

@@ -1,11 +1,11 @@
 //! What can go wrong with a list or a bulk job, in words a shop assistant can act on.
 //!
-//! The `#[error]` texts are for the log; the window gets `user_message` and `hint`, worded in its
-//! language.
+//! The `#[error]` texts are for the log; the window gets the words of `Explain`, worded by the
+//! app in its language.
 
+use crate::api::words::{Explain, Plain, Words};
 use crate::db::DbError;
 use crate::error_kind::ErrorKind;
-use crate::i18n::{t, tf, Plain};
 use crate::jobs::limits::{DEFAULT_CONCURRENCY, MAX_CONCURRENCY, MIN_CONCURRENCY};
 
 /// A pasted or loaded list that cannot be used as it is.
@@ -34,35 +34,41 @@ impl ListError {
         ErrorKind::List
     }
 
-    pub fn user_message(&self) -> String {
+    fn what(&self) -> Words {
         match self {
-            ListError::Empty => t("job.list.empty.message"),
-            ListError::NoRows => t("job.list.noRows.message"),
-            ListError::NoEmailColumn => t("job.list.noEmailColumn.message"),
-            ListError::NoAddressesFound => t("job.list.noAddresses.message"),
-            ListError::NoSuchColumn { column, columns } => tf(
+            ListError::Empty => Words::new("job.list.empty.message"),
+            ListError::NoRows => Words::new("job.list.noRows.message"),
+            ListError::NoEmailColumn => Words::new("job.list.noEmailColumn.message"),
+            ListError::NoAddressesFound => Words::new("job.list.noAddresses.message"),
+            ListError::NoSuchColumn { column, columns } => Words::with(
                 "job.list.noSuchColumn.message",
                 &[("column", &Plain(column)), ("count", columns)],
             ),
             ListError::TooManyRows { limit } => {
-                tf("job.list.tooManyRows.message", &[("limit", limit)])
+                Words::with("job.list.tooManyRows.message", &[("limit", limit)])
             }
             ListError::Unreadable { record } => {
-                tf("job.list.unreadable.message", &[("line", &Plain(record))])
+                Words::with("job.list.unreadable.message", &[("line", &Plain(record))])
             }
         }
     }
 
-    pub fn hint(&self) -> String {
+    fn what_to_do(&self) -> Words {
         match self {
-            ListError::Empty => t("job.list.empty.hint"),
-            ListError::NoRows => t("job.list.noRows.hint"),
-            ListError::NoEmailColumn => t("job.list.noEmailColumn.hint"),
-            ListError::NoAddressesFound => t("job.list.noAddresses.hint"),
-            ListError::NoSuchColumn { .. } => t("job.list.noSuchColumn.hint"),
-            ListError::TooManyRows { .. } => t("job.list.tooManyRows.hint"),
-            ListError::Unreadable { .. } => t("job.list.unreadable.hint"),
+            ListError::Empty => Words::new("job.list.empty.hint"),
+            ListError::NoRows => Words::new("job.list.noRows.hint"),
+            ListError::NoEmailColumn => Words::new("job.list.noEmailColumn.hint"),
+            ListError::NoAddressesFound => Words::new("job.list.noAddresses.hint"),
+            ListError::NoSuchColumn { .. } => Words::new("job.list.noSuchColumn.hint"),
+            ListError::TooManyRows { .. } => Words::new("job.list.tooManyRows.hint"),
+            ListError::Unreadable { .. } => Words::new("job.list.unreadable.hint"),
         }
+    }
+}
+
+impl Explain for ListError {
+    fn words(&self) -> (Words, Words) {
+        (self.what(), self.what_to_do())
     }
 }
 
@@ -84,7 +90,7 @@ pub enum JobError {
     )]
     InvalidConcurrency { given: u8 },
     #[error("{message}")]
-    InvalidCampaign { message: String, hint: String },
+    InvalidCampaign { message: Words, hint: Words },
     #[error("The list has no address that can be sent to.")]
     NothingToSend,
     #[error("This job is still finishing the e-mails that were already on their way.")]
@@ -123,12 +129,12 @@ impl JobError {
         }
     }
 
-    pub fn user_message(&self) -> String {
+    fn what(&self) -> Words {
         match self {
-            JobError::Open(_) => t("job.error.open.message"),
-            JobError::Database(_) => t("job.error.database.message"),
-            JobError::NotFound { .. } => t("job.error.notFound.message"),
-            JobError::InvalidConcurrency { given } => tf(
+            JobError::Open(_) => Words::new("job.error.open.message"),
+            JobError::Database(_) => Words::new("job.error.database.message"),
+            JobError::NotFound { .. } => Words::new("job.error.notFound.message"),
+            JobError::InvalidConcurrency { given } => Words::with(
                 "job.error.concurrency.message",
                 &[
                     ("min", &MIN_CONCURRENCY),
@@ -137,25 +143,25 @@ impl JobError {
                 ],
             ),
             JobError::InvalidCampaign { message, .. } => message.clone(),
-            JobError::NothingToSend => t("job.error.nothingToSend.message"),
-            JobError::StillStopping => t("job.error.stillStopping.message"),
+            JobError::NothingToSend => Words::new("job.error.nothingToSend.message"),
+            JobError::StillStopping => Words::new("job.error.stillStopping.message"),
             JobError::AlreadyDone { state } => match *state {
-                "cancelled" => t("job.error.alreadyCancelled.message"),
-                _ => t("job.error.alreadyFinished.message"),
+                "cancelled" => Words::new("job.error.alreadyCancelled.message"),
+                _ => Words::new("job.error.alreadyFinished.message"),
             },
-            JobError::NoRuntime => t("job.error.noRuntime.message"),
-            JobError::Internal => t("job.error.internal.message"),
-            JobError::Export(_) => t("job.error.export.message"),
-            JobError::SameCampaignBusy => t("job.error.sameCampaignBusy.message"),
-            JobError::UnknownKind { .. } => t("job.error.unknownKind.message"),
+            JobError::NoRuntime => Words::new("job.error.noRuntime.message"),
+            JobError::Internal => Words::new("job.error.internal.message"),
+            JobError::Export(_) => Words::new("job.error.export.message"),
+            JobError::SameCampaignBusy => Words::new("job.error.sameCampaignBusy.message"),
+            JobError::UnknownKind { .. } => Words::new("job.error.unknownKind.message"),
         }
     }
 
-    pub fn hint(&self) -> String {
+    fn what_to_do(&self) -> Words {
         match self {
-            JobError::Open(_) | JobError::Database(_) => t("job.error.storage.hint"),
-            JobError::NotFound { .. } => t("job.error.notFound.hint"),
-            JobError::InvalidConcurrency { .. } => tf(
+            JobError::Open(_) | JobError::Database(_) => Words::new("job.error.storage.hint"),
+            JobError::NotFound { .. } => Words::new("job.error.notFound.hint"),
+            JobError::InvalidConcurrency { .. } => Words::with(
                 "job.error.concurrency.hint",
                 &[
                     ("min", &MIN_CONCURRENCY),
@@ -164,120 +170,19 @@ impl JobError {
                 ],
             ),
             JobError::InvalidCampaign { hint, .. } => hint.clone(),
-            JobError::NothingToSend => t("job.error.nothingToSend.hint"),
-            JobError::StillStopping => t("job.error.stillStopping.hint"),
-            JobError::AlreadyDone { .. } => t("job.error.alreadyDone.hint"),
-            JobError::NoRuntime | JobError::Internal => t("job.error.internal.hint"),
-            JobError::Export(_) => t("job.error.export.hint"),
-            JobError::SameCampaignBusy => t("job.error.sameCampaignBusy.hint"),
-            JobError::UnknownKind { .. } => t("job.error.unknownKind.hint"),
+            JobError::NothingToSend => Words::new("job.error.nothingToSend.hint"),
+            JobError::StillStopping => Words::new("job.error.stillStopping.hint"),
+            JobError::AlreadyDone { .. } => Words::new("job.error.alreadyDone.hint"),
+            JobError::NoRuntime | JobError::Internal => Words::new("job.error.internal.hint"),
+            JobError::Export(_) => Words::new("job.error.export.hint"),
+            JobError::SameCampaignBusy => Words::new("job.error.sameCampaignBusy.hint"),
+            JobError::UnknownKind { .. } => Words::new("job.error.unknownKind.hint"),
         }
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn every_error_has_plain_words_and_a_hint() {
-        let lists = [
-            ListError::Empty,
-            ListError::NoRows,
-            ListError::NoEmailColumn,
-            ListError::NoAddressesFound,
-            ListError::NoSuchColumn {
-                column: 4,
-                columns: 3,
-            },
-            ListError::TooManyRows { limit: 100_000 },
-            ListError::Unreadable { record: 7 },
-        ];
-        use crate::i18n::{in_language, Lang};
-        // Every kind of error, in every language: words (no raw key), a hint, and not English.
-        let words_everywhere = |words: &dyn Fn() -> (String, String), what: &str| {
-            let english = in_language(Lang::En, words);
-            for lang in Lang::ALL {
-                let (message, hint) = in_language(lang, words);
-                assert!(!message.is_empty() && !hint.is_empty(), "{lang:?} {what}");
-                // A missing key comes back as the key itself, which has no spaces.
-                assert!(
-                    message.contains(' ') && hint.contains(' '),
-                    "{lang:?} {what}: {message} / {hint}"
-                );
-                if lang != Lang::En {
-                    assert_ne!(message, english.0, "{lang:?} {what}: still English");
-                    assert_ne!(hint, english.1, "{lang:?} {what}: hint still English");
-                }
-            }
-        };
-        for e in lists {
-            words_everywhere(&|| (e.user_message(), e.hint()), &format!("{e:?}"));
-        }
-        let jobs = [
-            JobError::Open(DbError::from(rusqlite::Error::InvalidQuery)),
-            JobError::Database(rusqlite::Error::InvalidQuery),
-            JobError::NotFound {
-                job_id: "job_1".into(),
-            },
-            JobError::InvalidConcurrency { given: 40 },
-            JobError::NothingToSend,
-            JobError::StillStopping,
-            JobError::AlreadyDone { state: "finished" },
-            JobError::AlreadyDone { state: "cancelled" },
-            JobError::NoRuntime,
-            JobError::Internal,
-            JobError::Export(std::io::Error::other("disk full")),
-            JobError::SameCampaignBusy,
-            JobError::UnknownKind {
-                kind: "future".into(),
-            },
-        ];
-        for e in jobs {
-            let message = e.user_message();
-            // Technical detail stays out of what the window shows.
-            assert!(
-                !message.contains("disk full") && !message.contains("InvalidQuery"),
-                "{message}"
-            );
-            words_everywhere(&|| (e.user_message(), e.hint()), &format!("{e:?}"));
-        }
-    }
-
-    #[test]
-    fn the_words_follow_the_language_and_the_log_keeps_english() {
-        use crate::i18n::{in_language, Lang};
-        let e = ListError::Unreadable { record: 1234 };
-        let dutch = in_language(Lang::Nl, || (e.user_message(), e.hint()));
-        assert_eq!(dutch.0, "Regel 1234 van de lijst kon niet worden gelezen.");
-        assert!(dutch.1.contains("CSV UTF-8"), "{}", dutch.1);
-        assert_eq!(e.to_string(), "Line 1234 of the list could not be read.");
-        let columns = ListError::NoSuchColumn {
-            column: 4,
-            columns: 1,
-        };
-        assert_eq!(
-            columns.user_message(),
-            "Column 4 was chosen, but the list has only 1 column."
-        );
-        let done = JobError::AlreadyDone { state: "cancelled" };
-        assert_eq!(
-            in_language(Lang::De, || done.user_message()),
-            "Dieser Auftrag wurde bereits gestoppt."
-        );
-    }
-
-    #[test]
-    fn the_concurrency_words_follow_the_runner_limits() {
-        let e = JobError::InvalidConcurrency { given: 40 };
-        assert_eq!(
-            e.user_message(),
-            format!(
-                "Sending at once must be between {MIN_CONCURRENCY} and {MAX_CONCURRENCY} (it was 40)."
-            )
-        );
-        assert!(e.hint().contains(&format!(
-            "from {MIN_CONCURRENCY} to {MAX_CONCURRENCY}; {DEFAULT_CONCURRENCY} is"
-        )));
+impl Explain for JobError {
+    fn words(&self) -> (Words, Words) {
+        (self.what(), self.what_to_do())
     }
 }

@@ -13,22 +13,23 @@ use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use crate::api::words::Words;
 use crate::db;
 use crate::history::{self, NewEntry};
-use crate::i18n::t;
 use crate::jobs::error::JobError;
 use crate::jobs::kind::{KindLookup, RowOutcome};
 use crate::jobs::limits::{MAX_CONCURRENCY, MIN_CONCURRENCY};
+use crate::jobs::status::{read_stored, stored};
 pub use crate::jobs::status::{PauseReason, RowStatus};
 
 /// A row whose e-mail may have gone out unseen.
-pub(crate) fn unknown_message() -> String {
-    t("job.row.unknown")
+pub(crate) fn unknown_message() -> Words {
+    Words::new("job.row.unknown")
 }
 
 /// A row the job never got to because it was cancelled.
-pub(crate) fn cancelled_message() -> String {
-    t("job.row.cancelled")
+pub(crate) fn cancelled_message() -> Words {
+    Words::new("job.row.cancelled")
 }
 
 /// Identifies one bulk job; stable across restarts (it is the journal's key).
@@ -120,11 +121,11 @@ pub(crate) struct NewRow {
     pub row: usize,
     pub input: Value,
     pub target: String,
-    pub settled: Option<(RowStatus, String)>,
+    pub settled: Option<(RowStatus, Words)>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub(crate) struct Counts {
+pub struct Counts {
     pub pending: usize,
     pub in_flight: usize,
     pub sent: usize,
@@ -178,7 +179,9 @@ pub struct JobRow {
     /// Waiting, but an earlier request may have taken effect: it will be looked up first, and
     /// exported as "unknown" until then.
     pub in_doubt: bool,
-    pub message: Option<String>,
+    /// Worded by the app (`shown_jobs`), in the window's language.
+    #[serde(skip)]
+    pub message: Option<Words>,
     #[serde(flatten)]
     pub fields: Map<String, Value>,
 }
@@ -213,6 +216,8 @@ pub struct JobSummary {
     pub done: usize,
     pub created_at: String,
     pub state: JobState,
+    /// Worded by the app (`shown_jobs`), in the window's language.
+    #[serde(skip)]
     pub pause_reason: Option<PauseReason>,
     #[serde(flatten)]
     pub spec: Map<String, Value>,
@@ -286,7 +291,7 @@ impl Journal {
             for new_row in rows {
                 total += 1;
                 let (status, message) = match new_row.settled {
-                    Some((status, message)) => (status, Some(message)),
+                    Some((status, message)) => (status, Some(stored(&message))),
                     None => (RowStatus::Pending, None),
                 };
                 insert.execute(params![
@@ -537,7 +542,8 @@ impl Journal {
         let at = history::now_rfc3339();
         let unknown =
             (self.kinds)(&job.kind).map_or_else(unknown_message, |kind| (kind.unknown_message)());
-        let cancelled = cancelled_message();
+        let unknown = stored(&unknown);
+        let cancelled = stored(&cancelled_message());
         let doubtful: Vec<String> = tx
             .prepare(
                 "UPDATE job_rows SET status = 'unknown', maybe_sent = 1, message = ?2, updated_at = ?3
@@ -673,7 +679,7 @@ pub(crate) fn rows_in(
                     status: if waiting { RowStatus::Pending } else { status },
                     // On its way right now, or waiting with an earlier request in doubt.
                     in_doubt: status == RowStatus::InFlight || (waiting && maybe_sent),
-                    message: r.get(5)?,
+                    message: r.get::<_, Option<String>>(5)?.map(read_stored),
                     fields,
                 })
             },
@@ -750,7 +756,7 @@ fn finish_in(
                 row as i64,
                 outcome.status.as_str(),
                 output.map(|o| o.to_string()),
-                outcome.message,
+                outcome.message.as_ref().map(stored),
                 history::now_rfc3339(),
             ],
             |r| r.get(0),
@@ -759,7 +765,7 @@ fn finish_in(
     if let Some(target) = target {
         if outcome.items.is_empty() {
             // The link (or whatever the kind's first output is) says most; else the message.
-            let detail = link_in(&outcome.output).or_else(|| outcome.message.clone());
+            let detail = link_in(&outcome.output).or_else(|| outcome.message.as_ref().map(stored));
             record_history(kinds, tx, job, &target, outcome.status, detail.as_deref())?;
         } else {
             insert_items(kinds, tx, job, row, &outcome.items)?;
@@ -868,8 +874,8 @@ fn set_state_in(
         params![
             id.as_str(),
             state.as_str(),
-            reason.map(|r| r.message.as_str()),
-            reason.map(|r| r.hint.as_str())
+            reason.map(|r| stored(&r.message)),
+            reason.map(|r| stored(&r.hint))
         ],
     )?;
     Ok(())
@@ -942,8 +948,8 @@ fn job_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<JobRecord> {
             as u8,
         state: JobState::parse(&r.get::<_, String>(8)?),
         pause_reason: reason.map(|message| PauseReason {
-            message,
-            hint: hint.unwrap_or_default(),
+            message: read_stored(message),
+            hint: read_stored(hint.unwrap_or_default()),
         }),
         total: r.get::<_, i64>(11)?.max(0) as usize,
     })

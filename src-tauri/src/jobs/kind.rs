@@ -13,10 +13,9 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+use crate::api::words::Words;
 use crate::api::{ApiError, Client};
-use crate::i18n::t;
 use crate::jobs::status::{PauseReason, RowStatus};
-use crate::words::{ApiErrorWords, FieldProblemWords};
 
 /// A row as a worker holds it: `in_flight` in the journal.
 #[derive(Debug, Clone, PartialEq)]
@@ -71,14 +70,16 @@ pub struct RowOutcome {
     pub status: RowStatus,
     /// The kind's output fields (e.g. `singleUseCode`, `singleUseUrl`).
     pub output: Map<String, Value>,
-    pub message: Option<String>,
+    /// What the row says, as data: worded when it is shown or exported, in the reader's
+    /// language.
+    pub message: Option<Words>,
     /// What one call made for the row when it makes many (e.g. the links of a chunk): kept in
     /// the journal in the same commit, each with a history line.
     pub items: Vec<Map<String, Value>>,
 }
 
 impl RowOutcome {
-    pub fn new(status: RowStatus, message: Option<String>) -> RowOutcome {
+    pub fn new(status: RowStatus, message: Option<Words>) -> RowOutcome {
         RowOutcome {
             status,
             output: Map::new(),
@@ -132,7 +133,7 @@ pub enum Reconciled<I> {
         rest: I,
     },
     /// The look-up could not tell; the row ends Unknown with this message.
-    CantTell(String),
+    CantTell(Words),
     /// The look-up was refused for the whole account; the row stays in doubt for a later run.
     PauseJob(PauseReason),
 }
@@ -145,9 +146,9 @@ pub(crate) struct KindFacts {
     pub export_columns: &'static [(&'static str, &'static str)],
     /// Set for kinds whose rows make many items; the table and export then list the items.
     pub item_key: Option<&'static str>,
-    /// The export's status word for a row that is done, in the window's language.
-    pub done_word: fn() -> String,
-    pub unknown_message: fn() -> String,
+    /// The export's status word for a row that is done.
+    pub done_word: fn() -> Words,
+    pub unknown_message: fn() -> Words,
 }
 
 impl KindFacts {
@@ -189,15 +190,14 @@ pub trait JobKind: Send + Sync + 'static {
     /// One row's input, stored as JSON.
     type Input: Serialize + DeserializeOwned + Clone + Send + Sync + 'static;
 
-    /// What the export calls a row that is done ("sent", "removed", ...), in the window's
-    /// language.
-    fn done_word() -> String {
-        t("job.csvStatus.sent")
+    /// What the export calls a row that is done ("sent", "removed", ...).
+    fn done_word() -> Words {
+        Words::new("job.csvStatus.sent")
     }
 
     /// What a row that may or may not have taken effect says when the job is cancelled.
-    fn unknown_message() -> String {
-        t("job.row.unknownGeneric")
+    fn unknown_message() -> Words {
+        Words::new("job.row.unknownGeneric")
     }
 
     /// Rows per request: 1 for one call per row, more for a batch call.
@@ -245,7 +245,7 @@ pub fn verdict_of_write_error(error: &ApiError) -> Verdict {
                 ApiError::V4 { status, .. } => Some(i64::from(*status)),
                 _ => None,
             }),
-            outcome: RowOutcome::new(RowStatus::Failed, Some(error.user_message())),
+            outcome: RowOutcome::new(RowStatus::Failed, Some(error.words().0)),
         },
         // Nothing left the computer, the settings are wrong, or something that is not the API
         // (a wrong address, a redirect, a proxy) turned the request away: nothing was sent, and
@@ -261,7 +261,10 @@ pub fn verdict_of_write_error(error: &ApiError) -> Verdict {
         // The client refused a value before sending: nothing went out, the row cannot be sent.
         ApiError::Invalid(problem) => Verdict::Done(RowOutcome::new(
             RowStatus::Failed,
-            Some(format!("{} {}", problem.user_message(), problem.hint())),
+            Some(Words::with(
+                "job.row.refusedHere",
+                &[("message", &problem.message), ("hint", &problem.hint)],
+            )),
         )),
         // Refused before it was handled: safe to send again, after the pause it asked for.
         ApiError::RateLimited { retry_after } => Verdict::RetryAfter(
@@ -281,34 +284,33 @@ pub fn verdict_of_write_error(error: &ApiError) -> Verdict {
 }
 
 pub fn reason_of(error: &ApiError) -> PauseReason {
-    PauseReason {
-        message: error.user_message(),
-        hint: error.hint(),
-    }
+    PauseReason::of(error)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::api::validate::email_address;
-    use crate::i18n::{in_language, Lang};
 
-    /// A value the client refused before sending is worded for the row (journal, table, export,
-    /// history), not left as the client's dictionary keys.
+    /// A value the client refused before sending says why on the row (journal, table, export,
+    /// history): the client's own words for the field and its hint, not a bare code.
     #[test]
-    fn a_row_refused_by_the_client_says_why_in_words() {
-        let error = ApiError::Invalid(email_address("ann.example.com").unwrap_err());
-        let Verdict::Done(outcome) = in_language(Lang::En, || verdict_of_write_error(&error))
-        else {
+    fn a_row_refused_by_the_client_says_why() {
+        let problem = email_address("ann.example.com").unwrap_err();
+        let error = ApiError::Invalid(problem.clone());
+        let Verdict::Done(outcome) = verdict_of_write_error(&error) else {
             panic!("a local refusal settles the row");
         };
         assert_eq!(outcome.status, RowStatus::Failed);
-        let message = outcome.message.unwrap_or_default();
-        let english = in_language(Lang::En, || crate::i18n::t("field.email.oneAt"));
-        assert!(message.starts_with(&english), "{message}");
-        assert!(
-            !message.contains("field.") && !message.contains('{'),
-            "{message}"
+        let message = outcome.message.expect("a reason");
+        assert_eq!(message.key, "job.row.refusedHere");
+        assert_eq!(
+            message.value("message"),
+            Some(&crate::api::words::Value::Words(Box::new(problem.message)))
+        );
+        assert_eq!(
+            message.value("hint"),
+            Some(&crate::api::words::Value::Words(Box::new(problem.hint)))
         );
     }
 }

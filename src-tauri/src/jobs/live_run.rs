@@ -1,7 +1,7 @@
 //! A job being run in this process: how far it was asked to stop, its counts and its progress
 //! reports, shared by the runner and the workers.
 
-use crate::i18n::tf;
+use crate::api::words::Words;
 use crate::jobs::journal::{Counts, JobRecord, JobState, PauseReason, RowStatus};
 use crate::jobs::progress::{JobProgress, ProgressSink};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -86,7 +86,7 @@ impl LiveRun {
 
     /// Notes how a row settled; a run of [`SAME_REFUSAL_PAUSE_AFTER`] refusals with one code
     /// pauses the job with that refusal as the reason.
-    pub fn note_settled(&self, refusal: Option<(Option<i64>, &str, &str)>) {
+    pub fn note_settled(&self, refusal: Option<(Option<i64>, &Words, &Words)>) {
         let mut streak = lock(&self.refusals);
         let Some((code, message, hint)) = refusal else {
             *streak = (None, 0);
@@ -101,11 +101,11 @@ impl LiveRun {
             let count = streak.1;
             drop(streak);
             self.pause_with(PauseReason {
-                message: tf(
+                message: Words::with(
                     "job.pause.sameRefusal.message",
-                    &[("count", &count), ("reason", &message)],
+                    &[("count", &count), ("reason", message)],
                 ),
-                hint: tf("job.pause.sameRefusal.hint", &[("hint", &hint)]),
+                hint: Words::with("job.pause.sameRefusal.hint", &[("hint", hint)]),
             });
         }
     }

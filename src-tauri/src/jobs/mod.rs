@@ -18,7 +18,9 @@ pub mod status;
 mod worker;
 pub(crate) use worker::grace;
 
-pub use email_list::{template_csv, ColumnMapping, EmailList, EmailListRow, RowProblem};
+pub use email_list::{
+    template_csv, template_header, ColumnMapping, EmailList, EmailListRow, RowProblem,
+};
 pub use error::{JobError, ListError};
 pub use journal::{JobId, JobRow, JobRows, JobState, JobSummary, PauseReason, RowStatus};
 pub use kind::{verdict_of_write_error, Claimed, JobKind, Reconciled, RowOutcome, Verdict};

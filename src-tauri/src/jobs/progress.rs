@@ -41,13 +41,15 @@ pub struct JobProgress {
     /// Rows settled per minute since this run started; 0 until there is something to measure.
     pub rate_per_minute: f64,
     pub eta_seconds: Option<u64>,
+    /// Worded by the app (`shown_jobs`), in the window's language.
+    #[serde(skip)]
     pub pause_reason: Option<PauseReason>,
     /// What the job has made so far, for kinds whose rows make many items (links of chunks).
     pub items: usize,
 }
 
 impl JobProgress {
-    pub(crate) fn new(
+    pub fn new(
         job_id: &JobId,
         state: JobState,
         total: usize,
@@ -121,10 +123,11 @@ mod tests {
             "remaining",
             "ratePerMinute",
             "etaSeconds",
-            "pauseReason",
         ] {
             assert!(json.get(key).is_some(), "{key} missing in {json}");
         }
         assert_eq!(json["state"], "running");
+        // The app words the pause reason (`ShownProgress`); the engine's own form has none.
+        assert!(json.get("pauseReason").is_none(), "{json}");
     }
 }

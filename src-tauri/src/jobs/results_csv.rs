@@ -2,29 +2,31 @@
 
 use std::path::Path;
 
+use crate::api::words::Words;
 use crate::csv_file::write_csv_atomically;
-use crate::i18n::t;
 use crate::jobs::error::JobError;
 use crate::jobs::journal::{JobRow, RowStatus};
 
 /// Writes `rows` to `path` (see [`write_csv_atomically`]) with the kind's `columns`: (header,
 /// field), where the fields `row`, `status` and `message` are the engine's and any other is one
-/// of the row's input or output fields.
+/// of the row's input or output fields. `say` words the statuses and messages in the reader's
+/// language (the engine keeps them as words, not sentences).
 pub fn write_results(
     path: &Path,
     columns: &[(&str, &str)],
-    done_word: &str,
+    done_word: &Words,
+    say: &dyn Fn(&Words) -> String,
     rows: impl IntoIterator<Item = JobRow>,
 ) -> Result<(), JobError> {
     let header: Vec<&str> = columns.iter().map(|(name, _)| *name).collect();
-    let words = StatusWords::new(done_word);
+    let words = StatusWords::new(done_word, say);
     let records = rows.into_iter().map(|row| {
         columns
             .iter()
             .map(|(_, field)| match *field {
                 "row" => row.row.to_string(),
                 "status" => words.of(&row).to_owned(),
-                "message" => row.message.clone().unwrap_or_default(),
+                "message" => row.message.as_ref().map(say).unwrap_or_default(),
                 other => row.field(other).unwrap_or_default().to_owned(),
             })
             .collect::<Vec<_>>()
@@ -32,7 +34,7 @@ pub fn write_results(
     write_csv_atomically(path, &header, records).map_err(JobError::Export)
 }
 
-/// The status words of the exported file, in the window's language, worded once per file.
+/// The status words of the exported file, worded once per file.
 struct StatusWords {
     done: String,
     not_sent: String,
@@ -43,13 +45,13 @@ struct StatusWords {
 
 impl StatusWords {
     /// `done`: the kind's word for a row that is done ("sent", "removed", ...).
-    fn new(done: &str) -> StatusWords {
+    fn new(done: &Words, say: &dyn Fn(&Words) -> String) -> StatusWords {
         StatusWords {
-            done: done.to_owned(),
-            not_sent: t("job.csvStatus.notSent"),
-            skipped: t("job.csvStatus.skipped"),
-            failed: t("job.csvStatus.failed"),
-            unknown: t("job.csvStatus.unknown"),
+            done: say(done),
+            not_sent: say(&Words::new("job.csvStatus.notSent")),
+            skipped: say(&Words::new("job.csvStatus.skipped")),
+            failed: say(&Words::new("job.csvStatus.failed")),
+            unknown: say(&Words::new("job.csvStatus.unknown")),
         }
     }
 
@@ -71,6 +73,7 @@ impl StatusWords {
 mod tests {
     use super::*;
     use crate::csv_file::safe_cell;
+    use crate::jobs::status::as_written;
 
     fn row(
         row: usize,
@@ -88,8 +91,17 @@ mod tests {
             row,
             status,
             in_doubt: false,
-            message: message.map(Into::into),
+            message: message.map(as_written),
             fields,
+        }
+    }
+
+    /// Words as their keys, and a text kept as written as that text: what the file was asked
+    /// to say, without a language (the app's wording is tested where it lives).
+    fn keys(words: &Words) -> String {
+        match words.value("text") {
+            Some(crate::api::words::Value::Text(text)) => text.clone(),
+            _ => words.key.to_string(),
         }
     }
 
@@ -141,7 +153,14 @@ mod tests {
         let mut doubt = row(4, "cid@example.com", RowStatus::Pending, None, None);
         doubt.in_doubt = true;
         rows.push(doubt);
-        write_results(&path, COLUMNS, "sent", rows.clone()).unwrap();
+        write_results(
+            &path,
+            COLUMNS,
+            &Words::new("job.csvStatus.sent"),
+            &keys,
+            rows.clone(),
+        )
+        .unwrap();
         let text = std::fs::read_to_string(&path).unwrap();
         assert!(text.starts_with('\u{feff}'));
         assert!(!dir.path().join("results.csv.part").exists());
@@ -153,13 +172,14 @@ mod tests {
         let records: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
         assert_eq!(records.len(), 4);
         assert_eq!(
-            &records[3][2], "unknown",
+            &records[3][2], "job.csvStatus.unknown",
             "a row in doubt is never exported as not sent"
         );
         assert_eq!(&records[0][3], "https://digicpn.com/p/abc/x");
         assert_eq!(&records[1][1], "'=cmd|' /C calc'!A0");
         assert_eq!(&records[1][4], "Not valid, \"really\"");
-        assert_eq!(&records[2][2], "not sent");
+        assert_eq!(&records[2][2], "job.csvStatus.notSent");
+        assert_eq!(&records[0][2], "job.csvStatus.sent");
     }
 
     #[test]
@@ -185,7 +205,8 @@ mod tests {
         let err = write_results(
             &dir.path().join("missing/results.csv"),
             COLUMNS,
-            "sent",
+            &Words::new("job.csvStatus.sent"),
+            &keys,
             Vec::new(),
         )
         .unwrap_err();

@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::{watch, Notify};
 
+use crate::api::words::Words;
 use crate::api::Client;
 use crate::history::NewEntry;
 use crate::jobs::error::JobError;
@@ -98,7 +99,7 @@ impl JobManager {
         account_name: &str,
         spec: &K::Spec,
         concurrency: u8,
-        rows: impl IntoIterator<Item = (usize, K::Input, Option<(RowStatus, String)>)>,
+        rows: impl IntoIterator<Item = (usize, K::Input, Option<(RowStatus, Words)>)>,
     ) -> Result<JobId, JobError> {
         if !(MIN_CONCURRENCY..=MAX_CONCURRENCY).contains(&concurrency) {
             return Err(JobError::InvalidConcurrency { given: concurrency });
@@ -276,7 +277,13 @@ impl JobManager {
 
     /// Writes every row's outcome to `path`: `row`, the kind's columns, `status`, `message`.
     /// Reads through its own connection, so a running job's workers never wait for it.
-    pub fn export_results_csv(&self, job_id: &JobId, path: &Path) -> Result<(), JobError> {
+    /// `say` words the statuses and messages (the file is in the reader's language).
+    pub fn export_results_csv(
+        &self,
+        job_id: &JobId,
+        path: &Path,
+        say: &dyn Fn(&Words) -> String,
+    ) -> Result<(), JobError> {
         let (kind, total) = {
             let journal = self.journal();
             let job = journal.job(job_id)?;
@@ -304,7 +311,7 @@ impl JobManager {
             })
         });
         let done_word = (entry.done_word)();
-        results_csv::write_results(path, entry.export_columns, &done_word, rows)?;
+        results_csv::write_results(path, entry.export_columns, &done_word, say, rows)?;
         match failed.into_inner() {
             Some(error) => {
                 // A file that misses rows must not look like the results.
@@ -373,10 +380,7 @@ pub(crate) async fn drive<K: JobKind>(manager: JobManager, run: Arc<LiveRun>, cl
             let error = JobError::UnknownKind {
                 kind: run.job.kind.clone(),
             };
-            run.pause_with(PauseReason {
-                message: error.user_message(),
-                hint: error.hint(),
-            });
+            run.pause_with(PauseReason::of(&error));
         }
     }
     while let Some(joined) = workers.join_next().await {
@@ -388,10 +392,7 @@ pub(crate) async fn drive<K: JobKind>(manager: JobManager, run: Arc<LiveRun>, cl
         if let Some(error) = failure {
             // A journal that cannot be written cannot promise "never twice": stop everyone.
             log::error!("jobs: a worker of {} stopped: {error:?}", run.job.id);
-            run.pause_with(PauseReason {
-                message: error.user_message(),
-                hint: error.hint(),
-            });
+            run.pause_with(PauseReason::of(&error));
         }
     }
     reporter.abort();
@@ -425,10 +426,7 @@ pub(crate) async fn drive<K: JobKind>(manager: JobManager, run: Arc<LiveRun>, cl
                 run.job.id
             );
             lock(&manager.inner.runs).remove(&run.job.id);
-            lock(&run.pause_reason).get_or_insert(PauseReason {
-                message: error.user_message(),
-                hint: error.hint(),
-            });
+            lock(&run.pause_reason).get_or_insert(PauseReason::of(&error));
             JobState::Paused
         }
     };

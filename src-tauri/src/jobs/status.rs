@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::api::words::{Explain, Words};
 use crate::history::Outcome;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -56,9 +57,41 @@ impl RowStatus {
     }
 }
 
-/// Why a job paused itself (an account-wide failure), as the window shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// Why a job paused itself (an account-wide failure): what happened and what to do, as data
+/// the window words (serialized by the app, in its language, never by the engine).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PauseReason {
-    pub message: String,
-    pub hint: String,
+    pub message: Words,
+    pub hint: Words,
+}
+
+impl PauseReason {
+    pub fn of(error: &impl Explain) -> PauseReason {
+        let (message, hint) = error.words();
+        PauseReason { message, hint }
+    }
+}
+
+/// How a row's message or a pause's words are kept in the journal's text columns.
+pub fn stored(words: &Words) -> String {
+    serde_json::to_string(words).unwrap_or_else(|_| words.key.to_string())
+}
+
+/// Text that is shown as it was written: the server's own words, or a message an older version
+/// kept already worded.
+pub fn as_written(text: &str) -> Words {
+    Words::with("job.row.asWritten", &[("text", &text)])
+}
+
+/// Words kept by [`stored`], or None for any other text (a link, an address, a code).
+pub fn stored_words(text: &str) -> Option<Words> {
+    text.starts_with('{')
+        .then(|| serde_json::from_str::<Words>(text).ok())
+        .flatten()
+}
+
+/// Words read back from the journal. A text an older version kept already worded is shown as it
+/// was written.
+pub fn read_stored(text: String) -> Words {
+    stored_words(&text).unwrap_or_else(|| as_written(&text))
 }

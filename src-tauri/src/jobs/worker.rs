@@ -8,13 +8,14 @@ use std::time::Duration;
 
 use tokio::sync::watch;
 
+use crate::api::words::Words;
 use crate::api::Client;
-use crate::i18n::t;
 use crate::jobs::error::JobError;
 use crate::jobs::journal::SharedJournal;
 use crate::jobs::journal::{now_ms, ClaimedRow, PauseReason, RowStatus};
 use crate::jobs::kind::{Claimed, JobKind, Reconciled, RowOutcome, Verdict};
 use crate::jobs::live_run::{LiveRun, Stop};
+use crate::jobs::status::as_written;
 
 /// Requests per row at most. The client has already retried what is safe; these are the job's
 /// own, and each one after a request in doubt follows a look-up that found nothing.
@@ -56,7 +57,7 @@ pub(crate) async fn work<K: JobKind>(
                     } else {
                         RowStatus::Failed
                     };
-                    let outcome = RowOutcome::new(status, Some(t("job.row.unreadable")));
+                    let outcome = RowOutcome::new(status, Some(Words::new("job.row.unreadable")));
                     finish(&journal, &run, raw.row, outcome, 0).await?;
                 }
             }
@@ -134,13 +135,13 @@ async fn apply<I: Clone + Send + 'static>(
             ))
         }
         Verdict::Refused { code, outcome } => {
-            let message = outcome.message.clone().unwrap_or_default();
+            let message = outcome.message.clone().unwrap_or_else(|| as_written(""));
             let claim = if run.stopping() { 0 } else { then_claim };
             let next = finish(journal, run, row.row, outcome, claim).await?;
             run.note_settled(Some((
                 code,
                 &message,
-                &t("job.pause.sameRefusal.accountHint"),
+                &Words::new("job.pause.sameRefusal.accountHint"),
             )));
             Ok(Applied::Settled(next))
         }
@@ -200,7 +201,7 @@ async fn settle_one<K: JobKind>(
                     if K::STOP_ON_DOUBT {
                         run.pause_with(PauseReason {
                             message: message.clone(),
-                            hint: t("job.pause.cantTell.hint"),
+                            hint: Words::new("job.pause.cantTell.hint"),
                         });
                     }
                     RowOutcome::new(RowStatus::Unknown, Some(message))
@@ -219,13 +220,13 @@ async fn settle_one<K: JobKind>(
                     run.items_added(count);
                     row.input = rest;
                     if row.attempts >= MAX_TRIES {
-                        RowOutcome::new(RowStatus::Failed, Some(t("job.row.gaveUp")))
+                        RowOutcome::new(RowStatus::Failed, Some(Words::new("job.row.gaveUp")))
                     } else {
                         RowOutcome::new(RowStatus::Pending, None)
                     }
                 }
                 Reconciled::NotThere if row.attempts >= MAX_TRIES => {
-                    RowOutcome::new(RowStatus::Failed, Some(t("job.row.gaveUp")))
+                    RowOutcome::new(RowStatus::Failed, Some(Words::new("job.row.gaveUp")))
                 }
                 Reconciled::NotThere => RowOutcome::new(RowStatus::Pending, None),
             };
@@ -241,8 +242,8 @@ async fn settle_one<K: JobKind>(
                 // Turned away every time: nothing was done, the job waits for a better moment.
                 requeue(journal, run, &row, false).await?;
                 run.pause_with(PauseReason {
-                    message: t("job.pause.rateLimited.message"),
-                    hint: t("job.pause.rateLimited.hint"),
+                    message: Words::new("job.pause.rateLimited.message"),
+                    hint: Words::new("job.pause.rateLimited.hint"),
                 });
                 return Ok(None);
             }

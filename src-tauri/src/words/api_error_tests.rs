@@ -5,7 +5,7 @@ use std::time::Duration;
 use crate::api::endpoints::Endpoint;
 use crate::api::error::*;
 #[allow(unused_imports)]
-use crate::words::{say, ApiErrorWords, FieldProblemWords};
+use crate::words::{say, Worded};
 
 fn err(code: u32, description: &str) -> ApiError {
     ApiError::Coupontools {

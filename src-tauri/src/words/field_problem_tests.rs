@@ -3,7 +3,7 @@
 use crate::api::validate::*;
 use crate::api::words::Words;
 #[allow(unused_imports)]
-use crate::words::{say, ApiErrorWords, FieldProblemWords};
+use crate::words::{say, Worded};
 
 #[test]
 fn good_email_addresses_are_trimmed_and_kept() {

@@ -6,8 +6,8 @@ use std::collections::HashSet;
 
 use serde::{Deserialize, Serialize};
 
+use crate::api::words::Words;
 use crate::api::{ApiError, Client, DirectoryUser, PaymentUpdate};
-use crate::i18n::{t, tf};
 use crate::jobs::journal::RowStatus;
 use crate::jobs::kind::{
     reason_of, verdict_of_write_error, Claimed, JobKind, Reconciled, RowOutcome, Verdict,
@@ -37,10 +37,10 @@ pub struct PaymentStatusKind;
 
 /// A row of a payment job as it is stored: row number, member, and a problem found already
 /// (the row is then settled without a request).
-pub type PaymentRow = (usize, PaymentInput, Option<(RowStatus, String)>);
+pub type PaymentRow = (usize, PaymentInput, Option<(RowStatus, Words)>);
 
-fn status_word(update: &PaymentUpdate) -> String {
-    t(&format!("directories.payment.{}", status_key(update)))
+fn status_word(update: &PaymentUpdate) -> Words {
+    Words::new(format!("directories.payment.{}", status_key(update)))
 }
 
 fn status_key(update: &PaymentUpdate) -> &'static str {
@@ -51,8 +51,8 @@ fn status_key(update: &PaymentUpdate) -> &'static str {
 }
 
 impl JobKind for PaymentStatusKind {
-    fn done_word() -> String {
-        t("job.csvStatus.set")
+    fn done_word() -> Words {
+        Words::new("job.csvStatus.set")
     }
 
     const NAME: &'static str = "directory_payment";
@@ -96,7 +96,7 @@ impl JobKind for PaymentStatusKind {
                 Ok(_) => Verdict::Done(
                     RowOutcome::new(
                         RowStatus::Sent,
-                        Some(tf(
+                        Some(Words::with(
                             "directories.job.set",
                             &[("status", &status_word(&spec.update))],
                         )),
@@ -120,7 +120,7 @@ impl JobKind for PaymentStatusKind {
             PaymentSeen::Shown(_) => Reconciled::Done(
                 RowOutcome::new(
                     RowStatus::Sent,
-                    Some(tf(
+                    Some(Words::with(
                         "directories.job.confirmed",
                         &[("status", &status_word(&spec.update))],
                     )),
@@ -129,11 +129,13 @@ impl JobKind for PaymentStatusKind {
             ),
             // Setting a status twice does no harm; the member does not show it yet.
             PaymentSeen::NotShown(_) => Reconciled::NotThere,
-            PaymentSeen::Gone => Reconciled::CantTell(t("directories.job.gone")),
+            PaymentSeen::Gone => Reconciled::CantTell(Words::new("directories.job.gone")),
             PaymentSeen::Unreadable(error) if error.is_account_failure() => {
                 Reconciled::PauseJob(reason_of(&error))
             }
-            PaymentSeen::Unreadable(_) => Reconciled::CantTell(t("directories.job.cantTell")),
+            PaymentSeen::Unreadable(_) => {
+                Reconciled::CantTell(Words::new("directories.job.cantTell"))
+            }
         }
     }
 }

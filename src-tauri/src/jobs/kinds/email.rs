@@ -5,8 +5,8 @@ use std::collections::HashSet;
 
 use serde::{Deserialize, Serialize};
 
+use crate::api::words::Words;
 use crate::api::{ApiError, Client, CouponSession, EmailAction, EmailCouponRequest, SessionSearch};
-use crate::i18n::t;
 use crate::jobs::journal::{unknown_message, RowStatus};
 use crate::jobs::kind::{
     reason_of, since_of, verdict_of_write_error, Claimed, JobKind, Reconciled, RowOutcome, Verdict,
@@ -49,7 +49,7 @@ pub struct EmailInput {
 pub struct EmailKind;
 
 impl JobKind for EmailKind {
-    fn unknown_message() -> String {
+    fn unknown_message() -> Words {
         unknown_message()
     }
 
@@ -168,7 +168,7 @@ async fn send(client: &Client, spec: &EmailSpec, row: &Claimed<EmailInput>) -> V
                 .and_then(|sessions| newest(ours(&sessions, row.sent_since(client))).cloned());
             Verdict::Done(match found {
                 Some(session) => sent_with(&session, None),
-                None => RowOutcome::new(RowStatus::Sent, Some(t("job.email.linkUnknown"))),
+                None => RowOutcome::new(RowStatus::Sent, Some(Words::new("job.email.linkUnknown"))),
             })
         }
         // §10: any other action word means nothing went out now. What the customer already has
@@ -186,11 +186,14 @@ async fn send(client: &Client, spec: &EmailSpec, row: &Claimed<EmailInput>) -> V
             let found = found.map(|sessions| newest(sessions.iter()).cloned());
             Verdict::Done(match found {
                 Ok(Some(session)) => {
-                    RowOutcome::new(RowStatus::Skipped, Some(t("job.email.alreadyHad")))
+                    RowOutcome::new(RowStatus::Skipped, Some(Words::new("job.email.alreadyHad")))
                         .with("singleUseCode", Some(session.code.to_string()))
                         .with("singleUseUrl", Some(session.url))
                 }
-                Ok(None) => RowOutcome::new(RowStatus::Unknown, Some(t("job.email.notSentNoLink"))),
+                Ok(None) => RowOutcome::new(
+                    RowStatus::Unknown,
+                    Some(Words::new("job.email.notSentNoLink")),
+                ),
                 Err(_) => RowOutcome::new(RowStatus::Unknown, Some(unknown_message())),
             })
         }
@@ -229,14 +232,14 @@ pub(crate) fn judge_lookup(
     sessions: &[CouponSession],
 ) -> Reconciled<EmailInput> {
     if let Some(session) = newest(ours(sessions, since)) {
-        return Reconciled::Done(sent_with(session, Some(t("job.email.confirmed"))));
+        return Reconciled::Done(sent_with(session, Some(Words::new("job.email.confirmed"))));
     }
     if spec.check_unique {
         // The address had the coupon before our request: Coupontools would skip a resend, and
         // the customer has a link.
         return match newest(sessions.iter()) {
             Some(session) => Reconciled::Done(
-                RowOutcome::new(RowStatus::Skipped, Some(t("job.email.alreadyHad")))
+                RowOutcome::new(RowStatus::Skipped, Some(Words::new("job.email.alreadyHad")))
                     .with("singleUseCode", Some(session.code.to_string()))
                     .with("singleUseUrl", Some(session.url.clone())),
             ),
@@ -269,7 +272,7 @@ fn newest<'a>(sessions: impl Iterator<Item = &'a CouponSession>) -> Option<&'a C
     sessions.max_by_key(|s| s.created_at)
 }
 
-fn sent_with(session: &CouponSession, message: Option<String>) -> RowOutcome {
+fn sent_with(session: &CouponSession, message: Option<Words>) -> RowOutcome {
     RowOutcome::new(RowStatus::Sent, message)
         .with("singleUseCode", Some(session.code.to_string()))
         .with("singleUseUrl", Some(session.url.clone()))
@@ -350,10 +353,8 @@ mod tests {
                 panic!("{found:?}")
             };
             assert_eq!(outcome.status, RowStatus::Sent);
-            assert_eq!(
-                outcome.message.as_deref(),
-                Some("Sent (confirmed after an interruption).")
-            );
+            // "Sent (confirmed after an interruption)."
+            assert_eq!(outcome.message, Some(Words::new("job.email.confirmed")));
             assert!(outcome.output["singleUseUrl"]
                 .as_str()
                 .unwrap()

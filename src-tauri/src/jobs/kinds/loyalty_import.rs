@@ -6,8 +6,8 @@ use std::collections::HashSet;
 
 use serde::{Deserialize, Serialize};
 
+use crate::api::words::Words;
 use crate::api::{ApiError, Client, LoyaltyMember, MemberFields, MAX_BULK_MEMBERS};
-use crate::i18n::{t, tf};
 use crate::jobs::journal::RowStatus;
 use crate::jobs::kind::{
     reason_of, verdict_of_write_error, Claimed, JobKind, Reconciled, RowOutcome, Verdict,
@@ -39,8 +39,8 @@ impl JobKind for ImportMembersKind {
     type Spec = ImportSpec;
     type Input = MemberFields;
 
-    fn done_word() -> String {
-        t("job.csvStatus.added")
+    fn done_word() -> Words {
+        Words::new("job.csvStatus.added")
     }
 
     fn batch_size(_spec: &ImportSpec) -> usize {
@@ -84,12 +84,15 @@ impl JobKind for ImportMembersKind {
                     .map(|i| match rejected.get(&i) {
                         Some(message) => Verdict::Done(RowOutcome::new(
                             RowStatus::Failed,
-                            Some(tf("job.import.refused", &[("reason", message)])),
+                            Some(Words::with("job.import.refused", &[("reason", message)])),
                         )),
                         None => match take_match(&mut made, &rows[i].input) {
                             Some(member) => Verdict::Done(
-                                RowOutcome::new(RowStatus::Sent, Some(t("job.import.added")))
-                                    .with("memberId", Some(member.id.to_string())),
+                                RowOutcome::new(
+                                    RowStatus::Sent,
+                                    Some(Words::new("job.import.added")),
+                                )
+                                .with("memberId", Some(member.id.to_string())),
                             ),
                             // The reply does not show this row's member: look it up.
                             None => Verdict::MaybeDone,
@@ -120,7 +123,7 @@ impl JobKind for ImportMembersKind {
             .or_else(|| row.input.phone.clone())
             .filter(|k| !k.trim().is_empty())
         else {
-            return Reconciled::CantTell(t("job.import.noKey"));
+            return Reconciled::CantTell(Words::new("job.import.noKey"));
         };
         // A phone is also searched by its last digits: a server that stores it otherwise
         // written (`+32470…` for `0470 …`) may not find it as typed.
@@ -157,11 +160,13 @@ impl JobKind for ImportMembersKind {
         match found {
             Ok(members) => match row.sent_since(client) {
                 Some(since) => judge_member(&row.input, since, &members),
-                None => Reconciled::CantTell(t("job.import.cantAsk")),
+                None => Reconciled::CantTell(Words::new("job.import.cantAsk")),
             },
             Err(error) if error.is_account_failure() => Reconciled::PauseJob(reason_of(&error)),
-            Err(ApiError::V4 { status: 404, .. }) => Reconciled::CantTell(t("job.import.cardGone")),
-            Err(_) => Reconciled::CantTell(t("job.import.cantAsk")),
+            Err(ApiError::V4 { status: 404, .. }) => {
+                Reconciled::CantTell(Words::new("job.import.cardGone"))
+            }
+            Err(_) => Reconciled::CantTell(Words::new("job.import.cantAsk")),
         }
     }
 }
@@ -213,7 +218,7 @@ pub(crate) fn judge_member(
         .filter(|m| is_rows_member(input, m))
         .collect();
     if matching.iter().any(|m| m.created_at.is_none()) {
-        return Reconciled::CantTell(t("job.import.cantTell"));
+        return Reconciled::CantTell(Words::new("job.import.cantTell"));
     }
     let ours: Vec<&&LoyaltyMember> = matching
         .iter()
@@ -222,11 +227,14 @@ pub(crate) fn judge_member(
     match ours.as_slice() {
         [] => Reconciled::NotThere,
         [member] => Reconciled::Done(
-            RowOutcome::new(RowStatus::Sent, Some(t("job.import.addedConfirmed")))
-                .with("memberId", Some(member.id.to_string())),
+            RowOutcome::new(
+                RowStatus::Sent,
+                Some(Words::new("job.import.addedConfirmed")),
+            )
+            .with("memberId", Some(member.id.to_string())),
         ),
         // Two new members with the row's values: another till or import added one too.
-        _ => Reconciled::CantTell(t("job.import.cantTell")),
+        _ => Reconciled::CantTell(Words::new("job.import.cantTell")),
     }
 }
 

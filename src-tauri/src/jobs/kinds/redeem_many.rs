@@ -9,15 +9,16 @@ use std::collections::HashSet;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
+use crate::api::words::Words;
 use crate::api::{
     ApiError, Client, ManySessionsUpdate, Operation, SessionData, SessionUpdateOutcome,
     MAX_SESSIONS_PER_UPDATE,
 };
-use crate::i18n::{t, tf};
 use crate::jobs::journal::RowStatus;
 use crate::jobs::kind::{
     reason_of, verdict_of_write_error, Claimed, JobKind, Reconciled, RowOutcome, Verdict,
 };
+use crate::jobs::status::as_written;
 
 /// Coupons per `updatemultiple` call: a stack of a hundred is four calls, and a batch whose
 /// reply is lost costs at most this many look-ups.
@@ -61,30 +62,33 @@ fn rfc3339(at: Option<OffsetDateTime>) -> Option<String> {
     })
 }
 
-fn used(session: &SessionData, key: &str) -> RowOutcome {
-    RowOutcome::new(RowStatus::Sent, Some(t(key)))
+fn used(session: &SessionData, key: &'static str) -> RowOutcome {
+    RowOutcome::new(RowStatus::Sent, Some(Words::new(key)))
         .with("validatedAt", rfc3339(session.validated_at))
 }
 
 /// Not marked, and no point in trying again: the coupon's own state says no.
-fn not_marked(key: &str, at: Option<OffsetDateTime>) -> RowOutcome {
-    RowOutcome::new(RowStatus::Skipped, Some(tf(key, &[("when", &when(at))])))
-        .with("validatedAt", rfc3339(at))
+fn not_marked(key: &'static str, at: Option<OffsetDateTime>) -> RowOutcome {
+    RowOutcome::new(
+        RowStatus::Skipped,
+        Some(Words::with(key, &[("when", &when(at))])),
+    )
+    .with("validatedAt", rfc3339(at))
 }
 
 /// The reason a row is not sent, for a coupon in `state` at the check (`at`: the date that
 /// state speaks of: used on, expired on).
-pub fn skip_reason(state: &str, at: Option<OffsetDateTime>, n: usize) -> String {
+pub fn skip_reason(state: &str, at: Option<OffsetDateTime>, n: usize) -> Words {
     let w = when(at);
     match state {
-        "used" => tf("redeemMany.row.alreadyUsed", &[("when", &w)]),
-        "voided" => t("redeemMany.row.voided"),
-        "expired" => tf("redeemMany.row.expired", &[("when", &w)]),
-        "locked" => t("redeemMany.row.locked"),
-        "not_found" => t("redeemMany.row.notFound"),
-        "duplicate" => t("redeemMany.row.duplicate"),
-        "ambiguous" => tf("redeemMany.row.ambiguous", &[("n", &n)]),
-        _ => t("redeemMany.row.unchecked"),
+        "used" => Words::with("redeemMany.row.alreadyUsed", &[("when", &w)]),
+        "voided" => Words::new("redeemMany.row.voided"),
+        "expired" => Words::with("redeemMany.row.expired", &[("when", &w)]),
+        "locked" => Words::new("redeemMany.row.locked"),
+        "not_found" => Words::new("redeemMany.row.notFound"),
+        "duplicate" => Words::new("redeemMany.row.duplicate"),
+        "ambiguous" => Words::with("redeemMany.row.ambiguous", &[("n", &n)]),
+        _ => Words::new("redeemMany.row.unchecked"),
     }
 }
 
@@ -118,7 +122,7 @@ pub(crate) fn judge(
     }
     let Some(validated) = session.validated_at else {
         // Used, but without a date nobody can tell whether by us.
-        return Reconciled::CantTell(t("redeemMany.row.usedNoDate"));
+        return Reconciled::CantTell(Words::new("redeemMany.row.usedNoDate"));
     };
     let ours = since.is_none_or(|since| validated >= since);
     if ours {
@@ -132,8 +136,8 @@ pub(crate) fn judge(
 }
 
 impl JobKind for RedeemManyKind {
-    fn done_word() -> String {
-        t("job.csvStatus.used")
+    fn done_word() -> Words {
+        Words::new("job.csvStatus.used")
     }
 
     const NAME: &'static str = "redeem_many";
@@ -208,7 +212,7 @@ impl JobKind for RedeemManyKind {
                         Some(outcome) => Verdict::Done(outcome),
                         None => Verdict::Refused {
                             code: Some(i64::from(code)),
-                            outcome: RowOutcome::new(RowStatus::Failed, Some(message)),
+                            outcome: RowOutcome::new(RowStatus::Failed, Some(as_written(&message))),
                         },
                     }
                 }
@@ -231,7 +235,7 @@ impl JobKind for RedeemManyKind {
             Err(error) if error.is_account_failure() => Reconciled::PauseJob(reason_of(&error)),
             Err(error) => {
                 log::warn!("jobs: coupon {} could not be read: {error:?}", row.row);
-                Reconciled::CantTell(t("redeemMany.row.cantTell"))
+                Reconciled::CantTell(Words::new("redeemMany.row.cantTell"))
             }
         }
     }
@@ -297,15 +301,18 @@ mod tests {
         }
         assert!(refusal(302, None).is_none());
         let at = OffsetDateTime::from_unix_timestamp(1_800_000_000).unwrap();
-        let message = crate::i18n::in_language(crate::i18n::Lang::En, || {
-            refusal(306, Some(&session(Some(at)))).unwrap().message
-        });
-        assert!(message.unwrap().contains("2027-01-15 08:00 UTC"));
+        let message = refusal(306, Some(&session(Some(at)))).unwrap().message;
+        assert_eq!(
+            message.expect("a reason").value("when"),
+            Some(&crate::api::words::Value::Text(
+                "2027-01-15 08:00 UTC".into()
+            ))
+        );
     }
 
     #[test]
     fn every_state_at_the_check_has_its_own_reason() {
-        crate::i18n::in_language(crate::i18n::Lang::En, || {
+        {
             let reasons: HashSet<String> = [
                 "used",
                 "voided",
@@ -317,10 +324,10 @@ mod tests {
                 "unchecked",
             ]
             .iter()
-            .map(|s| skip_reason(s, None, 2))
+            .map(|s| skip_reason(s, None, 2).key.into_owned())
             .collect();
             assert_eq!(reasons.len(), 8);
-            assert!(reasons.iter().all(|r| !r.starts_with("redeemMany.")));
-        });
+            assert!(reasons.iter().all(|r| r.starts_with("redeemMany.row.")));
+        }
     }
 }

@@ -6,15 +6,16 @@ use std::collections::HashSet;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use crate::api::words::Words;
 use crate::api::{
     ApiError, AutomatedCodes, CampaignSessionsQuery, Client, CodeType, ManySingleUseRequest,
     SessionData, SingleUseCode, SingleUseLink, SingleUseStatus,
 };
-use crate::i18n::{t, tf};
 use crate::jobs::journal::RowStatus;
 use crate::jobs::kind::{
     reason_of, verdict_of_write_error, Claimed, JobKind, Reconciled, RowOutcome, Verdict,
 };
+use crate::jobs::status::stored;
 
 /// Links asked for in one call. A 5 000-link reply is about 1 MB and takes the server about a
 /// second; a chunk whose reply is lost costs at most 50 pages of `campaign/data` to reconcile,
@@ -75,7 +76,11 @@ impl JobKind for CreateLinksKind {
     }
 
     fn target(input: &ChunkInput) -> String {
-        tf("job.links.chunkTarget", &[("count", &input.amount)])
+        // Kept as words: the history words it when shown.
+        stored(&Words::with(
+            "job.links.chunkTarget",
+            &[("count", &input.amount)],
+        ))
     }
 
     async fn attempt(
@@ -103,7 +108,7 @@ impl JobKind for CreateLinksKind {
                 Ok(links) => {
                     let made = links.len() as u32;
                     let message = (made != row.input.amount).then(|| {
-                        tf(
+                        Words::with(
                             "job.links.madeOther",
                             &[("made", &made), ("asked", &row.input.amount)],
                         )
@@ -142,11 +147,14 @@ impl JobKind for CreateLinksKind {
                 if error.is_account_failure() {
                     return Reconciled::PauseJob(reason_of(&error));
                 }
-                return Reconciled::CantTell(tf("job.links.cantAsk", &[("count", &asked)]));
+                return Reconciled::CantTell(Words::with(
+                    "job.links.cantAsk",
+                    &[("count", &asked)],
+                ));
             }
         }
         let Some(since) = row.sent_since(client) else {
-            return Reconciled::CantTell(tf("job.links.cantAsk", &[("count", &asked)]));
+            return Reconciled::CantTell(Words::with("job.links.cantAsk", &[("count", &asked)]));
         };
         // `start_date` comes to the minute and the docs do not say which date it filters on:
         // ask from the minute before, and if that shows nothing, read the whole campaign.
@@ -162,10 +170,10 @@ impl JobKind for CreateLinksKind {
             }
             Err(Lookup::Api(error)) => {
                 log::warn!("jobs: chunk {} could not be looked up: {error}", row.row);
-                Reconciled::CantTell(tf("job.links.cantAsk", &[("count", &asked)]))
+                Reconciled::CantTell(Words::with("job.links.cantAsk", &[("count", &asked)]))
             }
             Err(Lookup::TooCostly) => {
-                Reconciled::CantTell(tf("job.links.cantAsk", &[("count", &asked)]))
+                Reconciled::CantTell(Words::with("job.links.cantAsk", &[("count", &asked)]))
             }
         }
     }
@@ -251,7 +259,7 @@ pub(crate) fn judge_chunk(asked: u32, links: &[SessionData]) -> Reconciled<Chunk
         return Reconciled::NotThere;
     }
     let unknown = || {
-        Reconciled::CantTell(tf(
+        Reconciled::CantTell(Words::with(
             "job.links.tooMany",
             &[("found", &found), ("asked", &asked)],
         ))
@@ -260,7 +268,7 @@ pub(crate) fn judge_chunk(asked: u32, links: &[SessionData]) -> Reconciled<Chunk
         return unknown();
     }
     if links.iter().any(|s| s.url.trim().is_empty()) {
-        return Reconciled::CantTell(tf("job.links.noUrl", &[("count", &asked)]));
+        return Reconciled::CantTell(Words::with("job.links.noUrl", &[("count", &asked)]));
     }
     let mut ids: Vec<u64> = links.iter().filter_map(|s| s.sequence_id).collect();
     if ids.len() == found {
@@ -274,7 +282,7 @@ pub(crate) fn judge_chunk(asked: u32, links: &[SessionData]) -> Reconciled<Chunk
         return unknown();
     }
     Reconciled::Done(
-        RowOutcome::new(RowStatus::Sent, Some(t("job.links.madeConfirmed")))
+        RowOutcome::new(RowStatus::Sent, Some(Words::new("job.links.madeConfirmed")))
             .with_items(links.iter().map(session_item).collect()),
     )
 }
@@ -354,8 +362,8 @@ impl JobKind for RemoveLinksKind {
     type Spec = RemoveLinksSpec;
     type Input = RemoveInput;
 
-    fn done_word() -> String {
-        t("job.csvStatus.removed")
+    fn done_word() -> Words {
+        Words::new("job.csvStatus.removed")
     }
 
     fn label(_spec: &RemoveLinksSpec) -> Option<String> {
@@ -378,12 +386,12 @@ impl JobKind for RemoveLinksKind {
                 match client.single_use().remove(&row.input.campaign, &code).await {
                     Ok(()) => Verdict::Done(RowOutcome::new(
                         RowStatus::Sent,
-                        Some(t("job.links.removed")),
+                        Some(Words::new("job.links.removed")),
                     )),
                     // Gone already: a fact about this link, not a pattern of the account.
                     Err(ApiError::Coupontools { code: 505, .. }) => Verdict::Done(RowOutcome::new(
                         RowStatus::Failed,
-                        Some(t("job.links.alreadyGone")),
+                        Some(Words::new("job.links.alreadyGone")),
                     )),
                     Err(error) => verdict_of_write_error(&error),
                 },
@@ -403,10 +411,10 @@ impl JobKind for RemoveLinksKind {
             Ok(_) => Reconciled::NotThere,
             Err(ApiError::Coupontools { code: 505, .. }) => Reconciled::Done(RowOutcome::new(
                 RowStatus::Sent,
-                Some(t("job.links.removedConfirmed")),
+                Some(Words::new("job.links.removedConfirmed")),
             )),
             Err(error) if error.is_account_failure() => Reconciled::PauseJob(reason_of(&error)),
-            Err(_) => Reconciled::CantTell(t("job.links.removeUnknown")),
+            Err(_) => Reconciled::CantTell(Words::new("job.links.removeUnknown")),
         }
     }
 }
@@ -467,7 +475,18 @@ mod tests {
         let seven: Vec<_> = (1..=7).map(|i| session(i, None, None)).collect();
         match judge_chunk(5, &seven) {
             Reconciled::CantTell(message) => {
-                assert!(message.contains("Between 0 and 5 links"), "{message}")
+                // "… Between 0 and {asked} links of this part may exist …"
+                assert_eq!(message.key, "job.links.tooMany", "{message}");
+                assert_eq!(
+                    message.value("asked"),
+                    Some(&crate::api::words::Value::Number(5)),
+                    "{message}"
+                );
+                assert_eq!(
+                    message.value("found"),
+                    Some(&crate::api::words::Value::Number(7)),
+                    "{message}"
+                );
             }
             other => panic!("{other:?}"),
         }
