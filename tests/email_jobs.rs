@@ -629,7 +629,10 @@ async fn jobs_refuse_bad_settings_in_plain_words() {
             .create_email_job("a", "A", s.spec(true, concurrency), &list)
             .unwrap_err();
         assert!(matches!(err, JobError::InvalidConcurrency { .. }));
-        assert_eq!(err.kind(), coupon_desk::error_kind::ErrorKind::Validation);
+        assert_eq!(
+            coupon_desk::error_kind::ErrorKind::from(&err),
+            coupon_desk::error_kind::ErrorKind::Validation
+        );
     }
     let mut spec = s.spec(true, 4);
     spec.campaign = "coffee".into();

@@ -5,6 +5,7 @@
 use serde::Serialize;
 
 use crate::api::ApiError;
+use crate::jobs::{JobError, ListError};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -101,6 +102,28 @@ impl From<&ApiError> for ErrorKind {
     }
 }
 
+impl From<&ListError> for ErrorKind {
+    fn from(_: &ListError) -> ErrorKind {
+        ErrorKind::List
+    }
+}
+
+impl From<&JobError> for ErrorKind {
+    fn from(e: &JobError) -> ErrorKind {
+        match e {
+            JobError::Open(_) | JobError::Database(_) => ErrorKind::Storage,
+            JobError::NotFound { .. } => ErrorKind::NotFound,
+            JobError::InvalidConcurrency { .. }
+            | JobError::InvalidCampaign { .. }
+            | JobError::NothingToSend => ErrorKind::Validation,
+            JobError::StillStopping | JobError::AlreadyDone { .. } => ErrorKind::JobState,
+            JobError::NoRuntime | JobError::Internal => ErrorKind::Internal,
+            JobError::Export(_) => ErrorKind::Export,
+            JobError::UnknownKind { .. } | JobError::SameCampaignBusy => ErrorKind::JobState,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -113,6 +136,13 @@ mod tests {
             let word = serde_json::to_value(ErrorKind::from(&e)).expect("a word");
             assert_eq!(word, e.kind(), "{e:?}");
         }
+    }
+
+    #[test]
+    fn a_results_file_that_cannot_be_written_is_an_export_error() {
+        let e = JobError::Export(std::io::Error::other("disk full"));
+        assert_eq!(ErrorKind::from(&e), ErrorKind::Export);
+        assert_eq!(ErrorKind::from(&ListError::Empty), ErrorKind::List);
     }
 
     #[test]

@@ -8,14 +8,12 @@
 pub mod accounts;
 /// The Coupontools client (its own crate, `crates/coupontools`).
 pub use coupontools as api;
+/// The bulk engine, journal, history, database and CSV files (their own crate, Tauri-free).
+pub use desk_core::{csv_file, db, history, jobs};
 pub mod commands;
-pub mod csv_file;
-pub mod db;
 pub mod error_kind;
 pub mod first_steps;
-pub mod history;
 pub mod i18n;
-pub mod jobs;
 pub mod licences;
 pub mod personal_data;
 pub mod practice;

@@ -317,4 +317,38 @@ mod tests {
         let json = serde_json::to_value(ShownProgress::from(&running)).expect("json");
         assert_eq!(json["pauseReason"], serde_json::Value::Null);
     }
+
+    /// A row keeps what it said as words: after the language is switched it reads in the new
+    /// one (it was stored as a sentence in the language of the moment before).
+    #[test]
+    fn a_job_row_reads_in_the_language_it_is_shown_in() {
+        use crate::api::words::{Plain, Words};
+        use crate::jobs::RowStatus;
+        let row = JobRow {
+            row: 3,
+            status: RowStatus::Skipped,
+            in_doubt: false,
+            message: Some(Words::with("job.list.duplicateOf", &[("row", &Plain(1))])),
+            fields: serde_json::Map::new(),
+        };
+        let rows = || JobRows {
+            total: 1,
+            rows: vec![row.clone()],
+        };
+        let en = in_language(Lang::En, || ShownRows::from(rows()));
+        let de = in_language(Lang::De, || ShownRows::from(rows()));
+        assert_eq!(
+            en.rows[0].message.as_deref(),
+            Some("Also on row 1 of the file.")
+        );
+        let german = de.rows[0].message.clone().unwrap_or_default();
+        assert!(
+            german.contains('1') && german != "Also on row 1 of the file.",
+            "{german}"
+        );
+        let json = serde_json::to_value(&en).expect("json");
+        assert_eq!(json["rows"][0]["message"], "Also on row 1 of the file.");
+        assert_eq!(json["rows"][0]["status"], "skipped");
+        assert_eq!(json["rows"][0]["row"], 3);
+    }
 }

@@ -445,10 +445,12 @@ fn every_key_rust_asks_for_exists_in_english() {
     );
     let en = english();
     let mut sources = Vec::new();
-    // The app's words and the words the client names (crates/coupontools).
+    // The app's words and the words the client and the core name (crates/coupontools,
+    // crates/desk-core).
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     rust_sources(&root.join("src-tauri/src"), &mut sources);
     rust_sources(&root.join("crates/coupontools/src"), &mut sources);
+    rust_sources(&root.join("crates/desk-core/src"), &mut sources);
     let mut problems = Vec::new();
     let mut seen = 0;
     // This file's own test strings are not requests for words.

@@ -847,7 +847,7 @@ export default {
   'field.rewards.none.message': 'Wählen Sie mindestens eine Prämie zum Einlösen.',
   'field.rewards.none.hint': 'Kreuzen Sie die Prämien an, die der Kunde jetzt nimmt.',
   'apiWords.loyalty.tooManyMembers': 'Höchstens {max} Mitglieder können in einer Anfrage hinzugefügt werden.',
-  // ── Words written by Rust: bulk jobs (src-tauri/src/jobs/) ──
+  // ── Words written by Rust: bulk jobs (crates/desk-core/src/jobs/, worded by the app) ──
 
   'job.list.empty.message': 'Die Liste ist leer.',
   'job.list.empty.hint': 'Fügen Sie die Liste ein, oder wählen Sie eine CSV-Datei, die Sie aus Ihrer Tabellenkalkulation gespeichert haben.',

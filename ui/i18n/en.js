@@ -861,7 +861,7 @@ export default {
   'field.rewards.none.message': 'Choose at least one reward to use.',
   'field.rewards.none.hint': 'Tick the rewards the customer takes now.',
   'apiWords.loyalty.tooManyMembers': 'At most {max} members can be added in one request.',
-  // ── Words written by Rust: bulk jobs (src-tauri/src/jobs/) ──
+  // ── Words written by Rust: bulk jobs (crates/desk-core/src/jobs/, worded by the app) ──
 
   'job.list.empty.message': 'The list is empty.',
   'job.list.empty.hint': 'Paste the list, or choose a CSV file saved from your spreadsheet.',

@@ -847,7 +847,7 @@ export default {
   'field.rewards.none.message': 'Elija al menos una recompensa para usar.',
   'field.rewards.none.hint': 'Marque las recompensas que el cliente se lleva ahora.',
   'apiWords.loyalty.tooManyMembers': 'Se pueden añadir como máximo {max} miembros en una sola solicitud.',
-  // ── Words written by Rust: bulk jobs (src-tauri/src/jobs/) ──
+  // ── Words written by Rust: bulk jobs (crates/desk-core/src/jobs/, worded by the app) ──
 
   'job.list.empty.message': 'La lista está vacía.',
   'job.list.empty.hint': 'Pegue la lista, o elija un archivo CSV guardado desde su hoja de cálculo.',

@@ -847,7 +847,7 @@ export default {
   'field.rewards.none.message': 'Choisissez au moins une récompense à utiliser.',
   'field.rewards.none.hint': 'Cochez les récompenses que le client prend maintenant.',
   'apiWords.loyalty.tooManyMembers': 'Au plus {max} membres peuvent être ajoutés en une seule requête.',
-  // ── Words written by Rust: bulk jobs (src-tauri/src/jobs/) ──
+  // ── Words written by Rust: bulk jobs (crates/desk-core/src/jobs/, worded by the app) ──
 
   'job.list.empty.message': 'La liste est vide.',
   'job.list.empty.hint': 'Collez la liste, ou choisissez un fichier CSV enregistré depuis votre tableur.',

@@ -847,7 +847,7 @@ export default {
   'field.rewards.none.message': 'Kies minstens één beloning om te gebruiken.',
   'field.rewards.none.hint': 'Vink de beloningen aan die de klant nu meeneemt.',
   'apiWords.loyalty.tooManyMembers': 'Er kunnen hoogstens {max} leden in één verzoek worden toegevoegd.',
-  // ── Words written by Rust: bulk jobs (src-tauri/src/jobs/) ──
+  // ── Words written by Rust: bulk jobs (crates/desk-core/src/jobs/, worded by the app) ──
 
   'job.list.empty.message': 'De lijst is leeg.',
   'job.list.empty.hint': 'Plak de lijst, of kies een CSV-bestand dat u vanuit uw rekenblad hebt opgeslagen.',

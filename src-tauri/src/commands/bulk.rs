@@ -30,7 +30,7 @@ impl From<ListError> for UiError {
     fn from(e: ListError) -> Self {
         UiError {
             field: Some("list".into()),
-            ..UiError::new(e.kind(), e.user_message(), e.hint())
+            ..UiError::new(ErrorKind::from(&e), e.user_message(), e.hint())
         }
     }
 }
@@ -46,7 +46,7 @@ impl From<JobError> for UiError {
         };
         UiError {
             field,
-            ..UiError::new(e.kind(), e.user_message(), e.hint())
+            ..UiError::new(ErrorKind::from(&e), e.user_message(), e.hint())
         }
     }
 }

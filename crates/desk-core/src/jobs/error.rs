@@ -5,12 +5,10 @@
 
 use crate::api::words::{Explain, Plain, Words};
 use crate::db::DbError;
-use crate::error_kind::ErrorKind;
 use crate::jobs::limits::{DEFAULT_CONCURRENCY, MAX_CONCURRENCY, MIN_CONCURRENCY};
 
 /// A pasted or loaded list that cannot be used as it is.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
 pub enum ListError {
     #[error("The list is empty.")]
     Empty,
@@ -30,10 +28,6 @@ pub enum ListError {
 }
 
 impl ListError {
-    pub fn kind(&self) -> ErrorKind {
-        ErrorKind::List
-    }
-
     fn what(&self) -> Words {
         match self {
             ListError::Empty => Words::new("job.list.empty.message"),
@@ -74,7 +68,6 @@ impl Explain for ListError {
 
 /// A bulk job that cannot be created, run, read or exported.
 #[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
 pub enum JobError {
     /// The journal could not be opened (the technical reason stays in `source` for the log).
     #[error("The job list on this computer could not be opened.")]
@@ -115,20 +108,6 @@ pub enum JobError {
 }
 
 impl JobError {
-    pub fn kind(&self) -> ErrorKind {
-        match self {
-            JobError::Open(_) | JobError::Database(_) => ErrorKind::Storage,
-            JobError::NotFound { .. } => ErrorKind::NotFound,
-            JobError::InvalidConcurrency { .. }
-            | JobError::InvalidCampaign { .. }
-            | JobError::NothingToSend => ErrorKind::Validation,
-            JobError::StillStopping | JobError::AlreadyDone { .. } => ErrorKind::JobState,
-            JobError::NoRuntime | JobError::Internal => ErrorKind::Internal,
-            JobError::Export(_) => ErrorKind::Export,
-            JobError::UnknownKind { .. } | JobError::SameCampaignBusy => ErrorKind::JobState,
-        }
-    }
-
     fn what(&self) -> Words {
         match self {
             JobError::Open(_) => Words::new("job.error.open.message"),

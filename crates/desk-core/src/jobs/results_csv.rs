@@ -211,6 +211,5 @@ mod tests {
         )
         .unwrap_err();
         assert!(matches!(err, JobError::Export(_)));
-        assert_eq!(err.kind(), crate::error_kind::ErrorKind::Export);
     }
 }

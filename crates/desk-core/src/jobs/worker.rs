@@ -289,7 +289,7 @@ fn claim_if_going(run: &LiveRun, then_claim: usize) -> usize {
 }
 
 /// How long after its timeout a request may still be at work on the server.
-pub(crate) fn grace(timeout: Duration) -> Duration {
+pub fn grace(timeout: Duration) -> Duration {
     (timeout / 2).max(SERVER_GRACE_MIN)
 }
 

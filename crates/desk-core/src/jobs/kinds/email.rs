@@ -107,7 +107,7 @@ impl JobKind for EmailKind {
 /// campaign once the request can no longer be running. The one rule for the list job and the
 /// single send: a session the server made after the request left (its clock) is this send;
 /// nothing → not sent; an older one → "already had it" only with check_unique.
-pub(crate) async fn settle_in_doubt(
+pub async fn settle_in_doubt(
     client: &Client,
     spec: &EmailSpec,
     email: &str,
@@ -130,7 +130,7 @@ pub(crate) async fn settle_in_doubt(
 
 /// The session this send made, when its reply said "sent" but carried no link: only one the
 /// server made after the request left, never an earlier coupon of the same address.
-pub(crate) async fn session_of_this_send(
+pub async fn session_of_this_send(
     client: &Client,
     spec: &EmailSpec,
     email: &str,

@@ -16,7 +16,7 @@ pub mod results_csv;
 pub mod runner;
 pub mod status;
 mod worker;
-pub(crate) use worker::grace;
+pub use worker::grace;
 
 pub use email_list::{
     template_csv, template_header, ColumnMapping, EmailList, EmailListRow, RowProblem,

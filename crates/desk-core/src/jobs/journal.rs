@@ -223,7 +223,7 @@ pub struct JobSummary {
     pub spec: Map<String, Value>,
 }
 
-pub(crate) fn now_ms() -> i64 {
+pub fn now_ms() -> i64 {
     (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
 }
 
