@@ -2,76 +2,30 @@
 //! (writing under a temp XDG_DATA_HOME), the real keychain (run inside scripts/test.sh's D-Bus
 //! session) and a real sandbox over HTTP.
 
+#[path = "support/mock_app.rs"]
+mod mock_app;
+
 use std::path::PathBuf;
-use std::sync::OnceLock;
+
+use mock_app::MockApp;
 
 use coupon_desk::sandbox::{Sandbox, SandboxConfig, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET};
 use coupon_desk::secrets::{SecretStore, SecretsError};
 use serde_json::{json, Value};
-use tauri::test::{get_ipc_response, mock_builder, INVOKE_KEY};
-use tauri::webview::InvokeRequest;
-use tauri::{Manager, WebviewWindowBuilder};
+use tauri::Manager;
 
-/// XDG_DATA_HOME is process-wide: all tests share one temp dir and tell their apps apart by
-/// identifier (the store and the database live in `$XDG_DATA_HOME/<identifier>/`).
-fn data_home() -> &'static PathBuf {
-    static HOME: OnceLock<PathBuf> = OnceLock::new();
-    HOME.get_or_init(|| {
-        let dir = tempfile::tempdir().expect("temp dir").keep();
-        // Set once, before any app (and its threads) of this process starts.
-        std::env::set_var("XDG_DATA_HOME", &dir);
-        // A lost write is settled once its request can no longer run (timeout + grace): a
-        // short timeout keeps the tests that cut replies quick.
-        std::env::set_var("COUPON_DESK_REQUEST_TIMEOUT_SECS", "2");
-        dir
-    })
-}
+struct TestApp(MockApp);
 
-struct TestApp {
-    app: tauri::App<tauri::test::MockRuntime>,
-    webview: tauri::WebviewWindow<tauri::test::MockRuntime>,
-    service: String,
+impl std::ops::Deref for TestApp {
+    type Target = MockApp;
+    fn deref(&self) -> &MockApp {
+        &self.0
+    }
 }
 
 impl TestApp {
     fn new(name: &str) -> Self {
-        data_home();
-        let identifier = format!("com.coupondesk.test.{name}.{}", std::process::id());
-        let service = format!("{identifier}.keychain");
-        // The real context: the app's capabilities and command permissions, so a command the
-        // window is not granted fails here as it would in the app.
-        let mut context: tauri::Context<tauri::test::MockRuntime> = tauri::generate_context!();
-        context.config_mut().identifier = identifier;
-        let options = coupon_desk::AppOptions {
-            keyring_service: service.clone(),
-        };
-        let app = coupon_desk::build(mock_builder(), options.clone())
-            .build(context)
-            .expect("app builds");
-        // The mock runtime never fires the Ready event that runs `setup`; do its work directly.
-        app.manage(coupon_desk::init_state(app.handle(), &options));
-        let webview = WebviewWindowBuilder::new(&app, "main", Default::default())
-            .build()
-            .expect("window");
-        Self {
-            app,
-            webview,
-            service,
-        }
-    }
-
-    fn invoke(&self, cmd: &str, args: Value) -> Result<Value, Value> {
-        let request = InvokeRequest {
-            cmd: cmd.into(),
-            callback: tauri::ipc::CallbackFn(0),
-            error: tauri::ipc::CallbackFn(1),
-            url: self.webview.url().expect("webview url"),
-            body: tauri::ipc::InvokeBody::Json(args),
-            headers: Default::default(),
-            invoke_key: INVOKE_KEY.to_string(),
-        };
-        get_ipc_response(&self.webview, request)
-            .map(|body| body.deserialize::<Value>().expect("json reply"))
+        TestApp(MockApp::new(name, |_| {}))
     }
 
     fn ok(&self, cmd: &str, args: Value) -> Value {
@@ -298,7 +252,7 @@ fn practice_mode_is_an_account_that_works_without_the_internet() {
             .count(),
         1
     );
-    drop(t.app);
+    drop(t);
 }
 
 #[test]
@@ -728,7 +682,7 @@ fn the_counter_checks_a_stack_and_the_campaign_list_takes_its_filters() {
     assert_eq!(bad["field"], "folder", "{bad}");
     let rows = t.ok("campaign_usage_rows", json!({ "offset": 0, "limit": 10 }));
     assert!(rows["rows"].is_array(), "{rows}");
-    drop(t.app);
+    drop(t);
 }
 
 /// The history lines of `action` on `target`, newest first.

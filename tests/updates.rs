@@ -5,74 +5,39 @@
 //! it with the signature verified, and refuse a tampered artifact or signature with a plain
 //! sentence, installing nothing.
 
+#[path = "support/mock_app.rs"]
+mod mock_app;
 #[path = "support/update_server.rs"]
 mod update_server;
 
-use std::path::PathBuf;
-use std::sync::OnceLock;
-
 use coupon_desk::updates::{self, UpdateError};
-use serde_json::{json, Value};
-use tauri::test::{get_ipc_response, mock_builder, INVOKE_KEY};
-use tauri::webview::InvokeRequest;
-use tauri::{Manager, WebviewWindowBuilder};
+use mock_app::MockApp;
+use serde_json::json;
+use tauri::Manager;
 use update_server::{artifact, Keys, Server};
 
-fn data_home() -> &'static PathBuf {
-    static HOME: OnceLock<PathBuf> = OnceLock::new();
-    HOME.get_or_init(|| {
-        let dir = tempfile::tempdir().expect("temp dir").keep();
-        std::env::set_var("XDG_DATA_HOME", &dir);
-        dir
-    })
-}
+struct TestApp(MockApp);
 
-struct TestApp {
-    app: tauri::App<tauri::test::MockRuntime>,
-    webview: tauri::WebviewWindow<tauri::test::MockRuntime>,
+impl std::ops::Deref for TestApp {
+    type Target = MockApp;
+    fn deref(&self) -> &MockApp {
+        &self.0
+    }
 }
 
 impl TestApp {
     /// The app with its updater pointed at `endpoint` and trusting `pubkey`.
     fn new(name: &str, endpoint: &str, pubkey: &str) -> Self {
-        data_home();
-        let identifier = format!("com.coupondesk.test.updates.{name}.{}", std::process::id());
-        let mut context: tauri::Context<tauri::test::MockRuntime> = tauri::generate_context!();
-        let config = context.config_mut();
-        config.identifier = identifier.clone();
-        config.plugins.0.insert(
-            "updater".into(),
-            json!({
-                "pubkey": pubkey,
-                "endpoints": [endpoint],
-                "dangerousInsecureTransportProtocol": true,
-            }),
-        );
-        let options = coupon_desk::AppOptions {
-            keyring_service: format!("{identifier}.keychain"),
-        };
-        let app = coupon_desk::build(mock_builder(), options.clone())
-            .build(context)
-            .expect("app builds");
-        app.manage(coupon_desk::init_state(app.handle(), &options));
-        let webview = WebviewWindowBuilder::new(&app, "main", Default::default())
-            .build()
-            .expect("window");
-        Self { app, webview }
-    }
-
-    fn invoke(&self, cmd: &str, args: Value) -> Result<Value, Value> {
-        let request = InvokeRequest {
-            cmd: cmd.into(),
-            callback: tauri::ipc::CallbackFn(0),
-            error: tauri::ipc::CallbackFn(1),
-            url: self.webview.url().expect("webview url"),
-            body: tauri::ipc::InvokeBody::Json(args),
-            headers: Default::default(),
-            invoke_key: INVOKE_KEY.to_string(),
-        };
-        get_ipc_response(&self.webview, request)
-            .map(|body| body.deserialize::<Value>().expect("json reply"))
+        TestApp(MockApp::new(&format!("updates.{name}"), |config| {
+            config.plugins.0.insert(
+                "updater".into(),
+                json!({
+                    "pubkey": pubkey,
+                    "endpoints": [endpoint],
+                    "dangerousInsecureTransportProtocol": true,
+                }),
+            );
+        }))
     }
 
     fn check(&self) -> Result<Option<tauri_plugin_updater::Update>, UpdateError> {

@@ -11,12 +11,14 @@ use tauri_plugin_dialog::DialogExt;
 use super::history::{export_path, write_file, SavedFile};
 use super::{active_account, blocking, UiError};
 use crate::api::words::Words;
+use crate::api::Client;
 use crate::error_kind::ErrorKind;
 use crate::i18n::{t, tf};
 use crate::jobs::{
     self, ColumnMapping, EmailJobSpec, EmailList, JobError, JobId, JobManager, JobProgress,
     ListError, ProgressSink,
 };
+use crate::settings::AccountRecord;
 use crate::shown_jobs::{ShownEmailList, ShownProgress, ShownRows, ShownSummary};
 use crate::state::AppState;
 use crate::words::{say, Worded};
@@ -172,6 +174,25 @@ pub struct StartedJob {
     pub job_id: JobId,
 }
 
+/// Writes a new job to the journal (`make`, on a blocking thread) and starts it on `client`,
+/// its progress going to the window: the last step of every "start a job" command.
+pub(crate) async fn start_job(
+    manager: JobManager,
+    account: AccountRecord,
+    client: Client,
+    on_progress: Channel<ShownProgress>,
+    make: impl FnOnce(&JobManager, &AccountRecord) -> Result<JobId, UiError> + Send + 'static,
+) -> Result<StartedJob, UiError> {
+    let job_id = blocking(move || {
+        let job_id = make(&manager, &account)?;
+        manager.run(&job_id, client, Arc::new(ChannelSink(on_progress)))?;
+        Ok(job_id)
+    })
+    .await?;
+    log::info!("job {} started", job_id.as_str());
+    Ok(StartedJob { job_id })
+}
+
 /// Checks the list and the settings, writes the whole job to the journal, then starts sending.
 #[tauri::command]
 pub async fn start_email_job(
@@ -196,16 +217,17 @@ pub async fn start_email_job(
         concurrency: input.concurrency,
     };
     let (text, mapping) = (input.text, input.mapping);
-    let creator = manager.clone();
-    let job_id = blocking(move || {
-        let list = EmailList::parse(&text, mapping)?;
-        let job_id = creator.create_email_job(&account.id, &account.name, spec, &list)?;
-        creator.run(&job_id, client, Arc::new(ChannelSink(on_progress)))?;
-        Ok(job_id)
-    })
-    .await?;
-    log::info!("bulk job {} started", job_id.as_str());
-    Ok(StartedJob { job_id })
+    start_job(
+        manager,
+        account,
+        client,
+        on_progress,
+        move |jobs, account| {
+            let list = EmailList::parse(&text, mapping)?;
+            Ok(jobs.create_email_job(&account.id, &account.name, spec, &list)?)
+        },
+    )
+    .await
 }
 
 #[tauri::command]

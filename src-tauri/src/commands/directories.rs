@@ -4,15 +4,14 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use tauri::ipc::Channel;
 use tauri::{AppHandle, Runtime, State};
 
-use super::bulk::{manager, ChannelSink, StartedJob};
+use super::bulk::{manager, start_job, StartedJob};
 use super::history::{save_csv, SavedFile};
-use super::{blocking, may_have_taken_effect, record_history, settle_time, UiError};
+use super::{may_have_taken_effect, record_history, settle_time, UiError};
 use crate::api::directories::DEFAULT_PAGE_CONCURRENCY;
 use crate::api::words::Words;
 use crate::api::{
@@ -489,14 +488,16 @@ pub async fn start_payment_job(
         directory,
         update,
     };
-    let job_id = blocking(move || {
-        let job_id =
-            manager.create_payment_job(&account.id, &account.name, &spec, concurrency, rows)?;
-        manager.run(&job_id, client, Arc::new(ChannelSink(on_progress)))?;
-        Ok(job_id)
-    })
-    .await?;
-    Ok(StartedJob { job_id })
+    start_job(
+        manager,
+        account,
+        client,
+        on_progress,
+        move |jobs, account| {
+            Ok(jobs.create_payment_job(&account.id, &account.name, &spec, concurrency, rows)?)
+        },
+    )
+    .await
 }
 
 /// Every member as CSV in Downloads (the payment filter of the screen applied when given).

@@ -2,13 +2,11 @@
 //! delete), new members, import, export and push messages. Accounts whose keys the v4 API
 //! refuses fall back to the v3 operations (cards, members with stamps, set stamps, void, push).
 
-use std::sync::Arc;
-
 use serde::Serialize;
 use tauri::ipc::Channel;
 use tauri::{AppHandle, Runtime, State};
 
-use super::bulk::{manager, ChannelSink, StartedJob};
+use super::bulk::{manager, start_job, StartedJob};
 use super::history::{save_csv, SavedFile};
 use super::{
     blocking, may_have_taken_effect, push_result, record_history, settle_time, PushResult, UiError,
@@ -1093,28 +1091,31 @@ pub async fn start_member_import(
             card_name
         },
     };
-    let job_id = blocking(move || {
-        let rows = parse_member_file(&text, mapping.as_ref())?
-            .2
-            .into_iter()
-            .map(|r| {
-                let settled = r.problem_words.map(|p| {
-                    let status = if r.duplicate {
-                        RowStatus::Skipped
-                    } else {
-                        RowStatus::Failed
-                    };
-                    (status, p)
-                });
-                (r.row, r.member, settled)
-            })
-            .collect();
-        let job_id = manager.create_import_job(&account.id, &account.name, &spec, rows)?;
-        manager.run(&job_id, client, Arc::new(ChannelSink(on_progress)))?;
-        Ok(job_id)
-    })
-    .await?;
-    Ok(StartedJob { job_id })
+    start_job(
+        manager,
+        account,
+        client,
+        on_progress,
+        move |jobs, account| {
+            let rows = parse_member_file(&text, mapping.as_ref())?
+                .2
+                .into_iter()
+                .map(|r| {
+                    let settled = r.problem_words.map(|p| {
+                        let status = if r.duplicate {
+                            RowStatus::Skipped
+                        } else {
+                            RowStatus::Failed
+                        };
+                        (status, p)
+                    });
+                    (r.row, r.member, settled)
+                })
+                .collect();
+            Ok(jobs.create_import_job(&account.id, &account.name, &spec, rows)?)
+        },
+    )
+    .await
 }
 
 /// The members as a CSV in Downloads (all of them, the voided too when asked).

@@ -2,15 +2,13 @@
 //! first (each coupon's state shown), then, confirmed once, validated as a job of the bulk
 //! engine (`jobs/kinds/redeem_many.rs`) with per-row results in the job panel.
 
-use std::sync::Arc;
-
 use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use tauri::ipc::Channel;
 use tauri::State;
 
-use super::bulk::{manager, ChannelSink, StartedJob};
-use super::{active_account, blocking, UiError};
+use super::bulk::{manager, start_job, StartedJob};
+use super::{active_account, UiError};
 use crate::api::words::Words;
 use crate::api::{validate, Client, CounterState, Found, MAX_SCAN_CHARS};
 use crate::error_kind::ErrorKind;
@@ -270,14 +268,14 @@ pub async fn start_redeem_many_job(
     let manager = manager(&state)?.clone();
     let account = active_account(&state).await?;
     let client = state.client_for(&account).await?;
-    let job_id = blocking(move || {
-        let job_id = manager.create_redeem_many_job(&account.id, &account.name, rows)?;
-        manager.run(&job_id, client, Arc::new(ChannelSink(on_progress)))?;
-        Ok(job_id)
-    })
-    .await?;
-    log::info!("redeem-many job {} started", job_id.as_str());
-    Ok(StartedJob { job_id })
+    start_job(
+        manager,
+        account,
+        client,
+        on_progress,
+        move |jobs, account| Ok(jobs.create_redeem_many_job(&account.id, &account.name, rows)?),
+    )
+    .await
 }
 
 #[cfg(test)]

@@ -1,13 +1,12 @@
 //! "Single-use links" screen: make one link for a customer, make many as a job, remove links.
 
 use std::io::Write;
-use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use tauri::ipc::Channel;
 use tauri::{AppHandle, Runtime, State};
 
-use super::bulk::{manager, ChannelSink, StartedJob};
+use super::bulk::{manager, start_job, StartedJob};
 use super::history::{downloads_hint, export_path, write_file, SavedFile};
 use super::{
     active_account, blocking, may_have_taken_effect, record_history, settle_time, UiError,
@@ -294,14 +293,14 @@ pub async fn start_links_job(
     let manager = manager(&state)?.clone();
     let account = active_account(&state).await?;
     let client = state.client_for(&account).await?;
-    let job_id = blocking(move || {
-        let job_id = manager.create_links_job(&account.id, &account.name, &spec)?;
-        manager.run(&job_id, client, Arc::new(ChannelSink(on_progress)))?;
-        Ok(job_id)
-    })
-    .await?;
-    log::info!("links job {} started", job_id.as_str());
-    Ok(StartedJob { job_id })
+    start_job(
+        manager,
+        account,
+        client,
+        on_progress,
+        move |jobs, account| Ok(jobs.create_links_job(&account.id, &account.name, &spec)?),
+    )
+    .await
 }
 
 /// Every field of the "many links" form, checked before anything is stored or sent.
@@ -505,13 +504,14 @@ pub async fn start_removal_job(
     let manager = manager(&state)?.clone();
     let account = active_account(&state).await?;
     let client = state.client_for(&account).await?;
-    let job_id = blocking(move || {
-        let job_id = manager.create_removal_job(&account.id, &account.name, inputs, 4)?;
-        manager.run(&job_id, client, Arc::new(ChannelSink(on_progress)))?;
-        Ok(job_id)
-    })
-    .await?;
-    Ok(StartedJob { job_id })
+    start_job(
+        manager,
+        account,
+        client,
+        on_progress,
+        move |jobs, account| Ok(jobs.create_removal_job(&account.id, &account.name, inputs, 4)?),
+    )
+    .await
 }
 
 /// Saves a link's QR code to Downloads, as `png` (for screens and most printers) or `svg`
