@@ -54,7 +54,14 @@ stage() {
 keyring_home=$(mktemp -d)
 echo coupon-desk-tests | XDG_DATA_HOME="$keyring_home" gnome-keyring-daemon --unlock --components=secrets >/dev/null
 echo "==> Unit, integration, command and keychain tests"
-cargo test --workspace --all-targets 2>&1 | tee "$COUPON_DESK_TEST_OUTPUT/cargo-test.log"
+if cargo nextest --version >/dev/null 2>&1; then
+  # Each test in its own process, four at a time: most of them wait on a sandbox's replies, a
+  # timeout or a killed worker, so two cores carry four (about half the time of `cargo test`,
+  # which runs one test binary after another).
+  cargo nextest run --workspace --all-targets --test-threads 4 --no-fail-fast 2>&1 | tee "$COUPON_DESK_TEST_OUTPUT/cargo-test.log"
+else
+  cargo test --workspace --all-targets 2>&1 | tee "$COUPON_DESK_TEST_OUTPUT/cargo-test.log"
+fi
 stage "unit, integration, command and keychain tests done"
 for suite in $E2E_SUITES; do
   echo "==> End-to-end tests in the real app window: tests/$suite.rs"
