@@ -7,10 +7,11 @@ mod desk;
 #[path = "support/steps.rs"]
 mod steps;
 
-use coupon_desk::sandbox::{Sandbox, SandboxConfig, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET};
+use coupon_desk::sandbox::{Sandbox, SandboxConfig, DEMO_CLIENT_SECRET};
 use desk::Desk;
 use steps::{
-    choose, click_when_there, pick_first_campaign, practice_client, practice_on, selected,
+    add_account, choose, click_when_there, pick_first_campaign, practice_client, practice_on,
+    selected,
 };
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -64,33 +65,8 @@ async fn wrong_secret_shows_the_code_1000_message_and_the_right_one_connects() {
     desk.click("#connect-account").await;
     desk.wait_visible("#add-account-form").await;
 
-    let add = |name: &'static str, secret: &'static str| {
-        let (v3, v4) = (sandbox.v3_url(), sandbox.v4_url());
-        let desk = &desk;
-        async move {
-            if !desk.is_visible("#add-account-form").await {
-                desk.click("#show-add-account").await;
-            }
-            desk.fill("#account-name", name).await;
-            desk.fill("#client-id", DEMO_CLIENT_ID).await;
-            desk.fill("#client-secret", secret).await;
-            // WebKit reports the inside of a closed <details> as displayed; ask the element itself.
-            if desk
-                .find("#advanced")
-                .await
-                .attr("open")
-                .await
-                .ok()
-                .flatten()
-                .is_none()
-            {
-                desk.click("#advanced summary").await;
-            }
-            desk.fill("#v3-base-url", &v3).await;
-            desk.fill("#v4-base-url", &v4).await;
-            desk.click("#save-account").await;
-        }
-    };
+    let (v3, v4) = (sandbox.v3_url(), sandbox.v4_url());
+    let add = |name: &'static str, secret: &'static str| add_account(&desk, name, secret, &v3, &v4);
 
     add("Wrong secret shop", "ThisIsNotTheSecret000000000000").await;
     let message = desk

@@ -9,7 +9,7 @@ pub mod accounts;
 /// The Coupontools client (its own crate, `crates/coupontools`).
 pub use coupontools as api;
 /// The bulk engine, journal, history, database and CSV files (their own crate, Tauri-free).
-pub use desk_core::{csv_file, db, history, jobs};
+pub use desk_core::{atomic_file, csv_file, db, history, jobs, kept_words, store_summary};
 pub mod commands;
 pub mod error_kind;
 pub mod first_steps;
@@ -24,6 +24,7 @@ pub mod secrets;
 pub mod settings;
 pub mod shown_jobs;
 pub mod state;
+pub mod support_file;
 #[cfg(test)]
 mod ui_dictionaries;
 pub mod updates;

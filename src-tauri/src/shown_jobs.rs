@@ -5,11 +5,11 @@
 use serde::Serialize;
 
 use crate::history::Entry;
-use crate::jobs::status::stored_words;
 use crate::jobs::{
     ColumnMapping, EmailList, EmailListRow, JobProgress, JobRow, JobRows, JobSummary, PauseReason,
     RowProblem,
 };
+use crate::kept_words::stored_words;
 use crate::words::say;
 
 /// Why a job paused itself, worded.
@@ -210,7 +210,7 @@ mod tests {
     #[test]
     fn a_row_kept_as_words_is_worded_in_the_language_of_whoever_reads_it() {
         use crate::api::words::Words;
-        use crate::jobs::status::stored;
+        use crate::kept_words::stored;
         let said = Words::new("job.row.cancelled");
         let entry = Entry {
             id: 1,

@@ -12,6 +12,32 @@ pub async fn practice_on(desk: &Desk, screen: &str) {
     desk.click(&format!("a[data-screen='{screen}']")).await;
 }
 
+/// Fills in Settings' "Add an account" form (open already, or opened here) with the demo shop's
+/// client ID, `secret` and the sandbox's addresses, and saves it.
+pub async fn add_account(desk: &Desk, name: &str, secret: &str, v3: &str, v4: &str) {
+    if !desk.is_visible("#add-account-form").await {
+        desk.click("#show-add-account").await;
+    }
+    desk.fill("#account-name", name).await;
+    desk.fill("#client-id", DEMO_CLIENT_ID).await;
+    desk.fill("#client-secret", secret).await;
+    // WebKit reports the inside of a closed <details> as displayed; ask the element itself.
+    if desk
+        .find("#advanced")
+        .await
+        .attr("open")
+        .await
+        .ok()
+        .flatten()
+        .is_none()
+    {
+        desk.click("#advanced summary").await;
+    }
+    desk.fill("#v3-base-url", v3).await;
+    desk.fill("#v4-base-url", v4).await;
+    desk.click("#save-account").await;
+}
+
 /// Waits until the campaign picker has loaded real campaigns, then picks the first.
 pub async fn pick_first_campaign(desk: &Desk, select: &str) {
     let deadline = std::time::Instant::now() + desk::TIMEOUT;

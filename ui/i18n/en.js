@@ -638,6 +638,13 @@ export default {
   'about.dataDir': "Your data (settings, history, lists being sent)",
   'about.logDir': "Log files",
   'about.openFolder': "Open folder",
+  // Support file (Settings → About, and beside an unexpected error)
+  'support.title': "When something goes wrong",
+  'support.intro': "A support file tells whoever helps you what they need to know: the versions, the settings, the recent log. It holds no customer's e-mail address or phone number and no password or key.",
+  'support.save': "Save a support file",
+  'support.saved': "Support file saved to {path}. You can send it to whoever helps you.",
+  'support.failed': "The support file could not be saved.",
+  'support.readme': "Coupon Desk support file\n\nThis file was made by Coupon Desk to help whoever helps this shop. It holds:\n- about.json: the version of Coupon Desk, the computer's system and the version of the window's browser engine;\n- settings.json: the settings, with each account by its name and the address of its server only;\n- database.json: the version of the database and, for each bulk job, how many rows were sent, skipped, failed or unknown;\n- log.txt: the last 2,000 lines of the log.\n\nIt does not hold any password, key or login link, nor any customer's e-mail address, phone number or name: they are removed or masked (a…@s…, +3…56). No row of any list is in it.",
   'about.updates.title': "Updates",
   'about.updates.auto': "Look for a new version when Coupon Desk starts (at most once a day)",
   'about.updates.autoOn': "Saved: Coupon Desk looks for a new version when it starts.",
@@ -917,7 +924,7 @@ export default {
   'job.row.unknown': 'Unknown — the e-mail may have been sent. Check before resending.',
   'job.row.unknownGeneric': 'Unknown — this may already have been done in Coupontools. Check there before trying again.',
   'job.row.cancelled': 'Not sent — the job was cancelled.',
-  'job.row.refusedHere': 'Not sent — {message} {hint}',
+  'job.row.refusedHere': '{message} {hint}',
   // A message kept by an older version, shown as it was written.
   'job.row.asWritten': '{text}',
   'job.row.withReason': '{lead} {reason}',

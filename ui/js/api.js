@@ -142,6 +142,7 @@ export const pushCampaignMessage = (campaign, message, session) => call('push_ca
 // Settings → About: version, folders, licences, updates
 export const aboutInfo = () => call('about_info');
 export const openAppFolder = (which) => call('open_app_folder', { which });
+export const saveSupportFile = () => call('save_support_file');
 export const dependencyLicences = () => call('dependency_licences');
 export const checkForUpdate = () => call('check_for_update');
 export const installUpdate = () => call('install_update');

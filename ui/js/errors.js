@@ -4,6 +4,7 @@
 
 import { h, clear, $$ } from './dom.js';
 import { t } from './i18n.js';
+import { saveSupportFile } from './api.js';
 
 /** Build an error box element: `.error-box` > `.error-message` + `.error-hint`. */
 export function errorBox(err) {
@@ -23,15 +24,39 @@ export function showError(container, err, { retry } = {}) {
   if (!container) return;
   clear(container);
   const box = errorBox(err);
+  const actions = [];
   if (typeof retry === 'function') {
-    box.append(
-      h('div', { class: 'error-actions' },
-        h('button', { type: 'button', class: 'button small secondary retry', dataset: { i18n: 'common.retry' }, onclick: retry }, t('common.retry')),
-      ),
-    );
+    actions.push(h('button', { type: 'button', class: 'button small secondary retry', dataset: { i18n: 'common.retry' }, onclick: retry }, t('common.retry')));
   }
+  // Something the app did not expect: whoever helps the shop will want to see what happened.
+  if (err && UNEXPECTED.has(err.kind)) actions.push(...supportFileOffer());
+  if (actions.length) box.append(h('div', { class: 'error-actions' }, ...actions));
   container.append(box);
   container.hidden = false;
+}
+
+const UNEXPECTED = new Set(['internal', 'unexpected']);
+
+/** "Save a support file" and where it went, for an error box. */
+function supportFileOffer() {
+  const said = h('span', { class: 'support-file-saved', role: 'status' });
+  const button = h('button', {
+    type: 'button',
+    class: 'button small secondary save-support-file',
+    dataset: { i18n: 'support.save' },
+    onclick: async () => {
+      button.disabled = true;
+      try {
+        const saved = await saveSupportFile();
+        said.textContent = t('support.saved', { path: saved.path });
+      } catch (failed) {
+        said.textContent = failed && failed.message ? failed.message : t('support.failed');
+      } finally {
+        button.disabled = false;
+      }
+    },
+  }, t('support.save'));
+  return [button, said];
 }
 
 export function clearError(container) {

@@ -5,7 +5,7 @@ use std::path::Path;
 
 /// The one way Coupon Desk writes a CSV file for people: UTF-8 with a BOM (Excel otherwise
 /// misreads accents), CRLF line ends (what Excel writes), every cell defused with [`safe_cell`],
-/// and written to `<path>.part` then renamed, so a half-written file never replaces a good one.
+/// and written whole or not at all ([`crate::atomic_file`]).
 pub fn write_csv_atomically<Row, Cell>(
     path: &Path,
     header: &[&str],
@@ -15,18 +15,7 @@ where
     Row: IntoIterator<Item = Cell>,
     Cell: AsRef<str>,
 {
-    let mut partial = path.as_os_str().to_owned();
-    partial.push(".part");
-    let partial = std::path::PathBuf::from(partial);
-    let written = std::fs::File::create(&partial)
-        .and_then(|file| write_csv(file, header, rows))
-        .and_then(|file| file.sync_all())
-        .and_then(|()| std::fs::rename(&partial, path));
-    if written.is_err() {
-        // Best effort: the error that matters is the one above.
-        let _ = std::fs::remove_file(&partial);
-    }
-    written
+    crate::atomic_file::write_atomically(path, |file| write_csv(file, header, rows))
 }
 
 /// The bytes of [`write_csv_atomically`], into any writer; hands the writer back flushed.

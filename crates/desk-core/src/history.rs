@@ -3,6 +3,7 @@
 
 use std::path::Path;
 
+use crate::kept_words::WORDS_MARK;
 use rusqlite::{params, Connection};
 use serde::{Deserialize, Serialize};
 
@@ -122,62 +123,123 @@ pub fn record(conn: &Connection, entry: &NewEntry<'_>) -> rusqlite::Result<()> {
     Ok(())
 }
 
+/// How a line reads where it is shown: a job's row keeps its target or detail as words
+/// (`kept_words::stored`), which the app words; the text filter looks at what is shown.
+pub type Shown<'a> = &'a dyn Fn(Entry) -> Entry;
+
 /// Newest first; at most `filter.limit` lines (500 unless asked, never more than 100 000: the
 /// window shows a page, not the whole year).
 pub fn list(conn: &Connection, filter: &Filter) -> rusqlite::Result<Vec<Entry>> {
-    query(
-        conn,
-        filter,
-        i64::from(filter.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT)),
-    )
+    list_shown(conn, filter, &|e| e)
+}
+
+/// [`list`], each line as `shown` makes it, the text filter applied to that.
+pub fn list_shown(
+    conn: &Connection,
+    filter: &Filter,
+    shown: Shown<'_>,
+) -> rusqlite::Result<Vec<Entry>> {
+    let limit = filter.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT) as usize;
+    query(conn, filter, Some(limit), shown)
+}
+
+/// Every line that matches the filter, for an export, each as `shown` makes it.
+pub fn list_all_shown(
+    conn: &Connection,
+    filter: &Filter,
+    shown: Shown<'_>,
+) -> rusqlite::Result<Vec<Entry>> {
+    query(conn, filter, None, shown)
 }
 
 /// Every line that matches the filter, for an export.
 pub fn list_all(conn: &Connection, filter: &Filter) -> rusqlite::Result<Vec<Entry>> {
-    // LIMIT -1 is SQLite's "no limit".
-    query(conn, filter, -1)
+    list_all_shown(conn, filter, &|e| e)
 }
 
-fn query(conn: &Connection, filter: &Filter, limit: i64) -> rusqlite::Result<Vec<Entry>> {
-    let text = filter
+fn query(
+    conn: &Connection,
+    filter: &Filter,
+    limit: Option<usize>,
+    shown: Shown<'_>,
+) -> rusqlite::Result<Vec<Entry>> {
+    let wanted = filter
         .text
         .as_deref()
         .map(str::trim)
-        .filter(|t| !t.is_empty())
-        .map(|t| {
-            format!(
-                "%{}%",
-                t.replace('\\', "\\\\")
-                    .replace('%', "\\%")
-                    .replace('_', "\\_")
-            )
-        });
+        .filter(|t| !t.is_empty());
+    let text = wanted.map(|t| {
+        format!(
+            "%{}%",
+            t.replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_")
+        )
+    });
     let outcome = filter
         .outcome
         .as_deref()
         .filter(|o| !o.is_empty() && *o != "all");
+    // Lines kept as words (they start with the mark) are read too, and kept only when what they
+    // say matches; so the limit is counted after that when there is a text to look for.
     let mut stmt = conn.prepare(
         "SELECT id, at, account, action, campaign, target, outcome, detail, job_id FROM history
          WHERE (?1 IS NULL OR target LIKE ?1 ESCAPE '\\' OR campaign LIKE ?1 ESCAPE '\\'
-                OR account LIKE ?1 ESCAPE '\\' OR detail LIKE ?1 ESCAPE '\\' OR at LIKE ?1 ESCAPE '\\')
+                OR account LIKE ?1 ESCAPE '\\' OR detail LIKE ?1 ESCAPE '\\' OR at LIKE ?1 ESCAPE '\\'
+                OR substr(target, 1, 1) = ?5 OR substr(detail, 1, 1) = ?5)
            AND (?2 IS NULL OR outcome = ?2)
            AND (?4 IS NULL OR account_id = ?4)
          ORDER BY id DESC LIMIT ?3",
     )?;
-    let rows = stmt.query_map(params![text, outcome, limit, filter.account_id], |row| {
-        Ok(Entry {
-            id: row.get(0)?,
-            at: row.get(1)?,
-            account: row.get(2)?,
-            action: row.get(3)?,
-            campaign: row.get(4)?,
-            target: row.get(5)?,
-            outcome: row.get(6)?,
-            detail: row.get(7)?,
-            job_id: row.get(8)?,
-        })
-    })?;
-    rows.collect()
+    // LIMIT -1 is SQLite's "no limit".
+    let sql_limit = match (limit, wanted) {
+        (Some(n), None) => n as i64,
+        _ => -1,
+    };
+    let mark = WORDS_MARK.to_string();
+    let rows = stmt.query_map(
+        params![text, outcome, sql_limit, filter.account_id, mark],
+        |row| {
+            Ok(Entry {
+                id: row.get(0)?,
+                at: row.get(1)?,
+                account: row.get(2)?,
+                action: row.get(3)?,
+                campaign: row.get(4)?,
+                target: row.get(5)?,
+                outcome: row.get(6)?,
+                detail: row.get(7)?,
+                job_id: row.get(8)?,
+            })
+        },
+    )?;
+    let needle = wanted.map(str::to_lowercase);
+    let says = |e: &Entry| {
+        let Some(needle) = &needle else {
+            return true;
+        };
+        [
+            e.target.as_deref(),
+            e.campaign.as_deref(),
+            Some(e.account.as_str()),
+            e.detail.as_deref(),
+            Some(e.at.as_str()),
+        ]
+        .into_iter()
+        .flatten()
+        .any(|field| field.to_lowercase().contains(needle.as_str()))
+    };
+    let mut entries = Vec::new();
+    for row in rows {
+        let entry = shown(row?);
+        if says(&entry) {
+            entries.push(entry);
+            if limit.is_some_and(|n| entries.len() >= n) {
+                break;
+            }
+        }
+    }
+    Ok(entries)
 }
 
 const CSV_HEADER: [&str; 7] = [
@@ -225,6 +287,57 @@ mod tests {
             detail: Some("https://digicpn.com/p/abc123/x"),
             job_id: None,
         }
+    }
+
+    /// A job's line keeps what it says as words; the text filter looks at what the app shows
+    /// for them, never at how they are kept, and the limit counts lines that match.
+    #[test]
+    fn the_text_filter_finds_a_line_kept_as_words_by_what_it_says() {
+        let (_d, conn) = db();
+        let kept = crate::kept_words::stored(&crate::api::words::Words::new("job.row.cancelled"));
+        for target in ["ann@example.com", "bob@example.com"] {
+            record(
+                &conn,
+                &NewEntry {
+                    detail: Some(&kept),
+                    ..entry(target, Outcome::Failed)
+                },
+            )
+            .unwrap();
+        }
+        record(&conn, &entry("cid@example.com", Outcome::Ok)).unwrap();
+        let shown = |mut e: Entry| {
+            if e.detail.as_deref() == Some(kept.as_str()) {
+                e.detail = Some("Not sent — the job was cancelled.".into());
+            }
+            e
+        };
+        let find = |text: &str, limit: Option<u32>| {
+            list_shown(
+                &conn,
+                &Filter {
+                    text: Some(text.into()),
+                    limit,
+                    ..Default::default()
+                },
+                &shown,
+            )
+            .unwrap()
+        };
+        let cancelled = find("CANCELLED", None);
+        assert_eq!(cancelled.len(), 2);
+        assert_eq!(cancelled[0].target.as_deref(), Some("bob@example.com"));
+        assert_eq!(find("cancelled", Some(1)).len(), 1);
+        // How the words are kept is not what the line says.
+        assert!(find("job.row", None).is_empty());
+        assert!(find("key", None).is_empty());
+        // Plain lines are found as before.
+        assert_eq!(find("cid@", None).len(), 1);
+        let all = list_all_shown(&conn, &Filter::default(), &shown).unwrap();
+        assert_eq!(all.len(), 3);
+        assert!(all
+            .iter()
+            .all(|e| !e.detail.as_deref().unwrap_or("").starts_with(WORDS_MARK)));
     }
 
     #[test]

@@ -5,7 +5,10 @@
 //! `api::Words`, which the app turns into sentences in the reader's language.
 
 pub use coupontools as api;
+pub mod atomic_file;
 pub mod csv_file;
 pub mod db;
 pub mod history;
 pub mod jobs;
+pub mod kept_words;
+pub mod store_summary;

@@ -8,11 +8,14 @@ use serde::Serialize;
 use tauri::{AppHandle, Manager, Runtime, State};
 use tauri_plugin_opener::OpenerExt;
 
-use super::{change_settings, UiError};
+use super::history::{downloads_hint, export_path, SavedFile};
+use super::{blocking, change_settings, UiError};
 use crate::error_kind::ErrorKind;
 use crate::i18n::{t, tf};
 use crate::licences::{self, Dependency};
 use crate::state::AppState;
+use crate::store_summary::store_summary;
+use crate::support_file::{write_support_file, SupportFacts};
 use crate::updates::{self, UpdateError, UpdateOffer};
 
 /// How often a waiting update looks again whether the bulk jobs are done.
@@ -99,6 +102,41 @@ pub async fn open_app_folder<R: Runtime>(
                 ),
             )
         })
+}
+
+/// Settings → About, and beside an unexpected error: a ZIP for whoever helps the shop, safe to
+/// send (see `support_file.rs`), saved to Downloads.
+#[tauri::command]
+pub async fn save_support_file<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+) -> Result<SavedFile, UiError> {
+    let settings = state.settings.lock().await.clone();
+    let db_path = state.db_path();
+    let facts = SupportFacts {
+        app_version: app.package_info().version.to_string(),
+        webview_version: tauri::webview_version().unwrap_or_else(|e| format!("unknown ({e})")),
+        language: crate::i18n::language().code().to_owned(),
+        settings,
+        store: crate::db::open_reader(&db_path)
+            .map_err(|e| e.to_string())
+            .and_then(|conn| store_summary(&conn).map_err(|e| e.to_string())),
+        log_dir: log_dir(&app, &state),
+        readme: t("support.readme"),
+    };
+    let path = export_path(&app, "coupon-desk-support", "zip")?;
+    let target = path.clone();
+    blocking(move || {
+        write_support_file(&target, &facts).map_err(|e| {
+            log::warn!("support file: {e}");
+            UiError::new(ErrorKind::Export, t("support.failed"), downloads_hint())
+        })
+    })
+    .await?;
+    log::info!("support file saved");
+    Ok(SavedFile {
+        path: path.display().to_string(),
+    })
 }
 
 #[tauri::command]

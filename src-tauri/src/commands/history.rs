@@ -33,8 +33,11 @@ pub async fn list_history(
     let path = state.db_path();
     let filter = of_active_account(&state, filter).await;
     blocking(move || {
-        let entries = history::list(&crate::db::open(&path)?, &filter)?;
-        Ok(entries.into_iter().map(shown_entry).collect())
+        Ok(history::list_shown(
+            &crate::db::open(&path)?,
+            &filter,
+            &shown_entry,
+        )?)
     })
     .await
 }
@@ -51,10 +54,7 @@ pub async fn export_history<R: Runtime>(
     let path = export_path(&app, "coupon-desk-history", "csv")?;
     let target = path.clone();
     blocking(move || {
-        let entries: Vec<Entry> = history::list_all(&crate::db::open(&db)?, &filter)?
-            .into_iter()
-            .map(shown_entry)
-            .collect();
+        let entries = history::list_all_shown(&crate::db::open(&db)?, &filter, &shown_entry)?;
         history::write_csv(&target, &entries).map_err(|e| cannot_write(&target, e))
     })
     .await?;

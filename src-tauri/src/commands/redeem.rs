@@ -13,6 +13,7 @@ use crate::api::{
 use crate::error_kind::ErrorKind;
 use crate::history::{Line, Outcome};
 use crate::i18n::{t, tf};
+use crate::jobs::kinds::redeem_many::{use_seen, Before, UseSeen};
 use crate::settings::AccountRecord;
 use crate::state::AppState;
 use crate::words::Worded;
@@ -148,14 +149,14 @@ pub async fn redeem_mark_used(
         &code,
         SessionUpdate::validate(code.clone(), amount.as_deref()),
         "redeem_validate",
-        // Used since this request left (by the server's clock) and not used when read right
-        // before it: another till's use is not this request's; a use without a date, or a
-        // coupon that could not be read before, cannot be told.
-        |s, since, before| match (s.validated, s.validated_at, before) {
-            (false, _, _) => Some(false),
-            (true, _, Some(before)) if before.validated => Some(false),
-            (true, Some(at), Some(_)) => Some(at >= since),
-            (true, _, _) => None,
+        // The same decision as a row of Mark many as used, with the coupon read right before.
+        |s, since, before| {
+            let before = before.map_or(Before::Unreadable, Before::Read);
+            match use_seen(s, Some(since), before) {
+                UseSeen::Ours => Some(true),
+                UseSeen::NotUsed | UseSeen::UsedBefore => Some(false),
+                UseSeen::CantTell => None,
+            }
         },
     )
     .await

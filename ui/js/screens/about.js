@@ -22,6 +22,7 @@ export function init({ save, go }) {
   $('#open-data-dir').addEventListener('click', (e) => openFolder('data', e.currentTarget));
   $('#open-log-dir').addEventListener('click', (e) => openFolder('logs', e.currentTarget));
   $('#check-updates').addEventListener('click', (e) => checkNow(e.currentTarget));
+  $('#save-support-file').addEventListener('click', (e) => saveSupportFile(e.currentTarget));
   $('#install-update').addEventListener('click', (e) => install(e.currentTarget));
   $('#pref-check-updates').addEventListener('change', saveAutoCheck);
   $('#about-licences').addEventListener('toggle', () => {
@@ -81,6 +82,19 @@ function openFolder(which, button) {
       await api.openAppFolder(which);
     } catch (err) {
       showError($('#about-folder-error'), err);
+    }
+  });
+}
+
+function saveSupportFile(button) {
+  withBusy(button, async () => {
+    clearError($('#support-file-error'));
+    $('#support-file-result').textContent = '';
+    try {
+      const saved = await api.saveSupportFile();
+      $('#support-file-result').textContent = t('support.saved', { path: saved.path });
+    } catch (err) {
+      showError($('#support-file-error'), err);
     }
   });
 }

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::api::validate;
 use crate::api::words::{Plain, Words};
 use crate::jobs::error::ListError;
-use crate::jobs::status::as_written;
+use crate::kept_words::as_written;
 
 /// More rows than this is almost certainly the wrong file, and would make one job run for days.
 pub const MAX_ROWS: usize = 100_000;

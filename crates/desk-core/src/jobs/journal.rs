@@ -19,8 +19,8 @@ use crate::history::{self, NewEntry};
 use crate::jobs::error::JobError;
 use crate::jobs::kind::{KindLookup, RowOutcome};
 use crate::jobs::limits::{MAX_CONCURRENCY, MIN_CONCURRENCY};
-use crate::jobs::status::{read_stored, stored};
 pub use crate::jobs::status::{PauseReason, RowStatus};
+use crate::kept_words::{read_stored, stored};
 
 /// A row whose e-mail may have gone out unseen.
 pub(crate) fn unknown_message() -> Words {

@@ -73,7 +73,7 @@ impl StatusWords {
 mod tests {
     use super::*;
     use crate::csv_file::safe_cell;
-    use crate::jobs::status::as_written;
+    use crate::kept_words::as_written;
 
     fn row(
         row: usize,

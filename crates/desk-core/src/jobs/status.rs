@@ -71,27 +71,3 @@ impl PauseReason {
         PauseReason { message, hint }
     }
 }
-
-/// How a row's message or a pause's words are kept in the journal's text columns.
-pub fn stored(words: &Words) -> String {
-    serde_json::to_string(words).unwrap_or_else(|_| words.key.to_string())
-}
-
-/// Text that is shown as it was written: the server's own words, or a message an older version
-/// kept already worded.
-pub fn as_written(text: &str) -> Words {
-    Words::with("job.row.asWritten", &[("text", &text)])
-}
-
-/// Words kept by [`stored`], or None for any other text (a link, an address, a code).
-pub fn stored_words(text: &str) -> Option<Words> {
-    text.starts_with('{')
-        .then(|| serde_json::from_str::<Words>(text).ok())
-        .flatten()
-}
-
-/// Words read back from the journal. A text an older version kept already worded is shown as it
-/// was written.
-pub fn read_stored(text: String) -> Words {
-    stored_words(&text).unwrap_or_else(|| as_written(&text))
-}

@@ -15,7 +15,7 @@ use crate::jobs::journal::SharedJournal;
 use crate::jobs::journal::{now_ms, ClaimedRow, PauseReason, RowStatus};
 use crate::jobs::kind::{Claimed, JobKind, Reconciled, RowOutcome, Verdict};
 use crate::jobs::live_run::{LiveRun, Stop};
-use crate::jobs::status::as_written;
+use crate::kept_words::as_written;
 
 /// Requests per row at most. The client has already retried what is safe; these are the job's
 /// own, and each one after a request in doubt follows a look-up that found nothing.

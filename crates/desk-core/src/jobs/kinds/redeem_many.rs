@@ -18,7 +18,7 @@ use crate::jobs::journal::RowStatus;
 use crate::jobs::kind::{
     reason_of, verdict_of_write_error, Claimed, JobKind, Reconciled, RowOutcome, Verdict,
 };
-use crate::jobs::status::as_written;
+use crate::kept_words::as_written;
 
 /// Coupons per `updatemultiple` call: a stack of a hundred is four calls, and a batch whose
 /// reply is lost costs at most this many look-ups.
@@ -109,29 +109,63 @@ fn refusal(code: u32, session: Option<&SessionData>) -> Option<RowOutcome> {
     }
 }
 
-/// What a coupon read after a lost reply says. Pure, so every case is tested here.
-/// `since`: when the row's first request left, by the server's clock, less its margin.
+/// The coupon as the caller read it right before its "mark as used" left.
+#[derive(Debug, Clone, Copy)]
+pub enum Before<'a> {
+    /// Not read (a job's row: the check before the job is its "before").
+    NotRead,
+    /// Read, but the read failed.
+    Unreadable,
+    Read(&'a SessionData),
+}
+
+/// What a coupon read after a lost "mark as used" says about that request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UseSeen {
+    /// Used since the request left (by the server's clock), and not used before it.
+    Ours,
+    /// Not used: the request did nothing and may be made again.
+    NotUsed,
+    /// Used, but before the request left (or already when read right before it).
+    UsedBefore,
+    /// Used without a date, or without a read before it to tell another till's use apart.
+    CantTell,
+}
+
+/// One decision for a single "mark as used" (Redeem) and a row of Mark many as used. Pure, so
+/// every case is tested here. `since`: when the request left, by the server's clock, less its
+/// margin.
+pub fn use_seen(now: &SessionData, since: Option<OffsetDateTime>, before: Before<'_>) -> UseSeen {
+    if !now.validated {
+        return UseSeen::NotUsed;
+    }
+    if let Before::Read(before) = before {
+        if before.validated {
+            return UseSeen::UsedBefore;
+        }
+    }
+    match (now.validated_at, before) {
+        (None, _) | (_, Before::Unreadable) => UseSeen::CantTell,
+        (Some(at), _) if since.is_none_or(|since| at >= since) => UseSeen::Ours,
+        (Some(_), _) => UseSeen::UsedBefore,
+    }
+}
+
+/// What a coupon read after a row's lost reply says, for the job.
 pub(crate) fn judge(
     session: &SessionData,
     since: Option<OffsetDateTime>,
 ) -> Reconciled<RedeemInput> {
-    if !session.validated {
+    match use_seen(session, since, Before::NotRead) {
         // Not used: our request did not take effect, so it may be made again. A coupon voided
         // or expired since is refused then, in its own words.
-        return Reconciled::NotThere;
-    }
-    let Some(validated) = session.validated_at else {
-        // Used, but without a date nobody can tell whether by us.
-        return Reconciled::CantTell(Words::new("redeemMany.row.usedNoDate"));
-    };
-    let ours = since.is_none_or(|since| validated >= since);
-    if ours {
-        Reconciled::Done(used(session, "redeemMany.row.usedConfirmed"))
-    } else {
-        Reconciled::Done(not_marked(
+        UseSeen::NotUsed => Reconciled::NotThere,
+        UseSeen::CantTell => Reconciled::CantTell(Words::new("redeemMany.row.usedNoDate")),
+        UseSeen::Ours => Reconciled::Done(used(session, "redeemMany.row.usedConfirmed")),
+        UseSeen::UsedBefore => Reconciled::Done(not_marked(
             "redeemMany.row.alreadyUsed",
             session.validated_at,
-        ))
+        )),
     }
 }
 
@@ -268,6 +302,37 @@ mod tests {
             last_name: None,
             phone: None,
         }
+    }
+
+    /// The one decision for Redeem's single "mark as used" and a row of Mark many.
+    #[test]
+    fn whether_a_use_is_this_requests_is_decided_from_the_coupon_and_what_was_read_before() {
+        let sent = OffsetDateTime::now_utc();
+        let after = session(Some(sent + time::Duration::seconds(1)));
+        let earlier = session(Some(sent - time::Duration::minutes(1)));
+        let unused = session(None);
+        let mut no_date = session(None);
+        no_date.validated = true;
+        let cases: [(&SessionData, Before<'_>, UseSeen); 11] = [
+            (&unused, Before::NotRead, UseSeen::NotUsed),
+            (&unused, Before::Unreadable, UseSeen::NotUsed),
+            (&after, Before::NotRead, UseSeen::Ours),
+            (&after, Before::Read(&unused), UseSeen::Ours),
+            // Used when read right before the request: another till's, whatever the date says.
+            (&after, Before::Read(&earlier), UseSeen::UsedBefore),
+            // Without a read before, a use since the request cannot be told from another till's
+            // for a single write (the job's row has its check instead).
+            (&after, Before::Unreadable, UseSeen::CantTell),
+            (&earlier, Before::NotRead, UseSeen::UsedBefore),
+            (&earlier, Before::Read(&unused), UseSeen::UsedBefore),
+            (&no_date, Before::NotRead, UseSeen::CantTell),
+            (&no_date, Before::Read(&unused), UseSeen::CantTell),
+            (&no_date, Before::Read(&no_date), UseSeen::UsedBefore),
+        ];
+        for (i, (now, before, expected)) in cases.into_iter().enumerate() {
+            assert_eq!(use_seen(now, Some(sent), before), expected, "case {i}");
+        }
+        assert_eq!(use_seen(&after, None, Before::NotRead), UseSeen::Ours);
     }
 
     #[test]

@@ -15,7 +15,7 @@ use crate::jobs::journal::RowStatus;
 use crate::jobs::kind::{
     reason_of, verdict_of_write_error, Claimed, JobKind, Reconciled, RowOutcome, Verdict,
 };
-use crate::jobs::status::stored;
+use crate::kept_words::stored;
 
 /// Links asked for in one call. A 5 000-link reply is about 1 MB and takes the server about a
 /// second; a chunk whose reply is lost costs at most 50 pages of `campaign/data` to reconcile,
