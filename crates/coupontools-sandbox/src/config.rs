@@ -60,6 +60,12 @@ pub struct SandboxConfig {
     /// benchmark asks 20 000). 0, the default: the campaign does not exist, so the practice
     /// shop stays small.
     pub big_campaign_sessions: usize,
+    /// The rate-limited mode: requests a second per account (client ID) before 429 with
+    /// `Retry-After`; 0, the default: no limit.
+    pub rate_limit_per_second: u32,
+    /// Requests handled at once; more wait for a free worker, so answers slow down under load.
+    /// 0, the default: as many as come.
+    pub workers: u32,
 }
 
 impl Default for SandboxConfig {
@@ -74,6 +80,8 @@ impl Default for SandboxConfig {
             slow_handling: Duration::ZERO,
             atomic_check_unique: true,
             big_campaign_sessions: 0,
+            rate_limit_per_second: 0,
+            workers: 0,
         }
     }
 }
@@ -91,6 +99,8 @@ impl fmt::Debug for SandboxConfig {
             .field("slow_handling", &self.slow_handling)
             .field("atomic_check_unique", &self.atomic_check_unique)
             .field("big_campaign_sessions", &self.big_campaign_sessions)
+            .field("rate_limit_per_second", &self.rate_limit_per_second)
+            .field("workers", &self.workers)
             .finish()
     }
 }

@@ -31,6 +31,20 @@ impl SandboxControl {
         &self.shared
     }
 
+    /// The rate-limited mode from now on: `per_second` requests a second per account before
+    /// 429 with `Retry-After` (0: no limit), `workers` requests handled at once (0: any number).
+    pub fn set_rate_limit(&self, per_second: u32, workers: u32) {
+        self.shared.update_settings(|s| {
+            s.rate_limit_per_second = per_second;
+            s.workers = workers;
+        });
+    }
+
+    /// Requests the rate-limited mode answered 429 so far.
+    pub fn rate_limited_count(&self) -> u64 {
+        self.shared.limits.refused()
+    }
+
     /// Delay added to every /v3 and /v4 request from now on.
     pub fn set_latency(&self, d: Duration) {
         self.shared.update_settings(|s| s.latency = d);

@@ -8,8 +8,9 @@
 //! - `DELETE /_sandbox/faults` clears them.
 //! - `GET|POST /_sandbox/settings` `{"latency_ms": 200, "failure_status": "http200"|"semantic",
 //!   "email_integration": false, "slow_handling_ms": 800, "atomic_check_unique": false,
-//!   "third_level_categories": false}`
-//!   (every field optional; the reply is the settings now in force).
+//!   "third_level_categories": false, "rate_limit_per_second": 20, "workers": 16}`
+//!   (every field optional; the reply is the settings now in force; `rate_limit_per_second`
+//!   and `workers` 0 switch the rate-limited mode's parts off).
 //! - `GET /_sandbox/stats[?email=addr]`: the last sends, request counts, the most `send/email`
 //!   requests for one address handled at once, and for `addr` its sends and `send/email` requests.
 
@@ -102,6 +103,8 @@ struct SettingsRequest {
     slow_handling_ms: Option<u64>,
     atomic_check_unique: Option<bool>,
     third_level_categories: Option<bool>,
+    rate_limit_per_second: Option<u32>,
+    workers: Option<u32>,
 }
 
 async fn add_fault(State(shared): State<Arc<Shared>>, body: Body) -> Response {
@@ -155,6 +158,12 @@ async fn change_settings(State(shared): State<Arc<Shared>>, body: Body) -> Respo
         }
         if let Some(on) = request.atomic_check_unique {
             s.atomic_check_unique = on;
+        }
+        if let Some(n) = request.rate_limit_per_second {
+            s.rate_limit_per_second = n;
+        }
+        if let Some(n) = request.workers {
+            s.workers = n;
         }
         if let Some(on) = request.third_level_categories {
             s.third_level_categories = on;
@@ -235,6 +244,8 @@ fn settings_json(s: Settings) -> Value {
         "slow_handling_ms": u64::try_from(s.slow_handling.as_millis()).unwrap_or(u64::MAX),
         "atomic_check_unique": s.atomic_check_unique,
         "third_level_categories": s.third_level_categories,
+        "rate_limit_per_second": s.rate_limit_per_second,
+        "workers": s.workers,
     })
 }
 

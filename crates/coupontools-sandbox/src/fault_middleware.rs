@@ -11,6 +11,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value};
 
 use super::faults::Fault;
+use super::rate_limit;
 use super::state::Shared;
 
 /// Every reply carries the server's clock in `Date`, as a real server's does; hyper adds the
@@ -40,9 +41,22 @@ fn http_date(at: std::time::SystemTime) -> String {
 async fn with_faults(shared: &Arc<Shared>, request: Request, next: Next) -> Response {
     let path = request.uri().path().to_owned();
     shared.count_request(&path);
+    let settings = shared.settings();
+    // The rate-limited mode: beyond the account's rate, refused at once, before any handling.
+    if let Err(wait) = shared.limits.admit(
+        account_of(&request),
+        settings.rate_limit_per_second,
+        std::time::Instant::now(),
+    ) {
+        return answer_without_handling(Fault::TooManyRequests {
+            retry_after_secs: rate_limit::retry_after_secs(wait),
+        });
+    }
+    // Held until the answer is made: beyond the workers, requests queue.
+    let _worker = shared.limits.worker(settings.workers).await;
     // Taken on arrival, not after the delay, so "the next n requests" means arrival order.
     let fault = shared.faults().take_for(request.method().as_str(), &path);
-    let latency = shared.settings().latency;
+    let latency = settings.latency;
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
     }
@@ -63,6 +77,15 @@ async fn with_faults(shared: &Arc<Shared>, request: Request, next: Next) -> Resp
         Fault::Pass => next.run(request).await,
         other => answer_without_handling(other),
     }
+}
+
+/// Whose bucket a request draws on: its client ID as the headers carry it (keys sent in the
+/// body share one bucket).
+fn account_of(request: &Request) -> &str {
+    ["x-client-id", "x-api-key"]
+        .iter()
+        .find_map(|name| request.headers().get(*name)?.to_str().ok())
+        .unwrap_or("(keys in the body)")
 }
 
 fn answer_without_handling(fault: Fault) -> Response {

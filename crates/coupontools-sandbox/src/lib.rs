@@ -89,6 +89,7 @@ mod faults;
 mod lock;
 mod loyalty_members;
 mod lunch_deal;
+mod rate_limit;
 mod seed;
 mod sends;
 mod server;

@@ -28,6 +28,10 @@ Options:
   --non-atomic-check-unique       send/email checks check_unique before that wait and records the
                                   send after it, so two requests racing for one address both send
                                   (default: check and record under one lock)
+  --rate-limit N                  rate-limited mode: N requests a second per account (client ID),
+                                  429 with Retry-After beyond them (default 0: no limit)
+  --workers N                     handle at most N requests at once; more wait, so answers slow
+                                  down under load (default 0: any number)
   --help                          show this text
 
 Control while running:
@@ -36,7 +40,8 @@ Control while running:
            (fault kinds: server_error, too_many_requests, drop_connection, drop_after_handling,
             non_json, truncated, empty, ok_without_action, status_as_string)
   POST   /_sandbox/settings  {\"latency_ms\": 200, \"failure_status\": \"semantic\", \"email_integration\": false,
-                              \"slow_handling_ms\": 800, \"atomic_check_unique\": false}
+                              \"slow_handling_ms\": 800, \"atomic_check_unique\": false,
+                              \"rate_limit_per_second\": 20, \"workers\": 16}
   GET    /_sandbox/stats[?email=addr]";
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -62,6 +67,8 @@ enum Command {
         email_integration: bool,
         slow_handling: Duration,
         atomic_check_unique: bool,
+        rate_limit_per_second: u32,
+        workers: u32,
     },
 }
 
@@ -72,6 +79,8 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Command, ArgsErr
     let mut email_integration = true;
     let mut slow_handling = Duration::ZERO;
     let mut atomic_check_unique = true;
+    let mut rate_limit_per_second = 0;
+    let mut workers = 0;
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
         // Both "--port 9000" and "--port=9000".
@@ -116,6 +125,23 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Command, ArgsErr
                 slow_handling = Duration::from_millis(ms);
             }
             "--non-atomic-check-unique" => atomic_check_unique = false,
+            "--rate-limit" | "--workers" => {
+                let flag = if flag == "--workers" {
+                    "--workers"
+                } else {
+                    "--rate-limit"
+                };
+                let v = value(flag)?;
+                let n: u32 = v
+                    .trim()
+                    .parse()
+                    .map_err(|_| ArgsError::NotANumber { flag, value: v })?;
+                if flag == "--workers" {
+                    workers = n;
+                } else {
+                    rate_limit_per_second = n;
+                }
+            }
             _ => return Err(ArgsError::Unknown(arg)),
         }
     }
@@ -126,6 +152,8 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Command, ArgsErr
         email_integration,
         slow_handling,
         atomic_check_unique,
+        rate_limit_per_second,
+        workers,
     })
 }
 
@@ -145,6 +173,8 @@ async fn main() -> ExitCode {
         email_integration,
         slow_handling,
         atomic_check_unique,
+        rate_limit_per_second,
+        workers,
     } = command
     else {
         println!("{USAGE}");
@@ -156,6 +186,8 @@ async fn main() -> ExitCode {
         email_integration,
         slow_handling,
         atomic_check_unique,
+        rate_limit_per_second,
+        workers,
         ..SandboxConfig::default()
     };
     let sandbox = match Sandbox::start_at(SocketAddr::from((Ipv4Addr::LOCALHOST, port)), config)
@@ -192,6 +224,17 @@ async fn main() -> ExitCode {
         }
     );
     println!(
+        "                 rate limit {}, workers {}",
+        match rate_limit_per_second {
+            0 => "off".to_owned(),
+            n => format!("{n} requests a second per account"),
+        },
+        match workers {
+            0 => "any number".to_owned(),
+            n => n.to_string(),
+        }
+    );
+    println!(
         "  Control:       http://{}/_sandbox/stats (see --help)",
         sandbox.addr()
     );
@@ -223,6 +266,8 @@ mod tests {
                 email_integration: true,
                 slow_handling: Duration::ZERO,
                 atomic_check_unique: true,
+                rate_limit_per_second: 0,
+                workers: 0,
             })
         );
     }
@@ -239,6 +284,9 @@ mod tests {
                 "--no-email-integration",
                 "--slow-handling-ms=800",
                 "--non-atomic-check-unique",
+                "--rate-limit",
+                "20",
+                "--workers=16",
             ]),
             Ok(Command::Run {
                 port: 9001,
@@ -247,6 +295,8 @@ mod tests {
                 email_integration: false,
                 slow_handling: Duration::from_millis(800),
                 atomic_check_unique: false,
+                rate_limit_per_second: 20,
+                workers: 16,
             })
         );
         assert_eq!(parse(&["--port", "1", "--help"]), Ok(Command::Help));
@@ -261,6 +311,9 @@ mod tests {
             "--no-email-integration",
             "--slow-handling-ms",
             "--non-atomic-check-unique",
+            "--rate-limit",
+            "--workers",
+            "rate_limit_per_second",
             "ok_without_action",
             "status_as_string",
             "slow_handling_ms",

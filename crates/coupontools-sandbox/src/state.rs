@@ -14,6 +14,7 @@ use super::directories::Directories;
 use super::faults::FaultQueue;
 use super::lock::lock;
 use super::loyalty_members::Loyalty;
+use super::rate_limit::RateLimits;
 use super::seed::Shop;
 use super::sends::{Delivery, Recipient, SendLog, SendRequests};
 use super::sessions::{Customer, NewSession, SessionStore};
@@ -45,6 +46,10 @@ pub(crate) struct Settings {
     /// `campaign/data` rows as two public clients saw them (§5.3): no `session_url`, and no
     /// `created_date_utc` in their `status`.
     pub(crate) lean_session_rows: bool,
+    /// Requests a second per account before 429 (`rate_limit`); 0: no limit.
+    pub(crate) rate_limit_per_second: u32,
+    /// Requests handled at once (`rate_limit`); 0: as many as come.
+    pub(crate) workers: u32,
 }
 
 /// Whose API keys a request carries.
@@ -72,6 +77,7 @@ pub(crate) struct Shared {
     sessions: Mutex<SessionStore>,
     send_requests: Mutex<SendRequests>,
     requests: Mutex<HashMap<String, u32>>,
+    pub(crate) limits: RateLimits,
 }
 
 impl Shared {
@@ -99,7 +105,10 @@ impl Shared {
                 clock_offset_ms: 0,
                 count_per_page: false,
                 lean_session_rows: false,
+                rate_limit_per_second: config.rate_limit_per_second,
+                workers: config.workers,
             }),
+            limits: RateLimits::default(),
             faults: Mutex::new(FaultQueue::default()),
             sends: Mutex::new(SendLog::default()),
             sessions: Mutex::new({

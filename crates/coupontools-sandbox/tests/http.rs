@@ -1166,7 +1166,8 @@ async fn control_api_over_http() {
     assert_eq!(
         now,
         json!({"latency_ms": 0, "failure_status": "semantic", "email_integration": false,
-               "slow_handling_ms": 0, "atomic_check_unique": true, "third_level_categories": true})
+               "slow_handling_ms": 0, "atomic_check_unique": true, "third_level_categories": true,
+               "rate_limit_per_second": 0, "workers": 0})
     );
     let (status, body) = v3(
         &sb,
@@ -2335,4 +2336,101 @@ mod counter {
         assert!(plain["coupon_info"].get("usage_stats").is_none());
         sb.stop().await;
     }
+}
+
+/// The rate-limited mode: beyond N requests a second per account, 429 with Retry-After and
+/// nothing handled; an account's own bucket; after the wait, answered again.
+#[tokio::test]
+async fn the_rate_limited_mode_answers_429_with_retry_after_beyond_the_rate() {
+    let sb = sandbox_with(SandboxConfig {
+        rate_limit_per_second: 5,
+        ..SandboxConfig::default()
+    })
+    .await;
+    let mut statuses = Vec::new();
+    let mut retry_after = None;
+    for _ in 0..8 {
+        let reply = http()
+            .post(url(&sb, "coupon/list"))
+            .header("X-Client-Id", DEMO_CLIENT_ID)
+            .header("X-Client-Secret", DEMO_CLIENT_SECRET)
+            .json(&json!({}))
+            .send()
+            .await
+            .expect("reply");
+        if reply.status() == StatusCode::TOO_MANY_REQUESTS {
+            retry_after = reply
+                .headers()
+                .get("retry-after")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.parse::<u64>().ok());
+        }
+        statuses.push(reply.status());
+    }
+    let ok = statuses.iter().filter(|s| **s == StatusCode::OK).count();
+    assert!(
+        (5..=6).contains(&ok),
+        "a second's worth went through: {statuses:?}"
+    );
+    assert_eq!(retry_after, Some(1), "{statuses:?}");
+    let control = sb.control();
+    assert_eq!(control.rate_limited_count(), (8 - ok) as u64);
+    // Another account (other keys) draws on its own bucket: refused for its keys, not limited.
+    let other = http()
+        .post(url(&sb, "coupon/list"))
+        .header("X-Client-Id", "someone-else")
+        .header("X-Client-Secret", "nope")
+        .json(&json!({}))
+        .send()
+        .await
+        .expect("reply");
+    assert_eq!(other.status(), StatusCode::OK, "a 1000 refusal, not a 429");
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let (status, body) = v3(&sb, "coupon/list", json!({})).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(is_ok(&body), "{body}");
+    // Switched off through the control API: no limit.
+    let settings = http()
+        .post(format!("http://{}/_sandbox/settings", sb.addr()))
+        .json(&json!({"rate_limit_per_second": 0}))
+        .send()
+        .await
+        .expect("settings")
+        .json::<Value>()
+        .await
+        .expect("json");
+    assert_eq!(settings["rate_limit_per_second"], 0);
+    for _ in 0..20 {
+        assert_eq!(v3(&sb, "coupon/list", json!({})).await.0, StatusCode::OK);
+    }
+}
+
+/// A fixed number of workers: requests beyond them wait, so the answers come later.
+#[tokio::test]
+async fn with_one_worker_requests_queue_and_answers_slow_down() {
+    let sb = sandbox_with(SandboxConfig {
+        latency: Duration::from_millis(150),
+        workers: 1,
+        ..SandboxConfig::default()
+    })
+    .await;
+    let started = Instant::now();
+    let replies =
+        futures_util::future::join_all((0..4).map(|_| v3(&sb, "coupon/list", json!({})))).await;
+    let elapsed = started.elapsed();
+    assert!(replies
+        .iter()
+        .all(|(s, b)| *s == StatusCode::OK && is_ok(b)));
+    assert!(
+        elapsed >= Duration::from_millis(600),
+        "four requests, one worker, 150 ms each: {elapsed:?}"
+    );
+    sb.control().set_rate_limit(0, 0);
+    let started = Instant::now();
+    futures_util::future::join_all((0..4).map(|_| v3(&sb, "coupon/list", json!({})))).await;
+    assert!(
+        started.elapsed() < Duration::from_millis(500),
+        "any number of workers: side by side ({:?})",
+        started.elapsed()
+    );
 }
