@@ -129,8 +129,10 @@ pub fn last_log_lines(dir: &Path, n: usize) -> Vec<String> {
         .filter(|p| p.extension().is_some_and(|x| x == "log"))
         .filter_map(|p| Some((std::fs::metadata(&p).ok()?.modified().ok()?, p)))
         .collect();
-    // Newest first: read back until there are enough lines.
-    files.sort_by(|a, b| b.0.cmp(&a.0));
+    // Newest first: read back until there are enough lines. A rotated file keeps its time, so it
+    // can tie with the current one; the current one's name ("Coupon Desk.log") sorts before a
+    // rotated one's ("Coupon Desk_2026-….log"), and goes first.
+    files.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
     let mut lines: Vec<String> = Vec::new();
     for (_, file) in files {
         let Ok(bytes) = std::fs::read(&file) else {
@@ -158,40 +160,51 @@ pub fn clean(text: &str) -> String {
 }
 
 fn hide_token_values(text: &str) -> String {
-    const NAMES: [&str; 6] = [
+    // `name=value` in a link or a line, and `"name":"value"` in a JSON excerpt.
+    const NAMES: [&str; 10] = [
         "token=",
         "key=",
         "secret=",
         "password=",
         "client_secret=",
-        "access_token=",
+        "\"token\":\"",
+        "\"secret\":\"",
+        "\"password\":\"",
+        "\"client_secret\":\"",
+        "\"access_token\":\"",
     ];
+    // ASCII lowercasing keeps every byte where it was, so positions found in `lower` hold in
+    // `text`.
+    let lower = text.to_ascii_lowercase();
     let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    'scan: while !rest.is_empty() {
-        let lower = rest.to_ascii_lowercase();
+    let mut at = 0;
+    while at < text.len() {
         let next = NAMES
             .iter()
-            .filter_map(|name| lower.find(name).map(|at| (at, name.len())))
+            .filter_map(|name| lower[at..].find(name).map(|i| (at + i, name.len())))
             .min();
-        let Some((at, len)) = next else {
-            out.push_str(rest);
-            break 'scan;
+        let Some((found, len)) = next else {
+            out.push_str(&text[at..]);
+            break;
         };
-        out.push_str(&rest[..at + len]);
-        rest = &rest[at + len..];
+        out.push_str(&text[at..found + len]);
+        at = found + len;
         // A quoted value: the quote stays, what it holds goes.
-        if let Some(quote) = rest.chars().next().filter(|c| matches!(c, '"' | '\'')) {
+        if let Some(quote) = text[at..]
+            .chars()
+            .next()
+            .filter(|c| matches!(c, '"' | '\''))
+        {
             out.push(quote);
-            rest = &rest[1..];
+            at += 1;
         }
-        let value_len = rest
+        let value_len = text[at..]
             .find(|c: char| c.is_whitespace() || matches!(c, '&' | '"' | '\'' | '<' | '>' | ')'))
-            .unwrap_or(rest.len());
+            .unwrap_or(text.len() - at);
         if value_len > 0 {
             out.push_str("[removed]");
         }
-        rest = &rest[value_len..];
+        at += value_len;
     }
     out
 }
@@ -212,6 +225,10 @@ mod tests {
             "KEY=[removed] secret=\"[removed]\" password=[removed]"
         );
         assert_eq!(hide_token_values("no names here"), "no names here");
+        assert_eq!(
+            hide_token_values(r#"reply {"token":"tok_9","url":"https://x.test"} Ünïcode"#),
+            r#"reply {"token":"[removed]","url":"https://x.test"} Ünïcode"#
+        );
     }
 
     #[test]

@@ -54,7 +54,8 @@ async fn with_faults(shared: &Arc<Shared>, request: Request, next: Next) -> Resp
     }
     // Held until the answer is made: beyond the workers, requests queue.
     let _worker = shared.limits.worker(settings.workers).await;
-    // Taken on arrival, not after the delay, so "the next n requests" means arrival order.
+    // Taken before the delay, so "the next n requests" means arrival order (with workers: the
+    // order they got one, which is the order they came in).
     let fault = shared.faults().take_for(request.method().as_str(), &path);
     let latency = settings.latency;
     if !latency.is_zero() {

@@ -113,20 +113,22 @@ pub async fn save_support_file<R: Runtime>(
 ) -> Result<SavedFile, UiError> {
     let settings = state.settings.lock().await.clone();
     let db_path = state.db_path();
-    let facts = SupportFacts {
+    let mut facts = SupportFacts {
         app_version: app.package_info().version.to_string(),
         webview_version: tauri::webview_version().unwrap_or_else(|e| format!("unknown ({e})")),
         language: crate::i18n::language().code().to_owned(),
         settings,
-        store: crate::db::open_reader(&db_path)
-            .map_err(|e| e.to_string())
-            .and_then(|conn| store_summary(&conn).map_err(|e| e.to_string())),
+        store: Err("not read".into()),
         log_dir: log_dir(&app, &state),
         readme: t("support.readme"),
     };
     let path = export_path(&app, "coupon-desk-support", "zip")?;
     let target = path.clone();
     blocking(move || {
+        // The database is read off the async threads, like every other read of it.
+        facts.store = crate::db::open_reader(&db_path)
+            .map_err(|e| e.to_string())
+            .and_then(|conn| store_summary(&conn).map_err(|e| e.to_string()));
         write_support_file(&target, &facts).map_err(|e| {
             log::warn!("support file: {e}");
             UiError::new(ErrorKind::Export, t("support.failed"), downloads_hint())
