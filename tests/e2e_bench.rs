@@ -5,6 +5,8 @@
 #[path = "support/desk.rs"]
 #[allow(dead_code)] // each test file uses part of the harness
 mod desk;
+#[path = "support/steps.rs"]
+mod steps;
 
 use std::time::{Duration, Instant};
 
@@ -17,23 +19,14 @@ use desk::Desk;
 async fn connect(desk: &Desk, sandbox: &Sandbox) {
     desk.click("#connect-account").await;
     desk.wait_visible("#add-account-form").await;
-    desk.fill("#account-name", "Bench shop").await;
-    desk.fill("#client-id", DEMO_CLIENT_ID).await;
-    desk.fill("#client-secret", DEMO_CLIENT_SECRET).await;
-    if desk
-        .find("#advanced")
-        .await
-        .attr("open")
-        .await
-        .ok()
-        .flatten()
-        .is_none()
-    {
-        desk.click("#advanced summary").await;
-    }
-    desk.fill("#v3-base-url", &sandbox.v3_url()).await;
-    desk.fill("#v4-base-url", &sandbox.v4_url()).await;
-    desk.click("#save-account").await;
+    steps::add_account(
+        desk,
+        "Bench shop",
+        DEMO_CLIENT_SECRET,
+        &sandbox.v3_url(),
+        &sandbox.v4_url(),
+    )
+    .await;
     desk.wait_text("#active-account-name", "the bench account", |t| {
         t == "Bench shop"
     })
