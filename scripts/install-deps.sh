@@ -26,7 +26,8 @@ fi
 if [[ "$(uname -s)" == "Linux" ]] && command -v apt-get >/dev/null 2>&1; then
   packages=(build-essential pkg-config libwebkit2gtk-4.1-dev dbus dbus-user-session xvfb xauth gnome-keyring)
   if (( want_test_tools )); then
-    packages+=(webkit2gtk-driver dbus-x11 imagemagick)
+    # poppler-utils and zbar-tools read the PDFs back (pdftoppm, pdftotext, zbarimg).
+    packages+=(webkit2gtk-driver dbus-x11 imagemagick poppler-utils zbar-tools)
   fi
   missing=()
   for p in "${packages[@]}"; do

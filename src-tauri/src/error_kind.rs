@@ -63,6 +63,8 @@ pub enum ErrorKind {
     Practice,
     /// A job that cannot do this now (already finished, still stopping).
     JobState,
+    /// Work the person stopped before it finished; nothing was saved.
+    Stopped,
 
     // Updates.
     UpdateBusy,

@@ -23,6 +23,8 @@ pub struct AppState {
     pub jobs: Option<crate::jobs::JobManager>,
     /// Updates found and waiting (Settings → About).
     pub updates: crate::updates::UpdateState,
+    /// Set by "Stop" while a sheet of links is being laid out.
+    pub print_stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
     clients: StdMutex<HashMap<String, CachedClient>>,
     /// Bumped whenever a secret is saved: a client built from an older secret is never reused.
     secret_generation: AtomicU64,
@@ -67,6 +69,7 @@ impl AppState {
             data_dir,
             jobs,
             updates: crate::updates::UpdateState::default(),
+            print_stop: Default::default(),
             clients: StdMutex::new(HashMap::new()),
             secret_generation: AtomicU64::new(0),
         }

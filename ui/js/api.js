@@ -106,6 +106,10 @@ export const checkLinksToRemove = (text) => call('check_links_to_remove', { text
 export const startRemovalJob = (links, onProgress) => call('start_removal_job', { links, onProgress });
 export const saveLinkQr = (url, format) => call('save_link_qr', { url, format });
 export const exportLinksQrZip = (jobId) => call('export_links_qr_zip', { jobId });
+export const saveLinksPdf = (jobId, choice, onProgress) => call('save_links_pdf', { jobId, choice, onProgress });
+export const stopLinksPdf = () => call('stop_links_pdf');
+export const saveCouponPdf = (coupon, size) => call('save_coupon_pdf', { coupon, size });
+export const openSavedPdf = (path) => call('open_saved_pdf', { path });
 
 // Loyalty cards and members.
 export const loyaltyCards = () => call('loyalty_cards');

@@ -11,6 +11,7 @@ pub mod first_steps;
 pub mod history;
 pub mod loyalty;
 pub mod preferences;
+pub mod print;
 pub mod redeem;
 pub mod redeem_many;
 pub mod single_use;

@@ -538,7 +538,7 @@ pub async fn save_link_qr<R: Runtime>(
     })
 }
 
-fn checked_link(url: &str) -> Result<String, UiError> {
+pub(crate) fn checked_link(url: &str) -> Result<String, UiError> {
     match url::Url::parse(url.trim()) {
         Ok(parsed) if matches!(parsed.scheme(), "http" | "https") => Ok(parsed.to_string()),
         _ => Err(UiError::new(
@@ -568,35 +568,44 @@ pub async fn export_links_qr_zip<R: Runtime>(
     let path = export_path(&app, "coupon-qr-codes", "zip")?;
     let target = path.clone();
     blocking(move || {
-        let page = manager.rows(&job_id, 0, 1)?;
-        if page.total > MAX_QR_ZIP {
-            return Err(UiError::new(
-                ErrorKind::Validation,
-                tf(
-                    "cmd.links.qrZip.tooMany.message",
-                    &[("count", &page.total), ("max", &MAX_QR_ZIP)],
-                ),
-                t("cmd.links.qrZip.tooMany.hint"),
-            ));
-        }
-        let mut links = Vec::with_capacity(page.total);
-        let mut offset = 0;
-        while offset < page.total {
-            let rows = manager
-                .rows(&job_id, offset, crate::jobs::runner::MAX_PAGE)?
-                .rows;
-            if rows.is_empty() {
-                break;
-            }
-            offset += rows.len();
-            links.extend(rows);
-        }
+        let links = job_links(&manager, &job_id, MAX_QR_ZIP)?;
         write_qr_zip(&target, &links)
     })
     .await?;
     Ok(SavedFile {
         path: path.display().to_string(),
     })
+}
+
+/// Every row of a "many links" job, in order; more than `max` is refused in words.
+pub(crate) fn job_links(
+    manager: &crate::jobs::JobManager,
+    job_id: &JobId,
+    max: usize,
+) -> Result<Vec<crate::jobs::JobRow>, UiError> {
+    let page = manager.rows(job_id, 0, 1)?;
+    if page.total > max {
+        return Err(UiError::new(
+            ErrorKind::Validation,
+            tf(
+                "cmd.links.qrZip.tooMany.message",
+                &[("count", &page.total), ("max", &max)],
+            ),
+            t("cmd.links.qrZip.tooMany.hint"),
+        ));
+    }
+    let mut links = Vec::with_capacity(page.total);
+    // Read until an empty page: the count is a hint, not a promise.
+    loop {
+        let rows = manager
+            .rows(job_id, links.len(), crate::jobs::runner::MAX_PAGE)?
+            .rows;
+        if rows.is_empty() {
+            break;
+        }
+        links.extend(rows);
+    }
+    Ok(links)
 }
 
 fn write_qr_zip(path: &std::path::Path, links: &[crate::jobs::JobRow]) -> Result<(), UiError> {

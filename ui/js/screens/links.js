@@ -10,6 +10,7 @@ import { activeAccount, subscribe } from '../state.js';
 import { formatNumber } from '../format.js';
 import { JobPanel } from '../job-panel.js';
 import { copyText } from '../clipboard.js';
+import { couponPaper, LinkSheet } from '../paper.js';
 
 const ONE_FIELDS = {
   campaign: 'links-campaign',
@@ -48,9 +49,16 @@ let lastLink = null;
 let checked = []; // the last look-up of links to remove
 let panel = null;
 let mode = null; // 'create' | 'remove'
+let sheet = null; // "Print the links on paper"
+let linkPaper = null; // "Print coupon (PDF)" of the one link
 
 export function init() {
   panel = new JobPanel({ prefix: 'links', root: 'links-job', summary, onSettled, stateWords: 'links.jobState' });
+  sheet = new LinkSheet($('#links-sheet'), { jobId: () => panel.job && panel.job.id, defaultTitle: campaignName });
+  $('#links-print-sheet').addEventListener('click', () => sheet.open());
+  linkPaper = couponPaper($('#link-paper'), () => (lastLink && lastLink.url
+    ? { campaign: lastLink.campaignName || '', url: lastLink.url, code: lastLink.widgetValidationCode || '', validUntil: '' }
+    : null));
   clearFieldErrorsOnInput($('#link-one-form'));
   clearFieldErrorsOnInput($('#links-many-form'));
   $('#link-one-form').addEventListener('submit', (event) => {
@@ -137,6 +145,11 @@ function renderCampaigns() {
   fillCampaignSelect($('#links-campaign'), campaigns, $('#links-campaign-search').value);
 }
 
+function campaignName() {
+  const chosen = campaigns.find((c) => String(c.id) === $('#links-campaign').value);
+  return chosen ? String(chosen.name || chosen.title || '') : '';
+}
+
 function campaign() {
   const value = $('#links-campaign').value;
   if (!value) showFieldError('links-campaign', { message: t('send.chooseCampaign') });
@@ -166,7 +179,7 @@ function makeOne() {
     $('#link-result').hidden = true;
     try {
       const result = await api.createSingleUseLink(input);
-      renderLink(result || {});
+      renderLink({ ...(result || {}), campaignName: campaignName() });
       for (const id of ['link-first-name', 'link-last-name', 'link-email', 'link-phone', 'link-custom-id', 'link-custom-code']) $(`#${id}`).value = '';
     } catch (err) {
       showProblem(err, { fields: ONE_FIELDS, box: errorArea });
@@ -188,6 +201,7 @@ function renderLink(result) {
   else img.removeAttribute('src');
   img.closest('figure').hidden = !qr;
   $('#link-feedback').textContent = '';
+  linkPaper.reset();
   clearError($('#link-result-error'));
   $('#link-result').hidden = false;
   $('#links-announce').textContent = t('links.result.announce');
@@ -260,6 +274,8 @@ function startMode(next) {
   panel.setColumns(next === 'create' ? CREATE_COLUMNS : REMOVE_COLUMNS);
   $('#links-copy-all').hidden = next !== 'create';
   $('#links-export-qr').hidden = next !== 'create';
+  $('#links-print-sheet').hidden = next !== 'create';
+  sheet.hide();
 }
 
 function summary(message) {

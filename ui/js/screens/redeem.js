@@ -8,17 +8,24 @@ import { showError, clearError, showProblem, clearFieldErrors } from '../errors.
 import { formatDateTime } from '../format.js';
 import { loadCampaigns } from '../campaign-picker.js';
 import { initMany, showMany } from './redeem-many.js';
+import { couponPaper } from '../paper.js';
 
 const STATES = new Set(['valid', 'used', 'voided', 'expired', 'locked', 'not_found']);
 const RESULTS = new Set([...STATES, 'marked', 'markedVoided', 'markedUnvoided']);
 const shift = []; // { at, code, result } newest first
 let current = null; // the RedeemView on screen
+let paper = null; // "Print coupon (PDF)" of the coupon on screen
 // The scan input takes the focus whenever the screen is shown, not the heading: a scanner types
 // into whatever has the focus. Its label and the screen's intro say where the person is.
 export const ownsFocus = true;
 let names = new Map(); // campaign id → name, from the (cached) campaign list
 
 export function init() {
+  paper = couponPaper($('#redeem-paper'), () => {
+    const s = current && current.session;
+    if (!s || !s.url) return null;
+    return { campaign: names.get(s.campaign) || '', url: s.url, code: s.ownValidationCode || '', validUntil: s.expiresAt || '' };
+  });
   $('#redeem-form').addEventListener('submit', (event) => {
     event.preventDefault();
     lookup();
@@ -121,6 +128,8 @@ function render(view) {
   $('#redeem-void').hidden = !s || state === 'voided';
   $('#redeem-unvoid').hidden = state !== 'voided';
   $('#redeem-amount').closest('.field').hidden = state !== 'valid';
+  $('#redeem-paper').hidden = !(s && s.url);
+  paper.reset();
   clearError($('#redeem-action-error'));
 }
 

@@ -9,6 +9,7 @@ import { loadCampaigns, fillCampaignSelect, showLoadingCampaigns, fillCategorySe
 import { activeAccount, subscribe } from '../state.js';
 import { copyText } from '../clipboard.js';
 import * as firstSteps from './first-steps.js';
+import { couponPaper } from '../paper.js';
 
 const FIELDS = {
   campaign: 'campaign',
@@ -22,8 +23,12 @@ let campaigns = [];
 let loadedFor = null; // `${accountId}|${onlyActive}` the select currently shows
 let loadToken = 0;
 let lastResult = null;
+let paper = null; // "Print coupon (PDF)" of the coupon just sent
 
 export function init() {
+  paper = couponPaper($('#send-paper'), () => (lastResult && lastResult.singleUseUrl
+    ? { campaign: lastResult.campaignName || '', url: lastResult.singleUseUrl, code: '', validUntil: '' }
+    : null));
   const form = $('#send-form');
   clearFieldErrorsOnInput(form);
   form.addEventListener('submit', (event) => {
@@ -133,7 +138,7 @@ function send() {
     try {
       const result = await api.sendCouponEmail(input);
       firstSteps.refresh();
-      renderResult(result || {}, { focus: true });
+      renderResult({ ...(result || {}), campaignName: campaignName(campaign) }, { focus: true });
       // Ready for the next customer; campaign and subject usually stay the same.
       $('#email').value = '';
       $('#first-name').value = '';
@@ -152,8 +157,14 @@ function hideResult() {
   $('#result-qr').removeAttribute('src');
 }
 
+function campaignName(id) {
+  const chosen = campaigns.find((c) => String(c.id) === String(id));
+  return chosen ? String(chosen.name || chosen.title || '') : '';
+}
+
 function renderResult(result, { focus }) {
   lastResult = result;
+  paper.reset();
   const already = Boolean(result.alreadySent);
   $('#send-result-title').textContent = t(already ? 'send.result.titleAlready' : 'send.result.title');
   $('#already-sent-note').hidden = !already;
@@ -164,6 +175,7 @@ function renderResult(result, { focus }) {
   $('#result-url').textContent = url || t('send.result.noUrl');
   $('#copy-url').disabled = !url;
   $('#open-url').disabled = !url;
+  $('#send-paper').hidden = !url;
   const qr = safeImage(result.qrDataUrl);
   const img = $('#result-qr');
   if (qr && url) img.src = qr;

@@ -1,0 +1,364 @@
+//! Paper: a sheet of a job's single-use links, and one coupon for a receipt printer or an A6
+//! card, as PDF files in Downloads that the computer's PDF viewer opens to print.
+
+use std::sync::atomic::Ordering;
+
+use serde::{Deserialize, Serialize};
+use tauri::ipc::Channel;
+use tauri::{AppHandle, Runtime, State};
+use tauri_plugin_opener::OpenerExt;
+
+use super::bulk::manager;
+use super::history::{downloads_hint, export_path, SavedFile};
+use super::single_use::{checked_link, job_links};
+use super::{blocking, UiError};
+use crate::api::validate;
+use crate::error_kind::ErrorKind;
+use crate::i18n::{t, tf};
+use crate::jobs::JobId;
+use crate::state::AppState;
+
+/// Links on one sheet, at most: the largest job the app makes.
+pub const MAX_SHEET_LINKS: usize = 100_000;
+const MAX_TITLE: usize = 120;
+const MAX_LINE: usize = 200;
+
+/// The sheet the person chose on the Single-use links screen.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct SheetChoice {
+    /// `a4-3x8`, `letter-3x10` or `grid`.
+    pub layout: String,
+    /// For `grid`: `a4` or `letter`.
+    pub paper: String,
+    pub columns: String,
+    pub rows: String,
+    pub title: String,
+    pub line: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SheetProgress {
+    pub done: usize,
+    pub total: usize,
+}
+
+/// One coupon to print, as the screen that shows it has it.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct CouponPaper {
+    pub campaign: String,
+    pub url: String,
+    /// The code to read out; when empty, the short code of the link's single-use code.
+    pub code: String,
+    /// The last day it is valid, as the API gives it (a date or a date and time); may be empty.
+    pub valid_until: String,
+}
+
+fn field_error(field: &str, message: String, hint: String) -> UiError {
+    UiError {
+        field: Some(field.to_owned()),
+        ..UiError::new(ErrorKind::Validation, message, hint)
+    }
+}
+
+fn whole_number(text: &str, field: &str) -> Result<u16, UiError> {
+    text.trim()
+        .parse::<u16>()
+        .ok()
+        .filter(|n| (1..=paper::MAX_GRID).contains(n))
+        .ok_or_else(|| {
+            field_error(
+                field,
+                tf("cmd.paper.grid.message", &[("max", &paper::MAX_GRID)]),
+                t("cmd.paper.grid.hint"),
+            )
+        })
+}
+
+pub(crate) fn sheet_layout(choice: &SheetChoice) -> Result<paper::SheetLayout, UiError> {
+    let layout = match choice.layout.as_str() {
+        "a4-3x8" => paper::SheetLayout::A4Labels3x8,
+        "letter-3x10" => paper::SheetLayout::LetterLabels3x10,
+        "grid" => paper::SheetLayout::Grid {
+            paper: if choice.paper == "letter" {
+                paper::Paper::Letter
+            } else {
+                paper::Paper::A4
+            },
+            columns: whole_number(&choice.columns, "columns")?,
+            rows: whole_number(&choice.rows, "rows")?,
+        },
+        _ => {
+            return Err(field_error(
+                "layout",
+                t("cmd.paper.layout.message"),
+                t("cmd.paper.layout.hint"),
+            ))
+        }
+    };
+    layout.cells().map_err(paper_error)?;
+    Ok(layout)
+}
+
+fn words_of(text: &str, max: usize, field: &str) -> Result<Option<String>, UiError> {
+    let text = text.trim();
+    if text.chars().count() > max {
+        return Err(field_error(
+            field,
+            tf("cmd.paper.textTooLong.message", &[("max", &max)]),
+            t("cmd.paper.textTooLong.hint"),
+        ));
+    }
+    Ok((!text.is_empty()).then(|| text.chars().filter(|c| !c.is_control()).collect()))
+}
+
+pub(crate) fn sheet_text(choice: &SheetChoice) -> Result<paper::SheetText, UiError> {
+    Ok(paper::SheetText {
+        title: words_of(&choice.title, MAX_TITLE, "title")?,
+        line: words_of(&choice.line, MAX_LINE, "line")?,
+    })
+}
+
+fn paper_error(e: paper::PaperError) -> UiError {
+    use paper::PaperError as P;
+    match e {
+        P::TooLong(n) => UiError::new(
+            ErrorKind::Qr,
+            tf("cmd.paper.tooLong.message", &[("n", &n)]),
+            t("cmd.paper.tooLong.hint"),
+        ),
+        P::Empty => UiError::from_key(ErrorKind::Validation, "cmd.paper.empty"),
+        P::Grid { columns, rows } => field_error(
+            "columns",
+            tf(
+                "cmd.paper.gridTooSmall.message",
+                &[("columns", &columns), ("rows", &rows)],
+            ),
+            t("cmd.paper.gridTooSmall.hint"),
+        ),
+        P::Stopped => UiError::from_key(ErrorKind::Stopped, "cmd.paper.stopped"),
+        P::Font(detail) => UiError::internal("paper font", detail),
+    }
+}
+
+fn write_pdf(path: &std::path::Path, pdf: &[u8]) -> Result<(), UiError> {
+    desk_core::atomic_file::write_atomically(path, |mut file| {
+        std::io::Write::write_all(&mut file, pdf)?;
+        Ok(file)
+    })
+    .map_err(|e| {
+        log::warn!("writing {}: {e}", path.display());
+        UiError::new(ErrorKind::Export, t("cmd.paper.failed"), downloads_hint())
+    })
+}
+
+/// Lays out every link of a "many links" job on a sheet and saves it to Downloads, telling the
+/// window how far it got after each page; `stop_links_pdf` ends it without a file.
+#[tauri::command]
+pub async fn save_links_pdf<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    job_id: JobId,
+    choice: SheetChoice,
+    on_progress: Channel<SheetProgress>,
+) -> Result<SavedFile, UiError> {
+    let layout = sheet_layout(&choice)?;
+    let text = sheet_text(&choice)?;
+    let manager = manager(&state)?.clone();
+    let path = export_path(&app, "coupon-links", "pdf")?;
+    state.print_stop.store(false, Ordering::SeqCst);
+    let target = path.clone();
+    let stop = state.print_stop.clone();
+    blocking(move || {
+        let links: Vec<paper::SheetLink> = job_links(&manager, &job_id, MAX_SHEET_LINKS)?
+            .iter()
+            .filter_map(|row| {
+                let url = row.field("url")?;
+                let code = row
+                    .field("widgetValidationCode")
+                    .filter(|c| !c.is_empty())
+                    .or_else(|| row.field("code"))?;
+                Some(paper::SheetLink {
+                    url: url.to_owned(),
+                    code: code.to_owned(),
+                })
+            })
+            .collect();
+        let pdf = paper::link_sheet(&links, layout, &text, &mut |done, total| {
+            // A closed window stops hearing; the file is still made.
+            let _ = on_progress.send(SheetProgress { done, total });
+            !stop.load(Ordering::SeqCst)
+        })
+        .map_err(paper_error)?;
+        write_pdf(&target, &pdf)
+    })
+    .await?;
+    Ok(SavedFile {
+        path: path.display().to_string(),
+    })
+}
+
+#[tauri::command]
+pub fn stop_links_pdf(state: State<'_, AppState>) {
+    state.print_stop.store(true, Ordering::SeqCst);
+}
+
+pub(crate) fn receipt_of(coupon: &CouponPaper) -> Result<paper::Receipt, UiError> {
+    let url = checked_link(&coupon.url)?;
+    let code = match coupon.code.trim() {
+        "" => validate::session_code_from_text(&url)
+            .map(|c| c.short_code().to_owned())
+            .map_err(|_| UiError::from_key(ErrorKind::Validation, "cmd.paper.noCode"))?,
+        code => code.chars().filter(|c| !c.is_control()).take(40).collect(),
+    };
+    let valid_until = match coupon.valid_until.trim() {
+        "" => None,
+        when => {
+            // The API gives "2026-12-31" or "2026-12-31 23:59:59"; the day is what a customer needs.
+            let day = when.get(..10).unwrap_or(when);
+            let parsed = time::Date::parse(
+                day,
+                time::macros::format_description!("[year]-[month]-[day]"),
+            )
+            .map_err(|_| UiError::from_key(ErrorKind::Validation, "cmd.paper.date"))?;
+            Some(tf("paper.validUntil", &[("date", &parsed.to_string())]))
+        }
+    };
+    Ok(paper::Receipt {
+        campaign: words_of(&coupon.campaign, MAX_TITLE, "campaign")?.unwrap_or_default(),
+        url,
+        code,
+        valid_until,
+    })
+}
+
+/// One coupon as a PDF in Downloads: `roll80`, `roll58` (receipt printers) or `a6`.
+#[tauri::command]
+pub async fn save_coupon_pdf<R: Runtime>(
+    app: AppHandle<R>,
+    coupon: CouponPaper,
+    size: String,
+) -> Result<SavedFile, UiError> {
+    let size = match size.as_str() {
+        "roll80" => paper::ReceiptSize::Roll80,
+        "roll58" => paper::ReceiptSize::Roll58,
+        "a6" => paper::ReceiptSize::A6,
+        _ => {
+            return Err(field_error(
+                "size",
+                t("cmd.paper.size.message"),
+                t("cmd.paper.size.hint"),
+            ))
+        }
+    };
+    let receipt = receipt_of(&coupon)?;
+    let path = export_path(&app, "coupon", "pdf")?;
+    let target = path.clone();
+    blocking(move || {
+        let pdf = paper::receipt(&receipt, size).map_err(paper_error)?;
+        write_pdf(&target, &pdf)
+    })
+    .await?;
+    Ok(SavedFile {
+        path: path.display().to_string(),
+    })
+}
+
+/// Opens a PDF this app saved in Downloads with the computer's PDF viewer, to print. Nothing
+/// else: the window cannot have the app open any file it names.
+#[tauri::command]
+pub async fn open_saved_pdf<R: Runtime>(app: AppHandle<R>, path: String) -> Result<(), UiError> {
+    let wanted = std::path::PathBuf::from(path.trim());
+    let folder = export_path(&app, "probe", "pdf")?
+        .parent()
+        .map(std::path::Path::to_path_buf);
+    let ours = wanted.extension().is_some_and(|e| e == "pdf")
+        && wanted.is_file()
+        && wanted.parent().map(std::path::Path::to_path_buf) == folder;
+    if !ours {
+        return Err(UiError::from_key(ErrorKind::Open, "cmd.paper.notOurs"));
+    }
+    app.opener()
+        .open_path(wanted.display().to_string(), None::<&str>)
+        .map_err(|e| {
+            log::warn!("opening a PDF: {e}");
+            UiError::from_key(ErrorKind::Open, "cmd.paper.openFailed")
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn choice(layout: &str, columns: &str, rows: &str) -> SheetChoice {
+        SheetChoice {
+            layout: layout.into(),
+            paper: "a4".into(),
+            columns: columns.into(),
+            rows: rows.into(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn a_sheet_choice_is_checked_field_by_field_in_plain_words() {
+        assert_eq!(
+            sheet_layout(&choice("a4-3x8", "", "")).ok(),
+            Some(paper::SheetLayout::A4Labels3x8)
+        );
+        assert!(sheet_layout(&choice("grid", " 4 ", "6")).is_ok());
+        let letters = sheet_layout(&choice("grid", "four", "6")).unwrap_err();
+        assert_eq!(letters.field.as_deref(), Some("columns"));
+        assert!(letters.message.contains("20"), "{letters:?}");
+        let rows = sheet_layout(&choice("grid", "4", "0")).unwrap_err();
+        assert_eq!(rows.field.as_deref(), Some("rows"));
+        let tiny = sheet_layout(&choice("grid", "20", "20")).unwrap_err();
+        assert_eq!(tiny.field.as_deref(), Some("columns"));
+        assert!(tiny.hint.contains("18"), "{tiny:?}");
+        assert_eq!(
+            sheet_layout(&choice("hexagons", "", ""))
+                .unwrap_err()
+                .field
+                .as_deref(),
+            Some("layout")
+        );
+        let long = SheetChoice {
+            line: "x".repeat(MAX_LINE + 1),
+            ..choice("a4-3x8", "", "")
+        };
+        assert_eq!(
+            sheet_text(&long).unwrap_err().field.as_deref(),
+            Some("line")
+        );
+    }
+
+    #[test]
+    fn a_coupon_without_its_own_code_prints_the_links_short_code_and_its_day() {
+        let coupon = CouponPaper {
+            campaign: "Kerstactie".into(),
+            url: "https://digicpn.com/p/cam_100101/0ist0ywa4t9z7rj0g8mf7".into(),
+            code: String::new(),
+            valid_until: "2026-12-31 23:59:59".into(),
+        };
+        let receipt = receipt_of(&coupon).unwrap();
+        assert_eq!(receipt.code, "0ist0y");
+        assert!(receipt.valid_until.unwrap().contains("2026-12-31"));
+        let not_a_link = CouponPaper {
+            url: "javascript:alert(1)".into(),
+            ..coupon.clone()
+        };
+        assert_eq!(
+            receipt_of(&not_a_link).unwrap_err().kind,
+            ErrorKind::Validation
+        );
+        let bad_day = CouponPaper {
+            valid_until: "soon".into(),
+            ..coupon
+        };
+        assert_eq!(
+            receipt_of(&bad_day).unwrap_err().kind,
+            ErrorKind::Validation
+        );
+    }
+}
