@@ -65,7 +65,7 @@ async fn a_receipt_of_one_link_and_a_sheet_of_a_jobs_links_are_saved_from_their_
         decode(&pages[0], 0.0, 0.0, width, height, height),
         vec![url.clone()]
     );
-    let printed: Vec<String> = words(&receipt)[0].iter().map(|w| w.2.clone()).collect();
+    let printed: Vec<String> = words(&receipt)[0].iter().map(|w| w.text.clone()).collect();
     assert!(
         printed.contains(&short),
         "{short} on the receipt: {printed:?}"
@@ -94,6 +94,14 @@ async fn a_receipt_of_one_link_and_a_sheet_of_a_jobs_links_are_saved_from_their_
     assert_eq!(
         decode(&pages[0], 0.0, 0.0, width, height, height),
         vec![url.clone()]
+    );
+    // When the counter shows the day it ends, the card says it too.
+    let dates = desk.text("#redeem-dates").await;
+    let on_card: Vec<String> = words(&card)[0].iter().map(|w| w.text.clone()).collect();
+    assert_eq!(
+        dates.contains("valid until"),
+        on_card.iter().any(|w| w == "until"),
+        "{dates} / {on_card:?}"
     );
     desk.click("a[data-screen='links']").await;
     desk.wait_visible("#links-many-form").await;
@@ -175,5 +183,31 @@ async fn a_receipt_of_one_link_and_a_sheet_of_a_jobs_links_are_saved_from_their_
             "the shop's line: {label:?}"
         );
     }
+
+    // A part of the job: links 25 to 30, on a page of their own.
+    desk.fill("#links-sheet-from", "25").await;
+    desk.fill("#links-sheet-to", "31").await;
+    desk.click("#links-sheet-save").await;
+    let refused = desk
+        .wait_text(
+            ".field-error[data-for='links-sheet-to']",
+            "the part message",
+            |t| t.contains("30 links"),
+        )
+        .await;
+    assert!(refused.contains("between 1 and 30"), "{refused}");
+    desk.fill("#links-sheet-to", "30").await;
+    desk.click("#links-sheet-save").await;
+    let said = desk
+        .wait_text("#links-sheet-saved", "where the part went", |t| {
+            t.ends_with(".pdf")
+        })
+        .await;
+    let part = saved_path(&said, &desk.downloads());
+    assert_ne!(part, sheet, "a new file");
+    assert_eq!(
+        check_labels(&part, paper::SheetLayout::A4Labels3x8, &links[24..]).len(),
+        6
+    );
     desk.close().await;
 }

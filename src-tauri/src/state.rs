@@ -25,6 +25,8 @@ pub struct AppState {
     pub updates: crate::updates::UpdateState,
     /// Set by "Stop" while a sheet of links is being laid out.
     pub print_stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    /// The PDFs saved in this session: the only files "Open to print" may open.
+    pub saved_pdfs: StdMutex<std::collections::HashSet<PathBuf>>,
     clients: StdMutex<HashMap<String, CachedClient>>,
     /// Bumped whenever a secret is saved: a client built from an older secret is never reused.
     secret_generation: AtomicU64,
@@ -70,6 +72,7 @@ impl AppState {
             jobs,
             updates: crate::updates::UpdateState::default(),
             print_stop: Default::default(),
+            saved_pdfs: Default::default(),
             clients: StdMutex::new(HashMap::new()),
             secret_generation: AtomicU64::new(0),
         }

@@ -7,7 +7,7 @@
 import * as api from './api.js';
 import { $, h, withBusy } from './dom.js';
 import { t } from './i18n.js';
-import { showError, clearError, showProblem, clearFieldErrors } from './errors.js';
+import { showError, clearError, showProblem, clearFieldErrors, clearFieldErrorsOnInput } from './errors.js';
 import { formatNumber } from './format.js';
 
 const label = (key, forId) => h('label', { for: forId, 'data-i18n': key }, t(key));
@@ -69,7 +69,7 @@ export function couponPaper(root, getCoupon) {
   return { reset: () => { saved.set(null, errorBox); clearError(errorBox); } };
 }
 
-const SHEET_FIELDS = { layout: 'layout', columns: 'columns', rows: 'rows', title: 'title', line: 'line' };
+const SHEET_FIELDS = { layout: 'layout', paper: 'paper', columns: 'columns', rows: 'rows', title: 'title', line: 'line', from: 'from', to: 'to' };
 
 /** The "Print the links on paper" form of a links job: `jobId()` names the job. */
 export class LinkSheet {
@@ -89,6 +89,8 @@ export class LinkSheet {
     this.rows = input('rows', { inputmode: 'numeric', value: '8', size: '3' });
     this.title = input('title', { maxlength: '120' });
     this.line = input('line', { maxlength: '200' });
+    this.from = input('from', { inputmode: 'numeric', size: '7', 'aria-describedby': id('part-hint') });
+    this.to = input('to', { inputmode: 'numeric', size: '7', 'aria-describedby': id('part-hint') });
     this.grid = h('div', { class: 'field-row', hidden: true },
       field('paper', 'paper.sheet.paper', this.paper), field('columns', 'paper.sheet.columns', this.columns), field('rows', 'paper.sheet.rows', this.rows));
     this.save = h('button', { type: 'submit', id: id('save'), class: 'button primary', 'data-i18n': 'paper.sheet.save' }, t('paper.sheet.save'));
@@ -104,9 +106,14 @@ export class LinkSheet {
       this.grid,
       h('div', { class: 'field-row' },
         field('title', 'paper.sheet.labelTitle', this.title, 'field grow'), field('line', 'paper.sheet.line', this.line, 'field grow')),
+      h('div', { class: 'field-row' }, field('from', 'paper.sheet.from', this.from), field('to', 'paper.sheet.to', this.to)),
+      h('p', { id: id('part-hint'), class: 'field-hint', 'data-i18n': 'paper.sheet.partHint' }, t('paper.sheet.partHint')),
       h('div', { class: 'form-actions' }, this.save, this.stop),
       this.progress, this.status, this.saved.line, this.errorBox);
     root.replaceChildren(this.form);
+    clearFieldErrorsOnInput(this.form);
+    this.runs = 0; // the run whose progress is shown; a late message of an earlier one is ignored
+    this.shown = -1; // the last percentage said, so a screen reader hears a few, not thousands
     this.layout.addEventListener('change', () => { this.grid.hidden = this.layout.value !== 'grid'; });
     this.form.addEventListener('submit', (event) => {
       event.preventDefault();
@@ -122,9 +129,12 @@ export class LinkSheet {
       return;
     }
     this.title.value = this.defaultTitle() || '';
+    this.from.value = '';
+    this.to.value = '';
     this.saved.set(null, this.errorBox);
     this.status.textContent = '';
     clearError(this.errorBox);
+    clearFieldErrors(this.form);
     this.root.hidden = false;
     $(`#${this.id('heading')}`).focus();
   }
@@ -146,31 +156,43 @@ export class LinkSheet {
       rows: this.rows.value,
       title: this.title.value,
       line: this.line.value,
+      from: this.from.value,
+      to: this.to.value,
     };
     const fields = Object.fromEntries(Object.entries(SHEET_FIELDS).map(([k, v]) => [k, this.id(v)]));
+    const run = ++this.runs;
+    this.shown = -1;
     withBusy(this.save, async () => {
       this.stop.hidden = false;
       this.progress.hidden = false;
       this.progress.value = 0;
       this.status.textContent = '';
       try {
-        const channel = api.progressChannel((message) => this.onProgress(message));
+        const channel = api.progressChannel((message) => this.onProgress(run, message));
         this.saved.set(await api.saveLinksPdf(jobId, choice, channel), this.errorBox);
-        this.status.textContent = '';
       } catch (err) {
         showProblem(err, { fields, box: this.errorBox });
       } finally {
+        this.runs += 1; // this run's late progress messages are not shown
+        const stopHadFocus = document.activeElement === this.stop;
         this.stop.hidden = true;
         this.progress.hidden = true;
+        this.status.textContent = '';
+        if (stopHadFocus) this.save.focus();
       }
     });
   }
 
-  onProgress(message) {
-    if (!message || typeof message !== 'object') return;
+  onProgress(run, message) {
+    if (run !== this.runs || !message || typeof message !== 'object') return;
     const done = Number(message.done) || 0;
     const total = Number(message.total) || 0;
-    this.progress.value = total ? Math.floor((done * 100) / total) : 0;
+    const percent = total ? Math.floor((done * 100) / total) : 0;
+    this.progress.value = percent;
+    // The line is a live region: it changes every tenth, not after each of 4 000 pages.
+    const tenth = Math.floor(percent / 10);
+    if (tenth === this.shown) return;
+    this.shown = tenth;
     this.status.textContent = t('paper.sheet.progress', { done: formatNumber(done), total: formatNumber(total) });
   }
 }

@@ -19,6 +19,8 @@ pub(crate) struct Document {
     qr_font: Ref,
     pages: Vec<Ref>,
     pub(crate) font: TextFont,
+    /// The QR font's patterns drawn so far (only those are written).
+    pub(crate) patterns: [bool; 256],
 }
 
 impl Document {
@@ -33,6 +35,7 @@ impl Document {
             next,
             pages: Vec::new(),
             font: TextFont::new()?,
+            patterns: [false; 256],
         })
     }
 
@@ -72,7 +75,7 @@ impl Document {
             .creator(TextStr("Coupon Desk"));
         self.font
             .write(&mut self.pdf, self.text_font, &mut self.next)?;
-        qr_font::write_font(&mut self.pdf, self.qr_font, &mut self.next);
+        qr_font::write_font(&mut self.pdf, self.qr_font, &mut self.next, &self.patterns);
         Ok(self.pdf.finish())
     }
 }

@@ -129,7 +129,8 @@ impl TextFont {
         for (&cid, &(c, _)) in &self.used {
             cmap.pair(cid, c);
         }
-        pdf.cmap(to_unicode, &cmap.finish());
+        pdf.cmap(to_unicode, &crate::streams::deflate(&cmap.finish()))
+            .filter(Filter::FlateDecode);
         Ok(())
     }
 }

@@ -68,6 +68,15 @@ pub(crate) fn qr_rows(text: &str, index: usize) -> Result<QrRows, PaperError> {
     Ok(QrRows { modules, rows })
 }
 
+impl QrRows {
+    /// Marks the eight-module patterns this code uses.
+    pub(crate) fn mark(&self, used: &mut [bool; 256]) {
+        for byte in self.rows.iter().flatten() {
+            used[usize::from(*byte)] = true;
+        }
+    }
+}
+
 /// Draws `code` with its top-left module at (`x`, `top`), `module` points a module.
 pub(crate) fn draw(content: &mut Content, code: &QrRows, x: f32, top: f32, module: f32) {
     content
@@ -84,9 +93,14 @@ pub(crate) fn draw(content: &mut Content, code: &QrRows, x: f32, top: f32, modul
 /// The font's resource name on every page.
 pub(crate) const QR_FONT: &[u8] = b"Q";
 
-/// Writes the font at `font`, its 256 glyph procedures after it.
-pub(crate) fn write_font(pdf: &mut Pdf, font: Ref, next: &mut Ref) {
-    let procs: Vec<Ref> = (0..256).map(|_| next.bump()).collect();
+/// Writes the font at `font`, its glyph procedures after it: one for each pattern in `used`, one
+/// empty procedure for all the others (a receipt uses some sixty of the 256).
+pub(crate) fn write_font(pdf: &mut Pdf, font: Ref, next: &mut Ref, used: &[bool; 256]) {
+    let empty = next.bump();
+    let procs: Vec<Ref> = used
+        .iter()
+        .map(|&u| if u { next.bump() } else { empty })
+        .collect();
     let to_unicode = next.bump();
     let names: Vec<Vec<u8>> = (0..256).map(|n| format!("m{n:02x}").into_bytes()).collect();
     {
@@ -113,8 +127,12 @@ pub(crate) fn write_font(pdf: &mut Pdf, font: Ref, next: &mut Ref) {
     for byte in 0..=255u8 {
         blank.pair(byte, ' ');
     }
-    pdf.cmap(to_unicode, &blank.finish());
-    for (byte, proc) in procs.into_iter().enumerate() {
+    pdf.cmap(to_unicode, &crate::streams::deflate(&blank.finish()))
+        .filter(pdf_writer::Filter::FlateDecode);
+    let mut blank = Content::new();
+    blank.start_shape_glyph(8.0, 0.0, 0.0, 0.0, 0.0);
+    pdf.stream(empty, blank.finish().as_slice());
+    for (byte, proc) in procs.into_iter().enumerate().filter(|(b, _)| used[*b]) {
         let mut glyph = Content::new();
         glyph.start_shape_glyph(8.0, -1.0, -1.0, 9.0, 2.0);
         let mut bit = 0;

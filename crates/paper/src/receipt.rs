@@ -50,6 +50,7 @@ pub fn receipt(coupon: &Receipt, size: ReceiptSize) -> Result<Vec<u8>, PaperErro
     let qr_side = mm(qr_mm).min(room);
     let code = qr_font::qr_rows(&coupon.url, 0)?;
     let mut doc = Document::new()?;
+    code.mark(&mut doc.patterns);
     let big = if size == ReceiptSize::Roll58 {
         11.0
     } else {

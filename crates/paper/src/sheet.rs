@@ -15,6 +15,8 @@ pub const MAX_GRID: u16 = 20;
 const QUIET_MODULES: f32 = 2.0;
 /// A label smaller than this (either way) leaves no room for a code a phone can read.
 const MIN_CELL_MM: f32 = 18.0;
+/// Line height as a multiple of the font size.
+const LEADING: f32 = 1.25;
 
 /// One link to print.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -85,8 +87,8 @@ impl SheetLayout {
         // (columns, rows, left, top, width, height, step across, step down)
         let (columns, rows, left, top, width, height, across, down) = match *self {
             SheetLayout::A4Labels3x8 => {
-                let (w, h) = (mm(70.0), mm(297.0) / 8.0);
-                (3, 8, 0.0, 0.0, w, h, w, h)
+                let (w, h) = (mm(70.0), mm(37.0));
+                (3, 8, 0.0, mm(0.5), w, h, w, h)
             }
             SheetLayout::LetterLabels3x10 => (3, 10, 13.5, 36.0, 189.0, 72.0, 198.0, 72.0),
             SheetLayout::Grid {
@@ -149,6 +151,7 @@ pub fn link_sheet(
         for (page, page_codes) in batch.chunks(cells.len()).zip(codes.chunks(cells.len())) {
             let mut content = Content::new();
             for ((link, cell), code) in page.iter().zip(&cells).zip(page_codes) {
+                code.mark(&mut doc.patterns);
                 label(&mut content, &mut doc.font, cell, &plan, &words, code, link);
             }
             done += page.len();
@@ -202,20 +205,39 @@ struct LabelWords {
 }
 
 impl LabelWords {
+    /// The words that fit the room a label leaves for them: on a small label the shop's line
+    /// goes first, then the title, then the code gets smaller; nothing spills into the next label.
     fn of(font: &TextFont, cell: &Cell, plan: &LabelPlan, text: &SheetText) -> Self {
-        let code_size = 15.0f32.min(cell.height * 0.2);
+        let mut code_size = 15.0f32.min(cell.height * 0.2);
         let small = (code_size * 0.55).max(6.0);
-        let title = text
+        let mut title = text
             .title
             .as_deref()
             .filter(|t| !t.trim().is_empty())
             .map(|t| fit(font, t, small, plan.text_width));
-        let line = text
+        let mut line = text
             .line
             .as_deref()
             .filter(|t| !t.trim().is_empty())
             .map(|t| wrap(font, t, small, plan.text_width, 2))
             .unwrap_or_default();
+        let room = if plan.side_by_side {
+            cell.height - 2.0 * plan.pad
+        } else {
+            cell.height - 2.0 * plan.pad - plan.qr_side
+        };
+        let block = |title: &Option<String>, line: &Vec<String>, code: f32| {
+            (code + small * (line.len() + usize::from(title.is_some())) as f32) * LEADING
+        };
+        while block(&title, &line, code_size) > room && !line.is_empty() {
+            line.pop();
+        }
+        if block(&title, &line, code_size) > room {
+            title = None;
+        }
+        if block(&title, &line, code_size) > room {
+            code_size = room / LEADING;
+        }
         Self {
             code_size,
             small,
@@ -277,7 +299,7 @@ fn label(
     for l in &words.line {
         lines.push((l.clone(), small));
     }
-    let block: f32 = lines.iter().map(|(_, s)| s * 1.25).sum();
+    let block: f32 = lines.iter().map(|(_, s)| s * LEADING).sum();
     let (room_top, room_bottom) = if side_by_side {
         (cell.y + cell.height - pad, cell.y + pad)
     } else {
@@ -285,7 +307,7 @@ fn label(
     };
     let mut baseline = room_top - ((room_top - room_bottom) - block).max(0.0) / 2.0;
     for (shown, size) in lines {
-        baseline -= size * 1.25;
+        baseline -= size * LEADING;
         let x = if side_by_side {
             text_x
         } else {
@@ -323,8 +345,9 @@ mod tests {
         assert_eq!(a4.len(), 24);
         let (w, h) = Paper::A4.size();
         assert!((a4[2].x + a4[2].width - w).abs() < 0.01);
-        assert!((a4[0].y + a4[0].height - h).abs() < 0.01);
-        assert!(a4[23].y.abs() < 0.01);
+        assert!((a4[0].y + a4[0].height - (h - mm(0.5))).abs() < 0.01);
+        assert!((a4[23].y - mm(0.5)).abs() < 0.01, "{:?}", a4[23]);
+        assert!((a4[0].height - mm(37.0)).abs() < 0.01);
         assert!(a4[1].x > a4[0].x && a4[3].y < a4[0].y);
         let letter = SheetLayout::LetterLabels3x10.cells().unwrap();
         assert_eq!(letter.len(), 30);

@@ -68,6 +68,22 @@ fn a_letter_label_sheet_decodes_label_by_label() {
 }
 
 #[test]
+fn on_small_labels_the_shops_words_give_way_and_nothing_crosses_a_labels_edge() {
+    // 8 × 10 on A4: labels of 24 × 27.7 mm, the code above its words with little room under it.
+    let layout = SheetLayout::Grid {
+        paper: Paper::A4,
+        columns: 8,
+        rows: 10,
+    };
+    let text = SheetText {
+        title: Some("Kerstactie — 20 % korting op alles".into()),
+        line: Some("Scan the code or type the link. One use per customer.".into()),
+    };
+    let labels = check_sheet(layout, 80, &text);
+    assert_eq!(labels.len(), 80);
+}
+
+#[test]
 fn a_free_grid_with_codes_above_their_words_decodes_label_by_label() {
     let layout = SheetLayout::Grid {
         paper: Paper::A4,
@@ -117,7 +133,7 @@ fn a_receipt_is_as_wide_as_its_roll_and_decodes_to_its_link() {
             vec![coupon.url.clone()],
             "{size:?}"
         );
-        let printed: Vec<String> = words(&file)[0].iter().map(|(_, _, w)| w.clone()).collect();
+        let printed: Vec<String> = words(&file)[0].iter().map(|w| w.text.clone()).collect();
         for word in ["7RJ0G8", "Ölmühle", "jusqu'au", "31/12/2026"] {
             assert!(
                 printed.iter().any(|p| p == word),

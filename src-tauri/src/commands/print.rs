@@ -35,6 +35,9 @@ pub struct SheetChoice {
     pub rows: String,
     pub title: String,
     pub line: String,
+    /// A part of the job's links: from the `from`th to the `to`th (both optional, counted from 1).
+    pub from: String,
+    pub to: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -81,10 +84,16 @@ pub(crate) fn sheet_layout(choice: &SheetChoice) -> Result<paper::SheetLayout, U
         "a4-3x8" => paper::SheetLayout::A4Labels3x8,
         "letter-3x10" => paper::SheetLayout::LetterLabels3x10,
         "grid" => paper::SheetLayout::Grid {
-            paper: if choice.paper == "letter" {
-                paper::Paper::Letter
-            } else {
-                paper::Paper::A4
+            paper: match choice.paper.as_str() {
+                "a4" => paper::Paper::A4,
+                "letter" => paper::Paper::Letter,
+                _ => {
+                    return Err(field_error(
+                        "paper",
+                        t("cmd.paper.paper.message"),
+                        t("cmd.paper.paper.hint"),
+                    ))
+                }
             },
             columns: whole_number(&choice.columns, "columns")?,
             rows: whole_number(&choice.rows, "rows")?,
@@ -99,6 +108,42 @@ pub(crate) fn sheet_layout(choice: &SheetChoice) -> Result<paper::SheetLayout, U
     };
     layout.cells().map_err(paper_error)?;
     Ok(layout)
+}
+
+/// The part of `count` links the person chose (from 1 to `count` when both fields are empty), as
+/// a range of indexes.
+pub(crate) fn chosen_part(
+    choice: &SheetChoice,
+    count: usize,
+) -> Result<std::ops::Range<usize>, UiError> {
+    let number = |text: &str, field: &str, empty: usize| -> Result<usize, UiError> {
+        let text = text
+            .trim()
+            .replace([' ', '\u{a0}', '\u{202f}', '.', ','], "");
+        if text.is_empty() {
+            return Ok(empty);
+        }
+        text.parse::<usize>()
+            .ok()
+            .filter(|n| (1..=count).contains(n))
+            .ok_or_else(|| {
+                field_error(
+                    field,
+                    tf("cmd.paper.part.message", &[("count", &count)]),
+                    t("cmd.paper.part.hint"),
+                )
+            })
+    };
+    let from = number(&choice.from, "from", 1)?;
+    let to = number(&choice.to, "to", count)?;
+    if from > to {
+        return Err(field_error(
+            "to",
+            tf("cmd.paper.part.message", &[("count", &count)]),
+            t("cmd.paper.part.hint"),
+        ));
+    }
+    Ok(from - 1..to)
 }
 
 fn words_of(text: &str, max: usize, field: &str) -> Result<Option<String>, UiError> {
@@ -171,29 +216,40 @@ pub async fn save_links_pdf<R: Runtime>(
     let target = path.clone();
     let stop = state.print_stop.clone();
     blocking(move || {
-        let links: Vec<paper::SheetLink> = job_links(&manager, &job_id, MAX_SHEET_LINKS)?
-            .iter()
-            .filter_map(|row| {
-                let url = row.field("url")?;
-                let code = row
-                    .field("widgetValidationCode")
-                    .filter(|c| !c.is_empty())
-                    .or_else(|| row.field("code"))?;
-                Some(paper::SheetLink {
-                    url: url.to_owned(),
-                    code: code.to_owned(),
+        let links: Vec<paper::SheetLink> =
+            job_links(&manager, &job_id, MAX_SHEET_LINKS, "cmd.paper.tooMany")?
+                .iter()
+                .filter_map(|row| {
+                    let url = row.field("url")?;
+                    let code = row
+                        .field("widgetValidationCode")
+                        .filter(|c| !c.is_empty())
+                        .or_else(|| row.field("code"))?;
+                    Some(paper::SheetLink {
+                        url: url.to_owned(),
+                        code: code.to_owned(),
+                    })
                 })
-            })
-            .collect();
-        let pdf = paper::link_sheet(&links, layout, &text, &mut |done, total| {
+                .collect();
+        if links.is_empty() {
+            return Err(paper_error(paper::PaperError::Empty));
+        }
+        let part = chosen_part(&choice, links.len())?;
+        let first = part.start;
+        let pdf = paper::link_sheet(&links[part], layout, &text, &mut |done, total| {
             // A closed window stops hearing; the file is still made.
             let _ = on_progress.send(SheetProgress { done, total });
             !stop.load(Ordering::SeqCst)
         })
-        .map_err(paper_error)?;
+        .map_err(|e| match e {
+            // The sheet counts from its first link; the person counts the table's rows.
+            paper::PaperError::TooLong(n) => paper_error(paper::PaperError::TooLong(first + n)),
+            other => paper_error(other),
+        })?;
         write_pdf(&target, &pdf)
     })
     .await?;
+    remember_saved(&state, &path);
     Ok(SavedFile {
         path: path.display().to_string(),
     })
@@ -222,7 +278,16 @@ pub(crate) fn receipt_of(coupon: &CouponPaper) -> Result<paper::Receipt, UiError
                 time::macros::format_description!("[year]-[month]-[day]"),
             )
             .map_err(|_| UiError::from_key(ErrorKind::Validation, "cmd.paper.date"))?;
-            Some(tf("paper.validUntil", &[("date", &parsed.to_string())]))
+            let date = tf(
+                "paper.date",
+                &[
+                    ("day", &format!("{:02}", parsed.day())),
+                    ("month", &format!("{:02}", u8::from(parsed.month()))),
+                    // A string: a number would be grouped like an amount ("2,026").
+                    ("year", &parsed.year().to_string()),
+                ],
+            );
+            Some(tf("paper.validUntil", &[("date", &date)]))
         }
     };
     Ok(paper::Receipt {
@@ -237,6 +302,7 @@ pub(crate) fn receipt_of(coupon: &CouponPaper) -> Result<paper::Receipt, UiError
 #[tauri::command]
 pub async fn save_coupon_pdf<R: Runtime>(
     app: AppHandle<R>,
+    state: State<'_, AppState>,
     coupon: CouponPaper,
     size: String,
 ) -> Result<SavedFile, UiError> {
@@ -260,22 +326,34 @@ pub async fn save_coupon_pdf<R: Runtime>(
         write_pdf(&target, &pdf)
     })
     .await?;
+    remember_saved(&state, &path);
     Ok(SavedFile {
         path: path.display().to_string(),
     })
 }
 
-/// Opens a PDF this app saved in Downloads with the computer's PDF viewer, to print. Nothing
-/// else: the window cannot have the app open any file it names.
+fn remember_saved(state: &State<'_, AppState>, path: &std::path::Path) {
+    if let Ok(mut saved) = state.saved_pdfs.lock() {
+        saved.insert(path.to_path_buf());
+    }
+}
+
+/// Opens a PDF this app saved in this session with the computer's PDF viewer, to print. Nothing
+/// else: the window cannot have the app open a file it merely names, nor one put in its place
+/// since (a link is refused).
 #[tauri::command]
-pub async fn open_saved_pdf<R: Runtime>(app: AppHandle<R>, path: String) -> Result<(), UiError> {
+pub async fn open_saved_pdf<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    path: String,
+) -> Result<(), UiError> {
     let wanted = std::path::PathBuf::from(path.trim());
-    let folder = export_path(&app, "probe", "pdf")?
-        .parent()
-        .map(std::path::Path::to_path_buf);
-    let ours = wanted.extension().is_some_and(|e| e == "pdf")
-        && wanted.is_file()
-        && wanted.parent().map(std::path::Path::to_path_buf) == folder;
+    let ours = state
+        .saved_pdfs
+        .lock()
+        .map(|saved| saved.contains(&wanted))
+        .unwrap_or(false)
+        && std::fs::symlink_metadata(&wanted).is_ok_and(|m| m.file_type().is_file());
     if !ours {
         return Err(UiError::from_key(ErrorKind::Open, "cmd.paper.notOurs"));
     }
@@ -323,6 +401,31 @@ mod tests {
                 .as_deref(),
             Some("layout")
         );
+        let part = |from: &str, to: &str| {
+            chosen_part(
+                &SheetChoice {
+                    from: from.into(),
+                    to: to.into(),
+                    ..Default::default()
+                },
+                30,
+            )
+        };
+        assert_eq!(part("", "").ok(), Some(0..30));
+        assert_eq!(part("5", "").ok(), Some(4..30));
+        assert_eq!(part(" 25 ", "30").ok(), Some(24..30));
+        assert_eq!(part("", "1").ok(), Some(0..1));
+        for (from, to, field) in [
+            ("0", "", "from"),
+            ("31", "", "from"),
+            ("", "31", "to"),
+            ("9", "8", "to"),
+            ("x", "", "from"),
+        ] {
+            let refused = part(from, to).unwrap_err();
+            assert_eq!(refused.field.as_deref(), Some(field), "{from}–{to}");
+            assert!(refused.message.contains("30"), "{refused:?}");
+        }
         let long = SheetChoice {
             line: "x".repeat(MAX_LINE + 1),
             ..choice("a4-3x8", "", "")
@@ -343,7 +446,9 @@ mod tests {
         };
         let receipt = receipt_of(&coupon).unwrap();
         assert_eq!(receipt.code, "0ist0y");
-        assert!(receipt.valid_until.unwrap().contains("2026-12-31"));
+        // English prints the day as year-month-day (the same for a British and an American reader).
+        let valid = receipt.valid_until.unwrap_or_default();
+        assert!(valid.contains("2026-12-31"), "{valid}");
         let not_a_link = CouponPaper {
             url: "javascript:alert(1)".into(),
             ..coupon.clone()

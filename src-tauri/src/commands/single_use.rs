@@ -568,7 +568,7 @@ pub async fn export_links_qr_zip<R: Runtime>(
     let path = export_path(&app, "coupon-qr-codes", "zip")?;
     let target = path.clone();
     blocking(move || {
-        let links = job_links(&manager, &job_id, MAX_QR_ZIP)?;
+        let links = job_links(&manager, &job_id, MAX_QR_ZIP, "cmd.links.qrZip.tooMany")?;
         write_qr_zip(&target, &links)
     })
     .await?;
@@ -577,21 +577,23 @@ pub async fn export_links_qr_zip<R: Runtime>(
     })
 }
 
-/// Every row of a "many links" job, in order; more than `max` is refused in words.
+/// Every row of a "many links" job, in order; more than `max` is refused with the words of
+/// `too_many` (`.message` with {count} and {max}, `.hint`).
 pub(crate) fn job_links(
     manager: &crate::jobs::JobManager,
     job_id: &JobId,
     max: usize,
+    too_many: &str,
 ) -> Result<Vec<crate::jobs::JobRow>, UiError> {
     let page = manager.rows(job_id, 0, 1)?;
     if page.total > max {
         return Err(UiError::new(
             ErrorKind::Validation,
             tf(
-                "cmd.links.qrZip.tooMany.message",
+                &format!("{too_many}.message"),
                 &[("count", &page.total), ("max", &max)],
             ),
-            t("cmd.links.qrZip.tooMany.hint"),
+            t(&format!("{too_many}.hint")),
         ));
     }
     let mut links = Vec::with_capacity(page.total);

@@ -102,8 +102,26 @@ pub fn decode(page: &Gray, x: f32, y: f32, w: f32, h: f32, page_height: f32) -> 
         .collect()
 }
 
-/// The words of each page with their centres, in points from the top left.
-pub fn words(pdf: &Path) -> Vec<Vec<(f32, f32, String)>> {
+/// A word on a page: its box in points from the top left, and its text.
+pub struct Word {
+    pub left: f32,
+    pub top: f32,
+    pub right: f32,
+    pub bottom: f32,
+    pub text: String,
+}
+
+impl Word {
+    pub fn centre(&self) -> (f32, f32) {
+        (
+            (self.left + self.right) / 2.0,
+            (self.top + self.bottom) / 2.0,
+        )
+    }
+}
+
+/// The words of each page.
+pub fn words(pdf: &Path) -> Vec<Vec<Word>> {
     let out = tool("pdftotext")
         .args(["-bbox", "-enc", "UTF-8"])
         .arg(pdf)
@@ -123,15 +141,19 @@ pub fn words(pdf: &Path) -> Vec<Vec<(f32, f32, String)>> {
                 .map(|w| {
                     let (tag, rest) = w.split_once('>').unwrap();
                     let text = rest.split("</word>").next().unwrap();
-                    let cx = (attr(tag, "xMin") + attr(tag, "xMax")) / 2.0;
-                    let cy = (attr(tag, "yMin") + attr(tag, "yMax")) / 2.0;
                     let text = text
                         .replace("&apos;", "'")
                         .replace("&quot;", "\"")
                         .replace("&lt;", "<")
                         .replace("&gt;", ">")
                         .replace("&amp;", "&");
-                    (cx, cy, text)
+                    Word {
+                        left: attr(tag, "xMin"),
+                        top: attr(tag, "yMin"),
+                        right: attr(tag, "xMax"),
+                        bottom: attr(tag, "yMax"),
+                        text,
+                    }
                 })
                 .collect()
         })
@@ -187,10 +209,11 @@ pub fn check_labels(
             let top = page_height - cell.y - cell.height;
             let printed: Vec<String> = words[p]
                 .iter()
-                .filter(|(x, y, _)| {
-                    *x > cell.x && *x < cell.x + cell.width && *y > top && *y < top + cell.height
+                .filter(|w| {
+                    let (x, y) = w.centre();
+                    x > cell.x && x < cell.x + cell.width && y > top && y < top + cell.height
                 })
-                .map(|(_, _, w)| w.clone())
+                .map(|w| w.text.clone())
                 .collect();
             assert!(
                 printed.contains(code),
@@ -203,6 +226,24 @@ pub fn check_labels(
                 .count();
             assert_eq!(others, 0, "label {} shows another label's code", index + 1);
             labels.push(printed);
+        }
+    }
+    // Every word stands wholly inside one label: nothing spills into the next one.
+    for (p, page) in words.iter().enumerate() {
+        for word in page {
+            let inside = cells.iter().any(|cell| {
+                let top = page_height - cell.y - cell.height;
+                word.left >= cell.x - 0.5
+                    && word.right <= cell.x + cell.width + 0.5
+                    && word.top >= top - 0.5
+                    && word.bottom <= top + cell.height + 0.5
+            });
+            assert!(
+                inside,
+                "\"{}\" on page {} crosses a label's edge",
+                word.text,
+                p + 1
+            );
         }
     }
     labels
