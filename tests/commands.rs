@@ -82,6 +82,22 @@ fn first_start_has_no_account_and_offers_nothing_but_settings() {
 }
 
 #[test]
+fn open_to_print_opens_no_file_the_app_did_not_save_in_this_session() {
+    let t = TestApp::new("open-pdf");
+    let dir = tempfile::tempdir().expect("dir");
+    let planted = dir.path().join("invoice.pdf");
+    std::fs::write(&planted, b"%PDF-1.7\n").expect("file");
+    for path in [
+        planted.display().to_string(),
+        "/etc/passwd".into(),
+        String::new(),
+    ] {
+        let e = t.err("open_saved_pdf", json!({ "path": path }));
+        assert_eq!(e["kind"], "open", "{path}: {e}");
+    }
+}
+
+#[test]
 fn add_account_keeps_the_secret_in_the_keychain_only_and_test_connection_works() {
     let sb = sandbox();
     let t = TestApp::new("add");

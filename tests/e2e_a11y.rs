@@ -394,6 +394,21 @@ async fn walk(axe: &str, scheme: &str, theme: &str) -> Vec<String> {
     go(&desk, "links").await;
     pick_first_campaign(&desk, "#links-campaign").await;
     check(&desk, axe, &n("links"), &mut found).await;
+    // A link made (its result, with Print coupon), then three as a job and their sheet's form.
+    desk.click("#link-one-button").await;
+    desk.wait_visible("#link-paper-save").await;
+    desk.fill("#links-amount", "3").await;
+    desk.click("#links-many-button").await;
+    until(
+        &desk,
+        "the three links made",
+        "const s = document.querySelector('#links-job-state');
+         return !!s && s.dataset.state === 'finished';",
+    )
+    .await;
+    desk.click("#links-print-sheet").await;
+    desk.wait_visible("#links-sheet-form").await;
+    check(&desk, axe, &n("links-paper"), &mut found).await;
 
     go(&desk, "loyalty").await;
     until(

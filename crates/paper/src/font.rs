@@ -8,7 +8,17 @@ use pdf_writer::{Filter, Finish, Name, Pdf, Rect, Ref};
 
 use crate::PaperError;
 
-static DEJAVU_SANS: &[u8] = include_bytes!("../fonts/DejaVuSans.ttf");
+/// fonts/DejaVuSans.ttf, deflated by build.rs (it halves what the program carries).
+static DEJAVU_SANS_PACKED: &[u8] =
+    include_bytes!(concat!(env!("OUT_DIR"), "/DejaVuSans.ttf.deflate"));
+
+/// The font, unpacked on first use and kept for the life of the program.
+fn dejavu_sans() -> Result<&'static [u8], PaperError> {
+    static FONT: std::sync::OnceLock<Option<Vec<u8>>> = std::sync::OnceLock::new();
+    FONT.get_or_init(|| miniz_oxide::inflate::decompress_to_vec(DEJAVU_SANS_PACKED).ok())
+        .as_deref()
+        .ok_or_else(|| PaperError::Font("the built-in font cannot be unpacked".into()))
+}
 /// The name the PDF gives the subset (six capitals and a plus, as the PDF standard asks).
 const SUBSET_NAME: &[u8] = b"CDPAPR+DejaVuSans";
 
@@ -24,8 +34,8 @@ pub(crate) struct TextFont {
 
 impl TextFont {
     pub(crate) fn new() -> Result<Self, PaperError> {
-        let face =
-            ttf_parser::Face::parse(DEJAVU_SANS, 0).map_err(|e| PaperError::Font(e.to_string()))?;
+        let face = ttf_parser::Face::parse(dejavu_sans()?, 0)
+            .map_err(|e| PaperError::Font(e.to_string()))?;
         Ok(Self {
             units_per_em: f32::from(face.units_per_em()),
             face,
@@ -118,7 +128,7 @@ impl TextFont {
             .stem_v(80.0)
             .font_file2(file);
 
-        let subset = subsetter::subset(DEJAVU_SANS, 0, &self.remapper)
+        let subset = subsetter::subset(dejavu_sans()?, 0, &self.remapper)
             .map_err(|e| PaperError::Font(format!("{e:?}")))?;
         let packed = crate::streams::deflate(&subset);
         pdf.stream(file, &packed)
