@@ -1386,7 +1386,6 @@ export default {
   'cmd.paper.empty.hint': "Erstellen Sie zuerst Links oder warten Sie, bis dieser Auftrag welche erstellt hat.",
   'cmd.paper.stopped.message': "Sie haben das PDF angehalten; es wurde keine Datei gespeichert.",
   'cmd.paper.stopped.hint': "Speichern Sie es erneut, wenn Sie so weit sind.",
-  'cmd.paper.failed': "Das PDF konnte nicht gespeichert werden.",
   'cmd.paper.size.message': "Wählen Sie ein Papier für den Gutschein.",
   'cmd.paper.size.hint': "Ein Bondrucker mit 80 oder 58 mm oder eine A6-Karte.",
   'cmd.paper.noCode.message': "Dieser Gutschein hat keinen Code zum Drucken.",

@@ -1402,7 +1402,6 @@ export default {
   'cmd.paper.empty.hint': "Make links first, or wait until this job has made some.",
   'cmd.paper.stopped.message': "You stopped the PDF; no file was saved.",
   'cmd.paper.stopped.hint': "Save it again when you are ready.",
-  'cmd.paper.failed': "The PDF could not be saved.",
   'cmd.paper.size.message': "Choose a paper for the coupon.",
   'cmd.paper.size.hint': "An 80 mm or 58 mm receipt printer, or an A6 card.",
   'cmd.paper.noCode.message': "This coupon has no code to print.",

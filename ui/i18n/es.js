@@ -1386,7 +1386,6 @@ export default {
   'cmd.paper.empty.hint': "Cree primero enlaces o espere a que esta tarea haya creado algunos.",
   'cmd.paper.stopped.message': "Ha detenido el PDF; no se ha guardado ningún archivo.",
   'cmd.paper.stopped.hint': "Guárdelo de nuevo cuando esté listo.",
-  'cmd.paper.failed': "No se pudo guardar el PDF.",
   'cmd.paper.size.message': "Elija un papel para el cupón.",
   'cmd.paper.size.hint': "Una impresora de tickets de 80 o 58 mm, o una tarjeta A6.",
   'cmd.paper.noCode.message': "Este cupón no tiene código para imprimir.",

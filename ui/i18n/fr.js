@@ -1386,7 +1386,6 @@ export default {
   'cmd.paper.empty.hint': "Créez d'abord des liens, ou attendez que cette tâche en ait créé.",
   'cmd.paper.stopped.message': "Vous avez arrêté le PDF ; aucun fichier n'a été enregistré.",
   'cmd.paper.stopped.hint': "Enregistrez-le de nouveau quand vous êtes prêt.",
-  'cmd.paper.failed': "Le PDF n'a pas pu être enregistré.",
   'cmd.paper.size.message': "Choisissez un papier pour le coupon.",
   'cmd.paper.size.hint': "Une imprimante de tickets de 80 ou 58 mm, ou une carte A6.",
   'cmd.paper.noCode.message': "Ce coupon n'a pas de code à imprimer.",

@@ -1386,7 +1386,6 @@ export default {
   'cmd.paper.empty.hint': "Maak eerst links, of wacht tot deze taak er een paar gemaakt heeft.",
   'cmd.paper.stopped.message': "U hebt de pdf gestopt; er is geen bestand opgeslagen.",
   'cmd.paper.stopped.hint': "Sla hem opnieuw op wanneer u klaar bent.",
-  'cmd.paper.failed': "De pdf kon niet worden opgeslagen.",
   'cmd.paper.size.message': "Kies een papier voor de coupon.",
   'cmd.paper.size.hint': "Een bonprinter van 80 mm of 58 mm, of een A6-kaart.",
   'cmd.paper.noCode.message': "Deze coupon heeft geen code om af te drukken.",

@@ -43,6 +43,12 @@ function isActive(campaign) {
   return status === '' || status === 'active' || status === '1' || status === 'true';
 }
 
+/** The name of campaign `id` in `campaigns`, or '' (for what is printed on paper). */
+export function campaignName(campaigns, id) {
+  const found = campaigns.find((c) => String(c.id) === String(id));
+  return found ? String(found.name || found.title || '') : '';
+}
+
 export function campaignLabel(campaign) {
   const name = campaign.name || campaign.title || campaign.id;
   const base = `${name} (${campaign.id})`;

@@ -1,6 +1,6 @@
 //! One PDF being written: pages in order, the two fonts written once at the end.
 
-use pdf_writer::{Content, Filter, Name, Pdf, Rect, Ref, TextStr};
+use pdf_writer::{Content, Filter, Name, Pdf, Rect, Ref, Str, TextStr};
 
 use crate::font::TextFont;
 use crate::qr_font;
@@ -78,4 +78,22 @@ impl Document {
         qr_font::write_font(&mut self.pdf, self.qr_font, &mut self.next, &self.patterns);
         Ok(self.pdf.finish())
     }
+}
+
+/// Shows `words` with their baseline at (`x`, `y`).
+pub(crate) fn show(
+    content: &mut Content,
+    font: &mut TextFont,
+    x: f32,
+    y: f32,
+    size: f32,
+    words: &str,
+) {
+    let bytes = font.encode(words);
+    content
+        .begin_text()
+        .set_font(Name(TEXT_FONT), size)
+        .next_line(x, y)
+        .show(Str(&bytes))
+        .end_text();
 }

@@ -4,10 +4,9 @@
 
 use pdf_writer::Content;
 
-use crate::document::Document;
+use crate::document::{show, Document};
 use crate::layout::wrap;
 use crate::qr_font;
-use crate::sheet::show;
 use crate::{mm, PaperError};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,9 +1,9 @@
 //! Sheets of single-use links: one label per link, each with its QR code and its 6-character
 //! validation code, optionally the campaign's title and a line of the shop's own text.
 
-use pdf_writer::{Content, Name, Str};
+use pdf_writer::Content;
 
-use crate::document::{Document, TEXT_FONT};
+use crate::document::{show, Document};
 use crate::font::TextFont;
 use crate::layout::{fit, wrap};
 use crate::qr_font::{self, QrRows};
@@ -315,24 +315,6 @@ fn label(
         };
         show(content, font, x, baseline + size * 0.25, size, &shown);
     }
-}
-
-/// Shows `words` with their baseline at (`x`, `y`).
-pub(crate) fn show(
-    content: &mut Content,
-    font: &mut TextFont,
-    x: f32,
-    y: f32,
-    size: f32,
-    words: &str,
-) {
-    let bytes = font.encode(words);
-    content
-        .begin_text()
-        .set_font(Name(TEXT_FONT), size)
-        .next_line(x, y)
-        .show(Str(&bytes))
-        .end_text();
 }
 
 #[cfg(test)]

@@ -122,8 +122,13 @@ pub(crate) fn export_path<R: Runtime>(
     Ok(path)
 }
 
+/// Writes a file whole or not at all (a failed or interrupted write leaves no half file).
 pub(crate) fn write_file(path: &std::path::Path, bytes: &[u8]) -> Result<(), UiError> {
-    std::fs::write(path, bytes).map_err(|e| cannot_write(path, e))
+    crate::atomic_file::write_atomically(path, |mut file| {
+        std::io::Write::write_all(&mut file, bytes)?;
+        Ok(file)
+    })
+    .map_err(|e| cannot_write(path, e))
 }
 
 fn cannot_write(path: &std::path::Path, e: std::io::Error) -> UiError {

@@ -9,7 +9,7 @@ use tauri::{AppHandle, Runtime, State};
 use tauri_plugin_opener::OpenerExt;
 
 use super::bulk::manager;
-use super::history::{downloads_hint, export_path, SavedFile};
+use super::history::{export_path, write_file, SavedFile};
 use super::single_use::{checked_link, job_links};
 use super::{blocking, UiError};
 use crate::api::validate;
@@ -187,17 +187,6 @@ fn paper_error(e: paper::PaperError) -> UiError {
     }
 }
 
-fn write_pdf(path: &std::path::Path, pdf: &[u8]) -> Result<(), UiError> {
-    desk_core::atomic_file::write_atomically(path, |mut file| {
-        std::io::Write::write_all(&mut file, pdf)?;
-        Ok(file)
-    })
-    .map_err(|e| {
-        log::warn!("writing {}: {e}", path.display());
-        UiError::new(ErrorKind::Export, t("cmd.paper.failed"), downloads_hint())
-    })
-}
-
 /// Lays out every link of a "many links" job on a sheet and saves it to Downloads, telling the
 /// window how far it got after each page; `stop_links_pdf` ends it without a file.
 #[tauri::command]
@@ -246,7 +235,7 @@ pub async fn save_links_pdf<R: Runtime>(
             paper::PaperError::TooLong(n) => paper_error(paper::PaperError::TooLong(first + n)),
             other => paper_error(other),
         })?;
-        write_pdf(&target, &pdf)
+        write_file(&target, &pdf)
     })
     .await?;
     remember_saved(&state, &path);
@@ -323,7 +312,7 @@ pub async fn save_coupon_pdf<R: Runtime>(
     let target = path.clone();
     blocking(move || {
         let pdf = paper::receipt(&receipt, size).map_err(paper_error)?;
-        write_pdf(&target, &pdf)
+        write_file(&target, &pdf)
     })
     .await?;
     remember_saved(&state, &path);

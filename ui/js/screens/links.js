@@ -5,7 +5,7 @@ import * as api from '../api.js';
 import { $, h, clear, withBusy, safeImage } from '../dom.js';
 import { t, onLanguageChange } from '../i18n.js';
 import { showError, clearError, showProblem, clearFieldErrors, clearFieldErrorsOnInput, showFieldError } from '../errors.js';
-import { loadCampaigns, fillCampaignSelect, showLoadingCampaigns, fillCategorySelect } from '../campaign-picker.js';
+import { loadCampaigns, fillCampaignSelect, showLoadingCampaigns, fillCategorySelect, campaignName } from '../campaign-picker.js';
 import { activeAccount, subscribe } from '../state.js';
 import { formatNumber } from '../format.js';
 import { JobPanel } from '../job-panel.js';
@@ -54,7 +54,7 @@ let linkPaper = null; // "Print coupon (PDF)" of the one link
 
 export function init() {
   panel = new JobPanel({ prefix: 'links', root: 'links-job', summary, onSettled, stateWords: 'links.jobState' });
-  sheet = new LinkSheet($('#links-sheet'), { jobId: () => panel.job && panel.job.id, defaultTitle: campaignName });
+  sheet = new LinkSheet($('#links-sheet'), { jobId: () => panel.job && panel.job.id, defaultTitle: chosenName });
   $('#links-print-sheet').addEventListener('click', () => sheet.open());
   linkPaper = couponPaper($('#link-paper'), () => (lastLink && lastLink.url
     ? { campaign: lastLink.campaignName || '', url: lastLink.url, code: lastLink.widgetValidationCode || '', validUntil: '' }
@@ -145,9 +145,8 @@ function renderCampaigns() {
   fillCampaignSelect($('#links-campaign'), campaigns, $('#links-campaign-search').value);
 }
 
-function campaignName() {
-  const chosen = campaigns.find((c) => String(c.id) === $('#links-campaign').value);
-  return chosen ? String(chosen.name || chosen.title || '') : '';
+function chosenName() {
+  return campaignName(campaigns, $('#links-campaign').value);
 }
 
 function campaign() {
@@ -179,7 +178,7 @@ function makeOne() {
     $('#link-result').hidden = true;
     try {
       const result = await api.createSingleUseLink(input);
-      renderLink({ ...(result || {}), campaignName: campaignName() });
+      renderLink({ ...(result || {}), campaignName: chosenName() });
       for (const id of ['link-first-name', 'link-last-name', 'link-email', 'link-phone', 'link-custom-id', 'link-custom-code']) $(`#${id}`).value = '';
     } catch (err) {
       showProblem(err, { fields: ONE_FIELDS, box: errorArea });

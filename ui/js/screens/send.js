@@ -5,7 +5,7 @@ import * as api from '../api.js';
 import { $, withBusy, safeImage } from '../dom.js';
 import { t, onLanguageChange } from '../i18n.js';
 import { showError, clearError, showProblem, showFieldError, clearFieldErrors, clearFieldErrorsOnInput } from '../errors.js';
-import { loadCampaigns, fillCampaignSelect, showLoadingCampaigns, fillCategorySelect } from '../campaign-picker.js';
+import { loadCampaigns, fillCampaignSelect, showLoadingCampaigns, fillCategorySelect, campaignName } from '../campaign-picker.js';
 import { activeAccount, subscribe } from '../state.js';
 import { copyText } from '../clipboard.js';
 import * as firstSteps from './first-steps.js';
@@ -138,7 +138,7 @@ function send() {
     try {
       const result = await api.sendCouponEmail(input);
       firstSteps.refresh();
-      renderResult({ ...(result || {}), campaignName: campaignName(campaign) }, { focus: true });
+      renderResult({ ...(result || {}), campaignName: campaignName(campaigns, campaign) }, { focus: true });
       // Ready for the next customer; campaign and subject usually stay the same.
       $('#email').value = '';
       $('#first-name').value = '';
@@ -155,11 +155,6 @@ function hideResult() {
   $('#copy-feedback').textContent = '';
   clearError($('#result-error'));
   $('#result-qr').removeAttribute('src');
-}
-
-function campaignName(id) {
-  const chosen = campaigns.find((c) => String(c.id) === String(id));
-  return chosen ? String(chosen.name || chosen.title || '') : '';
 }
 
 function renderResult(result, { focus }) {

@@ -10,6 +10,11 @@ use std::process::{Command, Stdio};
 pub const DPI: f32 = 200.0;
 
 pub fn tool(name: &str) -> Command {
+    // Asked once a tool: a page's labels call zbarimg dozens of times.
+    static FOUND: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+    if FOUND.lock().unwrap().iter().any(|n| n == name) {
+        return Command::new(name);
+    }
     let found = Command::new("sh")
         .args(["-c", &format!("command -v {name}")])
         .output()
@@ -19,6 +24,7 @@ pub fn tool(name: &str) -> Command {
         found,
         "{name} is missing: install poppler-utils and zbar-tools (scripts/install-deps.sh --test)"
     );
+    FOUND.lock().unwrap().push(name.to_owned());
     Command::new(name)
 }
 
