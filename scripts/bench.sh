@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Benchmarks that print figures (not part of the test suite): the bulk engine and single-use
-# links in a release build, a 100 000-link PDF sheet, directory paging, and the loyalty screen measured inside the real
+# links in a release build, a 100 000-link PDF sheet, the account's limiter under rate limits, and the loyalty screen measured inside the real
 # app window.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,9 +16,8 @@ cargo run --release --example coupon-desk-bench
 echo "==> Paper: a sheet of 100 000 single-use links as one PDF (target: under 20 s and 60 MB)"
 cargo run --release -p paper --example paper-bench -- 100000
 
-echo "==> Directory members: every page of 10 000 (100 per page, 100 ms latency), one at a time vs several"
-# Bound by the latency, not the CPU: the debug build measures the same.
-cargo test --test directory_bench -- --ignored --nocapture
+echo "==> The account's limiter: 1 000 e-mails, a 10 000-member directory and a 20 000-session campaign, fixed speeds against Automatic under rate limits (about 20 minutes)"
+cargo run --release --example speed-bench
 
 echo "==> In the app window (the release build of the app)"
 cargo build --release --bin coupon-desk

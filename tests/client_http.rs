@@ -566,8 +566,10 @@ async fn write_retries_after_429_because_nothing_was_done() {
     sb.stop().await;
 }
 
+/// A refusal is not an attempt (nothing was done, and the account's limiter waited out the
+/// pause): a call goes again after each, up to `MAX_REFUSALS`, whatever `max_attempts` says.
 #[tokio::test]
-async fn rate_limit_beyond_max_attempts_is_rate_limited() {
+async fn refused_beyond_max_refusals_is_rate_limited() {
     let sb = sandbox().await;
     let mut config = ClientConfig::new(
         Credentials::new(DEMO_CLIENT_ID, DEMO_CLIENT_SECRET),
@@ -583,13 +585,20 @@ async fn rate_limit_beyond_max_attempts_is_rate_limited() {
         Fault::TooManyRequests {
             retry_after_secs: 0,
         },
-        5,
+        coupon_desk::api::MAX_REFUSALS + 2,
     );
     match client.campaigns().list(&CampaignFilter::default()).await {
         Err(e @ ApiError::RateLimited { .. }) => assert_eq!(e.kind(), "rate_limited"),
         other => panic!("{other:?}"),
     }
-    assert_eq!(sb.control().request_count("coupon/list"), 2);
+    assert_eq!(
+        sb.control().request_count("coupon/list"),
+        coupon_desk::api::MAX_REFUSALS
+    );
+    assert_eq!(
+        client.speed_now().refused,
+        u64::from(coupon_desk::api::MAX_REFUSALS)
+    );
     sb.stop().await;
 }
 

@@ -323,10 +323,20 @@ async fn a_list_interrupted_by_closing_the_app_is_offered_for_resume_and_finishe
         .collect();
     practice_list_ready(&desk, &list, ROWS).await;
     // One at a time, so the close lands mid-run (practice answers in about 60 ms).
-    desk.fill("#bulk-concurrency", "1").await;
+    assert_eq!(
+        steps::selected(&desk, "#bulk-concurrency").await,
+        "16",
+        "the speed starts at Automatic"
+    );
+    steps::choose(&desk, "#bulk-concurrency", "1").await;
     desk.click("#start-job").await;
     desk.wait_text("#count-sent", "some rows sent", |t| {
         t.parse::<usize>().is_ok_and(|n| n >= 10)
+    })
+    .await;
+    // The account's limiter, under the job's ceiling of one.
+    desk.wait_text("#job-speed", "the speed line", |t| {
+        t == "Automatic speed: 1 at the same time"
     })
     .await;
     // Closing ends the whole app at once (SIGTERM, no goodbye), like a crash or a power cut.

@@ -1095,3 +1095,60 @@ async fn another_desks_send_a_minute_earlier_is_not_taken_for_a_lost_one() {
         "the other desk's e-mail and this job's: the earlier one was not claimed"
     );
 }
+
+/// The account's limiter against a server that limits it (#19): a job at Automatic under a
+/// 10-a-second token bucket gets refused at first (it starts faster than that), and from each
+/// refusal on sends nothing until the `Retry-After` has passed; every row ends sent, none twice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn under_a_rate_limit_nothing_leaves_during_a_retry_after_and_no_row_fails() {
+    let s = Setup::new().await;
+    let ctl = s.ctl();
+    ctl.set_latency(Duration::from_millis(20));
+    ctl.set_rate_limit(10, 0);
+    let list = list_of(&addresses(60, "limited"));
+    let job = s.create(&list, true, coupon_desk::jobs::DEFAULT_CONCURRENCY);
+    let recorder = Arc::new(Recorder::default());
+    s.jobs
+        .run(&job, s.client.clone(), recorder.clone())
+        .unwrap();
+    let end = settle(&s, &job).await;
+
+    let rows = s.all_rows(&job);
+    assert_eq!(end.state, JobState::Finished, "{end:?}");
+    assert_accounted(&end, &rows);
+    assert_never_twice(&ctl, &rows);
+    assert_eq!((end.sent, end.failed, end.unknown), (60, 0, 0), "{end:?}");
+    assert!(
+        ctl.rate_limited_count() > 0,
+        "the job met the limit (else this test shows nothing)"
+    );
+    // A request that left before the refusal reached the client may arrive just after it.
+    const IN_TRANSIT: Duration = Duration::from_millis(50);
+    let arrivals = ctl.rate_limited_arrivals();
+    for refusal in arrivals.iter().filter(|a| a.retry_after.is_some()) {
+        let pause_end = refusal.at + refusal.retry_after.unwrap_or_default();
+        let during: Vec<_> = arrivals
+            .iter()
+            .filter(|a| a.at > refusal.at + IN_TRANSIT && a.at < pause_end)
+            .map(|a| a.at - refusal.at)
+            .collect();
+        assert!(
+            during.is_empty(),
+            "requests arrived {during:?} after a refusal that asked for {:?}",
+            refusal.retry_after
+        );
+    }
+    // The panel's figures: the share of the account's limiter, the refusals counted.
+    let seen = recorder.0.lock().unwrap();
+    let speeds: Vec<_> = seen.iter().filter_map(|p| p.speed).collect();
+    assert!(!speeds.is_empty(), "running reports carry the speed");
+    assert!(speeds
+        .iter()
+        .all(|s| s.automatic && (1..=16).contains(&s.at_once)));
+    assert!(
+        speeds
+            .iter()
+            .any(|s| s.refused > 0 && s.per_second.is_some()),
+        "after a refusal the panel shows it and the pace: {speeds:?}"
+    );
+}

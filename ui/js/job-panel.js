@@ -120,6 +120,7 @@ export class JobPanel {
     bar.value = Math.min(done, total);
     this.el('job-percent').textContent = t('format.percent', { n: state === 'finished' ? 100 : percentOf(done, total) });
     this.el('job-summary').textContent = this.summary(message);
+    this.el('job-speed').textContent = speedLine(message);
     const reason = message.pauseReason;
     if (state === 'paused' && reason && reason.message) showError(this.el('pause-reason'), { message: reason.message, hint: reason.hint });
     else clearError(this.el('pause-reason'));
@@ -212,6 +213,23 @@ export class JobPanel {
   }
 }
 
+/** How fast the account's limiter lets a running job go ("8 at once · at most 4.5 a second ·
+ *  Coupontools asked to slow down 3 times"); empty when the job does not run. */
+export function speedLine(message) {
+  const speed = message && message.state === 'running' ? message.speed : null;
+  if (!speed || typeof speed !== 'object') return '';
+  const atOnce = Number(speed.atOnce);
+  if (!Number.isFinite(atOnce) || atOnce < 1) return '';
+  const parts = [t(speed.automatic === false ? 'job.speed.fixed' : 'job.speed.automatic', { n: formatNumber(atOnce) })];
+  const pace = Number(speed.perSecond);
+  if (speed.perSecond !== null && speed.perSecond !== undefined && Number.isFinite(pace) && pace > 0) {
+    parts.push(t('job.speed.perSecond', { n: formatNumber(pace, { maximumFractionDigits: 1 }) }));
+  }
+  const refused = Number(speed.refused);
+  if (Number.isFinite(refused) && refused > 0) parts.push(t('job.speed.refused', { n: formatNumber(refused) }));
+  return parts.join(' · ');
+}
+
 /** The panel's parts, drawn into its placeholder (see the top of this file). */
 function renderPanel(root) {
   const prefix = root.dataset.jobPanel;
@@ -232,6 +250,7 @@ function renderPanel(root) {
       h('progress', { id: id('job-progress'), max: '100', value: '0', 'aria-labelledby': titleId }),
       h('span', { id: id('job-percent'), class: 'job-percent' }, '0 %')),
     h('p', { id: id('job-summary'), class: 'rate-line', 'aria-live': 'polite' }),
+    h('p', { id: id('job-speed'), class: 'rate-line speed-line' }),
     h('div', { id: id('pause-reason'), hidden: true }),
     h('div', { class: 'actions' },
       button('pause', 'secondary', 'bulk.pause'),

@@ -45,6 +45,12 @@ impl SandboxControl {
         self.shared.limits.refused()
     }
 
+    /// Every request that arrived while a rate limit was set: when, and the `Retry-After` of
+    /// those refused. A test's check that nothing came during a pause.
+    pub fn rate_limited_arrivals(&self) -> Vec<super::rate_limit::Arrival> {
+        self.shared.limits.arrivals()
+    }
+
     /// Delay added to every /v3 and /v4 request from now on.
     pub fn set_latency(&self, d: Duration) {
         self.shared.update_settings(|s| s.latency = d);

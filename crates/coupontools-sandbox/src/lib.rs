@@ -115,6 +115,7 @@ pub use directories::PaymentSnapshot;
 pub use faults::Fault;
 pub use loyalty_members::{MemberSnapshot, PushSent};
 pub use lunch_deal::BIG_CAMPAIGN;
+pub use rate_limit::Arrival;
 pub use sends::SentEmail;
 pub use server::Sandbox;
 pub use sessions::SessionPush;

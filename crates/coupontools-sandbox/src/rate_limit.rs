@@ -15,7 +15,20 @@ pub(crate) struct RateLimits {
     buckets: Mutex<HashMap<String, Bucket>>,
     workers: Mutex<Option<(u32, Arc<Semaphore>)>>,
     refused: AtomicU64,
+    /// Every request that met a limit, in arrival order (only while one is set).
+    arrivals: Mutex<Vec<Arrival>>,
 }
+
+/// A request that arrived while the account was rate-limited: when, and the `Retry-After` it
+/// was answered with if it was refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Arrival {
+    pub at: Instant,
+    pub retry_after: Option<Duration>,
+}
+
+/// The arrivals kept at most (a long practice session must not grow without end).
+const MAX_ARRIVALS: usize = 100_000;
 
 struct Bucket {
     tokens: f64,
@@ -43,13 +56,32 @@ impl RateLimits {
         let elapsed = now.saturating_duration_since(bucket.at).as_secs_f64();
         bucket.tokens = (bucket.tokens + elapsed * rate).min(rate);
         bucket.at = now;
-        if bucket.tokens >= 1.0 {
+        let verdict = if bucket.tokens >= 1.0 {
             bucket.tokens -= 1.0;
             Ok(())
         } else {
             self.refused.fetch_add(1, Ordering::Relaxed);
             Err(Duration::from_secs_f64((1.0 - bucket.tokens) / rate))
+        };
+        drop(buckets);
+        let mut arrivals = self.arrivals.lock().unwrap_or_else(|e| e.into_inner());
+        if arrivals.len() < MAX_ARRIVALS {
+            arrivals.push(Arrival {
+                at: now,
+                retry_after: verdict
+                    .err()
+                    .map(|wait| Duration::from_secs(retry_after_secs(wait))),
+            });
         }
+        verdict
+    }
+
+    /// The requests that met a limit so far, in arrival order.
+    pub(crate) fn arrivals(&self) -> Vec<Arrival> {
+        self.arrivals
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     /// A worker for one request, waited for when all `workers` are busy (0: as many as come).

@@ -9,8 +9,9 @@ use super::coupons::{Campaign, CampaignFilter, CampaignInfoReply, CampaignListRe
 use super::endpoints::Endpoint;
 use super::error::ApiError;
 use super::lenient;
+use super::limiter::MAX_PAGES_AT_ONCE;
 use super::loyalty_v4::PushReceipt;
-use super::single_use::{CampaignSessionsQuery, SessionData};
+use super::single_use::{CampaignSessionsQuery, SessionData, MAX_PAGES};
 use super::validate::{self, FieldProblem};
 
 /// Which of a campaign's sessions to list; each is its own call with the same paging.
@@ -227,6 +228,59 @@ impl<'a> CampaignsApi<'a> {
         query: &CampaignSessionsQuery,
     ) -> Result<Vec<SessionData>, ApiError> {
         self.client.all_sessions_of(list.endpoint(), query).await
+    }
+
+    /// Every session of the list, pages read up to `at_most` at a time in order (the account's
+    /// limiter decides how many really go at once), until a page brings no session not seen
+    /// (an empty page, or a server that ignores `page`). Page 1's `amount_of_results` only
+    /// estimates the pages for `on_page(pages read, pages estimated, sessions)`: whether it
+    /// counts the page or every session is not documented (§5.3), so it never ends the list.
+    /// `on_page` returning false stops between pages; the second value then says so.
+    pub async fn all_sessions(
+        &self,
+        list: SessionList,
+        query: &CampaignSessionsQuery,
+        at_most: usize,
+        mut on_page: impl FnMut(u32, Option<u32>, usize) -> bool,
+    ) -> Result<(Vec<SessionData>, bool), ApiError> {
+        use futures_util::{StreamExt, TryStreamExt};
+        let (first, count) = self.sessions_page(list, query, 1).await?;
+        let per_page = first.len().max(1) as u64;
+        let estimate = count
+            .filter(|&c| c > per_page)
+            .map(|c| (c.div_ceil(per_page) as u32).clamp(1, MAX_PAGES));
+        let mut seen: std::collections::HashSet<_> = first.iter().map(|s| s.code.clone()).collect();
+        let mut sessions = first;
+        if !on_page(1, estimate, sessions.len()) {
+            return Ok((sessions, true));
+        }
+        if sessions.is_empty() {
+            return Ok((sessions, false));
+        }
+        // Pages past the end wait at the limiter and are dropped unsent when the end is found,
+        // so reading ahead costs at most the requests the limiter lets out at once.
+        let mut rest = futures_util::stream::iter(2..=MAX_PAGES)
+            .map(|page| async move {
+                match self.sessions_page(list, query, page).await {
+                    // A server that refuses a page past the end instead of answering it empty.
+                    Err(e) if e.is_refusal_of_page() => Ok((Vec::new(), None)),
+                    other => other,
+                }
+            })
+            .buffered(at_most.clamp(1, MAX_PAGES_AT_ONCE));
+        let mut done = 1;
+        while let Some((page, _)) = rest.try_next().await? {
+            done += 1;
+            let before = sessions.len();
+            sessions.extend(page.into_iter().filter(|s| seen.insert(s.code.clone())));
+            if !on_page(done, estimate.map(|e| e.max(done)), sessions.len()) {
+                return Ok((sessions, true));
+            }
+            if sessions.len() == before {
+                break;
+            }
+        }
+        Ok((sessions, false))
     }
 
     /// One page (1-based) of the list, and the reply's `amount_of_results` (all pages).

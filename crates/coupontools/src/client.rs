@@ -48,6 +48,12 @@ impl Client {
         self.transport.clock()
     }
 
+    /// How fast the account may go now, and how often the server said "too fast": the
+    /// limiter all of this client's clones share.
+    pub fn speed_now(&self) -> super::limiter::SpeedNow {
+        self.transport.limiter().speed_now()
+    }
+
     pub fn v3_base(&self) -> &str {
         self.transport.v3_base()
     }

@@ -5,6 +5,7 @@ use std::fmt;
 use std::time::Duration;
 
 use super::retry::RetryPolicy;
+use super::speed_control::SpeedMode;
 
 /// The host the new documentation uses.
 pub const DEFAULT_V3_BASE: &str = "https://api.coupontools.com/v3";
@@ -85,6 +86,8 @@ pub struct ClientConfig {
     pub v4_base: String,
     pub timeout: Duration,
     pub retry: RetryPolicy,
+    /// How the account's limiter finds its speed (Automatic, but for benchmarks).
+    pub speed: SpeedMode,
 }
 
 impl ClientConfig {
@@ -99,6 +102,7 @@ impl ClientConfig {
             v4_base: v4_base.into(),
             timeout: DEFAULT_TIMEOUT,
             retry: RetryPolicy::default(),
+            speed: SpeedMode::Automatic,
         }
     }
 

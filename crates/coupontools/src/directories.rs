@@ -20,9 +20,9 @@ use super::validate::{self, FieldProblem, PaymentStatus};
 /// Pages `all_users` reads at most, should a server ignore the page number and never run dry
 /// (1 000 000 members).
 const MAX_PAGES: u32 = 10_000;
-/// Pages asked for at once when the caller does not say: as for campaign usage (§10 "Rate
-/// limits": a small bounded concurrency, default 4).
-pub const DEFAULT_PAGE_CONCURRENCY: usize = 4;
+/// Pages asked for at once when the caller does not say: as many as the account's limiter
+/// lets go (it starts at 4, §10 "Rate limits", and finds the account's speed from there).
+pub const DEFAULT_PAGE_CONCURRENCY: usize = crate::limiter::MAX_PAGES_AT_ONCE;
 
 /// A directory (§10 "directory/list, directory/info").
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -224,7 +224,10 @@ impl<'a> DirectoriesApi<'a> {
             let last = if next <= planned {
                 planned.min(MAX_PAGES)
             } else {
-                (next + concurrency as u32 - 1).min(MAX_PAGES)
+                // Past the count, a window no wider than the limiter lets out: each page of it
+                // may be one past the end.
+                let window = concurrency.min(self.client.speed_now().window).max(1);
+                (next + window as u32 - 1).min(MAX_PAGES)
             };
             let dir = directory.as_str();
             let mut pages = stream::iter(next..=last)

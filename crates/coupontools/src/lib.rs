@@ -17,6 +17,7 @@ pub mod endpoints;
 pub mod envelope;
 pub mod error;
 pub mod lenient;
+pub mod limiter;
 pub mod loyalty;
 pub mod loyalty_v3;
 pub mod loyalty_v4;
@@ -30,6 +31,7 @@ pub mod session_state;
 pub mod sessions;
 pub mod single_use;
 pub mod single_use_code;
+pub mod speed_control;
 pub mod subaccounts;
 pub mod tls;
 mod transport;
@@ -48,6 +50,7 @@ pub use directory_members::{DirectoryUser, DirectoryUsersPage, DIRECTORY_PAGE_SI
 pub use email::{EmailAction, EmailCouponRequest, EmailedCoupon};
 pub use endpoints::{Endpoint, EndpointSpec};
 pub use error::ApiError;
+pub use limiter::{Limiter, SpeedNow};
 pub use loyalty::{LoyaltyCard, LoyaltyCardUsers, LoyaltyCardV4, LoyaltyUser};
 pub use loyalty_v3::MemberChangeV3;
 pub use loyalty_v4::{
@@ -65,7 +68,8 @@ pub use single_use::{
     AutomatedCodes, CampaignSessionsQuery, CodeType, ManySingleUseRequest, SessionData,
     SingleUseLink, SingleUseRequest, SingleUseStatus,
 };
+pub use speed_control::SpeedMode;
 pub use subaccounts::{SsoLogin, Subaccount, SubaccountCampaign, SubaccountFields, SubaccountsApi};
 pub use transport::track_departure;
-pub use transport::CONNECT_TIMEOUT;
+pub use transport::{CONNECT_TIMEOUT, MAX_REFUSALS};
 pub use validate::{FieldProblem, PaymentStatus};

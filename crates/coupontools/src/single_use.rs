@@ -26,7 +26,7 @@ use crate::words::Words;
 const MAX_TEXT_CHARS: usize = 100;
 
 /// Pages `client.campaigns().data` reads at most, should a server ignore `page` and never run dry.
-const MAX_PAGES: u32 = 10_000;
+pub(crate) const MAX_PAGES: u32 = 10_000;
 
 // ---------------------------------------------------------------------------------------------
 // Requests

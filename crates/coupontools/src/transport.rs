@@ -14,12 +14,18 @@ use super::config::{ClientConfig, Secret};
 use super::endpoints::{Endpoint, Family, HttpMethod};
 use super::envelope;
 use super::error::ApiError;
+use super::limiter::Limiter;
 use super::retry::{self, AttemptOutcome, RetryDecision, RetryPolicy};
 use super::server_clock::ServerClock;
+use super::speed_control::Signal;
 
 /// Connecting never takes long when the network is fine; failing fast here lets a retry (safe even
 /// for writes, nothing was sent) start sooner.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Refusals (429) one call takes before it gives up. They are not attempts: the server did
+/// nothing, and the account's limiter has paused for the `Retry-After` before the next.
+pub const MAX_REFUSALS: u32 = 10;
 
 const USER_AGENT: &str = concat!("CouponDesk/", env!("CARGO_PKG_VERSION"));
 
@@ -34,6 +40,7 @@ pub(crate) struct Transport {
     retry: RetryPolicy,
     timeout: std::time::Duration,
     clock: std::sync::Arc<ServerClock>,
+    limiter: Limiter,
 }
 
 tokio::task_local! {
@@ -112,6 +119,7 @@ impl Transport {
             retry: config.retry,
             timeout: config.timeout,
             clock: std::sync::Arc::new(ServerClock::default()),
+            limiter: Limiter::new(config.speed),
         })
     }
 
@@ -121,6 +129,10 @@ impl Transport {
 
     pub(crate) fn clock(&self) -> &std::sync::Arc<ServerClock> {
         &self.clock
+    }
+
+    pub(crate) fn limiter(&self) -> &Limiter {
+        &self.limiter
     }
 
     pub(crate) fn v3_base(&self) -> &str {
@@ -254,31 +266,44 @@ impl Transport {
     ) -> Result<T, ApiError> {
         let spec = endpoint.spec();
         let mut attempts = 0;
+        let mut refusals = 0;
         loop {
-            attempts += 1;
+            let pass = self.limiter.pass().await;
             let started = Instant::now();
             // Outside a tracked call there is nobody to tell.
             let _ = DEPARTURE.try_with(|left| left.set(Some(started)));
-            let attempt = match build().send().await {
-                Err(e) => send_failed(&e),
+            let (attempt, signal, wait) = match build().send().await {
+                Err(e) => (send_failed(&e), Signal::Lost, None),
                 Ok(response) => {
                     let status = response.status().as_u16();
                     let headers = response.headers().clone();
                     if let Some(date) = headers.get(DATE).and_then(|d| d.to_str().ok()) {
                         self.clock.observe(date, std::time::SystemTime::now());
                     }
+                    let wait = retry_after(&headers);
+                    let too_fast = status == 429 || (status == 503 && wait.is_some());
                     match response.bytes().await {
                         Ok(bytes) => {
                             log::debug!(
-                                "{endpoint} -> {status} in {} ms (attempt {attempts})",
-                                started.elapsed().as_millis()
+                                "{endpoint} -> {status} in {} ms (attempt {})",
+                                started.elapsed().as_millis(),
+                                attempts + 1
                             );
-                            read(status, &headers, &bytes)
+                            let signal = if too_fast {
+                                Signal::Refused
+                            } else {
+                                Signal::Answered {
+                                    latency: started.elapsed(),
+                                }
+                            };
+                            (read(status, &headers, &bytes), signal, wait)
                         }
-                        Err(e) => body_failed(&e),
+                        Err(e) if too_fast => (body_failed(&e), Signal::Refused, wait),
+                        Err(e) => (body_failed(&e), Signal::Lost, None),
                     }
                 }
             };
+            pass.done(endpoint, signal, wait);
             let (outcome, error, maybe_took_effect) = match attempt {
                 Attempt::Done(result) => return result.map_err(|e| self.scrub(endpoint, e)),
                 Attempt::Failed {
@@ -287,10 +312,25 @@ impl Transport {
                     maybe_took_effect,
                 } => (outcome, error, maybe_took_effect),
             };
+            let refused = matches!(outcome, AttemptOutcome::Status { status: 429, .. });
+            if refused {
+                refusals += 1;
+                // The limiter waits out the pause before the next leaves; "never" stays never.
+                if refusals < MAX_REFUSALS && self.retry.max_attempts > 1 {
+                    log::debug!("{endpoint}: refused as too fast ({refusals}), going again");
+                    continue;
+                }
+            } else {
+                attempts += 1;
+            }
             log::debug!(
-                "{endpoint} attempt {attempts} failed after {} ms: {outcome:?}",
+                "{endpoint} attempt {} failed after {} ms: {outcome:?}",
+                attempts + refusals,
                 started.elapsed().as_millis()
             );
+            if refused {
+                return Err(self.scrub(endpoint, error));
+            }
             match retry::decide(
                 &self.retry,
                 attempts,

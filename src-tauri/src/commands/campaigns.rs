@@ -2,31 +2,25 @@
 //! claims, validations) for a date range, fetched page by page several at a time with progress
 //! and cancel, summed up per day; finding a session; push messages.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
-use futures_util::{StreamExt, TryStreamExt};
 use serde::Serialize;
 use tauri::ipc::Channel;
 use tauri::{AppHandle, Runtime, State};
 
 use super::history::{save_csv, SavedFile};
 use super::{active_account, push_result, record_history, PushResult, UiError};
+use crate::api::limiter::MAX_PAGES_AT_ONCE;
 use crate::api::{
     validate, Campaign, CampaignFilter, CampaignSessionsQuery, CampaignUsage, Client,
-    CouponSession, SessionData, SessionList, SessionSearch, SingleUseCode,
+    CouponSession, SessionData, SessionList, SessionSearch,
 };
 use crate::error_kind::ErrorKind;
 use crate::history::Line;
 use crate::i18n::{t, tf};
 use crate::state::AppState;
-
-/// Pages of a usage list asked for at once: four keeps 20 000 sessions (200 pages) near four
-/// times faster than one by one without pressing the server.
-const PAGE_CONCURRENCY: usize = 4;
-/// The most pages one usage list reads (1 000 000 sessions at 100 a page... the server's cap).
-const MAX_PAGES: u32 = 10_000;
 
 /// Bumped by "Cancel": a usage load that sees a newer number stops between pages.
 static USAGE_GENERATION: AtomicU64 = AtomicU64::new(0);
@@ -201,11 +195,8 @@ fn query(
     })
 }
 
-/// Every page of the list, [`PAGE_CONCURRENCY`] at a time, in order, until a page brings no
-/// session it has not seen (an empty page, or a server that ignores `page`). Page 1's
-/// `amount_of_results` only estimates the pages for the progress bar: the docs do not say
-/// whether it counts the page or every session (§5.3), so it never ends the list. Stops
-/// between pages when cancelled.
+/// Every page of the list (see `CampaignsApi::all_sessions`); stops between pages when a newer
+/// reading of the screen cancelled this one.
 async fn all_pages(
     client: &Client,
     list: SessionList,
@@ -213,42 +204,14 @@ async fn all_pages(
     generation: u64,
     mut on_page: impl FnMut(u32, Option<u32>, usize),
 ) -> Result<(Vec<SessionData>, bool), UiError> {
-    let api = client.campaigns();
-    let (first, count) = api.sessions_page(list, query, 1).await?;
-    let per_page = first.len().max(1) as u64;
-    let estimate = count
-        .filter(|&c| c > per_page)
-        .map(|c| (c.div_ceil(per_page) as u32).clamp(1, MAX_PAGES));
-    let mut seen: HashSet<SingleUseCode> = first.iter().map(|s| s.code.clone()).collect();
-    let mut sessions = first;
-    on_page(1, estimate, sessions.len());
     let cancelled = || USAGE_GENERATION.load(Ordering::SeqCst) != generation;
-    if sessions.is_empty() {
-        return Ok((sessions, false));
-    }
-    let mut rest = futures_util::stream::iter(2..=MAX_PAGES)
-        .map(|page| async move {
-            match api.sessions_page(list, query, page).await {
-                // A server that refuses a page past the end instead of answering it empty.
-                Err(e) if e.is_refusal_of_page() => Ok((Vec::new(), None)),
-                other => other,
-            }
+    Ok(client
+        .campaigns()
+        .all_sessions(list, query, MAX_PAGES_AT_ONCE, |pages, estimate, count| {
+            on_page(pages, estimate, count);
+            !cancelled()
         })
-        .buffered(PAGE_CONCURRENCY);
-    let mut done = 1;
-    while let Some((page, _)) = rest.try_next().await? {
-        done += 1;
-        let before = sessions.len();
-        sessions.extend(page.into_iter().filter(|s| seen.insert(s.code.clone())));
-        on_page(done, estimate.map(|e| e.max(done)), sessions.len());
-        if cancelled() {
-            return Ok((sessions, true));
-        }
-        if sessions.len() == before {
-            break;
-        }
-    }
-    Ok((sessions, false))
+        .await?)
 }
 
 /// Sums per day (UTC) and overall. Pure, so the chart's numbers are tested here.

@@ -25,9 +25,8 @@ use crate::shown_jobs::ShownProgress;
 use crate::state::AppState;
 use crate::words::{say, Worded};
 
-/// Pages of members fetched at once: 4 × 100 members keeps a 10 000-member card under a few
-/// seconds at 100 ms a page without pressing the server.
-const PAGE_CONCURRENCY: usize = 4;
+/// Pages of members asked for at once; the account's limiter decides how many really go.
+const PAGE_CONCURRENCY: usize = crate::api::limiter::MAX_PAGES_AT_ONCE;
 
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]

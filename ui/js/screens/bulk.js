@@ -10,7 +10,8 @@ import {
 } from '../errors.js';
 import { formatNumber, formatDuration, formatDateTime, formatRate, percentOf } from '../format.js';
 import { loadCampaigns, fillCampaignSelect, showLoadingCampaigns, fillCategorySelect } from '../campaign-picker.js';
-import { parseConcurrency, jobConcurrency, setJobConcurrency } from '../concurrency.js';
+import { parseConcurrency, jobConcurrency, setJobConcurrency, showConcurrency } from '../concurrency.js';
+import { speedLine } from '../job-panel.js';
 import { activeAccount, subscribe } from '../state.js';
 import { VirtualTable } from '../virtual-table.js';
 
@@ -60,6 +61,7 @@ export function init(context) {
   });
   $('#bulk-category').addEventListener('change', () => loadBulkCampaigns());
   onLanguageChange(() => {
+    showConcurrency($('#bulk-concurrency'), parseConcurrency($('#bulk-concurrency').value) ?? jobConcurrency());
     if (preview) renderPreview();
     if (job && job.last) renderProgress(job.last);
     else if (job) renderJobState();
@@ -73,7 +75,7 @@ export function init(context) {
 export function show() {
   // Each visit starts from the saved default, unless the user chose a value for this job here.
   clearFieldError('bulk-concurrency');
-  $('#bulk-concurrency').value = String(jobConcurrency());
+  showConcurrency($('#bulk-concurrency'), jobConcurrency());
   if (preview) loadBulkCampaigns();
   // While hidden the table had no height; draw it again now it can be measured.
   table.schedule(true);
@@ -448,6 +450,7 @@ function renderProgress(message) {
 
   const running = state === 'running';
   $('#job-rate').textContent = running ? formatRate(message.ratePerMinute) : '—';
+  $('#job-speed').textContent = speedLine(message);
   const eta = num(message.etaSeconds);
   $('#job-eta').textContent =
     state === 'finished' ? t('bulk.etaDone')

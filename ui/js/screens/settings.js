@@ -10,7 +10,7 @@ import {
 } from '../errors.js';
 import { hostOf } from '../format.js';
 import { state, accounts, activeAccount, preferences, setPreferencesInState, subscribe } from '../state.js';
-import { parseConcurrency, savedConcurrency, forgetJobConcurrency } from '../concurrency.js';
+import { parseConcurrency, savedConcurrency, forgetJobConcurrency, showConcurrency } from '../concurrency.js';
 import * as about from './about.js';
 import * as firstSteps from './first-steps.js';
 
@@ -83,7 +83,10 @@ function render() {
   const concurrency = $('#pref-bulk-concurrency');
   // Leave a half-typed or rejected value alone: the user is still working on it.
   if (document.activeElement !== concurrency && concurrency.getAttribute('aria-invalid') !== 'true') {
-    concurrency.value = String(savedConcurrency());
+    showConcurrency(concurrency, savedConcurrency());
+  } else {
+    // Reworded in the new language, the choice kept.
+    showConcurrency(concurrency, parseConcurrency(concurrency.value) ?? savedConcurrency());
   }
 }
 

@@ -3,7 +3,7 @@
 
 use crate::api::words::Words;
 use crate::jobs::journal::{Counts, JobRecord, JobState, PauseReason, RowStatus};
-use crate::jobs::progress::{JobProgress, ProgressSink};
+use crate::jobs::progress::{JobProgress, JobSpeed, ProgressSink};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
@@ -38,6 +38,9 @@ pub(crate) struct LiveRun {
     pub(crate) items: AtomicUsize,
     /// The account's server clock, to note when a row's request left by it.
     pub(crate) clock: Arc<crate::api::server_clock::ServerClock>,
+    /// The account's client, for its limiter's figures; and those figures when the run began.
+    pub(crate) client: crate::api::Client,
+    pub(crate) speed_at_start: crate::api::SpeedNow,
 }
 
 pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -126,6 +129,16 @@ impl LiveRun {
                 self.started.elapsed().as_secs_f64(),
             );
         progress.items = self.items.load(Ordering::Relaxed);
+        if state == JobState::Running {
+            let now = self.client.speed_now();
+            progress.speed = Some(JobSpeed {
+                at_once: now.window.min(usize::from(self.job.concurrency)),
+                per_second: now.pace.map(|p| (p * 10.0).round() / 10.0),
+                refused: now.refused.saturating_sub(self.speed_at_start.refused),
+                requests: now.sent.saturating_sub(self.speed_at_start.sent),
+                automatic: now.mode == crate::api::SpeedMode::Automatic,
+            });
+        }
         progress
     }
 

@@ -46,6 +46,25 @@ pub struct JobProgress {
     pub pause_reason: Option<PauseReason>,
     /// What the job has made so far, for kinds whose rows make many items (links of chunks).
     pub items: usize,
+    /// How fast the account's limiter lets the job go, while it runs.
+    pub speed: Option<JobSpeed>,
+}
+
+/// The job's share of the account's limiter (see `coupontools::limiter`).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct JobSpeed {
+    /// Requests of this job that may be on their way at once: the limiter's window, at most
+    /// the job's own number.
+    pub at_once: usize,
+    /// Requests a second the account keeps to, once the server asked it to slow down.
+    pub per_second: Option<f64>,
+    /// Requests of the account the server refused as too fast since this run started.
+    pub refused: u64,
+    /// Requests of the account sent since this run started.
+    pub requests: u64,
+    /// False when the job goes at its fixed number (benchmarks only).
+    pub automatic: bool,
 }
 
 impl JobProgress {
@@ -73,6 +92,7 @@ impl JobProgress {
             },
             pause_reason: reason,
             items: 0,
+            speed: None,
         }
     }
 

@@ -182,6 +182,8 @@ impl JobManager {
             refusals: Mutex::new((None, 0)),
             items: AtomicUsize::new(items),
             clock: client.server_clock().clone(),
+            speed_at_start: client.speed_now(),
+            client: client.clone(),
         });
         let drive = drive_of(&run.job.kind).ok_or_else(|| JobError::UnknownKind {
             kind: run.job.kind.clone(),
