@@ -324,11 +324,11 @@ async fn a_list_interrupted_by_closing_the_app_is_offered_for_resume_and_finishe
     practice_list_ready(&desk, &list, ROWS).await;
     // One at a time, so the close lands mid-run (practice answers in about 60 ms).
     assert_eq!(
-        steps::selected(&desk, "#bulk-concurrency").await,
+        selected(&desk, "#bulk-concurrency").await,
         "16",
         "the speed starts at Automatic"
     );
-    steps::choose(&desk, "#bulk-concurrency", "1").await;
+    choose(&desk, "#bulk-concurrency", "1").await;
     desk.click("#start-job").await;
     desk.wait_text("#count-sent", "some rows sent", |t| {
         t.parse::<usize>().is_ok_and(|n| n >= 10)
@@ -1200,4 +1200,98 @@ async fn coupon_details_show_every_date_the_link_with_its_qr_and_the_customer_on
         .unwrap();
     desk.wait_text("#coupon-state", "not found", |t| t.starts_with("No coupon"))
         .await;
+}
+
+/// Today (#18): the connected account's campaigns with the day's counts; a coupon used at another
+/// desk (made and validated at the sandbox) shows in the feed after a refresh, and its entry
+/// opens the counter with that coupon.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "end-to-end: needs tauri-driver and a display; run scripts/test.sh"]
+async fn today_shows_a_coupon_used_at_another_desk_and_opens_it_at_the_counter() {
+    let sandbox = Sandbox::start(SandboxConfig::default())
+        .await
+        .expect("sandbox");
+    let desk = Desk::launch("today").await;
+    steps::connect_sandbox(&desk, &sandbox, "Corner shop").await;
+    desk.wait_text("#active-account-name", "the account", |t| {
+        t == "Corner shop"
+    })
+    .await;
+    desk.click("a[data-screen='today']").await;
+    // The first reading lists the active campaigns (the budget spaces its requests).
+    let slow = std::time::Duration::from_secs(90);
+    desk.wait_text_for("#today-table tbody", "the campaigns", slow, |t| {
+        t.contains("Free coffee with any pastry")
+    })
+    .await;
+    desk.wait_text("#today-updated", "the time of the reading", |t| {
+        t.starts_with("Updated")
+    })
+    .await;
+
+    let ctl = sandbox.control();
+    let code = ctl
+        .other_desk_makes_links("cam_104211", 1)
+        .pop()
+        .expect("a link");
+    assert!(ctl.other_desk_validates(&code));
+    desk.click("#today-refresh").await;
+    desk.wait_text_for("#today-feed", "the use in the feed", slow, |t| {
+        t.contains(&code)
+    })
+    .await;
+    let used = desk.text("#today-used").await;
+    assert!(
+        used.parse::<u32>().is_ok_and(|n| n >= 1),
+        "the day's used count: {used}"
+    );
+    desk.wait_text("#today-announce", "one polite announcement", |t| {
+        t.contains(&code)
+    })
+    .await;
+    desk.screenshot_at("#today-title", "today").await;
+
+    desk.click(&format!("#today-feed button[data-code='{code}']"))
+        .await;
+    desk.wait_visible("#redeem").await;
+    assert_eq!(selected(&desk, "#redeem-input").await, code);
+    desk.close().await;
+}
+
+/// Practice mode comes alive (#18): the demo shop's simulated customers open, claim and use
+/// coupons by themselves, and Today's counts grow from one reading to the next.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "end-to-end: needs tauri-driver and a display; run scripts/test.sh"]
+async fn today_in_practice_mode_shows_the_simulated_customers() {
+    let home = tempfile::tempdir().expect("home");
+    let desk = Desk::launch_with(
+        "today-practice",
+        home,
+        &[("COUPON_DESK_PRACTICE_CUSTOMERS", "300")],
+    )
+    .await;
+    practice_on(&desk, "today").await;
+    let slow = std::time::Duration::from_secs(90);
+    let first = desk
+        .wait_text_for("#today-updated", "a first reading", slow, |t| {
+            t.starts_with("Updated")
+        })
+        .await;
+    let opened = |text: &str| {
+        text.replace(['\u{202f}', '\u{a0}', ',', ' '], "")
+            .parse::<u32>()
+            .ok()
+    };
+    let before = opened(&desk.text("#today-opened").await).expect("a count");
+    desk.click("#today-refresh").await;
+    desk.wait_text_for("#today-opened", "more coupons opened", slow, |t| {
+        opened(t).is_some_and(|n| n > before)
+    })
+    .await;
+    assert!(!first.is_empty());
+    assert!(
+        !desk.text("#today-feed").await.is_empty(),
+        "the feed lists the customers' coupons"
+    );
+    desk.close().await;
 }

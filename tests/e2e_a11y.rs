@@ -354,6 +354,17 @@ async fn walk(axe: &str, scheme: &str, theme: &str) -> Vec<String> {
     desk.click("#start-practice").await;
     desk.wait_visible("#practice-badge").await;
 
+    // Today, once its first reading is on screen (chart, table and feed filled).
+    go(&desk, "today").await;
+    desk.wait_text_for(
+        "#today-updated",
+        "Today's first reading",
+        std::time::Duration::from_secs(90),
+        |t| t.starts_with("Updated"),
+    )
+    .await;
+    check(&desk, axe, &n("today"), &mut found).await;
+
     go(&desk, "send").await;
     pick_first_campaign(&desk, "#campaign").await;
     check(&desk, axe, &n("send"), &mut found).await;

@@ -13,7 +13,7 @@ mod update_server;
 
 use coupon_desk::sandbox::{Sandbox, SandboxConfig, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET};
 use desk::Desk;
-use steps::{add_account, pick_first_campaign};
+use steps::pick_first_campaign;
 use update_server::{artifact, latest_json, Keys, Server};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -123,20 +123,7 @@ async fn a_support_file_saved_from_about_holds_no_customer_address_secret_or_key
         .await
         .expect("sandbox");
     let desk = Desk::launch("support").await;
-    desk.click("#connect-account").await;
-    desk.wait_visible("#add-account-form").await;
-    add_account(
-        &desk,
-        "Corner shop",
-        DEMO_CLIENT_SECRET,
-        &sandbox.v3_url(),
-        &sandbox.v4_url(),
-    )
-    .await;
-    desk.wait_text("#connection-result", "a successful connection", |t| {
-        t.contains("Connected to Corner shop")
-    })
-    .await;
+    steps::connect_sandbox(&desk, &sandbox, "Corner shop").await;
 
     // An address that bounces: Coupontools' reason names it, and the app logs the refusal.
     let customer = "ann.support@bounce.test";

@@ -9,7 +9,7 @@ pub mod accounts;
 /// The Coupontools client (its own crate, `crates/coupontools`).
 pub use coupontools as api;
 /// The bulk engine, journal, history, database and CSV files (their own crate, Tauri-free).
-pub use desk_core::{atomic_file, csv_file, db, history, jobs, kept_words, store_summary};
+pub use desk_core::{atomic_file, csv_file, db, history, jobs, kept_words, store_summary, today};
 pub mod commands;
 pub mod error_kind;
 pub mod first_steps;
@@ -25,6 +25,7 @@ pub mod settings;
 pub mod shown_jobs;
 pub mod state;
 pub mod support_file;
+pub mod today_watch;
 #[cfg(test)]
 mod ui_dictionaries;
 pub mod updates;
@@ -64,6 +65,7 @@ pub fn build<R: Runtime>(builder: tauri::Builder<R>, options: AppOptions) -> tau
         .setup(move |app| {
             let state = init_state(app.handle(), &options);
             app.manage(state);
+            app.manage(today_watch::TodayWatch::default());
             commands::about::quiet_check_at_start(app.handle());
             Ok(())
         })

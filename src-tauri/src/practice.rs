@@ -9,6 +9,17 @@ use crate::sandbox::{Sandbox, SandboxConfig};
 
 /// A touch of latency so progress bars and "Working…" states look as they will for real.
 const PRACTICE_LATENCY: Duration = Duration::from_millis(60);
+/// The practice shop's customers a minute (they open, claim and use coupons by themselves, so
+/// Today shows a day going on). `COUPON_DESK_PRACTICE_CUSTOMERS` sets another number; the
+/// end-to-end tests set 0, so the demo shop changes only as they change it.
+const PRACTICE_CUSTOMERS_PER_MINUTE: u32 = 4;
+
+fn practice_customers() -> u32 {
+    std::env::var("COUPON_DESK_PRACTICE_CUSTOMERS")
+        .ok()
+        .and_then(|n| n.trim().parse::<u32>().ok())
+        .map_or(PRACTICE_CUSTOMERS_PER_MINUTE, |n| n.min(600))
+}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PracticeUrls {
@@ -33,6 +44,7 @@ impl Practice {
         }
         let config = SandboxConfig {
             latency: PRACTICE_LATENCY,
+            customers_per_minute: practice_customers(),
             ..SandboxConfig::default()
         };
         let sandbox = Sandbox::start(config).await?;

@@ -124,6 +124,9 @@ impl Desk {
             .env("XDG_CONFIG_HOME", h.join("config"))
             .env("XDG_CACHE_HOME", h.join("cache"))
             .env("XDG_DOWNLOAD_DIR", h.join("Downloads"))
+            // The practice shop's simulated customers stay home unless a test asks for them:
+            // the demo shop changes only as the tests change it.
+            .env("COUPON_DESK_PRACTICE_CUSTOMERS", "0")
             .envs(env.iter().copied())
             .stdin(Stdio::null())
             .process_group(0)

@@ -12,6 +12,26 @@ pub async fn practice_on(desk: &Desk, screen: &str) {
     desk.click(&format!("a[data-screen='{screen}']")).await;
 }
 
+/// From the welcome screen, connects the demo shop of `sandbox` as `name` (the known secret) and
+/// waits until it is connected and active.
+pub async fn connect_sandbox(desk: &Desk, sandbox: &coupon_desk::sandbox::Sandbox, name: &str) {
+    desk.click("#connect-account").await;
+    desk.wait_visible("#add-account-form").await;
+    add_account(
+        desk,
+        name,
+        DEMO_CLIENT_SECRET,
+        &sandbox.v3_url(),
+        &sandbox.v4_url(),
+    )
+    .await;
+    let connected = format!("Connected to {name}");
+    desk.wait_text("#connection-result", "a successful connection", |t| {
+        t.contains(&connected)
+    })
+    .await;
+}
+
 /// Fills in Settings' "Add an account" form (open already, or opened here) with the demo shop's
 /// client ID, `secret` and the sandbox's addresses, and saves it.
 pub async fn add_account(desk: &Desk, name: &str, secret: &str, v3: &str, v4: &str) {

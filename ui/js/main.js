@@ -19,10 +19,11 @@ import * as history from './screens/history.js';
 import * as settings from './screens/settings.js';
 import * as firstSteps from './screens/first-steps.js';
 import * as coupon from './screens/coupon.js';
+import * as today from './screens/today.js';
 import { loadScreenMarkup } from './screen-markup.js';
 
-const SCREENS = { welcome, redeem, coupon, send, bulk, campaigns: campaignsScreen, links, loyalty, directories: directoriesScreen, subaccounts, history, settings };
-const NEEDS_ACCOUNT = new Set(['redeem', 'coupon', 'send', 'bulk', 'campaigns', 'links', 'loyalty', 'directories', 'subaccounts', 'history']);
+const SCREENS = { welcome, today, redeem, coupon, send, bulk, campaigns: campaignsScreen, links, loyalty, directories: directoriesScreen, subaccounts, history, settings };
+const NEEDS_ACCOUNT = new Set(['today', 'redeem', 'coupon', 'send', 'bulk', 'campaigns', 'links', 'loyalty', 'directories', 'subaccounts', 'history']);
 const LAST_SCREEN_KEY = 'coupon-desk.last-screen';
 
 let currentScreen = null;
@@ -210,7 +211,7 @@ async function boot() {
     navigate('welcome');
   } else {
     const last = lastScreen();
-    navigate(last && last !== 'welcome' && canShow(last) ? last : activeAccount() ? 'send' : 'settings');
+    navigate(last && last !== 'welcome' && canShow(last) ? last : activeAccount() ? 'today' : 'settings');
   }
   if (activeAccount()) bulk.checkUnfinishedJobs();
   // An update found by the quiet check at start is announced once, in a banner.

@@ -60,6 +60,12 @@ pub struct SandboxConfig {
     /// benchmark asks 20 000). 0, the default: the campaign does not exist, so the practice
     /// shop stays small.
     pub big_campaign_sessions: usize,
+    /// Customers a minute who open, claim or use a coupon of the demo shop by themselves (practice
+    /// mode: a few); 0, the default: nobody but the tests.
+    pub customers_per_minute: u32,
+    /// Active campaigns added to the demo shop, `cam_200000` on (Today's budget test asks
+    /// 50); at most [`MAX_EXTRA_CAMPAIGNS`]. 0, the default: the demo shop's own only.
+    pub extra_campaigns: usize,
     /// The rate-limited mode: requests a second per account (client ID) before 429 with
     /// `Retry-After`; 0, the default: no limit.
     pub rate_limit_per_second: u32,
@@ -80,11 +86,16 @@ impl Default for SandboxConfig {
             slow_handling: Duration::ZERO,
             atomic_check_unique: true,
             big_campaign_sessions: 0,
+            extra_campaigns: 0,
+            customers_per_minute: 0,
             rate_limit_per_second: 0,
             workers: 0,
         }
     }
 }
+
+/// The most extra campaigns a sandbox makes.
+pub const MAX_EXTRA_CAMPAIGNS: usize = 500;
 
 // Hand-written so that the secret never reaches a log line through `{:?}`.
 impl fmt::Debug for SandboxConfig {
@@ -99,6 +110,8 @@ impl fmt::Debug for SandboxConfig {
             .field("slow_handling", &self.slow_handling)
             .field("atomic_check_unique", &self.atomic_check_unique)
             .field("big_campaign_sessions", &self.big_campaign_sessions)
+            .field("extra_campaigns", &self.extra_campaigns)
+            .field("customers_per_minute", &self.customers_per_minute)
             .field("rate_limit_per_second", &self.rate_limit_per_second)
             .field("workers", &self.workers)
             .finish()

@@ -255,6 +255,58 @@ impl SandboxControl {
             .collect()
     }
 
+    /// The shop's active campaigns (their IDs).
+    pub fn active_campaigns(&self) -> Vec<String> {
+        self.shared
+            .shop
+            .campaigns
+            .iter()
+            .filter(|c| c.active)
+            .map(|c| c.id.to_owned())
+            .collect()
+    }
+
+    /// A customer opens a new coupon of the campaign now; its code.
+    pub fn customer_opens(&self, campaign: &str) -> Option<String> {
+        let code = self.other_desk_makes_links(campaign, 1).pop()?;
+        let now = self.shared.now();
+        let mut sessions = self.shared.sessions();
+        sessions.find_mut(&code)?.opened = Some(now);
+        Some(code)
+    }
+
+    /// The customer who opened `code` claims it now; false when it cannot be claimed.
+    pub fn customer_claims(&self, code: &str) -> bool {
+        let now = self.shared.now();
+        match self.shared.sessions().find_mut(code) {
+            Some(s)
+                if s.opened.is_some() && s.claimed.is_none() && s.voided.is_none() && !s.locked =>
+            {
+                s.claimed = Some(now);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// The customer who claimed `code` uses it now; false when it cannot be used.
+    pub fn customer_uses(&self, code: &str) -> bool {
+        let now = self.shared.now();
+        match self.shared.sessions().find_mut(code) {
+            Some(s)
+                if s.claimed.is_some()
+                    && s.validated.is_none()
+                    && s.voided.is_none()
+                    && !s.locked =>
+            {
+                s.validated = Some(now);
+                s.times_validated += 1;
+                true
+            }
+            _ => false,
+        }
+    }
+
     /// Another desk removes a link; false when it was not there.
     pub fn other_desk_removes(&self, campaign: &str, code: &str) -> bool {
         self.shared.sessions().remove(campaign, code)

@@ -82,6 +82,7 @@ mod body;
 mod config;
 mod control;
 mod control_http;
+mod customers;
 mod directories;
 mod envelope;
 mod fault_middleware;

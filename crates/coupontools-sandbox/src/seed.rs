@@ -229,6 +229,22 @@ pub(crate) fn big_campaign() -> Campaign {
     }
 }
 
+/// The `n`-th of the extra active campaigns (`SandboxConfig::extra_campaigns`), `cam_2…`. Their
+/// texts live as long as the program: a test server makes a bounded few, once.
+pub(crate) fn extra_campaign(n: usize) -> Campaign {
+    let leak = |text: String| -> &'static str { Box::leak(text.into_boxed_str()) };
+    Campaign {
+        id: leak(format!("cam_2{n:05}")),
+        code: leak(format!("x{n:05}")),
+        name: leak(format!("Extra campaign {n}")),
+        title: leak(format!("Extra campaign {n}: one of many active")),
+        active: true,
+        tags: &["extra"],
+        category: "32",
+        folder: "1201",
+    }
+}
+
 fn loyalty_cards() -> Vec<LoyaltyCard> {
     let user =
         |id, first_name, last_name, gender, email, phone, social_type, stamps, subscribed| {

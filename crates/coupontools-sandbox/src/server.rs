@@ -28,6 +28,8 @@ pub struct Sandbox {
     control: SandboxControl,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
+    /// The demo shop's simulated customers, when asked for.
+    customers: Option<JoinHandle<()>>,
 }
 
 impl Sandbox {
@@ -46,6 +48,7 @@ impl Sandbox {
         }
         let listener = TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
+        let customers_per_minute = config.customers_per_minute;
         let shared = Arc::new(Shared::new(config));
         let app = router(Arc::clone(&shared));
         let (shutdown, stop_signal) = oneshot::channel::<()>();
@@ -62,11 +65,19 @@ impl Sandbox {
             }
         });
         log::info!("sandbox listening on {addr}");
+        let control = SandboxControl::new(shared);
+        let customers = (customers_per_minute > 0).then(|| {
+            tokio::spawn(super::customers::simulate(
+                control.clone(),
+                customers_per_minute,
+            ))
+        });
         Ok(Sandbox {
             addr,
-            control: SandboxControl::new(shared),
+            control,
             shutdown: Some(shutdown),
             task: Some(task),
+            customers,
         })
     }
 
@@ -89,6 +100,9 @@ impl Sandbox {
     /// Stops accepting connections, lets requests in flight finish (a few seconds at most),
     /// then returns.
     pub async fn stop(mut self) {
+        if let Some(customers) = self.customers.take() {
+            customers.abort();
+        }
         if let Some(shutdown) = self.shutdown.take() {
             let _ = shutdown.send(());
         }
@@ -103,6 +117,9 @@ impl Sandbox {
 
 impl Drop for Sandbox {
     fn drop(&mut self) {
+        if let Some(customers) = self.customers.take() {
+            customers.abort();
+        }
         if let Some(shutdown) = self.shutdown.take() {
             let _ = shutdown.send(());
         }

@@ -86,6 +86,11 @@ impl Shared {
         if config.big_campaign_sessions > 0 {
             shop.campaigns.push(super::seed::big_campaign());
         }
+        let extra = config
+            .extra_campaigns
+            .min(super::config::MAX_EXTRA_CAMPAIGNS);
+        shop.campaigns
+            .extend((0..extra).map(super::seed::extra_campaign));
         let big = config.big_campaign_sessions;
         Shared {
             loyalty: Loyalty::new(&shop),

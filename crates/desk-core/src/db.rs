@@ -119,6 +119,19 @@ const MIGRATIONS: &[&str] = &[
     // difference the replies' `Date` told then), so a look-up after a restart does not depend
     // on the computer's clock having stayed put in between.
     "ALTER TABLE job_rows ADD COLUMN first_sent_server_ms INTEGER;",
+    // 6: what happened today in each account's campaigns (the Today screen), as the poller
+    // read it: one row per coupon opened, claimed or used (`at_ms` by the server's clock).
+    "CREATE TABLE today_events (
+        account_id TEXT    NOT NULL,
+        kind       TEXT    NOT NULL,   -- opened | claimed | used
+        code       TEXT    NOT NULL,
+        campaign   TEXT    NOT NULL,
+        at_ms      INTEGER NOT NULL,
+        seen_ms    INTEGER NOT NULL,
+        PRIMARY KEY (account_id, kind, code)
+     );
+     CREATE INDEX today_events_when ON today_events(account_id, at_ms);
+     CREATE INDEX today_events_campaign ON today_events(account_id, campaign, kind, at_ms);",
 ];
 
 /// The schema step that made the journal generic; tests build older databases with the steps

@@ -12,3 +12,4 @@ pub mod history;
 pub mod jobs;
 pub mod kept_words;
 pub mod store_summary;
+pub mod today;

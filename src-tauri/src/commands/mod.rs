@@ -16,6 +16,7 @@ pub mod redeem;
 pub mod redeem_many;
 pub mod single_use;
 pub mod subaccounts;
+pub mod today;
 
 use tauri::{AppHandle, Runtime, State};
 

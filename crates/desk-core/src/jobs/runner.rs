@@ -324,6 +324,15 @@ impl JobManager {
         }
     }
 
+    /// Runs `work` on the app's one writer connection (the Today store uses it), so it never
+    /// races the journal's writes.
+    pub fn with_database<T>(
+        &self,
+        work: impl FnOnce(&rusqlite::Connection) -> rusqlite::Result<T>,
+    ) -> Result<T, JobError> {
+        Ok(work(self.journal().connection())?)
+    }
+
     /// Writes a history line through the journal's connection (the app's one writer).
     pub fn record_history(&self, entry: &NewEntry<'_>) -> Result<(), JobError> {
         self.journal().record_history(entry)

@@ -1,0 +1,226 @@
+//! Today's poller against the sandbox over HTTP, with the store in a temporary database: an event
+//! made at the sandbox (as another desk would) is read within one cycle, a read after that reads
+//! only what is new, fifty active campaigns stay within the budget over a simulated hour, and a
+//! 429 or a dropped connection ends a cycle without losing an event.
+
+#[path = "support/clients.rs"]
+mod clients;
+
+use std::time::Duration;
+
+use coupon_desk::jobs::JobManager;
+use coupon_desk::sandbox::{Fault, Sandbox, SandboxConfig};
+use coupon_desk::today::{store, EventKind, PollBudget, TodayPoller};
+
+struct Setup {
+    sandbox: Sandbox,
+    jobs: JobManager,
+    _dir: tempfile::TempDir,
+}
+
+async fn setup(config: SandboxConfig) -> Setup {
+    let sandbox = Sandbox::start(config).await.expect("sandbox");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let jobs = JobManager::open(dir.path().join("desk.sqlite3")).expect("journal");
+    Setup {
+        sandbox,
+        jobs,
+        _dir: dir,
+    }
+}
+
+impl Setup {
+    fn poller(&self, budget: PollBudget) -> TodayPoller {
+        TodayPoller::new(
+            clients::client(&self.sandbox),
+            self.jobs.clone(),
+            "acc_today",
+            budget,
+        )
+    }
+
+    fn stored(&self, kind: EventKind, code: &str) -> bool {
+        let code = code.to_owned();
+        self.jobs
+            .with_database(move |conn| store::feed(conn, "acc_today", 0, 100_000))
+            .expect("feed")
+            .iter()
+            .any(|e| e.kind == kind && e.code == code)
+    }
+}
+
+/// The poll's requests as the sandbox counted them.
+fn list_requests(sb: &Sandbox) -> u32 {
+    let c = sb.control();
+    c.request_count("coupon/list")
+        + c.request_count("campaign/opens")
+        + c.request_count("campaign/claims")
+        + c.request_count("campaign/validations")
+}
+
+const CAMPAIGN: &str = "cam_104211";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_coupon_used_at_another_desk_is_read_in_the_next_cycle_and_only_once() {
+    let s = setup(SandboxConfig::default()).await;
+    let mut poller = s.poller(PollBudget::new(600));
+    poller.poll_once().await.expect("first cycle");
+    assert!(poller.campaign_names().iter().any(|(id, _)| id == CAMPAIGN));
+    let code = s
+        .sandbox
+        .control()
+        .other_desk_makes_links(CAMPAIGN, 1)
+        .pop()
+        .expect("a new link");
+    assert!(s.sandbox.control().other_desk_validates(&code));
+
+    let new = poller.poll_once().await.expect("second cycle");
+    let mine: Vec<_> = new.iter().filter(|e| e.code == code).collect();
+    let kinds: Vec<_> = mine.iter().map(|e| e.kind).collect();
+    assert_eq!(
+        kinds,
+        [EventKind::Opened, EventKind::Claimed, EventKind::Used],
+        "opened, claimed and used, each once: {new:?}"
+    );
+    assert!(mine.iter().all(|e| e.campaign == CAMPAIGN));
+    assert!(s.stored(EventKind::Used, &code));
+
+    // The next cycle reads the same minutes again (the overlap) and finds nothing new.
+    let again = poller.poll_once().await.expect("third cycle");
+    assert!(
+        again.iter().all(|e| e.code != code),
+        "read twice, kept once: {again:?}"
+    );
+    let now = time::OffsetDateTime::now_utc().unix_timestamp() * 1000;
+    let counts = s
+        .jobs
+        .with_database(move |conn| store::counts(conn, "acc_today", now - 3_600_000, now + 60_000))
+        .expect("counts");
+    let ours = counts
+        .iter()
+        .find(|c| c.campaign == CAMPAIGN)
+        .expect("the campaign counted");
+    assert!(
+        ours.used >= 1 && ours.opened >= 1 && ours.claimed >= 1,
+        "{ours:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restart_reads_only_what_is_new() {
+    let s = setup(SandboxConfig::default()).await;
+    s.poller(PollBudget::new(600))
+        .poll_once()
+        .await
+        .expect("first run");
+    // A new poller over the same database, as after a restart: what is stored is not
+    // reported again.
+    let mut after_restart = s.poller(PollBudget::new(600));
+    let new = after_restart.poll_once().await.expect("after the restart");
+    assert!(new.is_empty(), "nothing new since the first run: {new:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refusal_or_a_dropped_connection_ends_the_cycle_and_loses_no_event() {
+    let s = setup(SandboxConfig::default()).await;
+    let mut poller = s.poller(PollBudget::new(600));
+    poller.poll_once().await.expect("first cycle");
+    let ctl = s.sandbox.control();
+    let code = ctl
+        .other_desk_makes_links(CAMPAIGN, 1)
+        .pop()
+        .expect("a link");
+    assert!(ctl.other_desk_validates(&code));
+    // The validations list refuses for longer than the client retries, then drops the line.
+    ctl.inject_on(
+        "campaign/validations",
+        Fault::TooManyRequests {
+            retry_after_secs: 0,
+        },
+        coupon_desk::api::MAX_REFUSALS,
+    );
+    assert!(
+        poller.poll_once().await.is_err(),
+        "the cycle ends in an error"
+    );
+    ctl.inject_on("campaign/validations", Fault::DropConnection, 20);
+    assert!(poller.poll_once().await.is_err());
+    ctl.clear_faults();
+    let new = poller.poll_once().await.expect("the line is back");
+    assert!(
+        new.iter()
+            .any(|e| e.code == code && e.kind == EventKind::Used)
+            || s.stored(EventKind::Used, &code),
+        "the use is read once the server answers again"
+    );
+    assert!(s.stored(EventKind::Used, &code));
+}
+
+/// Fifty active campaigns (and the demo shop's own) polled without pause for a simulated hour
+/// (a "minute" of 250 ms): no simulated minute holds more requests than the budget allows.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fifty_active_campaigns_stay_within_the_budget_over_a_simulated_hour() {
+    const PER_MINUTE: u32 = 60;
+    const MINUTE: Duration = Duration::from_millis(250);
+    let s = setup(SandboxConfig {
+        extra_campaigns: 50,
+        ..SandboxConfig::default()
+    })
+    .await;
+    let mut poller = s.poller(PollBudget::with_minute(PER_MINUTE, MINUTE));
+    let counts = {
+        let sandbox_counts = std::sync::Arc::new(std::sync::Mutex::new(vec![0u32]));
+        let sampler = {
+            let ctl = s.sandbox.control();
+            let sandbox_counts = sandbox_counts.clone();
+            tokio::spawn(async move {
+                let mut tick = tokio::time::interval(MINUTE);
+                tick.tick().await;
+                loop {
+                    tick.tick().await;
+                    let total = ctl.request_count("coupon/list")
+                        + ctl.request_count("campaign/opens")
+                        + ctl.request_count("campaign/claims")
+                        + ctl.request_count("campaign/validations");
+                    sandbox_counts.lock().unwrap().push(total);
+                }
+            })
+        };
+        let polling = async {
+            loop {
+                poller.poll_once().await.expect("a cycle");
+            }
+        };
+        let _ = tokio::time::timeout(MINUTE * 60, polling).await;
+        sampler.abort();
+        let counts = sandbox_counts.lock().unwrap().clone();
+        counts
+    };
+    let per_minute: Vec<u32> = counts.windows(2).map(|w| w[1] - w[0]).collect();
+    assert!(
+        per_minute.len() >= 55,
+        "an hour of minutes sampled: {per_minute:?}"
+    );
+    // A sample may fall a little late: two neighbouring minutes together stay within two.
+    for pair in per_minute.windows(2) {
+        assert!(
+            pair[0] + pair[1] <= 2 * PER_MINUTE + 1,
+            "over the budget: {per_minute:?}"
+        );
+    }
+    let total = list_requests(&s.sandbox);
+    assert!(
+        total <= PER_MINUTE * 61,
+        "{total} requests in a simulated hour"
+    );
+    // Not idle either: it used most of what it may.
+    assert!(
+        total >= PER_MINUTE * 50,
+        "{total} requests in a simulated hour"
+    );
+    assert_eq!(
+        poller.campaign_names().len(),
+        55,
+        "50 extra and the shop's 5 active"
+    );
+}
