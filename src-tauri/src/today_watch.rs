@@ -2,7 +2,7 @@
 //! window first asks for today's figures and kept running (a restart reads only what is new:
 //! the events are in the database). It polls within the account's budget, waits between cycles,
 //! backs off after a failure (a 429, a dropped line, the computer offline) and is woken early by
-//! "Refresh". A switch of account replaces it.
+//! "Refresh". A switch of account, or a new secret or address for it, replaces it.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -35,6 +35,8 @@ pub struct WatchStatus {
 
 struct Running {
     account_id: String,
+    /// The client it reads with: a new secret or address builds another, and the reader with it.
+    client: Client,
     wake: Arc<Notify>,
     task: tokio::task::JoinHandle<()>,
 }
@@ -49,10 +51,9 @@ impl TodayWatch {
     /// Makes sure the account's reader runs (replacing another account's).
     pub fn ensure(&self, account_id: &str, client: &Client, jobs: &JobManager) {
         let mut running = lock(&self.running);
-        if running
-            .as_ref()
-            .is_some_and(|r| r.account_id == account_id && !r.task.is_finished())
-        {
+        if running.as_ref().is_some_and(|r| {
+            r.account_id == account_id && r.client.is_same(client) && !r.task.is_finished()
+        }) {
             return;
         }
         if let Some(old) = running.take() {
@@ -72,6 +73,7 @@ impl TodayWatch {
         let task = tokio::spawn(watch(poller, self.status.clone(), wake.clone()));
         *running = Some(Running {
             account_id: account_id.to_owned(),
+            client: client.clone(),
             wake,
             task,
         });

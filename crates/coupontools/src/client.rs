@@ -32,6 +32,12 @@ impl Client {
         })
     }
 
+    /// True when both are clones of one client (one connection pool, one limiter): a client
+    /// built again after a new secret is not the same.
+    pub fn is_same(&self, other: &Client) -> bool {
+        Arc::ptr_eq(&self.transport, &other.transport)
+    }
+
     pub(crate) fn transport(&self) -> &Transport {
         &self.transport
     }
@@ -79,6 +85,17 @@ mod tests {
 
     fn config(v3: &str, v4: &str) -> ClientConfig {
         ClientConfig::new(Credentials::new("client-id", "client-secret-value"), v3, v4)
+    }
+
+    #[test]
+    fn a_clone_is_the_same_client_and_a_new_one_is_not() {
+        let make = || Client::new(config("https://a.example/v3", "https://a.example/v4")).unwrap();
+        let first = make();
+        assert!(first.is_same(&first.clone()));
+        assert!(
+            !first.is_same(&make()),
+            "built again (a new secret): another client"
+        );
     }
 
     #[test]
