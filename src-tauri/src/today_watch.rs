@@ -11,7 +11,7 @@ use tokio::sync::Notify;
 
 use crate::api::Client;
 use crate::commands::error::{ErrorKind, UiError};
-use crate::jobs::JobManager;
+use crate::jobs::{now_ms, JobManager};
 use crate::today::{PollBudget, PollError, TodayPoller, DEFAULT_PER_MINUTE};
 
 /// Between two cycles when all is well.
@@ -23,14 +23,12 @@ const MAX_BACKOFF: Duration = Duration::from_secs(300);
 /// How the reader is doing, for "Updated 12 s ago" and the offline note.
 #[derive(Clone, Debug, Default)]
 pub struct WatchStatus {
-    pub account_id: String,
     /// When the last cycle finished well (ms since 1970, this computer's clock).
     pub updated_at_ms: Option<i64>,
     /// The last cycle's failure, while it is the latest news (worded when it happened).
     pub problem: Option<UiError>,
     /// The active campaigns: ID and name.
     pub campaigns: Vec<(String, String)>,
-    pub requests: u64,
 }
 
 struct Running {
@@ -59,10 +57,7 @@ impl TodayWatch {
         if let Some(old) = running.take() {
             old.task.abort();
         }
-        *lock(&self.status) = WatchStatus {
-            account_id: account_id.to_owned(),
-            ..WatchStatus::default()
-        };
+        *lock(&self.status) = WatchStatus::default();
         let wake = Arc::new(Notify::new());
         let poller = TodayPoller::new(
             client.clone(),
@@ -103,7 +98,6 @@ async fn watch(mut poller: TodayPoller, status: Arc<Mutex<WatchStatus>>, wake: A
                 status.updated_at_ms = Some(now_ms());
                 status.problem = None;
                 status.campaigns = poller.campaign_names().to_vec();
-                status.requests = poller.requests();
                 backoff = FIRST_BACKOFF;
                 INTERVAL
             }
@@ -114,7 +108,6 @@ async fn watch(mut poller: TodayPoller, status: Arc<Mutex<WatchStatus>>, wake: A
                 );
                 let mut status = lock(&status);
                 status.problem = Some(worded(e));
-                status.requests = poller.requests();
                 let wait = backoff;
                 backoff = (backoff * 2).min(MAX_BACKOFF);
                 wait
@@ -136,10 +129,4 @@ fn worded(problem: PollError) -> UiError {
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-pub fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64)
 }

@@ -9,9 +9,10 @@ use super::history::{save_csv, SavedFile};
 use super::{active_account, UiError};
 use crate::error_kind::ErrorKind;
 use crate::i18n::t;
+use crate::jobs::now_ms;
 use crate::state::AppState;
 use crate::today::store::{self, CampaignCounts};
-use crate::today_watch::{now_ms, TodayWatch};
+use crate::today_watch::TodayWatch;
 
 /// The newest events the feed shows.
 const FEED: usize = 50;

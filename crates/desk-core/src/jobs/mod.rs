@@ -22,7 +22,7 @@ pub use email_list::{
     template_csv, template_header, ColumnMapping, EmailList, EmailListRow, RowProblem,
 };
 pub use error::{JobError, ListError};
-pub use journal::{JobId, JobRow, JobRows, JobState, JobSummary, PauseReason, RowStatus};
+pub use journal::{now_ms, JobId, JobRow, JobRows, JobState, JobSummary, PauseReason, RowStatus};
 pub use kind::{verdict_of_write_error, Claimed, JobKind, Reconciled, RowOutcome, Verdict};
 pub use kinds::{
     AutomatedCodesSpec, CreateLinksSpec, EmailInput, EmailJobSpec, EmailKind, EmailSpec,

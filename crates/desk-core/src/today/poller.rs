@@ -61,11 +61,6 @@ impl TodayPoller {
         }
     }
 
-    /// Requests made so far.
-    pub fn requests(&self) -> u64 {
-        self.budget.spent()
-    }
-
     /// The active campaigns as last read: ID and name.
     pub fn campaign_names(&self) -> &[(String, String)] {
         &self.campaigns
@@ -103,6 +98,9 @@ impl TodayPoller {
                 added.extend(self.read_list(&campaign, kind).await?);
             }
         }
+        let (account, now_ms) = (self.account_id.clone(), server_now_ms(&self.client));
+        self.jobs
+            .with_database(move |conn| store::forget_old(conn, &account, now_ms))?;
         Ok(added)
     }
 

@@ -55,6 +55,7 @@ pub struct CampaignCounts {
 pub const KEEP_MS: i64 = 2 * 24 * 3600 * 1000;
 
 /// Stores the events not stored yet; returns those (the new ones, in the order given).
+/// `now_ms` is when they were seen.
 pub fn add_new(
     conn: &Connection,
     account_id: &str,
@@ -79,11 +80,16 @@ pub fn add_new(
             added.push(event.clone());
         }
     }
+    Ok(added)
+}
+
+/// Forgets the account's events older than [`KEEP_MS`] before `now_ms`.
+pub fn forget_old(conn: &Connection, account_id: &str, now_ms: i64) -> rusqlite::Result<()> {
     conn.execute(
         "DELETE FROM today_events WHERE account_id = ?1 AND at_ms < ?2",
         params![account_id, now_ms - KEEP_MS],
     )?;
-    Ok(added)
+    Ok(())
 }
 
 /// The latest event of one kind in one campaign, where the next read starts.
@@ -290,7 +296,7 @@ mod tests {
     fn events_older_than_two_days_are_forgotten() {
         let (_dir, conn) = db();
         add_new(&conn, "acc", &[event("c", EventKind::Used, "OLD", 0)], H).unwrap();
-        add_new(&conn, "acc", &[], KEEP_MS + H + 1).unwrap();
+        forget_old(&conn, "acc", KEEP_MS + H + 1).unwrap();
         assert!(feed(&conn, "acc", 0, 10).unwrap().is_empty());
     }
 }
