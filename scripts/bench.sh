@@ -19,6 +19,9 @@ cargo run --release -p paper --example paper-bench -- 100000
 echo "==> The account's limiter: 1 000 e-mails, a 10 000-member directory and a 20 000-session campaign, fixed speeds against Automatic under rate limits (about 20 minutes)"
 cargo run --release --example speed-bench
 
+echo "==> Today's reader: requests a minute at 1, 10 and 50 active campaigns, and the delay from a use to the screen (about 5 minutes)"
+cargo run --release --example today-bench
+
 echo "==> In the app window (the release build of the app)"
 cargo build --release --bin coupon-desk
 export COUPON_DESK_APP="$PWD/target/release/coupon-desk"

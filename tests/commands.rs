@@ -189,13 +189,40 @@ fn bad_input_is_refused_with_the_field_named_and_nothing_saved() {
         json!({ "prefs": { "language": "en", "bulkConcurrency": 40 } }),
     );
     assert_eq!(e["field"], "concurrency");
+    for (bad, field) in [
+        (json!({ "todayPerMinute": 5 }), "todayPerMinute"),
+        (json!({ "todayPerMinute": 601 }), "todayPerMinute"),
+        (json!({ "claimsThreshold": 1_000_001 }), "claimsThreshold"),
+    ] {
+        let mut prefs = json!({ "language": "en", "bulkConcurrency": 4 });
+        prefs
+            .as_object_mut()
+            .unwrap()
+            .extend(bad.as_object().unwrap().clone());
+        let e = t.err("set_preferences", json!({ "prefs": prefs }));
+        assert_eq!(e["field"], field, "{e}");
+        assert!(e["hint"].as_str().is_some_and(|h| !h.is_empty()), "{e}");
+    }
+    let e = t.err(
+        "set_preferences",
+        json!({ "prefs": { "language": "en", "bulkConcurrency": 4, "startScreen": "nowhere" } }),
+    );
+    assert_eq!(
+        (e["kind"].as_str(), e["field"].as_str()),
+        (Some("validation"), Some("startScreen")),
+        "{e}"
+    );
     let prefs = t.ok(
         "set_preferences",
-        json!({ "prefs": { "language": "nl", "bulkConcurrency": 8 } }),
+        json!({ "prefs": { "language": "nl", "bulkConcurrency": 8, "claimsThreshold": 25 } }),
     );
     assert_eq!(
         prefs,
-        json!({ "language": "nl", "bulkConcurrency": 8, "checkUpdates": true })
+        json!({
+            "language": "nl", "bulkConcurrency": 8, "checkUpdates": true,
+            "startScreen": "today", "todayPerMinute": 60, "notifyJobs": true,
+            "notifyOtherDesk": true, "claimsThreshold": 25, "keepInTray": null
+        })
     );
     assert_eq!(t.ok("get_preferences", json!({})), prefs);
 }

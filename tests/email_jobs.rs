@@ -12,8 +12,8 @@ use std::time::{Duration, Instant};
 
 use coupon_desk::api::{CampaignFilter, Client, ClientConfig, Credentials};
 use coupon_desk::jobs::{
-    EmailJobSpec, EmailList, JobError, JobId, JobManager, JobProgress, JobRow, JobState,
-    ProgressSink, RowStatus,
+    EmailJobSpec, EmailList, EndSink, JobEnd, JobError, JobId, JobManager, JobProgress, JobRow,
+    JobState, ProgressSink, RowStatus,
 };
 use coupon_desk::sandbox::{
     Fault, Sandbox, SandboxConfig, SandboxControl, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET,
@@ -135,6 +135,19 @@ impl ProgressSink for Recorder {
 impl Recorder {
     fn all(&self) -> Vec<JobProgress> {
         self.0.lock().unwrap().clone()
+    }
+}
+
+/// Every run's end, as the app's notifications hear it: kind, state, rows sent.
+#[derive(Default)]
+struct Ends(Mutex<Vec<(String, JobState, usize)>>);
+
+impl EndSink for Ends {
+    fn ended(&self, end: &JobEnd<'_>) {
+        self.0
+            .lock()
+            .unwrap()
+            .push((end.kind.to_owned(), end.progress.state, end.progress.sent));
     }
 }
 
@@ -455,6 +468,8 @@ async fn pause_resume_and_cancel_leave_the_journal_and_the_sandbox_in_agreement(
     ctl.set_latency(Duration::from_millis(15));
     let list = list_of(&addresses(300, "prc"));
     let job = s.create(&list, false, 4);
+    let ends = Arc::new(Ends::default());
+    s.jobs.on_end(ends.clone());
     s.jobs
         .run(&job, s.client.clone(), Arc::new(Recorder::default()))
         .unwrap();
@@ -462,6 +477,11 @@ async fn pause_resume_and_cancel_leave_the_journal_and_the_sandbox_in_agreement(
     s.jobs.pause(&job).unwrap();
     let paused = settle(&s, &job).await;
     assert_eq!(paused.state, JobState::Paused);
+    assert_eq!(
+        *ends.0.lock().unwrap(),
+        [("email".to_owned(), JobState::Paused, paused.sent)],
+        "each run's end is told once"
+    );
     assert_eq!(
         paused.pause_reason, None,
         "a pause by the user has no reason to show"
@@ -493,6 +513,11 @@ async fn pause_resume_and_cancel_leave_the_journal_and_the_sandbox_in_agreement(
     s.jobs.cancel(&job).unwrap();
     let cancelled = settle(&s, &job).await;
     assert_eq!(cancelled.state, JobState::Cancelled);
+    assert_eq!(
+        ends.0.lock().unwrap().last(),
+        Some(&("email".to_owned(), JobState::Cancelled, cancelled.sent))
+    );
+    assert_eq!(ends.0.lock().unwrap().len(), 2);
     assert!(
         cancelled.remaining > 0,
         "cancelled before the end: {cancelled:?}"

@@ -6,11 +6,16 @@
 #[path = "support/clients.rs"]
 mod clients;
 
+use std::sync::Arc;
 use std::time::Duration;
 
+use coupon_desk::history::{NewEntry, Outcome};
 use coupon_desk::jobs::JobManager;
+use coupon_desk::notices::{DeskEvent, Desktop, Notice, NoticeKind, Notifier};
 use coupon_desk::sandbox::{Fault, Sandbox, SandboxConfig};
+use coupon_desk::settings::Preferences;
 use coupon_desk::today::{store, EventKind, PollBudget, TodayPoller};
+use coupon_desk::today_watch::{Reader, TodayWatch};
 
 struct Setup {
     sandbox: Sandbox,
@@ -77,10 +82,11 @@ async fn a_coupon_used_at_another_desk_is_read_in_the_next_cycle_and_only_once()
     let new = poller.poll_once().await.expect("second cycle");
     let mine: Vec<_> = new.iter().filter(|e| e.code == code).collect();
     let kinds: Vec<_> = mine.iter().map(|e| e.kind).collect();
+    // Uses are read first: the news a desk wants soonest.
     assert_eq!(
         kinds,
-        [EventKind::Opened, EventKind::Claimed, EventKind::Used],
-        "opened, claimed and used, each once: {new:?}"
+        [EventKind::Used, EventKind::Claimed, EventKind::Opened],
+        "used, claimed and opened, each once: {new:?}"
     );
     assert!(mine.iter().all(|e| e.campaign == CAMPAIGN));
     assert!(s.stored(EventKind::Used, &code));
@@ -223,4 +229,94 @@ async fn fifty_active_campaigns_stay_within_the_budget_over_a_simulated_hour() {
         55,
         "50 extra and the shop's 5 active"
     );
+}
+
+/// The desktop as the notices see it, recorded.
+#[derive(Default)]
+struct Recorded(std::sync::Mutex<Vec<Notice>>);
+
+impl Desktop for Recorded {
+    fn window_in_front(&self) -> bool {
+        false
+    }
+    fn show(&self, notice: &Notice) {
+        self.0.lock().unwrap().push(notice.clone());
+    }
+    fn tell_window(&self, _event: DeskEvent, _forward: bool) {}
+    fn bring_forward(&self) {}
+    fn used_today(&self, _account_id: &str, _account_name: &str, _used: Option<u32>) {}
+}
+
+/// The app's reader (`today_watch`) with its notices: a coupon used at another desk after the
+/// reader started is told once, with its code; one used before the start (caught up on) and one
+/// this desk used (its history says so) are not.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_reader_tells_a_use_from_another_desk_once_and_not_the_desks_own_or_older_ones() {
+    let s = setup(SandboxConfig::default()).await;
+    let ctl = s.sandbox.control();
+    let mut codes = ctl.other_desk_makes_links(CAMPAIGN, 3);
+    let (older, ours, elsewhere) = (
+        codes.pop().expect("a link"),
+        codes.pop().expect("a link"),
+        codes.pop().expect("a link"),
+    );
+    assert!(ctl.other_desk_validates(&older));
+    // The lists give their times to the second: the start is clearly after this use.
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
+
+    let desktop = Arc::new(Recorded::default());
+    let notifier = Notifier::new(&Preferences::default());
+    notifier.attach(desktop.clone());
+    let watch = TodayWatch::new(notifier);
+    let reader = Reader {
+        account_id: "acc_today".into(),
+        account_name: "Corner shop".into(),
+        per_minute: 600,
+    };
+    watch.ensure(reader, &clients::client(&s.sandbox), &s.jobs);
+    let read_once = |watch: &TodayWatch| watch.status("acc_today").updated_at_ms;
+    wait_until(|| read_once(&watch).is_some(), "a first reading").await;
+    assert!(
+        desktop.0.lock().unwrap().is_empty(),
+        "catching up is not news"
+    );
+
+    // This desk marks one used (its history line), another desk the other.
+    s.jobs
+        .record_history(&NewEntry {
+            account_id: "acc_today",
+            account: "Corner shop",
+            action: "redeem_validate",
+            campaign: Some(CAMPAIGN),
+            target: Some(&ours),
+            outcome: Outcome::Ok,
+            detail: None,
+            job_id: None,
+        })
+        .expect("history");
+    assert!(ctl.other_desk_validates(&ours));
+    assert!(ctl.other_desk_validates(&elsewhere));
+    watch.wake("acc_today");
+    wait_until(|| !desktop.0.lock().unwrap().is_empty(), "a notice").await;
+    let before = read_once(&watch);
+    watch.wake("acc_today");
+    wait_until(|| read_once(&watch) != before, "another reading").await;
+
+    let shown = desktop.0.lock().unwrap().clone();
+    assert_eq!(shown.len(), 1, "{shown:?}");
+    assert_eq!(shown[0].kind, NoticeKind::UsedElsewhere);
+    assert_eq!(shown[0].open.code.as_deref(), Some(elsewhere.as_str()));
+    assert_eq!(shown[0].open.account.as_deref(), Some("acc_today"));
+    assert!(shown[0].body.contains(&elsewhere), "{:?}", shown[0]);
+}
+
+async fn wait_until(done: impl Fn() -> bool, what: &str) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while !done() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no {what} within a minute"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }

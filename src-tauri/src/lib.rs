@@ -11,10 +11,12 @@ pub use coupontools as api;
 /// The bulk engine, journal, history, database and CSV files (their own crate, Tauri-free).
 pub use desk_core::{atomic_file, csv_file, db, history, jobs, kept_words, store_summary, today};
 pub mod commands;
+pub mod desktop;
 pub mod error_kind;
 pub mod first_steps;
 pub mod i18n;
 pub mod licences;
+pub mod notices;
 pub mod personal_data;
 pub mod practice;
 pub mod qr;
@@ -26,12 +28,15 @@ pub mod shown_jobs;
 pub mod state;
 pub mod support_file;
 pub mod today_watch;
+pub mod tray;
 #[cfg(test)]
 mod ui_dictionaries;
 pub mod updates;
 pub mod words;
 
-use tauri::{Manager, Runtime};
+use std::sync::Arc;
+
+use tauri::{Manager, Runtime, WindowEvent};
 
 use crate::secrets::SecretStore;
 use crate::state::AppState;
@@ -62,15 +67,56 @@ pub fn build<R: Runtime>(builder: tauri::Builder<R>, options: AppOptions) -> tau
         // Used from Rust only, through `commands::updates`; the public key and the address of
         // `latest.json` are in tauri.conf.json (`plugins.updater`).
         .plugin(tauri_plugin_updater::Builder::new().build())
+        // Used from Rust only (`notices`); the window gets no permission of it either.
+        .plugin(tauri_plugin_notification::init())
         .setup(move |app| {
-            let state = init_state(app.handle(), &options);
-            app.manage(state);
-            app.manage(today_watch::TodayWatch::default());
+            manage_state(app.handle(), &options);
+            tray::build(app.handle());
+            today_watch::start_every_account(app.handle());
             commands::about::quiet_check_at_start(app.handle());
             Ok(())
         })
+        .on_window_event(|window, event| {
+            if let WindowEvent::CloseRequested { api, .. } = event {
+                if keeps_running_in_tray(window.app_handle()) {
+                    api.prevent_close();
+                    let _ = window.hide();
+                    log::info!("window closed; Coupon Desk stays in the tray");
+                }
+            }
+        })
         // Made by build.rs from src-tauri/commands.list, the one list of commands.
         .invoke_handler(include!(concat!(env!("OUT_DIR"), "/invoke_handler.rs")))
+}
+
+/// Everything the commands reach as state: the app's state, Today's readers and the notices
+/// (told when any bulk job ends). The setup calls it; so do the tests on the mock runtime.
+pub fn manage_state<R: Runtime>(app: &tauri::AppHandle<R>, options: &AppOptions) {
+    let state = init_state(app, options);
+    // Nobody else holds the settings yet.
+    let prefs = state
+        .settings
+        .try_lock()
+        .map(|s| s.preferences.clone())
+        .unwrap_or_default();
+    let notifier = notices::Notifier::new(&prefs);
+    let desktop = desktop::TauriDesktop::new(app.clone());
+    notifier.attach(desktop.clone());
+    if let Some(jobs) = &state.jobs {
+        jobs.on_end(Arc::new(notifier.clone()));
+    }
+    app.manage(state);
+    app.manage(desktop);
+    app.manage(today_watch::TodayWatch::new(notifier.clone()));
+    app.manage(notifier);
+}
+
+/// Closing the window keeps the app in the tray: chosen in Settings, and a tray to stay in.
+fn keeps_running_in_tray<R: Runtime>(app: &tauri::AppHandle<R>) -> bool {
+    let chosen = app
+        .try_state::<notices::Notifier>()
+        .is_some_and(|n| n.switches().keep_in_tray);
+    chosen && tray::exists(app)
 }
 
 /// Builds the app's state. Never fails: Tauri panics on a failed setup, and a shop assistant
@@ -129,10 +175,12 @@ pub fn run() {
     let builder = tauri::Builder::default()
         // Must be first: a second launch hands over to the running window and exits.
         .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
-            if let Some(window) = app.get_webview_window("main") {
-                let _ = window.unminimize();
-                let _ = window.show();
-                let _ = window.set_focus();
+            // Also the way back to a window hidden in the tray: start Coupon Desk again.
+            if let Some(desktop) = app
+                .try_state::<notices::Notifier>()
+                .and_then(|n| n.desktop().cloned())
+            {
+                desktop.bring_forward();
             }
         }))
         .plugin(log_plugin())

@@ -17,6 +17,9 @@ pub use crate::jobs::limits::{
     DEFAULT_CONCURRENCY as DEFAULT_BULK_CONCURRENCY, MAX_CONCURRENCY as MAX_BULK_CONCURRENCY,
 };
 
+/// The largest claims number a notification can wait for.
+pub const MAX_CLAIMS_THRESHOLD: u32 = 1_000_000;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AccountKind {
@@ -49,7 +52,23 @@ pub struct Preferences {
     pub language_chosen: bool,
     /// Look for a new version quietly at start, at most once a day (Settings → About).
     pub check_updates: bool,
+    /// The screen the app opens on once an account is connected: one of [`START_SCREENS`].
+    pub start_screen: String,
+    /// Requests a minute Today's reader may use for one account.
+    pub today_per_minute: u32,
+    /// A desktop notification when a bulk job finishes or pauses while the window is not in front.
+    pub notify_jobs: bool,
+    /// A desktop notification when a coupon is used at another desk.
+    pub notify_other_desk: bool,
+    /// A desktop notification when a campaign's claims today reach this number; 0 is off.
+    pub claims_threshold: u32,
+    /// Closing the window keeps the app in the tray. `None` until the user was asked (once).
+    pub keep_in_tray: Option<bool>,
 }
+
+/// Where the app may open once an account is connected: Today, the counter, or wherever the
+/// user was when the app last closed.
+pub const START_SCREENS: &[&str] = &["today", "redeem", "last"];
 
 fn is_false(value: &bool) -> bool {
     !*value
@@ -62,6 +81,12 @@ impl Default for Preferences {
             bulk_concurrency: DEFAULT_BULK_CONCURRENCY,
             language_chosen: false,
             check_updates: true,
+            start_screen: START_SCREENS[0].into(),
+            today_per_minute: crate::today::DEFAULT_PER_MINUTE,
+            notify_jobs: true,
+            notify_other_desk: true,
+            claims_threshold: 0,
+            keep_in_tray: None,
         }
     }
 }
@@ -203,6 +228,17 @@ fn sanitize(settings: &mut Settings) {
         .preferences
         .bulk_concurrency
         .clamp(1, MAX_BULK_CONCURRENCY);
+    if !START_SCREENS.contains(&settings.preferences.start_screen.as_str()) {
+        settings.preferences.start_screen = START_SCREENS[0].into();
+    }
+    settings.preferences.today_per_minute = settings
+        .preferences
+        .today_per_minute
+        .clamp(crate::today::MIN_PER_MINUTE, crate::today::MAX_PER_MINUTE);
+    settings.preferences.claims_threshold = settings
+        .preferences
+        .claims_threshold
+        .min(MAX_CLAIMS_THRESHOLD);
     if settings.active().is_none() {
         settings.active_account = settings.accounts.first().map(|a| a.id.clone());
     }
@@ -228,8 +264,9 @@ mod tests {
             preferences: Preferences {
                 language: "xx".into(),
                 bulk_concurrency: 99,
-                language_chosen: false,
-                check_updates: true,
+                today_per_minute: 100_000,
+                start_screen: "nowhere".into(),
+                ..Preferences::default()
             },
             last_update_check: None,
             first_steps: Default::default(),
@@ -238,6 +275,8 @@ mod tests {
         assert_eq!(s.preferences.language, "en");
         assert!(!s.preferences.language_chosen);
         assert_eq!(s.preferences.bulk_concurrency, MAX_BULK_CONCURRENCY);
+        assert_eq!(s.preferences.today_per_minute, crate::today::MAX_PER_MINUTE);
+        assert_eq!(s.preferences.start_screen, "today");
         assert_eq!(s.active_account.as_deref(), Some("acc_1"));
     }
 
@@ -259,7 +298,11 @@ mod tests {
         let json = serde_json::to_value(&prefs).unwrap();
         assert_eq!(
             json,
-            serde_json::json!({"language": "en", "bulkConcurrency": 4, "checkUpdates": true})
+            serde_json::json!({
+                "language": "en", "bulkConcurrency": 4, "checkUpdates": true,
+                "startScreen": "today", "todayPerMinute": 60, "notifyJobs": true,
+                "notifyOtherDesk": true, "claimsThreshold": 0, "keepInTray": null
+            })
         );
 
         let chosen = Preferences {

@@ -1,9 +1,13 @@
-//! The Today screen's background reader: one task for the connected account, started when the
-//! window first asks for today's figures and kept running (a restart reads only what is new:
-//! the events are in the database). It polls within the account's budget, waits between cycles,
-//! backs off after a failure (a 429, a dropped line, the computer offline) and is woken early by
-//! "Refresh". A switch of account, or a new secret or address for it, replaces it.
+//! Today's background readers: one task per account, started for every account when the app
+//! starts (and for one added later when its Today is first shown), kept running until the app
+//! quits or the account is removed (a restart reads only what is new: the events are in the
+//! database). Each polls within its budget, waits between cycles, backs off after a failure (a
+//! 429, a dropped line, the computer offline or asleep) and is woken early by "Refresh". A new
+//! secret, address or budget replaces the account's reader. What a reading brings goes to the
+//! [`Notifier`] (tray count, window, notifications).
 
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -12,15 +16,20 @@ use tokio::sync::Notify;
 use crate::api::Client;
 use crate::commands::error::{ErrorKind, UiError};
 use crate::jobs::{now_ms, JobManager};
-use crate::today::{PollBudget, PollError, TodayPoller, DEFAULT_PER_MINUTE};
+use crate::notices::{Notifier, Reading};
+use crate::today::news::used_elsewhere;
+use crate::today::poller::READ_ORDER;
+use crate::today::store::{self, EventKind, TodayEvent};
+use crate::today::{ClaimsWatch, PollBudget, PollError, TodayPoller};
 
 /// Between two cycles when all is well.
 pub const INTERVAL: Duration = Duration::from_secs(20);
 /// After a failure: doubled each time, up to [`MAX_BACKOFF`].
 const FIRST_BACKOFF: Duration = Duration::from_secs(30);
 const MAX_BACKOFF: Duration = Duration::from_secs(300);
+const DAY_MS: i64 = 24 * 3_600_000;
 
-/// How the reader is doing, for "Updated 12 s ago" and the offline note.
+/// How a reader is doing, for "Updated 12 s ago" and the offline note.
 #[derive(Clone, Debug, Default)]
 pub struct WatchStatus {
     /// When the last cycle finished well (ms since 1970, this computer's clock).
@@ -31,73 +40,178 @@ pub struct WatchStatus {
     pub campaigns: Vec<(String, String)>,
 }
 
+/// What a reader needs besides its poller.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Reader {
+    pub account_id: String,
+    pub account_name: String,
+    pub per_minute: u32,
+}
+
 struct Running {
-    account_id: String,
+    reader: Reader,
     /// The client it reads with: a new secret or address builds another, and the reader with it.
     client: Client,
     wake: Arc<Notify>,
+    status: Arc<Mutex<WatchStatus>>,
     task: tokio::task::JoinHandle<()>,
 }
 
-#[derive(Default)]
 pub struct TodayWatch {
-    running: Mutex<Option<Running>>,
-    status: Arc<Mutex<WatchStatus>>,
+    running: Mutex<HashMap<String, Running>>,
+    notifier: Notifier,
+    /// The start of the window's day (its local midnight, ms since 1970): what "today" means for
+    /// the tray's count and the claims number.
+    day_start_ms: Arc<AtomicI64>,
 }
 
 impl TodayWatch {
-    /// Makes sure the account's reader runs (replacing another account's).
-    pub fn ensure(&self, account_id: &str, client: &Client, jobs: &JobManager) {
+    pub fn new(notifier: Notifier) -> TodayWatch {
+        TodayWatch {
+            running: Mutex::new(HashMap::new()),
+            notifier,
+            day_start_ms: Arc::new(AtomicI64::new(now_ms() - DAY_MS)),
+        }
+    }
+
+    /// The window's midnight (its local day's start), told at its start and by Today.
+    pub fn set_day_start(&self, day_start_ms: i64) {
+        self.day_start_ms.store(day_start_ms, Ordering::Relaxed);
+    }
+
+    /// Makes sure the account's reader runs, as `reader` says.
+    pub fn ensure(&self, reader: Reader, client: &Client, jobs: &JobManager) {
         let mut running = lock(&self.running);
-        if running.as_ref().is_some_and(|r| {
-            r.account_id == account_id && r.client.is_same(client) && !r.task.is_finished()
+        if running.get(&reader.account_id).is_some_and(|r| {
+            r.reader == reader && r.client.is_same(client) && !r.task.is_finished()
         }) {
             return;
         }
-        if let Some(old) = running.take() {
+        if let Some(old) = running.remove(&reader.account_id) {
             old.task.abort();
         }
-        *lock(&self.status) = WatchStatus::default();
         let wake = Arc::new(Notify::new());
+        let status = Arc::new(Mutex::new(WatchStatus::default()));
         let poller = TodayPoller::new(
             client.clone(),
             jobs.clone(),
-            account_id,
-            PollBudget::new(DEFAULT_PER_MINUTE),
+            &reader.account_id,
+            PollBudget::new(reader.per_minute),
         );
-        let task = tokio::spawn(watch(poller, self.status.clone(), wake.clone()));
-        *running = Some(Running {
-            account_id: account_id.to_owned(),
-            client: client.clone(),
-            wake,
-            task,
-        });
+        let task = tokio::spawn(watch(Cycle {
+            poller,
+            jobs: jobs.clone(),
+            reader: reader.clone(),
+            notifier: self.notifier.clone(),
+            day_start_ms: self.day_start_ms.clone(),
+            status: status.clone(),
+            wake: wake.clone(),
+            news_since_ms: None,
+        }));
+        running.insert(
+            reader.account_id.clone(),
+            Running {
+                reader,
+                client: client.clone(),
+                wake,
+                status,
+                task,
+            },
+        );
     }
 
-    /// "Refresh": the next cycle starts now.
-    pub fn wake(&self) {
-        if let Some(running) = lock(&self.running).as_ref() {
+    /// "Refresh": the account's next cycle starts now.
+    pub fn wake(&self, account_id: &str) {
+        if let Some(running) = lock(&self.running).get(account_id) {
             running.wake.notify_one();
         }
     }
 
-    pub fn status(&self) -> WatchStatus {
-        lock(&self.status).clone()
+    pub fn status(&self, account_id: &str) -> WatchStatus {
+        lock(&self.running)
+            .get(account_id)
+            .map(|r| lock(&r.status).clone())
+            .unwrap_or_default()
+    }
+
+    /// The account was removed: its reader stops, its line leaves the tray.
+    pub fn stop(&self, account_id: &str) {
+        if let Some(old) = lock(&self.running).remove(account_id) {
+            old.task.abort();
+            if let Some(desktop) = self.notifier.desktop() {
+                desktop.used_today(account_id, &old.reader.account_name, None);
+            }
+        }
     }
 }
 
-async fn watch(mut poller: TodayPoller, status: Arc<Mutex<WatchStatus>>, wake: Arc<Notify>) {
+/// At the app's start: a reader for every account (practice mode's too), so the tray's counts
+/// and the notifications do not wait for Today to be opened.
+pub fn start_every_account<R: tauri::Runtime>(app: &tauri::AppHandle<R>) {
+    use tauri::Manager;
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        let (Some(state), Some(watch)) = (
+            app.try_state::<crate::state::AppState>(),
+            app.try_state::<TodayWatch>(),
+        ) else {
+            return;
+        };
+        let Some(jobs) = state.jobs.clone() else {
+            return;
+        };
+        let (accounts, per_minute) = {
+            let settings = state.settings.lock().await;
+            (
+                settings.accounts.clone(),
+                settings.preferences.today_per_minute,
+            )
+        };
+        for account in accounts {
+            match state.client_for(&account).await {
+                Ok(client) => watch.ensure(
+                    Reader {
+                        account_id: account.id.clone(),
+                        account_name: account.name.clone(),
+                        per_minute,
+                    },
+                    &client,
+                    &jobs,
+                ),
+                Err(e) => log::info!("today: no reader for {} at start: {e}", account.id),
+            }
+        }
+    });
+}
+
+/// The start of today: the window's midnight, moved on by whole days once passed (the window
+/// may not have said since, e.g. when it stays on the counter or in the tray overnight).
+fn today_start(told_ms: i64, now_ms: i64) -> i64 {
+    if now_ms <= told_ms {
+        return told_ms;
+    }
+    told_ms + (now_ms - told_ms) / DAY_MS * DAY_MS
+}
+
+struct Cycle {
+    poller: TodayPoller,
+    jobs: JobManager,
+    reader: Reader,
+    notifier: Notifier,
+    day_start_ms: Arc<AtomicI64>,
+    status: Arc<Mutex<WatchStatus>>,
+    wake: Arc<Notify>,
+    /// Uses from this moment on (by the server's clock) are news; what the reader catches up on
+    /// after a start is not. Set by the first answer.
+    news_since_ms: Option<i64>,
+}
+
+async fn watch(mut cycle: Cycle) {
     let mut backoff = FIRST_BACKOFF;
+    let mut claims = ClaimsWatch::default();
     loop {
-        let wait = match poller.poll_once().await {
-            Ok(new) => {
-                if !new.is_empty() {
-                    log::debug!("today: {} new events", new.len());
-                }
-                let mut status = lock(&status);
-                status.updated_at_ms = Some(now_ms());
-                status.problem = None;
-                status.campaigns = poller.campaign_names().to_vec();
+        let wait = match reading(&mut cycle, &mut claims).await {
+            Ok(()) => {
                 backoff = FIRST_BACKOFF;
                 INTERVAL
             }
@@ -106,8 +220,7 @@ async fn watch(mut poller: TodayPoller, status: Arc<Mutex<WatchStatus>>, wake: A
                     "today: a reading failed, next in {} s: {e}",
                     backoff.as_secs()
                 );
-                let mut status = lock(&status);
-                status.problem = Some(worded(e));
+                lock(&cycle.status).problem = Some(worded(e));
                 let wait = backoff;
                 backoff = (backoff * 2).min(MAX_BACKOFF);
                 wait
@@ -115,9 +228,95 @@ async fn watch(mut poller: TodayPoller, status: Arc<Mutex<WatchStatus>>, wake: A
         };
         tokio::select! {
             _ = tokio::time::sleep(wait) => {}
-            _ = wake.notified() => {}
+            _ = cycle.wake.notified() => {}
         }
     }
+}
+
+/// One reading: the uses of every campaign first, told at once (a coupon used at another desk
+/// should not wait for the opens of fifty campaigns), then the claims and opens. What was stored
+/// before a failure is told all the same.
+async fn reading(cycle: &mut Cycle, claims: &mut ClaimsWatch) -> Result<(), PollError> {
+    cycle.poller.read_campaigns_if_stale().await?;
+    if cycle.news_since_ms.is_none() {
+        // Less a second: the lists give their times to the second.
+        cycle.news_since_ms = Some(cycle.poller.server_now_ms() - 1_000);
+    }
+    let mut new = Vec::new();
+    for kind in READ_ORDER {
+        let mut read = Vec::new();
+        let result = cycle.poller.read_kind(kind, &mut read).await;
+        if kind == EventKind::Used && !read.is_empty() {
+            tell(cycle, &read, None).await;
+        }
+        new.extend(read.into_iter().filter(|e| e.kind != EventKind::Used));
+        if let Err(e) = result {
+            tell(cycle, &new, None).await;
+            return Err(e);
+        }
+    }
+    cycle.poller.forget_old()?;
+    if !new.is_empty() {
+        log::debug!("today: {} new opens and claims", new.len());
+    }
+    {
+        let mut status = lock(&cycle.status);
+        status.updated_at_ms = Some(now_ms());
+        status.problem = None;
+        status.campaigns = cycle.poller.campaign_names().to_vec();
+    }
+    tell(cycle, &new, Some(claims)).await;
+    Ok(())
+}
+
+/// Works out what new events mean (from the database, on a blocking thread) and tells it: the
+/// uses made elsewhere among them and, at a reading's end (`claims`), the numbers reached.
+async fn tell(cycle: &Cycle, new: &[TodayEvent], claims: Option<&mut ClaimsWatch>) {
+    let account_id = cycle.reader.account_id.clone();
+    let day_start = today_start(cycle.day_start_ms.load(Ordering::Relaxed), now_ms());
+    let threshold = cycle.notifier.switches().claims_threshold;
+    let since = cycle.news_since_ms.unwrap_or(i64::MAX);
+    let uses: Vec<TodayEvent> = new
+        .iter()
+        .filter(|e| e.kind == EventKind::Used && e.at_ms >= since)
+        .cloned()
+        .collect();
+    let jobs = cycle.jobs.clone();
+    let read = tokio::task::spawn_blocking(move || {
+        jobs.with_database(move |conn| {
+            Ok((
+                store::counts(conn, &account_id, day_start, day_start + DAY_MS)?,
+                used_elsewhere(conn, &account_id, &uses)?,
+            ))
+        })
+    })
+    .await;
+    let (counts, elsewhere) = match read {
+        Ok(Ok(read)) => read,
+        Ok(Err(e)) => {
+            log::warn!("today: what the reading means could not be read: {e}");
+            return;
+        }
+        Err(_) => return,
+    };
+    let reached = claims
+        .map(|claims| claims.crossed(day_start, threshold, &counts))
+        .unwrap_or_default();
+    log::debug!(
+        "today: {} new, {} used elsewhere, {} claims numbers reached",
+        new.len(),
+        elsewhere.len(),
+        reached.len()
+    );
+    cycle.notifier.today_read(&Reading {
+        account_id: &cycle.reader.account_id,
+        account_name: &cycle.reader.account_name,
+        new_events: new.len(),
+        used_today: counts.iter().map(|c| c.used).sum(),
+        used_elsewhere: &elsewhere,
+        claims_reached: &reached,
+        campaigns: cycle.poller.campaign_names(),
+    });
 }
 
 fn worded(problem: PollError) -> UiError {
@@ -129,4 +328,23 @@ fn worded(problem: PollError) -> UiError {
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{today_start, DAY_MS};
+
+    #[test]
+    fn the_day_moves_on_by_itself_after_midnight() {
+        let midnight = 1_796_600_000_000;
+        assert_eq!(today_start(midnight, midnight + 5), midnight);
+        assert_eq!(today_start(midnight, midnight + DAY_MS - 1), midnight);
+        assert_eq!(today_start(midnight, midnight + DAY_MS), midnight + DAY_MS);
+        assert_eq!(
+            today_start(midnight, midnight + 3 * DAY_MS + 7),
+            midnight + 3 * DAY_MS
+        );
+        // A clock set back: the told day stands.
+        assert_eq!(today_start(midnight, midnight - 10), midnight);
+    }
 }

@@ -174,6 +174,25 @@ impl Desk {
         desk
     }
 
+    /// Everything the app has logged so far (for a failure's message).
+    pub fn log_text(&self) -> String {
+        let logs = self.home.path().join("data/com.coupondesk.desk/logs");
+        std::fs::read_dir(logs)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|f| std::fs::read_to_string(f.path()).unwrap_or_default())
+            .collect()
+    }
+
+    /// The notices the app has shown so far, as its log records them ("kind=… open=… code=…").
+    pub fn notices(&self) -> Vec<String> {
+        self.log_text()
+            .lines()
+            .filter_map(|l| l.split_once("notice shown: ").map(|(_, n)| n.to_owned()))
+            .collect()
+    }
+
     pub async fn close(self) -> tempfile::TempDir {
         let _ = self.client.close().await;
         keep_app_logs(&self.name, self.home.path());

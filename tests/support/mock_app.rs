@@ -10,7 +10,7 @@ use std::sync::OnceLock;
 use serde_json::Value;
 use tauri::test::{get_ipc_response, mock_builder, MockRuntime, INVOKE_KEY};
 use tauri::webview::InvokeRequest;
-use tauri::{Manager, WebviewWindowBuilder};
+use tauri::WebviewWindowBuilder;
 
 /// XDG_DATA_HOME is process-wide: all tests share one temp dir and tell their apps apart by
 /// identifier (the store and the database live in `$XDG_DATA_HOME/<identifier>/`).
@@ -51,7 +51,7 @@ impl MockApp {
             .build(context)
             .expect("app builds");
         // The mock runtime never fires the Ready event that runs `setup`; do its work directly.
-        app.manage(coupon_desk::init_state(app.handle(), &options));
+        coupon_desk::manage_state(app.handle(), &options);
         let webview = WebviewWindowBuilder::new(&app, "main", Default::default())
             .build()
             .expect("window");

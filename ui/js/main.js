@@ -82,6 +82,53 @@ function navigate(screen, options = {}) {
   }
 }
 
+/** The screen the app opens on, as chosen in Settings (Today unless told otherwise). */
+function startScreen(choice) {
+  if (!activeAccount()) return 'settings';
+  if (choice === 'redeem') return 'redeem';
+  if (choice === 'last') {
+    const last = lastScreen();
+    if (last && last !== 'welcome' && canShow(last)) return last;
+  }
+  return 'today';
+}
+
+/**
+ * What Rust tells the window without being asked: a clicked notification or the tray's menu
+ * opens a screen (with the coupon at the counter), Today's reader has new figures.
+ */
+function listenToDesk() {
+  try {
+    const channel = api.progressChannel((event) => {
+      if (!event || typeof event !== 'object') return;
+      if (event.type === 'open' && typeof event.screen === 'string') {
+        openFromDesk(event).catch((err) => console.error('opening from a notice', err));
+      } else if (event.type === 'todayChanged') {
+        today.changed(event.account);
+      }
+    });
+    const midnight = new Date();
+    midnight.setHours(0, 0, 0, 0);
+    api.call('listen_to_desk', { onEvent: channel, dayStartMs: midnight.getTime() })
+      .catch((err) => console.error('desk events', err));
+  } catch (err) {
+    console.error('desk events', err);
+  }
+}
+
+/** A clicked notice or the tray's menu: its account first (a notice may be another's), then its screen. */
+async function openFromDesk(event) {
+  const account = activeAccount();
+  if (typeof event.account === 'string' && (!account || account.id !== event.account)
+      && accounts().some((a) => a.id === event.account)) {
+    await api.setActiveAccount(event.account);
+    await refreshStatus();
+  }
+  const options = { focus: true };
+  if (typeof event.code === 'string') options.scan = event.code;
+  navigate(event.screen, options);
+}
+
 async function refreshStatus() {
   const status = await api.appStatus();
   setStatus(status);
@@ -114,6 +161,7 @@ const ctx = {
   refreshStatus,
   testConnection,
   currentScreen: () => currentScreen,
+  savePreferences: (changes) => settings.savePreferences(changes),
 };
 
 function renderStatusArea() {
@@ -138,6 +186,12 @@ function renderStatusArea() {
   if (currentScreen && !canShow(currentScreen)) navigate('settings');
 }
 
+/**
+ * Ctrl+1 (⌘1) opens Today and Ctrl+2 (⌘2) the counter, from anywhere. By the key's place, not its
+ * character: on a French keyboard the key of 1 types "&" without Shift.
+ */
+const SHORTCUTS = { Digit1: 'today', Numpad1: 'today', Digit2: 'redeem', Numpad2: 'redeem' };
+
 function wireSidebar() {
   for (const link of $$('#sidebar a[data-screen]')) {
     link.addEventListener('click', (event) => {
@@ -145,6 +199,18 @@ function wireSidebar() {
       navigate(link.dataset.screen, { focus: true });
     });
   }
+  for (const [key, screen] of [['1', 'today'], ['2', 'redeem']]) {
+    const link = $(`#sidebar a[data-screen='${screen}']`);
+    if (link) link.setAttribute('aria-keyshortcuts', `Control+${key} Meta+${key}`);
+  }
+  document.addEventListener('keydown', (event) => {
+    if (!(event.ctrlKey || event.metaKey) || event.altKey || event.repeat || event.isComposing) return;
+    const screen = SHORTCUTS[event.code];
+    // A dialog that is open keeps the keyboard.
+    if (!screen || !canShow(screen) || document.querySelector('dialog[open]')) return;
+    event.preventDefault();
+    navigate(screen, { focus: true });
+  });
 }
 
 /** "Skip to main content": past the sidebar and the status bar, straight into the screen. */
@@ -210,8 +276,7 @@ async function boot() {
   if (firstStart) {
     navigate('welcome');
   } else {
-    const last = lastScreen();
-    navigate(last && last !== 'welcome' && canShow(last) ? last : activeAccount() ? 'today' : 'settings');
+    navigate(startScreen(preferences().startScreen));
   }
   if (activeAccount()) bulk.checkUnfinishedJobs();
   // An update found by the quiet check at start is announced once, in a banner.
@@ -238,6 +303,7 @@ async function start() {
     if (typeof module.init === 'function') module.init(ctx);
   }
   firstSteps.init(ctx);
+  listenToDesk();
   subscribe(renderStatusArea);
   onLanguageChange(renderStatusArea);
   renderStatusArea();

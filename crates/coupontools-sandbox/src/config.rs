@@ -66,6 +66,9 @@ pub struct SandboxConfig {
     /// Active campaigns added to the demo shop, `cam_200000` on (Today's budget test asks
     /// 50); at most [`MAX_EXTRA_CAMPAIGNS`]. 0, the default: the demo shop's own only.
     pub extra_campaigns: usize,
+    /// At most this many of the demo shop's own campaigns stay active (the rest are paused), so
+    /// an account with one active campaign can be measured; `None`, the default: as seeded.
+    pub shop_active_campaigns: Option<usize>,
     /// The rate-limited mode: requests a second per account (client ID) before 429 with
     /// `Retry-After`; 0, the default: no limit.
     pub rate_limit_per_second: u32,
@@ -87,6 +90,7 @@ impl Default for SandboxConfig {
             atomic_check_unique: true,
             big_campaign_sessions: 0,
             extra_campaigns: 0,
+            shop_active_campaigns: None,
             customers_per_minute: 0,
             rate_limit_per_second: 0,
             workers: 0,
@@ -111,6 +115,7 @@ impl fmt::Debug for SandboxConfig {
             .field("atomic_check_unique", &self.atomic_check_unique)
             .field("big_campaign_sessions", &self.big_campaign_sessions)
             .field("extra_campaigns", &self.extra_campaigns)
+            .field("shop_active_campaigns", &self.shop_active_campaigns)
             .field("customers_per_minute", &self.customers_per_minute)
             .field("rate_limit_per_second", &self.rate_limit_per_second)
             .field("workers", &self.workers)

@@ -86,6 +86,11 @@ impl Shared {
         if config.big_campaign_sessions > 0 {
             shop.campaigns.push(super::seed::big_campaign());
         }
+        if let Some(keep) = config.shop_active_campaigns {
+            for campaign in shop.campaigns.iter_mut().filter(|c| c.active).skip(keep) {
+                campaign.active = false;
+            }
+        }
         let extra = config
             .extra_campaigns
             .min(super::config::MAX_EXTRA_CAMPAIGNS);

@@ -132,6 +132,9 @@ const MIGRATIONS: &[&str] = &[
      );
      CREATE INDEX today_events_when ON today_events(account_id, at_ms);
      CREATE INDEX today_events_campaign ON today_events(account_id, campaign, kind, at_ms);",
+    // 7: "was this coupon used at this desk?" for each use Today reads (`today::news`), without
+    // reading the whole history.
+    "CREATE INDEX history_target ON history(account_id, target);",
 ];
 
 /// The schema step that made the journal generic; tests build older databases with the steps

@@ -3,7 +3,7 @@
 use std::time::Instant;
 
 use serde::Serialize;
-use tauri::{AppHandle, Runtime, State};
+use tauri::{AppHandle, Manager, Runtime, State};
 
 use super::{change_settings, UiError};
 use crate::accounts::{self, AccountChanges, AccountView, NewAccount, PRACTICE_ACCOUNT_ID};
@@ -34,6 +34,8 @@ pub struct AppStatus {
     pub preferences: Preferences,
     /// The computer's languages that Coupon Desk has, most preferred first (may be empty).
     pub system_languages: Vec<&'static str>,
+    /// The app has a tray icon (closing the window may keep it running there).
+    pub tray: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -74,7 +76,10 @@ async fn keychain_status(state: &State<'_, AppState>) -> KeychainStatus {
 }
 
 #[tauri::command]
-pub async fn app_status(state: State<'_, AppState>) -> Result<AppStatus, UiError> {
+pub async fn app_status<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+) -> Result<AppStatus, UiError> {
     let keychain = keychain_status(&state).await;
     let settings = state.settings.lock().await.clone();
     Ok(AppStatus {
@@ -84,6 +89,7 @@ pub async fn app_status(state: State<'_, AppState>) -> Result<AppStatus, UiError
         keychain,
         preferences: settings.preferences.clone(),
         system_languages: crate::i18n::system_languages(),
+        tray: crate::tray::exists(&app),
     })
 }
 
@@ -193,6 +199,9 @@ pub async fn remove_account<R: Runtime>(
     })
     .await?;
     state.forget_client(&id);
+    if let Some(watch) = app.try_state::<crate::today_watch::TodayWatch>() {
+        watch.stop(&id);
+    }
     if record.kind == AccountKind::Coupontools {
         let store = state.secrets.clone();
         let key = id.clone();

@@ -12,7 +12,7 @@ use crate::i18n::t;
 use crate::jobs::now_ms;
 use crate::state::AppState;
 use crate::today::store::{self, CampaignCounts};
-use crate::today_watch::TodayWatch;
+use crate::today_watch::{Reader, TodayWatch};
 
 /// The newest events the feed shows.
 const FEED: usize = 50;
@@ -62,15 +62,21 @@ pub async fn today(
     day_start_ms: i64,
 ) -> Result<Today, UiError> {
     let now = now_ms();
-    // The window's midnight lies within the last day (a day and a little for clock changes).
-    if !(now - DAY_MS - 3_600_000..=now).contains(&day_start_ms) {
+    if !plausible_day_start(day_start_ms, now) {
         return Err(UiError::from_key(ErrorKind::Validation, "cmd.today.badDay"));
     }
     let account = active_account(&state).await?;
     let client = state.client_for(&account).await?;
     let jobs = manager(&state)?.clone();
-    watch.ensure(&account.id, &client, &jobs);
-    let status = watch.status();
+    let per_minute = state.settings.lock().await.preferences.today_per_minute;
+    let reader = Reader {
+        account_id: account.id.clone(),
+        account_name: account.name.clone(),
+        per_minute,
+    };
+    watch.set_day_start(day_start_ms);
+    watch.ensure(reader, &client, &jobs);
+    let status = watch.status(&account.id);
     let id = account.id.clone();
     let (counts, hourly, feed) = jobs
         .with_database(move |conn| {
@@ -140,9 +146,36 @@ pub async fn refresh_today(
     state: State<'_, AppState>,
     watch: State<'_, TodayWatch>,
 ) -> Result<(), UiError> {
-    active_account(&state).await?;
-    watch.wake();
+    let account = active_account(&state).await?;
+    watch.wake(&account.id);
     Ok(())
+}
+
+/// The window's ear for what happens without its asking: a clicked notification or the tray's
+/// menu (open a screen), new figures for Today. Opened once at the window's start.
+/// `day_start_ms`: the window's midnight, what "today" means for the tray and the claims number.
+#[tauri::command]
+pub fn listen_to_desk<R: Runtime>(
+    app: AppHandle<R>,
+    on_event: tauri::ipc::Channel<crate::notices::DeskEvent>,
+    day_start_ms: i64,
+) -> Result<(), UiError> {
+    use tauri::Manager;
+    if !plausible_day_start(day_start_ms, now_ms()) {
+        return Err(UiError::from_key(ErrorKind::Validation, "cmd.today.badDay"));
+    }
+    if let Some(watch) = app.try_state::<TodayWatch>() {
+        watch.set_day_start(day_start_ms);
+    }
+    if let Some(desktop) = app.try_state::<std::sync::Arc<crate::desktop::TauriDesktop<R>>>() {
+        desktop.listen(on_event);
+    }
+    Ok(())
+}
+
+/// The window's midnight lies within the last day (a day and a little for clock changes).
+fn plausible_day_start(day_start_ms: i64, now: i64) -> bool {
+    (now - DAY_MS - 3_600_000..=now).contains(&day_start_ms)
 }
 
 /// The per-campaign table of the day as a CSV file in Downloads.

@@ -53,6 +53,7 @@ export function init(context) {
   wireRemoveDialog();
   wirePractice();
   wirePreferences();
+  wireTodaySettings();
   about.init({ save: savePreferences, go: (screen, options) => ctx.navigate(screen, options) });
   subscribe(render);
   onLanguageChange(() => {
@@ -74,6 +75,7 @@ export function show(options = {}) {
 
 function render() {
   renderKeychain();
+  renderTodaySettings();
   renderAccounts();
   const practiceActive = Boolean(activeAccount() && activeAccount().kind === 'practice');
   $('#first-steps-again-row').hidden = !practiceActive;
@@ -553,21 +555,95 @@ function wirePractice() {
 
 // ---------------------------------------------------------------- preferences
 
-async function savePreferences(changes) {
+let saving = Promise.resolve();
+
+/**
+ * Saves `changes` over the preferences as they are (Rust checks every field). One save at a
+ * time: each starts from what the one before saved, so two quick changes both stay.
+ */
+export function savePreferences(changes) {
+  const next = saving.then(() => saveNow(changes));
+  saving = next.catch(() => {});
+  return next;
+}
+
+async function saveNow(changes) {
   const errorArea = $('#preferences-error');
   const saved = $('#preferences-saved');
   clearError(errorArea);
   saved.textContent = '';
   const prefs = { ...preferences(), ...changes };
   const next = await api.setPreferences({
-    language: prefs.language,
-    bulkConcurrency: prefs.bulkConcurrency,
+    ...prefs,
     languageChosen: Boolean(prefs.languageChosen),
     checkUpdates: prefs.checkUpdates !== false,
   });
   const result = next && typeof next === 'object' ? next : prefs;
   setPreferencesInState(result);
   return result;
+}
+
+// ---------------------------------------------------------------- Today and notifications
+
+const TODAY_FIELDS = { todayPerMinute: 'pref-today-budget', claimsThreshold: 'pref-claims-threshold' };
+
+/** Saves one change of the Today card; the answer (or the problem) shows under the card. */
+async function saveTodaySetting(changes) {
+  const box = $('#today-settings-error');
+  clearError(box);
+  $('#today-settings-saved').textContent = '';
+  try {
+    await savePreferences(changes);
+    $('#today-settings-saved').textContent = t('settings.prefs.saved');
+  } catch (err) {
+    showProblem(err, { fields: TODAY_FIELDS, box });
+    renderTodaySettings(true);
+  }
+}
+
+/** A whole number typed in a number field, or null. */
+function wholeNumber(value) {
+  const text = String(value).trim();
+  return /^\d{1,7}$/.test(text) ? Number(text) : null;
+}
+
+function wireTodaySettings() {
+  $('#pref-start-screen').addEventListener('change', (event) => saveTodaySetting({ startScreen: event.target.value }));
+  for (const [id, key] of [['#pref-notify-jobs', 'notifyJobs'], ['#pref-notify-other-desk', 'notifyOtherDesk'], ['#pref-keep-in-tray', 'keepInTray']]) {
+    $(id).addEventListener('change', (event) => saveTodaySetting({ [key]: event.target.checked }));
+  }
+  for (const [key, id, invalid] of [['todayPerMinute', 'pref-today-budget', 'settings.today.invalidBudget'], ['claimsThreshold', 'pref-claims-threshold', 'settings.today.invalidClaims']]) {
+    const input = $(`#${id}`);
+    const save = debounce(() => {
+      const n = wholeNumber(input.value);
+      if (n === null) {
+        showFieldError(id, { message: t(invalid) });
+        return;
+      }
+      clearFieldErrors(input.closest('.field'));
+      if (n !== Number(preferences()[key])) saveTodaySetting({ [key]: n });
+    }, 500);
+    input.addEventListener('input', save);
+    input.addEventListener('change', save);
+  }
+}
+
+/** The Today card from the saved preferences; `force` also rewrites a field being typed in. */
+function renderTodaySettings(force = false) {
+  const prefs = preferences();
+  const set = (id, apply) => {
+    const el = $(id);
+    if (force || document.activeElement !== el) apply(el);
+  };
+  set('#pref-start-screen', (el) => { el.value = prefs.startScreen || 'today'; });
+  set('#pref-today-budget', (el) => { if (el.getAttribute('aria-invalid') !== 'true') el.value = String(prefs.todayPerMinute ?? 60); });
+  set('#pref-claims-threshold', (el) => { if (el.getAttribute('aria-invalid') !== 'true') el.value = String(prefs.claimsThreshold ?? 0); });
+  $('#pref-notify-jobs').checked = prefs.notifyJobs !== false;
+  $('#pref-notify-other-desk').checked = prefs.notifyOtherDesk !== false;
+  $('#pref-keep-in-tray').checked = prefs.keepInTray === true;
+  const tray = Boolean(state.status && state.status.tray);
+  $('#pref-tray-row').hidden = !tray;
+  $('#pref-no-tray').hidden = tray;
 }
 
 function wirePreferences() {

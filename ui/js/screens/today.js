@@ -8,6 +8,7 @@ import { $, h, withBusy } from '../dom.js';
 import { t, onLanguageChange, getLanguage } from '../i18n.js';
 import { showError, clearError } from '../errors.js';
 import { formatNumber, formatDuration } from '../format.js';
+import { state, preferences } from '../state.js';
 
 const READ_EVERY_MS = 5000;
 const KINDS = ['opened', 'claimed', 'used'];
@@ -16,6 +17,11 @@ let timer = 0;
 let last = null; // the figures on screen
 let newestSeen = null; // the newest event announced, so each refresh announces once
 let primed = false; // the first figures are shown, not announced
+
+/** Today's reader stored new events (told by Rust): read them now rather than in a few seconds. */
+export function changed() {
+  if (!$('#today').hidden) load();
+}
 
 export function init(context) {
   ctx = context;
@@ -47,9 +53,30 @@ export function init(context) {
   onLanguageChange(() => {
     if (last) render(last);
   });
+  for (const [id, keep] of [['#today-tray-yes', true], ['#today-tray-no', false]]) {
+    $(id).addEventListener('click', () =>
+      withBusy($(id), async () => {
+        try {
+          await ctx.savePreferences({ keepInTray: keep });
+          $('#today-tray-offer').hidden = true;
+          $('#today-tray-done').textContent = t('today.trayOffer.later');
+        } catch (err) {
+          showError($('#today-problem'), err);
+        }
+      }),
+    );
+  }
+}
+
+/** Asked once: keep running in the tray when the window closes (only where there is a tray). */
+function offerTray() {
+  const status = state.status || {};
+  const prefs = preferences();
+  $('#today-tray-offer').hidden = !(status.tray && (prefs.keepInTray === null || prefs.keepInTray === undefined));
 }
 
 export function show() {
+  offerTray();
   load();
   clearInterval(timer);
   timer = setInterval(() => {

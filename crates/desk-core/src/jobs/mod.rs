@@ -30,5 +30,5 @@ pub use kinds::{
 };
 pub use limits::{DEFAULT_CONCURRENCY, MAX_CONCURRENCY, MIN_CONCURRENCY};
 pub use live_run::SAME_REFUSAL_PAUSE_AFTER;
-pub use progress::{JobProgress, JobSpeed, NoProgress, ProgressSink};
+pub use progress::{EndSink, JobEnd, JobProgress, JobSpeed, NoProgress, ProgressSink};
 pub use runner::JobManager;

@@ -19,6 +19,23 @@ where
     }
 }
 
+/// Told once when a run of any job ends (finished, paused or cancelled), whoever watches it:
+/// the app's notifications ("the 5 000 links are done" while the window is behind the till).
+pub trait EndSink: Send + Sync {
+    fn ended(&self, end: &JobEnd<'_>);
+}
+
+/// How a run ended.
+#[derive(Debug)]
+pub struct JobEnd<'a> {
+    /// The kind's name (`email`, `single_use`, …): which screen shows the job.
+    pub kind: &'a str,
+    pub account_id: &'a str,
+    pub account_name: &'a str,
+    pub label: Option<&'a str>,
+    pub progress: &'a JobProgress,
+}
+
 /// For runs nobody watches (a benchmark, a resume before the window is back).
 pub struct NoProgress;
 

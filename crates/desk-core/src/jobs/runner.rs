@@ -24,7 +24,7 @@ use crate::jobs::journal::{
 use crate::jobs::kind::JobKind;
 use crate::jobs::limits::{MAX_CONCURRENCY, MIN_CONCURRENCY};
 use crate::jobs::live_run::{lock, LiveRun, Stop};
-use crate::jobs::progress::{JobProgress, ProgressSink};
+use crate::jobs::progress::{EndSink, JobEnd, JobProgress, ProgressSink};
 use crate::jobs::{kinds, results_csv, worker};
 
 type Drive = fn(JobManager, Arc<LiveRun>, Client) -> Pin<Box<dyn Future<Output = ()> + Send>>;
@@ -69,6 +69,8 @@ struct Inner {
     /// For readers that must not wait for the writer (exports).
     db_path: PathBuf,
     runs: Mutex<HashMap<JobId, Arc<LiveRun>>>,
+    /// Told when any run ends.
+    on_end: Mutex<Option<Arc<dyn EndSink>>>,
 }
 
 impl JobManager {
@@ -86,8 +88,14 @@ impl JobManager {
                 journal: SharedJournal::new(journal),
                 db_path,
                 runs: Mutex::new(HashMap::new()),
+                on_end: Mutex::new(None),
             }),
         })
+    }
+
+    /// Who is told when a run ends (one listener; a second call replaces the first).
+    pub fn on_end(&self, sink: Arc<dyn EndSink>) {
+        *lock(&self.inner.on_end) = Some(sink);
     }
 
     /// Stores a new job of kind `K` with all its rows in one transaction. Rows given with a
@@ -443,6 +451,16 @@ pub(crate) async fn drive<K: JobKind>(manager: JobManager, run: Arc<LiveRun>, cl
     };
     let progress = run.progress(state);
     run.report(&progress);
+    let on_end = lock(&manager.inner.on_end).clone();
+    if let Some(on_end) = on_end {
+        on_end.ended(&JobEnd {
+            kind: &run.job.kind,
+            account_id: &run.job.account_id,
+            account_name: &run.job.account_name,
+            label: run.job.label.as_deref(),
+            progress: &progress,
+        });
+    }
     run.settled.send_replace(Some(progress));
 }
 

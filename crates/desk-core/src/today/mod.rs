@@ -3,9 +3,11 @@
 //! store keeps the day's events in the app's database, counts them and lists the latest.
 
 pub mod budget;
+pub mod news;
 pub mod poller;
 pub mod store;
 
-pub use budget::{PollBudget, DEFAULT_PER_MINUTE};
+pub use budget::{PollBudget, DEFAULT_PER_MINUTE, MAX_PER_MINUTE, MIN_PER_MINUTE};
+pub use news::{ClaimsReached, ClaimsWatch};
 pub use poller::{PollError, TodayPoller};
 pub use store::{CampaignCounts, EventKind, TodayEvent};

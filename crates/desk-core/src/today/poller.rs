@@ -27,6 +27,8 @@ pub const OVERLAP_MS: i64 = 2 * 60_000;
 pub const FIRST_READ_MS: i64 = 26 * 3_600_000;
 /// The list of active campaigns is read again after this long.
 const CAMPAIGNS_FRESH: Duration = Duration::from_secs(600);
+/// Uses first: a coupon used at another desk is what a desk most wants to hear about soon.
+pub const READ_ORDER: [EventKind; 3] = [EventKind::Used, EventKind::Claimed, EventKind::Opened];
 /// Pages of one list read at most in one cycle (a server ignoring `page` must not spend the
 /// whole allowance).
 const MAX_PAGES_PER_LIST: u32 = 50;
@@ -69,39 +71,68 @@ impl TodayPoller {
     /// Reads every active campaign's three lists once; returns the events new to the store
     /// (for notifications). An error ends the cycle; what was stored stays.
     pub async fn poll_once(&mut self) -> Result<Vec<TodayEvent>, PollError> {
+        self.read_campaigns_if_stale().await?;
+        let mut added = Vec::new();
+        for kind in READ_ORDER {
+            self.read_kind(kind, &mut added).await?;
+        }
+        self.forget_old()?;
+        Ok(added)
+    }
+
+    /// The list of active campaigns, read again once it is [`CAMPAIGNS_FRESH`] old.
+    pub async fn read_campaigns_if_stale(&mut self) -> Result<(), PollError> {
         if self
             .campaigns_read
-            .is_none_or(|at| at.elapsed() >= CAMPAIGNS_FRESH)
+            .is_some_and(|at| at.elapsed() < CAMPAIGNS_FRESH)
         {
-            self.budget.take().await;
-            let filter = CampaignFilter {
-                only_active: true,
-                ..CampaignFilter::default()
-            };
-            self.campaigns = self
-                .client
-                .campaigns()
-                .list(&filter)
-                .await?
-                .into_iter()
-                .map(|c| {
-                    let name = if c.name.is_empty() { c.title } else { c.name };
-                    (c.id, name)
-                })
-                .collect();
-            self.campaigns_read = Some(Instant::now());
+            return Ok(());
         }
-        let mut added = Vec::new();
+        self.budget.take().await;
+        let filter = CampaignFilter {
+            only_active: true,
+            ..CampaignFilter::default()
+        };
+        self.campaigns = self
+            .client
+            .campaigns()
+            .list(&filter)
+            .await?
+            .into_iter()
+            .map(|c| {
+                let name = if c.name.is_empty() { c.title } else { c.name };
+                (c.id, name)
+            })
+            .collect();
+        self.campaigns_read = Some(Instant::now());
+        Ok(())
+    }
+
+    /// One kind's list of every active campaign; the events new to the store go into `added`,
+    /// so those stored before a failure are still there for the caller to tell.
+    pub async fn read_kind(
+        &mut self,
+        kind: EventKind,
+        added: &mut Vec<TodayEvent>,
+    ) -> Result<(), PollError> {
         let campaigns: Vec<String> = self.campaigns.iter().map(|(id, _)| id.clone()).collect();
         for campaign in campaigns {
-            for kind in EventKind::ALL {
-                added.extend(self.read_list(&campaign, kind).await?);
-            }
+            added.extend(self.read_list(&campaign, kind).await?);
         }
+        Ok(())
+    }
+
+    /// Now by the server's clock (as its replies' `Date` told it), ms since 1970.
+    pub fn server_now_ms(&self) -> i64 {
+        server_now_ms(&self.client)
+    }
+
+    /// Forgets the account's events older than the store keeps.
+    pub fn forget_old(&self) -> Result<(), PollError> {
         let (account, now_ms) = (self.account_id.clone(), server_now_ms(&self.client));
         self.jobs
             .with_database(move |conn| store::forget_old(conn, &account, now_ms))?;
-        Ok(added)
+        Ok(())
     }
 
     async fn read_list(
