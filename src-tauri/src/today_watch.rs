@@ -120,6 +120,24 @@ impl TodayWatch {
         );
     }
 
+    /// A new budget from Settings: every reader starts again with it.
+    pub fn set_budget(&self, per_minute: u32, jobs: &JobManager) {
+        let again: Vec<(Reader, Client)> = lock(&self.running)
+            .values()
+            .filter(|r| r.reader.per_minute != per_minute)
+            .map(|r| {
+                let reader = Reader {
+                    per_minute,
+                    ..r.reader.clone()
+                };
+                (reader, r.client.clone())
+            })
+            .collect();
+        for (reader, client) in again {
+            self.ensure(reader, &client, jobs);
+        }
+    }
+
     /// "Refresh": the account's next cycle starts now.
     pub fn wake(&self, account_id: &str) {
         if let Some(running) = lock(&self.running).get(account_id) {
@@ -332,7 +350,49 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 #[cfg(test)]
 mod tests {
-    use super::{today_start, DAY_MS};
+    use super::*;
+    use crate::api::{ClientConfig, Credentials};
+    use crate::settings::Preferences;
+
+    /// A new budget from Settings reaches the running readers at once: each starts again with it
+    /// (a new task), and a reader already on that budget is left alone.
+    #[tokio::test]
+    async fn a_new_budget_starts_every_reader_again_with_it() {
+        let folder = tempfile::tempdir().expect("a folder");
+        let jobs = JobManager::open(folder.path().join("jobs.sqlite3")).expect("a database");
+        // Nobody listens there: the readers only wait and try again.
+        let client = Client::new(ClientConfig::new(
+            Credentials::new("id", "secret"),
+            "http://127.0.0.1:9/v3",
+            "http://127.0.0.1:9/v4",
+        ))
+        .expect("a client");
+        let watch = TodayWatch::new(Notifier::new(&Preferences::default()));
+        let reader = |id: &str| Reader {
+            account_id: id.into(),
+            account_name: id.into(),
+            per_minute: 60,
+        };
+        watch.ensure(reader("a"), &client, &jobs);
+        watch.ensure(reader("b"), &client, &jobs);
+        let task_of = |id: &str| lock(&watch.running)[id].task.id();
+        let before = (task_of("a"), task_of("b"));
+
+        watch.set_budget(60, &jobs);
+        assert_eq!(
+            (task_of("a"), task_of("b")),
+            before,
+            "the same budget restarts nothing"
+        );
+
+        watch.set_budget(120, &jobs);
+        for id in ["a", "b"] {
+            assert_eq!(lock(&watch.running)[id].reader.per_minute, 120);
+        }
+        assert_ne!(task_of("a"), before.0);
+        assert_ne!(task_of("b"), before.1);
+        assert!(!lock(&watch.running)["a"].task.is_finished());
+    }
 
     #[test]
     fn the_day_moves_on_by_itself_after_midnight() {

@@ -1,6 +1,6 @@
 //! Preferences: language, bulk speed, start screen, Today's budget, notifications and tray.
 
-use tauri::{AppHandle, Runtime, State};
+use tauri::{AppHandle, Manager, Runtime, State};
 
 use super::{change_settings, UiError};
 use crate::error_kind::ErrorKind;
@@ -11,6 +11,7 @@ use crate::settings::{
 };
 use crate::state::AppState;
 use crate::today::{MAX_PER_MINUTE, MIN_PER_MINUTE};
+use crate::today_watch::TodayWatch;
 
 #[tauri::command]
 pub async fn get_preferences(state: State<'_, AppState>) -> Result<Preferences, UiError> {
@@ -31,6 +32,9 @@ pub async fn set_preferences<R: Runtime>(
     })
     .await?;
     notifier.set_switches(&saved);
+    if let (Some(watch), Some(jobs)) = (app.try_state::<TodayWatch>(), state.jobs.as_ref()) {
+        watch.set_budget(saved.today_per_minute, jobs);
+    }
     Ok(saved)
 }
 
