@@ -4,6 +4,8 @@
 # in its real window (tests/installed_smoke.rs), removes the package and checks that the program
 # is gone and the user's data stayed. Prints each step's time and the sizes.
 # Needs root or sudo (apt-get), and what scripts/install-deps.sh --test installs.
+#   scripts/ci-installers.sh           builds the packages first
+#   scripts/ci-installers.sh --built   uses the packages scripts/package.sh already built
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
@@ -21,8 +23,10 @@ out_dir="$PWD/target/test-output"
 mkdir -p "$out_dir"
 export COUPON_DESK_TEST_OUTPUT="$out_dir"
 
-bash scripts/package.sh deb,rpm
-stage "release build, .deb and .rpm"
+if [[ "${1:-}" != "--built" ]]; then
+  bash scripts/package.sh deb,rpm
+  stage "release build, .deb and .rpm"
+fi
 
 deb=$(ls -t target/release/bundle/deb/*.deb | head -n1)
 rpm=$(ls -t target/release/bundle/rpm/*.rpm | head -n1)
