@@ -53,13 +53,14 @@ test -x /usr/bin/coupon-desk
 stage ".deb installed"
 
 echo "==> The installed app in its real window: practice mode, one coupon"
-cargo test --test installed_smoke --no-run
+smoke=$(bash scripts/test-binary.sh installed_smoke)
+export smoke
 home_out=$(mktemp)
 export COUPON_DESK_APP=/usr/bin/coupon-desk COUPON_DESK_SMOKE_HOME_OUT="$home_out" LANGUAGE=en LC_ALL=C.UTF-8
 inner='set -euo pipefail
 keyring_home=$(mktemp -d)
 echo coupon-desk-tests | XDG_DATA_HOME="$keyring_home" gnome-keyring-daemon --unlock --components=secrets >/dev/null
-cargo test --test installed_smoke -- --ignored --test-threads=1 2>&1 | tee "$COUPON_DESK_TEST_OUTPUT/installed_smoke.log"'
+"$smoke" --ignored --test-threads=1 2>&1 | tee "$COUPON_DESK_TEST_OUTPUT/installed_smoke.log"'
 dbus-run-session -- xvfb-run -a -s "-screen 0 1400x1000x24" bash -c "$inner"
 if ! grep -q 'test result: ok\. 1 passed' "$out_dir/installed_smoke.log"; then
   echo "FAILED: the smoke test of the installed app did not pass (see $out_dir/installed_smoke.log)" >&2

@@ -24,8 +24,9 @@ if [[ ! "$rust_minor" =~ ^[0-9]+$ ]] || (( rust_minor < 85 )); then
 fi
 
 if [[ "$(uname -s)" == "Linux" ]] && command -v apt-get >/dev/null 2>&1; then
-  # libayatana-appindicator3-1: the tray icon (without it the app runs without one).
-  packages=(build-essential pkg-config libwebkit2gtk-4.1-dev libayatana-appindicator3-1 dbus dbus-user-session xvfb xauth gnome-keyring)
+  # libayatana-appindicator3-1: the tray icon (without it the app runs without one); its -dev
+  # package: the Tauri bundler looks the library up with pkg-config and stops without it.
+  packages=(build-essential pkg-config libwebkit2gtk-4.1-dev libayatana-appindicator3-1 libayatana-appindicator3-dev dbus dbus-user-session xvfb xauth gnome-keyring)
   if (( want_test_tools )); then
     # poppler-utils and zbar-tools read the PDFs back (pdftoppm, pdftotext, zbarimg).
     packages+=(webkit2gtk-driver dbus-x11 imagemagick poppler-utils zbar-tools)

@@ -42,17 +42,14 @@ export E2E_SUITES
 # display for the app window.
 # The app follows the computer's language on first start: the end-to-end tests expect English.
 export LANGUAGE=en LC_ALL=C.UTF-8
+# A throwaway keyring: never the developer's own login keyring, and always unlockable. Its own
+# runtime folder, so two keyrings side by side never meet.
+keyring='export XDG_RUNTIME_DIR=$(mktemp -d); chmod 700 "$XDG_RUNTIME_DIR"
+echo coupon-desk-tests | XDG_DATA_HOME="$(mktemp -d)" gnome-keyring-daemon --unlock --components=secrets >/dev/null'
+export keyring
 inner=$(cat <<'INNER'
 set -euo pipefail
-stage() {
-  local now
-  now=$(date +%s)
-  echo "==> [$((now - stage_started)) s] $*"
-  stage_started=$now
-}
-# A throwaway keyring: never the developer's own login keyring, and always unlockable.
-keyring_home=$(mktemp -d)
-echo coupon-desk-tests | XDG_DATA_HOME="$keyring_home" gnome-keyring-daemon --unlock --components=secrets >/dev/null
+eval "$keyring"
 echo "==> Unit, integration, command and keychain tests"
 if cargo nextest --version >/dev/null 2>&1; then
   # Each test in its own process, four at a time: most of them wait on a sandbox's replies, a
@@ -62,16 +59,38 @@ if cargo nextest --version >/dev/null 2>&1; then
 else
   cargo test --workspace --all-targets 2>&1 | tee "$COUPON_DESK_TEST_OUTPUT/cargo-test.log"
 fi
-stage "unit, integration, command and keychain tests done"
-for suite in $E2E_SUITES; do
-  echo "==> End-to-end tests in the real app window: tests/$suite.rs"
-  cargo test --test "$suite" -- --ignored --test-threads=1 2>&1 | tee "$COUPON_DESK_TEST_OUTPUT/$suite.log"
-  stage "tests/$suite.rs done"
-done
 INNER
 )
 dbus-run-session -- xvfb-run -a -s "-screen 0 1400x1000x24" bash -c "$inner"
-stage_started=$(date +%s)
+stage "unit, integration, command and keychain tests done"
+
+# The end-to-end suites in two lanes side by side, each with its own D-Bus session, keyring and
+# virtual display: a window test mostly waits (on the window, the sandbox, Today's first reading),
+# so two cores carry two of them. The largest suite has a lane of its own. Each suite's output is
+# printed whole when it ends.
+largest=$(for suite in $E2E_SUITES; do echo "$(grep -c '#\[ignore = "end-to-end' "tests/$suite.rs") $suite"; done | sort -rn | head -n1 | cut -d' ' -f2)
+rest=$(for suite in $E2E_SUITES; do [[ "$suite" == "$largest" ]] || echo "$suite"; done | tr '\n' ' ')
+lane=$(cat <<'LANE'
+set -uo pipefail
+eval "$keyring"
+for suite in $LANE_SUITES; do
+  started=$(date +%s)
+  program=$(bash scripts/test-binary.sh "$suite")
+  "$program" --ignored --test-threads=1 >"$COUPON_DESK_TEST_OUTPUT/$suite.log" 2>&1
+  echo "==> End-to-end tests in the real app window: tests/$suite.rs"
+  cat "$COUPON_DESK_TEST_OUTPUT/$suite.log"
+  echo "==> [$(( $(date +%s) - started )) s] tests/$suite.rs done"
+done
+LANE
+)
+echo "==> End-to-end tests in the real app window, two lanes: $largest | $rest"
+LANE_SUITES="$largest" dbus-run-session -- xvfb-run -a -n 99 -s "-screen 0 1400x1000x24" bash -c "$lane" &
+first_lane=$!
+LANE_SUITES="$rest" dbus-run-session -- xvfb-run -a -n 150 -s "-screen 0 1400x1000x24" bash -c "$lane" &
+second_lane=$!
+wait "$first_lane" || true
+wait "$second_lane" || true
+stage "end-to-end tests done"
 
 # The end-to-end tests are #[ignore]d for plain `cargo test`; make sure every one of them ran here.
 e2e_total=0

@@ -8,6 +8,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use fantoccini::{elements::Element, Client, ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::json;
 
 pub const TIMEOUT: Duration = Duration::from_secs(20);
@@ -155,11 +156,7 @@ impl Desk {
             json!({ "application": std::env::var("COUPON_DESK_APP")
                 .unwrap_or_else(|_| env!("CARGO_BIN_EXE_coupon-desk").to_owned()) }),
         );
-        // rustls has two providers in the test build (ring for the app, aws-lc for fantoccini's
-        // defaults) and then picks none by itself.
-        coupon_desk::api::tls::install_provider();
-        let client = ClientBuilder::rustls()
-            .expect("tls")
+        let client = ClientBuilder::new(HttpConnector::new())
             .capabilities(caps)
             .connect(&format!("http://{addr}"))
             .await
