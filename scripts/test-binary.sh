@@ -8,10 +8,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
 name=${1:?usage: scripts/test-binary.sh NAME (a file tests/NAME.rs)}
-built=$(cargo test --no-run --workspace --all-targets 2>&1) || { echo "$built" >&2; exit 1; }
+built=$(CARGO_TERM_COLOR=never cargo test --no-run --workspace --all-targets 2>&1) || { echo "$built" >&2; exit 1; }
 binary=$(sed -nE "s#^ *Executable tests/${name}\\.rs \\((.*)\\)\$#\\1#p" <<<"$built" | head -n1)
 if [[ -z "$binary" ]]; then
   echo "no test program for tests/$name.rs" >&2
   exit 1
 fi
-echo "$PWD/$binary"
+# Relative to here, unless CARGO_TARGET_DIR put it elsewhere.
+[[ "$binary" == /* ]] || binary="$PWD/$binary"
+echo "$binary"

@@ -70,12 +70,18 @@ stage "unit, integration, command and keychain tests done"
 # printed whole when it ends.
 largest=$(for suite in $E2E_SUITES; do echo "$(grep -c '#\[ignore = "end-to-end' "tests/$suite.rs") $suite"; done | sort -rn | head -n1 | cut -d' ' -f2)
 rest=$(for suite in $E2E_SUITES; do [[ "$suite" == "$largest" ]] || echo "$suite"; done | tr '\n' ' ')
+# Each suite's program, found once before the lanes start (nothing is compiled: the build above
+# made them), and no log of an earlier run left to be mistaken for this one's.
+for suite in $E2E_SUITES; do
+  rm -f "$out_dir/$suite.log"
+  echo "$suite $(bash scripts/test-binary.sh "$suite")"
+done >"$out_dir/e2e-programs.txt"
 lane=$(cat <<'LANE'
 set -uo pipefail
 eval "$keyring"
 for suite in $LANE_SUITES; do
   started=$(date +%s)
-  program=$(bash scripts/test-binary.sh "$suite")
+  program=$(sed -n "s/^$suite //p" "$COUPON_DESK_TEST_OUTPUT/e2e-programs.txt")
   "$program" --ignored --test-threads=1 >"$COUPON_DESK_TEST_OUTPUT/$suite.log" 2>&1
   echo "==> End-to-end tests in the real app window: tests/$suite.rs"
   cat "$COUPON_DESK_TEST_OUTPUT/$suite.log"

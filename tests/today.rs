@@ -14,7 +14,7 @@ use coupon_desk::jobs::JobManager;
 use coupon_desk::notices::{DeskEvent, Desktop, Notice, NoticeKind, Notifier};
 use coupon_desk::sandbox::{Fault, Sandbox, SandboxConfig};
 use coupon_desk::settings::Preferences;
-use coupon_desk::today::{store, EventKind, PollBudget, TodayPoller};
+use coupon_desk::today::{store, EventKind, PollBudget, TodayPoller, UsesUnderWay};
 use coupon_desk::today_watch::{Reader, TodayWatch};
 
 struct Setup {
@@ -249,13 +249,14 @@ impl Desktop for Recorded {
 
 /// The app's reader (`today_watch`) with its notices: a coupon used at another desk after the
 /// reader started is told once, with its code; one used before the start (caught up on) and one
-/// this desk used (its history says so) are not.
+/// this desk used (its history says so) or is marking at the counter (no answer yet) are not.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_reader_tells_a_use_from_another_desk_once_and_not_the_desks_own_or_older_ones() {
     let s = setup(SandboxConfig::default()).await;
     let ctl = s.sandbox.control();
-    let mut codes = ctl.other_desk_makes_links(CAMPAIGN, 3);
-    let (older, ours, elsewhere) = (
+    let mut codes = ctl.other_desk_makes_links(CAMPAIGN, 4);
+    let (older, ours, at_the_counter, elsewhere) = (
+        codes.pop().expect("a link"),
         codes.pop().expect("a link"),
         codes.pop().expect("a link"),
         codes.pop().expect("a link"),
@@ -267,7 +268,8 @@ async fn the_reader_tells_a_use_from_another_desk_once_and_not_the_desks_own_or_
     let desktop = Arc::new(Recorded::default());
     let notifier = Notifier::new(&Preferences::default());
     notifier.attach(desktop.clone());
-    let watch = TodayWatch::new(notifier);
+    let under_way = UsesUnderWay::default();
+    let watch = TodayWatch::new(notifier, under_way.clone());
     let reader = Reader {
         account_id: "acc_today".into(),
         account_name: "Corner shop".into(),
@@ -281,7 +283,10 @@ async fn the_reader_tells_a_use_from_another_desk_once_and_not_the_desks_own_or_
         "catching up is not news"
     );
 
-    // This desk marks one used (its history line), another desk the other.
+    // This desk marks one used (its history line) and is marking another (its answer not in yet,
+    // so no history line), another desk the third.
+    let _held = under_way.hold("acc_today", &at_the_counter);
+    assert!(ctl.other_desk_validates(&at_the_counter));
     s.jobs
         .record_history(&NewEntry {
             account_id: "acc_today",
@@ -308,6 +313,14 @@ async fn the_reader_tells_a_use_from_another_desk_once_and_not_the_desks_own_or_
     assert_eq!(shown[0].open.code.as_deref(), Some(elsewhere.as_str()));
     assert_eq!(shown[0].open.account.as_deref(), Some("acc_today"));
     assert!(shown[0].body.contains(&elsewhere), "{:?}", shown[0]);
+    // One coupon told, not "2 coupons": the one at the counter is this desk's.
+    assert!(
+        shown[0]
+            .title
+            .ends_with(&coupon_desk::i18n::t("notice.usedElsewhere.title")),
+        "{:?}",
+        shown[0]
+    );
 }
 
 async fn wait_until(done: impl Fn() -> bool, what: &str) {

@@ -105,9 +105,10 @@ pub fn manage_state<R: Runtime>(app: &tauri::AppHandle<R>, options: &AppOptions)
     if let Some(jobs) = &state.jobs {
         jobs.on_end(Arc::new(notifier.clone()));
     }
+    let watch = today_watch::TodayWatch::new(notifier.clone(), state.uses_under_way.clone());
     app.manage(state);
     app.manage(desktop);
-    app.manage(today_watch::TodayWatch::new(notifier.clone()));
+    app.manage(watch);
     app.manage(notifier);
 }
 

@@ -27,6 +27,8 @@ pub struct AppState {
     pub print_stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
     /// The PDFs saved in this session: the only files "Open to print" may open.
     pub saved_pdfs: StdMutex<std::collections::HashSet<PathBuf>>,
+    /// Coupons the counter is marking as used right now (Today's reader asks).
+    pub uses_under_way: crate::today::UsesUnderWay,
     clients: StdMutex<HashMap<String, CachedClient>>,
     /// Bumped whenever a secret is saved: a client built from an older secret is never reused.
     secret_generation: AtomicU64,
@@ -73,6 +75,7 @@ impl AppState {
             updates: crate::updates::UpdateState::default(),
             print_stop: Default::default(),
             saved_pdfs: Default::default(),
+            uses_under_way: Default::default(),
             clients: StdMutex::new(HashMap::new()),
             secret_generation: AtomicU64::new(0),
         }

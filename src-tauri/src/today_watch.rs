@@ -20,7 +20,7 @@ use crate::notices::{Notifier, Reading};
 use crate::today::news::used_elsewhere;
 use crate::today::poller::READ_ORDER;
 use crate::today::store::{self, EventKind, TodayEvent};
-use crate::today::{ClaimsWatch, PollBudget, PollError, TodayPoller};
+use crate::today::{ClaimsWatch, PollBudget, PollError, TodayPoller, UsesUnderWay};
 
 /// Between two cycles when all is well.
 pub const INTERVAL: Duration = Duration::from_secs(20);
@@ -63,13 +63,16 @@ pub struct TodayWatch {
     /// The start of the window's day (its local midnight, ms since 1970): what "today" means for
     /// the tray's count and the claims number.
     day_start_ms: Arc<AtomicI64>,
+    /// The counter's uses not yet in the history: this desk's, not another's.
+    under_way: UsesUnderWay,
 }
 
 impl TodayWatch {
-    pub fn new(notifier: Notifier) -> TodayWatch {
+    pub fn new(notifier: Notifier, under_way: UsesUnderWay) -> TodayWatch {
         TodayWatch {
             running: Mutex::new(HashMap::new()),
             notifier,
+            under_way,
             day_start_ms: Arc::new(AtomicI64::new(now_ms() - DAY_MS)),
         }
     }
@@ -107,6 +110,7 @@ impl TodayWatch {
             status: status.clone(),
             wake: wake.clone(),
             news_since_ms: None,
+            under_way: self.under_way.clone(),
         }));
         running.insert(
             reader.account_id.clone(),
@@ -138,6 +142,10 @@ impl TodayWatch {
         }
     }
 
+    pub fn is_running(&self, account_id: &str) -> bool {
+        lock(&self.running).contains_key(account_id)
+    }
+
     /// "Refresh": the account's next cycle starts now.
     pub fn wake(&self, account_id: &str) {
         if let Some(running) = lock(&self.running).get(account_id) {
@@ -154,7 +162,9 @@ impl TodayWatch {
 
     /// The account was removed: its reader stops, its line leaves the tray.
     pub fn stop(&self, account_id: &str) {
-        if let Some(old) = lock(&self.running).remove(account_id) {
+        // The lock is let go before the tray is told (that waits on the main thread).
+        let old = lock(&self.running).remove(account_id);
+        if let Some(old) = old {
             old.task.abort();
             if let Some(desktop) = self.notifier.desktop() {
                 desktop.used_today(account_id, &old.reader.account_name, None);
@@ -222,6 +232,7 @@ struct Cycle {
     /// Uses from this moment on (by the server's clock) are news; what the reader catches up on
     /// after a start is not. Set by the first answer.
     news_since_ms: Option<i64>,
+    under_way: UsesUnderWay,
 }
 
 async fn watch(mut cycle: Cycle) {
@@ -300,11 +311,12 @@ async fn tell(cycle: &Cycle, new: &[TodayEvent], claims: Option<&mut ClaimsWatch
         .cloned()
         .collect();
     let jobs = cycle.jobs.clone();
+    let under_way = cycle.under_way.clone();
     let read = tokio::task::spawn_blocking(move || {
         jobs.with_database(move |conn| {
             Ok((
                 store::counts(conn, &account_id, day_start, day_start + DAY_MS)?,
-                used_elsewhere(conn, &account_id, &uses)?,
+                used_elsewhere(conn, &account_id, &uses, &under_way)?,
             ))
         })
     })
@@ -367,7 +379,10 @@ mod tests {
             "http://127.0.0.1:9/v4",
         ))
         .expect("a client");
-        let watch = TodayWatch::new(Notifier::new(&Preferences::default()));
+        let watch = TodayWatch::new(
+            Notifier::new(&Preferences::default()),
+            UsesUnderWay::default(),
+        );
         let reader = |id: &str| Reader {
             account_id: id.into(),
             account_name: id.into(),

@@ -12,6 +12,7 @@ use crate::history;
 use crate::i18n::tf;
 use crate::settings::{AccountKind, Preferences};
 use crate::state::AppState;
+use crate::today_watch::{Reader, TodayWatch};
 use crate::words::Worded;
 
 #[derive(Debug, Serialize)]
@@ -163,7 +164,7 @@ pub async fn update_account<R: Runtime>(
         state.secret_changed();
     }
     // The cached client is keyed by the record it was built from: changed URLs retire it.
-    change_settings(&app, &state, |s| {
+    let view = change_settings(&app, &state, |s| {
         let slot = s
             .accounts
             .iter_mut()
@@ -172,7 +173,26 @@ pub async fn update_account<R: Runtime>(
         *slot = updated.clone();
         Ok(accounts::view(&updated, s))
     })
-    .await
+    .await?;
+    // Today's reader of this account reads on with the new secret, address and name.
+    if let (Some(watch), Some(jobs)) = (app.try_state::<TodayWatch>(), state.jobs.as_ref()) {
+        if watch.is_running(&id) {
+            let per_minute = state.settings.lock().await.preferences.today_per_minute;
+            match state.client_for(&updated).await {
+                Ok(client) => watch.ensure(
+                    Reader {
+                        account_id: id.clone(),
+                        account_name: updated.name.clone(),
+                        per_minute,
+                    },
+                    &client,
+                    jobs,
+                ),
+                Err(_) => watch.stop(&id),
+            }
+        }
+    }
+    Ok(view)
 }
 
 /// Removes the account, then its keychain entry. The next account (if any) becomes active.
@@ -199,7 +219,7 @@ pub async fn remove_account<R: Runtime>(
     })
     .await?;
     state.forget_client(&id);
-    if let Some(watch) = app.try_state::<crate::today_watch::TodayWatch>() {
+    if let Some(watch) = app.try_state::<TodayWatch>() {
         watch.stop(&id);
     }
     if record.kind == AccountKind::Coupontools {

@@ -198,6 +198,9 @@ async fn change(
     })?;
     let account = active_account(state).await?;
     let client = state.client_for(&account).await?;
+    // Until its history line is written, Today's reader must know this use is the desk's own.
+    let _held = (action == "redeem_validate")
+        .then(|| state.uses_under_way.hold(&account.id, &code.to_string()));
     // The coupon right before the write: what a lost reply is settled against.
     let before = client.sessions().get(&code).await.ok();
     let left_ms = crate::jobs::journal::now_ms();

@@ -8,6 +8,6 @@ pub mod poller;
 pub mod store;
 
 pub use budget::{PollBudget, DEFAULT_PER_MINUTE, MAX_PER_MINUTE, MIN_PER_MINUTE};
-pub use news::{ClaimsReached, ClaimsWatch};
+pub use news::{ClaimsReached, ClaimsWatch, UseHeld, UsesUnderWay};
 pub use poller::{PollError, TodayPoller};
 pub use store::{CampaignCounts, EventKind, TodayEvent};

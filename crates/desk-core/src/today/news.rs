@@ -3,6 +3,7 @@
 //! claims today crossed the number the user set.
 
 use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
 
 use rusqlite::{params, Connection, OptionalExtension};
 
@@ -15,13 +16,53 @@ const OWN_USE: &str = "redeem_validate";
 /// the use the reader just saw.
 const OWN_USE_JOB: &str = "redeem_many";
 
+/// The coupons this desk's counter is marking as used right now, by account. Their history line is
+/// written once the answer (or, after a lost one, the settling read) is in; a reader may see the
+/// use before that, and must not take it for another desk's.
+#[derive(Clone, Debug, Default)]
+pub struct UsesUnderWay(Arc<Mutex<HashSet<(String, String)>>>);
+
+/// Held while one coupon is being marked as used; dropping it ends the hold.
+#[must_use = "the hold ends when this is dropped"]
+pub struct UseHeld {
+    uses: UsesUnderWay,
+    key: (String, String),
+}
+
+impl UsesUnderWay {
+    pub fn hold(&self, account_id: &str, code: &str) -> UseHeld {
+        let key = (account_id.to_owned(), code.to_owned());
+        self.set().insert(key.clone());
+        UseHeld {
+            uses: self.clone(),
+            key,
+        }
+    }
+
+    pub fn holds(&self, account_id: &str, code: &str) -> bool {
+        self.set()
+            .contains(&(account_id.to_owned(), code.to_owned()))
+    }
+
+    fn set(&self) -> std::sync::MutexGuard<'_, HashSet<(String, String)>> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl Drop for UseHeld {
+    fn drop(&mut self) {
+        self.uses.set().remove(&self.key);
+    }
+}
+
 /// The validations among `new` that this desk did not make, oldest first. A use is this desk's
-/// when its history holds the code as used (or maybe used), or a "Mark many as used" job of the
-/// account holds it in a row that did not fail.
+/// when its history holds the code as used (or maybe used), a "Mark many as used" job of the
+/// account holds it in a row that did not fail, or the counter is marking it right now.
 pub fn used_elsewhere(
     conn: &Connection,
     account_id: &str,
     new: &[TodayEvent],
+    under_way: &UsesUnderWay,
 ) -> rusqlite::Result<Vec<TodayEvent>> {
     let mut in_history = conn.prepare_cached(
         "SELECT 1 FROM history WHERE account_id = ?1 AND action = ?2 AND target = ?3
@@ -34,10 +75,11 @@ pub fn used_elsewhere(
     )?;
     let mut elsewhere = Vec::new();
     for event in new.iter().filter(|e| e.kind == EventKind::Used) {
-        let ours = in_history
-            .query_row(params![account_id, OWN_USE, event.code], |_| Ok(()))
-            .optional()?
-            .is_some()
+        let ours = under_way.holds(account_id, &event.code)
+            || in_history
+                .query_row(params![account_id, OWN_USE, event.code], |_| Ok(()))
+                .optional()?
+                .is_some()
             || in_a_job
                 .query_row(params![account_id, OWN_USE_JOB, event.code], |_| Ok(()))
                 .optional()?
@@ -49,6 +91,9 @@ pub fn used_elsewhere(
     elsewhere.sort_by_key(|e| e.at_ms);
     Ok(elsewhere)
 }
+
+/// The shortest day there is: the one that loses an hour to summer time.
+const NEW_DAY_MS: i64 = 23 * 3_600_000;
 
 /// A campaign whose claims today reached the user's number.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -82,13 +127,15 @@ impl ClaimsWatch {
         }
         let above = counts.iter().filter(|c| c.claimed >= threshold);
         let fresh_look = match self.watching {
-            Some((day, number)) if number == threshold => {
-                // A new day starts from nothing: whatever is above by now is news.
-                if day != day_start_ms {
-                    self.told.clear();
-                }
+            // A new day (a midnight passed; 23 hours on a day-saving change) starts from nothing:
+            // whatever is above by now is news.
+            Some((day, number)) if number == threshold && day_start_ms - day >= NEW_DAY_MS => {
+                self.told.clear();
                 false
             }
+            // The same day, or what "today" means told anew (the window's own midnight replacing
+            // the guess made at the start): what is above already is not news.
+            Some((day, number)) if number == threshold => day != day_start_ms,
             _ => true,
         };
         self.watching = Some((day_start_ms, threshold));
@@ -197,15 +244,27 @@ mod tests {
                 ..used("CLAIMED", 0)
             },
         ];
-        let elsewhere: Vec<String> = used_elsewhere(&conn, "acc", &new)
-            .expect("read")
-            .into_iter()
-            .map(|e| e.code)
-            .collect();
+        let under_way = UsesUnderWay::default();
+        let elsewhere = |new: &[TodayEvent]| -> Vec<String> {
+            used_elsewhere(&conn, "acc", new, &under_way)
+                .expect("read")
+                .into_iter()
+                .map(|e| e.code)
+                .collect()
+        };
         assert_eq!(
-            elsewhere,
+            elsewhere(&new),
             ["REFUSED", "OTHERACC", "VOIDED", "JOBFAILED", "EMAILJOB"]
         );
+        // The counter marking a coupon right now, its history line not yet written: ours while
+        // held (for its account only), and no longer once the hold ends.
+        let soon = [used("ATTHECOUNTER", 9)];
+        let held = under_way.hold("acc", "ATTHECOUNTER");
+        let other_account = under_way.hold("other", "OTHERACC");
+        assert!(elsewhere(&soon).is_empty());
+        assert_eq!(elsewhere(&[used("OTHERACC", 4)]), ["OTHERACC"]);
+        drop((held, other_account));
+        assert_eq!(elsewhere(&soon), ["ATTHECOUNTER"]);
     }
 
     #[test]
@@ -236,6 +295,23 @@ mod tests {
         assert_eq!(
             watch.crossed(next_day, 5, &counts(&[("cam_b", 6)])).len(),
             1
+        );
+        // What "today" means told anew within the day (the window's midnight replacing the
+        // guess made at the start): what is above already is not news.
+        let guessed = next_day + 3_600_000;
+        assert!(watch
+            .crossed(guessed, 5, &counts(&[("cam_b", 6), ("cam_d", 1)]))
+            .is_empty());
+        let told_midnight = guessed + 5 * 3_600_000;
+        assert!(watch
+            .crossed(told_midnight, 5, &counts(&[("cam_b", 7), ("cam_d", 9)]))
+            .is_empty());
+        assert_eq!(
+            watch.crossed(told_midnight, 5, &counts(&[("cam_e", 5)])),
+            [ClaimsReached {
+                campaign: "cam_e".into(),
+                claimed: 5
+            }]
         );
         // 0 switches it off.
         assert!(watch
