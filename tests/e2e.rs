@@ -1070,6 +1070,11 @@ async fn practice_mode_teaches_five_first_steps_that_tick_themselves_off() {
     desk.click("#first-steps-list button[data-step='usage']")
         .await;
     choose(&desk, "#campaigns-campaign", "cam_104250").await;
+    // As a user would: the campaign shown, then its usage asked for.
+    desk.wait_text("#campaigns-url", "the campaign's link", |t| {
+        t.starts_with("https://")
+    })
+    .await;
     desk.click("#campaigns-load").await;
     desk.wait_text_for(
         "#campaigns-count-sessions",

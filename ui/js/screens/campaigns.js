@@ -141,6 +141,10 @@ async function refreshCampaigns() {
   clearError($('#campaigns-error'));
   showLoadingCampaigns(select);
   select.disabled = true;
+  // Not while the list is read again: its end shows the chosen campaign afresh and would drop
+  // the usage being read.
+  const load = $('#campaigns-load');
+  load.disabled = true;
   try {
     await loadChoices();
     campaigns = filtering() ? await api.listCampaignsFiltered(filters()) : unfiltered;
@@ -155,6 +159,7 @@ async function refreshCampaigns() {
     else showError($('#campaigns-error'), err, { retry: refreshCampaigns });
   } finally {
     select.disabled = false;
+    if (!load.dataset.busy) load.disabled = false;
   }
 }
 
