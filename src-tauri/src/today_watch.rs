@@ -142,6 +142,25 @@ impl TodayWatch {
         }
     }
 
+    /// Starts the reader of `account` at the budget in Settings, or restarts it when its
+    /// client (secret, address), name or budget changed since.
+    pub async fn ensure_for(
+        &self,
+        state: &crate::state::AppState,
+        account: &crate::settings::AccountRecord,
+        jobs: &JobManager,
+    ) -> Result<(), crate::state::ClientError> {
+        let per_minute = state.settings.lock().await.preferences.today_per_minute;
+        let client = state.client_for(account).await?;
+        let reader = Reader {
+            account_id: account.id.clone(),
+            account_name: account.name.clone(),
+            per_minute,
+        };
+        self.ensure(reader, &client, jobs);
+        Ok(())
+    }
+
     pub fn is_running(&self, account_id: &str) -> bool {
         lock(&self.running).contains_key(account_id)
     }
@@ -188,25 +207,10 @@ pub fn start_every_account<R: tauri::Runtime>(app: &tauri::AppHandle<R>) {
         let Some(jobs) = state.jobs.clone() else {
             return;
         };
-        let (accounts, per_minute) = {
-            let settings = state.settings.lock().await;
-            (
-                settings.accounts.clone(),
-                settings.preferences.today_per_minute,
-            )
-        };
+        let accounts = state.settings.lock().await.accounts.clone();
         for account in accounts {
-            match state.client_for(&account).await {
-                Ok(client) => watch.ensure(
-                    Reader {
-                        account_id: account.id.clone(),
-                        account_name: account.name.clone(),
-                        per_minute,
-                    },
-                    &client,
-                    &jobs,
-                ),
-                Err(e) => log::info!("today: no reader for {} at start: {e}", account.id),
+            if let Err(e) = watch.ensure_for(&state, &account, &jobs).await {
+                log::info!("today: no reader for {} at start: {e}", account.id);
             }
         }
     });

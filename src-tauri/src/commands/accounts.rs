@@ -12,7 +12,7 @@ use crate::history;
 use crate::i18n::tf;
 use crate::settings::{AccountKind, Preferences};
 use crate::state::AppState;
-use crate::today_watch::{Reader, TodayWatch};
+use crate::today_watch::TodayWatch;
 use crate::words::Worded;
 
 #[derive(Debug, Serialize)]
@@ -176,20 +176,8 @@ pub async fn update_account<R: Runtime>(
     .await?;
     // Today's reader of this account reads on with the new secret, address and name.
     if let (Some(watch), Some(jobs)) = (app.try_state::<TodayWatch>(), state.jobs.as_ref()) {
-        if watch.is_running(&id) {
-            let per_minute = state.settings.lock().await.preferences.today_per_minute;
-            match state.client_for(&updated).await {
-                Ok(client) => watch.ensure(
-                    Reader {
-                        account_id: id.clone(),
-                        account_name: updated.name.clone(),
-                        per_minute,
-                    },
-                    &client,
-                    jobs,
-                ),
-                Err(_) => watch.stop(&id),
-            }
+        if watch.is_running(&id) && watch.ensure_for(&state, &updated, jobs).await.is_err() {
+            watch.stop(&id);
         }
     }
     Ok(view)

@@ -12,7 +12,7 @@ use crate::i18n::t;
 use crate::jobs::now_ms;
 use crate::state::AppState;
 use crate::today::store::{self, CampaignCounts};
-use crate::today_watch::{Reader, TodayWatch};
+use crate::today_watch::TodayWatch;
 
 /// The newest events the feed shows.
 const FEED: usize = 50;
@@ -66,16 +66,9 @@ pub async fn today(
         return Err(UiError::from_key(ErrorKind::Validation, "cmd.today.badDay"));
     }
     let account = active_account(&state).await?;
-    let client = state.client_for(&account).await?;
     let jobs = manager(&state)?.clone();
-    let per_minute = state.settings.lock().await.preferences.today_per_minute;
-    let reader = Reader {
-        account_id: account.id.clone(),
-        account_name: account.name.clone(),
-        per_minute,
-    };
     watch.set_day_start(day_start_ms);
-    watch.ensure(reader, &client, &jobs);
+    watch.ensure_for(&state, &account, &jobs).await?;
     let status = watch.status(&account.id);
     let id = account.id.clone();
     let (counts, hourly, feed) = jobs
