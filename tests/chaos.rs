@@ -33,8 +33,9 @@ use coupon_desk::api::{
     PaymentStatus, PaymentUpdate, SingleUseStatus,
 };
 use coupon_desk::jobs::{
-    CreateLinksSpec, EmailJobSpec, EmailList, ImportSpec, JobId, JobManager, JobProgress, JobRow,
-    JobState, NoProgress, PaymentInput, PaymentJobSpec, RedeemInput, RemoveInput, RowStatus,
+    CreateLinksSpec, EmailJobSpec, EmailList, ImportRow, ImportSpec, JobId, JobManager,
+    JobProgress, JobRow, JobState, NoProgress, PaymentInput, PaymentJobSpec, RedeemInput,
+    RemoveInput, RowStatus,
 };
 use coupon_desk::sandbox::{
     Fault, Sandbox, SandboxConfig, SandboxControl, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET,
@@ -506,11 +507,7 @@ async fn member_import() {
         let emails: Vec<String> = (0..count)
             .map(|i| format!("m{seed}x{i}@example.com"))
             .collect();
-        let rows: Vec<(
-            usize,
-            MemberFields,
-            Option<(RowStatus, coupon_desk::api::words::Words)>,
-        )> = emails
+        let rows: Vec<ImportRow> = emails
             .iter()
             .enumerate()
             .map(|(i, e)| {

@@ -298,10 +298,13 @@ pub(crate) fn read_string(chars: &[char]) -> Option<(String, usize)> {
     None
 }
 
+/// A dictionary's key and its text.
+pub(crate) type Entry = (String, String);
+
 /// The `'key': 'value',` / `"key": "value",` lines of a dictionary (one entry per line, so no
 /// JavaScript engine is needed), in file order; a line that starts like an entry but cannot be
 /// read is an `Err((line number, why))` so the dictionary test can point at it.
-pub(crate) fn parse_entries(source: &str) -> Vec<Result<(String, String), (usize, &'static str)>> {
+pub(crate) fn parse_entries(source: &str) -> Vec<Result<Entry, (usize, &'static str)>> {
     source
         .lines()
         .enumerate()

@@ -2316,7 +2316,7 @@ mod counter {
             .unwrap();
         let pushes = sb.control().pushes_to_sessions();
         assert_eq!(pushes.len(), 2);
-        assert_eq!(pushes[0].sessions, [code.clone()]);
+        assert_eq!(pushes[0].sessions, std::slice::from_ref(&code));
         assert_eq!(pushes[0].message, "Your coffee is waiting");
         assert_eq!((pushes[1].via, pushes[1].sessions.len()), ("all", reached));
         assert!(reached > 0);

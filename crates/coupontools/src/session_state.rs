@@ -40,12 +40,14 @@ mod tests {
     /// Every combination the reference shows, and the flag absent.
     #[test]
     fn flags_first_then_dates_and_a_later_undo_wins() {
-        let cases: &[(
+        /// The void flag, the void date, the undo date, and whether the session is void.
+        type Case = (
             Option<bool>,
             Option<OffsetDateTime>,
             Option<OffsetDateTime>,
             bool,
-        )] = &[
+        );
+        let cases: &[Case] = &[
             // The help article after Void then Undo void: flag "0", both dates set.
             (Some(false), Some(VOID), Some(LATER), false),
             // Voided: flag "1", a void date, no undo.

@@ -134,6 +134,8 @@ fn flags(
 /// What became of one code of a `couponsession/updatemultiple`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "result", rename_all = "camelCase")]
+// One per code of a call, read once and serialised to the window: a box would buy nothing.
+#[allow(clippy::large_enum_variant)]
 pub enum SessionUpdateOutcome {
     /// Changed; the session as it is now.
     Updated { session: SessionData },

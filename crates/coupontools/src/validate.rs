@@ -307,7 +307,7 @@ fn pasted_code(text: &str) -> Result<PastedCode, FieldProblem> {
         .split(['?', '#'])
         .next()
         .unwrap_or("")
-        .trim_end_matches(|c: char| c == ',' || c == '/');
+        .trim_end_matches([',', '/']);
     let is_link = without_extras.contains('/');
     let segment = without_extras
         .rsplit('/')

@@ -354,8 +354,8 @@ fn report(work: Work, limit: Limit, results: &[(Setting, Outcome)]) -> bool {
     println!();
     println!("{:?} — {}:", work, limit.name());
     println!(
-        "  {:<10} {:>9} {:>9} {:>9} {:>8} {:>7}  {}",
-        "setting", "wall (s)", unit, "requests", "429 %", "failed", ""
+        "  {:<10} {:>9} {:>9} {:>9} {:>8} {:>7}",
+        "setting", "wall (s)", unit, "requests", "429 %", "failed"
     );
     for (setting, o) in results {
         println!(

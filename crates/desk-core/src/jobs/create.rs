@@ -127,6 +127,10 @@ impl JobManager {
     }
 }
 
+/// A row of an import: its number in the file, the member, and the problem already found in
+/// the file (such a row is stored as done, never sent).
+pub type ImportRow = (usize, MemberFields, Option<(RowStatus, Words)>);
+
 impl JobManager {
     /// Stores an import of `rows` (row number, member, problem already found in the file).
     pub fn create_import_job(
@@ -134,7 +138,7 @@ impl JobManager {
         account_id: &str,
         account_name: &str,
         spec: &ImportSpec,
-        rows: Vec<(usize, MemberFields, Option<(RowStatus, Words)>)>,
+        rows: Vec<ImportRow>,
     ) -> Result<JobId, JobError> {
         if rows.iter().all(|(_, _, problem)| problem.is_some()) {
             return Err(JobError::NothingToSend);

@@ -18,6 +18,7 @@ pub mod status;
 mod worker;
 pub use worker::grace;
 
+pub use create::ImportRow;
 pub use email_list::{
     template_csv, template_header, ColumnMapping, EmailList, EmailListRow, RowProblem,
 };

@@ -290,7 +290,7 @@ mod tests {
         );
         let input = row(Some("ann@shop.test"), None);
         assert_eq!(
-            judge_member(&input, SENT, &[before.clone()]),
+            judge_member(&input, SENT, std::slice::from_ref(&before)),
             Reconciled::NotThere
         );
         match judge_member(&input, SENT, &[before.clone(), after.clone()]) {
