@@ -972,3 +972,27 @@ fn chaos_single_writes() {
         }
     }
 }
+
+#[test]
+fn the_windows_midnight_is_taken_when_it_changes_and_a_wrong_one_refused() {
+    use coupon_desk::today_watch::TodayWatch;
+    let t = TestApp::new("midnight");
+    let now = coupon_desk::jobs::now_ms();
+    let watch = t.app.state::<TodayWatch>();
+    // The day after a spring clock change started 23 hours before the next midnight: told as
+    // it is, not as the last midnight plus 24 hours.
+    let midnight = now - 23 * 3_600_000 + 60_000;
+    t.ok("tell_midnight", json!({ "dayStartMs": midnight }));
+    assert_eq!(watch.day_start(), midnight);
+    // A midnight still to come, or more than a day and an hour ago, is a wrong clock: refused
+    // in words, and the day kept.
+    for wrong in [now + 60_000, now - 26 * 3_600_000] {
+        let e = t.err("tell_midnight", json!({ "dayStartMs": wrong }));
+        assert_eq!(e["kind"], "validation", "{e}");
+        assert!(
+            e["message"].as_str().is_some_and(|m| m.contains("clock")),
+            "{e}"
+        );
+        assert_eq!(watch.day_start(), midnight);
+    }
+}

@@ -77,9 +77,15 @@ impl TodayWatch {
         }
     }
 
-    /// The window's midnight (its local day's start), told at its start and by Today.
+    /// The window's midnight (its local day's start), told at its start, by Today and whenever
+    /// it changes (`tell_midnight`).
     pub fn set_day_start(&self, day_start_ms: i64) {
         self.day_start_ms.store(day_start_ms, Ordering::Relaxed);
+    }
+
+    /// The midnight the window told last.
+    pub fn day_start(&self) -> i64 {
+        self.day_start_ms.load(Ordering::Relaxed)
     }
 
     /// Makes sure the account's reader runs, as `reader` says.

@@ -89,6 +89,7 @@ export const openUrl = (url) => call('open_url', { url });
 export const listHistory = (filter) => call('list_history', { filter });
 export const exportHistory = (filter) => call('export_history', { filter });
 export const today = (dayStartMs) => call('today', { dayStartMs });
+export const tellMidnight = (dayStartMs) => call('tell_midnight', { dayStartMs });
 export const refreshToday = () => call('refresh_today');
 export const exportToday = (dayStartMs) => call('export_today', { dayStartMs });
 export const previewEmailList = (text, mapping) => call('preview_email_list', { text, mapping: mapping ?? null });

@@ -107,13 +107,35 @@ function listenToDesk() {
         today.changed(event.account);
       }
     });
-    const midnight = new Date();
-    midnight.setHours(0, 0, 0, 0);
-    api.call('listen_to_desk', { onEvent: channel, dayStartMs: midnight.getTime() })
+    const midnight = midnightOf(Date.now());
+    api.call('listen_to_desk', { onEvent: channel, dayStartMs: midnight })
       .catch((err) => console.error('desk events', err));
+    keepTellingMidnight(midnight);
   } catch (err) {
     console.error('desk events', err);
   }
+}
+
+/** The local midnight that starts the day of `ms`. */
+function midnightOf(ms) {
+  const day = new Date(ms);
+  day.setHours(0, 0, 0, 0);
+  return day.getTime();
+}
+
+/**
+ * Today's readers count the day from the window's midnight and move it on by 24 hours; a clock
+ * change (a 23- or 25-hour day), another time zone or a computer woken from sleep moves the real
+ * one, so the window looks once a minute and tells a changed midnight.
+ */
+function keepTellingMidnight(told) {
+  let last = told;
+  setInterval(() => {
+    const midnight = midnightOf(Date.now());
+    if (midnight === last) return;
+    last = midnight;
+    api.tellMidnight(midnight).catch((err) => console.error('telling midnight', err));
+  }, 60_000);
 }
 
 /** A clicked notice or the tray's menu: its account first (a notice may be another's), then its screen. */

@@ -154,14 +154,24 @@ pub fn listen_to_desk<R: Runtime>(
     day_start_ms: i64,
 ) -> Result<(), UiError> {
     use tauri::Manager;
+    tell_midnight(app.clone(), day_start_ms)?;
+    if let Some(desktop) = app.try_state::<std::sync::Arc<crate::desktop::TauriDesktop<R>>>() {
+        desktop.listen(on_event);
+    }
+    Ok(())
+}
+
+/// The window's midnight, told again whenever it changes: a new day, a clock change (the days
+/// of summer time are 23 and 25 hours long), another time zone. Until then the readers move the
+/// day on by 24 hours, which is an hour off after such a change.
+#[tauri::command]
+pub fn tell_midnight<R: Runtime>(app: AppHandle<R>, day_start_ms: i64) -> Result<(), UiError> {
+    use tauri::Manager;
     if !plausible_day_start(day_start_ms, now_ms()) {
         return Err(UiError::from_key(ErrorKind::Validation, "cmd.today.badDay"));
     }
     if let Some(watch) = app.try_state::<TodayWatch>() {
         watch.set_day_start(day_start_ms);
-    }
-    if let Some(desktop) = app.try_state::<std::sync::Arc<crate::desktop::TauriDesktop<R>>>() {
-        desktop.listen(on_event);
     }
     Ok(())
 }
