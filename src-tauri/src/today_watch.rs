@@ -28,6 +28,8 @@ pub const INTERVAL: Duration = Duration::from_secs(20);
 const FIRST_BACKOFF: Duration = Duration::from_secs(30);
 const MAX_BACKOFF: Duration = Duration::from_secs(300);
 const DAY_MS: i64 = 24 * 3_600_000;
+/// The hour a day may be longer than 24 (the night summer time ends).
+const HOUR_MS: i64 = 3_600_000;
 
 /// How a reader is doing, for "Updated 12 s ago" and the offline note.
 #[derive(Clone, Debug, Default)]
@@ -222,13 +224,16 @@ pub fn start_every_account<R: tauri::Runtime>(app: &tauri::AppHandle<R>) {
     });
 }
 
-/// The start of today: the window's midnight, moved on by whole days once passed (the window
-/// may not have said since, e.g. when it stays on the counter or in the tray overnight).
+/// The start of today: the window's midnight (it tells a new one within a minute, also when the
+/// clocks change), moved on by whole days only when the window has not said for a day and an
+/// hour — by then even the 25-hour day of a clock change is over, so the guess never runs ahead
+/// of the real day.
 fn today_start(told_ms: i64, now_ms: i64) -> i64 {
-    if now_ms <= told_ms {
+    let unsaid = now_ms - told_ms - HOUR_MS;
+    if unsaid < DAY_MS {
         return told_ms;
     }
-    told_ms + (now_ms - told_ms) / DAY_MS * DAY_MS
+    told_ms + unsaid / DAY_MS * DAY_MS
 }
 
 struct Cycle {
@@ -420,13 +425,22 @@ mod tests {
     }
 
     #[test]
-    fn the_day_moves_on_by_itself_after_midnight() {
+    fn the_day_moves_on_by_itself_only_when_the_window_did_not_say() {
         let midnight = 1_796_600_000_000;
         assert_eq!(today_start(midnight, midnight + 5), midnight);
-        assert_eq!(today_start(midnight, midnight + DAY_MS - 1), midnight);
-        assert_eq!(today_start(midnight, midnight + DAY_MS), midnight + DAY_MS);
+        // The night summer time ends the day lasts 25 hours: 24 hours in, it is still today.
+        assert_eq!(today_start(midnight, midnight + DAY_MS), midnight);
         assert_eq!(
-            today_start(midnight, midnight + 3 * DAY_MS + 7),
+            today_start(midnight, midnight + DAY_MS + HOUR_MS - 1),
+            midnight
+        );
+        // The window said nothing for a day and an hour: the next day.
+        assert_eq!(
+            today_start(midnight, midnight + DAY_MS + HOUR_MS),
+            midnight + DAY_MS
+        );
+        assert_eq!(
+            today_start(midnight, midnight + 3 * DAY_MS + HOUR_MS + 7),
             midnight + 3 * DAY_MS
         );
         // A clock set back: the told day stands.
