@@ -158,15 +158,33 @@ impl TodayWatch {
         account: &crate::settings::AccountRecord,
         jobs: &JobManager,
     ) -> Result<(), crate::state::ClientError> {
-        let per_minute = state.settings.lock().await.preferences.today_per_minute;
         let client = state.client_for(account).await?;
+        // Decided under the settings' lock: a removal takes it before it stops the reader, so
+        // an account removed meanwhile (e.g. while Today asked for it) gets no reader again.
+        let settings = state.settings.lock().await;
+        self.ensure_listed(&settings, account, &client, jobs);
+        Ok(())
+    }
+
+    /// Starts the reader of `account` at the budget `settings` hold, unless they no longer list
+    /// the account; says whether it runs.
+    fn ensure_listed(
+        &self,
+        settings: &crate::settings::Settings,
+        account: &crate::settings::AccountRecord,
+        client: &Client,
+        jobs: &JobManager,
+    ) -> bool {
+        if settings.account(&account.id).is_none() {
+            return false;
+        }
         let reader = Reader {
             account_id: account.id.clone(),
             account_name: account.name.clone(),
-            per_minute,
+            per_minute: settings.preferences.today_per_minute,
         };
-        self.ensure(reader, &client, jobs);
-        Ok(())
+        self.ensure(reader, client, jobs);
+        true
     }
 
     pub fn is_running(&self, account_id: &str) -> bool {
@@ -422,6 +440,33 @@ mod tests {
         assert_ne!(task_of("a"), before.0);
         assert_ne!(task_of("b"), before.1);
         assert!(!lock(&watch.running)["a"].task.is_finished());
+    }
+
+    #[tokio::test]
+    async fn an_account_no_longer_listed_gets_no_reader() {
+        let folder = tempfile::tempdir().expect("a folder");
+        let jobs = JobManager::open(folder.path().join("jobs.sqlite3")).expect("a database");
+        let client = Client::new(ClientConfig::new(
+            Credentials::new("id", "secret"),
+            "http://127.0.0.1:9/v3",
+            "http://127.0.0.1:9/v4",
+        ))
+        .expect("a client");
+        let watch = TodayWatch::new(
+            Notifier::new(&Preferences::default()),
+            UsesUnderWay::default(),
+        );
+        let shop = crate::accounts::practice_record();
+        let mut settings = crate::settings::Settings::default();
+        settings.preferences.today_per_minute = 30;
+        assert!(!watch.ensure_listed(&settings, &shop, &client, &jobs));
+        assert!(
+            !watch.is_running(&shop.id),
+            "removed before its reader was asked for"
+        );
+        settings.accounts.push(shop.clone());
+        assert!(watch.ensure_listed(&settings, &shop, &client, &jobs));
+        assert_eq!(lock(&watch.running)[&shop.id].reader.per_minute, 30);
     }
 
     #[test]
