@@ -162,8 +162,8 @@ pub fn listen_to_desk<R: Runtime>(
 }
 
 /// The window's midnight, told again whenever it changes: a new day, a clock change (the days
-/// of summer time are 23 and 25 hours long), another time zone. Until then the readers move the
-/// day on by 24 hours, which is an hour off after such a change.
+/// of summer time are 23 and 25 hours long), another time zone. Rust cannot tell local midnights
+/// itself without a time-zone database; the readers only guess when the window stays silent.
 #[tauri::command]
 pub fn tell_midnight<R: Runtime>(app: AppHandle<R>, day_start_ms: i64) -> Result<(), UiError> {
     use tauri::Manager;
