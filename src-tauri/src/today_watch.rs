@@ -75,6 +75,7 @@ impl TodayWatch {
             running: Mutex::new(HashMap::new()),
             notifier,
             under_way,
+            // Until the window tells its midnight, a moment after its start: the last 24 hours.
             day_start_ms: Arc::new(AtomicI64::new(now_ms() - DAY_MS)),
         }
     }
@@ -399,13 +400,11 @@ mod tests {
     use crate::api::{ClientConfig, Credentials};
     use crate::settings::Preferences;
 
-    /// A new budget from Settings reaches the running readers at once: each starts again with it
-    /// (a new task), and a reader already on that budget is left alone.
-    #[tokio::test]
-    async fn a_new_budget_starts_every_reader_again_with_it() {
+    /// A watch, a journal in a temporary folder, and a client of an address where nobody
+    /// listens: the readers only wait and try again.
+    fn watch_with_a_silent_server() -> (tempfile::TempDir, JobManager, Client, TodayWatch) {
         let folder = tempfile::tempdir().expect("a folder");
         let jobs = JobManager::open(folder.path().join("jobs.sqlite3")).expect("a database");
-        // Nobody listens there: the readers only wait and try again.
         let client = Client::new(ClientConfig::new(
             Credentials::new("id", "secret"),
             "http://127.0.0.1:9/v3",
@@ -416,6 +415,14 @@ mod tests {
             Notifier::new(&Preferences::default()),
             UsesUnderWay::default(),
         );
+        (folder, jobs, client, watch)
+    }
+
+    /// A new budget from Settings reaches the running readers at once: each starts again with it
+    /// (a new task), and a reader already on that budget is left alone.
+    #[tokio::test]
+    async fn a_new_budget_starts_every_reader_again_with_it() {
+        let (_folder, jobs, client, watch) = watch_with_a_silent_server();
         let reader = |id: &str| Reader {
             account_id: id.into(),
             account_name: id.into(),
@@ -444,18 +451,7 @@ mod tests {
 
     #[tokio::test]
     async fn an_account_no_longer_listed_gets_no_reader() {
-        let folder = tempfile::tempdir().expect("a folder");
-        let jobs = JobManager::open(folder.path().join("jobs.sqlite3")).expect("a database");
-        let client = Client::new(ClientConfig::new(
-            Credentials::new("id", "secret"),
-            "http://127.0.0.1:9/v3",
-            "http://127.0.0.1:9/v4",
-        ))
-        .expect("a client");
-        let watch = TodayWatch::new(
-            Notifier::new(&Preferences::default()),
-            UsesUnderWay::default(),
-        );
+        let (_folder, jobs, client, watch) = watch_with_a_silent_server();
         let shop = crate::accounts::practice_record();
         let mut settings = crate::settings::Settings::default();
         settings.preferences.today_per_minute = 30;
